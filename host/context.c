@@ -1,0 +1,97 @@
+/*
+ * context.c - contexts: which backend (CPU or CUDA), which device, which stream.
+ * All CUDA work goes through cuda/launch.h, so this file needs no CUDA headers.
+ */
+#include "internal.h"
+#include "../cuda/launch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+tconv_status tconv_cuda_probe(char *reason, size_t reason_size) {
+  char local[TCONV_ERROR_CAPACITY];
+  tconv_status status = tconv_cuda_probe_device(0, local, sizeof local);
+  if (status != TCONV_STATUS_OK && reason != NULL && reason_size > 0)
+    snprintf(reason, reason_size, "%s", local);
+  return status;
+}
+
+tconv_status tconv_context_create(tconv_context **ctx, tconv_backend backend, int device) {
+  tconv_clear_error(NULL);
+  if (ctx == NULL)
+    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "context create: ctx is NULL");
+  *ctx = NULL;
+  if (backend != TCONV_BACKEND_AUTO && backend != TCONV_BACKEND_CPU &&
+      backend != TCONV_BACKEND_CUDA)
+    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT,
+                      "context create: backend %d is not AUTO (0), CPU (1) or CUDA (2)",
+                      (int)backend);
+  if (device < 0)
+    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT,
+                      "context create: device %d is negative", device);
+  if (backend == TCONV_BACKEND_CPU && device != 0)
+    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT,
+                      "context create: device %d given for the CPU backend, which has only "
+                      "device 0",
+                      device);
+
+  char reason[TCONV_ERROR_CAPACITY] = "";
+  tconv_backend chosen = TCONV_BACKEND_CPU;
+  if (backend != TCONV_BACKEND_CPU) {
+    if (tconv_cuda_probe_device(device, reason, sizeof reason) == TCONV_STATUS_OK)
+      chosen = TCONV_BACKEND_CUDA;
+    else if (backend == TCONV_BACKEND_CUDA)
+      return tconv_fail(NULL, TCONV_STATUS_NO_DEVICE, "context create: CUDA device %d: %s",
+                        device, reason);
+  }
+
+  tconv_context *c = calloc(1, sizeof *c);
+  if (c == NULL)
+    return tconv_fail(NULL, TCONV_STATUS_OUT_OF_MEMORY,
+                      "context create: cannot allocate the context");
+  c->backend = chosen;
+  c->device = chosen == TCONV_BACKEND_CUDA ? device : 0;
+  c->stream = NULL;
+  if (backend == TCONV_BACKEND_AUTO && chosen == TCONV_BACKEND_CPU)
+    snprintf(c->last_error, sizeof c->last_error, "AUTO chose the CPU backend: CUDA device %d: %s",
+             device, reason);
+  *ctx = c;
+  return TCONV_STATUS_OK;
+}
+
+void tconv_context_destroy(tconv_context *ctx) { free(ctx); }
+
+tconv_backend tconv_context_backend(const tconv_context *ctx) {
+  return ctx != NULL ? ctx->backend : TCONV_BACKEND_CPU;
+}
+
+int tconv_context_device(const tconv_context *ctx) { return ctx != NULL ? ctx->device : 0; }
+
+tconv_status tconv_context_set_stream(tconv_context *ctx, void *stream) {
+  if (ctx == NULL)
+    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "set stream: ctx is NULL");
+  tconv_clear_error(ctx);
+  if (ctx->backend == TCONV_BACKEND_CPU) {
+    if (stream != NULL)
+      return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT,
+                        "set stream: stream must be NULL on the CPU backend");
+    return TCONV_STATUS_OK;
+  }
+  tconv_status status = tconv_cuda_check_stream(ctx, stream);
+  if (status == TCONV_STATUS_OK)
+    ctx->stream = stream;
+  return status;
+}
+
+void *tconv_context_stream(const tconv_context *ctx) { return ctx != NULL ? ctx->stream : NULL; }
+
+tconv_status tconv_context_synchronize(tconv_context *ctx) {
+  if (ctx == NULL)
+    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "synchronize: ctx is NULL");
+  tconv_clear_error(ctx);
+  return ctx->backend == TCONV_BACKEND_CUDA ? tconv_cuda_synchronize(ctx) : TCONV_STATUS_OK;
+}
+
+const char *tconv_context_last_error(const tconv_context *ctx) {
+  return ctx != NULL ? ctx->last_error : "context is NULL";
+}

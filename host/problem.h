@@ -1,0 +1,70 @@
+/*
+ * problem.h - one convolution problem, fully resolved and validated: the single struct that
+ * shape.c fills and that the reference, the dispatcher and the CUDA launchers all read.
+ * Plain C, no CUDA: the kernels receive it by value.
+ */
+#ifndef TCONV_PROBLEM_H
+#define TCONV_PROBLEM_H
+
+#include "tconv.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tconv_problem {
+  tconv_op op;
+  int spatial_rank; /* 1..3 */
+  int64_t n, cin, cout, groups;
+  /* Per spatial dimension, outermost first; entries past spatial_rank are 1 (sizes,
+   * stride, dilation) or 0 (pads), so a loop over all TCONV_MAX_SPATIAL dims is exact. */
+  int64_t in[TCONV_MAX_SPATIAL];  /* input spatial size */
+  int64_t out[TCONV_MAX_SPATIAL]; /* output spatial size */
+  int64_t k[TCONV_MAX_SPATIAL];   /* kernel size */
+  int64_t stride[TCONV_MAX_SPATIAL];
+  int64_t dilation[TCONV_MAX_SPATIAL];
+  int64_t pad_begin[TCONV_MAX_SPATIAL];
+  int64_t pad_end[TCONV_MAX_SPATIAL];
+  int64_t output_padding[TCONV_MAX_SPATIAL];
+  /* Element counts, overflow-checked. */
+  int64_t x_count, w_count, y_count;
+  int64_t in_spatial, out_spatial, k_spatial; /* products over the spatial dims */
+} tconv_problem;
+
+struct tconv_context;
+
+/* Validates params and the x / w dims for `op` and fills *problem (y dims included).
+ * On failure records a sentence naming the parameter in ctx (may be NULL) and the thread,
+ * and returns its status; *problem is then unspecified. The one place output sizes are
+ * computed. */
+tconv_status tconv_problem_init(struct tconv_context *ctx, tconv_problem *problem, tconv_op op,
+                                const tconv_params *params, const int64_t *x_dims,
+                                const int64_t *w_dims);
+
+/* Validates a forward call: every tensor (rank, dtype, layout, buffer of this context,
+ * alignment, size, dims against the problem, no overlap with y), the algorithm against the
+ * backend, the workspace; fills *problem. Same failure contract as tconv_problem_init. */
+tconv_status tconv_validate_forward(struct tconv_context *ctx, tconv_problem *problem,
+                                    tconv_op op, const tconv_params *params,
+                                    const tconv_tensor *x, const tconv_tensor *w,
+                                    const tconv_tensor *bias, const tconv_tensor *y,
+                                    tconv_algo algo, const tconv_buffer *workspace);
+
+/* The dims of x, w and y (rank spatial_rank + 2) of a filled problem. */
+void tconv_problem_x_dims(const tconv_problem *problem, int64_t *dims);
+void tconv_problem_w_dims(const tconv_problem *problem, int64_t *dims);
+void tconv_problem_y_dims(const tconv_problem *problem, int64_t *dims);
+
+/* Checked int64 arithmetic: return 0 and write *r, or 1 on overflow. */
+static inline int tconv_mul_i64(int64_t a, int64_t b, int64_t *r) {
+  return __builtin_mul_overflow(a, b, r);
+}
+static inline int tconv_add_i64(int64_t a, int64_t b, int64_t *r) {
+  return __builtin_add_overflow(a, b, r);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TCONV_PROBLEM_H */

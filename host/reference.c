@@ -1,0 +1,302 @@
+/*
+ * reference.c - the CPU reference: dumb loop nests written from the definitions of
+ * DESIGN §1, double accumulation, every parameter, ranks 1-3 (unused spatial dimensions have
+ * size 1, so every loop runs over three). It shares no index code with the CUDA kernels, so
+ * a bug in one cannot hide in the other.
+ *
+ *   convolution     y[n,co,o] = b[co] + sum_{ci in group, j} x[n,ci,o*s - pb + j*d] w[co,ci',j]
+ *   transposed, three ways that must agree:
+ *     gather          y[n,co,o] = b[co] + sum_{ci, j : t = o + pb - j*d, s | t, 0 <= t/s < i}
+ *                                   x[n,ci,t/s] w[ci,co',j]
+ *     scatter         Y[n,co,t*s + j*d] += x[n,ci,t] w[ci,co',j];  y[o] = b + Y[o + pb]
+ *     zero insertion  U = x with s-1 zeros between elements, padded by ke-1-pb before and
+ *                     ke-1-pe+op after (negative pads crop); y = conv(U, flip(w) with its
+ *                     channel axes swapped), stride 1, dilation d
+ * (ci' and co' are the channel indices within the group.)
+ */
+#include "internal.h"
+#include "reference.h"
+
+#include <stdlib.h>
+
+/* C-order offset of spatial position p in a volume of sizes dims. */
+static int64_t spatial_offset(const int64_t *dims, const int64_t *p) {
+  return (p[0] * dims[1] + p[1]) * dims[2] + p[2];
+}
+
+/* Advances p over the volume dims in C order; returns 0 after the last position. */
+static int next_position(const int64_t *dims, int64_t *p) {
+  for (int i = TCONV_MAX_SPATIAL - 1; i >= 0; --i) {
+    if (++p[i] < dims[i])
+      return 1;
+    p[i] = 0;
+  }
+  return 0;
+}
+
+void tconv_ref_conv(const tconv_problem *pr, const float *x, const float *w, const float *bias,
+                    float *y) {
+  const int64_t cin_g = pr->cin / pr->groups, cout_g = pr->cout / pr->groups;
+  for (int64_t n = 0; n < pr->n; ++n) {
+    for (int64_t co = 0; co < pr->cout; ++co) {
+      const int64_t group = co / cout_g;
+      int64_t o[3] = {0, 0, 0};
+      do {
+        double acc = bias != NULL ? bias[co] : 0.0;
+        for (int64_t cl = 0; cl < cin_g; ++cl) {
+          const int64_t ci = group * cin_g + cl;
+          int64_t j[3] = {0, 0, 0};
+          do {
+            int64_t t[3];
+            int inside = 1;
+            for (int a = 0; a < 3; ++a) {
+              t[a] = o[a] * pr->stride[a] - pr->pad_begin[a] + j[a] * pr->dilation[a];
+              inside &= t[a] >= 0 && t[a] < pr->in[a];
+            }
+            if (inside)
+              acc += (double)x[(n * pr->cin + ci) * pr->in_spatial + spatial_offset(pr->in, t)] *
+                     (double)w[(co * cin_g + cl) * pr->k_spatial + spatial_offset(pr->k, j)];
+          } while (next_position(pr->k, j));
+        }
+        y[(n * pr->cout + co) * pr->out_spatial + spatial_offset(pr->out, o)] = (float)acc;
+      } while (next_position(pr->out, o));
+    }
+  }
+}
+
+void tconv_ref_transpose_gather(const tconv_problem *pr, const float *x, const float *w,
+                                const float *bias, float *y) {
+  const int64_t cin_g = pr->cin / pr->groups, cout_g = pr->cout / pr->groups;
+  for (int64_t n = 0; n < pr->n; ++n) {
+    for (int64_t co = 0; co < pr->cout; ++co) {
+      const int64_t group = co / cout_g, col = co % cout_g;
+      int64_t o[3] = {0, 0, 0};
+      do {
+        double acc = bias != NULL ? bias[co] : 0.0;
+        for (int64_t cl = 0; cl < cin_g; ++cl) {
+          const int64_t ci = group * cin_g + cl;
+          int64_t j[3] = {0, 0, 0};
+          do {
+            int64_t t[3];
+            int reaches = 1;
+            for (int a = 0; a < 3; ++a) {
+              const int64_t u = o[a] + pr->pad_begin[a] - j[a] * pr->dilation[a];
+              reaches &= u >= 0 && u % pr->stride[a] == 0 && u / pr->stride[a] < pr->in[a];
+              t[a] = u / pr->stride[a];
+            }
+            if (reaches)
+              acc += (double)x[(n * pr->cin + ci) * pr->in_spatial + spatial_offset(pr->in, t)] *
+                     (double)w[(ci * cout_g + col) * pr->k_spatial + spatial_offset(pr->k, j)];
+          } while (next_position(pr->k, j));
+        }
+        y[(n * pr->cout + co) * pr->out_spatial + spatial_offset(pr->out, o)] = (float)acc;
+      } while (next_position(pr->out, o));
+    }
+  }
+}
+
+/* Product of sizes, or -1 when it overflows. */
+static int64_t checked_product(int64_t a, int64_t b, const int64_t *dims) {
+  int64_t r;
+  if (tconv_mul_i64(a, b, &r))
+    return -1;
+  for (int i = 0; i < TCONV_MAX_SPATIAL; ++i)
+    if (tconv_mul_i64(r, dims[i], &r))
+      return -1;
+  return r;
+}
+
+static void *scratch_alloc(tconv_context *ctx, int64_t count, size_t elem, const char *what,
+                           tconv_status *status) {
+  void *p = NULL;
+  if (count >= 0 && (uint64_t)count <= SIZE_MAX / elem)
+    p = calloc(count > 0 ? (size_t)count : 1, elem);
+  if (p == NULL)
+    *status = tconv_fail(ctx, TCONV_STATUS_OUT_OF_MEMORY,
+                         "reference %s: cannot allocate %lld scratch elements", what,
+                         (long long)count);
+  return p;
+}
+
+tconv_status tconv_ref_transpose_scatter(tconv_context *ctx, const tconv_problem *pr,
+                                         const float *x, const float *w, const float *bias,
+                                         float *y) {
+  const int64_t cin_g = pr->cin / pr->groups, cout_g = pr->cout / pr->groups;
+  /* The full (uncropped) output: (i-1)*s + ke, plus output_padding at the end. */
+  int64_t full[3];
+  for (int a = 0; a < 3; ++a)
+    full[a] = (pr->in[a] - 1) * pr->stride[a] + pr->dilation[a] * (pr->k[a] - 1) + 1 +
+              pr->output_padding[a];
+  const int64_t full_spatial = checked_product(1, 1, full);
+  tconv_status status = TCONV_STATUS_OK;
+  double *acc = scratch_alloc(ctx, checked_product(pr->n, pr->cout, full), sizeof(double),
+                              "scatter", &status);
+  if (acc == NULL)
+    return status;
+
+  for (int64_t n = 0; n < pr->n; ++n) {
+    for (int64_t ci = 0; ci < pr->cin; ++ci) {
+      const int64_t group = ci / cin_g;
+      int64_t t[3] = {0, 0, 0};
+      do {
+        const double xv = x[(n * pr->cin + ci) * pr->in_spatial + spatial_offset(pr->in, t)];
+        for (int64_t col = 0; col < cout_g; ++col) {
+          const int64_t co = group * cout_g + col;
+          double *window = acc + (n * pr->cout + co) * full_spatial;
+          int64_t j[3] = {0, 0, 0};
+          do {
+            int64_t q[3];
+            for (int a = 0; a < 3; ++a)
+              q[a] = t[a] * pr->stride[a] + j[a] * pr->dilation[a];
+            window[spatial_offset(full, q)] +=
+                xv * (double)w[(ci * cout_g + col) * pr->k_spatial + spatial_offset(pr->k, j)];
+          } while (next_position(pr->k, j));
+        }
+      } while (next_position(pr->in, t));
+    }
+  }
+  /* Crop pad_begin at the front; the end is cropped by the output size itself. */
+  for (int64_t n = 0; n < pr->n; ++n) {
+    for (int64_t co = 0; co < pr->cout; ++co) {
+      int64_t o[3] = {0, 0, 0};
+      do {
+        int64_t q[3];
+        for (int a = 0; a < 3; ++a)
+          q[a] = o[a] + pr->pad_begin[a];
+        const double b = bias != NULL ? bias[co] : 0.0;
+        y[(n * pr->cout + co) * pr->out_spatial + spatial_offset(pr->out, o)] =
+            (float)(b + acc[(n * pr->cout + co) * full_spatial + spatial_offset(full, q)]);
+      } while (next_position(pr->out, o));
+    }
+  }
+  free(acc);
+  return TCONV_STATUS_OK;
+}
+
+tconv_status tconv_ref_transpose_zero_insertion(tconv_context *ctx, const tconv_problem *pr,
+                                                const float *x, const float *w,
+                                                const float *bias, float *y) {
+  const int64_t cin_g = pr->cin / pr->groups, cout_g = pr->cout / pr->groups;
+  /* U: zeros inserted, then ke-1-pb before and ke-1-pe+op after (negative = crop). */
+  int64_t before[3], upsampled[3];
+  for (int a = 0; a < 3; ++a) {
+    const int64_t ke = pr->dilation[a] * (pr->k[a] - 1) + 1;
+    before[a] = ke - 1 - pr->pad_begin[a];
+    const int64_t after = ke - 1 - pr->pad_end[a] + pr->output_padding[a];
+    upsampled[a] = (pr->in[a] - 1) * pr->stride[a] + 1 + before[a] + after;
+  }
+  tconv_status status = TCONV_STATUS_OK;
+  float *u = scratch_alloc(ctx, checked_product(pr->n, pr->cin, upsampled), sizeof(float),
+                           "zero insertion", &status);
+  float *flipped = scratch_alloc(ctx, pr->w_count, sizeof(float), "zero insertion", &status);
+  if (u == NULL || flipped == NULL) {
+    free(u);
+    free(flipped);
+    return status;
+  }
+
+  const int64_t u_spatial = checked_product(1, 1, upsampled);
+  for (int64_t nc = 0; nc < pr->n * pr->cin; ++nc) {
+    int64_t p[3] = {0, 0, 0};
+    do {
+      int64_t t[3];
+      int data = 1;
+      for (int a = 0; a < 3; ++a) {
+        const int64_t q = p[a] - before[a]; /* coordinate in the zero-inserted input */
+        data &= q >= 0 && q % pr->stride[a] == 0 && q / pr->stride[a] < pr->in[a];
+        t[a] = q / pr->stride[a];
+      }
+      u[nc * u_spatial + spatial_offset(upsampled, p)] =
+          data ? x[nc * pr->in_spatial + spatial_offset(pr->in, t)] : 0.0f;
+    } while (next_position(upsampled, p));
+  }
+  /* flipped[co, cl, j] = w[ci, col, k-1-j]: convolution layout (Cout, Cin/g, k). */
+  for (int64_t co = 0; co < pr->cout; ++co) {
+    const int64_t group = co / cout_g, col = co % cout_g;
+    for (int64_t cl = 0; cl < cin_g; ++cl) {
+      const int64_t ci = group * cin_g + cl;
+      int64_t j[3] = {0, 0, 0};
+      do {
+        int64_t jr[3];
+        for (int a = 0; a < 3; ++a)
+          jr[a] = pr->k[a] - 1 - j[a];
+        flipped[(co * cin_g + cl) * pr->k_spatial + spatial_offset(pr->k, j)] =
+            w[(ci * cout_g + col) * pr->k_spatial + spatial_offset(pr->k, jr)];
+      } while (next_position(pr->k, j));
+    }
+  }
+
+  tconv_problem conv = *pr;
+  conv.op = TCONV_OP_CONV;
+  for (int a = 0; a < 3; ++a) {
+    conv.in[a] = upsampled[a];
+    conv.stride[a] = 1;
+    conv.pad_begin[a] = conv.pad_end[a] = conv.output_padding[a] = 0;
+  }
+  conv.in_spatial = u_spatial;
+  conv.x_count = pr->n * pr->cin * u_spatial;
+  tconv_ref_conv(&conv, u, flipped, bias, y);
+  free(u);
+  free(flipped);
+  return TCONV_STATUS_OK;
+}
+
+/* ---- public entry points on host arrays -------------------------------------------- */
+
+static tconv_status check_reference_call(tconv_problem *pr, tconv_op op, const tconv_params *params,
+                                         const int64_t *x_dims, const float *x,
+                                         const int64_t *w_dims, const float *w,
+                                         const int64_t *y_dims, const float *y) {
+  const char *label = op == TCONV_OP_CONV ? "reference conv" : "reference transposed conv";
+  tconv_status status = tconv_problem_init(NULL, pr, op, params, x_dims, w_dims);
+  if (status != TCONV_STATUS_OK)
+    return status;
+  if (x == NULL || w == NULL || y == NULL || y_dims == NULL)
+    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: %s is NULL", label,
+                      x == NULL ? "x" : w == NULL ? "w" : y == NULL ? "y" : "y_dims");
+  int64_t expect[TCONV_MAX_RANK];
+  tconv_problem_y_dims(pr, expect);
+  for (int i = 0; i < pr->spatial_rank + 2; ++i)
+    if (y_dims[i] != expect[i])
+      return tconv_fail(NULL, TCONV_STATUS_SHAPE_MISMATCH,
+                        "%s: y dimension %d is %lld but the output has %lld", label, i,
+                        (long long)y_dims[i], (long long)expect[i]);
+  return TCONV_STATUS_OK;
+}
+
+tconv_status tconv_reference_conv(const tconv_params *params, const int64_t *x_dims,
+                                  const float *x, const int64_t *w_dims, const float *w,
+                                  const float *bias, const int64_t *y_dims, float *y) {
+  tconv_clear_error(NULL);
+  tconv_problem pr;
+  tconv_status status =
+      check_reference_call(&pr, TCONV_OP_CONV, params, x_dims, x, w_dims, w, y_dims, y);
+  if (status == TCONV_STATUS_OK)
+    tconv_ref_conv(&pr, x, w, bias, y);
+  return status;
+}
+
+tconv_status tconv_reference_transpose(const tconv_params *params, tconv_formulation formulation,
+                                       const int64_t *x_dims, const float *x,
+                                       const int64_t *w_dims, const float *w, const float *bias,
+                                       const int64_t *y_dims, float *y) {
+  tconv_clear_error(NULL);
+  tconv_problem pr;
+  tconv_status status =
+      check_reference_call(&pr, TCONV_OP_TRANSPOSE, params, x_dims, x, w_dims, w, y_dims, y);
+  if (status != TCONV_STATUS_OK)
+    return status;
+  switch (formulation) {
+  case TCONV_FORMULATION_GATHER:
+    tconv_ref_transpose_gather(&pr, x, w, bias, y);
+    return TCONV_STATUS_OK;
+  case TCONV_FORMULATION_SCATTER:
+    return tconv_ref_transpose_scatter(NULL, &pr, x, w, bias, y);
+  case TCONV_FORMULATION_ZERO_INSERTION:
+    return tconv_ref_transpose_zero_insertion(NULL, &pr, x, w, bias, y);
+  }
+  return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT,
+                    "reference transposed conv: formulation %d is not GATHER (0), SCATTER (1) "
+                    "or ZERO_INSERTION (2)",
+                    (int)formulation);
+}

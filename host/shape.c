@@ -1,0 +1,407 @@
+/*
+ * shape.c - the arithmetic of DESIGN §1 in one place: parameter validation, output sizes
+ * (int64_t, overflow-checked), the resolved problem every other file reads, and the shape
+ * queries of the public API.
+ */
+#include "internal.h"
+
+#include <string.h>
+
+static const char *op_label(tconv_op op) {
+  return op == TCONV_OP_CONV ? "conv" : "transposed conv";
+}
+
+#define FAIL(status, ...) tconv_fail(ctx, (status), __VA_ARGS__)
+
+/* Per-dimension parameter checks that do not involve tensor sizes. */
+static tconv_status check_params(tconv_context *ctx, tconv_op op, const tconv_params *p) {
+  const char *label = op_label(op);
+  if (p->spatial_rank < 1 || p->spatial_rank > TCONV_MAX_SPATIAL)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: spatial_rank %d must be 1, 2 or 3", label,
+                p->spatial_rank);
+  for (int i = 0; i < p->spatial_rank; ++i) {
+    const int64_t s = p->stride[i], d = p->dilation[i], op_pad = p->output_padding[i];
+    if (s < 1)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: stride %lld must be >= 1 (dimension %d)",
+                  label, (long long)s, i);
+    if (d < 1)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                  "%s: dilation %lld must be >= 1 (dimension %d)", label, (long long)d, i);
+    if (p->pad_begin[i] < 0)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                  "%s: pad_begin %lld must be >= 0 (dimension %d)", label,
+                  (long long)p->pad_begin[i], i);
+    if (p->pad_end[i] < 0)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                  "%s: pad_end %lld must be >= 0 (dimension %d)", label,
+                  (long long)p->pad_end[i], i);
+    if (op == TCONV_OP_CONV && op_pad != 0)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                  "conv: output_padding %lld must be 0: it applies to transposed conv only "
+                  "(dimension %d)",
+                  (long long)op_pad, i);
+    if (op_pad < 0)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                  "%s: output_padding %lld must be >= 0 (dimension %d)", label,
+                  (long long)op_pad, i);
+    if (op_pad >= (s > d ? s : d))
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                  "%s: output_padding %lld must be smaller than stride %lld or dilation %lld "
+                  "(dimension %d)",
+                  label, (long long)op_pad, (long long)s, (long long)d, i);
+  }
+  if (p->groups < 1)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: groups %lld must be >= 1", label,
+                (long long)p->groups);
+  return TCONV_STATUS_OK;
+}
+
+/* Channels, batch and kernel sizes from x and w (PyTorch's weight layouts). */
+static tconv_status resolve_channels(tconv_context *ctx, tconv_problem *pr, tconv_op op,
+                                     const int64_t *x, const int64_t *w) {
+  const char *label = op_label(op);
+  const int rank = pr->spatial_rank + 2;
+  for (int i = 0; i < rank; ++i) {
+    if (x[i] < 1)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: x dimension %d is %lld; sizes must be >= 1",
+                  label, i, (long long)x[i]);
+    if (w[i] < 1)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: w dimension %d is %lld; sizes must be >= 1",
+                  label, i, (long long)w[i]);
+  }
+  const int64_t g = pr->groups;
+  pr->n = x[0];
+  pr->cin = x[1];
+  if (pr->cin % g != 0)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                "%s: groups %lld does not divide the %lld input channels", label, (long long)g,
+                (long long)pr->cin);
+  if (op == TCONV_OP_CONV) {
+    /* w is (Cout, Cin/g, k...) */
+    pr->cout = w[0];
+    if (w[1] != pr->cin / g)
+      return FAIL(TCONV_STATUS_SHAPE_MISMATCH,
+                  "conv: w dimension 1 is %lld but must be input channels %lld / groups %lld = "
+                  "%lld (w is (Cout, Cin/groups, k...))",
+                  (long long)w[1], (long long)pr->cin, (long long)g, (long long)(pr->cin / g));
+    if (pr->cout % g != 0)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                  "conv: groups %lld does not divide the %lld output channels (w dimension 0)",
+                  (long long)g, (long long)pr->cout);
+  } else {
+    /* w is (Cin, Cout/g, k...) */
+    if (w[0] != pr->cin)
+      return FAIL(TCONV_STATUS_SHAPE_MISMATCH,
+                  "transposed conv: w dimension 0 is %lld but must be the %lld input channels "
+                  "(w is (Cin, Cout/groups, k...))",
+                  (long long)w[0], (long long)pr->cin);
+    if (tconv_mul_i64(w[1], g, &pr->cout))
+      return FAIL(TCONV_STATUS_SIZE_OVERFLOW,
+                  "transposed conv: output channels %lld * groups %lld overflow int64",
+                  (long long)w[1], (long long)g);
+  }
+  return TCONV_STATUS_OK;
+}
+
+/* The output size of one spatial dimension, DESIGN §1. */
+static tconv_status resolve_dimension(tconv_context *ctx, tconv_problem *pr, int i) {
+  const char *label = op_label(pr->op);
+  const int64_t in = pr->in[i], k = pr->k[i], s = pr->stride[i], d = pr->dilation[i];
+  const int64_t pb = pr->pad_begin[i], pe = pr->pad_end[i], op_pad = pr->output_padding[i];
+  int64_t ke, padded, span, out;
+  if (tconv_mul_i64(d, k - 1, &ke) || tconv_add_i64(ke, 1, &ke))
+    return FAIL(TCONV_STATUS_SIZE_OVERFLOW,
+                "%s: dilated kernel extent %lld*(%lld-1)+1 overflows int64 (dimension %d)",
+                label, (long long)d, (long long)k, i);
+  if (pr->op == TCONV_OP_CONV) {
+    if (tconv_add_i64(in, pb, &padded) || tconv_add_i64(padded, pe, &padded))
+      return FAIL(TCONV_STATUS_SIZE_OVERFLOW, "conv: padded input size overflows int64 (dimension %d)",
+                  i);
+    if (padded < ke)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                  "conv: padded input size %lld + %lld + %lld = %lld is smaller than the dilated "
+                  "kernel extent %lld (dimension %d)",
+                  (long long)in, (long long)pb, (long long)pe, (long long)padded, (long long)ke, i);
+    out = (padded - ke) / s + 1;
+  } else {
+    /* o = (i - 1)*s - pb - pe + ke + op, evaluated so no intermediate can overflow. */
+    if (tconv_mul_i64(in - 1, s, &span) || tconv_add_i64(span, ke, &span) ||
+        tconv_add_i64(span, op_pad, &span))
+      return FAIL(TCONV_STATUS_SIZE_OVERFLOW,
+                  "transposed conv: output size overflows int64 (dimension %d)", i);
+    out = span - pb - pe; /* span >= 1 and pads >= 0: cannot overflow downwards */
+    if (out < 1)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                  "transposed conv: output size (%lld-1)*%lld - %lld - %lld + %lld + %lld = %lld "
+                  "must be >= 1: padding too large (dimension %d)",
+                  (long long)in, (long long)s, (long long)pb, (long long)pe, (long long)ke,
+                  (long long)op_pad, (long long)out, i);
+  }
+  pr->out[i] = out;
+  return TCONV_STATUS_OK;
+}
+
+/* Element counts; all products checked. */
+static tconv_status resolve_counts(tconv_context *ctx, tconv_problem *pr) {
+  int64_t in = 1, out = 1, k = 1, w_channels;
+  int bad = 0;
+  for (int i = 0; i < TCONV_MAX_SPATIAL; ++i) {
+    bad |= tconv_mul_i64(in, pr->in[i], &in);
+    bad |= tconv_mul_i64(out, pr->out[i], &out);
+    bad |= tconv_mul_i64(k, pr->k[i], &k);
+  }
+  bad |= tconv_mul_i64(pr->cin, pr->cout / pr->groups, &w_channels);
+  bad |= tconv_mul_i64(w_channels, k, &pr->w_count);
+  bad |= tconv_mul_i64(pr->n, pr->cin, &pr->x_count);
+  bad |= tconv_mul_i64(pr->x_count, in, &pr->x_count);
+  bad |= tconv_mul_i64(pr->n, pr->cout, &pr->y_count);
+  bad |= tconv_mul_i64(pr->y_count, out, &pr->y_count);
+  /* Byte sizes must fit too: every buffer check multiplies by sizeof(float). */
+  int64_t bytes;
+  bad |= tconv_mul_i64(pr->x_count, 4, &bytes) | tconv_mul_i64(pr->y_count, 4, &bytes) |
+         tconv_mul_i64(pr->w_count, 4, &bytes);
+  if (bad)
+    return FAIL(TCONV_STATUS_SIZE_OVERFLOW, "%s: an element count overflows int64",
+                op_label(pr->op));
+  pr->in_spatial = in;
+  pr->out_spatial = out;
+  pr->k_spatial = k;
+  return TCONV_STATUS_OK;
+}
+
+tconv_status tconv_problem_init(tconv_context *ctx, tconv_problem *pr, tconv_op op,
+                                const tconv_params *params, const int64_t *x_dims,
+                                const int64_t *w_dims) {
+  if (op != TCONV_OP_CONV && op != TCONV_OP_TRANSPOSE)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "op %d is not CONV (0) or TRANSPOSE (1)", (int)op);
+  const char *label = op_label(op);
+  if (params == NULL)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: params is NULL", label);
+  if (x_dims == NULL)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: x dims are NULL", label);
+  if (w_dims == NULL)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: w dims are NULL", label);
+  tconv_status status = check_params(ctx, op, params);
+  if (status != TCONV_STATUS_OK)
+    return status;
+
+  memset(pr, 0, sizeof *pr);
+  pr->op = op;
+  pr->spatial_rank = params->spatial_rank;
+  pr->groups = params->groups;
+  for (int i = 0; i < TCONV_MAX_SPATIAL; ++i) {
+    const int used = i < params->spatial_rank;
+    pr->in[i] = used ? x_dims[2 + i] : 1;
+    pr->k[i] = used ? w_dims[2 + i] : 1;
+    pr->out[i] = 1;
+    pr->stride[i] = used ? params->stride[i] : 1;
+    pr->dilation[i] = used ? params->dilation[i] : 1;
+    pr->pad_begin[i] = used ? params->pad_begin[i] : 0;
+    pr->pad_end[i] = used ? params->pad_end[i] : 0;
+    pr->output_padding[i] = used ? params->output_padding[i] : 0;
+  }
+  if ((status = resolve_channels(ctx, pr, op, x_dims, w_dims)) != TCONV_STATUS_OK)
+    return status;
+  for (int i = 0; i < params->spatial_rank; ++i)
+    if ((status = resolve_dimension(ctx, pr, i)) != TCONV_STATUS_OK)
+      return status;
+  return resolve_counts(ctx, pr);
+}
+
+void tconv_problem_x_dims(const tconv_problem *pr, int64_t *dims) {
+  dims[0] = pr->n;
+  dims[1] = pr->cin;
+  for (int i = 0; i < pr->spatial_rank; ++i)
+    dims[2 + i] = pr->in[i];
+}
+
+void tconv_problem_w_dims(const tconv_problem *pr, int64_t *dims) {
+  const int64_t per_group_out = pr->cout / pr->groups;
+  dims[0] = pr->op == TCONV_OP_CONV ? pr->cout : pr->cin;
+  dims[1] = pr->op == TCONV_OP_CONV ? pr->cin / pr->groups : per_group_out;
+  for (int i = 0; i < pr->spatial_rank; ++i)
+    dims[2 + i] = pr->k[i];
+}
+
+void tconv_problem_y_dims(const tconv_problem *pr, int64_t *dims) {
+  dims[0] = pr->n;
+  dims[1] = pr->cout;
+  for (int i = 0; i < pr->spatial_rank; ++i)
+    dims[2 + i] = pr->out[i];
+}
+
+static tconv_status output_shape(tconv_op op, const tconv_params *params, const int64_t *x_dims,
+                                 const int64_t *w_dims, int64_t *y_dims) {
+  tconv_clear_error(NULL);
+  tconv_context *ctx = NULL; /* for FAIL: shape queries have no context */
+  if (y_dims == NULL)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: y dims are NULL", op_label(op));
+  tconv_problem pr;
+  tconv_status status = tconv_problem_init(NULL, &pr, op, params, x_dims, w_dims);
+  if (status == TCONV_STATUS_OK)
+    tconv_problem_y_dims(&pr, y_dims);
+  return status;
+}
+
+tconv_status tconv_conv_output_shape(const tconv_params *params, const int64_t *x_dims,
+                                     const int64_t *w_dims, int64_t *y_dims) {
+  return output_shape(TCONV_OP_CONV, params, x_dims, w_dims, y_dims);
+}
+
+tconv_status tconv_transpose_output_shape(const tconv_params *params, const int64_t *x_dims,
+                                          const int64_t *w_dims, int64_t *y_dims) {
+  return output_shape(TCONV_OP_TRANSPOSE, params, x_dims, w_dims, y_dims);
+}
+
+tconv_params tconv_params_default(int spatial_rank) {
+  tconv_params p;
+  memset(&p, 0, sizeof p);
+  p.spatial_rank = spatial_rank;
+  for (int i = 0; i < TCONV_MAX_SPATIAL; ++i) {
+    p.stride[i] = 1;
+    p.dilation[i] = 1;
+  }
+  p.groups = 1;
+  return p;
+}
+
+void tconv_params_set_uniform(tconv_params *p, int64_t stride, int64_t padding, int64_t dilation,
+                              int64_t output_padding) {
+  if (p == NULL)
+    return;
+  for (int i = 0; i < TCONV_MAX_SPATIAL; ++i) {
+    p->stride[i] = stride;
+    p->pad_begin[i] = padding;
+    p->pad_end[i] = padding;
+    p->dilation[i] = dilation;
+    p->output_padding[i] = output_padding;
+  }
+}
+
+tconv_tensor tconv_tensor_make(tconv_buffer *buffer, size_t offset, int rank,
+                               const int64_t *dims) {
+  tconv_tensor t;
+  memset(&t, 0, sizeof t);
+  t.rank = rank;
+  t.dtype = TCONV_DTYPE_FLOAT32;
+  t.layout = TCONV_LAYOUT_NCHW;
+  t.buffer = buffer;
+  t.offset = offset;
+  for (int i = 0; i < rank && i < TCONV_MAX_RANK && dims != NULL; ++i)
+    t.dims[i] = dims[i];
+  return t;
+}
+
+/* ---- forward-call validation ---------------------------------------------------------- */
+
+/* Rank, dtype, layout, buffer ownership, alignment and extent of one tensor. */
+static tconv_status check_tensor(tconv_context *ctx, const char *label, const char *name,
+                                 const tconv_tensor *t, int rank) {
+  if (t == NULL)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: %s is NULL", label, name);
+  if (t->rank != rank)
+    return FAIL(TCONV_STATUS_SHAPE_MISMATCH, "%s: %s has rank %d but must have rank %d", label,
+                name, t->rank, rank);
+  if (t->dtype != TCONV_DTYPE_FLOAT32)
+    return FAIL(TCONV_STATUS_UNSUPPORTED, "%s: %s has dtype %d; only FLOAT32 (0) is supported",
+                label, name, (int)t->dtype);
+  if (t->layout != TCONV_LAYOUT_NCHW)
+    return FAIL(TCONV_STATUS_UNSUPPORTED, "%s: %s has layout %d; only NCHW (0) is supported",
+                label, name, (int)t->layout);
+  if (t->buffer == NULL)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: %s has no buffer", label, name);
+  if (t->buffer->ctx != ctx)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                "%s: %s's buffer belongs to another context (backend %s)", label, name,
+                t->buffer->ctx->backend == TCONV_BACKEND_CUDA ? "CUDA" : "CPU");
+  if (t->offset % sizeof(float) != 0)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                "%s: %s's byte offset %zu is not a multiple of 4", label, name, t->offset);
+  int64_t count = 1;
+  for (int i = 0; i < rank; ++i) {
+    if (t->dims[i] < 1)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: %s dimension %d is %lld; sizes must be >= 1",
+                  label, name, i, (long long)t->dims[i]);
+    if (tconv_mul_i64(count, t->dims[i], &count))
+      return FAIL(TCONV_STATUS_SIZE_OVERFLOW, "%s: %s's element count overflows int64", label,
+                  name);
+  }
+  const size_t bytes = t->buffer->bytes;
+  if ((uint64_t)count > SIZE_MAX / sizeof(float) || t->offset > bytes ||
+      (size_t)count * sizeof(float) > bytes - t->offset)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                "%s: %s needs %lld bytes at offset %zu but its buffer holds %zu bytes", label,
+                name, (long long)count * 4, t->offset, bytes);
+  return TCONV_STATUS_OK;
+}
+
+static int tensors_overlap(const tconv_tensor *a, int64_t a_count, const tconv_tensor *b,
+                           int64_t b_count) {
+  if (a->buffer->data != b->buffer->data)
+    return 0; /* distinct allocations (wrapped pointers into one allocation aside) */
+  const size_t a0 = a->offset, a1 = a0 + (size_t)a_count * sizeof(float);
+  const size_t b0 = b->offset, b1 = b0 + (size_t)b_count * sizeof(float);
+  return a0 < b1 && b0 < a1;
+}
+
+tconv_status tconv_validate_forward(tconv_context *ctx, tconv_problem *pr, tconv_op op,
+                                    const tconv_params *params, const tconv_tensor *x,
+                                    const tconv_tensor *w, const tconv_tensor *bias,
+                                    const tconv_tensor *y, tconv_algo algo,
+                                    const tconv_buffer *workspace) {
+  const char *label = op_label(op);
+  if (params == NULL)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: params is NULL", label);
+  tconv_status status = check_params(ctx, op, params);
+  if (status != TCONV_STATUS_OK)
+    return status;
+  const int rank = params->spatial_rank + 2;
+  if ((status = check_tensor(ctx, label, "x", x, rank)) != TCONV_STATUS_OK ||
+      (status = check_tensor(ctx, label, "w", w, rank)) != TCONV_STATUS_OK ||
+      (status = check_tensor(ctx, label, "y", y, rank)) != TCONV_STATUS_OK ||
+      (bias != NULL && (status = check_tensor(ctx, label, "bias", bias, 1)) != TCONV_STATUS_OK))
+    return status;
+  if ((status = tconv_problem_init(ctx, pr, op, params, x->dims, w->dims)) != TCONV_STATUS_OK)
+    return status;
+
+  int64_t expect[TCONV_MAX_RANK];
+  tconv_problem_y_dims(pr, expect);
+  for (int i = 0; i < rank; ++i)
+    if (y->dims[i] != expect[i])
+      return FAIL(TCONV_STATUS_SHAPE_MISMATCH,
+                  "%s: y dimension %d is %lld but the output has %lld", label, i,
+                  (long long)y->dims[i], (long long)expect[i]);
+  if (bias != NULL && bias->dims[0] != pr->cout)
+    return FAIL(TCONV_STATUS_SHAPE_MISMATCH,
+                "%s: bias has %lld elements but there are %lld output channels", label,
+                (long long)bias->dims[0], (long long)pr->cout);
+  if (tensors_overlap(y, pr->y_count, x, pr->x_count) ||
+      tensors_overlap(y, pr->y_count, w, pr->w_count) ||
+      (bias != NULL && tensors_overlap(y, pr->y_count, bias, pr->cout)))
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: y overlaps %s", label,
+                tensors_overlap(y, pr->y_count, x, pr->x_count)   ? "x"
+                : tensors_overlap(y, pr->y_count, w, pr->w_count) ? "w"
+                                                                  : "bias");
+
+  switch (algo) {
+  case TCONV_ALGO_AUTO:
+    break;
+  case TCONV_ALGO_DIRECT:
+    if (ctx->backend != TCONV_BACKEND_CUDA)
+      return FAIL(TCONV_STATUS_UNSUPPORTED,
+                  "%s: algorithm direct needs the CUDA backend; this context is CPU", label);
+    break;
+  case TCONV_ALGO_REFERENCE:
+    if (ctx->backend != TCONV_BACKEND_CPU)
+      return FAIL(TCONV_STATUS_UNSUPPORTED,
+                  "%s: algorithm reference needs the CPU backend; this context is CUDA", label);
+    break;
+  default:
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: algo %d is not a tconv_algo value", label,
+                (int)algo);
+  }
+  if (workspace != NULL && workspace->ctx != ctx)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: workspace belongs to another context",
+                label);
+  return TCONV_STATUS_OK;
+}

@@ -1,0 +1,289 @@
+/*
+ * tconv.h - transposed and strided convolution on NVIDIA GPUs, with a CPU reference.
+ *
+ * Overview
+ * --------
+ * tconv computes two operations on float32 tensors in channels-first layout
+ * ((N, C, W), (N, C, H, W) or (N, C, D, H, W)):
+ *
+ *   convolution             y = conv(x, w) + bias          weights (Cout, Cin/g, k...)
+ *   transposed convolution  y = conv_transpose(x, w) + bias weights (Cin, Cout/g, k...)
+ *
+ * with PyTorch's semantics (torch.nn.functional.conv{1,2,3}d and conv_transpose{1,2,3}d):
+ * per spatial dimension, with input size i, kernel k, stride s, dilation d, begin / end
+ * padding pb / pe, output_padding op and dilated extent ke = d*(k-1)+1,
+ *
+ *   convolution  o = floor((i + pb + pe - ke) / s) + 1
+ *   transposed   o = (i - 1)*s - pb - pe + ke + op,   0 <= op < max(s, d)
+ *
+ * The transposed convolution is computed gather-style: every output element sums the
+ * inputs that reach it (t = o + pb - j*d contributes when t >= 0, t % s == 0, t/s < i),
+ * so results are deterministic and no atomics are used.
+ *
+ * Usage: create a context (CPU or CUDA backend), create buffers in it, upload, describe the
+ * tensors, call tconv_conv_forward() or tconv_transpose_forward(), download. The CPU
+ * reference (tconv_reference_*) works on plain host arrays and is what every GPU result is
+ * tested against; users may call it to check results of their own.
+ *
+ * Conventions: every function that can fail returns a tconv_status; on failure it writes
+ * nothing to its outputs and records a sentence naming the offending parameter, readable
+ * with tconv_context_last_error() (per context) and tconv_last_error() (per thread). The
+ * library never prints, exits or aborts. Element counts and offsets are int64_t.
+ *
+ * Threads: a context must not be used by two threads at once; distinct contexts may be used
+ * concurrently. Functions that take no context are thread-safe.
+ */
+#ifndef TCONV_H
+#define TCONV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#define TCONV_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#define TCONV_API __attribute__((visibility("default")))
+#else
+#define TCONV_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- version ------------------------------------------------------------------------ */
+
+#define TCONV_VERSION_MAJOR 0
+#define TCONV_VERSION_MINOR 1
+#define TCONV_VERSION_PATCH 0
+#define TCONV_VERSION_NUMBER \
+  (TCONV_VERSION_MAJOR * 10000 + TCONV_VERSION_MINOR * 100 + TCONV_VERSION_PATCH)
+#define TCONV_STRINGIFY_(x) #x
+#define TCONV_STRINGIFY(x) TCONV_STRINGIFY_(x)
+#define TCONV_VERSION_STRING                                                             \
+  TCONV_STRINGIFY(TCONV_VERSION_MAJOR)                                                   \
+  "." TCONV_STRINGIFY(TCONV_VERSION_MINOR) "." TCONV_STRINGIFY(TCONV_VERSION_PATCH)
+
+/* Returns TCONV_VERSION_NUMBER of the library actually linked. */
+TCONV_API unsigned tconv_version_number(void);
+/* Returns "MAJOR.MINOR.PATCH" of the library actually linked. */
+TCONV_API const char *tconv_version_string(void);
+
+/* ---- status codes ------------------------------------------------------------------- */
+
+/* X(name, message). Append only: the numeric values are part of the ABI. */
+#define TCONV_STATUS_LIST(X)                                                             \
+  X(OK, "success")                                                                       \
+  X(INVALID_ARGUMENT, "invalid argument")                                                \
+  X(SHAPE_MISMATCH, "tensor shapes do not match")                                        \
+  X(UNSUPPORTED, "unsupported combination of parameters, algorithm or backend")          \
+  X(OUT_OF_MEMORY, "out of memory")                                                      \
+  X(NO_DEVICE, "no usable CUDA device")                                                  \
+  X(CUDA_ERROR, "CUDA runtime error")                                                    \
+  X(CUBLAS_ERROR, "cuBLAS error")                                                        \
+  X(SIZE_OVERFLOW, "size does not fit in 64-bit arithmetic")                             \
+  X(INTERNAL, "internal error")
+
+typedef enum tconv_status {
+#define TCONV_STATUS_ENUM_(name, message) TCONV_STATUS_##name,
+  TCONV_STATUS_LIST(TCONV_STATUS_ENUM_)
+#undef TCONV_STATUS_ENUM_
+  TCONV_STATUS_COUNT_ /* not a status; one past the last */
+} tconv_status;
+
+/* "TCONV_STATUS_INVALID_ARGUMENT" etc.; "TCONV_STATUS_UNKNOWN" for values out of range. */
+TCONV_API const char *tconv_status_name(tconv_status status);
+/* A short message for the code ("invalid argument"); never NULL. */
+TCONV_API const char *tconv_status_string(tconv_status status);
+/* The sentence recorded by the last failing call made by this thread (any context, or none),
+ * e.g. "transposed conv: output_padding 2 must be smaller than stride 2 or dilation 1
+ * (dimension 0)". Empty string when none. Valid until this thread's next tconv call. */
+TCONV_API const char *tconv_last_error(void);
+
+/* ---- context ------------------------------------------------------------------------ */
+
+typedef enum tconv_backend {
+  TCONV_BACKEND_AUTO = 0, /* CUDA when a device is usable, else CPU */
+  TCONV_BACKEND_CPU = 1,  /* the CPU reference; buffers live in host memory */
+  TCONV_BACKEND_CUDA = 2  /* CUDA kernels; buffers live in device memory */
+} tconv_backend;
+
+typedef struct tconv_context tconv_context;
+
+/* Creates a context on `backend` using CUDA device `device` (ignored by the CPU backend,
+ * which requires it to be 0). Writes the handle to *ctx; on failure writes NULL.
+ * Returns NO_DEVICE when CUDA is requested but not usable (not compiled in, no driver, no
+ * device, bad index), with the runtime's reason in tconv_last_error(). With AUTO, a
+ * CUDA failure falls back to the CPU, and the reason stays readable via
+ * tconv_context_last_error(). */
+TCONV_API tconv_status tconv_context_create(tconv_context **ctx, tconv_backend backend,
+                                            int device);
+/* Releases the context. Buffers created in it must be destroyed first. NULL is fine. */
+TCONV_API void tconv_context_destroy(tconv_context *ctx);
+/* The backend actually in use (never AUTO). */
+TCONV_API tconv_backend tconv_context_backend(const tconv_context *ctx);
+/* The CUDA device index in use; 0 on the CPU backend. */
+TCONV_API int tconv_context_device(const tconv_context *ctx);
+/* Sets the cudaStream_t (passed as void *) on which computations are queued; NULL is the
+ * default stream. On the CPU backend only NULL is accepted. */
+TCONV_API tconv_status tconv_context_set_stream(tconv_context *ctx, void *stream);
+/* The stream set by tconv_context_set_stream() (NULL by default). */
+TCONV_API void *tconv_context_stream(const tconv_context *ctx);
+/* Waits for all work queued on the context's stream; reports asynchronous CUDA errors. */
+TCONV_API tconv_status tconv_context_synchronize(tconv_context *ctx);
+/* The sentence recorded by this context's last failing call, or by AUTO's fallback to the
+ * CPU; empty string when none. Valid until the next call on the context. */
+TCONV_API const char *tconv_context_last_error(const tconv_context *ctx);
+/* Whether a CUDA device is usable, without creating a context: returns OK, or NO_DEVICE
+ * with the reason written to `reason` (up to `reason_size` bytes, NUL-terminated; may be
+ * NULL). */
+TCONV_API tconv_status tconv_cuda_probe(char *reason, size_t reason_size);
+
+/* ---- buffers ------------------------------------------------------------------------ */
+
+typedef struct tconv_buffer tconv_buffer;
+
+/* Allocates `bytes` (>= 1) of memory on the context's backend (device memory for CUDA).
+ * The contents are undefined. Returns OUT_OF_MEMORY when the allocation fails. */
+TCONV_API tconv_status tconv_buffer_create(tconv_context *ctx, size_t bytes,
+                                           tconv_buffer **buffer);
+/* Wraps memory the caller owns (a device pointer on CUDA, a host pointer on CPU) of
+ * `bytes` bytes; tconv_buffer_destroy() will not free it. */
+TCONV_API tconv_status tconv_buffer_wrap(tconv_context *ctx, void *data, size_t bytes,
+                                         tconv_buffer **buffer);
+/* Releases the buffer (and its memory unless wrapped). NULL is fine. */
+TCONV_API void tconv_buffer_destroy(tconv_buffer *buffer);
+/* Copies `bytes` from host memory `src` into the buffer at byte `offset`. Returns when the
+ * copy is complete, after all work queued earlier on the context's stream. */
+TCONV_API tconv_status tconv_buffer_upload(tconv_context *ctx, tconv_buffer *buffer,
+                                           size_t offset, const void *src, size_t bytes);
+/* Copies `bytes` from the buffer at byte `offset` into host memory `dst`. Returns when the
+ * copy is complete, after all work queued earlier on the context's stream. */
+TCONV_API tconv_status tconv_buffer_download(tconv_context *ctx, const tconv_buffer *buffer,
+                                             size_t offset, void *dst, size_t bytes);
+/* The buffer's memory (device pointer on CUDA) and size in bytes. */
+TCONV_API void *tconv_buffer_data(const tconv_buffer *buffer);
+TCONV_API size_t tconv_buffer_size(const tconv_buffer *buffer);
+
+/* ---- tensors ------------------------------------------------------------------------ */
+
+#define TCONV_MAX_RANK 5    /* N, C and up to three spatial dimensions */
+#define TCONV_MAX_SPATIAL 3
+
+typedef enum tconv_dtype { TCONV_DTYPE_FLOAT32 = 0 } tconv_dtype;
+
+/* Channels first, C order: (N, C, W), (N, C, H, W), (N, C, D, H, W); weights likewise
+ * (Cout, Cin/g, k...) or (Cin, Cout/g, k...). */
+typedef enum tconv_layout { TCONV_LAYOUT_NCHW = 0 } tconv_layout;
+
+/* A dense tensor stored in a buffer. Data tensors have rank 3-5; a bias has rank 1. */
+typedef struct tconv_tensor {
+  int rank;                     /* number of dimensions */
+  int64_t dims[TCONV_MAX_RANK]; /* sizes, outermost first; entries past rank unused */
+  tconv_dtype dtype;            /* TCONV_DTYPE_FLOAT32 */
+  tconv_layout layout;          /* TCONV_LAYOUT_NCHW */
+  tconv_buffer *buffer;         /* where the data lives */
+  size_t offset;                /* byte offset of element 0 in the buffer; 4-byte aligned */
+} tconv_tensor;
+
+/* A float32 NCHW tensor of `rank` dimensions `dims` at byte `offset` of `buffer`. Dims
+ * past `rank` are set to 0. (Does not validate: the forward calls do.) */
+TCONV_API tconv_tensor tconv_tensor_make(tconv_buffer *buffer, size_t offset, int rank,
+                                         const int64_t *dims);
+
+/* ---- convolution parameters --------------------------------------------------------- */
+
+/* Per spatial dimension (index 0 = outermost spatial dimension, e.g. H of NCHW). Entries at
+ * index >= spatial_rank are not read. */
+typedef struct tconv_params {
+  int spatial_rank;                          /* 1, 2 or 3 */
+  int64_t stride[TCONV_MAX_SPATIAL];         /* >= 1 */
+  int64_t dilation[TCONV_MAX_SPATIAL];       /* >= 1 */
+  int64_t pad_begin[TCONV_MAX_SPATIAL];      /* >= 0: PyTorch's padding, leading side */
+  int64_t pad_end[TCONV_MAX_SPATIAL];        /* >= 0: trailing side */
+  int64_t output_padding[TCONV_MAX_SPATIAL]; /* transposed only: 0 <= op < max(s, d);
+                                                must be 0 for convolution */
+  int64_t groups;                            /* >= 1, divides Cin and Cout */
+} tconv_params;
+
+/* stride 1, dilation 1, no padding, no output_padding, groups 1. */
+TCONV_API tconv_params tconv_params_default(int spatial_rank);
+/* Sets every dimension's stride, dilation, symmetric padding and output_padding at once. */
+TCONV_API void tconv_params_set_uniform(tconv_params *params, int64_t stride, int64_t padding,
+                                        int64_t dilation, int64_t output_padding);
+
+/* ---- shape queries ------------------------------------------------------------------ */
+
+/* Given x's and w's dims (each of rank spatial_rank + 2), validates the parameters and
+ * writes y's dims (rank spatial_rank + 2) to y_dims. */
+TCONV_API tconv_status tconv_conv_output_shape(const tconv_params *params,
+                                               const int64_t *x_dims, const int64_t *w_dims,
+                                               int64_t *y_dims);
+TCONV_API tconv_status tconv_transpose_output_shape(const tconv_params *params,
+                                                    const int64_t *x_dims,
+                                                    const int64_t *w_dims, int64_t *y_dims);
+
+/* ---- forward computations ----------------------------------------------------------- */
+
+typedef enum tconv_algo {
+  TCONV_ALGO_AUTO = 0,     /* the backend's best choice, needs no workspace */
+  TCONV_ALGO_DIRECT = 1,   /* CUDA: one thread per output element, gather */
+  TCONV_ALGO_REFERENCE = 2 /* CPU: the reference loop nest (gather formulation) */
+} tconv_algo;
+
+/* y = conv(x, w) (+ bias). x (N, Cin, i...), w (Cout, Cin/g, k...), bias (Cout) or NULL,
+ * y (N, Cout, o...) with o from tconv_conv_output_shape(). All tensors in buffers of this
+ * context. `workspace` may be NULL when tconv_workspace_size() says 0. Queued on the
+ * context's stream (synchronous on the CPU backend). y must not overlap x, w or bias. */
+TCONV_API tconv_status tconv_conv_forward(tconv_context *ctx, const tconv_params *params,
+                                          const tconv_tensor *x, const tconv_tensor *w,
+                                          const tconv_tensor *bias, const tconv_tensor *y,
+                                          tconv_algo algo, tconv_buffer *workspace);
+/* y = conv_transpose(x, w) (+ bias). x (N, Cin, i...), w (Cin, Cout/g, k...), bias (Cout) or
+ * NULL, y (N, Cout, o...) with o from tconv_transpose_output_shape(). As above. */
+TCONV_API tconv_status tconv_transpose_forward(tconv_context *ctx, const tconv_params *params,
+                                               const tconv_tensor *x, const tconv_tensor *w,
+                                               const tconv_tensor *bias, const tconv_tensor *y,
+                                               tconv_algo algo, tconv_buffer *workspace);
+
+typedef enum tconv_op { TCONV_OP_CONV = 0, TCONV_OP_TRANSPOSE = 1 } tconv_op;
+
+/* Bytes of workspace `algo` needs for this problem (0 for AUTO, DIRECT and REFERENCE). */
+TCONV_API tconv_status tconv_workspace_size(tconv_context *ctx, tconv_op op,
+                                            const tconv_params *params,
+                                            const tconv_tensor *x, const tconv_tensor *w,
+                                            tconv_algo algo, size_t *bytes);
+/* "auto", "direct", "reference"; NULL when out of range. */
+TCONV_API const char *tconv_algo_name(tconv_algo algo);
+
+/* ---- CPU reference on host arrays --------------------------------------------------- */
+
+/* The three equivalent formulations of the transposed convolution (see README). */
+typedef enum tconv_formulation {
+  TCONV_FORMULATION_GATHER = 0,        /* each output sums the inputs that reach it */
+  TCONV_FORMULATION_SCATTER = 1,       /* each input adds kernel * x into an output window */
+  TCONV_FORMULATION_ZERO_INSERTION = 2 /* insert s-1 zeros, pad, stride-1 conv with the
+                                          flipped, channel-swapped kernel */
+} tconv_formulation;
+
+/* Convolution on host arrays in C order, accumulated in double. y_dims must equal what
+ * tconv_conv_output_shape() gives; bias may be NULL. Single-threaded, no allocation. */
+TCONV_API tconv_status tconv_reference_conv(const tconv_params *params, const int64_t *x_dims,
+                                            const float *x, const int64_t *w_dims,
+                                            const float *w, const float *bias,
+                                            const int64_t *y_dims, float *y);
+/* Transposed convolution on host arrays by `formulation`, accumulated in double. The
+ * scatter and zero-insertion formulations allocate a double-precision scratch array and may
+ * return OUT_OF_MEMORY. */
+TCONV_API tconv_status tconv_reference_transpose(const tconv_params *params,
+                                                 tconv_formulation formulation,
+                                                 const int64_t *x_dims, const float *x,
+                                                 const int64_t *w_dims, const float *w,
+                                                 const float *bias, const int64_t *y_dims,
+                                                 float *y);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TCONV_H */

@@ -1,0 +1,83 @@
+/*
+ * main.c - the test runner: registers every suite, runs them with CUnit's basic interface
+ * and exits non-zero when any failure was recorded.
+ *
+ * Environment: TCONV_TEST_SEED (random seed, printed), TCONV_TEST_ONLY (comma list of units
+ * to run: shape,reference,api,index,golden,cli,gpu), TCONV_REQUIRE_GPU=1 (a skipped GPU suite
+ * is a failure), TCONV_CLI and TCONV_TEST_DATA (paths; set by make test).
+ */
+#include "testutil.h"
+
+#include <CUnit/Basic.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Whether `unit` is selected by TCONV_TEST_ONLY (everything when unset or empty). */
+static int selected(const char *unit) {
+  const char *only = getenv("TCONV_TEST_ONLY");
+  if (only == NULL || only[0] == '\0')
+    return 1;
+  const size_t len = strlen(unit);
+  for (const char *p = only; *p != '\0';) {
+    const char *end = strchr(p, ',');
+    const size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+    if (n == len && strncmp(p, unit, n) == 0)
+      return 1;
+    p += n + (end != NULL);
+  }
+  return 0;
+}
+
+int main(void) {
+  const char *seed_text = getenv("TCONV_TEST_SEED");
+  const uint64_t seed =
+      seed_text != NULL && seed_text[0] != '\0' ? strtoull(seed_text, NULL, 0) : 20261121u;
+  test_rng_seed(seed);
+  printf("tconv %s tests, seed %" PRIu64 " (set TCONV_TEST_SEED to change)\n",
+         tconv_version_string(), seed);
+
+  if (CU_initialize_registry() != CUE_SUCCESS) {
+    fprintf(stderr, "cannot initialise CUnit: %s\n", CU_get_error_msg());
+    return 1;
+  }
+  static const struct {
+    const char *name;
+    CU_ErrorCode (*reg)(void);
+  } units[] = {
+      {"shape", test_register_shape},   {"reference", test_register_reference},
+      {"api", test_register_api},       {"index", test_register_index},
+      {"golden", test_register_golden}, {"cli", test_register_cli},
+  };
+  for (size_t i = 0; i < sizeof units / sizeof units[0]; ++i) {
+    if (selected(units[i].name) && units[i].reg() != CUE_SUCCESS) {
+      fprintf(stderr, "cannot register suite %s: %s\n", units[i].name, CU_get_error_msg());
+      CU_cleanup_registry();
+      return 1;
+    }
+  }
+  int gpu_skipped = 0;
+  if (selected("gpu") && test_register_gpu(&gpu_skipped) != CUE_SUCCESS) {
+    fprintf(stderr, "cannot register the GPU suites: %s\n", CU_get_error_msg());
+    CU_cleanup_registry();
+    return 1;
+  }
+
+  CU_basic_set_mode(CU_BRM_VERBOSE);
+  CU_basic_run_tests();
+  const unsigned failures = CU_get_number_of_failure_records();
+  const unsigned ran = CU_get_number_of_tests_run();
+  CU_cleanup_registry();
+
+  const char *require = getenv("TCONV_REQUIRE_GPU");
+  const int require_gpu = require != NULL && strcmp(require, "1") == 0;
+  if (gpu_skipped)
+    printf("\nGPU suites were SKIPPED: nothing was counted for them.%s\n",
+           require_gpu ? " REQUIRE_GPU=1: failing." : "");
+  if (ran == 0) {
+    printf("no test ran\n");
+    return 1;
+  }
+  return failures != 0 || (gpu_skipped && require_gpu) ? 1 : 0;
+}
