@@ -35,7 +35,7 @@ tconv_status tconv_context_create(tconv_context **ctx, tconv_backend backend, in
                       "device 0",
                       device);
 
-  char reason[TCONV_ERROR_CAPACITY] = "";
+  char reason[TCONV_ERROR_CAPACITY / 2] = ""; /* leaves room for the sentence around it */
   tconv_backend chosen = TCONV_BACKEND_CPU;
   if (backend != TCONV_BACKEND_CPU) {
     if (tconv_cuda_probe_device(device, reason, sizeof reason) == TCONV_STATUS_OK)
