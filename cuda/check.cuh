@@ -1,0 +1,48 @@
+/*
+ * check.cuh - turning CUDA runtime errors into tconv statuses. TCONV_CUDA_TRY(ctx, call)
+ * runs the call and, on failure, records "<call> failed: <error string> (<error name>) at
+ * <file>:<line>" as ctx's last error and returns the matching status from the enclosing
+ * function; TCONV_CUDA_CHECK_LAUNCH(ctx, kernel) does the same for the launch just queued.
+ */
+#ifndef TCONV_CUDA_CHECK_CUH
+#define TCONV_CUDA_CHECK_CUH
+
+#include <cuda_runtime.h>
+
+#include "internal.h"
+
+/* Allocation failures are the caller's to handle (smaller problem, other algorithm); every
+ * other runtime error means the device or the runtime is in trouble. */
+static inline tconv_status tconv_cuda_status(cudaError_t error) {
+  return error == cudaErrorMemoryAllocation ? TCONV_STATUS_OUT_OF_MEMORY : TCONV_STATUS_CUDA_ERROR;
+}
+
+/* Records the failure of `statement` and returns its status. The runtime keeps the last
+ * error until it is read: read it here, so that a failed call (say an allocation) is not
+ * reported again by the cudaGetLastError() that follows the next, unrelated launch. Sticky
+ * errors (a kernel fault) stay with the device whatever we do. */
+static inline tconv_status tconv_cuda_fail(tconv_context *ctx, cudaError_t error,
+                                           const char *statement, const char *file, int line) {
+  (void)cudaGetLastError();
+  return tconv_fail(ctx, tconv_cuda_status(error), "%s failed: %s (%s) at %s:%d", statement,
+                    cudaGetErrorString(error), cudaGetErrorName(error), file, line);
+}
+
+#define TCONV_CUDA_TRY(ctx, call)                                                                  \
+  do {                                                                                             \
+    cudaError_t tconv_cuda_error_ = (call);                                                        \
+    if (tconv_cuda_error_ != cudaSuccess)                                                          \
+      return tconv_cuda_fail((ctx), tconv_cuda_error_, #call, __FILE__, __LINE__);                 \
+  } while (0)
+
+/* Every launch is followed by this: a bad configuration or a missing kernel image is only
+ * reported through the runtime's last error. (Faults while the kernel runs come later, from
+ * the next synchronising call.) */
+#define TCONV_CUDA_CHECK_LAUNCH(ctx, kernel)                                                       \
+  do {                                                                                             \
+    cudaError_t tconv_cuda_error_ = cudaGetLastError();                                            \
+    if (tconv_cuda_error_ != cudaSuccess)                                                          \
+      return tconv_cuda_fail((ctx), tconv_cuda_error_, "launch of " #kernel, __FILE__, __LINE__);  \
+  } while (0)
+
+#endif /* TCONV_CUDA_CHECK_CUH */

@@ -1,0 +1,161 @@
+/*
+ * index.cuh - the per-dimension index math of the GPU kernels, written once and shared with
+ * the host: under nvcc every function is __host__ __device__, under a C11 compiler it is a
+ * plain static inline function, so tests/test_index.c checks on the CPU exactly the code
+ * the kernels run.
+ *
+ * Notation (DESIGN.md §1), for one spatial dimension: i input size, k kernel size, s stride,
+ * d dilation, pb begin padding, o an output position, j a kernel tap.
+ *
+ *   transposed (gather)  t = o + pb - j*d    contributes iff t >= 0, t % s == 0, t/s < i;
+ *                                            the input position is t/s
+ *   convolution          t = o*s - pb + j*d  contributes iff 0 <= t < i; input position t
+ *
+ * Besides the per-tap tests, tconv_*_taps() give, for one o, the contributing taps as an
+ * arithmetic progression (first tap, tap step, count, and the matching input positions), so
+ * a kernel visits only taps that contribute instead of testing all k of them.
+ *
+ * Transposed taps: with u = o + pb, a tap needs j*d ≡ u (mod s). Let g = gcd(d, s),
+ * s' = s/g, d' = d/g. There is a solution iff g divides u, and then j ≡ (u/g)*inv(d') mod s'
+ * where inv(d') is d'^-1 mod s' (d' and s' are coprime). Consecutive contributing taps are
+ * s' apart and their input positions t/s are d' apart (decreasing). The range of j is cut by
+ * 0 <= j < k, t >= 0 (j <= u/d) and t/s <= i-1 (j >= (u - (i-1)*s)/d, rounded up).
+ *
+ * Everything is int64_t; inputs are validated problems (s, d, k, i >= 1, pb >= 0, o >= 0).
+ */
+#ifndef TCONV_CUDA_INDEX_CUH
+#define TCONV_CUDA_INDEX_CUH
+
+#include <stdint.h>
+
+#ifdef __CUDACC__
+#define TCONV_HD static __host__ __device__ __forceinline__
+#else
+#define TCONV_HD static inline
+#endif
+
+/* Floor and ceiling of a / b for b > 0 and any sign of a (C division truncates). */
+TCONV_HD int64_t tconv_floor_div(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+TCONV_HD int64_t tconv_ceil_div(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && a > 0) ? q + 1 : q;
+}
+/* a mod b in [0, b) for b > 0. */
+TCONV_HD int64_t tconv_mod(int64_t a, int64_t b) {
+  int64_t r = a % b;
+  return r < 0 ? r + b : r;
+}
+
+TCONV_HD int64_t tconv_gcd(int64_t a, int64_t b) {
+  while (b != 0) {
+    int64_t r = a % b;
+    a = b;
+    b = r;
+  }
+  return a;
+}
+
+/* Input position reached by tap j of transposed-convolution output o, or -1 when the tap
+ * does not contribute (falls before the input, between two strided inputs, or past it). */
+TCONV_HD int64_t tconv_transpose_input_index(int64_t o, int64_t j, int64_t i, int64_t s, int64_t d,
+                                             int64_t pb) {
+  int64_t t = o + pb - j * d;
+  if (t < 0 || t % s != 0)
+    return -1;
+  t /= s;
+  return t < i ? t : -1;
+}
+
+/* Input position read by tap j of convolution output o, or -1 when it falls in the padding. */
+TCONV_HD int64_t tconv_conv_input_index(int64_t o, int64_t j, int64_t i, int64_t s, int64_t d,
+                                        int64_t pb) {
+  int64_t t = o * s - pb + j * d;
+  return (t >= 0 && t < i) ? t : -1;
+}
+
+/* What the transposed tap progression needs of (s, d) alone: computed once per dimension,
+ * outside the kernels' loops. */
+typedef struct tconv_tap_plan {
+  int64_t gcd;     /* g = gcd(d, s) */
+  int64_t step;    /* s' = s / g: distance between contributing taps */
+  int64_t inv;     /* (d / g)^-1 mod s' (0 when s' = 1) */
+  int64_t in_step; /* d' = d / g: distance between their input positions */
+} tconv_tap_plan;
+
+TCONV_HD tconv_tap_plan tconv_tap_plan_make(int64_t s, int64_t d) {
+  tconv_tap_plan plan;
+  plan.gcd = tconv_gcd(d, s);
+  plan.step = s / plan.gcd;
+  plan.in_step = d / plan.gcd;
+  plan.inv = 0;
+  /* s' is at most the stride, so a linear search is cheaper than extended Euclid's code. */
+  for (int64_t x = 1; x < plan.step; ++x) {
+    if ((plan.in_step * x) % plan.step == 1) {
+      plan.inv = x;
+      break;
+    }
+  }
+  return plan;
+}
+
+/* The contributing taps of one output position: j = j_first + c*j_step reads input position
+ * in_first + c*in_step, for c in [0, count). */
+typedef struct tconv_taps {
+  int64_t j_first, j_step;
+  int64_t in_first, in_step;
+  int64_t count;
+} tconv_taps;
+
+TCONV_HD tconv_taps tconv_transpose_taps(int64_t o, int64_t i, int64_t k, int64_t s, int64_t d,
+                                         int64_t pb, tconv_tap_plan plan) {
+  tconv_taps taps;
+  int64_t u = o + pb;
+  taps.j_step = plan.step;
+  taps.in_step = -plan.in_step;
+  taps.j_first = 0;
+  taps.in_first = 0;
+  taps.count = 0;
+  if (u % plan.gcd != 0)
+    return taps;
+  int64_t j_res = ((u / plan.gcd) % plan.step) * plan.inv % plan.step;
+  int64_t j_hi = u / d; /* t >= 0 */
+  if (j_hi > k - 1)
+    j_hi = k - 1;
+  int64_t j_lo = tconv_ceil_div(u - (i - 1) * s, d); /* t/s <= i - 1 */
+  if (j_lo < 0)
+    j_lo = 0;
+  int64_t first = j_lo + tconv_mod(j_res - j_lo, plan.step);
+  if (first > j_hi)
+    return taps;
+  taps.j_first = first;
+  taps.in_first = (u - first * d) / s;
+  taps.count = (j_hi - first) / plan.step + 1;
+  return taps;
+}
+
+TCONV_HD tconv_taps tconv_conv_taps(int64_t o, int64_t i, int64_t k, int64_t s, int64_t d,
+                                    int64_t pb) {
+  tconv_taps taps;
+  int64_t base = o * s - pb;
+  int64_t j_lo = tconv_ceil_div(-base, d);         /* t >= 0 */
+  int64_t j_hi = tconv_floor_div(i - 1 - base, d); /* t <= i - 1 */
+  if (j_lo < 0)
+    j_lo = 0;
+  if (j_hi > k - 1)
+    j_hi = k - 1;
+  taps.j_first = j_lo;
+  taps.j_step = 1;
+  taps.in_first = base + j_lo * d;
+  taps.in_step = d;
+  taps.count = j_hi >= j_lo ? j_hi - j_lo + 1 : 0;
+  if (taps.count == 0) {
+    taps.j_first = 0;
+    taps.in_first = 0;
+  }
+  return taps;
+}
+
+#endif /* TCONV_CUDA_INDEX_CUH */

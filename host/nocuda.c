@@ -1,0 +1,78 @@
+/*
+ * nocuda.c - cuda/launch.h for builds without nvcc (the Makefile compiles this file instead
+ * of the .cu files in cuda/). Every entry point answers NO_DEVICE, so the CUDA backend fails
+ * at context creation with a sentence saying why, and the rest of the library needs no
+ * #ifdefs.
+ */
+#include "../cuda/launch.h"
+
+#include "internal.h"
+
+#include <stdio.h>
+
+#define NOCUDA_REASON "CUDA backend not compiled in (built without nvcc)"
+
+static tconv_status nocuda_fail(tconv_context *ctx) {
+  return tconv_fail(ctx, TCONV_STATUS_NO_DEVICE, "%s", NOCUDA_REASON);
+}
+
+tconv_status tconv_cuda_probe_device(int device, char *reason, size_t reason_size) {
+  (void)device;
+  if (reason != NULL && reason_size > 0)
+    snprintf(reason, reason_size, "%s", NOCUDA_REASON);
+  return TCONV_STATUS_NO_DEVICE;
+}
+
+tconv_status tconv_cuda_malloc(tconv_context *ctx, size_t bytes, void **data) {
+  (void)bytes;
+  (void)data;
+  return nocuda_fail(ctx);
+}
+
+void tconv_cuda_free(tconv_context *ctx, void *data) {
+  /* Nothing can have been allocated. */
+  (void)ctx;
+  (void)data;
+}
+
+tconv_status tconv_cuda_upload(tconv_context *ctx, void *dst, const void *src, size_t bytes) {
+  (void)dst;
+  (void)src;
+  (void)bytes;
+  return nocuda_fail(ctx);
+}
+
+tconv_status tconv_cuda_download(tconv_context *ctx, void *dst, const void *src, size_t bytes) {
+  (void)dst;
+  (void)src;
+  (void)bytes;
+  return nocuda_fail(ctx);
+}
+
+tconv_status tconv_cuda_synchronize(tconv_context *ctx) { return nocuda_fail(ctx); }
+
+tconv_status tconv_cuda_check_stream(tconv_context *ctx, void *stream) {
+  (void)stream;
+  return nocuda_fail(ctx);
+}
+
+tconv_status tconv_cuda_direct_conv(tconv_context *ctx, const tconv_problem *problem,
+                                    const float *x, const float *w, const float *bias, float *y) {
+  (void)problem;
+  (void)x;
+  (void)w;
+  (void)bias;
+  (void)y;
+  return nocuda_fail(ctx);
+}
+
+tconv_status tconv_cuda_direct_transpose(tconv_context *ctx, const tconv_problem *problem,
+                                         const float *x, const float *w, const float *bias,
+                                         float *y) {
+  (void)problem;
+  (void)x;
+  (void)w;
+  (void)bias;
+  (void)y;
+  return nocuda_fail(ctx);
+}
