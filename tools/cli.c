@@ -1,0 +1,95 @@
+/*
+ * cli.c - the tool's shared helpers (see cli.h): error printing, the status to exit code
+ * mapping, and one forward computation through the public API.
+ */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int cli_fail(int code, const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  fputs("tconv: error: ", stderr);
+  vfprintf(stderr, format, args);
+  fputc('\n', stderr);
+  va_end(args);
+  return code;
+}
+
+int cli_exit_code(tconv_status status) {
+  switch (status) {
+  case TCONV_STATUS_OK:
+    return 0;
+  case TCONV_STATUS_INVALID_ARGUMENT:
+  case TCONV_STATUS_SHAPE_MISMATCH:
+  case TCONV_STATUS_UNSUPPORTED:
+  case TCONV_STATUS_SIZE_OVERFLOW:
+    return CLI_EXIT_USAGE;
+  default:
+    return CLI_EXIT_RUNTIME;
+  }
+}
+
+int cli_fail_status(tconv_status status, const char *sentence) {
+  if (sentence == NULL || sentence[0] == '\0')
+    sentence = tconv_status_string(status);
+  return cli_fail(cli_exit_code(status), "%s", sentence);
+}
+
+size_t cli_tensor_bytes(const cli_tensor *t) {
+  uint64_t count = 1;
+  for (int i = 0; i < t->rank; i++) {
+    if (t->dims[i] < 0 || __builtin_mul_overflow(count, (uint64_t)t->dims[i], &count))
+      return 0;
+  }
+  if (count > SIZE_MAX / sizeof(float))
+    return 0;
+  return (size_t)count * sizeof(float);
+}
+
+tconv_status cli_forward(tconv_context *ctx, tconv_op op, const tconv_params *params,
+                         tconv_algo algo, const cli_tensor *x, const cli_tensor *w,
+                         const cli_tensor *bias, cli_tensor *y, char *err, size_t err_size) {
+  const cli_tensor *host[4] = {x, w, bias, y};
+  tconv_buffer *buffer[4] = {NULL, NULL, NULL, NULL};
+  tconv_tensor tensor[4];
+  tconv_buffer *workspace = NULL;
+  tconv_status st = TCONV_STATUS_OK;
+  for (int i = 0; i < 4 && st == TCONV_STATUS_OK; i++) {
+    if (host[i] == NULL)
+      continue;
+    size_t bytes = cli_tensor_bytes(host[i]);
+    /* Empty or unrepresentable shapes still get a buffer, so the forward call is the one
+     * that explains what is wrong with them. */
+    st = tconv_buffer_create(ctx, bytes > 0 ? bytes : sizeof(float), &buffer[i]);
+    if (st == TCONV_STATUS_OK && i < 3 && bytes > 0)
+      st = tconv_buffer_upload(ctx, buffer[i], 0, host[i]->data, bytes);
+    tensor[i] = tconv_tensor_make(buffer[i], 0, host[i]->rank, host[i]->dims);
+  }
+  size_t ws_bytes = 0;
+  if (st == TCONV_STATUS_OK)
+    st = tconv_workspace_size(ctx, op, params, &tensor[0], &tensor[1], algo, &ws_bytes);
+  if (st == TCONV_STATUS_OK && ws_bytes > 0)
+    st = tconv_buffer_create(ctx, ws_bytes, &workspace);
+  if (st == TCONV_STATUS_OK) {
+    const tconv_tensor *b = bias != NULL ? &tensor[2] : NULL;
+    st = op == TCONV_OP_CONV ? tconv_conv_forward(ctx, params, &tensor[0], &tensor[1], b,
+                                                  &tensor[3], algo, workspace)
+                             : tconv_transpose_forward(ctx, params, &tensor[0], &tensor[1], b,
+                                                       &tensor[3], algo, workspace);
+  }
+  if (st == TCONV_STATUS_OK)
+    st = tconv_context_synchronize(ctx);
+  if (st == TCONV_STATUS_OK)
+    st = tconv_buffer_download(ctx, buffer[3], 0, y->data, cli_tensor_bytes(y));
+  if (st != TCONV_STATUS_OK) {
+    const char *sentence = tconv_context_last_error(ctx);
+    snprintf(err, err_size, "%s", sentence[0] ? sentence : tconv_last_error());
+  }
+  tconv_buffer_destroy(workspace);
+  for (int i = 0; i < 4; i++)
+    tconv_buffer_destroy(buffer[i]);
+  return st;
+}

@@ -1,0 +1,442 @@
+/*
+ * tconv.c - the command-line tool (DESIGN §4): `demo` runs the worked examples through the
+ * library, `shape` prints output sizes with their formulas, `run` computes a convolution or a
+ * transposed convolution on .npy files. It uses only the public API (tconv.h). The demo is in
+ * demo.c, the shared helpers (errors, one forward pass) in cli.c, option parsing in args.c,
+ * .npy files in npy.c; this file has the usage text, `shape`, `run` and main().
+ *
+ * Exit status: 0 success; 2 bad arguments or parameters the library rejects as such
+ * (INVALID_ARGUMENT, SHAPE_MISMATCH, UNSUPPORTED, SIZE_OVERFLOW); 1 runtime failures
+ * (unreadable or malformed files, no CUDA device, CUDA errors, out of memory).
+ */
+#include "tconv.h"
+#include "args.h"
+#include "cli.h"
+#include "npy.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+    "usage: tconv demo\n"
+    "       tconv shape conv|transpose --input I[,I..] --kernel K[,K..] [parameter options]\n"
+    "                   [--in-channels C] [--out-channels C]\n"
+    "       tconv run conv|transpose --x X.npy --w W.npy --out Y.npy [--bias B.npy]\n"
+    "                   [parameter options] [--device auto|cpu|cuda] [--algo ALGO]\n"
+    "       tconv --help | --version\n"
+    "\n"
+    "parameter options (a per-dimension option takes one integer for every spatial\n"
+    "dimension, or a comma list with exactly one integer per spatial dimension):\n"
+    "  --stride S             stride (default 1)\n"
+    "  --padding P            zero padding on both sides, PyTorch's `padding` (default 0)\n"
+    "  --dilation D           kernel dilation (default 1)\n"
+    "  --output-padding OP    transposed only: extra rows at the end, 0 <= OP < max(S, D)\n"
+    "  --groups G             one integer: channel groups, must divide both channel counts\n"
+    "Options are written `--opt V` or `--opt=V`.\n"
+    "\n"
+    "demo   the worked examples through the library, on the GPU when there is one, else on\n"
+    "       the CPU (it says which); each is checked, and any mismatch exits with 1.\n"
+    "shape  prints the output's spatial size (\"output: 8x8\") and the formula per dimension.\n"
+    "       The spatial rank is the number of --input entries; channel counts (needed only to\n"
+    "       check --groups) default to G.\n"
+    "run    reads x (N, Cin, spatial...) and the weights in PyTorch's layout - conv\n"
+    "       (Cout, Cin/G, k...), transpose (Cin, Cout/G, k...) - and the optional bias (Cout)\n"
+    "       from .npy files (little-endian float32 or float64, C order; spatial rank =\n"
+    "       x.ndim - 2), computes y and writes it as a float32 .npy. The file appears only\n"
+    "       when everything succeeded (written to a temporary file, then renamed). On success\n"
+    "       one line goes to stdout: \"Y.npy: float32 1x8x16x16 (transpose on cuda, algo auto)\".\n"
+    "  --device D             auto (default: CUDA when usable, else the CPU), cpu or cuda\n"
+    "  --algo A               %s\n"
+    "\n"
+    "exit status: 0 success, 2 bad arguments or invalid parameters, 1 runtime failure\n"
+    "(file unreadable or malformed, no CUDA device for --device cuda, CUDA error). Errors go\n"
+    "to stderr as \"tconv: error: <sentence>\".\n";
+
+/* The algorithm names as one "a | b | c" string, from the library so new ones show up. */
+static void algo_names(char *out, size_t size) {
+  size_t n = 0;
+  out[0] = '\0';
+  for (int a = 0; tconv_algo_name((tconv_algo)a) != NULL && n < size; a++) {
+    int w = snprintf(out + n, size - n, "%s%s%s", a > 0 ? " | " : "",
+                     tconv_algo_name((tconv_algo)a), a == 0 ? " (default)" : "");
+    if (w < 0)
+      break;
+    n += (size_t)w;
+  }
+}
+
+static void print_usage(FILE *f) {
+  char algos[256];
+  algo_names(algos, sizeof algos);
+  fprintf(f, usage_text, algos);
+}
+
+static void format_dims(int rank, const int64_t *dims, char *out, size_t size) {
+  size_t n = 0;
+  out[0] = '\0';
+  for (int i = 0; i < rank && n < size; i++) {
+    int w = snprintf(out + n, size - n, i ? "x%lld" : "%lld", (long long)dims[i]);
+    if (w < 0)
+      break;
+    n += (size_t)w;
+  }
+}
+
+/* The output dims of op for x and w, from the library (the one place sizes are computed). */
+static tconv_status output_dims(tconv_op op, const tconv_params *params, const int64_t *x_dims,
+                                const int64_t *w_dims, int64_t *y_dims) {
+  return op == TCONV_OP_CONV ? tconv_conv_output_shape(params, x_dims, w_dims, y_dims)
+                             : tconv_transpose_output_shape(params, x_dims, w_dims, y_dims);
+}
+
+/* ---- parameter options shared by `shape` and `run` ----------------------------------- */
+
+typedef struct param_options {
+  const char *stride, *padding, *dilation, *output_padding, *groups;
+} param_options;
+
+/* Checks the syntax of the options that do not depend on the rank, so that typos are reported
+ * (exit 2) before any file is read. */
+static int check_param_syntax(const param_options *p, char *err, size_t err_size) {
+  const char *names[] = {"stride", "padding", "dilation", "output-padding"};
+  const char *texts[] = {p->stride, p->padding, p->dilation, p->output_padding};
+  int64_t values[ARGS_MAX_LIST];
+  for (int i = 0; i < 4; i++) {
+    if (texts[i] != NULL &&
+        args_int_list(names[i], texts[i], ARGS_MAX_LIST, values, err, err_size) < 0)
+      return -1;
+  }
+  int64_t groups;
+  if (p->groups != NULL && args_int("groups", p->groups, &groups, err, err_size) != 0)
+    return -1;
+  return 0;
+}
+
+/* Fills *params for `rank` spatial dimensions from the options (unset ones keep the defaults).
+ * Only the syntax and the list lengths are checked here; the values are the library's to
+ * judge. */
+static int build_params(const param_options *p, int rank, tconv_params *params, char *err,
+                        size_t err_size) {
+  *params = tconv_params_default(rank);
+  if (args_per_dim("stride", p->stride, rank, 1, params->stride, err, err_size) != 0 ||
+      args_per_dim("padding", p->padding, rank, 0, params->pad_begin, err, err_size) != 0 ||
+      args_per_dim("dilation", p->dilation, rank, 1, params->dilation, err, err_size) != 0 ||
+      args_per_dim("output-padding", p->output_padding, rank, 0, params->output_padding, err,
+                   err_size) != 0)
+    return -1;
+  memcpy(params->pad_end, params->pad_begin, sizeof params->pad_end);
+  params->groups = 1;
+  if (p->groups != NULL && args_int("groups", p->groups, &params->groups, err, err_size) != 0)
+    return -1;
+  return 0;
+}
+
+static int is_help(const char *arg) { return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0; }
+
+/* The operation word after `shape` / `run`. Returns 0, or an exit code with the error printed. */
+static int parse_op(const char *command, int argc, char **argv, tconv_op *op) {
+  if (argc < 1 || strncmp(argv[0], "-", 1) == 0)
+    return cli_fail(CLI_EXIT_USAGE, "%s: expected 'conv' or 'transpose' after '%s'", command,
+                    command);
+  if (strcmp(argv[0], "conv") == 0)
+    *op = TCONV_OP_CONV;
+  else if (strcmp(argv[0], "transpose") == 0)
+    *op = TCONV_OP_TRANSPOSE;
+  else
+    return cli_fail(CLI_EXIT_USAGE, "%s: unknown operation '%s' (expected 'conv' or 'transpose')",
+                    command, argv[0]);
+  return 0;
+}
+
+/* ---- tconv shape --------------------------------------------------------------------- */
+
+static void print_formula(tconv_op op, int dim, const int64_t *x_dims, const int64_t *w_dims,
+                          const tconv_params *p, int64_t o) {
+  long long i = (long long)x_dims[2 + dim], k = (long long)w_dims[2 + dim];
+  long long s = (long long)p->stride[dim], pad = (long long)p->pad_begin[dim];
+  long long d = (long long)p->dilation[dim], op_ = (long long)p->output_padding[dim];
+  if (op == TCONV_OP_CONV)
+    printf("  dim %d: o = floor((i + 2p - d*(k-1) - 1) / s) + 1"
+           " = floor((%lld + 2*%lld - %lld*(%lld-1) - 1) / %lld) + 1 = %lld\n",
+           dim, i, pad, d, k, s, (long long)o);
+  else
+    printf("  dim %d: o = (i-1)*s - 2p + d*(k-1) + op + 1"
+           " = (%lld-1)*%lld - 2*%lld + %lld*(%lld-1) + %lld + 1 = %lld\n",
+           dim, i, s, pad, d, k, op_, (long long)o);
+}
+
+static int cmd_shape(int argc, char **argv) {
+  if (argc > 0 && is_help(argv[0])) {
+    print_usage(stdout);
+    return 0;
+  }
+  tconv_op op;
+  int rc = parse_op("shape", argc, argv, &op);
+  if (rc != 0)
+    return rc;
+  param_options p;
+  const char *input, *kernel, *in_channels, *out_channels;
+  const args_option options[] = {{"input", &input},
+                                 {"kernel", &kernel},
+                                 {"in-channels", &in_channels},
+                                 {"out-channels", &out_channels},
+                                 {"stride", &p.stride},
+                                 {"padding", &p.padding},
+                                 {"dilation", &p.dilation},
+                                 {"output-padding", &p.output_padding},
+                                 {"groups", &p.groups}};
+  char err[CLI_ERR_SIZE];
+  args_result parsed =
+      args_parse(argc - 1, argv + 1, options, sizeof options / sizeof options[0], err, sizeof err);
+  if (parsed == ARGS_HELP) {
+    print_usage(stdout);
+    return 0;
+  }
+  if (parsed != ARGS_OK)
+    return cli_fail(CLI_EXIT_USAGE, "%s", err);
+  if (input == NULL || kernel == NULL)
+    return cli_fail(CLI_EXIT_USAGE, "shape needs --%s", input == NULL ? "input" : "kernel");
+
+  int64_t x_dims[TCONV_MAX_RANK], w_dims[TCONV_MAX_RANK], y_dims[TCONV_MAX_RANK];
+  int rank = args_int_list("input", input, TCONV_MAX_SPATIAL, x_dims + 2, err, sizeof err);
+  tconv_params params;
+  int64_t cin = 0, cout = 0;
+  if (rank < 0 || args_per_dim("kernel", kernel, rank, 1, w_dims + 2, err, sizeof err) != 0 ||
+      build_params(&p, rank, &params, err, sizeof err) != 0 ||
+      (in_channels != NULL && args_int("in-channels", in_channels, &cin, err, sizeof err) != 0) ||
+      (out_channels != NULL && args_int("out-channels", out_channels, &cout, err, sizeof err) != 0))
+    return cli_fail(CLI_EXIT_USAGE, "%s", err);
+  int64_t g = params.groups;
+  if (in_channels == NULL)
+    cin = g;
+  if (out_channels == NULL)
+    cout = g;
+  /* The weight dims divide a channel count by G; a G the library would reject anyway is
+   * passed through undivided so that its sentence, not a division by zero, reports it. */
+  if (g >= 1 && (cin % g != 0 || cout % g != 0))
+    return cli_fail(CLI_EXIT_USAGE, "--groups %lld does not divide the %lld %s channels",
+                    (long long)g, (long long)(cin % g != 0 ? cin : cout),
+                    cin % g != 0 ? "input" : "output");
+  int64_t per_group = g >= 1 ? g : 1;
+  x_dims[0] = 1;
+  x_dims[1] = cin;
+  w_dims[0] = op == TCONV_OP_CONV ? cout : cin;
+  w_dims[1] = op == TCONV_OP_CONV ? cin / per_group : cout / per_group;
+
+  tconv_status st = output_dims(op, &params, x_dims, w_dims, y_dims);
+  if (st != TCONV_STATUS_OK)
+    return cli_fail_status(st, tconv_last_error());
+  char text[3][128];
+  format_dims(rank, y_dims + 2, text[0], sizeof text[0]);
+  printf("output: %s\n", text[0]);
+  for (int d = 0; d < rank; d++)
+    print_formula(op, d, x_dims, w_dims, &params, y_dims[2 + d]);
+  format_dims(rank + 2, x_dims, text[0], sizeof text[0]);
+  format_dims(rank + 2, w_dims, text[1], sizeof text[1]);
+  format_dims(rank + 2, y_dims, text[2], sizeof text[2]);
+  printf("tensors: x %s, w %s, y %s\n", text[0], text[1], text[2]);
+  return 0;
+}
+
+/* ---- tconv run ----------------------------------------------------------------------- */
+
+/* Reads a .npy into a host tensor of rank at most TCONV_MAX_RANK. Returns an exit code. */
+static int load(const char *path, const char *role, npy_array *array, cli_tensor *t) {
+  char err[CLI_ERR_SIZE];
+  if (npy_read(path, array, err, sizeof err) != 0)
+    return cli_fail(CLI_EXIT_RUNTIME, "%s", err);
+  if (array->rank > TCONV_MAX_RANK)
+    return cli_fail(CLI_EXIT_USAGE, "%s: %s has %d dimensions; at most %d are supported", path,
+                    role, array->rank, TCONV_MAX_RANK);
+  memset(t, 0, sizeof *t);
+  t->rank = array->rank;
+  memcpy(t->dims, array->dims, (size_t)array->rank * sizeof t->dims[0]);
+  t->data = array->data;
+  return 0;
+}
+
+static int parse_device(const char *device, tconv_backend *backend) {
+  if (device == NULL || strcmp(device, "auto") == 0)
+    *backend = TCONV_BACKEND_AUTO;
+  else if (strcmp(device, "cpu") == 0)
+    *backend = TCONV_BACKEND_CPU;
+  else if (strcmp(device, "cuda") == 0)
+    *backend = TCONV_BACKEND_CUDA;
+  else
+    return cli_fail(CLI_EXIT_USAGE, "--device: '%s' is not one of auto, cpu, cuda", device);
+  return 0;
+}
+
+/* A context on backend (device 0); with auto, says on stderr why CUDA was not used. */
+static int open_context(tconv_backend backend, tconv_context **ctx) {
+  tconv_status st = tconv_context_create(ctx, backend, 0);
+  if (st != TCONV_STATUS_OK)
+    return cli_fail_status(st, tconv_last_error());
+  if (backend == TCONV_BACKEND_AUTO && tconv_context_backend(*ctx) == TCONV_BACKEND_CPU &&
+      tconv_context_last_error(*ctx)[0] != '\0')
+    fprintf(stderr, "tconv: note: running on the CPU: %s\n", tconv_context_last_error(*ctx));
+  return 0;
+}
+
+static int parse_algo(const char *name, tconv_algo *algo) {
+  *algo = TCONV_ALGO_AUTO;
+  if (name == NULL)
+    return 0;
+  for (int a = 0; tconv_algo_name((tconv_algo)a) != NULL; a++) {
+    if (strcmp(name, tconv_algo_name((tconv_algo)a)) == 0) {
+      *algo = (tconv_algo)a;
+      return 0;
+    }
+  }
+  char algos[256];
+  algo_names(algos, sizeof algos);
+  return cli_fail(CLI_EXIT_USAGE, "--algo: unknown algorithm '%s' (one of %s)", name, algos);
+}
+
+/* Everything after the options are parsed; files in, file out. */
+static int run_files(tconv_op op, const char *x_path, const char *w_path, const char *b_path,
+                     const char *out_path, const param_options *p, tconv_backend backend,
+                     tconv_algo algo) {
+  npy_array xa = {0}, wa = {0}, ba = {0};
+  cli_tensor x, w, b, y = {0};
+  tconv_context *ctx = NULL;
+  char err[CLI_ERR_SIZE];
+  int rc = load(x_path, "x", &xa, &x);
+  if (rc == 0)
+    rc = load(w_path, "w", &wa, &w);
+  if (rc == 0 && b_path != NULL)
+    rc = load(b_path, "bias", &ba, &b);
+  if (rc != 0)
+    goto done;
+  if (x.rank < 3 || x.rank > 2 + TCONV_MAX_SPATIAL) {
+    rc = cli_fail(CLI_EXIT_USAGE,
+                  "%s: x has %d dimensions; need (N, C, spatial...) with 1 to %d spatial "
+                  "dimensions",
+                  x_path, x.rank, TCONV_MAX_SPATIAL);
+    goto done;
+  }
+  if (w.rank != x.rank) {
+    rc = cli_fail(CLI_EXIT_USAGE, "%s: w has %d dimensions but x has %d; the weights are %s",
+                  w_path, w.rank, x.rank,
+                  op == TCONV_OP_CONV ? "(Cout, Cin/groups, k...)" : "(Cin, Cout/groups, k...)");
+    goto done;
+  }
+  tconv_params params;
+  if (build_params(p, x.rank - 2, &params, err, sizeof err) != 0) {
+    rc = cli_fail(CLI_EXIT_USAGE, "%s", err);
+    goto done;
+  }
+  y.rank = x.rank;
+  tconv_status st = output_dims(op, &params, x.dims, w.dims, y.dims);
+  if (st != TCONV_STATUS_OK) {
+    rc = cli_fail_status(st, tconv_last_error());
+    goto done;
+  }
+  size_t y_bytes = cli_tensor_bytes(&y);
+  y.data = malloc(y_bytes > 0 ? y_bytes : sizeof(float));
+  if (y.data == NULL) {
+    rc = cli_fail(CLI_EXIT_RUNTIME, "out of memory for the output (%zu bytes)", y_bytes);
+    goto done;
+  }
+  rc = open_context(backend, &ctx);
+  if (rc != 0)
+    goto done;
+  st = cli_forward(ctx, op, &params, algo, &x, &w, b_path != NULL ? &b : NULL, &y, err, sizeof err);
+  if (st != TCONV_STATUS_OK) {
+    rc = cli_fail_status(st, err);
+    goto done;
+  }
+  if (npy_write(out_path, y.rank, y.dims, y.data, err, sizeof err) != 0) {
+    rc = cli_fail(CLI_EXIT_RUNTIME, "%s", err);
+    goto done;
+  }
+  char dims[128];
+  format_dims(y.rank, y.dims, dims, sizeof dims);
+  printf("%s: float32 %s (%s on %s, algo %s)\n", out_path, dims,
+         op == TCONV_OP_CONV ? "conv" : "transpose",
+         tconv_context_backend(ctx) == TCONV_BACKEND_CUDA ? "cuda" : "cpu", tconv_algo_name(algo));
+done:
+  tconv_context_destroy(ctx);
+  free(y.data);
+  npy_free(&xa);
+  npy_free(&wa);
+  npy_free(&ba);
+  return rc;
+}
+
+static int cmd_run(int argc, char **argv) {
+  if (argc > 0 && is_help(argv[0])) {
+    print_usage(stdout);
+    return 0;
+  }
+  tconv_op op;
+  int rc = parse_op("run", argc, argv, &op);
+  if (rc != 0)
+    return rc;
+  param_options p;
+  const char *x, *w, *bias, *out, *device, *algo_name;
+  const args_option options[] = {{"x", &x},
+                                 {"w", &w},
+                                 {"bias", &bias},
+                                 {"out", &out},
+                                 {"device", &device},
+                                 {"algo", &algo_name},
+                                 {"stride", &p.stride},
+                                 {"padding", &p.padding},
+                                 {"dilation", &p.dilation},
+                                 {"output-padding", &p.output_padding},
+                                 {"groups", &p.groups}};
+  char err[CLI_ERR_SIZE];
+  args_result parsed =
+      args_parse(argc - 1, argv + 1, options, sizeof options / sizeof options[0], err, sizeof err);
+  if (parsed == ARGS_HELP) {
+    print_usage(stdout);
+    return 0;
+  }
+  if (parsed != ARGS_OK)
+    return cli_fail(CLI_EXIT_USAGE, "%s", err);
+  if (x == NULL || w == NULL || out == NULL)
+    return cli_fail(CLI_EXIT_USAGE, "run needs --%s",
+                    x == NULL   ? "x X.npy"
+                    : w == NULL ? "w W.npy"
+                                : "out Y.npy");
+  tconv_backend backend = TCONV_BACKEND_AUTO;
+  tconv_algo algo = TCONV_ALGO_AUTO;
+  if ((rc = parse_device(device, &backend)) != 0 || (rc = parse_algo(algo_name, &algo)) != 0)
+    return rc;
+  if (check_param_syntax(&p, err, sizeof err) != 0)
+    return cli_fail(CLI_EXIT_USAGE, "%s", err);
+  return run_files(op, x, w, bias, out, &p, backend, algo);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    print_usage(stderr);
+    return CLI_EXIT_USAGE;
+  }
+  const char *command = argv[1];
+  if (is_help(command)) {
+    print_usage(stdout);
+    return 0;
+  }
+  if (strcmp(command, "--version") == 0) {
+    printf("tconv %s\n", tconv_version_string());
+    return 0;
+  }
+  if (strcmp(command, "demo") == 0) {
+    if (argc > 2 && is_help(argv[2])) {
+      print_usage(stdout);
+      return 0;
+    }
+    if (argc > 2)
+      return cli_fail(CLI_EXIT_USAGE, "demo takes no arguments (got '%s')", argv[2]);
+    return cli_demo();
+  }
+  if (strcmp(command, "shape") == 0)
+    return cmd_shape(argc - 2, argv + 2);
+  if (strcmp(command, "run") == 0)
+    return cmd_run(argc - 2, argv + 2);
+  return cli_fail(CLI_EXIT_USAGE,
+                  "unknown command '%s' (expected demo, shape or run; see tconv --help)", command);
+}
