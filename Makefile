@@ -84,6 +84,9 @@ LIB_SO := $(BUILD)/lib/libtconv.so
 CLI := $(BUILD)/bin/tconv
 TEST_BIN := $(BUILD)/bin/tconv-tests
 
+# Libraries the CLI's tools/*.c need (the test binary links those files too); mk/*.mk add to it.
+CLI_LDLIBS :=
+
 # ---- targets -------------------------------------------------------------------------------
 .PHONY: all lib cli demo test gpu-check clean help probe deps-test
 
@@ -125,7 +128,7 @@ $(LIB_SO): $(LIB_OBJ) host/tconv.map
 
 $(CLI): $(TOOL_OBJ) $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $(TOOL_OBJ) $(LIB_A) $(LDLIBS_LIB)
+	$(CC) -o $@ $(TOOL_OBJ) $(LIB_A) $(CLI_LDLIBS) $(LDLIBS_LIB)
 
 demo: $(CLI)
 	$(CLI) demo
@@ -150,7 +153,7 @@ deps-test:
 
 $(TEST_BIN): $(TEST_OBJ) $(filter-out $(BUILD)/obj/tools/tconv.o,$(TOOL_OBJ)) $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(CUNIT_LIBS) $(LDLIBS_LIB)
+	$(CC) -o $@ $^ $(CUNIT_LIBS) $(CLI_LDLIBS) $(LDLIBS_LIB)
 
 test: probe $(TEST_BIN) $(CLI)
 	TCONV_REQUIRE_GPU=$(REQUIRE_GPU) TCONV_CLI=$(CLI) TCONV_TEST_DATA=tests/data \
@@ -161,5 +164,8 @@ gpu-check:
 
 clean:
 	rm -rf $(BUILD)
+
+# Feature fragments: each mk/*.mk adds its own targets and flags.
+include $(sort $(wildcard mk/*.mk))
 
 -include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

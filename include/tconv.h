@@ -256,6 +256,18 @@ TCONV_API tconv_status tconv_workspace_size(tconv_context *ctx, tconv_op op,
 /* "auto", "direct", "reference"; NULL when out of range. */
 TCONV_API const char *tconv_algo_name(tconv_algo algo);
 
+/* ---- weight initialisers ------------------------------------------------------------ */
+
+/* Writes the bilinear upsampling kernel for integer `factor` F >= 1 (FCN's initialiser) for
+ * `channels` channels: w has shape (channels, 1, k, ...) with k = 2F - F mod 2 in each of the
+ * spatial_rank dimensions, every channel the same separable kernel
+ * prod (1 - |j - c| / f) with f = ceil(F / 2), c = f - 1 (k odd) or f - 0.5 (k even).
+ * Use it as a depthwise transposed convolution: stride F, padding ceil((F - 1) / 2),
+ * groups = channels. `capacity` is w's length in elements; nothing is written unless it holds
+ * channels * k^spatial_rank. */
+TCONV_API tconv_status tconv_bilinear_kernel(int spatial_rank, int64_t factor, int64_t channels,
+                                             float *w, int64_t capacity);
+
 /* ---- CPU reference on host arrays --------------------------------------------------- */
 
 /* The three equivalent formulations of the transposed convolution (see README). */

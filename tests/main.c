@@ -3,7 +3,8 @@
  * and exits non-zero when any failure was recorded.
  *
  * Environment: TCONV_TEST_SEED (random seed, printed), TCONV_TEST_ONLY (comma list of units
- * to run: shape,reference,api,index,golden,cli,gpu), TCONV_REQUIRE_GPU=1 (a skipped GPU suite
+ * to run: shape,reference,api,index,golden,cli,
+ * threads,examples,explain,upsample,gpu), TCONV_REQUIRE_GPU=1 (a skipped GPU suite
  * is a failure), TCONV_CLI and TCONV_TEST_DATA (paths; set by make test).
  */
 #include "testutil.h"
@@ -49,6 +50,8 @@ int main(void) {
       {"shape", test_register_shape},   {"reference", test_register_reference},
       {"api", test_register_api},       {"index", test_register_index},
       {"golden", test_register_golden}, {"cli", test_register_cli},
+      {"threads", test_register_threads}, {"examples", test_register_examples},
+      {"explain", test_register_explain}, {"upsample", test_register_upsample},
   };
   for (size_t i = 0; i < sizeof units / sizeof units[0]; ++i) {
     if (selected(units[i].name) && units[i].reg() != CUE_SUCCESS) {

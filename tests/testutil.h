@@ -18,6 +18,10 @@ CU_ErrorCode test_register_api(void);
 CU_ErrorCode test_register_index(void);
 CU_ErrorCode test_register_golden(void);
 CU_ErrorCode test_register_cli(void);
+CU_ErrorCode test_register_threads(void);
+CU_ErrorCode test_register_examples(void);
+CU_ErrorCode test_register_explain(void);
+CU_ErrorCode test_register_upsample(void);
 /* Registers the GPU suites when a device is usable; otherwise prints
  * "GPU suites: SKIPPED (<reason>)" and registers nothing. Returns 1 in *skipped then. */
 CU_ErrorCode test_register_gpu(int *skipped);
