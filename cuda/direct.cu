@@ -25,9 +25,16 @@
  * then taps outermost dimension first), bias last. Results are deterministic: no atomics,
  * no order that depends on scheduling.
  *
+ * Every kernel ends with the fused activation (none, relu, leaky_relu, sigmoid, tanh, clamp)
+ * after the bias.
+ *
  * Versions:
  *   v1  naive gather: every operand from global memory through the read-only cache (__ldg);
  *       tap progressions computed per output instead of testing all k^rank taps.
+ *   v1 padded (convolution with reflect / replicate / circular padding): every tap is
+ *       visited, its input position mapped through the padding mode.
+ *   v1 circular (transposed, circular padding): per dimension and tap, every wrap m with
+ *       t*s = o + pb - j*d + m*out inside the input is visited.
  */
 #include "launch.h"
 
@@ -48,6 +55,8 @@ typedef struct direct_args {
   int64_t stride[TCONV_MAX_SPATIAL], dilation[TCONV_MAX_SPATIAL], pad[TCONV_MAX_SPATIAL];
   tconv_tap_plan plan[TCONV_MAX_SPATIAL]; /* transposed only */
   int64_t in_spatial, k_spatial, y_count;
+  int padding_mode, activation; /* tconv_padding_mode, tconv_activation */
+  float alpha, beta;            /* activation parameters */
 } direct_args;
 
 static direct_args direct_args_make(const tconv_problem *p) {
@@ -69,7 +78,29 @@ static direct_args direct_args_make(const tconv_problem *p) {
   a.in_spatial = p->in_spatial;
   a.k_spatial = p->k_spatial;
   a.y_count = p->y_count;
+  a.padding_mode = (int)p->padding_mode;
+  a.activation = (int)p->activation;
+  a.alpha = p->activation_alpha;
+  a.beta = p->activation_beta;
   return a;
+}
+
+/* The fused activation after the bias (tconv_activation values). */
+static __device__ __forceinline__ float direct_activate(const direct_args &a, float v) {
+  switch (a.activation) {
+  case 1:
+    return fmaxf(v, 0.0f);
+  case 2:
+    return v >= 0.0f ? v : a.alpha * v;
+  case 3:
+    return 1.0f / (1.0f + expf(-v));
+  case 4:
+    return tanhf(v);
+  case 5:
+    return fminf(fmaxf(v, a.alpha), a.beta);
+  default:
+    return v;
+  }
 }
 
 /* Splits a linear y index into (n, co, o0, o1, o2). */
@@ -129,7 +160,7 @@ static __global__ void __launch_bounds__(DIRECT_BLOCK)
     }
     if (bias != NULL)
       acc += __ldg(bias + co);
-    y[index] = acc;
+    y[index] = direct_activate(a, acc);
   }
 }
 
@@ -155,7 +186,100 @@ static __global__ void __launch_bounds__(DIRECT_BLOCK)
     }
     if (bias != NULL)
       acc += __ldg(bias + co);
-    y[index] = acc;
+    y[index] = direct_activate(a, acc);
+  }
+}
+
+static __global__ void __launch_bounds__(DIRECT_BLOCK)
+    direct_conv_padded_v1(const direct_args a, const float *__restrict__ x,
+                          const float *__restrict__ w, const float *__restrict__ bias,
+                          float *__restrict__ y) {
+  const int64_t step = (int64_t)gridDim.x * blockDim.x;
+  for (int64_t index = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; index < a.y_count;
+       index += step) {
+    int64_t n, co, o[TCONV_MAX_SPATIAL];
+    direct_decompose(a, index, &n, &co, o);
+    const int64_t group = co / a.cout_g;
+    float acc = 0.0f;
+    for (int64_t c = 0; c < a.cin_g; ++c) {
+      const float *xc = x + (n * a.cin + group * a.cin_g + c) * a.in_spatial;
+      const float *wc = w + (co * a.cin_g + c) * a.k_spatial;
+      for (int64_t j0 = 0; j0 < a.k[0]; ++j0) {
+        const int64_t t0 = tconv_padded_source(
+            a.padding_mode, o[0] * a.stride[0] - a.pad[0] + j0 * a.dilation[0], a.in[0]);
+        for (int64_t j1 = 0; j1 < a.k[1]; ++j1) {
+          const int64_t t1 = tconv_padded_source(
+              a.padding_mode, o[1] * a.stride[1] - a.pad[1] + j1 * a.dilation[1], a.in[1]);
+          for (int64_t j2 = 0; j2 < a.k[2]; ++j2) {
+            const int64_t t2 = tconv_padded_source(
+                a.padding_mode, o[2] * a.stride[2] - a.pad[2] + j2 * a.dilation[2], a.in[2]);
+            if (t0 >= 0 && t1 >= 0 && t2 >= 0)
+              acc = fmaf(__ldg(xc + (t0 * a.in[1] + t1) * a.in[2] + t2),
+                         __ldg(wc + (j0 * a.k[1] + j1) * a.k[2] + j2), acc);
+          }
+        }
+      }
+    }
+    if (bias != NULL)
+      acc += __ldg(bias + co);
+    y[index] = direct_activate(a, acc);
+  }
+}
+
+static __global__ void __launch_bounds__(DIRECT_BLOCK)
+    direct_transpose_circular_v1(const direct_args a, const float *__restrict__ x,
+                                 const float *__restrict__ w, const float *__restrict__ bias,
+                                 float *__restrict__ y) {
+  const int64_t step = (int64_t)gridDim.x * blockDim.x;
+  for (int64_t index = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; index < a.y_count;
+       index += step) {
+    int64_t n, co, o[TCONV_MAX_SPATIAL];
+    direct_decompose(a, index, &n, &co, o);
+    const int64_t group = co / a.cout_g, co_in_group = co - group * a.cout_g;
+    float acc = 0.0f;
+    for (int64_t c = 0; c < a.cin_g; ++c) {
+      const int64_t ci = group * a.cin_g + c;
+      const float *xc = x + (n * a.cin + ci) * a.in_spatial;
+      const float *wc = w + (ci * a.cout_g + co_in_group) * a.k_spatial;
+      for (int64_t j0 = 0; j0 < a.k[0]; ++j0) {
+        int64_t lo0, hi0;
+        const int64_t b0 = tconv_circular_base(o[0], j0, a.in[0], a.stride[0], a.dilation[0],
+                                               a.pad[0], a.out[0], &lo0, &hi0);
+        for (int64_t m0 = lo0; m0 <= hi0; ++m0) {
+          const int64_t q0 = b0 + m0 * a.out[0];
+          if (q0 % a.stride[0] != 0)
+            continue;
+          for (int64_t j1 = 0; j1 < a.k[1]; ++j1) {
+            int64_t lo1, hi1;
+            const int64_t b1 = tconv_circular_base(o[1], j1, a.in[1], a.stride[1], a.dilation[1],
+                                                   a.pad[1], a.out[1], &lo1, &hi1);
+            for (int64_t m1 = lo1; m1 <= hi1; ++m1) {
+              const int64_t q1 = b1 + m1 * a.out[1];
+              if (q1 % a.stride[1] != 0)
+                continue;
+              for (int64_t j2 = 0; j2 < a.k[2]; ++j2) {
+                int64_t lo2, hi2;
+                const int64_t b2 = tconv_circular_base(o[2], j2, a.in[2], a.stride[2],
+                                                       a.dilation[2], a.pad[2], a.out[2], &lo2,
+                                                       &hi2);
+                for (int64_t m2 = lo2; m2 <= hi2; ++m2) {
+                  const int64_t q2 = b2 + m2 * a.out[2];
+                  if (q2 % a.stride[2] != 0)
+                    continue;
+                  const int64_t t0 = q0 / a.stride[0], t1 = q1 / a.stride[1],
+                                t2 = q2 / a.stride[2];
+                  acc = fmaf(__ldg(xc + (t0 * a.in[1] + t1) * a.in[2] + t2),
+                             __ldg(wc + (j0 * a.k[1] + j1) * a.k[2] + j2), acc);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    if (bias != NULL)
+      acc += __ldg(bias + co);
+    y[index] = direct_activate(a, acc);
   }
 }
 
@@ -180,6 +304,12 @@ extern "C" tconv_status tconv_cuda_direct_transpose(tconv_context *ctx,
   tconv_status status = direct_grid(ctx, problem->y_count, &blocks);
   if (status != TCONV_STATUS_OK)
     return status;
+  if (problem->padding_mode == TCONV_PADDING_CIRCULAR) {
+    direct_transpose_circular_v1<<<blocks, DIRECT_BLOCK, 0, (cudaStream_t)ctx->stream>>>(
+        direct_args_make(problem), x, w, bias, y);
+    TCONV_CUDA_CHECK_LAUNCH(ctx, direct_transpose_circular_v1);
+    return TCONV_STATUS_OK;
+  }
   direct_transpose_v1<<<blocks, DIRECT_BLOCK, 0, (cudaStream_t)ctx->stream>>>(
       direct_args_make(problem), x, w, bias, y);
   TCONV_CUDA_CHECK_LAUNCH(ctx, direct_transpose_v1);
@@ -195,6 +325,12 @@ extern "C" tconv_status tconv_cuda_direct_conv(tconv_context *ctx, const tconv_p
   tconv_status status = direct_grid(ctx, problem->y_count, &blocks);
   if (status != TCONV_STATUS_OK)
     return status;
+  if (problem->padding_mode != TCONV_PADDING_ZEROS) {
+    direct_conv_padded_v1<<<blocks, DIRECT_BLOCK, 0, (cudaStream_t)ctx->stream>>>(
+        direct_args_make(problem), x, w, bias, y);
+    TCONV_CUDA_CHECK_LAUNCH(ctx, direct_conv_padded_v1);
+    return TCONV_STATUS_OK;
+  }
   direct_conv_v1<<<blocks, DIRECT_BLOCK, 0, (cudaStream_t)ctx->stream>>>(direct_args_make(problem),
                                                                          x, w, bias, y);
   TCONV_CUDA_CHECK_LAUNCH(ctx, direct_conv_v1);

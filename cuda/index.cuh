@@ -158,4 +158,30 @@ TCONV_HD tconv_taps tconv_conv_taps(int64_t o, int64_t i, int64_t k, int64_t s, 
   return taps;
 }
 
+/* Convolution with a non-zero padding mode (tconv_padding_mode values): the input position
+ * padded position t reads, or -1 for zero padding outside [0, n). Pads were bounded by
+ * shape.c: reflect < n, circular <= n. */
+TCONV_HD int64_t tconv_padded_source(int mode, int64_t t, int64_t n) {
+  if (t >= 0 && t < n)
+    return t;
+  if (mode == 1) /* reflect: mirror without repeating the edge */
+    return t < 0 ? -t : 2 * (n - 1) - t;
+  if (mode == 2) /* replicate */
+    return t < 0 ? 0 : n - 1;
+  if (mode == 3) /* circular */
+    return tconv_mod(t, n);
+  return -1;
+}
+
+/* Circular transposed conv, one dimension: tap j carries input t to output o when
+ * t*s = o + pb - j*d + m*out for some integer m. Positions base + m*out for m in
+ * [*m_lo, *m_hi] lie in [0, (i-1)*s]; those divisible by s are the inputs t = q / s. */
+TCONV_HD int64_t tconv_circular_base(int64_t o, int64_t j, int64_t i, int64_t s, int64_t d,
+                                     int64_t pb, int64_t out, int64_t *m_lo, int64_t *m_hi) {
+  const int64_t base = o + pb - j * d;
+  *m_lo = tconv_ceil_div(-base, out);
+  *m_hi = tconv_floor_div((i - 1) * s - base, out);
+  return base;
+}
+
 #endif /* TCONV_CUDA_INDEX_CUH */

@@ -26,6 +26,11 @@ typedef struct tconv_problem {
   int64_t pad_begin[TCONV_MAX_SPATIAL];
   int64_t pad_end[TCONV_MAX_SPATIAL];
   int64_t output_padding[TCONV_MAX_SPATIAL];
+  /* pad_begin, pad_end and output_padding above are resolved: auto_pad and output_size have
+   * been turned into explicit values (output_padding may then exceed max(s, d) - 1). */
+  tconv_padding_mode padding_mode;
+  tconv_activation activation;
+  float activation_alpha, activation_beta;
   /* Element counts, overflow-checked. */
   int64_t x_count, w_count, y_count;
   int64_t in_spatial, out_spatial, k_spatial; /* products over the spatial dims */

@@ -17,7 +17,45 @@
 #include "internal.h"
 #include "reference.h"
 
+#include <math.h>
 #include <stdlib.h>
+
+/* The fused activation, in double, after the bias. */
+static double activate(const tconv_problem *pr, double v) {
+  switch (pr->activation) {
+  case TCONV_ACTIVATION_NONE:
+    return v;
+  case TCONV_ACTIVATION_RELU:
+    return v > 0.0 ? v : 0.0;
+  case TCONV_ACTIVATION_LEAKY_RELU:
+    return v >= 0.0 ? v : (double)pr->activation_alpha * v;
+  case TCONV_ACTIVATION_SIGMOID:
+    return 1.0 / (1.0 + exp(-v));
+  case TCONV_ACTIVATION_TANH:
+    return tanh(v);
+  case TCONV_ACTIVATION_CLAMP:
+    return fmin(fmax(v, (double)pr->activation_alpha), (double)pr->activation_beta);
+  }
+  return v;
+}
+
+/* Where padded input position t (possibly outside [0, n)) reads from under the padding mode,
+ * or -1 for a zero. shape.c bounded the pads: reflect < n, circular <= n. */
+static int64_t padded_source(tconv_padding_mode mode, int64_t t, int64_t n) {
+  if (t >= 0 && t < n)
+    return t;
+  switch (mode) {
+  case TCONV_PADDING_REFLECT:
+    return t < 0 ? -t : 2 * (n - 1) - t;
+  case TCONV_PADDING_REPLICATE:
+    return t < 0 ? 0 : n - 1;
+  case TCONV_PADDING_CIRCULAR:
+    return ((t % n) + n) % n;
+  case TCONV_PADDING_ZEROS:
+    break;
+  }
+  return -1;
+}
 
 /* C-order offset of spatial position p in a volume of sizes dims. */
 static int64_t spatial_offset(const int64_t *dims, const int64_t *p) {
@@ -50,15 +88,60 @@ void tconv_ref_conv(const tconv_problem *pr, const float *x, const float *w, con
             int64_t t[3];
             int inside = 1;
             for (int a = 0; a < 3; ++a) {
-              t[a] = o[a] * pr->stride[a] - pr->pad_begin[a] + j[a] * pr->dilation[a];
-              inside &= t[a] >= 0 && t[a] < pr->in[a];
+              t[a] = padded_source(pr->padding_mode,
+                                   o[a] * pr->stride[a] - pr->pad_begin[a] + j[a] * pr->dilation[a],
+                                   pr->in[a]);
+              inside &= t[a] >= 0;
             }
             if (inside)
               acc += (double)x[(n * pr->cin + ci) * pr->in_spatial + spatial_offset(pr->in, t)] *
                      (double)w[(co * cin_g + cl) * pr->k_spatial + spatial_offset(pr->k, j)];
           } while (next_position(pr->k, j));
         }
-        y[(n * pr->cout + co) * pr->out_spatial + spatial_offset(pr->out, o)] = (float)acc;
+        y[(n * pr->cout + co) * pr->out_spatial + spatial_offset(pr->out, o)] =
+            (float)activate(pr, acc);
+      } while (next_position(pr->out, o));
+    }
+  }
+}
+
+/* Whether tap j carries input t to output o. Zero padding: t*s + j*d - pb = o. Circular:
+ * the same modulo the output size (contributions wrap around). */
+static int transposed_reaches(const tconv_problem *pr, int a, int64_t o, int64_t j, int64_t t) {
+  const int64_t q = t * pr->stride[a] + j * pr->dilation[a] - pr->pad_begin[a];
+  if (pr->padding_mode == TCONV_PADDING_CIRCULAR)
+    return ((q % pr->out[a]) + pr->out[a]) % pr->out[a] == o;
+  return q == o;
+}
+
+/* Circular transposed conv as a gather: every (input, tap) pair is tested, since with
+ * wrap-around one output can receive one tap from several inputs. */
+static void ref_transpose_gather_circular(const tconv_problem *pr, const float *x,
+                                          const float *w, const float *bias, float *y) {
+  const int64_t cin_g = pr->cin / pr->groups, cout_g = pr->cout / pr->groups;
+  for (int64_t n = 0; n < pr->n; ++n) {
+    for (int64_t co = 0; co < pr->cout; ++co) {
+      const int64_t group = co / cout_g, col = co % cout_g;
+      int64_t o[3] = {0, 0, 0};
+      do {
+        double acc = bias != NULL ? bias[co] : 0.0;
+        for (int64_t cl = 0; cl < cin_g; ++cl) {
+          const int64_t ci = group * cin_g + cl;
+          int64_t j[3] = {0, 0, 0};
+          do {
+            int64_t t[3] = {0, 0, 0};
+            do {
+              int reaches = 1;
+              for (int a = 0; a < 3; ++a)
+                reaches &= transposed_reaches(pr, a, o[a], j[a], t[a]);
+              if (reaches)
+                acc += (double)x[(n * pr->cin + ci) * pr->in_spatial + spatial_offset(pr->in, t)] *
+                       (double)w[(ci * cout_g + col) * pr->k_spatial + spatial_offset(pr->k, j)];
+            } while (next_position(pr->in, t));
+          } while (next_position(pr->k, j));
+        }
+        y[(n * pr->cout + co) * pr->out_spatial + spatial_offset(pr->out, o)] =
+            (float)activate(pr, acc);
       } while (next_position(pr->out, o));
     }
   }
@@ -66,6 +149,10 @@ void tconv_ref_conv(const tconv_problem *pr, const float *x, const float *w, con
 
 void tconv_ref_transpose_gather(const tconv_problem *pr, const float *x, const float *w,
                                 const float *bias, float *y) {
+  if (pr->padding_mode == TCONV_PADDING_CIRCULAR) {
+    ref_transpose_gather_circular(pr, x, w, bias, y);
+    return;
+  }
   const int64_t cin_g = pr->cin / pr->groups, cout_g = pr->cout / pr->groups;
   for (int64_t n = 0; n < pr->n; ++n) {
     for (int64_t co = 0; co < pr->cout; ++co) {
@@ -89,7 +176,8 @@ void tconv_ref_transpose_gather(const tconv_problem *pr, const float *x, const f
                      (double)w[(ci * cout_g + col) * pr->k_spatial + spatial_offset(pr->k, j)];
           } while (next_position(pr->k, j));
         }
-        y[(n * pr->cout + co) * pr->out_spatial + spatial_offset(pr->out, o)] = (float)acc;
+        y[(n * pr->cout + co) * pr->out_spatial + spatial_offset(pr->out, o)] =
+            (float)activate(pr, acc);
       } while (next_position(pr->out, o));
     }
   }
@@ -155,17 +243,27 @@ tconv_status tconv_ref_transpose_scatter(tconv_context *ctx, const tconv_problem
       } while (next_position(pr->in, t));
     }
   }
-  /* Crop pad_begin at the front; the end is cropped by the output size itself. */
+  /* Zero padding crops pad_begin at the front (the end is cropped by the output size);
+   * circular padding instead folds every full position q onto output (q - pb) mod o. */
+  const int circular = pr->padding_mode == TCONV_PADDING_CIRCULAR;
   for (int64_t n = 0; n < pr->n; ++n) {
     for (int64_t co = 0; co < pr->cout; ++co) {
       int64_t o[3] = {0, 0, 0};
       do {
-        int64_t q[3];
-        for (int a = 0; a < 3; ++a)
-          q[a] = o[a] + pr->pad_begin[a];
-        const double b = bias != NULL ? bias[co] : 0.0;
+        double sum = bias != NULL ? bias[co] : 0.0;
+        int64_t q[3] = {0, 0, 0};
+        do {
+          int lands = 1;
+          for (int a = 0; a < 3; ++a) {
+            const int64_t shifted = q[a] - pr->pad_begin[a];
+            lands &= circular ? ((shifted % pr->out[a]) + pr->out[a]) % pr->out[a] == o[a]
+                              : shifted == o[a];
+          }
+          if (lands)
+            sum += acc[(n * pr->cout + co) * full_spatial + spatial_offset(full, q)];
+        } while (next_position(full, q));
         y[(n * pr->cout + co) * pr->out_spatial + spatial_offset(pr->out, o)] =
-            (float)(b + acc[(n * pr->cout + co) * full_spatial + spatial_offset(full, q)]);
+            (float)activate(pr, sum);
       } while (next_position(pr->out, o));
     }
   }
@@ -176,6 +274,10 @@ tconv_status tconv_ref_transpose_scatter(tconv_context *ctx, const tconv_problem
 tconv_status tconv_ref_transpose_zero_insertion(tconv_context *ctx, const tconv_problem *pr,
                                                 const float *x, const float *w,
                                                 const float *bias, float *y) {
+  if (pr->padding_mode != TCONV_PADDING_ZEROS)
+    return tconv_fail(ctx, TCONV_STATUS_UNSUPPORTED,
+                      "reference transposed conv: the zero-insertion formulation is defined for "
+                      "zero padding only");
   const int64_t cin_g = pr->cin / pr->groups, cout_g = pr->cout / pr->groups;
   /* U: zeros inserted, then ke-1-pb before and ke-1-pe+op after (negative = crop). */
   int64_t before[3], upsampled[3];

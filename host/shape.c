@@ -5,6 +5,7 @@
  */
 #include "internal.h"
 
+#include <math.h>
 #include <string.h>
 
 static const char *op_label(tconv_op op) {
@@ -12,6 +13,103 @@ static const char *op_label(tconv_op op) {
 }
 
 #define FAIL(status, ...) tconv_fail(ctx, (status), __VA_ARGS__)
+
+static const char *const auto_pad_names[] = {"NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"};
+static const char *const padding_mode_names[] = {"zeros", "reflect", "replicate", "circular"};
+
+/* auto_pad, output_size and padding_mode: which combinations mean something. */
+static tconv_status check_conventions(tconv_context *ctx, tconv_op op, const tconv_params *p) {
+  const char *label = op_label(op);
+  if ((unsigned)p->auto_pad > TCONV_AUTO_PAD_SAME_LOWER)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                "%s: auto_pad %d is not NOTSET, VALID, SAME_UPPER or SAME_LOWER", label,
+                (int)p->auto_pad);
+  int explicit_pads = 0, sized = 0;
+  for (int i = 0; i < p->spatial_rank; ++i) {
+    explicit_pads |= p->pad_begin[i] != 0 || p->pad_end[i] != 0;
+    if (p->output_size[i] < 0)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                  "%s: output_size %lld must be >= 1, or 0 in every dimension (dimension %d)",
+                  label, (long long)p->output_size[i], i);
+    sized += p->output_size[i] > 0;
+  }
+  if (p->auto_pad != TCONV_AUTO_PAD_NOTSET && explicit_pads)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                "%s: pads must be 0 with auto_pad %s, which computes them", label,
+                auto_pad_names[p->auto_pad]);
+  if (sized != 0) {
+    if (op == TCONV_OP_CONV)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                  "conv: output_size applies to transposed conv only");
+    if (sized != p->spatial_rank)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                  "%s: output_size must be given for every dimension or none", label);
+    if ((unsigned)p->output_size_rule > TCONV_OUTPUT_SIZE_ONNX)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                  "%s: output_size_rule %d is not PYTORCH (0) or ONNX (1)", label,
+                  (int)p->output_size_rule);
+    for (int i = 0; i < p->spatial_rank; ++i)
+      if (p->output_size_rule == TCONV_OUTPUT_SIZE_PYTORCH && p->output_padding[i] != 0)
+        return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                    "%s: output_padding %lld must be 0 with a PyTorch output_size, which "
+                    "determines it (dimension %d)",
+                    label, (long long)p->output_padding[i], i);
+    if (p->output_size_rule == TCONV_OUTPUT_SIZE_PYTORCH && p->auto_pad != TCONV_AUTO_PAD_NOTSET)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                  "%s: auto_pad %s cannot be combined with a PyTorch output_size", label,
+                  auto_pad_names[p->auto_pad]);
+    if (p->output_size_rule == TCONV_OUTPUT_SIZE_ONNX && explicit_pads)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                  "%s: pads must be 0 with an ONNX output_shape, which determines them", label);
+    if (p->output_size_rule == TCONV_OUTPUT_SIZE_ONNX && p->auto_pad == TCONV_AUTO_PAD_VALID)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                  "%s: auto_pad VALID cannot be combined with an ONNX output_shape", label);
+  }
+  if ((unsigned)p->padding_mode > TCONV_PADDING_CIRCULAR)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                "%s: padding_mode %d is not zeros, reflect, replicate or circular", label,
+                (int)p->padding_mode);
+  if (op == TCONV_OP_TRANSPOSE && (p->padding_mode == TCONV_PADDING_REFLECT ||
+                                   p->padding_mode == TCONV_PADDING_REPLICATE))
+    return FAIL(TCONV_STATUS_UNSUPPORTED,
+                "transposed conv: padding_mode %s is not defined for transposed convolution "
+                "(zeros and circular are)",
+                padding_mode_names[p->padding_mode]);
+  return TCONV_STATUS_OK;
+}
+
+/* The fused activation and its two parameters: none is accepted and ignored. */
+static tconv_status check_epilogue(tconv_context *ctx, tconv_op op, const tconv_params *p) {
+  const char *label = op_label(op);
+  const float alpha = p->activation_alpha, beta = p->activation_beta;
+  switch (p->activation) {
+  case TCONV_ACTIVATION_NONE:
+  case TCONV_ACTIVATION_RELU:
+  case TCONV_ACTIVATION_SIGMOID:
+  case TCONV_ACTIVATION_TANH:
+    if (alpha != 0.0f || beta != 0.0f)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                  "%s: activation_alpha %g and activation_beta %g must be 0 for activation %d, "
+                  "which takes no parameter",
+                  label, (double)alpha, (double)beta, (int)p->activation);
+    return TCONV_STATUS_OK;
+  case TCONV_ACTIVATION_LEAKY_RELU:
+    if (!isfinite(alpha) || beta != 0.0f)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                  "%s: leaky_relu needs a finite activation_alpha (got %g) and activation_beta "
+                  "0 (got %g)",
+                  label, (double)alpha, (double)beta);
+    return TCONV_STATUS_OK;
+  case TCONV_ACTIVATION_CLAMP:
+    if (isnan(alpha) || isnan(beta) || alpha > beta)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                  "%s: clamp needs activation_alpha %g <= activation_beta %g", label,
+                  (double)alpha, (double)beta);
+    return TCONV_STATUS_OK;
+  }
+  return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: activation %d is not a tconv_activation value",
+              label, (int)p->activation);
+}
 
 /* Per-dimension parameter checks that do not involve tensor sizes. */
 static tconv_status check_params(tconv_context *ctx, tconv_op op, const tconv_params *p) {
@@ -53,7 +151,8 @@ static tconv_status check_params(tconv_context *ctx, tconv_op op, const tconv_pa
   if (p->groups < 1)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: groups %lld must be >= 1", label,
                 (long long)p->groups);
-  return TCONV_STATUS_OK;
+  tconv_status status = check_conventions(ctx, op, p);
+  return status != TCONV_STATUS_OK ? status : check_epilogue(ctx, op, p);
 }
 
 /* Channels, batch and kernel sizes from x and w (PyTorch's weight layouts). */
@@ -103,42 +202,108 @@ static tconv_status resolve_channels(tconv_context *ctx, tconv_problem *pr, tcon
   return TCONV_STATUS_OK;
 }
 
-/* The output size of one spatial dimension, DESIGN §1. */
-static tconv_status resolve_dimension(tconv_context *ctx, tconv_problem *pr, int i) {
-  const char *label = op_label(pr->op);
-  const int64_t in = pr->in[i], k = pr->k[i], s = pr->stride[i], d = pr->dilation[i];
+/* Splits a total padding per auto_pad (ONNX: SAME_UPPER puts the smaller half first). A
+ * negative total cannot be a padding: the pads stay 0 and the output grows at the end. */
+static void split_padding(tconv_problem *pr, int i, int64_t total, tconv_auto_pad auto_pad) {
+  if (total < 0) {
+    pr->pad_begin[i] = pr->pad_end[i] = 0;
+    pr->output_padding[i] += -total;
+    return;
+  }
+  const int64_t small = total / 2;
+  pr->pad_begin[i] = auto_pad == TCONV_AUTO_PAD_SAME_UPPER ? small : total - small;
+  pr->pad_end[i] = total - pr->pad_begin[i];
+}
+
+/* Convolution: auto_pad, then the padding-mode limits, then o (DESIGN §1). */
+static tconv_status resolve_conv_dimension(tconv_context *ctx, tconv_problem *pr, int i,
+                                           const tconv_params *p, int64_t ke) {
+  const int64_t in = pr->in[i], s = pr->stride[i];
+  if (p->auto_pad == TCONV_AUTO_PAD_SAME_UPPER || p->auto_pad == TCONV_AUTO_PAD_SAME_LOWER) {
+    const int64_t o = (in - 1) / s + 1; /* ceil(i / s) */
+    int64_t total = (o - 1) * s;        /* <= i - 1 */
+    if (tconv_add_i64(total, ke - in, &total))
+      return FAIL(TCONV_STATUS_SIZE_OVERFLOW, "conv: SAME padding overflows int64 (dimension %d)",
+                  i);
+    split_padding(pr, i, total > 0 ? total : 0, p->auto_pad);
+  }
+  const int64_t pb = pr->pad_begin[i], pe = pr->pad_end[i];
+  const tconv_padding_mode mode = pr->padding_mode;
+  if (mode == TCONV_PADDING_REFLECT && (pb >= in || pe >= in))
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                "conv: reflect padding %lld must be smaller than the input size %lld "
+                "(dimension %d)",
+                (long long)(pb > pe ? pb : pe), (long long)in, i);
+  if (mode == TCONV_PADDING_CIRCULAR && (pb > in || pe > in))
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                "conv: circular padding %lld must not exceed the input size %lld (dimension %d)",
+                (long long)(pb > pe ? pb : pe), (long long)in, i);
+  int64_t padded;
+  if (tconv_add_i64(in, pb, &padded) || tconv_add_i64(padded, pe, &padded))
+    return FAIL(TCONV_STATUS_SIZE_OVERFLOW,
+                "conv: padded input size overflows int64 (dimension %d)", i);
+  if (padded < ke)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                "conv: padded input size %lld + %lld + %lld = %lld is smaller than the dilated "
+                "kernel extent %lld (dimension %d)",
+                (long long)in, (long long)pb, (long long)pe, (long long)padded, (long long)ke, i);
+  pr->out[i] = (padded - ke) / s + 1;
+  return TCONV_STATUS_OK;
+}
+
+/* Transposed: an explicit output size or auto_pad fixes pads / output_padding, then o. */
+static tconv_status resolve_transpose_dimension(tconv_context *ctx, tconv_problem *pr, int i,
+                                                const tconv_params *p, int64_t ke) {
+  const int64_t in = pr->in[i], s = pr->stride[i];
+  /* span = (i - 1)*s + ke + op: the output before cropping the pads. */
+  int64_t span;
+  if (tconv_mul_i64(in - 1, s, &span) || tconv_add_i64(span, ke, &span) ||
+      tconv_add_i64(span, pr->output_padding[i], &span))
+    return FAIL(TCONV_STATUS_SIZE_OVERFLOW,
+                "transposed conv: output size overflows int64 (dimension %d)", i);
+  int64_t wanted = p->output_size[i];
+  const int same =
+      p->auto_pad == TCONV_AUTO_PAD_SAME_UPPER || p->auto_pad == TCONV_AUTO_PAD_SAME_LOWER;
+  if (wanted == 0 && same && tconv_mul_i64(in, s, &wanted))
+    return FAIL(TCONV_STATUS_SIZE_OVERFLOW,
+                "transposed conv: SAME output size %lld * %lld overflows int64 (dimension %d)",
+                (long long)in, (long long)s, i);
+  if (wanted > 0 && p->output_size_rule == TCONV_OUTPUT_SIZE_PYTORCH && p->output_size[i] > 0) {
+    const int64_t smallest = span - pr->pad_begin[i] - pr->pad_end[i];
+    if (wanted < smallest || wanted - smallest > s - 1 || wanted < 1)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                  "transposed conv: output_size %lld must lie between %lld and %lld (the sizes "
+                  "output_padding 0 .. stride-1 give) (dimension %d)",
+                  (long long)wanted, (long long)smallest, (long long)(smallest + s - 1), i);
+    pr->output_padding[i] = wanted - smallest;
+    span += wanted - smallest;
+  } else if (wanted > 0) {
+    split_padding(pr, i, span - wanted, p->auto_pad);
+    span = wanted + pr->pad_begin[i] + pr->pad_end[i];
+  }
   const int64_t pb = pr->pad_begin[i], pe = pr->pad_end[i], op_pad = pr->output_padding[i];
-  int64_t ke, padded, span, out;
+  const int64_t out = span - pb - pe; /* span >= 1 and pads >= 0: cannot overflow downwards */
+  if (out < 1)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                "transposed conv: output size (%lld-1)*%lld - %lld - %lld + %lld + %lld = %lld "
+                "must be >= 1: padding too large (dimension %d)",
+                (long long)in, (long long)s, (long long)pb, (long long)pe, (long long)ke,
+                (long long)op_pad, (long long)out, i);
+  pr->out[i] = out;
+  return TCONV_STATUS_OK;
+}
+
+/* The output size of one spatial dimension, DESIGN §1, after resolving the conventions. */
+static tconv_status resolve_dimension(tconv_context *ctx, tconv_problem *pr, int i,
+                                      const tconv_params *p) {
+  const int64_t k = pr->k[i], d = pr->dilation[i];
+  int64_t ke;
   if (tconv_mul_i64(d, k - 1, &ke) || tconv_add_i64(ke, 1, &ke))
     return FAIL(TCONV_STATUS_SIZE_OVERFLOW,
                 "%s: dilated kernel extent %lld*(%lld-1)+1 overflows int64 (dimension %d)",
-                label, (long long)d, (long long)k, i);
-  if (pr->op == TCONV_OP_CONV) {
-    if (tconv_add_i64(in, pb, &padded) || tconv_add_i64(padded, pe, &padded))
-      return FAIL(TCONV_STATUS_SIZE_OVERFLOW, "conv: padded input size overflows int64 (dimension %d)",
-                  i);
-    if (padded < ke)
-      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                  "conv: padded input size %lld + %lld + %lld = %lld is smaller than the dilated "
-                  "kernel extent %lld (dimension %d)",
-                  (long long)in, (long long)pb, (long long)pe, (long long)padded, (long long)ke, i);
-    out = (padded - ke) / s + 1;
-  } else {
-    /* o = (i - 1)*s - pb - pe + ke + op, evaluated so no intermediate can overflow. */
-    if (tconv_mul_i64(in - 1, s, &span) || tconv_add_i64(span, ke, &span) ||
-        tconv_add_i64(span, op_pad, &span))
-      return FAIL(TCONV_STATUS_SIZE_OVERFLOW,
-                  "transposed conv: output size overflows int64 (dimension %d)", i);
-    out = span - pb - pe; /* span >= 1 and pads >= 0: cannot overflow downwards */
-    if (out < 1)
-      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                  "transposed conv: output size (%lld-1)*%lld - %lld - %lld + %lld + %lld = %lld "
-                  "must be >= 1: padding too large (dimension %d)",
-                  (long long)in, (long long)s, (long long)pb, (long long)pe, (long long)ke,
-                  (long long)op_pad, (long long)out, i);
-  }
-  pr->out[i] = out;
-  return TCONV_STATUS_OK;
+                op_label(pr->op), (long long)d, (long long)k, i);
+  return pr->op == TCONV_OP_CONV ? resolve_conv_dimension(ctx, pr, i, p, ke)
+                                 : resolve_transpose_dimension(ctx, pr, i, p, ke);
 }
 
 /* Element counts; all products checked. */
@@ -189,6 +354,10 @@ tconv_status tconv_problem_init(tconv_context *ctx, tconv_problem *pr, tconv_op 
   pr->op = op;
   pr->spatial_rank = params->spatial_rank;
   pr->groups = params->groups;
+  pr->padding_mode = params->padding_mode;
+  pr->activation = params->activation;
+  pr->activation_alpha = params->activation_alpha;
+  pr->activation_beta = params->activation_beta;
   for (int i = 0; i < TCONV_MAX_SPATIAL; ++i) {
     const int used = i < params->spatial_rank;
     pr->in[i] = used ? x_dims[2 + i] : 1;
@@ -203,7 +372,7 @@ tconv_status tconv_problem_init(tconv_context *ctx, tconv_problem *pr, tconv_op 
   if ((status = resolve_channels(ctx, pr, op, x_dims, w_dims)) != TCONV_STATUS_OK)
     return status;
   for (int i = 0; i < params->spatial_rank; ++i)
-    if ((status = resolve_dimension(ctx, pr, i)) != TCONV_STATUS_OK)
+    if ((status = resolve_dimension(ctx, pr, i, params)) != TCONV_STATUS_OK)
       return status;
   return resolve_counts(ctx, pr);
 }

@@ -193,8 +193,59 @@ TCONV_API tconv_tensor tconv_tensor_make(tconv_buffer *buffer, size_t offset, in
 
 /* ---- convolution parameters --------------------------------------------------------- */
 
+/* How the padding is chosen (ONNX's auto_pad). With anything but NOTSET, pad_begin and
+ * pad_end must be 0: the library computes them.
+ *   convolution  SAME_*: o = ceil(i / s), total padding max((o - 1)*s + ke - i, 0)
+ *   transposed   SAME_*: o = i * s,      total padding s*(i - 1) + op + ke - o
+ * SAME_UPPER puts the smaller half at the begin, SAME_LOWER the larger. VALID: no padding.
+ * A negative total (transposed, e.g. k < s) follows ONNX's shape inference, o = i * s: the
+ * pads are 0 and the output extends at the end by the missing positions, which no input
+ * reaches (they hold the bias). */
+typedef enum tconv_auto_pad {
+  TCONV_AUTO_PAD_NOTSET = 0, /* explicit pad_begin / pad_end */
+  TCONV_AUTO_PAD_VALID = 1,
+  TCONV_AUTO_PAD_SAME_UPPER = 2,
+  TCONV_AUTO_PAD_SAME_LOWER = 3
+} tconv_auto_pad;
+
+/* How an explicit transposed output size (tconv_params.output_size) is reached.
+ *   PYTORCH  output_size must lie in [omin, omin + s - 1] with omin the size at
+ *            output_padding 0; the difference becomes output_padding (which must be 0).
+ *   ONNX     output_shape: total padding s*(i - 1) + op + ke - o, split as auto_pad says
+ *            (SAME_UPPER: smaller half at the begin; NOTSET or SAME_LOWER: larger half at
+ *            the begin, ONNX's text); pad_begin / pad_end must be 0; a negative total
+ *            extends the output at the end as for auto_pad. */
+typedef enum tconv_output_size_rule {
+  TCONV_OUTPUT_SIZE_PYTORCH = 0,
+  TCONV_OUTPUT_SIZE_ONNX = 1
+} tconv_output_size_rule;
+
+/* What the padded region holds.
+ *   convolution  ZEROS; REFLECT (mirror without repeating the edge, pad < i); REPLICATE
+ *                (the edge value); CIRCULAR (wrap around, pad <= i) - PyTorch's semantics.
+ *   transposed   ZEROS; CIRCULAR: the adjoint of the circular convolution - every product
+ *                x[t] w[j] lands on output (t*s + j*d - pb) mod o, so contributions that
+ *                fall off one end wrap around to the other (periodic signals). REFLECT and
+ *                REPLICATE are refused (UNSUPPORTED). */
+typedef enum tconv_padding_mode {
+  TCONV_PADDING_ZEROS = 0,
+  TCONV_PADDING_REFLECT = 1,
+  TCONV_PADDING_REPLICATE = 2,
+  TCONV_PADDING_CIRCULAR = 3
+} tconv_padding_mode;
+
+/* Applied to every output element after the bias. */
+typedef enum tconv_activation {
+  TCONV_ACTIVATION_NONE = 0,
+  TCONV_ACTIVATION_RELU = 1,       /* max(v, 0) */
+  TCONV_ACTIVATION_LEAKY_RELU = 2, /* v >= 0 ? v : alpha * v */
+  TCONV_ACTIVATION_SIGMOID = 3,    /* 1 / (1 + exp(-v)) */
+  TCONV_ACTIVATION_TANH = 4,       /* tanh(v) */
+  TCONV_ACTIVATION_CLAMP = 5       /* min(max(v, alpha), beta), alpha <= beta */
+} tconv_activation;
+
 /* Per spatial dimension (index 0 = outermost spatial dimension, e.g. H of NCHW). Entries at
- * index >= spatial_rank are not read. */
+ * index >= spatial_rank are not read. Start from tconv_params_default(). */
 typedef struct tconv_params {
   int spatial_rank;                          /* 1, 2 or 3 */
   int64_t stride[TCONV_MAX_SPATIAL];         /* >= 1 */
@@ -204,9 +255,18 @@ typedef struct tconv_params {
   int64_t output_padding[TCONV_MAX_SPATIAL]; /* transposed only: 0 <= op < max(s, d);
                                                 must be 0 for convolution */
   int64_t groups;                            /* >= 1, divides Cin and Cout */
+  tconv_auto_pad auto_pad;                   /* NOTSET: use pad_begin / pad_end */
+  int64_t output_size[TCONV_MAX_SPATIAL];    /* transposed only: wanted output size per
+                                                dimension, or all 0 for the formula's */
+  tconv_output_size_rule output_size_rule;   /* how output_size is reached */
+  tconv_padding_mode padding_mode;           /* ZEROS by default */
+  tconv_activation activation;               /* NONE by default */
+  float activation_alpha;                    /* LEAKY_RELU slope, CLAMP low; else 0 */
+  float activation_beta;                     /* CLAMP high; else 0 */
 } tconv_params;
 
-/* stride 1, dilation 1, no padding, no output_padding, groups 1. */
+/* stride 1, dilation 1, no padding, no output_padding, groups 1, auto_pad NOTSET, no
+ * output_size, zero padding, no activation. */
 TCONV_API tconv_params tconv_params_default(int spatial_rank);
 /* Sets every dimension's stride, dilation, symmetric padding and output_padding at once. */
 TCONV_API void tconv_params_set_uniform(tconv_params *params, int64_t stride, int64_t padding,
