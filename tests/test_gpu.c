@@ -54,6 +54,8 @@ typedef struct gpu_case {
   int64_t n, cin, cout, groups;
   int bias;
   int64_t in[3], k[3], s[3], d[3], pb[3], pe[3], opad[3];
+  int padding_mode, activation; /* tconv_padding_mode, tconv_activation: 0 by default */
+  float alpha, beta;            /* activation parameters */
   /* derived by case_finish() */
   tconv_params params;
   int64_t x_dims[5], w_dims[5], y_dims[5];
@@ -138,6 +140,10 @@ static int case_finish(gpu_case *c) {
   tconv_params *p = &c->params;
   *p = tconv_params_default(c->rank);
   p->groups = c->groups;
+  p->padding_mode = (tconv_padding_mode)c->padding_mode;
+  p->activation = (tconv_activation)c->activation;
+  p->activation_alpha = c->alpha;
+  p->activation_beta = c->beta;
   c->x_dims[0] = c->y_dims[0] = c->n;
   c->x_dims[1] = c->cin;
   c->y_dims[1] = c->cout;
@@ -428,13 +434,18 @@ static int check_case(gpu_case *c) {
       run_forward(c, &r, TCONV_ALGO_AUTO, y2) || compare_close(c, "auto, floats", y2, ref))
     goto release;
 
-  /* Small integers: every algorithm is exact. */
+  /* Small integers: every algorithm is exact (but for sigmoid and tanh, whose float and
+   * double evaluations differ in the last bits). */
+  const int transcendental =
+      c->activation == TCONV_ACTIVATION_SIGMOID || c->activation == TCONV_ACTIVATION_TANH;
+  int (*const compare_int)(const gpu_case *, const char *, const float *, const float *) =
+      transcendental ? compare_close : compare_exact;
   test_fill_int(x, c->x_count, INT_LO, INT_HI);
   test_fill_int(w, c->w_count, INT_LO, INT_HI);
   test_fill_int(bias, c->cout, INT_LO, INT_HI);
   if (reference(c, x, w, bias, ref) || run_upload(c, &r, x, w, bias) ||
-      run_forward(c, &r, TCONV_ALGO_DIRECT, y1) || compare_exact(c, "direct, integers", y1, ref) ||
-      run_forward(c, &r, TCONV_ALGO_AUTO, y1) || compare_exact(c, "auto, integers", y1, ref))
+      run_forward(c, &r, TCONV_ALGO_DIRECT, y1) || compare_int(c, "direct, integers", y1, ref) ||
+      run_forward(c, &r, TCONV_ALGO_AUTO, y1) || compare_int(c, "auto, integers", y1, ref))
     goto release;
   failed = 0;
 
@@ -568,6 +579,42 @@ static void test_sweep_random(void) {
   end_test(failed, cases);
 }
 
+/* Padding modes (conv: reflect, replicate, circular; transposed: circular) and every fused
+ * activation on random cases. */
+static void test_sweep_conventions(void) {
+  static const float alphas[6] = {0, 0, 0.2f, 0, 0, -0.5f}, betas[6] = {0, 0, 0, 0, 0, 0.75f};
+  begin_test();
+  int64_t cases = 0, failed = 0, padded = 0;
+  while (cases < 300) {
+    gpu_case c;
+    case_random(&c, test_rng_int(0, 1) ? TCONV_OP_TRANSPOSE : TCONV_OP_CONV,
+                (int)test_rng_int(1, 3));
+    c.activation = (int)test_rng_int(0, 5);
+    c.alpha = alphas[c.activation];
+    c.beta = betas[c.activation];
+    int mode = c.op == TCONV_OP_CONV ? (int)test_rng_int(0, 3)
+                                     : (test_rng_int(0, 1) ? TCONV_PADDING_CIRCULAR : 0);
+    for (int i = 0; i < c.rank && c.op == TCONV_OP_CONV; ++i) {
+      const int64_t limit = mode == TCONV_PADDING_REFLECT ? c.in[i] - 1 : c.in[i];
+      if (mode != TCONV_PADDING_ZEROS && (c.pb[i] > limit || c.pe[i] > limit))
+        mode = TCONV_PADDING_REPLICATE; /* the only mode without a pad limit */
+    }
+    c.padding_mode = mode;
+    if (case_finish(&c) != 0) {
+      ++failed;
+      ++cases;
+      continue;
+    }
+    if (c.work > CASE_WORK_LIMIT / 4)
+      continue; /* redraw: the padded kernels visit every tap */
+    padded += mode != TCONV_PADDING_ZEROS;
+    failed += check_case(&c);
+    ++cases;
+  }
+  CU_ASSERT(padded > 100);
+  end_test(failed, cases);
+}
+
 /* Cases a random draw rarely produces. */
 static void test_edge_cases(void) {
   begin_test();
@@ -670,6 +717,7 @@ CU_ErrorCode test_register_gpu(int *skipped) {
                   test_sweep_1d) == NULL ||
       CU_add_test(suite, "random rank 1-3 sweep", test_sweep_random) == NULL ||
       CU_add_test(suite, "edge cases", test_edge_cases) == NULL ||
+      CU_add_test(suite, "padding modes and activations", test_sweep_conventions) == NULL ||
       CU_add_test(suite, "grid-stride loop (outputs > threads)", test_grid_stride_loop) == NULL)
     return CU_get_error();
   return CUE_SUCCESS;
