@@ -4,7 +4,7 @@
  *
  * Environment: TCONV_TEST_SEED (random seed, printed), TCONV_TEST_ONLY (comma list of units
  * to run: shape,reference,api,index,golden,cli,
- * conventions,threads,examples,explain,upsample,gpu), TCONV_REQUIRE_GPU=1 (a skipped GPU suite
+ * conventions,onnx,threads,examples,explain,upsample,gpu), TCONV_REQUIRE_GPU=1 (a skipped GPU suite
  * is a failure), TCONV_CLI and TCONV_TEST_DATA (paths; set by make test).
  */
 #include "testutil.h"
@@ -50,7 +50,7 @@ int main(void) {
       {"shape", test_register_shape},   {"reference", test_register_reference},
       {"api", test_register_api},       {"index", test_register_index},
       {"golden", test_register_golden}, {"cli", test_register_cli},
-      {"conventions", test_register_conventions}, {"threads", test_register_threads}, {"examples", test_register_examples},
+      {"conventions", test_register_conventions}, {"onnx", test_register_onnx}, {"threads", test_register_threads}, {"examples", test_register_examples},
       {"explain", test_register_explain}, {"upsample", test_register_upsample},
   };
   for (size_t i = 0; i < sizeof units / sizeof units[0]; ++i) {

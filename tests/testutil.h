@@ -19,6 +19,7 @@ CU_ErrorCode test_register_index(void);
 CU_ErrorCode test_register_golden(void);
 CU_ErrorCode test_register_cli(void);
 CU_ErrorCode test_register_conventions(void);
+CU_ErrorCode test_register_onnx(void);
 CU_ErrorCode test_register_threads(void);
 CU_ErrorCode test_register_examples(void);
 CU_ErrorCode test_register_explain(void);
