@@ -321,7 +321,7 @@ TCONV_API const char *tconv_algo_name(tconv_algo algo);
 /* Writes the bilinear upsampling kernel for integer `factor` F >= 1 (FCN's initialiser) for
  * `channels` channels: w has shape (channels, 1, k, ...) with k = 2F - F mod 2 in each of the
  * spatial_rank dimensions, every channel the same separable kernel
- * prod (1 - |j - c| / f) with f = ceil(F / 2), c = f - 1 (k odd) or f - 0.5 (k even).
+ * prod (1 - |j - c| / f) with f = ceil(k / 2) = F, c = f - 1 (k odd) or f - 0.5 (k even).
  * Use it as a depthwise transposed convolution: stride F, padding ceil((F - 1) / 2),
  * groups = channels. `capacity` is w's length in elements; nothing is written unless it holds
  * channels * k^spatial_rank. */

@@ -12,7 +12,9 @@
 #include "tconv.h"
 #include "args.h"
 #include "cli.h"
+#include "explain.h"
 #include "npy.h"
+#include "upsample.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,9 @@ static const char usage_text[] =
     "                   [--in-channels C] [--out-channels C]\n"
     "       tconv run conv|transpose --x X.npy --w W.npy --out Y.npy [--bias B.npy]\n"
     "                   [parameter options] [--device auto|cpu|cuda] [--algo ALGO]\n"
+    "       tconv explain conv|transpose --input I[,I] --kernel K[,K] [parameter options]\n"
+    "                   [--frames] [--color auto|always|never]\n"
+    "       tconv upsample IN.png OUT.png --scale F [--device auto|cpu|cuda]\n"
     "       tconv --help | --version\n"
     "\n"
     "parameter options (a per-dimension option takes one integer for every spatial\n"
@@ -48,6 +53,15 @@ static const char usage_text[] =
     "       one line goes to stdout: \"Y.npy: float32 1x8x16x16 (transpose on cuda, algo auto)\".\n"
     "  --device D             auto (default: CUDA when usable, else the CPU), cpu or cuda\n"
     "  --algo A               %s\n"
+    "explain  draws a small rank-1 or rank-2 problem (input <= 16, output <= 32 per\n"
+    "       dimension) as in the convolution arithmetic animations: the (zero-inserted,)\n"
+    "       padded input, where the kernel sits for each output cell (--frames: one frame\n"
+    "       per cell), what each output cell gathers, and the shape arithmetic checked\n"
+    "       against the library. Colour when stdout is a terminal (--color to choose).\n"
+    "upsample  scales a PNG up by the integer F with a depthwise transposed convolution\n"
+    "       and the bilinear kernel (k = 2F - F mod 2, stride F, padding ceil((F-1)/2)).\n"
+    "       8/16-bit grey, grey+alpha, RGB, RGBA; palette and 1/2/4-bit images are expanded\n"
+    "       to 8 bits. OUT.png appears only when everything succeeded.\n"
     "\n"
     "exit status: 0 success, 2 bad arguments or invalid parameters, 1 runtime failure\n"
     "(file unreadable or malformed, no CUDA device for --device cuda, CUDA error). Errors go\n"
@@ -437,6 +451,10 @@ int main(int argc, char **argv) {
     return cmd_shape(argc - 2, argv + 2);
   if (strcmp(command, "run") == 0)
     return cmd_run(argc - 2, argv + 2);
+  if (strcmp(command, "explain") == 0)
+    return cli_explain(argc - 2, argv + 2);
+  if (strcmp(command, "upsample") == 0)
+    return cli_upsample(argc - 2, argv + 2);
   return cli_fail(CLI_EXIT_USAGE,
-                  "unknown command '%s' (expected demo, shape or run; see tconv --help)", command);
+                  "unknown command '%s' (expected demo, shape, run, explain or upsample; see tconv --help)", command);
 }
