@@ -93,7 +93,7 @@ CLI_LDLIBS :=
 all: probe lib cli
 
 help:
-	@echo "targets: all lib cli demo test gpu-check clean"
+	@echo "targets: all lib cli demo test gpu-check examples install uninstall check fuzz clean"
 	@echo "  make demo                the worked examples through the library"
 	@echo "  make test                every CUnit suite (GPU suites skipped without a device)"
 	@echo "  make test REQUIRE_GPU=1  fail instead of skipping the GPU suites"
@@ -139,14 +139,18 @@ $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CUNIT_CFLAGS) -Itools -c $< -o $@
 
+# What the test suites need from Debian: CUnit (headers), pkg-config (the install test).
 deps-test:
-	@if [ ! -f "$(CUNIT_HEADER)" ]; then \
+	@missing=""; \
+	 [ -f "$(CUNIT_HEADER)" ] || missing="$$missing $(CUNIT_DEB)"; \
+	 command -v pkg-config >/dev/null || missing="$$missing pkgconf"; \
+	 if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing $(CUNIT_DEB) (CUnit) with apt-get"; \
-	    (apt-get install -y -qq $(CUNIT_DEB) >/dev/null 2>&1 || \
-	     (apt-get update -qq && apt-get install -y -qq $(CUNIT_DEB))) || exit 1; \
+	    echo "installing$$missing with apt-get"; \
+	    (apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+	     (apt-get update -qq && apt-get install -y -qq $$missing)) || exit 1; \
 	  else \
-	    echo "CUnit is missing. Install it with:  sudo apt-get install -y $(CUNIT_DEB)"; \
+	    echo "Missing test dependencies. Install them with:  sudo apt-get install -y$$missing"; \
 	    echo "(or point CUNIT_DIR= at a prefix holding include/CUnit and lib/)"; exit 1; \
 	  fi; \
 	fi
