@@ -91,7 +91,8 @@ fuzz: $(FUZZ_BINS)
 	  if [ $$rc != 0 ]; then \
 	    failed=1; grep -B2 -A30 -m1 'ERROR:\|runtime error\|deadly signal' $$log | head -n 60; \
 	    for a in $(FUZZ_DIR)/artifacts/$$h-*; do \
-	      [ -f "$$a" ] && echo "  reproduce: $(FUZZ_DIR)/bin/$$h $$a   (bytes: $$(od -An -tx1 -v $$a | tr -d '\n' | cut -c1-300))"; \
+	      [ -f "$$a" ] && echo "  reproduce: $(FUZZ_DIR)/bin/$$h $$a" \
+	        "(bytes:$$(od -An -tx1 -v $$a | tr -d '\n' | cut -c1-300))"; \
 	    done; \
 	  fi; \
 	done; \

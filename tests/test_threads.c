@@ -26,10 +26,10 @@
 #include <string.h>
 
 #define NUM_THREADS 4
-#define THREAD_ROUNDS 3       /* each worker runs every problem this many times */
-#define DETERMINISM_RUNS 50   /* the figure */
-#define NUM_FORMULATIONS 3    /* gather, scatter, zero insertion */
-#define BAD_STRIDE_BASE 1000  /* thread t fails with stride -(BAD_STRIDE_BASE + t) */
+#define THREAD_ROUNDS 3      /* each worker runs every problem this many times */
+#define DETERMINISM_RUNS 50  /* the figure */
+#define NUM_FORMULATIONS 3   /* gather, scatter, zero insertion */
+#define BAD_STRIDE_BASE 1000 /* thread t fails with stride -(BAD_STRIDE_BASE + t) */
 
 /* One problem with its inputs and the single-threaded outputs every other run must equal. */
 typedef struct problem {
@@ -149,8 +149,7 @@ static tconv_status forward(tconv_context *ctx, const problem *p, float *y) {
     const tconv_tensor *pb = bb != NULL ? &tb : NULL;
     st = p->op == TCONV_OP_CONV
              ? tconv_conv_forward(ctx, &p->params, &tx, &tw, pb, &ty, TCONV_ALGO_AUTO, NULL)
-             : tconv_transpose_forward(ctx, &p->params, &tx, &tw, pb, &ty, TCONV_ALGO_AUTO,
-                                       NULL);
+             : tconv_transpose_forward(ctx, &p->params, &tx, &tw, pb, &ty, TCONV_ALGO_AUTO, NULL);
   }
   if (!st)
     st = tconv_buffer_download(ctx, by, 0, y, yb);
@@ -343,8 +342,7 @@ static void *own_context_worker(void *arg) {
       if (forward(ctx, p, y) != TCONV_STATUS_OK)
         note(wk, &wk->failed_calls, "forward: %s", tconv_context_last_error(ctx));
       else if (!same_bits(y, p->expected[0], p->y_count))
-        note(wk, &wk->mismatches, "%s differs from the single-threaded bits",
-             p->name);
+        note(wk, &wk->mismatches, "%s differs from the single-threaded bits", p->name);
       free(y);
     }
   }
@@ -353,8 +351,7 @@ static void *own_context_worker(void *arg) {
     fail_with_own_sentence(wk, ctx, expect, sizeof expect);
   rendezvous_wait(wk->meet); /* every context now holds its own thread's failure */
   if (ctx != NULL && strstr(tconv_context_last_error(ctx), expect) == NULL)
-    note(wk, &wk->error_leaks, "context last error is '%s'",
-         tconv_context_last_error(ctx));
+    note(wk, &wk->error_leaks, "context last error is '%s'", tconv_context_last_error(ctx));
   tconv_context_destroy(ctx);
   return NULL;
 }
@@ -380,8 +377,7 @@ static void *shared_context_worker(void *arg) {
       if (st != TCONV_STATUS_OK)
         note(wk, &wk->failed_calls, "forward: %s", tconv_status_name(st));
       else if (!same_bits(y, p->expected[0], p->y_count))
-        note(wk, &wk->mismatches, "%s differs from the single-threaded bits",
-             p->name);
+        note(wk, &wk->mismatches, "%s differs from the single-threaded bits", p->name);
       if (st == TCONV_STATUS_OK && !clean)
         note(wk, &wk->error_leaks, "a successful call left a last error");
       free(y);
@@ -424,8 +420,7 @@ static void *context_free_worker(void *arg) {
     rendezvous_wait(wk->meet); /* nobody fails again before everyone has checked */
     int64_t y_dims[TCONV_MAX_RANK];
     if (output_shape(&problems[0], y_dims) != TCONV_STATUS_OK || tconv_last_error()[0] != '\0')
-      note(wk, &wk->error_leaks, "success left the last error '%s'",
-           tconv_last_error());
+      note(wk, &wk->error_leaks, "success left the last error '%s'", tconv_last_error());
   }
   return NULL;
 }
