@@ -268,8 +268,14 @@ static tconv_status resolve_transpose_dimension(tconv_context *ctx, tconv_proble
     return FAIL(TCONV_STATUS_SIZE_OVERFLOW,
                 "transposed conv: SAME output size %lld * %lld overflows int64 (dimension %d)",
                 (long long)in, (long long)s, i);
+  int64_t pads;
+  if (tconv_add_i64(pr->pad_begin[i], pr->pad_end[i], &pads) || pads > span - 1)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                "transposed conv: output size would be < 1: padding %lld + %lld covers all %lld positions "
+                "(dimension %d)",
+                (long long)pr->pad_begin[i], (long long)pr->pad_end[i], (long long)span, i);
   if (wanted > 0 && p->output_size_rule == TCONV_OUTPUT_SIZE_PYTORCH && p->output_size[i] > 0) {
-    const int64_t smallest = span - pr->pad_begin[i] - pr->pad_end[i];
+    const int64_t smallest = span - pads;
     if (wanted < smallest || wanted - smallest > s - 1 || wanted < 1)
       return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
                   "transposed conv: output_size %lld must lie between %lld and %lld (the sizes "
@@ -499,8 +505,9 @@ static tconv_status check_tensor(tconv_context *ctx, const char *label, const ch
   if ((uint64_t)count > SIZE_MAX / sizeof(float) || t->offset > bytes ||
       (size_t)count * sizeof(float) > bytes - t->offset)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                "%s: %s needs %lld bytes at offset %zu but its buffer holds %zu bytes", label,
-                name, (long long)count * 4, t->offset, bytes);
+                "%s: %s needs %lld elements of 4 bytes at offset %zu but its buffer holds %zu "
+                "bytes",
+                label, name, (long long)count, t->offset, bytes);
   return TCONV_STATUS_OK;
 }
 
