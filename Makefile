@@ -62,7 +62,7 @@ ALL_NVCCFLAGS := -std=c++17 $(NVCCFLAGS) -Iinclude -Ihost \
                  -MMD -MP
 LDLIBS_LIB := -lm -lpthread
 ifeq ($(HAVE_CUDA),1)
-LDLIBS_LIB += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart -lstdc++
+LDLIBS_LIB += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart -lstdc++
 endif
 
 # ---- sources -------------------------------------------------------------------------------

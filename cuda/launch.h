@@ -41,6 +41,39 @@ tconv_status tconv_cuda_direct_transpose(tconv_context *ctx, const tconv_problem
                                          const float *x, const float *w, const float *bias,
                                          float *y);
 
+/* Implicit GEMM (cuda/igemm.cu): convolution as one implicit GEMM, the transposed
+ * convolution as one per output phase. Needs no workspace. host/algos.h says which problems
+ * it takes. */
+tconv_status tconv_cuda_igemm_conv(tconv_context *ctx, const tconv_problem *problem,
+                                   const float *x, const float *w, const float *bias, float *y);
+tconv_status tconv_cuda_igemm_transpose(tconv_context *ctx, const tconv_problem *problem,
+                                        const float *x, const float *w, const float *bias,
+                                        float *y);
+
+/* cuBLAS (cuda/gemm.cu): im2col + SGEMM, SGEMM + gather col2im. `workspace` holds
+ * `workspace_bytes` >= tconv_gemm_workspace(problem) bytes of device memory. */
+tconv_status tconv_cuda_gemm_conv(tconv_context *ctx, const tconv_problem *problem,
+                                  const float *x, const float *w, const float *bias, float *y,
+                                  void *workspace, size_t workspace_bytes);
+tconv_status tconv_cuda_gemm_transpose(tconv_context *ctx, const tconv_problem *problem,
+                                       const float *x, const float *w, const float *bias,
+                                       float *y, void *workspace, size_t workspace_bytes);
+/* Destroys the context's cuBLAS handle (ctx->cublas), if one was made. */
+void tconv_cuda_gemm_release(tconv_context *ctx);
+
+/* Depthwise (cuda/depthwise.cu): one input and one output channel per group. */
+tconv_status tconv_cuda_depthwise_conv(tconv_context *ctx, const tconv_problem *problem,
+                                       const float *x, const float *w, const float *bias,
+                                       float *y);
+tconv_status tconv_cuda_depthwise_transpose(tconv_context *ctx, const tconv_problem *problem,
+                                            const float *x, const float *w, const float *bias,
+                                            float *y);
+
+/* Timing on ctx's stream (for tconv_find_algo): begin records a start event, end records a
+ * stop event, waits for it and writes the milliseconds between them. */
+tconv_status tconv_cuda_timer_begin(tconv_context *ctx, void **timer);
+tconv_status tconv_cuda_timer_end(tconv_context *ctx, void *timer, double *milliseconds);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 /* A kernel with nothing in it: if the runtime can describe it, this build carries code the
  * device can run (sm_90 SASS or PTX it can compile), which a driver and a device alone do
@@ -159,5 +160,64 @@ extern "C" tconv_status tconv_cuda_check_stream(tconv_context *ctx, void *stream
     return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT,
                       "stream %p belongs to CUDA device %d, not to the context's device %d", stream,
                       device, ctx->device);
+  return TCONV_STATUS_OK;
+}
+
+/* A pair of events; the begin call owns it until the end call destroys it. */
+typedef struct tconv_cuda_timer {
+  cudaEvent_t start, stop;
+} tconv_cuda_timer;
+
+extern "C" tconv_status tconv_cuda_timer_begin(tconv_context *ctx, void **timer) {
+  *timer = NULL;
+  TCONV_CUDA_TRY(ctx, cudaSetDevice(ctx->device));
+  tconv_cuda_timer *t = (tconv_cuda_timer *)calloc(1, sizeof *t);
+  if (t == NULL)
+    return tconv_fail(ctx, TCONV_STATUS_OUT_OF_MEMORY, "cannot allocate a timer");
+  cudaError_t error = cudaEventCreate(&t->start);
+  if (error == cudaSuccess) {
+    error = cudaEventCreate(&t->stop);
+    if (error != cudaSuccess)
+      (void)cudaEventDestroy(t->start);
+  }
+  if (error == cudaSuccess) {
+    error = cudaEventRecord(t->start, stream_of(ctx));
+    if (error != cudaSuccess) {
+      (void)cudaEventDestroy(t->start);
+      (void)cudaEventDestroy(t->stop);
+    }
+  }
+  if (error != cudaSuccess) {
+    free(t);
+    return tconv_cuda_fail(ctx, error, "cudaEventCreate/cudaEventRecord", __FILE__, __LINE__);
+  }
+  *timer = t;
+  return TCONV_STATUS_OK;
+}
+
+extern "C" tconv_status tconv_cuda_timer_end(tconv_context *ctx, void *timer,
+                                             double *milliseconds) {
+  tconv_cuda_timer *t = (tconv_cuda_timer *)timer;
+  float ms = 0.0f;
+  cudaError_t error = cudaSetDevice(ctx->device);
+  const char *failed = "cudaSetDevice";
+  if (error == cudaSuccess) {
+    failed = "cudaEventRecord";
+    error = cudaEventRecord(t->stop, stream_of(ctx));
+  }
+  if (error == cudaSuccess) {
+    failed = "cudaEventSynchronize";
+    error = cudaEventSynchronize(t->stop);
+  }
+  if (error == cudaSuccess) {
+    failed = "cudaEventElapsedTime";
+    error = cudaEventElapsedTime(&ms, t->start, t->stop);
+  }
+  (void)cudaEventDestroy(t->start);
+  (void)cudaEventDestroy(t->stop);
+  free(t);
+  if (error != cudaSuccess)
+    return tconv_cuda_fail(ctx, error, failed, __FILE__, __LINE__);
+  *milliseconds = ms;
   return TCONV_STATUS_OK;
 }

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 tconv_status tconv_cuda_probe(char *reason, size_t reason_size) {
   char local[TCONV_ERROR_CAPACITY];
@@ -52,6 +53,9 @@ tconv_status tconv_context_create(tconv_context **ctx, tconv_backend backend, in
   c->backend = chosen;
   c->device = chosen == TCONV_BACKEND_CUDA ? device : 0;
   c->stream = NULL;
+  const char *verify = getenv("TCONV_VERIFY");
+  c->verify = verify != NULL && strcmp(verify, "1") == 0;
+  c->verify_tolerance = TCONV_VERIFY_DEFAULT_TOLERANCE;
   if (backend == TCONV_BACKEND_AUTO && chosen == TCONV_BACKEND_CPU)
     snprintf(c->last_error, sizeof c->last_error, "AUTO chose the CPU backend: CUDA device %d: %s",
              device, reason);
@@ -59,7 +63,11 @@ tconv_status tconv_context_create(tconv_context **ctx, tconv_backend backend, in
   return TCONV_STATUS_OK;
 }
 
-void tconv_context_destroy(tconv_context *ctx) { free(ctx); }
+void tconv_context_destroy(tconv_context *ctx) {
+  if (ctx != NULL && ctx->backend == TCONV_BACKEND_CUDA)
+    tconv_cuda_gemm_release(ctx);
+  free(ctx);
+}
 
 tconv_backend tconv_context_backend(const tconv_context *ctx) {
   return ctx != NULL ? ctx->backend : TCONV_BACKEND_CPU;
@@ -95,3 +103,19 @@ tconv_status tconv_context_synchronize(tconv_context *ctx) {
 const char *tconv_context_last_error(const tconv_context *ctx) {
   return ctx != NULL ? ctx->last_error : "context is NULL";
 }
+
+tconv_status tconv_context_set_verify(tconv_context *ctx, int enabled, double tolerance) {
+  if (ctx == NULL)
+    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "set verify: ctx is NULL");
+  tconv_clear_error(ctx);
+  if (enabled != 0 && enabled != 1)
+    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "set verify: enabled is %d, not 0 or 1",
+                      enabled);
+  if (tolerance != tolerance) /* NaN */
+    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "set verify: tolerance is NaN");
+  ctx->verify = enabled;
+  ctx->verify_tolerance = tolerance > 0 ? tolerance : TCONV_VERIFY_DEFAULT_TOLERANCE;
+  return TCONV_STATUS_OK;
+}
+
+int tconv_context_verify(const tconv_context *ctx) { return ctx != NULL ? ctx->verify : 0; }

@@ -1,37 +1,222 @@
 /*
- * dispatch.c - the forward entry points: validate once (shape.c), choose the algorithm,
- * run it on the context's backend. Every algorithm so far needs no workspace.
+ * dispatch.c - the forward entry points and the algorithm table: validate once (shape.c),
+ * check that the algorithm takes the problem on this backend, choose one for AUTO (the
+ * heuristic, or the winner tconv_find_algo() cached), run it, then let verify mode look.
  */
+#include "algos.h"
 #include "internal.h"
 #include "reference.h"
 #include "../cuda/launch.h"
 
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+typedef tconv_status (*run_fn)(tconv_context *ctx, const tconv_problem *pr, const float *x,
+                               const float *w, const float *bias, float *y, void *workspace,
+                               size_t workspace_bytes);
+
+static tconv_status run_reference(tconv_context *ctx, const tconv_problem *pr, const float *x,
+                                  const float *w, const float *bias, float *y, void *workspace,
+                                  size_t workspace_bytes) {
+  (void)ctx, (void)workspace, (void)workspace_bytes;
+  if (pr->op == TCONV_OP_CONV)
+    tconv_ref_conv(pr, x, w, bias, y);
+  else
+    tconv_ref_transpose_gather(pr, x, w, bias, y);
+  return TCONV_STATUS_OK;
+}
+
+static tconv_status run_direct(tconv_context *ctx, const tconv_problem *pr, const float *x,
+                               const float *w, const float *bias, float *y, void *workspace,
+                               size_t workspace_bytes) {
+  (void)workspace, (void)workspace_bytes;
+  return pr->op == TCONV_OP_CONV ? tconv_cuda_direct_conv(ctx, pr, x, w, bias, y)
+                                 : tconv_cuda_direct_transpose(ctx, pr, x, w, bias, y);
+}
+
+static tconv_status run_igemm(tconv_context *ctx, const tconv_problem *pr, const float *x,
+                              const float *w, const float *bias, float *y, void *workspace,
+                              size_t workspace_bytes) {
+  (void)workspace, (void)workspace_bytes;
+  return pr->op == TCONV_OP_CONV ? tconv_cuda_igemm_conv(ctx, pr, x, w, bias, y)
+                                 : tconv_cuda_igemm_transpose(ctx, pr, x, w, bias, y);
+}
+
+static tconv_status run_gemm(tconv_context *ctx, const tconv_problem *pr, const float *x,
+                             const float *w, const float *bias, float *y, void *workspace,
+                             size_t workspace_bytes) {
+  return pr->op == TCONV_OP_CONV
+             ? tconv_cuda_gemm_conv(ctx, pr, x, w, bias, y, workspace, workspace_bytes)
+             : tconv_cuda_gemm_transpose(ctx, pr, x, w, bias, y, workspace, workspace_bytes);
+}
+
+static tconv_status run_depthwise(tconv_context *ctx, const tconv_problem *pr, const float *x,
+                                  const float *w, const float *bias, float *y, void *workspace,
+                                  size_t workspace_bytes) {
+  (void)workspace, (void)workspace_bytes;
+  return pr->op == TCONV_OP_CONV ? tconv_cuda_depthwise_conv(ctx, pr, x, w, bias, y)
+                                 : tconv_cuda_depthwise_transpose(ctx, pr, x, w, bias, y);
+}
+
+typedef struct algo_desc {
+  const char *name;
+  tconv_backend backend; /* AUTO: any */
+  int (*supports)(const tconv_problem *pr, char *why, size_t why_size); /* NULL: every problem */
+  size_t (*workspace)(const tconv_problem *pr);                           /* NULL: none */
+  run_fn run;
+} algo_desc;
+
+static const algo_desc algos[TCONV_ALGO_COUNT] = {
+    [TCONV_ALGO_AUTO] = {"auto", TCONV_BACKEND_AUTO, NULL, NULL, NULL},
+    [TCONV_ALGO_DIRECT] = {"direct", TCONV_BACKEND_CUDA, NULL, NULL, run_direct},
+    [TCONV_ALGO_REFERENCE] = {"reference", TCONV_BACKEND_CPU, NULL, NULL, run_reference},
+    [TCONV_ALGO_IGEMM] = {"igemm", TCONV_BACKEND_CUDA, tconv_igemm_supports, NULL, run_igemm},
+    [TCONV_ALGO_GEMM] = {"gemm", TCONV_BACKEND_CUDA, tconv_gemm_supports, tconv_gemm_workspace,
+                         run_gemm},
+    [TCONV_ALGO_DEPTHWISE] = {"depthwise", TCONV_BACKEND_CUDA, tconv_depthwise_supports, NULL,
+                              run_depthwise},
+};
+
+static const char *op_label(tconv_op op) {
+  return op == TCONV_OP_CONV ? "conv" : "transposed conv";
+}
+
+static const char *backend_name(tconv_backend backend) {
+  return backend == TCONV_BACKEND_CUDA ? "CUDA" : "CPU";
+}
+
+/* OK when `algo` (a valid value, not AUTO) takes the problem on ctx's backend; else
+ * UNSUPPORTED with the reason. */
+static tconv_status check_algo(tconv_context *ctx, const char *label, const tconv_problem *pr,
+                               tconv_algo algo) {
+  const algo_desc *a = &algos[algo];
+  if (a->backend != ctx->backend)
+    return tconv_fail(ctx, TCONV_STATUS_UNSUPPORTED,
+                      "%s: algorithm %s needs the %s backend; this context is %s", label, a->name,
+                      backend_name(a->backend), backend_name(ctx->backend));
+  char why[TCONV_ERROR_CAPACITY / 2];
+  if (a->supports != NULL && !a->supports(pr, why, sizeof why))
+    return tconv_fail(ctx, TCONV_STATUS_UNSUPPORTED, "%s: algorithm %s does not take this problem: %s",
+                      label, a->name, why);
+  return TCONV_STATUS_OK;
+}
+
+static size_t workspace_of(const tconv_problem *pr, tconv_algo algo) {
+  return algos[algo].workspace != NULL ? algos[algo].workspace(pr) : 0;
+}
+
+/* ---- the cache of tconv_find_algo() winners ------------------------------------------- */
+
+#define SAME_ARRAY(a, b) (memcmp((a), (b), sizeof(a)) == 0)
+
+static int same_problem(const tconv_problem *a, const tconv_problem *b) {
+  return a->op == b->op && a->spatial_rank == b->spatial_rank && a->n == b->n &&
+         a->cin == b->cin && a->cout == b->cout && a->groups == b->groups &&
+         SAME_ARRAY(a->in, b->in) && SAME_ARRAY(a->out, b->out) && SAME_ARRAY(a->k, b->k) &&
+         SAME_ARRAY(a->stride, b->stride) && SAME_ARRAY(a->dilation, b->dilation) &&
+         SAME_ARRAY(a->pad_begin, b->pad_begin) && SAME_ARRAY(a->pad_end, b->pad_end) &&
+         SAME_ARRAY(a->output_padding, b->output_padding) &&
+         a->padding_mode == b->padding_mode && a->activation == b->activation &&
+         memcmp(&a->activation_alpha, &b->activation_alpha, sizeof(float)) == 0 &&
+         memcmp(&a->activation_beta, &b->activation_beta, sizeof(float)) == 0;
+}
+
+static const tconv_algo_cache_entry *cache_find(const tconv_context *ctx,
+                                                const tconv_problem *pr) {
+  for (int i = 0; i < ctx->cache_count; ++i)
+    if (same_problem(&ctx->cache[i].problem, pr))
+      return &ctx->cache[i];
+  return NULL;
+}
+
+static void cache_store(tconv_context *ctx, const tconv_problem *pr, tconv_algo algo,
+                        size_t workspace_bytes) {
+  tconv_algo_cache_entry *e = (tconv_algo_cache_entry *)cache_find(ctx, pr);
+  if (e == NULL) {
+    e = &ctx->cache[ctx->cache_next];
+    ctx->cache_next = (ctx->cache_next + 1) % TCONV_ALGO_CACHE_CAPACITY;
+    if (ctx->cache_count < TCONV_ALGO_CACHE_CAPACITY)
+      ++ctx->cache_count;
+  }
+  e->problem = *pr;
+  e->algo = algo;
+  e->workspace_bytes = workspace_bytes;
+}
+
+/* AUTO: the cached winner when the workspace allows it, else the heuristic, which needs no
+ * workspace: depthwise where it applies, then the implicit GEMM, then direct. */
+static tconv_algo choose(const tconv_context *ctx, const tconv_problem *pr,
+                         size_t workspace_bytes) {
+  if (ctx->backend == TCONV_BACKEND_CPU)
+    return TCONV_ALGO_REFERENCE;
+  const tconv_algo_cache_entry *e = cache_find(ctx, pr);
+  if (e != NULL && e->workspace_bytes <= workspace_bytes)
+    return e->algo;
+  char why[TCONV_ERROR_CAPACITY / 2];
+  if (tconv_depthwise_supports(pr, why, sizeof why))
+    return TCONV_ALGO_DEPTHWISE;
+  if (tconv_igemm_supports(pr, why, sizeof why))
+    return TCONV_ALGO_IGEMM;
+  return TCONV_ALGO_DIRECT;
+}
+
+/* ---- forward -------------------------------------------------------------------------- */
+
+typedef struct forward_args {
+  tconv_problem pr;
+  const float *x, *w, *bias;
+  float *y;
+  void *workspace;
+  size_t workspace_bytes;
+} forward_args;
+
+/* Validates a forward call and resolves its pointers. */
+static tconv_status prepare(tconv_context *ctx, forward_args *a, tconv_op op,
+                            const tconv_params *params, const tconv_tensor *x,
+                            const tconv_tensor *w, const tconv_tensor *bias, const tconv_tensor *y,
+                            tconv_algo algo, tconv_buffer *workspace) {
+  tconv_status status =
+      tconv_validate_forward(ctx, &a->pr, op, params, x, w, bias, y, algo, workspace);
+  if (status != TCONV_STATUS_OK)
+    return status;
+  a->x = tconv_tensor_data(x);
+  a->w = tconv_tensor_data(w);
+  a->bias = bias != NULL ? tconv_tensor_data(bias) : NULL;
+  a->y = tconv_tensor_data(y);
+  a->workspace = workspace != NULL ? workspace->data : NULL;
+  a->workspace_bytes = workspace != NULL ? workspace->bytes : 0;
+  return TCONV_STATUS_OK;
+}
+
 static tconv_status forward(tconv_context *ctx, tconv_op op, const tconv_params *params,
                             const tconv_tensor *x, const tconv_tensor *w, const tconv_tensor *bias,
                             const tconv_tensor *y, tconv_algo algo, tconv_buffer *workspace) {
+  const char *label = op_label(op);
   if (ctx == NULL)
-    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: ctx is NULL",
-                      op == TCONV_OP_CONV ? "conv" : "transposed conv");
+    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: ctx is NULL", label);
   tconv_clear_error(ctx);
-  tconv_problem pr;
-  tconv_status status =
-      tconv_validate_forward(ctx, &pr, op, params, x, w, bias, y, algo, workspace);
+  forward_args a;
+  tconv_status status = prepare(ctx, &a, op, params, x, w, bias, y, algo, workspace);
   if (status != TCONV_STATUS_OK)
     return status;
-
-  const float *xd = tconv_tensor_data(x), *wd = tconv_tensor_data(w);
-  const float *bd = bias != NULL ? tconv_tensor_data(bias) : NULL;
-  float *yd = tconv_tensor_data(y);
-  if (ctx->backend == TCONV_BACKEND_CPU) {
-    if (op == TCONV_OP_CONV)
-      tconv_ref_conv(&pr, xd, wd, bd, yd);
-    else
-      tconv_ref_transpose_gather(&pr, xd, wd, bd, yd);
-    return TCONV_STATUS_OK;
-  }
-  /* CUDA: AUTO and DIRECT are the direct kernels until faster algorithms arrive. */
-  return op == TCONV_OP_CONV ? tconv_cuda_direct_conv(ctx, &pr, xd, wd, bd, yd)
-                             : tconv_cuda_direct_transpose(ctx, &pr, xd, wd, bd, yd);
+  if (algo == TCONV_ALGO_AUTO)
+    algo = choose(ctx, &a.pr, a.workspace_bytes);
+  else if ((status = check_algo(ctx, label, &a.pr, algo)) != TCONV_STATUS_OK)
+    return status;
+  const size_t need = workspace_of(&a.pr, algo);
+  if (need > a.workspace_bytes)
+    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT,
+                      "%s: algorithm %s needs a workspace of %zu bytes; %s %zu", label,
+                      algos[algo].name, need,
+                      workspace == NULL ? "none was given, see tconv_workspace_size():"
+                                        : "the one given has",
+                      a.workspace_bytes);
+  status = algos[algo].run(ctx, &a.pr, a.x, a.w, a.bias, a.y, a.workspace, a.workspace_bytes);
+  if (status != TCONV_STATUS_OK)
+    return status;
+  return tconv_verify_forward(ctx, &a.pr, a.x, a.w, a.bias, a.y);
 }
 
 tconv_status tconv_conv_forward(tconv_context *ctx, const tconv_params *params,
@@ -48,36 +233,178 @@ tconv_status tconv_transpose_forward(tconv_context *ctx, const tconv_params *par
   return forward(ctx, TCONV_OP_TRANSPOSE, params, x, w, bias, y, algo, workspace);
 }
 
+/* ---- queries -------------------------------------------------------------------------- */
+
+/* The shared start of the two shape-only queries: ctx, the problem, the algo value. */
+static tconv_status query_problem(tconv_context *ctx, const char *label, tconv_problem *pr,
+                                  tconv_op op, const tconv_params *params,
+                                  const int64_t *x_dims, const int64_t *w_dims,
+                                  tconv_algo algo) {
+  if (ctx == NULL)
+    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: ctx is NULL", label);
+  tconv_clear_error(ctx);
+  if (op != TCONV_OP_CONV && op != TCONV_OP_TRANSPOSE)
+    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: op %d is not a tconv_op value",
+                      label, (int)op);
+  if (x_dims == NULL || w_dims == NULL)
+    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: %s is NULL", label,
+                      x_dims == NULL ? "x" : "w");
+  tconv_status status = tconv_problem_init(ctx, pr, op, params, x_dims, w_dims);
+  if (status != TCONV_STATUS_OK)
+    return status;
+  if ((unsigned)algo >= (unsigned)TCONV_ALGO_COUNT)
+    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: algo %d is not a tconv_algo value",
+                      label, (int)algo);
+  return algo == TCONV_ALGO_AUTO ? TCONV_STATUS_OK : check_algo(ctx, label, pr, algo);
+}
+
 tconv_status tconv_workspace_size(tconv_context *ctx, tconv_op op, const tconv_params *params,
                                   const tconv_tensor *x, const tconv_tensor *w, tconv_algo algo,
                                   size_t *bytes) {
+  const char *label = "workspace size";
   if (ctx == NULL)
-    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "workspace size: ctx is NULL");
+    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: ctx is NULL", label);
   tconv_clear_error(ctx);
   if (bytes == NULL)
-    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "workspace size: bytes is NULL");
+    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: bytes is NULL", label);
   if (x == NULL || w == NULL)
-    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "workspace size: %s is NULL",
+    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: %s is NULL", label,
                       x == NULL ? "x" : "w");
   tconv_problem pr;
-  tconv_status status = tconv_problem_init(ctx, &pr, op, params, x->dims, w->dims);
+  tconv_status status = query_problem(ctx, label, &pr, op, params, x->dims, w->dims, algo);
   if (status != TCONV_STATUS_OK)
     return status;
-  if (algo != TCONV_ALGO_AUTO && algo != TCONV_ALGO_DIRECT && algo != TCONV_ALGO_REFERENCE)
-    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT,
-                      "workspace size: algo %d is not a tconv_algo value", (int)algo);
-  *bytes = 0;
+  *bytes = algo == TCONV_ALGO_AUTO ? 0 : workspace_of(&pr, algo);
   return TCONV_STATUS_OK;
 }
 
+tconv_status tconv_algo_supported(tconv_context *ctx, tconv_op op, const tconv_params *params,
+                                  const int64_t *x_dims, const int64_t *w_dims, tconv_algo algo) {
+  tconv_problem pr;
+  return query_problem(ctx, "algo supported", &pr, op, params, x_dims, w_dims, algo);
+}
+
 const char *tconv_algo_name(tconv_algo algo) {
-  switch (algo) {
-  case TCONV_ALGO_AUTO:
-    return "auto";
-  case TCONV_ALGO_DIRECT:
-    return "direct";
-  case TCONV_ALGO_REFERENCE:
-    return "reference";
+  return (unsigned)algo < (unsigned)TCONV_ALGO_COUNT ? algos[algo].name : NULL;
+}
+
+tconv_status tconv_algo_from_name(const char *name, tconv_algo *algo) {
+  if (name == NULL || algo == NULL)
+    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "algo from name: %s is NULL",
+                      name == NULL ? "name" : "algo");
+  for (int i = 0; i < TCONV_ALGO_COUNT; ++i)
+    if (strcmp(name, algos[i].name) == 0) {
+      *algo = (tconv_algo)i;
+      return TCONV_STATUS_OK;
+    }
+  return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT,
+                    "algo from name: '%s' is not auto, direct, reference, igemm, gemm or "
+                    "depthwise",
+                    name);
+}
+
+/* ---- find ----------------------------------------------------------------------------- */
+
+#define FIND_CUDA_RUNS 5 /* timed runs per algorithm on the GPU, after one warm-up */
+
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
+}
+
+/* Median of the timed runs of one algorithm (one untimed warm-up first on the GPU; a single
+ * run on the CPU, where the reference is slow and there is nothing to warm). */
+static tconv_status time_algo(tconv_context *ctx, const forward_args *a, tconv_algo algo,
+                              double *milliseconds) {
+  const run_fn run = algos[algo].run;
+  if (ctx->backend == TCONV_BACKEND_CPU) {
+    const double start = now_ms();
+    tconv_status status =
+        run(ctx, &a->pr, a->x, a->w, a->bias, a->y, a->workspace, a->workspace_bytes);
+    *milliseconds = now_ms() - start;
+    return status;
   }
-  return NULL;
+  double times[FIND_CUDA_RUNS];
+  tconv_status status =
+      run(ctx, &a->pr, a->x, a->w, a->bias, a->y, a->workspace, a->workspace_bytes);
+  for (int r = 0; r < FIND_CUDA_RUNS && status == TCONV_STATUS_OK; ++r) {
+    void *timer = NULL;
+    if ((status = tconv_cuda_timer_begin(ctx, &timer)) != TCONV_STATUS_OK)
+      break;
+    tconv_status run_status =
+        run(ctx, &a->pr, a->x, a->w, a->bias, a->y, a->workspace, a->workspace_bytes);
+    status = tconv_cuda_timer_end(ctx, timer, &times[r]);
+    if (run_status != TCONV_STATUS_OK)
+      status = run_status;
+  }
+  if (status != TCONV_STATUS_OK)
+    return status;
+  for (int i = 1; i < FIND_CUDA_RUNS; ++i) /* insertion sort of five */
+    for (int j = i; j > 0 && times[j] < times[j - 1]; --j) {
+      const double t = times[j];
+      times[j] = times[j - 1];
+      times[j - 1] = t;
+    }
+  *milliseconds = times[FIND_CUDA_RUNS / 2];
+  return TCONV_STATUS_OK;
+}
+
+tconv_status tconv_find_algo(tconv_context *ctx, tconv_op op, const tconv_params *params,
+                             const tconv_tensor *x, const tconv_tensor *w,
+                             const tconv_tensor *bias, const tconv_tensor *y,
+                             tconv_buffer *workspace, tconv_algo_perf *results, int capacity,
+                             int *count) {
+  const char *label = "find algo";
+  if (ctx == NULL)
+    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: ctx is NULL", label);
+  tconv_clear_error(ctx);
+  if (op != TCONV_OP_CONV && op != TCONV_OP_TRANSPOSE)
+    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: op %d is not a tconv_op value",
+                      label, (int)op);
+  if (count == NULL)
+    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: count is NULL", label);
+  if (capacity < 0 || (capacity > 0 && results == NULL))
+    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT,
+                      capacity < 0 ? "%s: capacity is negative" : "%s: results is NULL",
+                      label);
+  forward_args a;
+  tconv_status status = prepare(ctx, &a, op, params, x, w, bias, y, TCONV_ALGO_AUTO, workspace);
+  if (status != TCONV_STATUS_OK)
+    return status;
+
+  tconv_algo_perf rows[TCONV_ALGO_COUNT];
+  int n = 0, timed = 0;
+  for (int i = 0; i < TCONV_ALGO_COUNT; ++i) {
+    const tconv_algo algo = (tconv_algo)i;
+    if (algo == TCONV_ALGO_AUTO || algos[algo].backend != ctx->backend)
+      continue;
+    tconv_algo_perf row = {algo, TCONV_STATUS_OK, 0.0, 0};
+    char why[TCONV_ERROR_CAPACITY / 2];
+    if (algos[algo].supports != NULL && !algos[algo].supports(&a.pr, why, sizeof why)) {
+      row.status = TCONV_STATUS_UNSUPPORTED;
+    } else if ((row.workspace_bytes = workspace_of(&a.pr, algo)) > a.workspace_bytes) {
+      row.status = TCONV_STATUS_OUT_OF_MEMORY;
+    } else {
+      if ((status = time_algo(ctx, &a, algo, &row.milliseconds)) != TCONV_STATUS_OK)
+        return status;
+      /* Timed rows first, fastest first; the rest keep the table's order after them. */
+      int j = n;
+      for (; j > 0 && (rows[j - 1].status != TCONV_STATUS_OK ||
+                       rows[j - 1].milliseconds > row.milliseconds);
+           --j)
+        rows[j] = rows[j - 1];
+      rows[j] = row;
+      ++n;
+      ++timed;
+      continue;
+    }
+    rows[n++] = row;
+  }
+  if (timed > 0)
+    cache_store(ctx, &a.pr, rows[0].algo, rows[0].workspace_bytes);
+  *count = n < capacity ? n : capacity;
+  for (int i = 0; i < *count; ++i)
+    results[i] = rows[i];
+  return TCONV_STATUS_OK;
 }

@@ -76,3 +76,56 @@ tconv_status tconv_cuda_direct_transpose(tconv_context *ctx, const tconv_problem
   (void)y;
   return nocuda_fail(ctx);
 }
+
+tconv_status tconv_cuda_igemm_conv(tconv_context *ctx, const tconv_problem *problem,
+                                   const float *x, const float *w, const float *bias, float *y) {
+  (void)problem, (void)x, (void)w, (void)bias, (void)y;
+  return nocuda_fail(ctx);
+}
+
+tconv_status tconv_cuda_igemm_transpose(tconv_context *ctx, const tconv_problem *problem,
+                                        const float *x, const float *w, const float *bias,
+                                        float *y) {
+  (void)problem, (void)x, (void)w, (void)bias, (void)y;
+  return nocuda_fail(ctx);
+}
+
+tconv_status tconv_cuda_gemm_conv(tconv_context *ctx, const tconv_problem *problem,
+                                  const float *x, const float *w, const float *bias, float *y,
+                                  void *workspace, size_t workspace_bytes) {
+  (void)problem, (void)x, (void)w, (void)bias, (void)y, (void)workspace, (void)workspace_bytes;
+  return nocuda_fail(ctx);
+}
+
+tconv_status tconv_cuda_gemm_transpose(tconv_context *ctx, const tconv_problem *problem,
+                                       const float *x, const float *w, const float *bias,
+                                       float *y, void *workspace, size_t workspace_bytes) {
+  (void)problem, (void)x, (void)w, (void)bias, (void)y, (void)workspace, (void)workspace_bytes;
+  return nocuda_fail(ctx);
+}
+
+void tconv_cuda_gemm_release(tconv_context *ctx) { (void)ctx; }
+
+tconv_status tconv_cuda_depthwise_conv(tconv_context *ctx, const tconv_problem *problem,
+                                       const float *x, const float *w, const float *bias,
+                                       float *y) {
+  (void)problem, (void)x, (void)w, (void)bias, (void)y;
+  return nocuda_fail(ctx);
+}
+
+tconv_status tconv_cuda_depthwise_transpose(tconv_context *ctx, const tconv_problem *problem,
+                                            const float *x, const float *w, const float *bias,
+                                            float *y) {
+  (void)problem, (void)x, (void)w, (void)bias, (void)y;
+  return nocuda_fail(ctx);
+}
+
+tconv_status tconv_cuda_timer_begin(tconv_context *ctx, void **timer) {
+  (void)timer;
+  return nocuda_fail(ctx);
+}
+
+tconv_status tconv_cuda_timer_end(tconv_context *ctx, void *timer, double *milliseconds) {
+  (void)timer, (void)milliseconds;
+  return nocuda_fail(ctx);
+}

@@ -559,23 +559,10 @@ tconv_status tconv_validate_forward(tconv_context *ctx, tconv_problem *pr, tconv
                 : tensors_overlap(y, pr->y_count, w, pr->w_count) ? "w"
                                                                   : "bias");
 
-  switch (algo) {
-  case TCONV_ALGO_AUTO:
-    break;
-  case TCONV_ALGO_DIRECT:
-    if (ctx->backend != TCONV_BACKEND_CUDA)
-      return FAIL(TCONV_STATUS_UNSUPPORTED,
-                  "%s: algorithm direct needs the CUDA backend; this context is CPU", label);
-    break;
-  case TCONV_ALGO_REFERENCE:
-    if (ctx->backend != TCONV_BACKEND_CPU)
-      return FAIL(TCONV_STATUS_UNSUPPORTED,
-                  "%s: algorithm reference needs the CPU backend; this context is CUDA", label);
-    break;
-  default:
+  /* Whether the algorithm takes the problem on this backend is dispatch.c's question. */
+  if ((unsigned)algo >= (unsigned)TCONV_ALGO_COUNT)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: algo %d is not a tconv_algo value", label,
                 (int)algo);
-  }
   if (workspace != NULL && workspace->ctx != ctx)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: workspace belongs to another context",
                 label);

@@ -82,7 +82,8 @@ TCONV_API const char *tconv_version_string(void);
   X(CUDA_ERROR, "CUDA runtime error")                                                    \
   X(CUBLAS_ERROR, "cuBLAS error")                                                        \
   X(SIZE_OVERFLOW, "size does not fit in 64-bit arithmetic")                             \
-  X(INTERNAL, "internal error")
+  X(INTERNAL, "internal error")                                                          \
+  X(VERIFY_MISMATCH, "result differs from the CPU reference (verify mode)")
 
 typedef enum tconv_status {
 #define TCONV_STATUS_ENUM_(name, message) TCONV_STATUS_##name,
@@ -134,6 +135,23 @@ TCONV_API tconv_status tconv_context_synchronize(tconv_context *ctx);
 /* The sentence recorded by this context's last failing call, or by AUTO's fallback to the
  * CPU; empty string when none. Valid until the next call on the context. */
 TCONV_API const char *tconv_context_last_error(const tconv_context *ctx);
+/* Verify mode, for CI on GPU runners: after every forward call the context synchronizes,
+ * recomputes the result on the host with the CPU reference (on the CPU backend: with a
+ * second formulation - scatter for the transposed convolution, a second run for the
+ * convolution) and compares. When max|y - ref| > tolerance * max(max|ref|, 1e-30), or any
+ * element is NaN where the reference is not, the call returns VERIFY_MISMATCH and the last
+ * error names the worst element: its flat index, its N/C/spatial coordinates, the value and
+ * the reference value. y keeps the computed (wrong) result. `tolerance` <= 0 selects the
+ * documented default 1e-5 (the float32 tolerance against the double reference). Costs a
+ * host copy of x, w, bias and y and a reference computation per call: for tests, not
+ * production. Also enabled for every new context by the environment variable
+ * TCONV_VERIFY=1. */
+TCONV_API tconv_status tconv_context_set_verify(tconv_context *ctx, int enabled,
+                                                double tolerance);
+/* Whether verify mode is on (0 or 1); 0 for NULL. */
+TCONV_API int tconv_context_verify(const tconv_context *ctx);
+#define TCONV_VERIFY_DEFAULT_TOLERANCE 1e-5
+
 /* Whether a CUDA device is usable, without creating a context: returns OK, or NO_DEVICE
  * with the reason written to `reason` (up to `reason_size` bytes, NUL-terminated; may be
  * NULL). */
@@ -285,11 +303,26 @@ TCONV_API tconv_status tconv_transpose_output_shape(const tconv_params *params,
 
 /* ---- forward computations ----------------------------------------------------------- */
 
+/* Algorithms. Every one is deterministic: the same inputs give the same bits on every run
+ * and on every stream (no atomics; each output element is summed in a fixed order). */
 typedef enum tconv_algo {
-  TCONV_ALGO_AUTO = 0,     /* the backend's best choice, needs no workspace */
-  TCONV_ALGO_DIRECT = 1,   /* CUDA: one thread per output element, gather */
-  TCONV_ALGO_REFERENCE = 2 /* CPU: the reference loop nest (gather formulation) */
+  TCONV_ALGO_AUTO = 0,      /* the backend's best choice by a heuristic; needs no workspace
+                               (or the winner tconv_find_algo() cached for this problem,
+                               when the workspace passed is large enough for it) */
+  TCONV_ALGO_DIRECT = 1,    /* CUDA: one thread per output element, gather; takes every
+                               problem */
+  TCONV_ALGO_REFERENCE = 2, /* CPU: the reference loop nest (gather formulation) */
+  TCONV_ALGO_IGEMM = 3,     /* CUDA: implicit GEMM in shared-memory tiles, FP32 FFMA. The
+                               transposed convolution runs it once per output phase: the
+                               s^rank phases are dense stride-1 convolutions with about
+                               ceil(k/s) taps per axis, so no inserted zero is multiplied */
+  TCONV_ALGO_GEMM = 4,      /* CUDA: cuBLAS SGEMM. Convolution = im2col + GEMM; transposed =
+                               GEMM (w^T x into columns) + a gather col2im. Needs workspace;
+                               chunks the batch to bound it */
+  TCONV_ALGO_DEPTHWISE = 5  /* CUDA: groups with one input and one output channel per group
+                               (depthwise, e.g. bilinear upsampling) */
 } tconv_algo;
+#define TCONV_ALGO_COUNT 6 /* the algo values are 0 .. TCONV_ALGO_COUNT - 1 */
 
 /* y = conv(x, w) (+ bias). x (N, Cin, i...), w (Cout, Cin/g, k...), bias (Cout) or NULL,
  * y (N, Cout, o...) with o from tconv_conv_output_shape(). All tensors in buffers of this
@@ -308,13 +341,46 @@ TCONV_API tconv_status tconv_transpose_forward(tconv_context *ctx, const tconv_p
 
 typedef enum tconv_op { TCONV_OP_CONV = 0, TCONV_OP_TRANSPOSE = 1 } tconv_op;
 
-/* Bytes of workspace `algo` needs for this problem (0 for AUTO, DIRECT and REFERENCE). */
+/* Bytes of workspace `algo` needs for this problem (0 for AUTO, DIRECT, REFERENCE, IGEMM and
+ * DEPTHWISE). UNSUPPORTED, with the reason, when `algo` cannot take the problem on ctx's
+ * backend. */
 TCONV_API tconv_status tconv_workspace_size(tconv_context *ctx, tconv_op op,
                                             const tconv_params *params,
                                             const tconv_tensor *x, const tconv_tensor *w,
                                             tconv_algo algo, size_t *bytes);
-/* "auto", "direct", "reference"; NULL when out of range. */
+/* Whether `algo` can run this problem on ctx's backend, from shapes alone (x_dims and w_dims
+ * of rank spatial_rank + 2, as for the shape queries): OK, or UNSUPPORTED with the reason in
+ * the last error ("igemm: padding mode reflect is not supported; use direct"); invalid
+ * parameters give their usual status. AUTO is always supported. */
+TCONV_API tconv_status tconv_algo_supported(tconv_context *ctx, tconv_op op,
+                                            const tconv_params *params, const int64_t *x_dims,
+                                            const int64_t *w_dims, tconv_algo algo);
+
+/* One row of tconv_find_algo()'s answer. */
+typedef struct tconv_algo_perf {
+  tconv_algo algo;
+  tconv_status status;    /* OK when timed; UNSUPPORTED, or OUT_OF_MEMORY when its workspace
+                             exceeds the one passed, when not */
+  double milliseconds;    /* median of the timed runs; 0 when not timed */
+  size_t workspace_bytes; /* what it needs */
+} tconv_algo_perf;
+
+/* Runs and times every algorithm of ctx's backend on the caller's tensors (y is
+ * overwritten; the last run's result is left there), fastest first, then the untimed ones.
+ * Writes up to `capacity` rows to results and their number to *count. The fastest
+ * algorithm whose workspace fits `workspace` (NULL: none) is cached in the context for this
+ * (op, shapes, parameters, device); later AUTO calls on the same problem use it when they
+ * are passed a workspace at least that large. Synchronizes the context's stream. */
+TCONV_API tconv_status tconv_find_algo(tconv_context *ctx, tconv_op op,
+                                       const tconv_params *params, const tconv_tensor *x,
+                                       const tconv_tensor *w, const tconv_tensor *bias,
+                                       const tconv_tensor *y, tconv_buffer *workspace,
+                                       tconv_algo_perf *results, int capacity, int *count);
+
+/* "auto", "direct", "reference", "igemm", "gemm", "depthwise"; NULL when out of range. */
 TCONV_API const char *tconv_algo_name(tconv_algo algo);
+/* The algo whose tconv_algo_name() is `name`; INVALID_ARGUMENT when none is. */
+TCONV_API tconv_status tconv_algo_from_name(const char *name, tconv_algo *algo);
 
 /* ---- weight initialisers ------------------------------------------------------------ */
 

@@ -24,6 +24,11 @@ CU_ErrorCode test_register_threads(void);
 CU_ErrorCode test_register_examples(void);
 CU_ErrorCode test_register_explain(void);
 CU_ErrorCode test_register_upsample(void);
+CU_ErrorCode test_register_npy(void);
+CU_ErrorCode test_register_solve(void);
+CU_ErrorCode test_register_algos(void);
+CU_ErrorCode test_register_gemm(void);
+CU_ErrorCode test_register_verify(void);
 /* Registers the GPU suites when a device is usable; otherwise prints
  * "GPU suites: SKIPPED (<reason>)" and registers nothing. Returns 1 in *skipped then. */
 CU_ErrorCode test_register_gpu(int *skipped);

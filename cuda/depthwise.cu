@@ -1,0 +1,17 @@
+/* depthwise.cu - placeholder until the kernels land. */
+#include "launch.h"
+
+#include "internal.h"
+
+extern "C" tconv_status tconv_cuda_depthwise_conv(tconv_context *ctx, const tconv_problem *problem, const float *x,
+                                const float *w, const float *bias, float *y) {
+  (void)problem, (void)x, (void)w, (void)bias, (void)y;
+  return tconv_fail(ctx, TCONV_STATUS_UNSUPPORTED, "depthwise: not built yet");
+}
+
+extern "C" tconv_status tconv_cuda_depthwise_transpose(tconv_context *ctx, const tconv_problem *problem, const float *x,
+                                const float *w, const float *bias, float *y) {
+  (void)problem, (void)x, (void)w, (void)bias, (void)y;
+  return tconv_fail(ctx, TCONV_STATUS_UNSUPPORTED, "depthwise: not built yet");
+}
+

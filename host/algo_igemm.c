@@ -1,0 +1,12 @@
+/*
+ * algo_igemm.c - which problems the implicit-GEMM algorithm takes (see algos.h).
+ */
+#include "algos.h"
+
+#include <stdio.h>
+
+int tconv_igemm_supports(const tconv_problem *problem, char *why, size_t why_size) {
+  (void)problem;
+  snprintf(why, why_size, "not built yet");
+  return 0;
+}
