@@ -77,7 +77,9 @@ LIB_OBJ := $(HOST_SRC:%.c=$(BUILD)/obj/%.o) $(CUDA_SRC:%.cu=$(BUILD)/obj/%.o)
 TOOL_SRC := $(wildcard tools/*.c)
 TOOL_OBJ := $(TOOL_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/*.c)
-TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
+# C++ test files: host emulations of the CUDA kernels' thread blocks (tests/*_emu.cpp).
+TEST_CXX_SRC := $(wildcard tests/*.cpp)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/obj/%.o) $(TEST_CXX_SRC:%.cpp=$(BUILD)/obj/%.o)
 
 LIB_A := $(BUILD)/lib/libtconv.a
 LIB_SO := $(BUILD)/lib/libtconv.so
@@ -139,6 +141,16 @@ $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CUNIT_CFLAGS) -Itools -c $< -o $@
 
+CXX ?= c++
+ifeq ($(origin CXX),default)
+CXX := c++
+endif
+ALL_CXXFLAGS := -std=c++17 $(filter-out -Wstrict-prototypes -Wmissing-prototypes,$(WARN)) -Werror \
+                $(CFLAGS) -Iinclude -Ihost -Icuda -MMD -MP
+$(BUILD)/obj/tests/%.o: tests/%.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
+
 # What the test suites need from Debian: CUnit (headers), pkg-config (the install test).
 deps-test:
 	@missing=""; \
@@ -157,7 +169,7 @@ deps-test:
 
 $(TEST_BIN): $(TEST_OBJ) $(filter-out $(BUILD)/obj/tools/tconv.o,$(TOOL_OBJ)) $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(CUNIT_LIBS) $(CLI_LDLIBS) $(LDLIBS_LIB)
+	$(CC) -o $@ $^ $(CUNIT_LIBS) $(CLI_LDLIBS) $(LDLIBS_LIB) -lstdc++
 
 test: probe $(TEST_BIN) $(CLI)
 	TCONV_REQUIRE_GPU=$(REQUIRE_GPU) TCONV_CLI=$(CLI) TCONV_TEST_DATA=tests/data \

@@ -1,0 +1,96 @@
+/*
+ * cases.h - convolution problems for the sweeps that compare an algorithm with the CPU
+ * reference (the GPU suites, and the host emulations of the CUDA kernels): a case type, the
+ * random and tabled generators, the reference run, comparisons, and failure reports that
+ * name the case.
+ */
+#ifndef TCONV_TEST_CASES_H
+#define TCONV_TEST_CASES_H
+
+#include "testutil.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CASE_WORK_LIMIT 400000 /* multiply-adds per case, so a sweep stays quick */
+#define CASE_INT_LO (-3)       /* integer inputs: |sum| stays far below 2^24 */
+#define CASE_INT_HI 3
+
+/* What a table row gives: one problem's parameters, dimension by dimension. */
+typedef struct case_spec {
+  tconv_op op;
+  int rank; /* spatial */
+  int64_t n, cin, cout, groups;
+  int bias;
+  int64_t in[3], k[3], s[3], d[3], pb[3], pe[3], opad[3];
+} case_spec;
+
+/* One problem: what the sweep chose (as in case_spec), and the dims derived from it. */
+typedef struct test_case {
+  tconv_op op;
+  int rank;
+  int64_t n, cin, cout, groups;
+  int bias;
+  int64_t in[3], k[3], s[3], d[3], pb[3], pe[3], opad[3];
+  int padding_mode, activation; /* tconv_padding_mode, tconv_activation: 0 by default */
+  float alpha, beta;            /* activation parameters */
+  /* derived by case_finish() */
+  tconv_params params;
+  int64_t x_dims[5], w_dims[5], y_dims[5];
+  int64_t x_count, w_count, y_count, work;
+} test_case;
+
+/* Cases a random draw rarely produces (non-square, kernel > input, taps missing whole
+ * phases, gcd(s, d) > 1, depthwise 3-D, 1x1, long 1-D, padding beyond the extent). */
+extern const case_spec case_edge_table[];
+extern const size_t case_edge_count;
+/* Layer-like problems of moderate size: several tiles of output positions and channels, long
+ * reductions, many phases - what the tiled algorithms' small random cases do not reach. */
+extern const case_spec case_tile_table[];
+extern const size_t case_tile_count;
+
+/* Reporting: case_fail records a CUnit failure naming the case (up to a few per test, then
+ * only counted); begin_test restarts the random stream from the seed and the count;
+ * end_test asserts that no case failed. */
+void case_fail(int line, const test_case *c, const char *format, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+#define CASE_FAIL(c, ...) case_fail(__LINE__, (c), __VA_ARGS__)
+void begin_test(void);
+void end_test(int64_t failed, int64_t cases);
+/* Detailed failures recorded since begin_test. */
+int case_reported(void);
+
+int64_t max_i64(int64_t a, int64_t b);
+
+/* Fills params and dims from the chosen values, with output sizes from DESIGN §1, and checks
+ * that the library's shape query agrees. Returns 0 when the case is usable. */
+int case_finish(test_case *c);
+/* Chooses i for one dimension so the output has at least one element. */
+void case_fit_input(test_case *c, int dim);
+void case_from_spec(test_case *c, const case_spec *spec);
+/* Sizes 1, strides and dilations 1, no padding in every dimension. */
+void case_dims_neutral(test_case *c);
+/* Channels: plain, grouped, or depthwise (one input channel per group). */
+void case_random_channels(test_case *c);
+/* A random case of `rank` spatial dims: every dimension's parameters drawn independently,
+ * pads up to one beyond ke - 1, every output_padding valid for its dimension. */
+void case_random(test_case *c, tconv_op op, int rank);
+/* A random case with a random activation and padding mode (conv: any mode whose pad limits
+ * the case meets; transposed: zeros or circular). Not finished. */
+void case_random_conventions(test_case *c);
+/* The 1-D sweep: every stride 1-4, kernel 1-5, dilation 1-3, and for the transposed op every
+ * valid output_padding (plus two convolutions per triple), pads drawn up to ke. Calls fn on
+ * each finished case; returns the number of failures fn reported (fn returns 1 on one). */
+int64_t case_sweep_1d(int (*fn)(test_case *c, void *data), void *data, int64_t *cases);
+
+/* The CPU reference (gather formulation) into y; 0 on success. */
+int case_reference(const test_case *c, const float *x, const float *w, const float *bias,
+                   float *y);
+/* Relative error within TEST_F32_TOLERANCE / bitwise equality; 0 when it holds. */
+int case_compare_close(const test_case *c, const char *what, const float *y, const float *ref);
+int case_compare_exact(const test_case *c, const char *what, const float *y, const float *ref);
+
+#endif /* TCONV_TEST_CASES_H */
