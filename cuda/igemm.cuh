@@ -22,7 +22,7 @@
  * Per phase and group, a GEMM  C[m][n] = sum_kk A[m][kk] B[kk][n]:
  *   m  = (image, q0, q1, q2)        M = N * prod q_count
  *   n  = output channel in the group  (Cout/g)
- *   kk = (tap0, tap1, tap2, channel in the group), channel fastest   K = Cin/g * prod taps
+ *   kk = (channel in the group, tap0, tap1, tap2), taps fastest       K = Cin/g * prod taps
  *   A[m][kk] = x[image, group*Cin/g + c, t0, t1, t2] (0 when any t is outside [0, i))
  *   B[kk][n] = w[group*Cin/g + c, n, j...]   (transposed: w is (Cin, Cout/g, k...))
  *            = w[group*Cout/g + n, c, j...]   (convolution: w is (Cout, Cin/g, k...))
@@ -32,9 +32,14 @@
  * split in two halves (rows r and r + BM/2, columns c and c + BN/2) so that a warp's
  * shared-memory reads are contiguous. K advances BK at a time through two shared-memory
  * buffers: while the block multiplies one, each thread has already fetched its part of the
- * next chunk into registers and stores it into the other (one barrier per chunk). Every
- * thread loads A for one fixed row m and B for one fixed column n, so the row's address
+ * next chunk into registers and stores it into the other (one barrier per chunk). Loads are
+ * laid out for coalescing: consecutive threads load consecutive rows m of A (neighbouring
+ * outputs read neighbouring inputs) and consecutive kk of B (taps fastest: the convolution's
+ * weights w[co, c, j...] are contiguous along kk; the transposed one's nearly so). Every
+ * thread loads A for one fixed row and B at one fixed kk offset, so the row's address
  * arithmetic is done once; the kk positions advance incrementally (no division in the loop).
+ * The B tile's rows are padded by 4 floats so that those column-wise stores hit distinct
+ * shared-memory banks.
  * Accumulation is fmaf in a fixed order: deterministic.
  */
 #ifndef TCONV_CUDA_IGEMM_CUH
@@ -187,10 +192,11 @@ struct KPos {
 
 IGEMM_HD KPos kpos_at(const Args &a, int64_t kk) {
   KPos p;
+  const int64_t taps = a.taps_total > 0 ? a.taps_total : 1;
   const int64_t t2 = a.dim[2].taps > 0 ? a.dim[2].taps : 1;
   const int64_t t1 = a.dim[1].taps > 0 ? a.dim[1].taps : 1;
-  int64_t t = kk / a.cin_g;
-  p.c = (int)(kk % a.cin_g);
+  int64_t t = kk % taps;
+  p.c = (int)(kk / taps);
   p.tap[2] = (int)(t % t2);
   t /= t2;
   p.tap[1] = (int)(t % t1);
@@ -198,22 +204,23 @@ IGEMM_HD KPos kpos_at(const Args &a, int64_t kk) {
   return p;
 }
 
-/* kk += step, carrying into the taps (tap[0] == taps[0] means past the end). */
+/* kk += step (step >= 0), carrying from the innermost tap outwards into the channel
+ * (c == Cin/g means past the end). Only called when K > 0, so every tap count is >= 1. */
 IGEMM_HD void kpos_advance(const Args &a, KPos &p, int step) {
-  p.c += step;
-  while (p.c >= a.cin_g) {
-    p.c -= a.cin_g;
-    if (++p.tap[2] == a.dim[2].taps) {
-      p.tap[2] = 0;
-      if (++p.tap[1] == a.dim[1].taps) {
-        p.tap[1] = 0;
-        ++p.tap[0];
+  p.tap[2] += step;
+  while (p.tap[2] >= a.dim[2].taps) {
+    p.tap[2] -= (int)a.dim[2].taps;
+    if (++p.tap[1] == a.dim[1].taps) {
+      p.tap[1] = 0;
+      if (++p.tap[0] == a.dim[0].taps) {
+        p.tap[0] = 0;
+        ++p.c;
       }
     }
   }
 }
 
-IGEMM_HD bool kpos_valid(const Args &a, const KPos &p) { return p.tap[0] < a.dim[0].taps; }
+IGEMM_HD bool kpos_valid(const Args &a, const KPos &p) { return p.c < a.cin_g; }
 
 /* One thread's fixed A row: the image's channel-0 block of x and the row's t offsets. */
 struct ARow {
@@ -252,34 +259,36 @@ IGEMM_HD float a_load(const Args &a, const ARow &r, const KPos &p, const float *
   return x[r.x_base + p.c * a.in_spatial + (t0 * a.in[1] + t1) * a.in[2] + t2];
 }
 
-/* One thread's fixed B column: where w[.., n, ..] of channel 0 starts and the channel stride. */
-struct BCol {
-  int64_t w_base, c_stride;
-  bool valid;
+/* One thread's B columns: where w[.., n, ..] of channel 0 starts for its first column, and
+ * the strides from one column and one channel to the next. */
+struct BCols {
+  int64_t w_base, n_stride, c_stride;
+  int64_t n_first;
 };
 
-IGEMM_HD BCol bcol_make(const Args &a, int64_t n, int64_t group) {
-  BCol b;
-  b.valid = n < a.N;
-  if (!b.valid)
-    n = 0;
+IGEMM_HD BCols bcols_make(const Args &a, int64_t n_first, int64_t group) {
+  BCols b;
+  b.n_first = n_first;
   if (a.op == TCONV_OP_CONV) { /* w[group*Cout/g + n, c, j] */
-    b.w_base = (group * a.cout_g + n) * a.cin_g * a.k_spatial;
+    b.n_stride = a.cin_g * a.k_spatial;
     b.c_stride = a.k_spatial;
+    b.w_base = group * a.cout_g * b.n_stride;
   } else { /* w[group*Cin/g + c, n, j] */
-    b.w_base = (group * a.cin_g * a.cout_g + n) * a.k_spatial;
+    b.n_stride = a.k_spatial;
     b.c_stride = a.cout_g * a.k_spatial;
+    b.w_base = group * a.cin_g * b.c_stride;
   }
   return b;
 }
 
-IGEMM_HD float b_load(const Args &a, const BCol &b, const KPos &p, const float *w) {
-  if (!b.valid || !kpos_valid(a, p))
+/* B[kk][n] for column n (absolute in the group) and the position p. */
+IGEMM_HD float b_load(const Args &a, const BCols &b, int64_t n, const KPos &p, const float *w) {
+  if (n >= a.N || !kpos_valid(a, p))
     return 0.0f;
   const int64_t j0 = a.dim[0].j_first + p.tap[0] * a.dim[0].j_step;
   const int64_t j1 = a.dim[1].j_first + p.tap[1] * a.dim[1].j_step;
   const int64_t j2 = a.dim[2].j_first + p.tap[2] * a.dim[2].j_step;
-  return w[b.w_base + p.c * b.c_stride + (j0 * a.k[1] + j1) * a.k[2] + j2];
+  return w[b.w_base + n * b.n_stride + p.c * b.c_stride + (j0 * a.k[1] + j1) * a.k[2] + j2];
 }
 
 /* The fused activation after the bias (tconv_activation values). */
@@ -321,8 +330,9 @@ template <int BM_, int BN_, int BK_, int TM_, int TN_> struct Config {
   static constexpr int A_PER_THREAD = BM * BK / THREADS; /* loads per thread per chunk */
   static constexpr int B_PER_THREAD = BN * BK / THREADS;
   static constexpr int A_KSTEP = THREADS / BM; /* kk distance between a thread's A loads */
-  static constexpr int B_KSTEP = THREADS / BN;
-  static_assert(THREADS % BM == 0 && THREADS % BN == 0, "a thread keeps one row and column");
+  static constexpr int B_NSTEP = THREADS / BK; /* n distance between a thread's B loads */
+  static constexpr int BN_PADDED = BN + 4;
+  static_assert(THREADS % BM == 0 && THREADS % BK == 0, "a thread keeps one row and one kk");
   static_assert(A_PER_THREAD * THREADS == BM * BK && B_PER_THREAD * THREADS == BN * BK,
                 "loads divide evenly");
   static_assert(TM % 2 == 0 && TN % 2 == 0, "micro-tiles split in halves");
@@ -331,7 +341,7 @@ template <int BM_, int BN_, int BK_, int TM_, int TN_> struct Config {
 /* The block's shared memory: two buffers of A (k-major) and B tiles. */
 template <class C> struct Smem {
   float a[2][C::BK][C::BM];
-  float b[2][C::BK][C::BN];
+  float b[2][C::BK][C::BN_PADDED];
 };
 
 /* One thread of a block: its registers and its steps between barriers. */
@@ -339,8 +349,8 @@ template <class C> struct Thread {
   int tid;
   int64_t group, m0, n0; /* the block's tile */
   ARow arow;
-  BCol bcol;
-  KPos apos, bpos; /* kk of the thread's first A and B load of the current chunk */
+  BCols bcols;
+  KPos apos, bpos; /* kk of the thread's first A load and of its B loads, this chunk */
   float areg[C::A_PER_THREAD], breg[C::B_PER_THREAD];
   float acc[C::TM][C::TN];
 
@@ -358,9 +368,9 @@ template <class C> struct Thread {
     m0 = block_m * C::BM;
     n0 = (block_y - group * a.n_tiles) * C::BN;
     arow = arow_make(a, m0 + tid % C::BM, group);
-    bcol = bcol_make(a, n0 + tid % C::BN, group);
+    bcols = bcols_make(a, n0 + tid / C::BK, group);
     apos = kpos_at(a, tid / C::BM);
-    bpos = kpos_at(a, tid / C::BN);
+    bpos = kpos_at(a, tid % C::BK);
     IGEMM_UNROLL
     for (int i = 0; i < C::TM; ++i)
       IGEMM_UNROLL
@@ -377,12 +387,9 @@ template <class C> struct Thread {
       kpos_advance(a, p, C::A_KSTEP);
     }
     kpos_advance(a, apos, C::BK);
-    p = bpos;
     IGEMM_UNROLL
-    for (int i = 0; i < C::B_PER_THREAD; ++i) {
-      breg[i] = b_load(a, bcol, p, w);
-      kpos_advance(a, p, C::B_KSTEP);
-    }
+    for (int i = 0; i < C::B_PER_THREAD; ++i)
+      breg[i] = b_load(a, bcols, bcols.n_first + i * C::B_NSTEP, bpos, w);
     kpos_advance(a, bpos, C::BK);
   }
 
@@ -393,7 +400,7 @@ template <class C> struct Thread {
       s.a[buf][tid / C::BM + i * C::A_KSTEP][tid % C::BM] = areg[i];
     IGEMM_UNROLL
     for (int i = 0; i < C::B_PER_THREAD; ++i)
-      s.b[buf][tid / C::BN + i * C::B_KSTEP][tid % C::BN] = breg[i];
+      s.b[buf][tid % C::BK][tid / C::BK + i * C::B_NSTEP] = breg[i];
   }
 
   /* acc += the chunk in shared buffer `buf`. */
