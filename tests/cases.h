@@ -93,4 +93,8 @@ int case_reference(const test_case *c, const float *x, const float *w, const flo
 int case_compare_close(const test_case *c, const char *what, const float *y, const float *ref);
 int case_compare_exact(const test_case *c, const char *what, const float *y, const float *ref);
 
+/* tests/test_gpu_faults.c: suites gpu_faults and gpu_large, registered by the GPU unit when
+ * a device is usable. */
+CU_ErrorCode test_register_gpu_faults(void);
+
 #endif /* TCONV_TEST_CASES_H */

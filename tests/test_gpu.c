@@ -516,5 +516,5 @@ CU_ErrorCode test_register_gpu(int *skipped) {
       CU_add_test(suite, "every algorithm ran (after the sweeps)", test_algorithm_coverage) ==
           NULL)
     return CU_get_error();
-  return CUE_SUCCESS;
+  return test_register_gpu_faults();
 }
