@@ -338,10 +338,22 @@ template <int BM_, int BN_, int BK_, int TM_, int TN_> struct Config {
   static_assert(TM % 2 == 0 && TN % 2 == 0, "micro-tiles split in halves");
 };
 
-/* The block's shared memory: two buffers of A (k-major) and B tiles. */
+/* The block's shared memory: two buffers of A (k-major) and B tiles during the K loop; the
+ * same bytes then hold the C tile, a pass of C_COLS columns at a time, on its way to y; and
+ * the y offset of each row of the tile (-1 past M). */
 template <class C> struct Smem {
-  float a[2][C::BK][C::BM];
-  float b[2][C::BK][C::BN_PADDED];
+  struct Tiles {
+    float a[2][C::BK][C::BM];
+    float b[2][C::BK][C::BN_PADDED];
+  };
+  static constexpr int FLOATS = (int)(sizeof(Tiles) / sizeof(float));
+  static constexpr int C_COLS = FLOATS / C::BM < C::BN ? FLOATS / C::BM : C::BN;
+  static constexpr int PASSES = (C::BN + C_COLS - 1) / C_COLS;
+  union {
+    Tiles t;
+    float c[C_COLS][C::BM]; /* column-major: a warp's stores to y follow m */
+  } u;
+  int64_t row_offset[C::BM];
 };
 
 /* One thread of a block: its registers and its steps between barriers. */
@@ -397,10 +409,10 @@ template <class C> struct Thread {
   IGEMM_HD void store(Smem<C> &s, int buf) const {
     IGEMM_UNROLL
     for (int i = 0; i < C::A_PER_THREAD; ++i)
-      s.a[buf][tid / C::BM + i * C::A_KSTEP][tid % C::BM] = areg[i];
+      s.u.t.a[buf][tid / C::BM + i * C::A_KSTEP][tid % C::BM] = areg[i];
     IGEMM_UNROLL
     for (int i = 0; i < C::B_PER_THREAD; ++i)
-      s.b[buf][tid % C::BK][tid / C::BK + i * C::B_NSTEP] = breg[i];
+      s.u.t.b[buf][tid % C::BK][tid / C::BK + i * C::B_NSTEP] = breg[i];
   }
 
   /* acc += the chunk in shared buffer `buf`. */
@@ -410,10 +422,10 @@ template <class C> struct Thread {
       float af[C::TM], bf[C::TN];
       IGEMM_UNROLL
       for (int i = 0; i < C::TM; ++i)
-        af[i] = s.a[buf][kk][row(i)];
+        af[i] = s.u.t.a[buf][kk][row(i)];
       IGEMM_UNROLL
       for (int j = 0; j < C::TN; ++j)
-        bf[j] = s.b[buf][kk][col(j)];
+        bf[j] = s.u.t.b[buf][kk][col(j)];
       IGEMM_UNROLL
       for (int i = 0; i < C::TM; ++i)
         IGEMM_UNROLL
@@ -422,24 +434,36 @@ template <class C> struct Thread {
     }
   }
 
-  /* acc + bias, activation, into y. */
-  IGEMM_HD void finish(const Args &a, const float *bias, float *y) const {
+  /* The epilogue, in passes of C_COLS columns so that the writes to y coalesce: stage puts
+   * this thread's acc + bias, activated, for the pass's columns into the C tile (and, in
+   * the first pass, the y offset of row tid); drain writes the tile to y, consecutive
+   * threads along m. A barrier follows each. */
+  IGEMM_HD void stage(Smem<C> &s, const Args &a, const float *bias, int pass) const {
+    if (pass == 0 && tid < C::BM) {
+      const int64_t m = m0 + tid;
+      s.row_offset[tid] = m < a.M ? y_row_offset(a, m, group) : -1;
+    }
+    const int first = pass * Smem<C>::C_COLS;
     IGEMM_UNROLL
-    for (int i = 0; i < C::TM; ++i) {
-      const int64_t m = m0 + row(i);
-      if (m >= a.M)
+    for (int j = 0; j < C::TN; ++j) {
+      const int c = col(j) - first;
+      if (c < 0 || c >= Smem<C>::C_COLS)
         continue;
-      const int64_t base = y_row_offset(a, m, group);
+      const int64_t n = n0 + col(j);
+      const float b = bias != nullptr && n < a.N ? bias[group * a.cout_g + n] : 0.0f;
       IGEMM_UNROLL
-      for (int j = 0; j < C::TN; ++j) {
-        const int64_t n = n0 + col(j);
-        if (n >= a.N)
-          continue;
-        float v = acc[i][j];
-        if (bias != nullptr)
-          v += bias[group * a.cout_g + n];
-        y[base + n * a.out_spatial] = activate(a, v);
-      }
+      for (int i = 0; i < C::TM; ++i)
+        s.u.c[c][row(i)] = activate(a, acc[i][j] + b);
+    }
+  }
+
+  IGEMM_HD void drain(const Smem<C> &s, const Args &a, float *y, int pass) const {
+    const int first = pass * Smem<C>::C_COLS;
+    for (int e = tid; e < Smem<C>::C_COLS * C::BM; e += C::THREADS) {
+      const int r = e % C::BM, c = e / C::BM;
+      const int64_t n = n0 + first + c, offset = s.row_offset[r];
+      if (first + c < C::BN && n < a.N && offset >= 0)
+        y[offset + n * a.out_spatial] = s.u.c[c][r];
     }
   }
 };
@@ -475,7 +499,12 @@ IGEMM_HD void block_program(Block &block, Smem<C> &s, const Args &a, const float
       block.sync();
     }
   }
-  block.each([&](Thread<C> &t) { t.finish(a, bias, y); });
+  for (int pass = 0; pass < Smem<C>::PASSES; ++pass) {
+    block.each([&](Thread<C> &t) { t.stage(s, a, bias, pass); });
+    block.sync();
+    block.each([&](Thread<C> &t) { t.drain(s, a, y, pass); });
+    block.sync();
+  }
 }
 
 /* The largest M over the phases (residue 0 has the most outputs in every dimension). */

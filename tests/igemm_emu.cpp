@@ -43,7 +43,7 @@ void emulate(const tconv_problem *p, bool reverse, const float *x, const float *
         const igemm::Args a = igemm::make_args(p, bz, C::BN);
         if (bx * C::BM >= a.M)
           continue;
-        float *raw = &smem->a[0][0][0];
+        float *raw = &smem->u.t.a[0][0][0];
         for (size_t i = 0; i < sizeof(igemm::Smem<C>) / sizeof(float); ++i)
           raw[i] = std::numeric_limits<float>::quiet_NaN();
         for (int t = 0; t < C::THREADS; ++t)
