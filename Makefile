@@ -100,6 +100,7 @@ help:
 	@echo "  make test                every CUnit suite (GPU suites skipped without a device)"
 	@echo "  make test REQUIRE_GPU=1  fail instead of skipping the GPU suites"
 	@echo "  make gpu-check           GPU tests, compute-sanitizer, benchmark (needs a GPU)"
+	@echo "  make bench               tconv vs cuDNN, BENCH.md's suite (also bench-build, bench-chart CSV=F)"
 
 probe:
 	@echo "tconv $(VERSION)"
