@@ -9,7 +9,8 @@
  * Streams are made with the CUDA runtime, declared here (weakly, so that a build without
  * CUDA still links; these suites never run there) to keep the tests free of CUDA headers.
  * TCONV_TEST_GPU_LARGE=0 leaves "gpu_large" unregistered (the sanitizer runs, where 12 GB
- * problems would take hours); it then says so and counts nothing.
+ * problems would take hours); it then says so and counts nothing. TCONV_TEST_GPU_REPEATS sets
+ * the number of repeated runs (default 50; the sanitizer runs use fewer).
  */
 #include "cases.h"
 
@@ -24,7 +25,7 @@
 extern int cudaStreamCreate(void **stream) __attribute__((weak));
 extern int cudaStreamDestroy(void *stream) __attribute__((weak));
 
-#define REPEATS 50
+#define REPEATS_DEFAULT 50
 #define THREADS 4
 
 static tconv_context *ctx;
@@ -188,6 +189,8 @@ static void test_cuda_error_is_a_status(void) {
  * the same on two other streams. */
 static void test_repeats_and_streams(void) {
   begin_test();
+  const char *env = getenv("TCONV_TEST_GPU_REPEATS");
+  const int REPEATS = env != NULL && atoi(env) >= 2 ? atoi(env) : REPEATS_DEFAULT;
   void *streams[2] = {NULL, NULL};
   CU_ASSERT_FATAL(cudaStreamCreate != NULL);
   CU_ASSERT_EQUAL_FATAL(cudaStreamCreate(&streams[0]), 0);
@@ -452,7 +455,7 @@ CU_ErrorCode test_register_gpu_faults(void) {
                   test_out_of_memory) == NULL ||
       CU_add_test(suite, "a CUDA error is a status naming the call", test_cuda_error_is_a_status) ==
           NULL ||
-      CU_add_test(suite, "every algorithm: 50 runs and two streams bitwise equal",
+      CU_add_test(suite, "every algorithm: 50 runs (TCONV_TEST_GPU_REPEATS) and two streams bitwise equal",
                   test_repeats_and_streams) == NULL ||
       CU_add_test(suite, "threads with their own contexts and streams",
                   test_threads_own_contexts) == NULL)

@@ -90,7 +90,7 @@ else
             extra=(--leak-check full)
         fi
         log=$log_dir/$tool.log
-        TCONV_TEST_ONLY=gpu TCONV_REQUIRE_GPU=1 TCONV_TEST_GPU_LARGE=0 \
+        TCONV_TEST_ONLY=gpu TCONV_REQUIRE_GPU=1 TCONV_TEST_GPU_LARGE=0 TCONV_TEST_GPU_REPEATS=3 \
             TCONV_TEST_GPU_CASES=${TCONV_SANITIZER_CASES:-100} \
             "$sanitizer" --tool "$tool" --error-exitcode 1 ${extra[@]+"${extra[@]}"} "$test_bin" 2>&1 |
             tee "$log"
