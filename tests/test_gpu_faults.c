@@ -189,8 +189,8 @@ static void test_cuda_error_is_a_status(void) {
  * the same on two other streams. */
 static void test_repeats_and_streams(void) {
   begin_test();
-  const char *env = getenv("TCONV_TEST_GPU_REPEATS");
-  const int REPEATS = env != NULL && atoi(env) >= 2 ? atoi(env) : REPEATS_DEFAULT;
+  const char *env = getenv("TCONV_TEST_GPU_repeats");
+  const int repeats = env != NULL && atoi(env) >= 2 ? atoi(env) : REPEATS_DEFAULT;
   void *streams[2] = {NULL, NULL};
   CU_ASSERT_FATAL(cudaStreamCreate != NULL);
   CU_ASSERT_EQUAL_FATAL(cudaStreamCreate(&streams[0]), 0);
@@ -207,9 +207,9 @@ static void test_repeats_and_streams(void) {
     for (size_t a = 0; a < CUDA_ALGO_COUNT && first != NULL && y != NULL; ++a) {
       if (!takes(ctx, &d.c, cuda_algos[a]))
         continue;
-      for (int r = 0; r < REPEATS + 2; ++r) {
-        /* runs 0..REPEATS-1 on the default stream, then one on each other stream */
-        void *stream = r < REPEATS ? NULL : streams[r - REPEATS];
+      for (int r = 0; r < repeats + 2; ++r) {
+        /* runs 0..repeats-1 on the default stream, then one on each other stream */
+        void *stream = r < repeats ? NULL : streams[r - repeats];
         if (tconv_context_set_stream(ctx, stream) != TCONV_STATUS_OK ||
             device_case_run(&d, ctx, cuda_algos[a], r == 0 ? first : y) != 0) {
           CASE_FAIL(&d.c, "%s run %d: %s", tconv_algo_name(cuda_algos[a]), r,
