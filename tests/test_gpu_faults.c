@@ -185,11 +185,11 @@ static void test_cuda_error_is_a_status(void) {
 
 /* ---- determinism: repeats, streams, threads ------------------------------------------- */
 
-/* The layer-like cases, each algorithm that takes them: REPEATS runs bitwise equal, then
+/* The layer-like cases, each algorithm that takes them: that many runs bitwise equal, then
  * the same on two other streams. */
 static void test_repeats_and_streams(void) {
   begin_test();
-  const char *env = getenv("TCONV_TEST_GPU_repeats");
+  const char *env = getenv("TCONV_TEST_GPU_REPEATS");
   const int repeats = env != NULL && atoi(env) >= 2 ? atoi(env) : REPEATS_DEFAULT;
   void *streams[2] = {NULL, NULL};
   CU_ASSERT_FATAL(cudaStreamCreate != NULL);
