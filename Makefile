@@ -124,10 +124,17 @@ $(LIB_A): $(LIB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(LIB_SO): $(LIB_OBJ) host/tconv.map
+# The shared library is built as libtconv.so.MAJOR.MINOR.PATCH (soname libtconv.so.MAJOR);
+# libtconv.so.MAJOR (the loader's name) and libtconv.so (the linker's) are symlinks to it.
+$(LIB_SO).$(VERSION): $(LIB_OBJ) host/tconv.map
 	@mkdir -p $(@D)
 	$(CC) -shared -o $@ $(LIB_OBJ) -Wl,-soname,libtconv.so.$(VERSION_MAJOR) \
 	  -Wl,--version-script=host/tconv.map $(LDLIBS_LIB)
+
+$(LIB_SO).$(VERSION_MAJOR) $(LIB_SO): $(LIB_SO).$(VERSION)
+	ln -sfn $(<F) $@
+
+$(LIB_SO): $(LIB_SO).$(VERSION_MAJOR)
 
 $(CLI): $(TOOL_OBJ) $(LIB_A)
 	@mkdir -p $(@D)

@@ -9,16 +9,21 @@
 # Each variant is a recursive make of the ordinary rules into its own build directory with
 # NVCC= (host/nocuda.c instead of cuda/*.cu): CUDA's runtime is kept out, since its
 # allocations and driver threads would show up as leaks and races that are not ours, and no
-# GPU is needed. The sanitizer flags travel in CC because the main Makefile's link lines
-# take no LDFLAGS and the sanitizers must be linked as well as compiled in.
+# GPU is needed. The sanitizer flags travel in CC (and CXX, for the C++ test files) because
+# the main Makefile's link lines take no LDFLAGS and the sanitizers must be linked as well as
+# compiled in.
 #
 # Sanitizer reports are written to files (log_path), one per process, so that a report from
 # a CLI child - whose stderr the cli suite captures and whose exit status it may expect to be
 # non-zero - is not lost: any file there fails the check, and is printed.
 
 CHECK_DIR := $(BUILD)/check
-# Every unit but gpu (TCONV_TEST_ONLY of tests/main.c); the cli unit holds suites cli and npy.
-CHECK_UNITS ?= shape,reference,api,index,golden,cli,threads,examples,explain,upsample
+# Every unit of tests/main.c's table (TCONV_TEST_ONLY names), read from it so that a new unit
+# is checked without being listed here; gpu is registered apart from the table and not run.
+ifeq ($(origin CHECK_UNITS),undefined)
+CHECK_UNITS := $(shell grep -o '{"[a-z_0-9]*", *test_register_' tests/main.c | cut -d'"' -f2 | \
+  paste -sd, -)
+endif
 TSAN_UNITS ?= threads,api
 CHECK_CFLAGS ?= -O2 -g
 CHECK_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -31,7 +36,7 @@ CHECK_JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || ech
 
 # $(call check_build,<dir>,<sanitizer flags>,<targets below dir>)
 check_build = $(MAKE) --no-print-directory $(CHECK_JOBS) BUILD=$(1) NVCC= CFLAGS="$(CHECK_CFLAGS)" \
-  CC="$(CC) $(2)" $(addprefix $(1)/bin/,$(3))
+  CC="$(CC) $(2)" CXX="$(CXX) $(2)" $(addprefix $(1)/bin/,$(3))
 
 # $(call check_summary,<log>): "N tests, F failed" from CUnit's run summary.
 check_summary = awk '$$1 == "tests" {t = $$3; f = $$5} \

@@ -31,26 +31,29 @@ FUZZ_EXTRA_fuzz_npy := $(FUZZ_DIR)/obj/tools/npy.o
 
 .PHONY: fuzz fuzz-build deps-fuzz
 
+# libFuzzer's runtime is a separate package on Debian and Ubuntu (libclang-rt-NN-dev, which
+# clang only recommends), so the probe links a trivial harness rather than looking for clang.
+FUZZ_DEBS := clang libclang-rt-dev
+fuzz_probe = $(FUZZ_CC) -fsanitize=fuzzer,address,undefined $(FUZZ_DIR)/probe.c \
+  -o $(FUZZ_DIR)/probe 2>$(FUZZ_DIR)/probe.log
+
 deps-fuzz:
-	@if ! command -v $(FUZZ_CC) >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing clang (libFuzzer) with apt-get"; \
-	    (apt-get install -y -qq clang >/dev/null 2>&1 || \
-	     (apt-get update -qq && apt-get install -y -qq clang)) || exit 1; \
-	  else \
-	    echo "clang is missing. Install it with:  sudo apt-get install -y clang"; exit 1; \
-	  fi; \
-	fi
 	@mkdir -p $(FUZZ_DIR)
 	@printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
 	  'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
 	  'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' \
 	  > $(FUZZ_DIR)/probe.c
-	@$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $(FUZZ_DIR)/probe.c -o $(FUZZ_DIR)/probe \
-	  2>$(FUZZ_DIR)/probe.log || { cat $(FUZZ_DIR)/probe.log; \
-	  echo "$(FUZZ_CC) cannot link -fsanitize=fuzzer: install its runtime, e.g." \
-	       "sudo apt-get install -y libclang-rt-dev (older Debian: libclang-common-NN-dev)"; \
-	  exit 1; }
+	@if ! $(fuzz_probe); then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing $(FUZZ_DEBS) (libFuzzer) with apt-get"; \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FUZZ_DEBS) >/dev/null 2>&1 || \
+	     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      $(FUZZ_DEBS))) || exit 1; \
+	  fi; \
+	  $(fuzz_probe) || { cat $(FUZZ_DIR)/probe.log; \
+	    echo "$(FUZZ_CC) cannot link -fsanitize=fuzzer. Install clang and its runtime with:" \
+	         " sudo apt-get install -y $(FUZZ_DEBS)"; exit 1; }; \
+	fi
 
 $(FUZZ_DIR)/obj/%.o: %.c | deps-fuzz
 	@mkdir -p $(@D)

@@ -36,13 +36,13 @@ EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/bin/example-%)
 
 .PHONY: install uninstall examples print-ldlibs
 
-# $(LIB_SO) is copied under its full versioned name whatever the build calls it.
+# The build directory holds the same three names ($(LIB_SO) and its versioned file).
 install: $(LIB_A) $(LIB_SO) $(CLI)
 	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) \
 	  $(DESTDIR)$(PKGCONFIGDIR)
 	$(INSTALL) -m 644 include/tconv.h $(DESTDIR)$(INCLUDEDIR)/tconv.h
 	$(INSTALL) -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libtconv.a
-	$(INSTALL) -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/$(SO_NAME_FULL)
+	$(INSTALL) -m 755 $(LIB_SO).$(VERSION) $(DESTDIR)$(LIBDIR)/$(SO_NAME_FULL)
 	ln -sfn $(SO_NAME_FULL) $(DESTDIR)$(LIBDIR)/$(SO_NAME_MAJOR)
 	ln -sfn $(SO_NAME_MAJOR) $(DESTDIR)$(LIBDIR)/libtconv.so
 	$(INSTALL) -m 755 $(CLI) $(DESTDIR)$(BINDIR)/tconv

@@ -17,7 +17,8 @@
  *   - entries past spatial_rank (parameters and dims) change nothing;
  *   - tconv_workspace_size agrees with the shape query, and a forward call on the CPU
  *     backend fails whenever the query does, and otherwise (when the tensors fit the small
- *     buffers used here) succeeds with the reference's bits;
+ *     buffers used here) succeeds with the reference's bits - in verify mode when the
+ *     reference ran, so that the second formulation's check passes too;
  *   - on valid problems small enough, the reference's formulations give the same bits.
  *
  * Input encoding (see make_corpus.py): byte 0 flags (bit 0 transposed, bit 1 bias, bit 2
@@ -305,6 +306,9 @@ static void check_forward(tconv_context *ctx, int transposed, const tconv_params
 
   memset(y_data, 0xff, sizeof y_data);
   const tconv_tensor *bias = with_bias ? &tb : NULL;
+  /* Verify mode (a second formulation recomputes y) where the reference was small enough to
+   * run: it must pass, since the formulations agree bitwise on these inputs. */
+  CHECK(tconv_context_set_verify(ctx, reference_ran, 0.0) == TCONV_STATUS_OK);
   const tconv_status st =
       transposed ? tconv_transpose_forward(ctx, p, &tx, &tw, bias, &ty, TCONV_ALGO_AUTO, NULL)
                  : tconv_conv_forward(ctx, p, &tx, &tw, bias, &ty, TCONV_ALGO_AUTO, NULL);
