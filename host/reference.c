@@ -244,29 +244,38 @@ tconv_status tconv_ref_transpose_scatter(tconv_context *ctx, const tconv_problem
     }
   }
   /* Zero padding crops pad_begin at the front (the end is cropped by the output size);
-   * circular padding instead folds every full position q onto output (q - pb) mod o. */
+   * circular padding instead folds every full position q onto output (q - pb) mod o. One
+   * pass over the full positions per channel, into a double plane that starts at the bias:
+   * each output sums its positions in increasing q, as a per-output scan would. */
+  double *plane = scratch_alloc(ctx, pr->out_spatial, sizeof(double), "scatter", &status);
+  if (plane == NULL) {
+    free(acc);
+    return status;
+  }
   const int circular = pr->padding_mode == TCONV_PADDING_CIRCULAR;
   for (int64_t n = 0; n < pr->n; ++n) {
     for (int64_t co = 0; co < pr->cout; ++co) {
-      int64_t o[3] = {0, 0, 0};
+      for (int64_t i = 0; i < pr->out_spatial; ++i)
+        plane[i] = bias != NULL ? bias[co] : 0.0;
+      const double *full_plane = acc + (n * pr->cout + co) * full_spatial;
+      int64_t q[3] = {0, 0, 0};
       do {
-        double sum = bias != NULL ? bias[co] : 0.0;
-        int64_t q[3] = {0, 0, 0};
-        do {
-          int lands = 1;
-          for (int a = 0; a < 3; ++a) {
-            const int64_t shifted = q[a] - pr->pad_begin[a];
-            lands &= circular ? ((shifted % pr->out[a]) + pr->out[a]) % pr->out[a] == o[a]
-                              : shifted == o[a];
-          }
-          if (lands)
-            sum += acc[(n * pr->cout + co) * full_spatial + spatial_offset(full, q)];
-        } while (next_position(full, q));
-        y[(n * pr->cout + co) * pr->out_spatial + spatial_offset(pr->out, o)] =
-            (float)activate(pr, sum);
-      } while (next_position(pr->out, o));
+        int64_t o[3];
+        int inside = 1;
+        for (int a = 0; a < 3; ++a) {
+          const int64_t shifted = q[a] - pr->pad_begin[a];
+          o[a] = circular ? ((shifted % pr->out[a]) + pr->out[a]) % pr->out[a] : shifted;
+          inside &= o[a] >= 0 && o[a] < pr->out[a];
+        }
+        if (inside)
+          plane[spatial_offset(pr->out, o)] += full_plane[spatial_offset(full, q)];
+      } while (next_position(full, q));
+      float *yc = y + (n * pr->cout + co) * pr->out_spatial;
+      for (int64_t i = 0; i < pr->out_spatial; ++i)
+        yc[i] = (float)activate(pr, plane[i]);
     }
   }
+  free(plane);
   free(acc);
   return TCONV_STATUS_OK;
 }

@@ -250,6 +250,9 @@ static void test_transpose_circular(void) {
 }
 
 static void test_activations(void) {
+  /* The data below must hold negative sums: start from the seed, not from wherever the
+   * suites that ran before left the generator. */
+  test_rng_seed(test_rng_seed_value());
   static const struct {
     tconv_activation act;
     float alpha, beta;
