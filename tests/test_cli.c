@@ -1,182 +1,28 @@
 /*
- * test_cli.c - suites "cli" and "npy".
- *
- * "cli" runs the command-line tool (test_cli_path()) as a child process with posix_spawn, its
- * stdout and stderr sent to files in a temporary directory, and checks the DESIGN §4 contract:
- * the demo's matrices, `shape` against the §1 formulas, `run` on the CPU against the reference
- * (exact, on small-integer data, float32 and float64 inputs), and exit status 2 / 1 with
- * "tconv: error:" for bad arguments / runtime failures, the output file never created then.
- *
- * "npy" tests tools/npy.c directly: write/read round trips, headers of versions 1.0, 2.0 and
- * 3.0 built here byte by byte, float64 conversion, and malformed or truncated images.
+ * test_cli.c - suite "cli": runs the command-line tool (test_cli_path()) as a child process
+ * (testutil's spawn helper, stdout and stderr sent to files) and checks the DESIGN §4
+ * contract: the demo's matrices, `shape` against the §1 formulas, `run` on the CPU against
+ * the reference (exact, on small-integer data, float32 and float64 inputs), and exit status
+ * 2 / 1 with "tconv: error:" for bad arguments / runtime failures, the output file never
+ * created then. The parameter options (--pads, --auto-pad, --output-shape[-rule],
+ * --padding-mode, --activation, --algo, --verify) are checked to change the result exactly as
+ * the same tconv_params do through the API, and every malformed value or conflicting
+ * combination to give exit 2 naming the option (or the library's sentence) and no output.
  */
+#include "cli.h"
 #include "npy.h"
 #include "testutil.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-
-extern char **environ;
-
-#define PATH_SIZE 1024
-#define CLI_TIMEOUT_MS 120000 /* per run of the tool; the runs here take milliseconds */
-
-static char tmp_dir[PATH_SIZE / 2]; /* made by the suites' init, removed by their cleanup */
-
-/* ---- temporary directory ------------------------------------------------------------- */
-
-/* Writes tmp_dir/name into buf (PATH_SIZE bytes) and returns buf. */
-static const char *tmp_path(char *buf, const char *name) {
-  snprintf(buf, PATH_SIZE, "%s/%s", tmp_dir, name);
-  return buf;
-}
-
-static int file_exists(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0;
-}
-
-/* Whether a temporary file of npy_write (name containing ".tmp-") was left behind. */
-static int temp_files_left(void) {
-  DIR *d = opendir(tmp_dir);
-  int found = 0;
-  if (d == NULL)
-    return 1;
-  for (struct dirent *e; (e = readdir(d)) != NULL;)
-    found |= strstr(e->d_name, ".tmp-") != NULL;
-  closedir(d);
-  return found;
-}
-
-static int make_tmp_dir(void) {
-  const char *base = getenv("TMPDIR");
-  snprintf(tmp_dir, sizeof tmp_dir, "%s/tconv-test-XXXXXX",
-           base != NULL && base[0] != '\0' ? base : "/tmp");
-  return mkdtemp(tmp_dir) != NULL ? 0 : -1;
-}
-
-static int remove_tmp_dir(void) {
-  DIR *d = opendir(tmp_dir);
-  if (d == NULL)
-    return -1;
-  for (struct dirent *e; (e = readdir(d)) != NULL;) {
-    char path[PATH_SIZE];
-    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-      unlink(tmp_path(path, e->d_name));
-  }
-  closedir(d);
-  return rmdir(tmp_dir);
-}
-
-/* ---- running the tool ---------------------------------------------------------------- */
-
-typedef struct cli_result {
-  int status; /* exit status; -1 when it could not run or was killed by a signal */
-  char out[32768];
-  char err[8192];
-} cli_result;
-
-static cli_result result; /* one run at a time; too large for the stack */
-
-static void read_text(const char *path, char *text, size_t size) {
-  text[0] = '\0';
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    return;
-  size_t n = fread(text, 1, size - 1, f);
-  text[n] = '\0';
-  fclose(f);
-}
-
-/* Runs the tool with the NULL-terminated args (argv[0] is added), capturing into result. */
-static const cli_result *run_cli(const char *const *args) {
-  const char *argv[64];
-  int argc = 0;
-  argv[argc++] = test_cli_path();
-  for (int i = 0; args[i] != NULL && argc < 63; i++)
-    argv[argc++] = args[i];
-  argv[argc] = NULL;
-  char out[PATH_SIZE], err[PATH_SIZE];
-  tmp_path(out, "stdout.txt");
-  tmp_path(err, "stderr.txt");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid;
-  result.status = -1;
-  int rc = posix_spawn(&pid, argv[0], &actions, NULL, (char *const *)argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    snprintf(result.err, sizeof result.err, "cannot run %s: %s", argv[0], strerror(rc));
-    result.out[0] = '\0';
-    return &result;
-  }
-  /* Poll, so that a hung tool fails its test instead of hanging the whole run. */
-  int wstatus = 0;
-  pid_t done = 0;
-  const struct timespec tick = {0, 1000000}; /* 1 ms */
-  for (long waited = 0; done == 0; waited++) {
-    done = waitpid(pid, &wstatus, WNOHANG);
-    if (done < 0 && errno == EINTR)
-      done = 0;
-    if (done == 0 && waited == CLI_TIMEOUT_MS) {
-      kill(pid, SIGKILL);
-      snprintf(result.err, sizeof result.err, "killed after %d ms", CLI_TIMEOUT_MS);
-      done = waitpid(pid, &wstatus, 0);
-      return &result;
-    }
-    if (done == 0)
-      nanosleep(&tick, NULL);
-  }
-  if (done > 0 && WIFEXITED(wstatus))
-    result.status = WEXITSTATUS(wstatus);
-  read_text(out, result.out, sizeof result.out);
-  read_text(err, result.err, sizeof result.err);
-  unlink(out);
-  unlink(err);
-  return &result;
-}
-
-#define CLI(...) run_cli((const char *const[]){__VA_ARGS__, NULL})
-
-/* Asserts the exit status at the caller's line; on a mismatch shows what the tool said. */
-#define EXPECT_EXIT(r, code, what) expect_exit((r), (code), (what), __LINE__)
-static void expect_exit(const cli_result *r, int code, const char *what, int line) {
-  char msg[512];
-  snprintf(msg, sizeof msg, "%s: exit status %d, expected %d", what, r->status, code);
-  CU_assertImplementation(r->status == code, (unsigned)line, msg, __FILE__, "", CU_FALSE);
-  if (r->status != code)
-    fprintf(stderr, "\n  %s\n  stdout: %.2000s\n  stderr: %s\n", msg, r->out, r->err);
-}
-
-/* Asserts that `text` contains `needle`, at the caller's line. */
-#define EXPECT_HAS(text, needle) expect_has((text), (needle), __LINE__)
-static void expect_has(const char *text, const char *needle, int line) {
-  char msg[512];
-  snprintf(msg, sizeof msg, "output contains \"%s\"", needle);
-  int ok = strstr(text, needle) != NULL;
-  CU_assertImplementation(ok, (unsigned)line, msg, __FILE__, "", CU_FALSE);
-  if (!ok)
-    fprintf(stderr, "\n  missing \"%s\" in:\n%.3000s\n", needle, text);
-}
 
 /* ---- demo, usage ----------------------------------------------------------------------- */
 
 static void test_demo(void) {
-  const cli_result *r = CLI("demo");
+  const test_cli_result *r = CLI("demo");
   EXPECT_EXIT(r, 0, "tconv demo");
   EXPECT_HAS(r->out, "backend: ");
   /* The matrices, as printed rows. */
@@ -196,32 +42,31 @@ static void test_demo(void) {
 }
 
 static void test_usage(void) {
-  const cli_result *r = CLI("--help");
+  const test_cli_result *r = CLI("--help");
   EXPECT_EXIT(r, 0, "tconv --help");
   EXPECT_HAS(r->out, "usage: tconv demo");
-  EXPECT_HAS(r->out, "--output-padding");
+  static const char *const listed[] = {
+      "--stride",         "--padding",     "--pads",          "--dilation",
+      "--output-padding", "--groups",      "--auto-pad",      "notset",
+      "same_upper",       "same_lower",    "--output-shape ", "--output-shape-rule",
+      "pytorch",          "onnx",          "--padding-mode",  "reflect",
+      "replicate",        "circular",      "--activation",    "leaky_relu[:ALPHA]",
+      "sigmoid",          "tanh",          "clamp:LO:HI",     "--device",
+      "--algo",           "--verify",      "tconv solve",     "--in-channels",
+      "--out-channels",   "tconv explain", "--frames",        "tconv upsample"};
+  for (size_t i = 0; i < sizeof listed / sizeof listed[0]; i++)
+    EXPECT_HAS(r->out, listed[i]);
+  for (int a = 0; a < TCONV_ALGO_COUNT; a++) /* every algorithm the library names */
+    EXPECT_HAS(r->out, tconv_algo_name((tconv_algo)a));
   r = CLI("run", "-h");
   EXPECT_EXIT(r, 0, "tconv run -h");
   EXPECT_HAS(r->out, "usage:");
-  r = run_cli((const char *const[]){NULL});
+  r = test_cli_run((const char *const[]){NULL});
   EXPECT_EXIT(r, 2, "tconv with no arguments");
   EXPECT_HAS(r->err, "usage:");
 }
 
 /* ---- shape ----------------------------------------------------------------------------- */
-
-/* "a,b,c" from n values, in one of a ring of 16 buffers: a command line built from up to 16
- * calls stays valid. */
-static const char *list(int n, const int64_t *v) {
-  static char ring[16][128];
-  static int next;
-  char *p = ring[next++ % 16];
-  size_t used = 0;
-  for (int i = 0; i < n; i++)
-    used +=
-        (size_t)snprintf(p + used, sizeof ring[0] - used, i ? ",%lld" : "%lld", (long long)v[i]);
-  return p;
-}
 
 /* DESIGN §1, written out again here so the tool is checked against the formula itself. */
 static int64_t formula(tconv_op op, int64_t i, int64_t k, int64_t s, int64_t p, int64_t d,
@@ -244,10 +89,11 @@ static void check_shape(const shape_case *c) {
     used += (size_t)snprintf(out + used, sizeof out - used, a ? "x%lld" : "%lld", (long long)o);
   }
   snprintf(out + used, sizeof out - used, "\n");
-  const cli_result *r = CLI("shape", c->op == TCONV_OP_CONV ? "conv" : "transpose", "--input",
-                            list(c->rank, c->i), "--kernel", list(c->rank, c->k), "--stride",
-                            list(c->rank, c->s), "--padding", list(c->rank, c->p), "--dilation",
-                            list(c->rank, c->d), "--output-padding", list(c->rank, c->op_pad));
+  const test_cli_result *r =
+      CLI("shape", c->op == TCONV_OP_CONV ? "conv" : "transpose", "--input",
+          test_int_list(c->rank, c->i), "--kernel", test_int_list(c->rank, c->k), "--stride",
+          test_int_list(c->rank, c->s), "--padding", test_int_list(c->rank, c->p), "--dilation",
+          test_int_list(c->rank, c->d), "--output-padding", test_int_list(c->rank, c->op_pad));
   EXPECT_EXIT(r, 0, "tconv shape");
   EXPECT_HAS(r->out, out);
   EXPECT_HAS(r->out, "dim 0: o = ");
@@ -263,7 +109,7 @@ static void test_shape_conv(void) {
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
     check_shape(&cases[c]);
   /* One value for every dimension, and the --opt=V form. */
-  const cli_result *r =
+  const test_cli_result *r =
       CLI("shape", "conv", "--input=8,8", "--kernel=3", "--stride=2", "--padding=1");
   EXPECT_EXIT(r, 0, "tconv shape conv --opt=V");
   EXPECT_HAS(r->out, "output: 4x4\n");
@@ -283,47 +129,14 @@ static void test_shape_transpose(void) {
   };
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
     check_shape(&cases[c]);
-  const cli_result *r = CLI("shape", "transpose", "--input", "3,3", "--kernel", "3", "--stride",
-                            "2", "--padding", "1", "--output-padding", "1");
+  const test_cli_result *r = CLI("shape", "transpose", "--input", "3,3", "--kernel", "3",
+                                 "--stride", "2", "--padding", "1", "--output-padding", "1");
   EXPECT_EXIT(r, 0, "tconv shape transpose 3x3 -> 6x6");
   EXPECT_HAS(r->out, "output: 6x6\n");
   EXPECT_HAS(r->out, "(3-1)*2 - 2*1 + 1*(3-1) + 1 + 1 = 6");
 }
 
 /* ---- run: files in, files out ---------------------------------------------------------- */
-
-static void put_le(unsigned char *p, uint64_t v, int bytes) {
-  for (int b = 0; b < bytes; b++)
-    p[b] = (unsigned char)(v >> (8 * b));
-}
-
-/* A .npy image built by hand: magic, version major.0, header length (2 bytes for version 1,
- * else 4), the dict text padded with spaces and '\n' to a multiple of 64, then data_bytes.
- * Returns a malloc'ed buffer. */
-static unsigned char *npy_image(int major, const char *dict, const void *data, size_t data_bytes,
-                                size_t *size) {
-  size_t pre = major == 1 ? 10 : 12, len = strlen(dict);
-  size_t total_header = (pre + len + 1 + 63) / 64 * 64;
-  unsigned char *img = malloc(total_header + data_bytes + 1);
-  memcpy(img, "\x93NUMPY", 6);
-  img[6] = (unsigned char)major;
-  img[7] = 0;
-  put_le(img + 8, total_header - pre, major == 1 ? 2 : 4);
-  memcpy(img + pre, dict, len);
-  memset(img + pre + len, ' ', total_header - pre - len - 1);
-  img[total_header - 1] = '\n';
-  if (data_bytes > 0)
-    memcpy(img + total_header, data, data_bytes);
-  *size = total_header + data_bytes;
-  return img;
-}
-
-static void write_bytes(const char *path, const void *bytes, size_t size) {
-  FILE *f = fopen(path, "wb");
-  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-  CU_ASSERT_EQUAL(fwrite(bytes, 1, size, f), size);
-  fclose(f);
-}
 
 /* "(2, 3, 4)" / "(5,)" / "()" */
 static const char *shape_text(int rank, const int64_t *dims) {
@@ -344,14 +157,14 @@ static void write_f64(const char *path, int rank, const int64_t *dims, const flo
     double v = values[i];
     uint64_t u;
     memcpy(&u, &v, sizeof u);
-    put_le(data + i * 8, u, 8);
+    test_put_le(data + i * 8, u, 8);
   }
   char dict[256];
   snprintf(dict, sizeof dict, "{'descr': '<f8', 'fortran_order': False, 'shape': %s, }",
            shape_text(rank, dims));
   size_t size;
-  unsigned char *img = npy_image(1, dict, data, (size_t)n * 8, &size);
-  write_bytes(path, img, size);
+  unsigned char *img = test_npy_image(1, dict, data, (size_t)n * 8, &size);
+  test_write_bytes(path, img, size);
   free(img);
   free(data);
 }
@@ -395,11 +208,11 @@ static void check_run(const run_case *c) {
                                        w, c->bias ? b : NULL, y_dims, want);
   CU_ASSERT_EQUAL_FATAL(st, TCONV_STATUS_OK);
 
-  char xp[PATH_SIZE], wp[PATH_SIZE], bp[PATH_SIZE], yp[PATH_SIZE];
-  tmp_path(xp, "x.npy");
-  tmp_path(wp, "w.npy");
-  tmp_path(bp, "b.npy");
-  tmp_path(yp, "y.npy");
+  char xp[TEST_PATH_SIZE], wp[TEST_PATH_SIZE], bp[TEST_PATH_SIZE], yp[TEST_PATH_SIZE];
+  test_tmp_path(xp, "x.npy");
+  test_tmp_path(wp, "w.npy");
+  test_tmp_path(bp, "b.npy");
+  test_tmp_path(yp, "y.npy");
   char err[512];
   if (c->f64_x)
     write_f64(xp, r, c->x_dims, x);
@@ -413,7 +226,7 @@ static void check_run(const run_case *c) {
   unlink(yp);
 
   /* Both option forms: --x=V and --w V. */
-  char x_opt[PATH_SIZE + 8], groups[32];
+  char x_opt[TEST_PATH_SIZE + 8], groups[32];
   snprintf(x_opt, sizeof x_opt, "--x=%s", xp);
   snprintf(groups, sizeof groups, "--groups=%lld", (long long)c->groups);
   const char *args[32];
@@ -428,19 +241,19 @@ static void check_run(const run_case *c) {
     args[n++] = bp;
   }
   const char *const tail[] = {"--out",      yp,
-                              "--stride",   list(c->rank, c->s),
-                              "--padding",  list(c->rank, c->p),
-                              "--dilation", list(c->rank, c->d),
+                              "--stride",   test_int_list(c->rank, c->s),
+                              "--padding",  test_int_list(c->rank, c->p),
+                              "--dilation", test_int_list(c->rank, c->d),
                               groups,       "--device",
                               "cpu"};
   for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++)
     args[n++] = tail[i];
   if (c->op == TCONV_OP_TRANSPOSE) {
     args[n++] = "--output-padding";
-    args[n++] = list(c->rank, c->op_pad);
+    args[n++] = test_int_list(c->rank, c->op_pad);
   }
   args[n] = NULL;
-  const cli_result *res = run_cli(args);
+  const test_cli_result *res = test_cli_run(args);
   EXPECT_EXIT(res, 0, "tconv run");
   EXPECT_HAS(res->out, "on cpu");
 
@@ -454,7 +267,7 @@ static void check_run(const run_case *c) {
       CU_ASSERT_EQUAL(test_first_difference(y.data, want, ny), -1);
     npy_free(&y);
   }
-  CU_ASSERT_FALSE(temp_files_left());
+  CU_ASSERT_FALSE(test_tmp_files_left());
   free(x);
   free(w);
   free(b);
@@ -537,7 +350,8 @@ static void test_run_float64_inputs(void) {
 
 /* ---- failures: exit status, message, and no output file ------------------------------- */
 
-static char vx[PATH_SIZE], vw[PATH_SIZE], vt[PATH_SIZE]; /* write_valid_inputs()' files */
+/* write_valid_inputs()' files */
+static char vx[TEST_PATH_SIZE], vw[TEST_PATH_SIZE], vt[TEST_PATH_SIZE];
 
 /* Small valid inputs for the failure tests: vx (1, 4, 5, 5), conv weights vw (6, 2, 3, 3) for
  * groups 2, transposed weights vt (4, 3, 3, 3). */
@@ -546,51 +360,9 @@ static void write_valid_inputs(void) {
   float v[200];
   char err[512];
   test_fill_int(v, 200, -2, 2);
-  CU_ASSERT_EQUAL(npy_write(tmp_path(vx, "vx.npy"), 4, xd, v, err, sizeof err), 0);
-  CU_ASSERT_EQUAL(npy_write(tmp_path(vw, "vw.npy"), 4, wd, v, err, sizeof err), 0);
-  CU_ASSERT_EQUAL(npy_write(tmp_path(vt, "vt.npy"), 4, td, v, err, sizeof err), 0);
-}
-
-/* Runs args (with "--out out.npy" appended for `run`) and checks the exit status, that stderr is
- * "tconv: error: ..." naming one of the '|'-separated words, and that no output appeared. */
-#define EXPECT_FAILURE(code, words, ...)                                                           \
-  expect_failure((code), (words), (const char *const[]){__VA_ARGS__, NULL}, __LINE__)
-static void expect_failure(int code, const char *words, const char *const *args, int line) {
-  char out[PATH_SIZE];
-  tmp_path(out, "out.npy");
-  const char *argv[40];
-  int n = 0;
-  for (; args[n] != NULL && n < 36; n++)
-    argv[n] = args[n];
-  if (strcmp(args[0], "run") == 0) {
-    argv[n++] = "--out";
-    argv[n++] = out;
-  }
-  argv[n] = NULL;
-  const cli_result *r = run_cli(argv);
-  char what[256];
-  snprintf(what, sizeof what, "tconv %s %s ... (expecting '%s')", args[0],
-           args[1] != NULL ? args[1] : "", words);
-  expect_exit(r, code, what, line);
-  char msg[512];
-  snprintf(msg, sizeof msg, "%s: stderr starts with \"tconv: error: \"", what);
-  CU_assertImplementation(strncmp(r->err, "tconv: error: ", 14) == 0 ||
-                              strstr(r->err, "\ntconv: error: ") != NULL,
-                          (unsigned)line, msg, __FILE__, "", CU_FALSE);
-  int named = 0;
-  char copy[256];
-  snprintf(copy, sizeof copy, "%s", words);
-  for (char *save = NULL, *word = strtok_r(copy, "|", &save); word != NULL;
-       word = strtok_r(NULL, "|", &save))
-    named |= strstr(r->err, word) != NULL;
-  snprintf(msg, sizeof msg, "%s: the error names %s", what, words);
-  CU_assertImplementation(named, (unsigned)line, msg, __FILE__, "", CU_FALSE);
-  if (!named)
-    fprintf(stderr, "\n  stderr: %s\n", r->err);
-  snprintf(msg, sizeof msg, "%s: no output file", what);
-  CU_assertImplementation(!file_exists(out) && !temp_files_left(), (unsigned)line, msg, __FILE__,
-                          "", CU_FALSE);
-  unlink(out);
+  CU_ASSERT_EQUAL(npy_write(test_tmp_path(vx, "vx.npy"), 4, xd, v, err, sizeof err), 0);
+  CU_ASSERT_EQUAL(npy_write(test_tmp_path(vw, "vw.npy"), 4, wd, v, err, sizeof err), 0);
+  CU_ASSERT_EQUAL(npy_write(test_tmp_path(vt, "vt.npy"), 4, td, v, err, sizeof err), 0);
 }
 
 static void test_bad_arguments_exit_2(void) {
@@ -638,43 +410,43 @@ static void test_bad_arguments_exit_2(void) {
 static void test_runtime_failures_exit_1(void) {
   write_valid_inputs();
   const char *x = vx, *w = vw;
-  char path[PATH_SIZE];
-  EXPECT_FAILURE(1, "missing.npy", "run", "conv", "--x", tmp_path(path, "missing.npy"), "--w", w,
-                 "--groups", "2");
+  char path[TEST_PATH_SIZE];
+  EXPECT_FAILURE(1, "missing.npy", "run", "conv", "--x", test_tmp_path(path, "missing.npy"), "--w",
+                 w, "--groups", "2");
 
   /* Malformed files, each named in the message. */
   static const float data[4] = {1, 2, 3, 4};
   size_t size;
-  unsigned char *img = npy_image(
+  unsigned char *img = test_npy_image(
       1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 4), }", data, 16, &size);
-  write_bytes(tmp_path(path, "trunc.npy"), img, size - 2);
+  test_write_bytes(test_tmp_path(path, "trunc.npy"), img, size - 2);
   EXPECT_FAILURE(1, "trunc.npy", "run", "conv", "--x", path, "--w", w);
   img[0] = 'X';
-  write_bytes(tmp_path(path, "magic.npy"), img, size);
+  test_write_bytes(test_tmp_path(path, "magic.npy"), img, size);
   EXPECT_FAILURE(1, "magic.npy", "run", "conv", "--x", path, "--w", w);
   free(img);
-  img = npy_image(1, "{'descr': '<i4', 'fortran_order': False, 'shape': (1, 1, 4), }", data, 16,
-                  &size);
-  write_bytes(tmp_path(path, "int.npy"), img, size);
+  img = test_npy_image(1, "{'descr': '<i4', 'fortran_order': False, 'shape': (1, 1, 4), }", data,
+                       16, &size);
+  test_write_bytes(test_tmp_path(path, "int.npy"), img, size);
   EXPECT_FAILURE(1, "<i4", "run", "conv", "--x", path, "--w", w);
   free(img);
-  img = npy_image(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (1, 1, 2, 2), }", data, 16,
-                  &size);
-  write_bytes(tmp_path(path, "fortran.npy"), img, size);
+  img = test_npy_image(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (1, 1, 2, 2), }", data,
+                       16, &size);
+  test_write_bytes(test_tmp_path(path, "fortran.npy"), img, size);
   EXPECT_FAILURE(1, "fortran", "run", "conv", "--x", x, "--w", path);
   free(img);
   EXPECT_FAILURE(1, "vx.npy.d", "run", "conv", "--x", x, "--w", w, "--groups", "2", "--bias",
-                 tmp_path(path, "vx.npy.d/b.npy"));
+                 test_tmp_path(path, "vx.npy.d/b.npy"));
 
   /* A directory that does not exist: the write fails, and nothing is left behind. */
   const char *args[] = {"run",      "conv", "--x",      x,
                         "--w",      w,      "--groups", "2",
-                        "--device", "cpu",  "--out",    tmp_path(path, "no-such-dir/y.npy"),
+                        "--device", "cpu",  "--out",    test_tmp_path(path, "no-such-dir/y.npy"),
                         NULL};
-  const cli_result *r = run_cli(args);
+  const test_cli_result *r = test_cli_run(args);
   EXPECT_EXIT(r, 1, "tconv run with an unwritable --out");
   EXPECT_HAS(r->err, "tconv: error: ");
-  CU_ASSERT_FALSE(temp_files_left());
+  CU_ASSERT_FALSE(test_tmp_files_left());
 }
 
 static void test_device_cuda(void) {
@@ -687,273 +459,453 @@ static void test_device_cuda(void) {
     return;
   }
   /* With a device the same command succeeds, on CUDA. */
-  char path[PATH_SIZE];
-  const char *args[] = {"run",      "conv", "--x",      x,      "--w",   w,
-                        "--groups", "2",    "--device", "cuda", "--out", tmp_path(path, "cuda.npy"),
+  char path[TEST_PATH_SIZE];
+  const char *args[] = {"run",      "conv", "--x",      x,
+                        "--w",      w,      "--groups", "2",
+                        "--device", "cuda", "--out",    test_tmp_path(path, "cuda.npy"),
                         NULL};
-  const cli_result *r = run_cli(args);
+  const test_cli_result *r = test_cli_run(args);
   EXPECT_EXIT(r, 0, "tconv run --device cuda");
   EXPECT_HAS(r->out, "on cuda");
   unlink(path);
 }
 
-/* ---- npy unit tests -------------------------------------------------------------------- */
+/* ---- parameter options: the CLI gives what the API gives ------------------------------ */
 
-static void test_npy_write_read_round_trip(void) {
-  const int64_t dims[8] = {2, 1, 3, 2, 2, 1, 1, 2};
-  const int ranks[] = {0, 1, 2, 5, 8};
-  float v[96];
-  test_fill_uniform(v, 96);
-  v[0] = -0.0f;
-  v[1] = INFINITY;
-  v[2] = 1e-40f; /* subnormal */
-  for (size_t i = 0; i < sizeof ranks / sizeof ranks[0]; i++) {
-    const int rank = ranks[i];
-    char path[PATH_SIZE];
-    tmp_path(path, "round.npy");
-    char err[512];
-    CU_ASSERT_EQUAL_FATAL(npy_write(path, rank, dims, v, err, sizeof err), 0);
-    npy_array a;
-    CU_ASSERT_EQUAL_FATAL(npy_read(path, &a, err, sizeof err), 0);
-    CU_ASSERT_EQUAL(a.rank, rank);
-    CU_ASSERT_EQUAL(a.count, test_count(rank, dims));
-    CU_ASSERT_EQUAL(memcmp(a.dims, dims, (size_t)rank * sizeof dims[0]), 0);
-    CU_ASSERT_EQUAL(memcmp(a.data, v, (size_t)a.count * sizeof(float)), 0);
-    npy_free(&a);
-    CU_ASSERT_PTR_NULL(a.data);
+#define MAX_ARGS 32
 
-    /* numpy's layout: version 1.0, header padded to 64 bytes, ending in '\n'. */
-    unsigned char head[16];
-    FILE *f = fopen(path, "rb");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    CU_ASSERT_EQUAL(fread(head, 1, 10, f), 10);
-    size_t header_len = (size_t)head[8] | (size_t)head[9] << 8;
-    CU_ASSERT_EQUAL((10 + header_len) % 64, 0);
-    CU_ASSERT_EQUAL(fseek(f, (long)(10 + header_len - 1), SEEK_SET), 0);
-    CU_ASSERT_EQUAL(fgetc(f), '\n');
-    fclose(f);
-    CU_ASSERT_EQUAL(memcmp(head, "\x93NUMPY\x01\x00", 8), 0);
-    struct stat st;
-    CU_ASSERT_EQUAL(stat(path, &st), 0);
-    CU_ASSERT_EQUAL((int64_t)st.st_size, (int64_t)(10 + header_len) + 4 * test_count(rank, dims));
-  }
-  CU_ASSERT_FALSE(temp_files_left());
+/* One problem for the parameter options: the tconv_params the API is given, and the command
+ * line options that must mean the same. */
+typedef struct param_case {
+  const char *what;
+  tconv_op op;
+  int rank;
+  int64_t x_dims[5], w_dims[5];
+  tconv_params params;
+  const char *args[12]; /* NULL-terminated */
+  int unchanged;        /* 1: the options do not change the default result (e.g. "none") */
+  int run_only;         /* 1: options `tconv shape` does not take (--algo, --verify) */
+} param_case;
+
+/* x, w (small integers) and their reference output with `params`; y dims in y_dims. Returns
+ * the status of the shape query; *y is malloc'ed on success. */
+static tconv_status reference_output(const param_case *c, const tconv_params *params,
+                                     const float *x, const float *w, int64_t *y_dims, float **y) {
+  tconv_status st = c->op == TCONV_OP_CONV
+                        ? tconv_conv_output_shape(params, c->x_dims, c->w_dims, y_dims)
+                        : tconv_transpose_output_shape(params, c->x_dims, c->w_dims, y_dims);
+  if (st != TCONV_STATUS_OK)
+    return st;
+  *y = malloc((size_t)test_count(c->rank + 2, y_dims) * sizeof(float));
+  st = c->op == TCONV_OP_CONV
+           ? tconv_reference_conv(params, c->x_dims, x, c->w_dims, w, NULL, y_dims, *y)
+           : tconv_reference_transpose(params, TCONV_FORMULATION_GATHER, c->x_dims, x, c->w_dims, w,
+                                       NULL, y_dims, *y);
+  return st;
 }
 
-/* Parses an image and checks its dims and the data against `want`. */
-static void expect_parsed(const unsigned char *img, size_t size, int rank, const int64_t *dims,
-                          const float *want) {
-  npy_array a;
-  char err[512] = "";
-  int rc = npy_parse(img, size, &a, err, sizeof err);
-  CU_ASSERT_EQUAL(rc, 0);
-  if (rc != 0) {
-    fprintf(stderr, "\n  npy_parse: %s\n", err);
-    return;
-  }
-  CU_ASSERT_EQUAL(a.rank, rank);
-  CU_ASSERT_EQUAL(memcmp(a.dims, dims, (size_t)rank * sizeof dims[0]), 0);
-  CU_ASSERT_EQUAL(a.count, test_count(rank, dims));
-  CU_ASSERT_EQUAL(memcmp(a.data, want, (size_t)a.count * sizeof(float)), 0);
-  npy_free(&a);
+/* `tconv shape` with the case's options prints the API's output size. */
+static void check_param_shape(const param_case *c, const int64_t *y_dims) {
+  const char *argv[MAX_ARGS];
+  int n = 0;
+  argv[n++] = "shape";
+  argv[n++] = c->op == TCONV_OP_CONV ? "conv" : "transpose";
+  argv[n++] = "--input";
+  argv[n++] = test_int_list(c->rank, c->x_dims + 2);
+  argv[n++] = "--kernel";
+  argv[n++] = test_int_list(c->rank, c->w_dims + 2);
+  for (int i = 0; c->args[i] != NULL; i++)
+    argv[n++] = c->args[i];
+  argv[n] = NULL;
+  const test_cli_result *r = test_cli_run(argv);
+  char want[128], what[160];
+  snprintf(want, sizeof want, "output: %s\n", test_int_list(c->rank, y_dims + 2));
+  for (char *p = want; *p != '\0'; p++)
+    *p = *p == ',' ? 'x' : *p;
+  snprintf(what, sizeof what, "tconv shape, %s", c->what);
+  EXPECT_EXIT(r, 0, what);
+  EXPECT_HAS(r->out, want);
 }
 
-static void test_npy_versions_and_header_forms(void) {
-  const float f[6] = {1.5f, -2, 0.25f, 3, -0.125f, 7};
-  unsigned char f32[24], f64[48];
-  for (int i = 0; i < 6; i++) {
-    uint32_t u;
-    memcpy(&u, &f[i], 4);
-    put_le(f32 + 4 * i, u, 4);
-    double d = f[i];
-    uint64_t u64;
-    memcpy(&u64, &d, 8);
-    put_le(f64 + 8 * i, u64, 8);
+/* `tconv run --device cpu` with the case's options writes exactly the reference output for
+ * c->params (and, unless c->unchanged, not the default parameters' output). */
+static void check_param_case(const param_case *c) {
+  const int r = c->rank + 2;
+  const int64_t nx = test_count(r, c->x_dims), nw = test_count(r, c->w_dims);
+  float *x = malloc((size_t)nx * sizeof(float)), *w = malloc((size_t)nw * sizeof(float));
+  float *want = NULL, *base = NULL;
+  test_fill_int(x, nx, -3, 3);
+  test_fill_int(w, nw, -2, 2);
+  int64_t y_dims[5], base_dims[5];
+  tconv_status st = reference_output(c, &c->params, x, w, y_dims, &want);
+  CU_ASSERT_EQUAL(st, TCONV_STATUS_OK);
+  if (st != TCONV_STATUS_OK) {
+    fprintf(stderr, "\n  %s: the API refuses the case: %s\n", c->what, tconv_last_error());
+    goto done;
   }
-  const int64_t d23[2] = {2, 3}, d6[1] = {6}, d1[5] = {1, 1, 2, 1, 3};
-  static const struct {
-    const char *dict;
-    int rank;
-    int f8;
-  } forms[] = {
-      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", 2, 0},
-      {"{'shape': (2, 3), 'fortran_order': False, 'descr': '<f8'}", 2, 1},
-      {"{\"descr\":\"<f4\",\"fortran_order\":False,\"shape\":(2,3,)}", 2, 0},
-      {"{ 'fortran_order' : False , 'descr' : '<f8' , 'shape' : ( 2 , 3 , ) , }", 2, 1},
-      {"{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }", 1, 0},
-      {"{'descr': '<f4', 'fortran_order': False, 'shape': (6L,), }", 1, 0},
-      {"{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1, 2, 1, 3), }", 5, 1},
-  };
-  for (int major = 1; major <= 3; major++) {
-    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
-      size_t size;
-      unsigned char *img = npy_image(major, forms[i].dict, forms[i].f8 ? (void *)f64 : f32,
-                                     forms[i].f8 ? 48 : 24, &size);
-      const int64_t *dims = forms[i].rank == 2 ? d23 : forms[i].rank == 1 ? d6 : d1;
-      expect_parsed(img, size, forms[i].rank, dims, f);
-      free(img);
+  const int64_t ny = test_count(r, y_dims);
+  tconv_params defaults = tconv_params_default(c->rank);
+  if (!c->unchanged && reference_output(c, &defaults, x, w, base_dims, &base) == TCONV_STATUS_OK) {
+    int same = memcmp(base_dims, y_dims, sizeof(int64_t) * (size_t)r) == 0 &&
+               test_first_difference(base, want, ny) < 0;
+    CU_ASSERT_FALSE(same); /* the option must matter in this case */
+  }
+
+  char xp[TEST_PATH_SIZE], wp[TEST_PATH_SIZE], yp[TEST_PATH_SIZE], err[512];
+  CU_ASSERT_EQUAL(npy_write(test_tmp_path(xp, "px.npy"), r, c->x_dims, x, err, sizeof err), 0);
+  CU_ASSERT_EQUAL(npy_write(test_tmp_path(wp, "pw.npy"), r, c->w_dims, w, err, sizeof err), 0);
+  test_tmp_path(yp, "py.npy");
+  unlink(yp);
+  const char *argv[MAX_ARGS] = {"run",      c->op == TCONV_OP_CONV ? "conv" : "transpose",
+                                "--x",      xp,
+                                "--w",      wp,
+                                "--out",    yp,
+                                "--device", "cpu"};
+  int n = 10;
+  for (int i = 0; c->args[i] != NULL; i++)
+    argv[n++] = c->args[i];
+  argv[n] = NULL;
+  const test_cli_result *res = test_cli_run(argv);
+  char what[160];
+  snprintf(what, sizeof what, "tconv run, %s", c->what);
+  EXPECT_EXIT(res, 0, what);
+  npy_array y;
+  if (res->status == 0 && npy_read(yp, &y, err, sizeof err) == 0) {
+    CU_ASSERT_EQUAL(y.rank, r);
+    CU_ASSERT_EQUAL(memcmp(y.dims, y_dims, sizeof(int64_t) * (size_t)r), 0);
+    if (y.count == ny && test_first_difference(y.data, want, ny) >= 0) {
+      CU_FAIL("tconv run output = reference with the same tconv_params");
+      fprintf(stderr, "\n  %s: output differs from the API's at element %lld\n", c->what,
+              (long long)test_first_difference(y.data, want, ny));
+    }
+    npy_free(&y);
+  }
+  if (!c->run_only)
+    check_param_shape(c, y_dims);
+done:
+  free(x);
+  free(w);
+  free(want);
+  free(base);
+}
+
+/* A case: op, rank, x dims, w dims, the options; params filled by the caller. */
+static param_case make_case(const char *what, tconv_op op, int rank, const int64_t *x_dims,
+                            const int64_t *w_dims) {
+  param_case c;
+  memset(&c, 0, sizeof c);
+  c.what = what;
+  c.op = op;
+  c.rank = rank;
+  memcpy(c.x_dims, x_dims, sizeof(int64_t) * (size_t)(rank + 2));
+  memcpy(c.w_dims, w_dims, sizeof(int64_t) * (size_t)(rank + 2));
+  c.params = tconv_params_default(rank);
+  return c;
+}
+
+#define SET_ARGS(c, ...)                                                                           \
+  do {                                                                                             \
+    const char *a_[] = {__VA_ARGS__, NULL};                                                        \
+    memcpy((c).args, a_, sizeof a_);                                                               \
+  } while (0)
+
+static const int64_t x1[3] = {1, 2, 7}, w1[3] = {2, 3, 3}, c1[3] = {3, 2, 3};
+static const int64_t x2[4] = {1, 2, 5, 4}, w2[4] = {2, 3, 3, 2}, c2[4] = {3, 2, 3, 2};
+
+static void test_option_pads(void) {
+  param_case c = make_case("transposed --pads 0,1,2,0", TCONV_OP_TRANSPOSE, 2, x2, w2);
+  c.params.stride[0] = c.params.stride[1] = 2;
+  c.params.pad_begin[0] = 0, c.params.pad_begin[1] = 1;
+  c.params.pad_end[0] = 2, c.params.pad_end[1] = 0;
+  SET_ARGS(c, "--stride", "2", "--pads", "0,1,2,0");
+  check_param_case(&c);
+  /* `shape` writes the formula out with both sides. */
+  const test_cli_result *r = CLI("shape", "transpose", "--input", "5,4", "--kernel", "3,2",
+                                 "--stride", "2", "--pads", "0,1,2,0");
+  EXPECT_EXIT(r, 0, "shape --pads");
+  EXPECT_HAS(r->out, "dim 0: o = (i-1)*s - pb - pe + d*(k-1) + op + 1 = (5-1)*2 - 0 - 2 + "
+                     "1*(3-1) + 0 + 1 = 9\n");
+  r = CLI("shape", "conv", "--input", "7", "--kernel", "3", "--pads", "2,0");
+  EXPECT_HAS(r->out, "dim 0: o = floor((i + pb + pe - d*(k-1) - 1) / s) + 1 = floor((7 + 2 + 0 "
+                     "- 1*(3-1) - 1) / 1) + 1 = 7\n");
+  r = CLI("shape", "transpose", "--input", "7", "--kernel", "3", "--stride", "2", "--auto-pad",
+          "same_lower");
+  EXPECT_HAS(r->out, "dim 0: o = 14 (--auto-pad same_lower: the library chose the padding)\n");
+  c = make_case("conv --pads 2,0", TCONV_OP_CONV, 1, x1, c1);
+  c.params.pad_begin[0] = 2;
+  SET_ARGS(c, "--pads=2,0");
+  check_param_case(&c);
+  c = make_case("conv --pads 1,0,0,1 --padding-mode circular", TCONV_OP_CONV, 2, x2, c2);
+  c.params.pad_begin[0] = c.params.pad_end[1] = 1;
+  c.params.padding_mode = TCONV_PADDING_CIRCULAR;
+  SET_ARGS(c, "--pads", "1,0,0,1", "--padding-mode", "circular");
+  check_param_case(&c);
+}
+
+static void test_option_auto_pad(void) {
+  static const char *const names[] = {"valid", "same_upper", "same_lower"};
+  static const tconv_auto_pad values[] = {TCONV_AUTO_PAD_VALID, TCONV_AUTO_PAD_SAME_UPPER,
+                                          TCONV_AUTO_PAD_SAME_LOWER};
+  for (int i = 0; i < 3; i++) {
+    for (int op = 0; op < 2; op++) {
+      param_case c = op ? make_case(names[i], TCONV_OP_TRANSPOSE, 2, x2, w2)
+                        : make_case(names[i], TCONV_OP_CONV, 1, x1, c1);
+      c.params.stride[0] = c.params.stride[1] = 2;
+      c.params.auto_pad = values[i];
+      /* VALID is the default padding of both operations: it changes nothing. */
+      c.unchanged = values[i] == TCONV_AUTO_PAD_VALID;
+      SET_ARGS(c, "--stride", "2", "--auto-pad", names[i]);
+      check_param_case(&c);
     }
   }
-  /* Rank 0: one element. */
-  size_t size;
-  unsigned char *img =
-      npy_image(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (), }", f32, 4, &size);
-  expect_parsed(img, size, 0, d6, f);
-  free(img);
-  /* An empty array parses, with a non-NULL data pointer. */
-  const int64_t d0[2] = {0, 3};
-  img = npy_image(2, "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3), }", NULL, 0, &size);
-  expect_parsed(img, size, 2, d0, f);
-  free(img);
+  param_case c = make_case("--auto-pad notset", TCONV_OP_CONV, 1, x1, c1);
+  c.unchanged = 1;
+  SET_ARGS(c, "--auto-pad", "notset");
+  check_param_case(&c);
 }
 
-static void test_npy_float64_conversion(void) {
-  const double values[4] = {0.1, -1e300, 1e-300, 3.0};
-  unsigned char bytes[32];
-  for (int i = 0; i < 4; i++) {
-    uint64_t u;
-    memcpy(&u, &values[i], 8);
-    put_le(bytes + 8 * i, u, 8);
+static void test_option_output_shape(void) {
+  param_case c = make_case("--output-shape 10,7 (pytorch)", TCONV_OP_TRANSPOSE, 2, x2, w2);
+  c.params.stride[0] = c.params.stride[1] = 2;
+  c.params.pad_begin[0] = c.params.pad_end[0] = c.params.pad_begin[1] = c.params.pad_end[1] = 1;
+  c.params.output_size[0] = 10, c.params.output_size[1] = 7;
+  SET_ARGS(c, "--stride", "2", "--padding", "1", "--output-shape", "10,7");
+  check_param_case(&c);
+  c.what = "--output-shape 10,7 --output-shape-rule pytorch";
+  SET_ARGS(c, "--stride", "2", "--padding", "1", "--output-shape", "10,7", "--output-shape-rule",
+           "pytorch");
+  check_param_case(&c);
+  c = make_case("--output-shape 10,9 --output-shape-rule onnx", TCONV_OP_TRANSPOSE, 2, x2, w2);
+  c.params.stride[0] = c.params.stride[1] = 2;
+  c.params.output_size[0] = 10, c.params.output_size[1] = 9;
+  c.params.output_size_rule = TCONV_OUTPUT_SIZE_ONNX;
+  SET_ARGS(c, "--stride", "2", "--output-shape", "10,9", "--output-shape-rule", "onnx");
+  check_param_case(&c);
+  c.what = "--output-shape 10,9, onnx rule, --auto-pad same_upper";
+  c.params.auto_pad = TCONV_AUTO_PAD_SAME_UPPER;
+  SET_ARGS(c, "--stride", "2", "--output-shape", "10,9", "--output-shape-rule=onnx", "--auto-pad",
+           "same_upper");
+  check_param_case(&c);
+  c = make_case("--output-shape 16 (one value, rank 1)", TCONV_OP_TRANSPOSE, 1, x1, w1);
+  c.params.stride[0] = 2;
+  c.params.output_size[0] = 16;
+  SET_ARGS(c, "--stride", "2", "--output-shape", "16");
+  check_param_case(&c);
+}
+
+static void test_option_padding_mode(void) {
+  static const char *const names[] = {"reflect", "replicate", "circular"};
+  static const tconv_padding_mode values[] = {TCONV_PADDING_REFLECT, TCONV_PADDING_REPLICATE,
+                                              TCONV_PADDING_CIRCULAR};
+  for (int i = 0; i < 3; i++) {
+    param_case c = make_case(names[i], TCONV_OP_CONV, 2, x2, c2);
+    c.params.pad_begin[0] = c.params.pad_end[0] = c.params.pad_begin[1] = c.params.pad_end[1] = 1;
+    c.params.padding_mode = values[i];
+    SET_ARGS(c, "--padding", "1", "--padding-mode", names[i]);
+    check_param_case(&c);
   }
-  size_t size;
-  unsigned char *img =
-      npy_image(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }", bytes, 32, &size);
-  npy_array a;
-  char err[256];
-  CU_ASSERT_EQUAL_FATAL(npy_parse(img, size, &a, err, sizeof err), 0);
-  CU_ASSERT_EQUAL(a.data[0], (float)0.1);
-  CU_ASSERT(isinf(a.data[1]) && a.data[1] < 0);
-  CU_ASSERT_EQUAL(a.data[2], 0.0f);
-  CU_ASSERT_EQUAL(a.data[3], 3.0f);
-  npy_free(&a);
-  free(img);
+  param_case c = make_case("transposed circular", TCONV_OP_TRANSPOSE, 1, x1, w1);
+  c.params.stride[0] = 2;
+  c.params.pad_begin[0] = c.params.pad_end[0] = 1;
+  c.params.padding_mode = TCONV_PADDING_CIRCULAR;
+  SET_ARGS(c, "--stride", "2", "--padding", "1", "--padding-mode", "circular");
+  check_param_case(&c);
+  c = make_case("--padding-mode zeros", TCONV_OP_TRANSPOSE, 1, x1, w1);
+  c.unchanged = 1;
+  SET_ARGS(c, "--padding-mode", "zeros");
+  check_param_case(&c);
 }
 
-/* Expects npy_parse to fail on the image with a sentence containing `word`. */
-static void expect_rejected(const unsigned char *img, size_t size, const char *word) {
-  npy_array a;
-  char err[512] = "";
-  int rc = npy_parse(img, size, &a, err, sizeof err);
-  CU_ASSERT_EQUAL(rc, -1);
-  CU_ASSERT_PTR_NULL(a.data);
-  CU_ASSERT_EQUAL(strncmp(err, "npy data: ", 10), 0);
-  if (word != NULL && strstr(err, word) == NULL) {
-    CU_FAIL("npy_parse's sentence names the problem");
-    fprintf(stderr, "\n  expected '%s' in: %s\n", word, err);
-  }
-  if (rc == 0)
-    npy_free(&a);
-}
-
-static void test_npy_malformed_headers(void) {
+static void test_option_activation(void) {
   static const struct {
-    const char *dict;
-    const char *word;
-  } bad[] = {
-      {"{'descr': '<i4', 'fortran_order': False, 'shape': (4,), }", "<i4"},
-      {"{'descr': '>f4', 'fortran_order': False, 'shape': (4,), }", ">f4"},
-      {"{'descr': '=f4', 'fortran_order': False, 'shape': (4,), }", "=f4"},
-      {"{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (4,), }", "dtype"},
-      {"{'descr': '<f4', 'fortran_order': True, 'shape': (4,), }", "fortran_order"},
-      {"{'descr': '<f4', 'fortran_order': 0, 'shape': (4,), }", "fortran_order"},
-      {"{'descr': '<f4', 'fortran_order': Falsey, 'shape': (4,), }", "fortran_order"},
-      {"{'descr': '<f4', 'shape': (4,), }", "fortran_order"},
-      {"{'descr': '<f4', 'fortran_order': False, }", "shape"},
-      {"{'fortran_order': False, 'shape': (4,), }", "descr"},
-      {"{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", "descr"},
-      {"{'descr': '<f4', 'fortran_order': False, 'shape': (4,), 'extra': 1}", "extra"},
-      {"{'descr': '<f4', 'fortran_order': False, 'shape': (4), }", "shape"},
-      {"{'descr': '<f4', 'fortran_order': False, 'shape': 4, }", "shape"},
-      {"{'descr': '<f4', 'fortran_order': False, 'shape': (-4,), }", "shape"},
-      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2,,2), }", "shape"},
-      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2 2), }", "shape"},
-      {"{'descr': '<f4', 'fortran_order': False, 'shape': (1,1,1,1,1,1,1,1,4), }", "dimensions"},
-      {"{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }", "64"},
-      {"{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }", "64"},
-      {"{'descr': '<f4', 'fortran_order': False, 'shape': (4,) }x", "after"},
-      {"{'descr': '<f4', 'fortran_order': False 'shape': (4,)}", "','"},
-      {"['descr', '<f4']", "'{'"},
-      {"{'descr: '<f4', 'fortran_order': False, 'shape': (4,), }", NULL},
-      {"{'descr': '<f4', 'fortran_order': False, 'shape': (4,), ", NULL},
-      {"", NULL},
+    const char *text;
+    tconv_activation activation;
+    float alpha, beta;
+  } forms[] = {
+      {"none", TCONV_ACTIVATION_NONE, 0.0f, 0.0f},
+      {"relu", TCONV_ACTIVATION_RELU, 0.0f, 0.0f},
+      {"leaky_relu", TCONV_ACTIVATION_LEAKY_RELU, 0.01f, 0.0f}, /* PyTorch's default slope */
+      {"leaky_relu:0.2", TCONV_ACTIVATION_LEAKY_RELU, 0.2f, 0.0f},
+      {"leaky_relu:-1.5e-1", TCONV_ACTIVATION_LEAKY_RELU, -0.15f, 0.0f},
+      {"sigmoid", TCONV_ACTIVATION_SIGMOID, 0.0f, 0.0f},
+      {"tanh", TCONV_ACTIVATION_TANH, 0.0f, 0.0f},
+      {"clamp:-1:2.5", TCONV_ACTIVATION_CLAMP, -1.0f, 2.5f},
+      {"clamp:0:inf", TCONV_ACTIVATION_CLAMP, 0.0f, INFINITY},
   };
-  static const float data[4] = {1, 2, 3, 4};
-  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    size_t size;
-    unsigned char *img = npy_image(1, bad[i].dict, data, 16, &size);
-    expect_rejected(img, size, bad[i].word);
-    free(img);
+  for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+    for (int op = 0; op < 2; op++) {
+      param_case c = op ? make_case(forms[i].text, TCONV_OP_TRANSPOSE, 2, x2, w2)
+                        : make_case(forms[i].text, TCONV_OP_CONV, 1, x1, c1);
+      c.params.activation = forms[i].activation;
+      c.params.activation_alpha = forms[i].alpha;
+      c.params.activation_beta = forms[i].beta;
+      c.unchanged = forms[i].activation == TCONV_ACTIVATION_NONE;
+      SET_ARGS(c, "--activation", forms[i].text);
+      check_param_case(&c);
+    }
   }
-
-  /* The preamble and the data size. */
-  size_t size;
-  unsigned char *img =
-      npy_image(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", data, 16, &size);
-  img = realloc(img, size + 1);
-  expect_parsed(img, size, 1, (const int64_t[]){4}, data);
-  for (size_t cut = 0; cut < size; cut++) /* every truncation, down to the empty file */
-    expect_rejected(img, cut, NULL);
-  expect_rejected(img, size - 3, "truncated");
-  img[size] = 0;
-  expect_rejected(img, size + 1, "trailing");
-  img[6] = 4;
-  expect_rejected(img, size, "version");
-  img[6] = 1;
-  img[7] = 1;
-  expect_rejected(img, size, "version");
-  img[7] = 0;
-  img[8] = 0xff; /* header length past the end of the image */
-  img[9] = 0xff;
-  expect_rejected(img, size, "truncated");
-  img[5] = 'P';
-  expect_rejected(img, size, "magic");
-  free(img);
-  img = npy_image(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", data, 16, &size);
-  img[20] = '\0';
-  expect_rejected(img, size, "NUL");
-  free(img);
-  npy_array a;
-  char err[64];
-  CU_ASSERT_EQUAL(npy_parse(NULL, 0, &a, err, sizeof err), -1);
-  CU_ASSERT_EQUAL(npy_parse((const unsigned char *)"x", 1, &a, err, 1), -1); /* tiny err */
-  CU_ASSERT_EQUAL(npy_parse((const unsigned char *)"x", 1, &a, NULL, 0), -1);
 }
 
-static void test_npy_file_errors(void) {
-  npy_array a;
-  char err[512];
-  char path[PATH_SIZE], none[PATH_SIZE];
-  CU_ASSERT_EQUAL(npy_read(tmp_path(path, "absent.npy"), &a, err, sizeof err), -1);
-  CU_ASSERT_PTR_NOT_NULL(strstr(err, "absent.npy: "));
-  CU_ASSERT_EQUAL(npy_read(tmp_dir, &a, err, sizeof err), -1);
-  CU_ASSERT_PTR_NOT_NULL(strstr(err, "directory"));
+/* Every algorithm name is accepted; on the CPU the ones the backend does not take exit 2
+ * with the library's reason, exactly when tconv_algo_supported() says UNSUPPORTED. */
+static void test_option_algo(void) {
+  param_case c = make_case("--algo", TCONV_OP_TRANSPOSE, 2, x2, w2);
+  tconv_context *ctx = NULL;
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0), TCONV_STATUS_OK);
+  for (int a = 0; a < TCONV_ALGO_COUNT; a++) {
+    const char *name = tconv_algo_name((tconv_algo)a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(name);
+    tconv_status st =
+        tconv_algo_supported(ctx, TCONV_OP_TRANSPOSE, &c.params, c.x_dims, c.w_dims, (tconv_algo)a);
+    const int64_t vx_dims[4] = {1, 4, 5, 5}, vt_dims[4] = {4, 3, 3, 3}; /* write_valid_inputs */
+    CU_ASSERT_EQUAL(
+        tconv_algo_supported(ctx, TCONV_OP_TRANSPOSE, &c.params, vx_dims, vt_dims, (tconv_algo)a),
+        st);
+    c.what = name;
+    c.unchanged = c.run_only = 1;
+    SET_ARGS(c, "--algo", name);
+    if (st == TCONV_STATUS_OK) {
+      check_param_case(&c);
+      continue;
+    }
+    write_valid_inputs();
+    char words[64];
+    snprintf(words, sizeof words, "algorithm %s", name);
+    CU_ASSERT_EQUAL(cli_exit_code(st), 2);
+    EXPECT_FAILURE(2, words, "run", "transpose", "--x", vx, "--w", vt, "--device", "cpu", "--algo",
+                   name);
+  }
+  tconv_context_destroy(ctx);
+}
 
-  const int64_t dims[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1}, neg[1] = {-1};
-  const float v[1] = {0};
-  tmp_path(path, "w.npy");
-  unlink(path);
-  CU_ASSERT_EQUAL(npy_write(path, 9, dims, v, err, sizeof err), -1);
-  CU_ASSERT_EQUAL(strncmp(err, path, strlen(path)), 0);
-  CU_ASSERT_EQUAL(npy_write(path, 1, neg, v, err, sizeof err), -1);
-  CU_ASSERT_EQUAL(npy_write(tmp_path(none, "none/w.npy"), 1, dims, v, err, sizeof err), -1);
-  CU_ASSERT_PTR_NOT_NULL(strstr(err, "none/w.npy: "));
-  CU_ASSERT_FALSE(file_exists(path));
-  CU_ASSERT_FALSE(temp_files_left());
-  /* Replacing an existing file is atomic: the new contents, no temporary left. */
-  const int64_t d1[1] = {1};
-  const float one[1] = {1}, two[1] = {2};
-  CU_ASSERT_EQUAL(npy_write(path, 1, d1, one, err, sizeof err), 0);
-  CU_ASSERT_EQUAL(npy_write(path, 1, d1, two, err, sizeof err), 0);
-  CU_ASSERT_EQUAL_FATAL(npy_read(path, &a, err, sizeof err), 0);
-  CU_ASSERT_EQUAL(a.data[0], 2.0f);
-  npy_free(&a);
-  CU_ASSERT_FALSE(temp_files_left());
+/* --verify: a correct result passes (same output, said on stdout); a result the second
+ * formulation disagrees with is exit 1 with the library's sentence and no output file. */
+static void test_option_verify(void) {
+  param_case c = make_case("--verify", TCONV_OP_TRANSPOSE, 2, x2, w2);
+  c.params.stride[0] = c.params.stride[1] = 2;
+  c.unchanged = c.run_only = 1;
+  SET_ARGS(c, "--stride", "2", "--verify");
+  check_param_case(&c);
+
+  /* Catastrophic cancellation: one output (padding 2 crops the rest) sums 1, -1e20 and 1e20.
+   * The gather adds them in that order and gets 0; the scatter adds 1e20 - 1e20 first and
+   * gets 1. The API, asked the same, reports VERIFY_MISMATCH; the tool must pass it on. */
+  const int64_t xd[3] = {1, 1, 3}, wd[3] = {1, 1, 3};
+  const float x[3] = {1e20f, -1e20f, 1.0f}, w[3] = {1, 1, 1};
+  float y[1] = {0};
+  tconv_params p = tconv_params_default(1);
+  p.pad_begin[0] = p.pad_end[0] = 2;
+  int64_t yd[3];
+  CU_ASSERT_EQUAL_FATAL(tconv_transpose_output_shape(&p, xd, wd, yd), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(yd[2], 1);
+  tconv_context *ctx = NULL;
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL(tconv_context_set_verify(ctx, 1, 0.0), TCONV_STATUS_OK);
+  char sentence[CLI_ERR_SIZE];
+  const cli_tensor tx = {3, {1, 1, 3}, (float *)x}, tw = {3, {1, 1, 3}, (float *)w};
+  cli_tensor ty = {3, {1, 1, 1}, y};
+  tconv_status st = cli_forward(ctx, TCONV_OP_TRANSPOSE, &p, TCONV_ALGO_AUTO, &tx, &tw, NULL, &ty,
+                                sentence, sizeof sentence);
+  tconv_context_destroy(ctx);
+  CU_ASSERT_EQUAL(st, TCONV_STATUS_VERIFY_MISMATCH);
+  CU_ASSERT_EQUAL(cli_exit_code(TCONV_STATUS_VERIFY_MISMATCH), 1);
+  char xp[TEST_PATH_SIZE], wp[TEST_PATH_SIZE], err[512];
+  CU_ASSERT_EQUAL(npy_write(test_tmp_path(xp, "cx.npy"), 3, xd, x, err, sizeof err), 0);
+  CU_ASSERT_EQUAL(npy_write(test_tmp_path(wp, "cw.npy"), 3, wd, w, err, sizeof err), 0);
+  if (st == TCONV_STATUS_VERIFY_MISMATCH)
+    EXPECT_FAILURE(1, sentence, "run", "transpose", "--x", xp, "--w", wp, "--padding", "2",
+                   "--device", "cpu", "--verify");
+  /* Without --verify the same run succeeds (and writes the gather's 0). */
+  const test_cli_result *r = CLI("run", "transpose", "--x", xp, "--w", wp, "--padding", "2",
+                                 "--device", "cpu", "--out", test_tmp_path(err, "cy.npy"));
+  EXPECT_EXIT(r, 0, "the cancellation case without --verify");
+  unlink(err);
+}
+
+/* Malformed values and conflicting options: exit 2, the option named, no output file. */
+static void test_option_errors(void) {
+  write_valid_inputs();
+  const char *x = vx, *w = vw, *t = vt;
+  static const struct {
+    const char *option, *value, *words;
+  } bad[] = {
+      {"--pads", "1,1", "--pads"},   /* rank 2 needs 4 */
+      {"--pads", "1,2,3", "--pads"}, /* odd */
+      {"--pads", "1,x,1,1", "--pads"},
+      {"--pads", "1,1,1,1,1,1,1,1", "--pads"},
+      {"--auto-pad", "same", "--auto-pad"},
+      {"--auto-pad", "SAME_UPPER", "--auto-pad"},
+      {"--output-shape", "0", "--output-shape"},
+      {"--output-shape", "-3", "--output-shape"},
+      {"--output-shape", "9,x", "--output-shape"},
+      {"--output-shape", "9,9,9", "--output-shape"},
+      {"--output-shape-rule", "tf", "--output-shape-rule"},
+      {"--padding-mode", "mirror", "--padding-mode"},
+      {"--activation", "gelu", "--activation"},
+      {"--activation", "relu:1", "--activation"},
+      {"--activation", "sigmoid:", "--activation"},
+      {"--activation", "leaky_relu:", "--activation"},
+      {"--activation", "leaky_relu:abc", "--activation"},
+      {"--activation", "leaky_relu:0.1:2", "--activation"},
+      {"--activation", "leaky_relu:1e39", "--activation"},
+      {"--activation", "leaky_relu: 1", "--activation"},
+      {"--activation", "clamp", "--activation"},
+      {"--activation", "clamp:1", "--activation"},
+      {"--activation", "clamp:a:b", "--activation"},
+      {"--activation", "clamp:0:1:2", "--activation"},
+      {"--activation", "RELU", "--activation"},
+      {"--algo", "fastest", "--algo"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    EXPECT_FAILURE(2, bad[i].words, "run", "transpose", "--x", x, "--w", t, "--stride", "2",
+                   bad[i].option, bad[i].value);
+    EXPECT_FAILURE(2, bad[i].words, "shape", "transpose", "--input", "5,5", "--kernel", "3",
+                   "--stride", "2", bad[i].option, bad[i].value);
+  }
+  /* The unknown --algo names the valid ones. */
+  EXPECT_FAILURE(2, "auto (default) | direct | reference | igemm | gemm | depthwise", "run", "conv",
+                 "--x", x, "--w", w, "--groups", "2", "--algo", "fastest");
+  /* Conflicts the tool refuses itself. */
+  EXPECT_FAILURE(2, "--padding and --pads", "run", "conv", "--x", x, "--w", w, "--groups", "2",
+                 "--padding", "1", "--pads", "1,1,1,1");
+  EXPECT_FAILURE(2, "--padding and --pads", "shape", "conv", "--input", "5", "--kernel", "3",
+                 "--pads", "1,1", "--padding", "1");
+  EXPECT_FAILURE(2, "--output-shape-rule needs --output-shape", "run", "transpose", "--x", x, "--w",
+                 t, "--output-shape-rule", "onnx");
+  EXPECT_FAILURE(2, "--verify", "run", "transpose", "--x", x, "--w", t, "--verify=1");
+  EXPECT_FAILURE(2, "--verify", "run", "transpose", "--x", x, "--w", t, "--verify", "--verify");
+  EXPECT_FAILURE(2, "--verify", "shape", "transpose", "--input", "5", "--kernel", "3", "--verify");
+  /* Combinations the library refuses: its sentence, exit 2. */
+  EXPECT_FAILURE(2, "pads must be 0 with auto_pad SAME_UPPER", "run", "transpose", "--x", x, "--w",
+                 t, "--pads", "1,1,1,1", "--auto-pad", "same_upper");
+  EXPECT_FAILURE(2, "pads must be 0 with auto_pad SAME_LOWER", "shape", "conv", "--input", "5",
+                 "--kernel", "3", "--padding", "1", "--auto-pad", "same_lower");
+  EXPECT_FAILURE(2, "output_size 20 must lie between", "run", "transpose", "--x", x, "--w", t,
+                 "--stride", "2", "--output-shape", "20");
+  EXPECT_FAILURE(2, "output_size applies to transposed conv only", "run", "conv", "--x", x, "--w",
+                 w, "--groups", "2", "--output-shape", "5");
+  EXPECT_FAILURE(2, "output_padding 1 must be 0 with a PyTorch output_size", "run", "transpose",
+                 "--x", x, "--w", t, "--stride", "2", "--output-padding", "1", "--output-shape",
+                 "10");
+  EXPECT_FAILURE(2, "pads must be 0 with an ONNX output_shape", "run", "transpose", "--x", x, "--w",
+                 t, "--stride", "2", "--pads", "0,0,1,1", "--output-shape", "10",
+                 "--output-shape-rule", "onnx");
+  EXPECT_FAILURE(2, "reflect padding 5 must be smaller than the input size 5", "run", "conv", "--x",
+                 x, "--w", w, "--groups", "2", "--padding", "5", "--padding-mode", "reflect");
+  EXPECT_FAILURE(2, "circular padding 6 must not exceed the input size 5", "shape", "conv",
+                 "--input", "5", "--kernel", "3", "--padding", "6", "--padding-mode", "circular");
+  EXPECT_FAILURE(2, "padding_mode replicate is not defined for transposed convolution", "run",
+                 "transpose", "--x", x, "--w", t, "--padding-mode", "replicate");
+  EXPECT_FAILURE(2, "clamp needs activation_alpha 2 <= activation_beta 1", "run", "conv", "--x", x,
+                 "--w", w, "--groups", "2", "--activation", "clamp:2:1");
+  EXPECT_FAILURE(2, "leaky_relu needs a finite activation_alpha", "run", "conv", "--x", x, "--w", w,
+                 "--groups", "2", "--activation", "leaky_relu:nan");
 }
 
 /* ---- registration ------------------------------------------------------------------------ */
 
-static int suite_init(void) { return make_tmp_dir(); }
-static int suite_cleanup(void) { return remove_tmp_dir(); }
+static int suite_init(void) { return test_tmp_dir_make(); }
+static int suite_cleanup(void) { return test_tmp_dir_remove(); }
 
 CU_ErrorCode test_register_cli(void) {
   CU_pSuite cli = CU_add_suite("cli", suite_init, suite_cleanup);
@@ -968,17 +920,15 @@ CU_ErrorCode test_register_cli(void) {
       !CU_add_test(cli, "run with float64 inputs", test_run_float64_inputs) ||
       !CU_add_test(cli, "bad arguments exit 2, no output", test_bad_arguments_exit_2) ||
       !CU_add_test(cli, "runtime failures exit 1, no output", test_runtime_failures_exit_1) ||
-      !CU_add_test(cli, "--device cuda", test_device_cuda))
-    return CU_get_error();
-  CU_pSuite npy = CU_add_suite("npy", suite_init, suite_cleanup);
-  if (npy == NULL)
-    return CU_get_error();
-  if (!CU_add_test(npy, "write/read round trip, ranks 0 to 8", test_npy_write_read_round_trip) ||
-      !CU_add_test(npy, "versions 1.0/2.0/3.0 and header forms",
-                   test_npy_versions_and_header_forms) ||
-      !CU_add_test(npy, "float64 converted to float32", test_npy_float64_conversion) ||
-      !CU_add_test(npy, "malformed and truncated images", test_npy_malformed_headers) ||
-      !CU_add_test(npy, "file errors and atomic replacement", test_npy_file_errors))
+      !CU_add_test(cli, "--device cuda", test_device_cuda) ||
+      !CU_add_test(cli, "--pads = API pad_begin / pad_end", test_option_pads) ||
+      !CU_add_test(cli, "--auto-pad = API auto_pad", test_option_auto_pad) ||
+      !CU_add_test(cli, "--output-shape[-rule] = API output_size", test_option_output_shape) ||
+      !CU_add_test(cli, "--padding-mode = API padding_mode", test_option_padding_mode) ||
+      !CU_add_test(cli, "--activation = API activation", test_option_activation) ||
+      !CU_add_test(cli, "--algo: every name; unsupported is exit 2", test_option_algo) ||
+      !CU_add_test(cli, "--verify: pass, and a mismatch is exit 1", test_option_verify) ||
+      !CU_add_test(cli, "malformed and conflicting options exit 2", test_option_errors))
     return CU_get_error();
   return CUE_SUCCESS;
 }

@@ -11,144 +11,12 @@
 
 #include <png.h>
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-
-extern char **environ;
-
-#define PATH_SIZE 1024
-#define CLI_TIMEOUT_MS 120000 /* per run of the tool; the runs here take milliseconds */
-
-static char tmp_dir[PATH_SIZE / 2]; /* made by the suite's init, removed by its cleanup */
-
-/* Writes tmp_dir/name into buf (PATH_SIZE bytes) and returns buf. */
-static const char *tmp_path(char *buf, const char *name) {
-  snprintf(buf, PATH_SIZE, "%s/%s", tmp_dir, name);
-  return buf;
-}
-
-static int make_tmp_dir(void) {
-  const char *base = getenv("TMPDIR");
-  snprintf(tmp_dir, sizeof tmp_dir, "%s/tconv-test-XXXXXX",
-           base != NULL && base[0] != '\0' ? base : "/tmp");
-  return mkdtemp(tmp_dir) != NULL ? 0 : -1;
-}
-
-static int remove_tmp_dir(void) {
-  DIR *d = opendir(tmp_dir);
-  if (d == NULL)
-    return -1;
-  for (struct dirent *e; (e = readdir(d)) != NULL;) {
-    char path[PATH_SIZE];
-    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-      unlink(tmp_path(path, e->d_name));
-  }
-  closedir(d);
-  return rmdir(tmp_dir);
-}
-
-typedef struct cli_result {
-  int status; /* exit status; -1 when it could not run or was killed by a signal */
-  char out[8192];
-  char err[8192];
-} cli_result;
-
-static cli_result result; /* one run at a time; too large for the stack */
-
-static void read_text(const char *path, char *text, size_t size) {
-  text[0] = '\0';
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    return;
-  size_t n = fread(text, 1, size - 1, f);
-  text[n] = '\0';
-  fclose(f);
-}
-
-/* Runs the tool with the NULL-terminated args (argv[0] is added), stdout and stderr sent to
- * files (so stdout is not a terminal), capturing into result. */
-static const cli_result *run_cli(const char *const *args) {
-  const char *argv[64];
-  int argc = 0;
-  argv[argc++] = test_cli_path();
-  for (int i = 0; args[i] != NULL && argc < 63; i++)
-    argv[argc++] = args[i];
-  argv[argc] = NULL;
-  char out[PATH_SIZE], err[PATH_SIZE];
-  tmp_path(out, "stdout.txt");
-  tmp_path(err, "stderr.txt");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid;
-  result.status = -1;
-  int rc = posix_spawn(&pid, argv[0], &actions, NULL, (char *const *)argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    snprintf(result.err, sizeof result.err, "cannot run %s: %s", argv[0], strerror(rc));
-    result.out[0] = '\0';
-    return &result;
-  }
-  /* Poll, so that a hung tool fails its test instead of hanging the whole run. */
-  int wstatus = 0;
-  pid_t done = 0;
-  const struct timespec tick = {0, 1000000}; /* 1 ms */
-  for (long waited = 0; done == 0; waited++) {
-    done = waitpid(pid, &wstatus, WNOHANG);
-    if (done < 0 && errno == EINTR)
-      done = 0;
-    if (done == 0 && waited == CLI_TIMEOUT_MS) {
-      kill(pid, SIGKILL);
-      snprintf(result.err, sizeof result.err, "killed after %d ms", CLI_TIMEOUT_MS);
-      waitpid(pid, &wstatus, 0);
-      return &result;
-    }
-    if (done == 0)
-      nanosleep(&tick, NULL);
-  }
-  if (done > 0 && WIFEXITED(wstatus))
-    result.status = WEXITSTATUS(wstatus);
-  read_text(out, result.out, sizeof result.out);
-  read_text(err, result.err, sizeof result.err);
-  unlink(out);
-  unlink(err);
-  return &result;
-}
-
-#define CLI(...) run_cli((const char *const[]){__VA_ARGS__, NULL})
-
-/* Asserts the exit status at the caller's line; on a mismatch shows what the tool said. */
-#define EXPECT_EXIT(r, code, what) expect_exit((r), (code), (what), __LINE__)
-static void expect_exit(const cli_result *r, int code, const char *what, int line) {
-  char msg[512];
-  snprintf(msg, sizeof msg, "%s: exit status %d, expected %d", what, r->status, code);
-  CU_assertImplementation(r->status == code, (unsigned)line, msg, __FILE__, "", CU_FALSE);
-  if (r->status != code)
-    fprintf(stderr, "\n  %s\n  stdout: %.2000s\n  stderr: %s\n", msg, r->out, r->err);
-}
-
-/* Asserts that `text` contains `needle`, at the caller's line. */
-#define EXPECT_HAS(text, needle) expect_has((text), (needle), __LINE__)
-static void expect_has(const char *text, const char *needle, int line) {
-  char msg[512];
-  snprintf(msg, sizeof msg, "output contains \"%s\"", needle);
-  int ok = strstr(text, needle) != NULL;
-  CU_assertImplementation(ok, (unsigned)line, msg, __FILE__, "", CU_FALSE);
-  if (!ok)
-    fprintf(stderr, "\n  missing \"%s\" in:\n%.3000s\n", needle, text);
-}
 
 /* ---- the bilinear kernel ------------------------------------------------------------- */
 
@@ -305,10 +173,12 @@ static double pattern(int ramp, int depth, int x, int y, int c) {
   return unit * (c % 2 == 1 ? 10 + 20 * x : 5 + 15 * y + 3 * c);
 }
 
+static const test_cli_result *last_run; /* upsample()'s run of the tool */
+
 /* Writes the pattern, upsamples by `scale` on `device`, reads the result into out_img;
  * checks size, type and depth. Returns 0 when the output could be read. */
 static int upsample(int channels, int depth, int ramp, int scale, const char *device) {
-  char in[PATH_SIZE], out[PATH_SIZE], scale_text[16];
+  char in[TEST_PATH_SIZE], out[TEST_PATH_SIZE], scale_text[16];
   in_img.width = 7;
   in_img.height = 5;
   in_img.channels = channels;
@@ -316,13 +186,13 @@ static int upsample(int channels, int depth, int ramp, int scale, const char *de
   for (int y = 0; y < in_img.height; y++)
     for (int x = 0; x < in_img.width; x++)
       for (int c = 0; c < channels; c++)
-        in_img.v[(y * in_img.width + x) * channels + c] =
-            (unsigned)pattern(ramp, depth, x, y, c);
-  CU_ASSERT_EQUAL_FATAL(write_png(tmp_path(in, "in.png"), &in_img), 0);
-  tmp_path(out, "out.png");
+        in_img.v[(y * in_img.width + x) * channels + c] = (unsigned)pattern(ramp, depth, x, y, c);
+  CU_ASSERT_EQUAL_FATAL(write_png(test_tmp_path(in, "in.png"), &in_img), 0);
+  test_tmp_path(out, "out.png");
   unlink(out);
   snprintf(scale_text, sizeof scale_text, "%d", scale);
-  const cli_result *r = CLI("upsample", in, out, "--scale", scale_text, "--device", device);
+  const test_cli_result *r = CLI("upsample", in, out, "--scale", scale_text, "--device", device);
+  last_run = r;
   EXPECT_EXIT(r, 0, "tconv upsample");
   if (r->status != 0 || read_png(out, &out_img) != 0) {
     CU_FAIL("the upsampled PNG can be read");
@@ -379,12 +249,12 @@ static void test_png_scale_1_is_identity(void) {
 }
 
 static void test_failures(void) {
-  char in[PATH_SIZE], out[PATH_SIZE], junk[PATH_SIZE];
+  char in[TEST_PATH_SIZE], out[TEST_PATH_SIZE], junk[TEST_PATH_SIZE];
   struct stat st;
   upsample(3, 8, 0, 2, "cpu"); /* leaves a valid in.png */
-  tmp_path(in, "in.png");
-  tmp_path(out, "fail.png");
-  const cli_result *r = CLI("upsample", in, out, "--scale", "0");
+  test_tmp_path(in, "in.png");
+  test_tmp_path(out, "fail.png");
+  const test_cli_result *r = CLI("upsample", in, out, "--scale", "0");
   EXPECT_EXIT(r, 2, "--scale 0");
   EXPECT_HAS(r->err, "tconv: error: --scale");
   r = CLI("upsample", in, out, "--scale", "x2");
@@ -395,29 +265,23 @@ static void test_failures(void) {
   EXPECT_EXIT(r, 2, "no OUT.png");
   r = CLI("upsample", in, out, "--scale", "2", "--device", "tpu");
   EXPECT_EXIT(r, 2, "--device tpu");
-  r = CLI("upsample", tmp_path(junk, "absent.png"), out, "--scale", "2");
+  r = CLI("upsample", test_tmp_path(junk, "absent.png"), out, "--scale", "2");
   EXPECT_EXIT(r, 1, "missing input");
   EXPECT_HAS(r->err, "absent.png: cannot open");
-  FILE *f = fopen(tmp_path(junk, "junk.png"), "wb");
+  FILE *f = fopen(test_tmp_path(junk, "junk.png"), "wb");
   CU_ASSERT_PTR_NOT_NULL_FATAL(f);
   fputs("\x89PNG\r\n\x1a\nnot really", f);
   fclose(f);
   r = CLI("upsample", junk, out, "--scale", "2");
   EXPECT_EXIT(r, 1, "truncated PNG");
   EXPECT_HAS(r->err, "junk.png: not a readable PNG");
-  r = CLI("upsample", in, tmp_path(junk, "no/such/dir.png"), "--scale", "2");
+  r = CLI("upsample", in, test_tmp_path(junk, "no/such/dir.png"), "--scale", "2");
   EXPECT_EXIT(r, 1, "unwritable output");
   CU_ASSERT_NOT_EQUAL(stat(out, &st), 0);
   r = CLI("upsample", "--help");
   EXPECT_EXIT(r, 0, "upsample --help");
   EXPECT_HAS(r->out, "usage: tconv upsample");
-  DIR *d = opendir(tmp_dir);
-  int temps = 0;
-  for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;)
-    temps += strstr(e->d_name, ".tmp-") != NULL;
-  if (d != NULL)
-    closedir(d);
-  CU_ASSERT_EQUAL(temps, 0);
+  CU_ASSERT_FALSE(test_tmp_files_left());
 }
 
 static void test_gpu_matches_cpu(void) {
@@ -428,7 +292,7 @@ static void test_gpu_matches_cpu(void) {
       cpu_img = out_img;
       if (upsample(channels, depth, 1, 3, "cuda") != 0)
         continue;
-      EXPECT_HAS(result.out, " on cuda in ");
+      EXPECT_HAS(last_run->out, " on cuda in ");
       int differ = 0; /* float sums in another order may round a .5 the other way */
       for (int i = 0; i < out_img.width * out_img.height * channels; i++)
         differ += abs((int)out_img.v[i] - (int)cpu_img.v[i]) > 1;
@@ -439,8 +303,8 @@ static void test_gpu_matches_cpu(void) {
 
 /* ---- registration -------------------------------------------------------------------- */
 
-static int suite_init(void) { return make_tmp_dir(); }
-static int suite_cleanup(void) { return remove_tmp_dir(); }
+static int suite_init(void) { return test_tmp_dir_make(); }
+static int suite_cleanup(void) { return test_tmp_dir_remove(); }
 
 CU_ErrorCode test_register_upsample(void) {
   CU_pSuite s = CU_add_suite("upsample", suite_init, suite_cleanup);

@@ -33,8 +33,12 @@ static const args_option *find_option(const args_option *options, int count, con
 
 args_result args_parse(int argc, char **argv, const args_option *options, int count, char *err,
                        size_t err_size) {
-  for (int i = 0; i < count; i++)
-    *options[i].value = NULL;
+  for (int i = 0; i < count; i++) {
+    if (options[i].value != NULL)
+      *options[i].value = NULL;
+    else
+      *options[i].flag = 0;
+  }
   for (int i = 0; i < argc; i++) {
     const char *arg = argv[i];
     if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
@@ -53,6 +57,18 @@ args_result args_parse(int argc, char **argv, const args_option *options, int co
     if (option == NULL) {
       set_err(err, err_size, "unknown option '--%.*s'", (int)name_len, name);
       return ARGS_ERROR;
+    }
+    if (option->value == NULL) {
+      if (eq != NULL) {
+        set_err(err, err_size, "option --%s takes no value (got '%s')", option->name, arg);
+        return ARGS_ERROR;
+      }
+      if (*option->flag) {
+        set_err(err, err_size, "option --%s is given more than once", option->name);
+        return ARGS_ERROR;
+      }
+      *option->flag = 1;
+      continue;
     }
     const char *value;
     if (eq != NULL) {

@@ -11,10 +11,12 @@
 
 #define ARGS_MAX_LIST 3 /* one entry per spatial dimension at most */
 
-/* One option that takes a value; *value stays NULL until the option is given. */
+/* One option: either one that takes a value (*value stays NULL until the option is given)
+ * or, with value NULL, a flag that takes none (*flag becomes 1 when given, else 0). */
 typedef struct args_option {
   const char *name;   /* without the leading "--", e.g. "output-padding" */
-  const char **value; /* where the (borrowed) argv text goes */
+  const char **value; /* where the (borrowed) argv text goes; NULL for a flag */
+  int *flag;          /* a flag's 0 / 1; unused when value is set */
 } args_option;
 
 typedef enum args_result {
@@ -24,7 +26,8 @@ typedef enum args_result {
 } args_result;
 
 /* Matches argv[0..argc) against options. Each option may be given once; a value that starts
- * with "--" counts as missing (so "--stride --padding 1" is an error, not stride "--padding"). */
+ * with "--" counts as missing (so "--stride --padding 1" is an error, not stride "--padding");
+ * a flag given a value ("--verify=1") is an error. */
 args_result args_parse(int argc, char **argv, const args_option *options, int count, char *err,
                        size_t err_size);
 

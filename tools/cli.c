@@ -1,6 +1,6 @@
 /*
  * cli.c - the tool's shared helpers (see cli.h): error printing, the status to exit code
- * mapping, and one forward computation through the public API.
+ * mapping, --device and the context, and one forward computation through the public API.
  */
 #include "cli.h"
 
@@ -27,6 +27,8 @@ int cli_exit_code(tconv_status status) {
   case TCONV_STATUS_UNSUPPORTED:
   case TCONV_STATUS_SIZE_OVERFLOW:
     return CLI_EXIT_USAGE;
+  case TCONV_STATUS_VERIFY_MISMATCH:
+    return CLI_EXIT_RUNTIME;
   default:
     return CLI_EXIT_RUNTIME;
   }
@@ -36,6 +38,28 @@ int cli_fail_status(tconv_status status, const char *sentence) {
   if (sentence == NULL || sentence[0] == '\0')
     sentence = tconv_status_string(status);
   return cli_fail(cli_exit_code(status), "%s", sentence);
+}
+
+int cli_parse_device(const char *device, tconv_backend *backend) {
+  if (device == NULL || strcmp(device, "auto") == 0)
+    *backend = TCONV_BACKEND_AUTO;
+  else if (strcmp(device, "cpu") == 0)
+    *backend = TCONV_BACKEND_CPU;
+  else if (strcmp(device, "cuda") == 0)
+    *backend = TCONV_BACKEND_CUDA;
+  else
+    return cli_fail(CLI_EXIT_USAGE, "--device: '%s' is not one of auto, cpu, cuda", device);
+  return 0;
+}
+
+int cli_open_context(tconv_backend backend, tconv_context **ctx) {
+  tconv_status st = tconv_context_create(ctx, backend, 0);
+  if (st != TCONV_STATUS_OK)
+    return cli_fail_status(st, tconv_last_error());
+  if (backend == TCONV_BACKEND_AUTO && tconv_context_backend(*ctx) == TCONV_BACKEND_CPU &&
+      tconv_context_last_error(*ctx)[0] != '\0')
+    fprintf(stderr, "tconv: note: running on the CPU: %s\n", tconv_context_last_error(*ctx));
+  return 0;
 }
 
 size_t cli_tensor_bytes(const cli_tensor *t) {

@@ -22,10 +22,19 @@ int cli_fail(int code, const char *format, ...)
 #endif
     ;
 /* The exit code for a library status: 2 for INVALID_ARGUMENT, SHAPE_MISMATCH, UNSUPPORTED and
- * SIZE_OVERFLOW (the caller's parameters), 1 for the rest (the machine's trouble), 0 for OK. */
+ * SIZE_OVERFLOW (the caller's parameters: UNSUPPORTED is an algorithm, padding mode or
+ * combination the library does not take, which other arguments fix), 1 for the rest (the
+ * machine's trouble, and VERIFY_MISMATCH: a wrong result), 0 for OK. */
 int cli_exit_code(tconv_status status);
 /* cli_fail() with the library's sentence (or the status message when it left none). */
 int cli_fail_status(tconv_status status, const char *sentence);
+
+/* --device auto|cpu|cuda (NULL: auto) into *backend. Returns 0, or exit code 2 with the
+ * error printed. */
+int cli_parse_device(const char *device, tconv_backend *backend);
+/* A context on backend (device 0); with auto, says on stderr why CUDA was not used. Returns
+ * 0, or an exit code with the error printed. */
+int cli_open_context(tconv_backend backend, tconv_context **ctx);
 
 /* A dense float32 array in host memory with its dims. */
 typedef struct cli_tensor {

@@ -17,6 +17,7 @@
 
 #include "args.h"
 #include "cli.h"
+#include "params.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,15 +25,15 @@
 #include <unistd.h>
 
 #define MAX_GRID 48 /* cells per axis of the drawn (padded) input */
-#define MAX_ARGS 64
 
 /* One spatial axis of the problem, in the coordinates of the drawn grid. */
 typedef struct axis {
-  int64_t i, k, s, d, p, op; /* input, kernel, stride, dilation, padding, output_padding */
+  int64_t i, k, s, d, p, op; /* input, kernel, stride, dilation, begin padding, output_padding */
+  int64_t pe;                /* end padding (= p unless --pads made it differ) */
   int64_t ke, o;             /* dilated extent; output size (from the library) */
-  int64_t lead;  /* grid cells before input cell 0: ke-1-p (transposed, < 0 crops) or p */
-  int64_t grid;  /* drawn cells: o+ke-1 (transposed) or i+2p (conv) */
-  int64_t step;  /* kernel move per output cell: 1 (transposed) or s (conv) */
+  int64_t lead; /* grid cells before input cell 0: ke-1-p (transposed, < 0 crops) or p */
+  int64_t grid; /* drawn cells: o+ke-1 (transposed) or i+p+pe (conv) */
+  int64_t step; /* kernel move per output cell: 1 (transposed) or s (conv) */
 } axis;
 
 typedef enum cell_kind { CELL_PAD, CELL_ZERO, CELL_INPUT } cell_kind;
@@ -43,7 +44,7 @@ typedef struct style {
 } style;
 
 static const style plain = {"", "", "", "", "", "", ""};
-static const style ansi = {"\x1b[34m", "\x1b[2m",  "\x1b[2m", "\x1b[1;33m",
+static const style ansi = {"\x1b[34m", "\x1b[2m",      "\x1b[2m", "\x1b[1;33m",
                            "\x1b[36m", "\x1b[1;7;32m", "\x1b[0m"};
 
 typedef struct problem {
@@ -110,8 +111,8 @@ static void print_gather(const problem *pb, int64_t orow, int64_t ocol) {
   printf("  y%-8s", y);
   int64_t c0 = ocol * ac->step, r0 = orow * ar->step;
   if (pb->rank == 2)
-    printf(" rows %lld-%lld, cols %lld-%lld:", (long long)r0,
-           (long long)(r0 + ar->ke - 1), (long long)c0, (long long)(c0 + ac->ke - 1));
+    printf(" rows %lld-%lld, cols %lld-%lld:", (long long)r0, (long long)(r0 + ar->ke - 1),
+           (long long)c0, (long long)(c0 + ac->ke - 1));
   else
     printf(" cells %lld-%lld:", (long long)c0, (long long)(c0 + ac->ke - 1));
   int terms = 0;
@@ -199,57 +200,77 @@ static int check(int64_t written, int64_t library) {
   return 1;
 }
 
+/* The padding as it enters a formula after `sign` ('+' or '-'): "2p" and "2*1" when both
+ * sides are equal, else "pb + pe" and "0 + 1" (or "pb - pe" and "0 - 1"). */
+static void pad_terms(const axis *a, char sign, char *sym, char *num, size_t size) {
+  if (a->p == a->pe) {
+    snprintf(sym, size, "2p");
+    snprintf(num, size, "2*%lld", (long long)a->p);
+  } else {
+    snprintf(sym, size, "pb %c pe", sign);
+    snprintf(num, size, "%lld %c %lld", (long long)a->p, sign, (long long)a->pe);
+  }
+}
+
 /* The formulas for one axis; back_o is what the library maps the output back to. Returns
  * the number of mismatches. */
 static int print_arithmetic(const problem *pb, int dim, int64_t back) {
   const axis *a = &pb->ax[pb->rank == 1 ? 1 : dim];
-  long long i = a->i, k = a->k, s = a->s, d = a->d, p = a->p, op = a->op, ke = a->ke, o = a->o;
+  long long i = a->i, k = a->k, s = a->s, d = a->d, p = a->p, pe = a->pe, op = a->op;
+  long long ke = a->ke, o = a->o, pads = p + pe;
+  char plus[48], plus_n[48], minus[48], minus_n[48]; /* each one size, for pad_terms */
+  pad_terms(a, '+', plus, plus_n, sizeof plus);
+  pad_terms(a, '-', minus, minus_n, sizeof minus);
   int bad = 0;
-  printf("  dimension %d (%s): i=%lld k=%lld s=%lld p=%lld d=%lld", dim, axis_name(pb, dim), i, k,
-         s, p, d);
+  printf("  dimension %d (%s): i=%lld k=%lld s=%lld ", dim, axis_name(pb, dim), i, k, s);
+  if (p == pe)
+    printf("p=%lld d=%lld", p, d);
+  else
+    printf("pb=%lld pe=%lld d=%lld", p, pe, d);
   printf(pb->transposed ? " op=%lld\n" : "\n", op);
   printf("    dilated kernel  ke = d*(k-1) + 1 = %lld*(%lld-1) + 1 = %lld\n", d, k, ke);
   if (pb->transposed) {
-    long long written = (i - 1) * s - 2 * p + ke + op;
-    printf("    output          o = (i-1)*s - 2p + ke + op = (%lld-1)*%lld - 2*%lld + %lld + %lld"
+    long long written = (i - 1) * s - pads + ke + op;
+    printf("    output          o = (i-1)*s - %s + ke + op = (%lld-1)*%lld - %s + %lld + %lld"
            " = %lld",
-           i, s, p, ke, op, written);
+           minus, i, s, minus_n, ke, op, written);
     bad += check(written, o);
-    long long spread = (i - 1) * s + 1, before = ke - 1 - p, after = ke - 1 - p + op;
+    long long spread = (i - 1) * s + 1, before = ke - 1 - p, after = ke - 1 - pe + op;
     printf("    zero insertion  (i-1)*s + 1 = (%lld-1)*%lld + 1 = %lld cells, s-1 = %lld zero%s"
            " between inputs\n",
            i, s, spread, s - 1, s == 2 ? "" : "s");
-    printf("    padding         ke-1-p = %lld before, ke-1-p+op = %lld after%s: %lld + %lld + %lld"
-           " = %lld cells\n",
-           before, after, before < 0 || after < 0 ? " (negative: cropped)" : "", spread, before,
-           after, spread + before + after);
+    printf("    padding         ke-1-%s = %lld before, ke-1-%s+op = %lld after%s: %lld + %lld + "
+           "%lld = %lld cells\n",
+           p == pe ? "p" : "pb", before, p == pe ? "p" : "pe", after,
+           before < 0 || after < 0 ? " (negative: cropped)" : "", spread, before, after,
+           spread + before + after);
     printf("    stride-1 conv   %lld - ke + 1 = %lld - %lld + 1 = %lld", spread + before + after,
            spread + before + after, ke, spread + before + after - ke + 1);
     bad += check(spread + before + after - ke + 1, o);
-    long long conv_back = (o + 2 * p - ke) / s + 1;
-    printf("    back to input   conv, same k s p d: floor((o + 2p - ke)/s) + 1 ="
-           " floor((%lld + 2*%lld - %lld)/%lld) + 1 = %lld",
-           o, p, ke, s, conv_back);
+    long long conv_back = (o + pads - ke) / s + 1;
+    printf("    back to input   conv, same k s p d: floor((o + %s - ke)/s) + 1 ="
+           " floor((%lld + %s - %lld)/%lld) + 1 = %lld",
+           plus, o, plus_n, ke, s, conv_back);
     bad += check(conv_back, back);
     if (back != i)
       printf("                    != i = %lld: output_padding %lld >= stride %lld, so the "
              "convolution cannot recover it\n",
              i, op, s);
   } else {
-    long long written = (i + 2 * p - ke) / s + 1, rest = (i + 2 * p - ke) % s;
-    printf("    padded input    i + 2p = %lld + 2*%lld = %lld cells\n", i, p, i + 2 * p);
-    printf("    output          o = floor((i + 2p - ke)/s) + 1 = floor((%lld + 2*%lld - %lld)/%lld)"
+    long long written = (i + pads - ke) / s + 1, rest = (i + pads - ke) % s;
+    printf("    padded input    i + %s = %lld + %s = %lld cells\n", plus, i, plus_n, i + pads);
+    printf("    output          o = floor((i + %s - ke)/s) + 1 = floor((%lld + %s - %lld)/%lld)"
            " + 1 = %lld",
-           i, p, ke, s, written);
+           plus, i, plus_n, ke, s, written);
     bad += check(written, o);
     if (rest > 0)
-      printf("    left over       (i + 2p - ke) mod s = %lld cell%s at the end never under the"
+      printf("    left over       (i + %s - ke) mod s = %lld cell%s at the end never under the"
              " kernel's first tap\n",
-             rest, rest == 1 ? "" : "s");
-    long long tback = (o - 1) * s - 2 * p + ke + rest;
-    printf("    back to input   transposed, same k s p d, op = (i + 2p - ke) mod s = %lld:"
-           " (o-1)*s - 2p + ke + op = (%lld-1)*%lld - 2*%lld + %lld + %lld = %lld",
-           rest, o, s, p, ke, rest, tback);
+             plus, rest, rest == 1 ? "" : "s");
+    long long tback = (o - 1) * s - pads + ke + rest;
+    printf("    back to input   transposed, same k s p d, op = (i + %s - ke) mod s = %lld:"
+           " (o-1)*s - %s + ke + op = (%lld-1)*%lld - %s + %lld + %lld = %lld",
+           plus, rest, minus, o, s, minus_n, ke, rest, tback);
     bad += check(tback, back);
   }
   return bad;
@@ -258,40 +279,32 @@ static int print_arithmetic(const problem *pb, int dim, int64_t back) {
 /* ---- options ------------------------------------------------------------------------- */
 
 typedef struct explain_options {
-  const char *input, *kernel, *stride, *padding, *dilation, *output_padding, *color;
+  const char *input, *kernel, *stride, *padding, *pads, *dilation, *output_padding, *color;
   int frames;
 } explain_options;
 
-/* Parses everything after the operation word; --frames is a flag, which args_parse does
- * not know, so it is taken out first. Returns 0, -1 (help printed) or an exit code. */
+/* Parses everything after the operation word. Returns 0, -1 (help printed) or an exit code. */
 static int parse_options(int argc, char **argv, explain_options *eo) {
-  char *rest[MAX_ARGS];
-  int n = 0;
   memset(eo, 0, sizeof *eo);
-  for (int i = 0; i < argc; i++) {
-    if (strcmp(argv[i], "--frames") == 0)
-      eo->frames = 1;
-    else if (n < MAX_ARGS)
-      rest[n++] = argv[i];
-    else
-      return cli_fail(CLI_EXIT_USAGE, "explain: too many arguments");
-  }
-  const args_option options[] = {{"input", &eo->input},
-                                 {"kernel", &eo->kernel},
-                                 {"stride", &eo->stride},
-                                 {"padding", &eo->padding},
-                                 {"dilation", &eo->dilation},
-                                 {"output-padding", &eo->output_padding},
-                                 {"color", &eo->color}};
+  const args_option options[] = {{"input", &eo->input, NULL},
+                                 {"kernel", &eo->kernel, NULL},
+                                 {"stride", &eo->stride, NULL},
+                                 {"padding", &eo->padding, NULL},
+                                 {"pads", &eo->pads, NULL},
+                                 {"dilation", &eo->dilation, NULL},
+                                 {"output-padding", &eo->output_padding, NULL},
+                                 {"color", &eo->color, NULL},
+                                 {"frames", NULL, &eo->frames}};
   char err[CLI_ERR_SIZE];
   args_result parsed =
-      args_parse(n, rest, options, sizeof options / sizeof options[0], err, sizeof err);
+      args_parse(argc, argv, options, (int)(sizeof options / sizeof options[0]), err, sizeof err);
   if (parsed == ARGS_HELP) {
     printf("usage: tconv explain conv|transpose --input I[,I] --kernel K[,K] [--stride S]\n"
-           "         [--padding P] [--dilation D] [--output-padding OP] [--frames]\n"
-           "         [--color auto|always|never]\n"
+           "         [--padding P | --pads B,..,E,..] [--dilation D] [--output-padding OP]\n"
+           "         [--frames] [--color auto|always|never]\n"
            "Draws the problem as in the convolution arithmetic animations (rank 1 or 2, input\n"
-           "<= %d and output <= %d per dimension, dilated kernel <= %d).\n",
+           "<= %d and output <= %d per dimension, dilated kernel <= %d). --pads takes ONNX's\n"
+           "order: every begin, then every end.\n",
            EXPLAIN_MAX_INPUT, EXPLAIN_MAX_OUTPUT, EXPLAIN_MAX_KERNEL);
     return -1;
   }
@@ -299,6 +312,10 @@ static int parse_options(int argc, char **argv, explain_options *eo) {
     return cli_fail(CLI_EXIT_USAGE, "%s", err);
   if (eo->input == NULL || eo->kernel == NULL)
     return cli_fail(CLI_EXIT_USAGE, "explain needs --%s", eo->input == NULL ? "input" : "kernel");
+  if (eo->padding != NULL && eo->pads != NULL)
+    return cli_fail(CLI_EXIT_USAGE,
+                    "--padding and --pads cannot be combined: give symmetric --padding or ONNX "
+                    "--pads");
   return 0;
 }
 
@@ -322,7 +339,7 @@ static int build_axes(problem *pb, const tconv_params *prm, const int64_t *x_dim
     axis *a = &pb->ax[dim];
     int src = pb->rank == 2 ? dim : 0;
     if (pb->rank == 1 && dim == 0) {
-      *a = (axis){1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1};
+      *a = (axis){.i = 1, .k = 1, .s = 1, .d = 1, .ke = 1, .o = 1, .grid = 1, .step = 1};
       continue;
     }
     a->i = x_dims[2 + src];
@@ -330,11 +347,12 @@ static int build_axes(problem *pb, const tconv_params *prm, const int64_t *x_dim
     a->s = prm->stride[src];
     a->d = prm->dilation[src];
     a->p = prm->pad_begin[src];
+    a->pe = prm->pad_end[src];
     a->op = prm->output_padding[src];
     a->ke = a->d * (a->k - 1) + 1;
     a->o = y_dims[2 + src];
     a->lead = pb->transposed ? a->ke - 1 - a->p : a->p;
-    a->grid = pb->transposed ? a->o + a->ke - 1 : a->i + 2 * a->p;
+    a->grid = pb->transposed ? a->o + a->ke - 1 : a->i + a->p + a->pe;
     a->step = pb->transposed ? 1 : a->s;
     if (a->o > EXPLAIN_MAX_OUTPUT)
       return cli_fail(CLI_EXIT_USAGE,
@@ -345,8 +363,8 @@ static int build_axes(problem *pb, const tconv_params *prm, const int64_t *x_dim
       return cli_fail(CLI_EXIT_USAGE,
                       "explain: the %s input would be %lld cells along dimension %d; explain "
                       "draws at most %d",
-                      pb->transposed ? "zero-inserted, padded" : "padded", (long long)a->grid,
-                      src, MAX_GRID);
+                      pb->transposed ? "zero-inserted, padded" : "padded", (long long)a->grid, src,
+                      MAX_GRID);
   }
   return 0;
 }
@@ -397,7 +415,12 @@ static void print_header(const problem *pb) {
   printf("%s, %d-D: input %s, kernel %s -> output %s\n",
          pb->transposed ? "transposed convolution" : "convolution", pb->rank, in, k, out);
   printf("  stride %s", pair(pb, ar->s, ac->s, in, sizeof in));
-  printf("  padding %s", pair(pb, ar->p, ac->p, in, sizeof in));
+  if (ar->p == ar->pe && ac->p == ac->pe) {
+    printf("  padding %s", pair(pb, ar->p, ac->p, in, sizeof in));
+  } else {
+    printf("  pads %s", pair(pb, ar->p, ac->p, in, sizeof in));
+    printf(",%s", pair(pb, ar->pe, ac->pe, in, sizeof in));
+  }
   printf("  dilation %s", pair(pb, ar->d, ac->d, in, sizeof in));
   if (pb->transposed)
     printf("  output_padding %s", pair(pb, ar->op, ac->op, in, sizeof in));
@@ -445,6 +468,9 @@ int cli_explain(int argc, char **argv) {
                    sizeof err) != 0)
     return cli_fail(CLI_EXIT_USAGE, "%s", err);
   memcpy(prm.pad_end, prm.pad_begin, sizeof prm.pad_end);
+  if (eo.pads != NULL &&
+      params_pads(eo.pads, rank, prm.pad_begin, prm.pad_end, err, sizeof err) != 0)
+    return cli_fail(CLI_EXIT_USAGE, "%s", err);
   pb.rank = rank;
   if ((rc = check_limits(rank, x_dims, w_dims, &prm)) != 0)
     return rc;
@@ -459,7 +485,7 @@ int cli_explain(int argc, char **argv) {
    * convolution with the output_padding that restores the rows the floor dropped (conv). */
   tconv_params back = prm;
   for (int dim = 0; dim < rank; dim++) {
-    const int64_t pad2 = 2 * prm.pad_begin[dim];
+    const int64_t pad2 = prm.pad_begin[dim] + prm.pad_end[dim];
     const int64_t ke = prm.dilation[dim] * (w_dims[2 + dim] - 1) + 1;
     back.output_padding[dim] = pb.transposed ? 0 : (x_dims[2 + dim] + pad2 - ke) % prm.stride[dim];
   }
@@ -474,10 +500,10 @@ int cli_explain(int argc, char **argv) {
   for (int dim = 0; dim < rank; dim++)
     bad += print_arithmetic(&pb, dim, back_dims[2 + dim]);
 
-  printf("\nleft: %s\n",
-         pb.transposed ? "the input with s-1 zeros inserted and ke-1-p padding, swept by the "
-                         "flipped kernel at stride 1"
-                       : "the input with p padding, swept by the kernel at stride s");
+  printf("\nleft: %s\n", pb.transposed
+                             ? "the input with s-1 zeros inserted and ke-1-p padding, swept by the "
+                               "flipped kernel at stride 1"
+                             : "the input with p padding, swept by the kernel at stride s");
   print_legend(&pb);
   const axis *ar = &pb.ax[0], *ac = &pb.ax[1];
   if (eo.frames) {

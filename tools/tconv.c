@@ -2,42 +2,46 @@
  * tconv.c - the command-line tool (DESIGN §4): `demo` runs the worked examples through the
  * library, `shape` prints output sizes with their formulas, `run` computes a convolution or a
  * transposed convolution on .npy files. It uses only the public API (tconv.h). The demo is in
- * demo.c, the shared helpers (errors, one forward pass) in cli.c, option parsing in args.c,
- * .npy files in npy.c; this file has the usage text, `shape`, `run` and main().
+ * demo.c, the shared helpers (errors, context, one forward pass) in cli.c, option parsing in
+ * args.c and params.c, .npy files in npy.c, `solve` in solve.c; this file has the usage
+ * text, `shape`, `run` and main().
  *
  * Exit status: 0 success; 2 bad arguments or parameters the library rejects as such
  * (INVALID_ARGUMENT, SHAPE_MISMATCH, UNSUPPORTED, SIZE_OVERFLOW); 1 runtime failures
- * (unreadable or malformed files, no CUDA device, CUDA errors, out of memory).
+ * (unreadable or malformed files, no CUDA device, CUDA errors, out of memory, a --verify
+ * mismatch).
  */
 #include "tconv.h"
 #include "args.h"
 #include "cli.h"
 #include "explain.h"
 #include "npy.h"
+#include "params.h"
+#include "solve.h"
 #include "upsample.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage_text[] =
+static const char usage_head[] =
     "usage: tconv demo\n"
     "       tconv shape conv|transpose --input I[,I..] --kernel K[,K..] [parameter options]\n"
     "                   [--in-channels C] [--out-channels C]\n"
     "       tconv run conv|transpose --x X.npy --w W.npy --out Y.npy [--bias B.npy]\n"
-    "                   [parameter options] [--device auto|cpu|cuda] [--algo ALGO]\n"
-    "       tconv explain conv|transpose --input I[,I] --kernel K[,K] [parameter options]\n"
+    "                   [parameter options] [--device auto|cpu|cuda] [--algo ALGO] [--verify]\n"
+    "       tconv solve --input I[,I..] --output O[,O..] --kernel K[,K..] --stride S[,S..]\n"
+    "                   [--dilation D[,D..]]\n"
+    "       tconv explain conv|transpose --input I[,I] --kernel K[,K] [--stride S]\n"
+    "                   [--padding P | --pads B,..,E,..] [--dilation D] [--output-padding OP]\n"
     "                   [--frames] [--color auto|always|never]\n"
     "       tconv upsample IN.png OUT.png --scale F [--device auto|cpu|cuda]\n"
     "       tconv --help | --version\n"
     "\n"
     "parameter options (a per-dimension option takes one integer for every spatial\n"
-    "dimension, or a comma list with exactly one integer per spatial dimension):\n"
-    "  --stride S             stride (default 1)\n"
-    "  --padding P            zero padding on both sides, PyTorch's `padding` (default 0)\n"
-    "  --dilation D           kernel dilation (default 1)\n"
-    "  --output-padding OP    transposed only: extra rows at the end, 0 <= OP < max(S, D)\n"
-    "  --groups G             one integer: channel groups, must divide both channel counts\n"
+    "dimension, or a comma list with exactly one integer per spatial dimension):\n";
+
+static const char usage_tail[] =
     "Options are written `--opt V` or `--opt=V`.\n"
     "\n"
     "demo   the worked examples through the library, on the GPU when there is one, else on\n"
@@ -52,7 +56,15 @@ static const char usage_text[] =
     "       when everything succeeded (written to a temporary file, then renamed). On success\n"
     "       one line goes to stdout: \"Y.npy: float32 1x8x16x16 (transpose on cuda, algo auto)\".\n"
     "  --device D             auto (default: CUDA when usable, else the CPU), cpu or cuda\n"
-    "  --algo A               %s\n"
+    "  --algo A               %s;\n"
+    "                         one the backend or the problem does not take is exit 2\n"
+    "  --verify               recompute the result on the host with the CPU reference (a\n"
+    "                         second formulation on the CPU) and compare; a mismatch is\n"
+    "                         exit 1 and no output file\n"
+    "solve  transposed convolution: every (padding, output_padding) pair that gives the wanted\n"
+    "       output size, found by asking the library, and the arguments to reach it in\n"
+    "       PyTorch, ONNX, Keras and TensorFlow; warns when the kernel is not a multiple of\n"
+    "       the stride (checkerboard artifacts).\n"
     "explain  draws a small rank-1 or rank-2 problem (input <= 16, output <= 32 per\n"
     "       dimension) as in the convolution arithmetic animations: the (zero-inserted,)\n"
     "       padded input, where the kernel sits for each output cell (--frames: one frame\n"
@@ -63,9 +75,10 @@ static const char usage_text[] =
     "       8/16-bit grey, grey+alpha, RGB, RGBA; palette and 1/2/4-bit images are expanded\n"
     "       to 8 bits. OUT.png appears only when everything succeeded.\n"
     "\n"
-    "exit status: 0 success, 2 bad arguments or invalid parameters, 1 runtime failure\n"
-    "(file unreadable or malformed, no CUDA device for --device cuda, CUDA error). Errors go\n"
-    "to stderr as \"tconv: error: <sentence>\".\n";
+    "exit status: 0 success, 2 bad arguments or invalid parameters (also an algorithm or\n"
+    "padding mode the library does not support for the problem), 1 runtime failure (file\n"
+    "unreadable or malformed, no CUDA device for --device cuda, CUDA error, a --verify\n"
+    "mismatch). Errors go to stderr as \"tconv: error: <sentence>\".\n";
 
 /* The algorithm names as one "a | b | c" string, from the library so new ones show up. */
 static void algo_names(char *out, size_t size) {
@@ -83,7 +96,9 @@ static void algo_names(char *out, size_t size) {
 static void print_usage(FILE *f) {
   char algos[256];
   algo_names(algos, sizeof algos);
-  fprintf(f, usage_text, algos);
+  fputs(usage_head, f);
+  fputs(params_usage, f);
+  fprintf(f, usage_tail, algos);
 }
 
 static void format_dims(int rank, const int64_t *dims, char *out, size_t size) {
@@ -102,48 +117,6 @@ static tconv_status output_dims(tconv_op op, const tconv_params *params, const i
                                 const int64_t *w_dims, int64_t *y_dims) {
   return op == TCONV_OP_CONV ? tconv_conv_output_shape(params, x_dims, w_dims, y_dims)
                              : tconv_transpose_output_shape(params, x_dims, w_dims, y_dims);
-}
-
-/* ---- parameter options shared by `shape` and `run` ----------------------------------- */
-
-typedef struct param_options {
-  const char *stride, *padding, *dilation, *output_padding, *groups;
-} param_options;
-
-/* Checks the syntax of the options that do not depend on the rank, so that typos are reported
- * (exit 2) before any file is read. */
-static int check_param_syntax(const param_options *p, char *err, size_t err_size) {
-  const char *names[] = {"stride", "padding", "dilation", "output-padding"};
-  const char *texts[] = {p->stride, p->padding, p->dilation, p->output_padding};
-  int64_t values[ARGS_MAX_LIST];
-  for (int i = 0; i < 4; i++) {
-    if (texts[i] != NULL &&
-        args_int_list(names[i], texts[i], ARGS_MAX_LIST, values, err, err_size) < 0)
-      return -1;
-  }
-  int64_t groups;
-  if (p->groups != NULL && args_int("groups", p->groups, &groups, err, err_size) != 0)
-    return -1;
-  return 0;
-}
-
-/* Fills *params for `rank` spatial dimensions from the options (unset ones keep the defaults).
- * Only the syntax and the list lengths are checked here; the values are the library's to
- * judge. */
-static int build_params(const param_options *p, int rank, tconv_params *params, char *err,
-                        size_t err_size) {
-  *params = tconv_params_default(rank);
-  if (args_per_dim("stride", p->stride, rank, 1, params->stride, err, err_size) != 0 ||
-      args_per_dim("padding", p->padding, rank, 0, params->pad_begin, err, err_size) != 0 ||
-      args_per_dim("dilation", p->dilation, rank, 1, params->dilation, err, err_size) != 0 ||
-      args_per_dim("output-padding", p->output_padding, rank, 0, params->output_padding, err,
-                   err_size) != 0)
-    return -1;
-  memcpy(params->pad_end, params->pad_begin, sizeof params->pad_end);
-  params->groups = 1;
-  if (p->groups != NULL && args_int("groups", p->groups, &params->groups, err, err_size) != 0)
-    return -1;
-  return 0;
 }
 
 static int is_help(const char *arg) { return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0; }
@@ -165,19 +138,43 @@ static int parse_op(const char *command, int argc, char **argv, tconv_op *op) {
 
 /* ---- tconv shape --------------------------------------------------------------------- */
 
+static const char *const auto_pad_names[] = {"notset", "valid", "same_upper", "same_lower"};
+
+/* The output size formula of one dimension with the numbers filled in, ending in the
+ * library's answer o. When --auto-pad or --output-shape let the library choose the padding,
+ * which the public API does not report, the line says so instead of guessing the numbers. */
 static void print_formula(tconv_op op, int dim, const int64_t *x_dims, const int64_t *w_dims,
                           const tconv_params *p, int64_t o) {
   long long i = (long long)x_dims[2 + dim], k = (long long)w_dims[2 + dim];
-  long long s = (long long)p->stride[dim], pad = (long long)p->pad_begin[dim];
+  long long s = (long long)p->stride[dim], pb = (long long)p->pad_begin[dim];
+  long long pe = (long long)p->pad_end[dim];
   long long d = (long long)p->dilation[dim], op_ = (long long)p->output_padding[dim];
-  if (op == TCONV_OP_CONV)
+  if (op == TCONV_OP_TRANSPOSE && p->output_size[dim] > 0) {
+    printf("  dim %d: o = %lld (--output-shape, %s rule: %s)\n", dim, (long long)o,
+           p->output_size_rule == TCONV_OUTPUT_SIZE_ONNX ? "onnx" : "pytorch",
+           p->output_size_rule == TCONV_OUTPUT_SIZE_ONNX
+               ? "the library chose the pads"
+               : "the difference from the size at output_padding 0 is the output_padding");
+  } else if (p->auto_pad != TCONV_AUTO_PAD_NOTSET) {
+    printf("  dim %d: o = %lld (--auto-pad %s: the library chose the padding)\n", dim, (long long)o,
+           auto_pad_names[p->auto_pad]);
+  } else if (op == TCONV_OP_CONV && pb == pe) {
     printf("  dim %d: o = floor((i + 2p - d*(k-1) - 1) / s) + 1"
            " = floor((%lld + 2*%lld - %lld*(%lld-1) - 1) / %lld) + 1 = %lld\n",
-           dim, i, pad, d, k, s, (long long)o);
-  else
+           dim, i, pb, d, k, s, (long long)o);
+  } else if (op == TCONV_OP_CONV) {
+    printf("  dim %d: o = floor((i + pb + pe - d*(k-1) - 1) / s) + 1"
+           " = floor((%lld + %lld + %lld - %lld*(%lld-1) - 1) / %lld) + 1 = %lld\n",
+           dim, i, pb, pe, d, k, s, (long long)o);
+  } else if (pb == pe) {
     printf("  dim %d: o = (i-1)*s - 2p + d*(k-1) + op + 1"
            " = (%lld-1)*%lld - 2*%lld + %lld*(%lld-1) + %lld + 1 = %lld\n",
-           dim, i, s, pad, d, k, op_, (long long)o);
+           dim, i, s, pb, d, k, op_, (long long)o);
+  } else {
+    printf("  dim %d: o = (i-1)*s - pb - pe + d*(k-1) + op + 1"
+           " = (%lld-1)*%lld - %lld - %lld + %lld*(%lld-1) + %lld + 1 = %lld\n",
+           dim, i, s, pb, pe, d, k, op_, (long long)o);
+  }
 }
 
 static int cmd_shape(int argc, char **argv) {
@@ -189,20 +186,15 @@ static int cmd_shape(int argc, char **argv) {
   int rc = parse_op("shape", argc, argv, &op);
   if (rc != 0)
     return rc;
-  param_options p;
+  params_options p;
   const char *input, *kernel, *in_channels, *out_channels;
-  const args_option options[] = {{"input", &input},
-                                 {"kernel", &kernel},
-                                 {"in-channels", &in_channels},
-                                 {"out-channels", &out_channels},
-                                 {"stride", &p.stride},
-                                 {"padding", &p.padding},
-                                 {"dilation", &p.dilation},
-                                 {"output-padding", &p.output_padding},
-                                 {"groups", &p.groups}};
+  args_option options[4 + PARAMS_OPTION_COUNT] = {{"input", &input, NULL},
+                                                  {"kernel", &kernel, NULL},
+                                                  {"in-channels", &in_channels, NULL},
+                                                  {"out-channels", &out_channels, NULL}};
+  int count = 4 + params_table(&p, options + 4);
   char err[CLI_ERR_SIZE];
-  args_result parsed =
-      args_parse(argc - 1, argv + 1, options, sizeof options / sizeof options[0], err, sizeof err);
+  args_result parsed = args_parse(argc - 1, argv + 1, options, count, err, sizeof err);
   if (parsed == ARGS_HELP) {
     print_usage(stdout);
     return 0;
@@ -217,7 +209,7 @@ static int cmd_shape(int argc, char **argv) {
   tconv_params params;
   int64_t cin = 0, cout = 0;
   if (rank < 0 || args_per_dim("kernel", kernel, rank, 1, w_dims + 2, err, sizeof err) != 0 ||
-      build_params(&p, rank, &params, err, sizeof err) != 0 ||
+      params_build(&p, rank, &params, err, sizeof err) != 0 ||
       (in_channels != NULL && args_int("in-channels", in_channels, &cin, err, sizeof err) != 0) ||
       (out_channels != NULL && args_int("out-channels", out_channels, &cout, err, sizeof err) != 0))
     return cli_fail(CLI_EXIT_USAGE, "%s", err);
@@ -270,39 +262,11 @@ static int load(const char *path, const char *role, npy_array *array, cli_tensor
   return 0;
 }
 
-static int parse_device(const char *device, tconv_backend *backend) {
-  if (device == NULL || strcmp(device, "auto") == 0)
-    *backend = TCONV_BACKEND_AUTO;
-  else if (strcmp(device, "cpu") == 0)
-    *backend = TCONV_BACKEND_CPU;
-  else if (strcmp(device, "cuda") == 0)
-    *backend = TCONV_BACKEND_CUDA;
-  else
-    return cli_fail(CLI_EXIT_USAGE, "--device: '%s' is not one of auto, cpu, cuda", device);
-  return 0;
-}
-
-/* A context on backend (device 0); with auto, says on stderr why CUDA was not used. */
-static int open_context(tconv_backend backend, tconv_context **ctx) {
-  tconv_status st = tconv_context_create(ctx, backend, 0);
-  if (st != TCONV_STATUS_OK)
-    return cli_fail_status(st, tconv_last_error());
-  if (backend == TCONV_BACKEND_AUTO && tconv_context_backend(*ctx) == TCONV_BACKEND_CPU &&
-      tconv_context_last_error(*ctx)[0] != '\0')
-    fprintf(stderr, "tconv: note: running on the CPU: %s\n", tconv_context_last_error(*ctx));
-  return 0;
-}
-
+/* The --algo name through the library's table, so every algorithm it has is accepted. */
 static int parse_algo(const char *name, tconv_algo *algo) {
   *algo = TCONV_ALGO_AUTO;
-  if (name == NULL)
+  if (name == NULL || tconv_algo_from_name(name, algo) == TCONV_STATUS_OK)
     return 0;
-  for (int a = 0; tconv_algo_name((tconv_algo)a) != NULL; a++) {
-    if (strcmp(name, tconv_algo_name((tconv_algo)a)) == 0) {
-      *algo = (tconv_algo)a;
-      return 0;
-    }
-  }
   char algos[256];
   algo_names(algos, sizeof algos);
   return cli_fail(CLI_EXIT_USAGE, "--algo: unknown algorithm '%s' (one of %s)", name, algos);
@@ -310,8 +274,8 @@ static int parse_algo(const char *name, tconv_algo *algo) {
 
 /* Everything after the options are parsed; files in, file out. */
 static int run_files(tconv_op op, const char *x_path, const char *w_path, const char *b_path,
-                     const char *out_path, const param_options *p, tconv_backend backend,
-                     tconv_algo algo) {
+                     const char *out_path, const params_options *p, tconv_backend backend,
+                     tconv_algo algo, int verify) {
   npy_array xa = {0}, wa = {0}, ba = {0};
   cli_tensor x, w, b, y = {0};
   tconv_context *ctx = NULL;
@@ -337,7 +301,7 @@ static int run_files(tconv_op op, const char *x_path, const char *w_path, const 
     goto done;
   }
   tconv_params params;
-  if (build_params(p, x.rank - 2, &params, err, sizeof err) != 0) {
+  if (params_build(p, x.rank - 2, &params, err, sizeof err) != 0) {
     rc = cli_fail(CLI_EXIT_USAGE, "%s", err);
     goto done;
   }
@@ -353,9 +317,13 @@ static int run_files(tconv_op op, const char *x_path, const char *w_path, const 
     rc = cli_fail(CLI_EXIT_RUNTIME, "out of memory for the output (%zu bytes)", y_bytes);
     goto done;
   }
-  rc = open_context(backend, &ctx);
+  rc = cli_open_context(backend, &ctx);
   if (rc != 0)
     goto done;
+  if (verify && (st = tconv_context_set_verify(ctx, 1, 0.0)) != TCONV_STATUS_OK) {
+    rc = cli_fail_status(st, tconv_context_last_error(ctx));
+    goto done;
+  }
   st = cli_forward(ctx, op, &params, algo, &x, &w, b_path != NULL ? &b : NULL, &y, err, sizeof err);
   if (st != TCONV_STATUS_OK) {
     rc = cli_fail_status(st, err);
@@ -367,9 +335,10 @@ static int run_files(tconv_op op, const char *x_path, const char *w_path, const 
   }
   char dims[128];
   format_dims(y.rank, y.dims, dims, sizeof dims);
-  printf("%s: float32 %s (%s on %s, algo %s)\n", out_path, dims,
+  printf("%s: float32 %s (%s on %s, algo %s%s)\n", out_path, dims,
          op == TCONV_OP_CONV ? "conv" : "transpose",
-         tconv_context_backend(ctx) == TCONV_BACKEND_CUDA ? "cuda" : "cpu", tconv_algo_name(algo));
+         tconv_context_backend(ctx) == TCONV_BACKEND_CUDA ? "cuda" : "cpu", tconv_algo_name(algo),
+         tconv_context_verify(ctx) ? ", verified against the CPU reference" : "");
 done:
   tconv_context_destroy(ctx);
   free(y.data);
@@ -388,22 +357,16 @@ static int cmd_run(int argc, char **argv) {
   int rc = parse_op("run", argc, argv, &op);
   if (rc != 0)
     return rc;
-  param_options p;
+  params_options p;
   const char *x, *w, *bias, *out, *device, *algo_name;
-  const args_option options[] = {{"x", &x},
-                                 {"w", &w},
-                                 {"bias", &bias},
-                                 {"out", &out},
-                                 {"device", &device},
-                                 {"algo", &algo_name},
-                                 {"stride", &p.stride},
-                                 {"padding", &p.padding},
-                                 {"dilation", &p.dilation},
-                                 {"output-padding", &p.output_padding},
-                                 {"groups", &p.groups}};
+  int verify;
+  args_option options[7 + PARAMS_OPTION_COUNT] = {
+      {"x", &x, NULL},          {"w", &w, NULL},           {"bias", &bias, NULL},
+      {"out", &out, NULL},      {"device", &device, NULL}, {"algo", &algo_name, NULL},
+      {"verify", NULL, &verify}};
+  int count = 7 + params_table(&p, options + 7);
   char err[CLI_ERR_SIZE];
-  args_result parsed =
-      args_parse(argc - 1, argv + 1, options, sizeof options / sizeof options[0], err, sizeof err);
+  args_result parsed = args_parse(argc - 1, argv + 1, options, count, err, sizeof err);
   if (parsed == ARGS_HELP) {
     print_usage(stdout);
     return 0;
@@ -417,11 +380,11 @@ static int cmd_run(int argc, char **argv) {
                                 : "out Y.npy");
   tconv_backend backend = TCONV_BACKEND_AUTO;
   tconv_algo algo = TCONV_ALGO_AUTO;
-  if ((rc = parse_device(device, &backend)) != 0 || (rc = parse_algo(algo_name, &algo)) != 0)
+  if ((rc = cli_parse_device(device, &backend)) != 0 || (rc = parse_algo(algo_name, &algo)) != 0)
     return rc;
-  if (check_param_syntax(&p, err, sizeof err) != 0)
+  if (params_check(&p, err, sizeof err) != 0)
     return cli_fail(CLI_EXIT_USAGE, "%s", err);
-  return run_files(op, x, w, bias, out, &p, backend, algo);
+  return run_files(op, x, w, bias, out, &p, backend, algo, verify);
 }
 
 int main(int argc, char **argv) {
@@ -451,10 +414,15 @@ int main(int argc, char **argv) {
     return cmd_shape(argc - 2, argv + 2);
   if (strcmp(command, "run") == 0)
     return cmd_run(argc - 2, argv + 2);
+  if (strcmp(command, "solve") == 0)
+    return cli_solve(argc - 2, argv + 2);
   if (strcmp(command, "explain") == 0)
     return cli_explain(argc - 2, argv + 2);
   if (strcmp(command, "upsample") == 0)
     return cli_upsample(argc - 2, argv + 2);
-  return cli_fail(CLI_EXIT_USAGE,
-                  "unknown command '%s' (expected demo, shape, run, explain or upsample; see tconv --help)", command);
+  return cli_fail(
+      CLI_EXIT_USAGE,
+      "unknown command '%s' (expected demo, shape, run, solve, explain or upsample; see "
+      "tconv --help)",
+      command);
 }

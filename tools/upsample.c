@@ -57,7 +57,7 @@ static int parse(int argc, char **argv, upsample_options *uo) {
       return cli_fail(CLI_EXIT_USAGE, "upsample: unexpected argument '%s'", argv[i]);
     }
   }
-  const args_option options[] = {{"scale", &uo->scale}, {"device", &uo->device}};
+  const args_option options[] = {{"scale", &uo->scale, NULL}, {"device", &uo->device, NULL}};
   char err[CLI_ERR_SIZE];
   if (args_parse(n_opts, opts, options, 2, err, sizeof err) != ARGS_OK)
     return cli_fail(CLI_EXIT_USAGE, "%s", err);
@@ -70,18 +70,6 @@ static int parse(int argc, char **argv, upsample_options *uo) {
   return 0;
 }
 
-static int parse_backend(const char *device, tconv_backend *backend) {
-  if (device == NULL || strcmp(device, "auto") == 0)
-    *backend = TCONV_BACKEND_AUTO;
-  else if (strcmp(device, "cpu") == 0)
-    *backend = TCONV_BACKEND_CPU;
-  else if (strcmp(device, "cuda") == 0)
-    *backend = TCONV_BACKEND_CUDA;
-  else
-    return cli_fail(CLI_EXIT_USAGE, "--device: '%s' is not one of auto, cpu, cuda", device);
-  return 0;
-}
-
 static double seconds_now(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
@@ -90,8 +78,8 @@ static double seconds_now(void) {
 
 /* The problem: x (1, C, H, W), bilinear w (C, 1, k, k), params, y's dims from the library.
  * Returns 0 or an exit code. */
-static int set_up(const pngfile_image *img, int64_t f, cli_tensor *x, cli_tensor *w,
-                  cli_tensor *y, tconv_params *params) {
+static int set_up(const pngfile_image *img, int64_t f, cli_tensor *x, cli_tensor *w, cli_tensor *y,
+                  tconv_params *params) {
   const int64_t k = 2 * f - f % 2, c = img->channels;
   *params = tconv_params_default(2);
   tconv_params_set_uniform(params, f, f / 2, 1, 0); /* f / 2 == ceil((f - 1) / 2) */
@@ -108,7 +96,8 @@ static int set_up(const pngfile_image *img, int64_t f, cli_tensor *x, cli_tensor
                     (long long)y->dims[3], (long long)y->dims[2], (long long)f,
                     (long long)img->width, (long long)img->height);
   if (y->dims[2] > PNG_MAX_SIDE || y->dims[3] > PNG_MAX_SIDE)
-    return cli_fail(CLI_EXIT_USAGE, "--scale %lld: the output (%lldx%lld) exceeds PNG's limit of "
+    return cli_fail(CLI_EXIT_USAGE,
+                    "--scale %lld: the output (%lldx%lld) exceeds PNG's limit of "
                     "%lld pixels per side",
                     (long long)f, (long long)y->dims[3], (long long)y->dims[2], PNG_MAX_SIDE);
   size_t w_bytes = cli_tensor_bytes(w), y_bytes = cli_tensor_bytes(y);
@@ -118,8 +107,8 @@ static int set_up(const pngfile_image *img, int64_t f, cli_tensor *x, cli_tensor
   w->data = malloc(w_bytes);
   y->data = malloc(y_bytes);
   if (w->data == NULL || y->data == NULL)
-    return cli_fail(CLI_EXIT_RUNTIME, "out of memory for a %lldx%lld output",
-                    (long long)y->dims[3], (long long)y->dims[2]);
+    return cli_fail(CLI_EXIT_RUNTIME, "out of memory for a %lldx%lld output", (long long)y->dims[3],
+                    (long long)y->dims[2]);
   st = tconv_bilinear_kernel(2, f, c, w->data, (int64_t)(w_bytes / sizeof(float)));
   if (st != TCONV_STATUS_OK)
     return cli_fail_status(st, tconv_last_error());
@@ -142,7 +131,7 @@ int cli_upsample(int argc, char **argv) {
   if (f > 1 << 20)
     return cli_fail(CLI_EXIT_USAGE, "--scale: %lld is too large (at most %d)", (long long)f,
                     1 << 20);
-  if ((rc = parse_backend(uo.device, &backend)) != 0)
+  if ((rc = cli_parse_device(uo.device, &backend)) != 0)
     return rc;
 
   pngfile_image in, out = {0};
@@ -152,19 +141,13 @@ int cli_upsample(int argc, char **argv) {
   tconv_params params;
   tconv_context *ctx = NULL;
   rc = set_up(&in, f, &x, &w, &y, &params);
-  if (rc == 0) {
-    tconv_status st = tconv_context_create(&ctx, backend, 0);
-    if (st != TCONV_STATUS_OK)
-      rc = cli_fail_status(st, tconv_last_error());
-    else if (backend == TCONV_BACKEND_AUTO && tconv_context_backend(ctx) == TCONV_BACKEND_CPU &&
-             tconv_context_last_error(ctx)[0] != '\0')
-      fprintf(stderr, "tconv: note: running on the CPU: %s\n", tconv_context_last_error(ctx));
-  }
+  if (rc == 0)
+    rc = cli_open_context(backend, &ctx);
   double elapsed = 0;
   if (rc == 0) {
     double start = seconds_now();
-    tconv_status st = cli_forward(ctx, TCONV_OP_TRANSPOSE, &params, TCONV_ALGO_AUTO, &x, &w,
-                                  NULL, &y, err, sizeof err);
+    tconv_status st = cli_forward(ctx, TCONV_OP_TRANSPOSE, &params, TCONV_ALGO_AUTO, &x, &w, NULL,
+                                  &y, err, sizeof err);
     elapsed = seconds_now() - start;
     if (st != TCONV_STATUS_OK)
       rc = cli_fail_status(st, err);
