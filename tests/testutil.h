@@ -19,6 +19,13 @@ CU_ErrorCode test_register_api(void);
 CU_ErrorCode test_register_index(void);
 CU_ErrorCode test_register_golden(void);
 CU_ErrorCode test_register_cli(void);
+/* tests/test_cli_options.c; registered by test_register_cli (unit "cli"). */
+CU_ErrorCode test_register_cli_options(void);
+/* tests/test_cli.c: small valid .npy inputs in the temporary directory for the CLI failure
+ * tests - vx (1, 4, 5, 5), conv weights vw (6, 2, 3, 3) for groups 2, transposed weights vt
+ * (4, 3, 3, 3) - written by write_valid_inputs(). */
+extern char vx[], vw[], vt[];
+void write_valid_inputs(void);
 CU_ErrorCode test_register_conventions(void);
 CU_ErrorCode test_register_onnx(void);
 CU_ErrorCode test_register_threads(void);
