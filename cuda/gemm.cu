@@ -1,21 +1,233 @@
-/* gemm.cu - placeholder until the kernels land. */
+/*
+ * gemm.cu - the cuBLAS algorithm: convolution = im2col + SGEMM (+ bias and activation in a
+ * small epilogue pass); transposed convolution = SGEMM into columns + a gather col2im that
+ * adds the bias and applies the activation. The decomposition, every kernel's per-element
+ * math and every argument given to cuBLAS are in cuda/gemm.cuh (tests/test_gemm.c runs the
+ * same code on the CPU); this file only launches.
+ *
+ * The batch runs in chunks: as many images as the workspace holds columns for (at least
+ * one; host/algo_gemm.c sizes the workspace under TCONV_GEMM_WORKSPACE_CAP). Per chunk, the
+ * GEMM is issued as strided-batched calls (over the chunk's images, one call per group, or
+ * over the groups, one call per image) through the 64-bit cuBLAS API, so no dimension,
+ * leading dimension or stride is ever narrowed to int.
+ *
+ * Determinism: col2im sums each output's column entries in a fixed order (no atomics);
+ * cuBLAS gives bitwise-identical results run to run for a given toolkit, GPU and stream
+ * configuration with atomics disallowed (set explicitly below).
+ *
+ * Thread → element: the three element-wise kernels (im2col: one thread per column element;
+ * epilogue: one per y element; col2im: one per output element) are grid-stride loops over
+ * int64 linear indices, consecutive threads on consecutive innermost positions.
+ *
+ * Versions:
+ *   v1  naive element kernels, every index decomposed per element.
+ */
 #include "launch.h"
 
-#include "internal.h"
+#include "check.cuh"
+#include "gemm.cuh"
+
+#include <cublas_v2.h>
+
+#define GEMM_BLOCK 256
+/* Blocks per SM for the element-wise grids (2048 resident threads at 256 per block, twice
+ * over), as in direct.cu; the grid-stride loops cover larger chunks. */
+#define GEMM_BLOCKS_PER_SM 16
+
+/* Runs a cuBLAS call; on failure records "<call> failed: <status string> (<status name>) at
+ * <file>:<line>" and returns CUBLAS_ERROR from the enclosing function. */
+#define TCONV_CUBLAS_TRY(ctx, call)                                                                \
+  do {                                                                                             \
+    cublasStatus_t tconv_cublas_status_ = (call);                                                  \
+    if (tconv_cublas_status_ != CUBLAS_STATUS_SUCCESS)                                             \
+      return tconv_fail((ctx), TCONV_STATUS_CUBLAS_ERROR, "%s failed: %s (%s) at %s:%d", #call,    \
+                        cublasGetStatusString(tconv_cublas_status_),                               \
+                        cublasGetStatusName(tconv_cublas_status_), __FILE__, __LINE__);            \
+  } while (0)
+
+static __global__ void __launch_bounds__(GEMM_BLOCK)
+    gemm_im2col_v1(const tconv_geom g, int64_t n0, int64_t count, const float *__restrict__ x,
+                   float *__restrict__ col) {
+  const int64_t step = (int64_t)gridDim.x * blockDim.x;
+  for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < count; e += step)
+    col[e] = tconv_im2col_value(&g, x, n0, e);
+}
+
+/* y points at the chunk's first output; e runs over the chunk. */
+static __global__ void __launch_bounds__(GEMM_BLOCK)
+    gemm_epilogue_v1(const tconv_geom g, int64_t count, const float *__restrict__ bias,
+                     float *__restrict__ y) {
+  const int64_t step = (int64_t)gridDim.x * blockDim.x;
+  for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < count; e += step)
+    y[e] = tconv_gemm_epilogue_value(&g, bias, e, y[e]);
+}
+
+/* y points at the chunk's first output; e runs over the chunk. CIRCULAR: the padding mode
+ * is circular (one instantiation per gather, so neither carries the other's registers). */
+template <int CIRCULAR>
+static __global__ void __launch_bounds__(GEMM_BLOCK)
+    gemm_col2im_v1(const tconv_geom g, int64_t count, const float *__restrict__ col,
+                   const float *__restrict__ bias, float *__restrict__ y) {
+  const int64_t step = (int64_t)gridDim.x * blockDim.x;
+  for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < count; e += step)
+    y[e] = tconv_col2im_value(&g, col, bias, e, CIRCULAR);
+}
+
+/* Strict FP32, stated rather than inherited: DEFAULT_MATH runs SGEMM with FP32 products and
+ * FP32 accumulation - no TF32 tensor cores (CUBLAS_TF32_TENSOR_OP_MATH) and no BF16x9
+ * emulation (CUBLAS_FP32_EMULATED_BF16X9_MATH), either of which would break the 1e-5
+ * contract. PEDANTIC_MATH would add nothing to that for SGEMM but may pick slower kernels.
+ * Atomics are disallowed: routines that may use them are then not reproducible. */
+static tconv_status gemm_configure(tconv_context *ctx, cublasHandle_t h) {
+  TCONV_CUBLAS_TRY(ctx, cublasSetMathMode(h, CUBLAS_DEFAULT_MATH));
+  TCONV_CUBLAS_TRY(ctx, cublasSetAtomicsMode(h, CUBLAS_ATOMICS_NOT_ALLOWED));
+  return TCONV_STATUS_OK;
+}
+
+/* The context's cuBLAS handle, made and configured on first use on ctx's device (made
+ * current here, as every launcher must; a handle that could not be configured is not kept),
+ * and bound to ctx's stream on every call, since the stream may have changed since the last. */
+static tconv_status gemm_handle(tconv_context *ctx, cublasHandle_t *handle) {
+  TCONV_CUDA_TRY(ctx, cudaSetDevice(ctx->device));
+  if (ctx->cublas == NULL) {
+    cublasHandle_t h = NULL;
+    TCONV_CUBLAS_TRY(ctx, cublasCreate(&h));
+    const tconv_status status = gemm_configure(ctx, h);
+    if (status != TCONV_STATUS_OK) {
+      (void)cublasDestroy(h);
+      return status;
+    }
+    ctx->cublas = h; /* tconv_cuda_gemm_release() destroys it */
+  }
+  *handle = (cublasHandle_t)ctx->cublas;
+  TCONV_CUBLAS_TRY(ctx, cublasSetStream(*handle, (cudaStream_t)ctx->stream));
+  return TCONV_STATUS_OK;
+}
+
+extern "C" void tconv_cuda_gemm_release(tconv_context *ctx) {
+  if (ctx == NULL || ctx->cublas == NULL)
+    return;
+  /* Nothing to report from a destructor: the device is made current so the handle's
+   * resources are released on the right one, and errors are dropped. */
+  (void)cudaSetDevice(ctx->device);
+  (void)cublasDestroy((cublasHandle_t)ctx->cublas);
+  (void)cudaGetLastError();
+  ctx->cublas = NULL;
+}
+
+/* The chunk's GEMM: every call of tconv_gemm_call_make(), alpha 1, beta 0. */
+static tconv_status gemm_products(tconv_context *ctx, cublasHandle_t handle,
+                                  const tconv_problem *problem, int64_t n0, int64_t images,
+                                  const float *x, const float *w, float *y, float *col) {
+  const float one = 1.0f, zero = 0.0f;
+  const int64_t calls = tconv_gemm_call_count(problem, images);
+  for (int64_t index = 0; index < calls; ++index) {
+    const tconv_gemm_call c = tconv_gemm_call_make(problem, n0, images, index);
+    const tconv_gemm_operands o = tconv_gemm_operands_make(problem, &c, x, w, y, col);
+    TCONV_CUBLAS_TRY(
+        ctx, cublasSgemmStridedBatched_64(handle, c.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N,
+                                          c.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, c.m, c.n, c.k,
+                                          &one, o.a, c.lda, c.stride_a, o.b, c.ldb, c.stride_b,
+                                          &zero, o.c, c.ldc, c.stride_c, c.batch));
+  }
+  return TCONV_STATUS_OK;
+}
+
+/* Blocks for `count` elements: one per GEMM_BLOCK, capped at GEMM_BLOCKS_PER_SM per SM. */
+static tconv_status gemm_grid(tconv_context *ctx, int64_t count, unsigned *blocks) {
+  int sms = 0;
+  TCONV_CUDA_TRY(ctx, cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, ctx->device));
+  const int64_t wanted = (count + GEMM_BLOCK - 1) / GEMM_BLOCK;
+  const int64_t cap = (int64_t)(sms > 0 ? sms : 1) * GEMM_BLOCKS_PER_SM;
+  *blocks = (unsigned)(wanted < cap ? wanted : cap);
+  return TCONV_STATUS_OK;
+}
+
+/* One chunk of the convolution: im2col, the GEMM into y, the epilogue when there is one. */
+static tconv_status gemm_conv_chunk(tconv_context *ctx, cublasHandle_t handle,
+                                    const tconv_problem *problem, const tconv_geom *g, int64_t n0,
+                                    int64_t images, const float *x, const float *w,
+                                    const float *bias, float *y, float *col) {
+  const cudaStream_t stream = (cudaStream_t)ctx->stream;
+  const int64_t columns = images * tconv_gemm_image_columns(problem);
+  const int64_t outputs = images * problem->cout * problem->out_spatial;
+  unsigned blocks = 0;
+  tconv_status status = gemm_grid(ctx, columns, &blocks);
+  if (status != TCONV_STATUS_OK)
+    return status;
+  gemm_im2col_v1<<<blocks, GEMM_BLOCK, 0, stream>>>(*g, n0, columns, x, col);
+  TCONV_CUDA_CHECK_LAUNCH(ctx, gemm_im2col_v1);
+  if ((status = gemm_products(ctx, handle, problem, n0, images, x, w, y, col)) != TCONV_STATUS_OK)
+    return status;
+  if (!tconv_gemm_needs_epilogue(g, bias))
+    return TCONV_STATUS_OK;
+  if ((status = gemm_grid(ctx, outputs, &blocks)) != TCONV_STATUS_OK)
+    return status;
+  gemm_epilogue_v1<<<blocks, GEMM_BLOCK, 0, stream>>>(*g, outputs, bias,
+                                                      y + n0 * (outputs / images));
+  TCONV_CUDA_CHECK_LAUNCH(ctx, gemm_epilogue_v1);
+  return TCONV_STATUS_OK;
+}
+
+/* One chunk of the transposed convolution: the GEMM into the columns, then col2im. */
+static tconv_status gemm_transpose_chunk(tconv_context *ctx, cublasHandle_t handle,
+                                         const tconv_problem *problem, const tconv_geom *g,
+                                         int64_t n0, int64_t images, const float *x, const float *w,
+                                         const float *bias, float *y, float *col) {
+  const cudaStream_t stream = (cudaStream_t)ctx->stream;
+  const int64_t outputs = images * problem->cout * problem->out_spatial;
+  float *y_chunk = y + n0 * (outputs / images);
+  tconv_status status = gemm_products(ctx, handle, problem, n0, images, x, w, y, col);
+  if (status != TCONV_STATUS_OK)
+    return status;
+  unsigned blocks = 0;
+  if ((status = gemm_grid(ctx, outputs, &blocks)) != TCONV_STATUS_OK)
+    return status;
+  if (problem->padding_mode == TCONV_PADDING_CIRCULAR) {
+    gemm_col2im_v1<1><<<blocks, GEMM_BLOCK, 0, stream>>>(*g, outputs, col, bias, y_chunk);
+    TCONV_CUDA_CHECK_LAUNCH(ctx, gemm_col2im_v1<1>);
+  } else {
+    gemm_col2im_v1<0><<<blocks, GEMM_BLOCK, 0, stream>>>(*g, outputs, col, bias, y_chunk);
+    TCONV_CUDA_CHECK_LAUNCH(ctx, gemm_col2im_v1<0>);
+  }
+  return TCONV_STATUS_OK;
+}
+
+/* Both ops: the batch in chunks of as many images as the workspace holds columns for. The
+ * chunks share the workspace; they are ordered on ctx's stream, to which cuBLAS is bound. */
+static tconv_status gemm_run(tconv_context *ctx, const tconv_problem *problem, const float *x,
+                             const float *w, const float *bias, float *y, void *workspace,
+                             size_t workspace_bytes) {
+  if (problem->y_count <= 0)
+    return TCONV_STATUS_OK;
+  const int64_t chunk = tconv_gemm_chunk_images(problem, workspace_bytes);
+  if (chunk < 1)
+    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT,
+                      "gemm: a workspace of %zu bytes holds no image's columns (%zu needed)",
+                      workspace_bytes, tconv_gemm_workspace_for_cap(problem, 0));
+  cublasHandle_t handle = NULL;
+  tconv_status status = gemm_handle(ctx, &handle);
+  const tconv_geom g = tconv_geom_make(problem);
+  for (int64_t n0 = 0; n0 < problem->n && status == TCONV_STATUS_OK; n0 += chunk) {
+    const int64_t images = problem->n - n0 < chunk ? problem->n - n0 : chunk;
+    status = problem->op == TCONV_OP_CONV
+                 ? gemm_conv_chunk(ctx, handle, problem, &g, n0, images, x, w, bias, y,
+                                   (float *)workspace)
+                 : gemm_transpose_chunk(ctx, handle, problem, &g, n0, images, x, w, bias, y,
+                                        (float *)workspace);
+  }
+  return status;
+}
 
 extern "C" tconv_status tconv_cuda_gemm_conv(tconv_context *ctx, const tconv_problem *problem,
                                              const float *x, const float *w, const float *bias,
                                              float *y, void *workspace, size_t workspace_bytes) {
-  (void)problem, (void)x, (void)w, (void)bias, (void)y, (void)workspace, (void)workspace_bytes;
-  return tconv_fail(ctx, TCONV_STATUS_UNSUPPORTED, "gemm: not built yet");
+  return gemm_run(ctx, problem, x, w, bias, y, workspace, workspace_bytes);
 }
 
-extern "C" tconv_status tconv_cuda_gemm_transpose(tconv_context *ctx,
-                                                  const tconv_problem *problem, const float *x,
-                                                  const float *w, const float *bias, float *y,
-                                                  void *workspace, size_t workspace_bytes) {
-  (void)problem, (void)x, (void)w, (void)bias, (void)y, (void)workspace, (void)workspace_bytes;
-  return tconv_fail(ctx, TCONV_STATUS_UNSUPPORTED, "gemm: not built yet");
+extern "C" tconv_status tconv_cuda_gemm_transpose(tconv_context *ctx, const tconv_problem *problem,
+                                                  const float *x, const float *w, const float *bias,
+                                                  float *y, void *workspace,
+                                                  size_t workspace_bytes) {
+  return gemm_run(ctx, problem, x, w, bias, y, workspace, workspace_bytes);
 }
-
-extern "C" void tconv_cuda_gemm_release(tconv_context *ctx) { (void)ctx; }

@@ -1,12 +1,46 @@
 /*
- * algo_depthwise.c - which problems the depthwise algorithm takes (see algos.h).
+ * algo_depthwise.c - which problems the depthwise algorithm takes (see algos.h); no
+ * workspace.
+ *
+ * Taken: groups == Cin == Cout (one input and one output channel per group), both ops,
+ * ranks 1-3, every stride, dilation, padding and output_padding; convolution with every
+ * padding mode, transposed convolution with zero or circular padding. Refused: channel
+ * multipliers (Cout a multiple of Cin) and grouped problems with several channels per
+ * group; and, since the tiled kernel keeps positions inside one channel in 32-bit
+ * integers, a spatial size, kernel size, stride or dilation, or the element count of one
+ * channel's input, output or kernel, above 2^31 - 1.
  */
 #include "algos.h"
 
+#include <stdint.h>
 #include <stdio.h>
 
+/* The first per-channel quantity that exceeds int32, or NULL. */
+static const char *int32_excess(const tconv_problem *p) {
+  if (p->in_spatial > INT32_MAX)
+    return "input elements per channel";
+  if (p->out_spatial > INT32_MAX)
+    return "output elements per channel";
+  if (p->k_spatial > INT32_MAX)
+    return "kernel taps";
+  for (int dim = 0; dim < p->spatial_rank; ++dim)
+    if (p->stride[dim] > INT32_MAX || p->dilation[dim] > INT32_MAX)
+      return "stride or dilation";
+  return NULL;
+}
+
 int tconv_depthwise_supports(const tconv_problem *problem, char *why, size_t why_size) {
-  (void)problem;
-  snprintf(why, why_size, "not built yet");
-  return 0;
+  if (problem->groups != problem->cin || problem->cout != problem->cin) {
+    snprintf(why, why_size,
+             "needs one input and one output channel per group (groups == Cin == Cout); this "
+             "problem has groups %lld, Cin %lld, Cout %lld",
+             (long long)problem->groups, (long long)problem->cin, (long long)problem->cout);
+    return 0;
+  }
+  const char *excess = int32_excess(problem);
+  if (excess != NULL) {
+    snprintf(why, why_size, "%s above 2^31 - 1 are not supported; use direct", excess);
+    return 0;
+  }
+  return 1;
 }

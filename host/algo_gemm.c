@@ -1,17 +1,37 @@
 /*
- * algo_gemm.c - which problems the gemm algorithm takes (see algos.h).
+ * algo_gemm.c - which problems the gemm (cuBLAS) algorithm takes and the workspace it needs
+ * (see algos.h). The column-matrix arithmetic lives in cuda/gemm.cuh, shared with the
+ * launchers, so the size asked for here is the size the launchers use.
+ *
+ * Taken: both ops, ranks 1-3, every stride, dilation, padding, output_padding and group
+ * count; convolution with every padding mode, transposed convolution with zero or circular
+ * padding (everything shape.c accepts). The cuBLAS calls use the 64-bit API, so large
+ * dimensions are not a reason to refuse. Refused: a problem whose column matrix for a
+ * single image does not fit in 64-bit byte counts.
+ *
+ * Workspace: the column matrix of a chunk of the batch, convolution Cin·ks·P floats per
+ * image, transposed Cout·ks·Q, with ks the kernel's spatial size and P / Q the output /
+ * input spatial sizes. The chunk is the largest number of images whose columns stay under
+ * TCONV_GEMM_WORKSPACE_CAP (512 MiB), but at least one image, even when that one is larger.
  */
 #include "algos.h"
+
+#include "../cuda/gemm.cuh"
 
 #include <stdio.h>
 
 int tconv_gemm_supports(const tconv_problem *problem, char *why, size_t why_size) {
-  (void)problem;
-  snprintf(why, why_size, "not built yet");
-  return 0;
+  if (tconv_gemm_image_columns(problem) < 0) {
+    snprintf(why, why_size,
+             "the column matrix of one image (%s channels x kernel x %s positions) overflows "
+             "64-bit byte counts",
+             problem->op == TCONV_OP_CONV ? "input" : "output",
+             problem->op == TCONV_OP_CONV ? "output" : "input");
+    return 0;
+  }
+  return 1;
 }
 
 size_t tconv_gemm_workspace(const tconv_problem *problem) {
-  (void)problem;
-  return 0;
+  return tconv_gemm_workspace_for_cap(problem, TCONV_GEMM_WORKSPACE_CAP);
 }
