@@ -85,22 +85,9 @@ static direct_args direct_args_make(const tconv_problem *p) {
   return a;
 }
 
-/* The fused activation after the bias (tconv_activation values). */
+/* The fused activation after the bias. */
 static __device__ __forceinline__ float direct_activate(const direct_args &a, float v) {
-  switch (a.activation) {
-  case 1:
-    return fmaxf(v, 0.0f);
-  case 2:
-    return v >= 0.0f ? v : a.alpha * v;
-  case 3:
-    return 1.0f / (1.0f + expf(-v));
-  case 4:
-    return tanhf(v);
-  case 5:
-    return fminf(fmaxf(v, a.alpha), a.beta);
-  default:
-    return v;
-  }
+  return tconv_activation_apply(a.activation, a.alpha, a.beta, v);
 }
 
 /* Splits a linear y index into (n, co, o0, o1, o2). */

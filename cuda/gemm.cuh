@@ -96,22 +96,9 @@ TCONV_HD void tconv_geom_split(const int64_t *dims, int64_t flat, int64_t *pos) 
   pos[0] = flat / dims[1];
 }
 
-/* The fused activation after the bias (tconv_activation values). */
+/* The fused activation after the bias. */
 TCONV_HD float tconv_activate(const tconv_geom *g, float v) {
-  switch (g->activation) {
-  case 1:
-    return fmaxf(v, 0.0f);
-  case 2:
-    return v >= 0.0f ? v : g->alpha * v;
-  case 3:
-    return 1.0f / (1.0f + expf(-v));
-  case 4:
-    return tanhf(v);
-  case 5:
-    return fminf(fmaxf(v, g->alpha), g->beta);
-  default:
-    return v;
-  }
+  return tconv_activation_apply(g->activation, g->alpha, g->beta, v);
 }
 
 /* Bias (when there is one) then the activation: the end of every output element. */

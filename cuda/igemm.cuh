@@ -45,6 +45,7 @@
 #ifndef TCONV_CUDA_IGEMM_CUH
 #define TCONV_CUDA_IGEMM_CUH
 
+#include "index.cuh"
 #include "problem.h"
 
 #include <math.h>
@@ -291,22 +292,9 @@ IGEMM_HD float b_load(const Args &a, const BCols &b, int64_t n, const KPos &p, c
   return w[b.w_base + n * b.n_stride + p.c * b.c_stride + (j0 * a.k[1] + j1) * a.k[2] + j2];
 }
 
-/* The fused activation after the bias (tconv_activation values). */
+/* The fused activation after the bias. */
 IGEMM_HD float activate(const Args &a, float v) {
-  switch (a.activation) {
-  case 1:
-    return v > 0.0f ? v : 0.0f;
-  case 2:
-    return v >= 0.0f ? v : a.alpha * v;
-  case 3:
-    return 1.0f / (1.0f + expf(-v));
-  case 4:
-    return tanhf(v);
-  case 5:
-    return fminf(fmaxf(v, a.alpha), a.beta);
-  default:
-    return v;
-  }
+  return tconv_activation_apply(a.activation, a.alpha, a.beta, v);
 }
 
 /* Offset of y[image, group*Cout/g + 0, o...] for row m (valid m only). */

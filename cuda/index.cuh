@@ -26,6 +26,7 @@
 #ifndef TCONV_CUDA_INDEX_CUH
 #define TCONV_CUDA_INDEX_CUH
 
+#include <math.h>
 #include <stdint.h>
 
 #ifdef __CUDACC__
@@ -182,6 +183,25 @@ TCONV_HD int64_t tconv_circular_base(int64_t o, int64_t j, int64_t i, int64_t s,
   *m_lo = tconv_ceil_div(-base, out);
   *m_hi = tconv_floor_div((i - 1) * s - base, out);
   return base;
+}
+
+/* The fused activation after the bias (tconv_activation values; alpha and beta are the
+ * problem's activation_alpha / activation_beta), the same in every algorithm. */
+TCONV_HD float tconv_activation_apply(int activation, float alpha, float beta, float v) {
+  switch (activation) {
+  case 1:
+    return fmaxf(v, 0.0f);
+  case 2:
+    return v >= 0.0f ? v : alpha * v;
+  case 3:
+    return 1.0f / (1.0f + expf(-v));
+  case 4:
+    return tanhf(v);
+  case 5:
+    return fminf(fmaxf(v, alpha), beta);
+  default:
+    return v;
+  }
 }
 
 #endif /* TCONV_CUDA_INDEX_CUH */

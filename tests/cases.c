@@ -210,6 +210,18 @@ void case_random(test_case *c, tconv_op op, int rank) {
   }
 }
 
+void case_fill_inputs(const test_case *c, int integers, float *x, float *w, float *bias) {
+  if (integers) {
+    test_fill_int(x, c->x_count, CASE_INT_LO, CASE_INT_HI);
+    test_fill_int(w, c->w_count, CASE_INT_LO, CASE_INT_HI);
+    test_fill_int(bias, c->cout, CASE_INT_LO, CASE_INT_HI);
+  } else {
+    test_fill_uniform(x, c->x_count);
+    test_fill_uniform(w, c->w_count);
+    test_fill_uniform(bias, c->cout);
+  }
+}
+
 int case_reference(const test_case *c, const float *x, const float *w, const float *bias,
                      float *y) {
   const tconv_status status =

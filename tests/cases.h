@@ -86,6 +86,10 @@ void case_random_conventions(test_case *c);
  * each finished case; returns the number of failures fn reported (fn returns 1 on one). */
 int64_t case_sweep_1d(int (*fn)(test_case *c, void *data), void *data, int64_t *cases);
 
+/* Seeded inputs for a case: uniform floats in [-1, 1), or (integers) small integers in
+ * [CASE_INT_LO, CASE_INT_HI] whose sums stay exact in float32. bias holds Cout values. */
+void case_fill_inputs(const test_case *c, int integers, float *x, float *w, float *bias);
+
 /* The CPU reference (gather formulation) into y; 0 on success. */
 int case_reference(const test_case *c, const float *x, const float *w, const float *bias,
                    float *y);

@@ -331,15 +331,7 @@ static int emulate_case(const test_case *c, which algo) {
     goto done;
   }
   for (int integers = 0; integers < 2; ++integers) {
-    if (integers) {
-      test_fill_int(x, c->x_count, CASE_INT_LO, CASE_INT_HI);
-      test_fill_int(w, c->w_count, CASE_INT_LO, CASE_INT_HI);
-      test_fill_int(bias, c->cout, CASE_INT_LO, CASE_INT_HI);
-    } else {
-      test_fill_uniform(x, c->x_count);
-      test_fill_uniform(w, c->w_count);
-      test_fill_uniform(bias, c->cout);
-    }
+    case_fill_inputs(c, integers, x, w, bias);
     const float *b = c->bias ? bias : NULL;
     if (case_reference(c, x, w, b, ref) != 0 ||
         run_algorithm(c, &p, algo, integers, x, w, b, ref, y, y2) != 0)

@@ -215,12 +215,8 @@ static int check_case(test_case *c) {
     goto cleanup;
   /* Random floats, and small integers (every algorithm exact on them, but for sigmoid and
    * tanh, whose float and double evaluations differ in the last bits). */
-  test_fill_uniform(x, c->x_count);
-  test_fill_uniform(w, c->w_count);
-  test_fill_uniform(bias, c->cout);
-  test_fill_int(xi, c->x_count, CASE_INT_LO, CASE_INT_HI);
-  test_fill_int(wi, c->w_count, CASE_INT_LO, CASE_INT_HI);
-  test_fill_int(biasi, c->cout, CASE_INT_LO, CASE_INT_HI);
+  case_fill_inputs(c, 0, x, w, bias);
+  case_fill_inputs(c, 1, xi, wi, biasi);
   if (case_reference(c, x, w, bias, ref) || case_reference(c, xi, wi, biasi, refi))
     goto release;
   for (size_t a = 0; a < GPU_ALGO_COUNT; ++a) {
@@ -443,9 +439,7 @@ static void test_find(void) {
     CU_FAIL("setup");
     goto cleanup;
   }
-  test_fill_uniform(x, c.x_count);
-  test_fill_uniform(w, c.w_count);
-  test_fill_uniform(bias, c.cout);
+  case_fill_inputs(&c, 0, x, w, bias);
   if (case_reference(&c, x, w, bias, ref) == 0 && run_workspace(&c, &r, TCONV_ALGO_GEMM) == 0 &&
       run_upload(&c, &r, x, w, bias) == 0) {
     const int rank = c.rank + 2;
