@@ -11,6 +11,11 @@
 #   TCONV_SANITIZER_CASES  random GPU cases per sanitizer run (default 100; the full test
 #               run uses the suite's default)
 #   TCONV_TEST_SEED        passed through to the tests
+#   GPU_CHECK_STEPS        which steps to run, a space-separated subset of "test sanitizer
+#               bench" (default: all three). A machine that allows only a few minutes per
+#               command runs them in separate calls; the build directory is reused.
+#   GPU_CHECK_SANITIZERS   the compute-sanitizer tools of the sanitizer step (default
+#               "memcheck racecheck initcheck synccheck")
 #
 # The sanitizer runs select the GPU suites with TCONV_TEST_ONLY=gpu (tests/main.c), without
 # the 12 GB problems of suite gpu_large (TCONV_TEST_GPU_LARGE=0), which the full run covers.
@@ -25,6 +30,17 @@ fi
 test_bin=$BUILD/bin/tconv-tests
 summary=()
 failed=0
+steps=" ${GPU_CHECK_STEPS:-test sanitizer bench} "
+for step in $steps; do
+    case $step in
+    test | sanitizer | bench) ;;
+    *)
+        echo "gpu-check: unknown step '$step' in GPU_CHECK_STEPS (test, sanitizer, bench)" >&2
+        exit 2
+        ;;
+    esac
+done
+want() { [[ $steps == *" $1 "* ]]; }
 
 section() {
     printf '\n==== %s\n' "$*"
@@ -60,45 +76,53 @@ else
 fi
 
 # ---- every test, GPU suites required ---------------------------------------------------------
-section "make test REQUIRE_GPU=1"
-make "${make_args[@]}" test REQUIRE_GPU=1
-record "make test REQUIRE_GPU=1" $?
+if want test; then
+    section "make test REQUIRE_GPU=1"
+    make "${make_args[@]}" test REQUIRE_GPU=1
+    record "make test REQUIRE_GPU=1" $?
+elif want sanitizer; then
+    section "build the tests"
+    make "${make_args[@]}" "$BUILD/bin/tconv-tests" "$BUILD/bin/tconv"
+    record "build the tests" $?
+fi
 
 # ---- compute-sanitizer over the GPU suites ---------------------------------------------------
-sanitizer=$(command -v compute-sanitizer || true)
-for candidate in "${CUDA_HOME:-}/bin/compute-sanitizer" /usr/local/cuda/bin/compute-sanitizer \
-    "$(dirname "${nvcc_bin:-/nonexistent}")/compute-sanitizer"; do
-    if [ -z "$sanitizer" ] && [ -x "$candidate" ]; then
-        sanitizer=$candidate
-    fi
-done
-if [ -z "$sanitizer" ]; then
-    section "compute-sanitizer"
-    echo "compute-sanitizer not found (PATH, \$CUDA_HOME/bin, /usr/local/cuda/bin)"
-    record "compute-sanitizer" 1 "not found"
-elif [ ! -x "$test_bin" ]; then
-    section "compute-sanitizer"
-    echo "$test_bin was not built"
-    record "compute-sanitizer" 1 "no test binary"
-else
-    log_dir=$(mktemp -d)
-    trap 'rm -rf "$log_dir"' EXIT
-    for tool in memcheck racecheck initcheck synccheck; do
-        section "compute-sanitizer --tool $tool (GPU suites)"
-        extra=()
-        if [ "$tool" = memcheck ]; then
-            extra=(--leak-check full)
+if want sanitizer; then
+    sanitizer=$(command -v compute-sanitizer || true)
+    for candidate in "${CUDA_HOME:-}/bin/compute-sanitizer" /usr/local/cuda/bin/compute-sanitizer \
+        "$(dirname "${nvcc_bin:-/nonexistent}")/compute-sanitizer"; do
+        if [ -z "$sanitizer" ] && [ -x "$candidate" ]; then
+            sanitizer=$candidate
         fi
-        log=$log_dir/$tool.log
-        TCONV_TEST_ONLY=gpu TCONV_REQUIRE_GPU=1 TCONV_TEST_GPU_LARGE=0 TCONV_TEST_GPU_REPEATS=3 \
-            TCONV_TEST_GPU_CASES=${TCONV_SANITIZER_CASES:-100} \
-            "$sanitizer" --tool "$tool" --error-exitcode 1 ${extra[@]+"${extra[@]}"} "$test_bin" 2>&1 |
-            tee "$log"
-        status=${PIPESTATUS[0]}
-        # The sanitizer's own last line ("ERROR SUMMARY: 0 errors", or "RACECHECK SUMMARY").
-        detail=$(grep -E '(ERROR|RACECHECK) SUMMARY' "$log" | tail -n 1 | sed 's/^========= //')
-        record "compute-sanitizer $tool" "$status" "${detail:-exit status $status}"
     done
+    if [ -z "$sanitizer" ]; then
+        section "compute-sanitizer"
+        echo "compute-sanitizer not found (PATH, \$CUDA_HOME/bin, /usr/local/cuda/bin)"
+        record "compute-sanitizer" 1 "not found"
+    elif [ ! -x "$test_bin" ]; then
+        section "compute-sanitizer"
+        echo "$test_bin was not built"
+        record "compute-sanitizer" 1 "no test binary"
+    else
+        log_dir=$(mktemp -d)
+        trap 'rm -rf "$log_dir"' EXIT
+        for tool in ${GPU_CHECK_SANITIZERS:-memcheck racecheck initcheck synccheck}; do
+            section "compute-sanitizer --tool $tool (GPU suites)"
+            extra=()
+            if [ "$tool" = memcheck ]; then
+                extra=(--leak-check full)
+            fi
+            log=$log_dir/$tool.log
+            TCONV_TEST_ONLY=gpu TCONV_REQUIRE_GPU=1 TCONV_TEST_GPU_LARGE=0 TCONV_TEST_GPU_REPEATS=3 \
+                TCONV_TEST_GPU_CASES=${TCONV_SANITIZER_CASES:-100} \
+                "$sanitizer" --tool "$tool" --error-exitcode 1 ${extra[@]+"${extra[@]}"} "$test_bin" 2>&1 |
+                tee "$log"
+            status=${PIPESTATUS[0]}
+            # The sanitizer's own last line ("ERROR SUMMARY: 0 errors", or "RACECHECK SUMMARY").
+            detail=$(grep -E '(ERROR|RACECHECK) SUMMARY' "$log" | tail -n 1 | sed 's/^========= //')
+            record "compute-sanitizer $tool" "$status" "${detail:-exit status $status}"
+        done
+    fi
 fi
 
 # ---- benchmark -----------------------------------------------------------------------------
@@ -106,22 +130,24 @@ fi
 # in $BUILD/bench/results.csv, the chart in $BUILD/bench/speedup.svg. Building is a step of its
 # own, so that a benchmark that does not compile is told apart from one that fails; the run
 # fails when a tconv algorithm fails, differs from cuDNN or is not deterministic.
-section "make bench-build"
-make "${make_args[@]}" bench-build
-build_status=$?
-record "make bench-build" "$build_status"
+if want bench; then
+    section "make bench-build"
+    make "${make_args[@]}" bench-build
+    build_status=$?
+    record "make bench-build" "$build_status"
 
-section "make bench (full suite)"
-if [ "$build_status" -eq 0 ]; then
-    make "${make_args[@]}" bench
-    status=$?
-    # "geometric mean speedup, fastest tconv algo:  1.234 over 24 of 24 layers (...)"
-    detail=$(sed -n 's/^ *geometric mean speedup, fastest tconv algo: *\([0-9.]*\) over \([0-9]* of [0-9]*\) layers.*/geomean speedup over cuDNN \1 on \2 layers/p' \
-        "$BUILD/bench/results.txt" 2>/dev/null)
-    record "make bench" "$status" "${detail:-exit status $status}; $BUILD/bench/results.csv"
-else
-    echo "not run: the benchmark did not build"
-    record "make bench" 1 "not built"
+    section "make bench (full suite)"
+    if [ "$build_status" -eq 0 ]; then
+        make "${make_args[@]}" bench
+        status=$?
+        # "geometric mean speedup, fastest tconv algo:  1.234 over 24 of 24 layers (...)"
+        detail=$(sed -n 's/^ *geometric mean speedup, fastest tconv algo: *\([0-9.]*\) over \([0-9]* of [0-9]*\) layers.*/geomean speedup over cuDNN \1 on \2 layers/p' \
+            "$BUILD/bench/results.txt" 2>/dev/null)
+        record "make bench" "$status" "${detail:-exit status $status}; $BUILD/bench/results.csv"
+    else
+        echo "not run: the benchmark did not build"
+        record "make bench" 1 "not built"
+    fi
 fi
 
 section "summary"
