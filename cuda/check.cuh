@@ -35,6 +35,12 @@ static inline tconv_status tconv_cuda_fail(tconv_context *ctx, cudaError_t error
       return tconv_cuda_fail((ctx), tconv_cuda_error_, #call, __FILE__, __LINE__);                 \
   } while (0)
 
+/* Every launch is preceded by this: a failure that some earlier, unrelated runtime call left
+ * in the thread's last-error slot (the application's own cudaMalloc, say) must not be
+ * reported as this launch's. Sticky errors (a faulted context) come back from the launch
+ * anyway. */
+#define TCONV_CUDA_BEFORE_LAUNCH() ((void)cudaGetLastError())
+
 /* Every launch is followed by this: a bad configuration or a missing kernel image is only
  * reported through the runtime's last error. (Faults while the kernel runs come later, from
  * the next synchronising call.) */

@@ -82,6 +82,7 @@ static tconv_status dw_run(tconv_context *ctx, const tconv_problem *problem, con
     const tconv_dw_args a = tconv_dw_args_make(problem);
     if ((status = dw_grid(ctx, a.tile_count, 1, a.threads, &blocks)) != TCONV_STATUS_OK)
       return status;
+    TCONV_CUDA_BEFORE_LAUNCH();
     depthwise_tiled_v1<<<blocks, a.threads, 0, stream>>>(a, x, w, bias, y);
     TCONV_CUDA_CHECK_LAUNCH(ctx, depthwise_tiled_v1);
     return TCONV_STATUS_OK;
@@ -91,10 +92,12 @@ static tconv_status dw_run(tconv_context *ctx, const tconv_problem *problem, con
     return status;
   const tconv_geom g = tconv_geom_make(problem);
   if (g.transposed) {
+    TCONV_CUDA_BEFORE_LAUNCH();
     depthwise_generic_v1<1>
         <<<blocks, DW_GENERIC_BLOCK, 0, stream>>>(g, problem->y_count, x, w, bias, y);
     TCONV_CUDA_CHECK_LAUNCH(ctx, depthwise_generic_v1<1>);
   } else {
+    TCONV_CUDA_BEFORE_LAUNCH();
     depthwise_generic_v1<0>
         <<<blocks, DW_GENERIC_BLOCK, 0, stream>>>(g, problem->y_count, x, w, bias, y);
     TCONV_CUDA_CHECK_LAUNCH(ctx, depthwise_generic_v1<0>);

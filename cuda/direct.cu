@@ -292,11 +292,13 @@ extern "C" tconv_status tconv_cuda_direct_transpose(tconv_context *ctx,
   if (status != TCONV_STATUS_OK)
     return status;
   if (problem->padding_mode == TCONV_PADDING_CIRCULAR) {
+    TCONV_CUDA_BEFORE_LAUNCH();
     direct_transpose_circular_v1<<<blocks, DIRECT_BLOCK, 0, (cudaStream_t)ctx->stream>>>(
         direct_args_make(problem), x, w, bias, y);
     TCONV_CUDA_CHECK_LAUNCH(ctx, direct_transpose_circular_v1);
     return TCONV_STATUS_OK;
   }
+  TCONV_CUDA_BEFORE_LAUNCH();
   direct_transpose_v1<<<blocks, DIRECT_BLOCK, 0, (cudaStream_t)ctx->stream>>>(
       direct_args_make(problem), x, w, bias, y);
   TCONV_CUDA_CHECK_LAUNCH(ctx, direct_transpose_v1);
@@ -313,11 +315,13 @@ extern "C" tconv_status tconv_cuda_direct_conv(tconv_context *ctx, const tconv_p
   if (status != TCONV_STATUS_OK)
     return status;
   if (problem->padding_mode != TCONV_PADDING_ZEROS) {
+    TCONV_CUDA_BEFORE_LAUNCH();
     direct_conv_padded_v1<<<blocks, DIRECT_BLOCK, 0, (cudaStream_t)ctx->stream>>>(
         direct_args_make(problem), x, w, bias, y);
     TCONV_CUDA_CHECK_LAUNCH(ctx, direct_conv_padded_v1);
     return TCONV_STATUS_OK;
   }
+  TCONV_CUDA_BEFORE_LAUNCH();
   direct_conv_v1<<<blocks, DIRECT_BLOCK, 0, (cudaStream_t)ctx->stream>>>(direct_args_make(problem),
                                                                          x, w, bias, y);
   TCONV_CUDA_CHECK_LAUNCH(ctx, direct_conv_v1);

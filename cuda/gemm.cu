@@ -35,12 +35,17 @@
 #define GEMM_BLOCKS_PER_SM 16
 
 /* Runs a cuBLAS call; on failure records "<call> failed: <status string> (<status name>) at
- * <file>:<line>" and returns CUBLAS_ERROR from the enclosing function. */
+ * <file>:<line>" and returns CUBLAS_ERROR from the enclosing function (OUT_OF_MEMORY for an
+ * allocation failure, which the caller can handle like any other). */
 #define TCONV_CUBLAS_TRY(ctx, call)                                                                \
   do {                                                                                             \
     cublasStatus_t tconv_cublas_status_ = (call);                                                  \
     if (tconv_cublas_status_ != CUBLAS_STATUS_SUCCESS)                                             \
-      return tconv_fail((ctx), TCONV_STATUS_CUBLAS_ERROR, "%s failed: %s (%s) at %s:%d", #call,    \
+      return tconv_fail((ctx),                                                                     \
+                        tconv_cublas_status_ == CUBLAS_STATUS_ALLOC_FAILED                         \
+                            ? TCONV_STATUS_OUT_OF_MEMORY                                           \
+                            : TCONV_STATUS_CUBLAS_ERROR,                                           \
+                        "%s failed: %s (%s) at %s:%d", #call,                                      \
                         cublasGetStatusString(tconv_cublas_status_),                               \
                         cublasGetStatusName(tconv_cublas_status_), __FILE__, __LINE__);            \
   } while (0)
@@ -155,6 +160,7 @@ static tconv_status gemm_conv_chunk(tconv_context *ctx, cublasHandle_t handle,
   tconv_status status = gemm_grid(ctx, columns, &blocks);
   if (status != TCONV_STATUS_OK)
     return status;
+  TCONV_CUDA_BEFORE_LAUNCH();
   gemm_im2col_v1<<<blocks, GEMM_BLOCK, 0, stream>>>(*g, n0, columns, x, col);
   TCONV_CUDA_CHECK_LAUNCH(ctx, gemm_im2col_v1);
   if ((status = gemm_products(ctx, handle, problem, n0, images, x, w, y, col)) != TCONV_STATUS_OK)
@@ -163,6 +169,7 @@ static tconv_status gemm_conv_chunk(tconv_context *ctx, cublasHandle_t handle,
     return TCONV_STATUS_OK;
   if ((status = gemm_grid(ctx, outputs, &blocks)) != TCONV_STATUS_OK)
     return status;
+  TCONV_CUDA_BEFORE_LAUNCH();
   gemm_epilogue_v1<<<blocks, GEMM_BLOCK, 0, stream>>>(*g, outputs, bias,
                                                       y + n0 * (outputs / images));
   TCONV_CUDA_CHECK_LAUNCH(ctx, gemm_epilogue_v1);
@@ -184,9 +191,11 @@ static tconv_status gemm_transpose_chunk(tconv_context *ctx, cublasHandle_t hand
   if ((status = gemm_grid(ctx, outputs, &blocks)) != TCONV_STATUS_OK)
     return status;
   if (problem->padding_mode == TCONV_PADDING_CIRCULAR) {
+    TCONV_CUDA_BEFORE_LAUNCH();
     gemm_col2im_v1<1><<<blocks, GEMM_BLOCK, 0, stream>>>(*g, outputs, col, bias, y_chunk);
     TCONV_CUDA_CHECK_LAUNCH(ctx, gemm_col2im_v1<1>);
   } else {
+    TCONV_CUDA_BEFORE_LAUNCH();
     gemm_col2im_v1<0><<<blocks, GEMM_BLOCK, 0, stream>>>(*g, outputs, col, bias, y_chunk);
     TCONV_CUDA_CHECK_LAUNCH(ctx, gemm_col2im_v1<0>);
   }

@@ -49,6 +49,7 @@ static tconv_status igemm_launch(tconv_context *ctx, const tconv_problem *p, con
   if (grid[0] == 0 || grid[1] == 0)
     return TCONV_STATUS_OK;
   const dim3 blocks((unsigned)grid[0], (unsigned)grid[1], (unsigned)grid[2]);
+  TCONV_CUDA_BEFORE_LAUNCH();
   igemm_v1<C><<<blocks, C::THREADS, 0, (cudaStream_t)ctx->stream>>>(*p, x, w, bias, y);
   TCONV_CUDA_CHECK_LAUNCH(ctx, igemm_v1);
   return TCONV_STATUS_OK;

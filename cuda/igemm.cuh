@@ -161,13 +161,8 @@ IGEMM_HD Args make_args(const tconv_problem *p, int64_t phase, int64_t bn) {
       m.t_base = 0;
       if (u % g == 0) {
         /* j*d = u (mod s)  <=>  j*d' = u/g (mod s'): j = (u/g) * inv(d') mod s'. */
-        int64_t inv = 0;
-        for (int64_t x = 0; x < step; ++x)
-          if ((in_step * x) % step == 1 % step) {
-            inv = x;
-            break;
-          }
-        const int64_t j0 = ((u / g) % step) * inv % step;
+        const int64_t j0 =
+            tconv_mulmod((u / g) % step, tconv_mod_inverse(in_step, step), step);
         if (j0 < p->k[d]) {
           m.j_first = j0;
           m.taps = (p->k[d] - j0 + step - 1) / step;

@@ -77,6 +77,34 @@ TCONV_HD int64_t tconv_conv_input_index(int64_t o, int64_t j, int64_t i, int64_t
   return (t >= 0 && t < i) ? t : -1;
 }
 
+/* a * b mod m for 0 <= a, b < m, any m >= 1: the 128-bit product only when it is needed
+ * (strides beyond 2^31), so the common case stays one multiply. */
+TCONV_HD int64_t tconv_mulmod(int64_t a, int64_t b, int64_t m) {
+  if (a < ((int64_t)1 << 31) && b < ((int64_t)1 << 31))
+    return a * b % m;
+  return (int64_t)((unsigned __int128)a * (unsigned __int128)b % (unsigned __int128)m);
+}
+
+/* The inverse of a modulo m (gcd(a, m) = 1, m >= 1), in [0, m): extended Euclid, O(log m)
+ * steps, the Bezout coefficients in 128 bits (they are bounded by m but their products with
+ * the quotients need not fit 64 bits). */
+TCONV_HD int64_t tconv_mod_inverse(int64_t a, int64_t m) {
+  if (m == 1)
+    return 0;
+  int64_t r0 = m, r1 = a % m;
+  __int128 s0 = 0, s1 = 1; /* s_i * a = r_i (mod m) */
+  while (r1 != 0) {
+    const int64_t q = r0 / r1, r2 = r0 - q * r1;
+    const __int128 s2 = s0 - (__int128)q * s1;
+    r0 = r1;
+    r1 = r2;
+    s0 = s1;
+    s1 = s2;
+  }
+  const int64_t inv = (int64_t)(s0 % m); /* r0 = gcd = 1 */
+  return inv < 0 ? inv + m : inv;
+}
+
 /* What the transposed tap progression needs of (s, d) alone: computed once per dimension,
  * outside the kernels' loops. */
 typedef struct tconv_tap_plan {
@@ -91,14 +119,7 @@ TCONV_HD tconv_tap_plan tconv_tap_plan_make(int64_t s, int64_t d) {
   plan.gcd = tconv_gcd(d, s);
   plan.step = s / plan.gcd;
   plan.in_step = d / plan.gcd;
-  plan.inv = 0;
-  /* s' is at most the stride, so a linear search is cheaper than extended Euclid's code. */
-  for (int64_t x = 1; x < plan.step; ++x) {
-    if ((plan.in_step * x) % plan.step == 1) {
-      plan.inv = x;
-      break;
-    }
-  }
+  plan.inv = tconv_mod_inverse(plan.in_step, plan.step);
   return plan;
 }
 
@@ -121,7 +142,7 @@ TCONV_HD tconv_taps tconv_transpose_taps(int64_t o, int64_t i, int64_t k, int64_
   taps.count = 0;
   if (u % plan.gcd != 0)
     return taps;
-  int64_t j_res = ((u / plan.gcd) % plan.step) * plan.inv % plan.step;
+  int64_t j_res = tconv_mulmod((u / plan.gcd) % plan.step, plan.inv, plan.step);
   int64_t j_hi = u / d; /* t >= 0 */
   if (j_hi > k - 1)
     j_hi = k - 1;

@@ -25,11 +25,13 @@ int tconv_igemm_supports(const tconv_problem *p, char *why, size_t why_size) {
   int64_t phases = 1, rows = p->n, k_total = p->cin / p->groups;
   for (int d = 0; d < TCONV_MAX_SPATIAL; ++d) {
     const int64_t s = p->stride[d];
-    if (p->op == TCONV_OP_TRANSPOSE && (phases *= s) > GRID_YZ_MAX) {
-      snprintf(why, why_size, "%lld or more output phases (the product of the strides) exceed "
-               "%d",
-               (long long)phases, GRID_YZ_MAX);
-      return 0;
+    if (p->op == TCONV_OP_TRANSPOSE) {
+      if (s > GRID_YZ_MAX / phases) { /* phases * s > GRID_YZ_MAX, without overflowing */
+        snprintf(why, why_size, "the output phases (the product of the strides) exceed %d",
+                 GRID_YZ_MAX);
+        return 0;
+      }
+      phases *= s;
     }
     const int64_t q = p->op == TCONV_OP_CONV ? p->out[d] : (p->out[d] + s - 1) / s;
     if (tconv_mul_i64(rows, q, &rows) || tconv_mul_i64(k_total, p->k[d], &k_total)) {

@@ -492,6 +492,10 @@ static tconv_status check_tensor(tconv_context *ctx, const char *label, const ch
   if (t->offset % sizeof(float) != 0)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
                 "%s: %s's byte offset %zu is not a multiple of 4", label, name, t->offset);
+  if ((uintptr_t)t->buffer->data % sizeof(float) != 0)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                "%s: %s's buffer starts at %p, which is not 4-byte aligned (a wrapped pointer)",
+                label, name, t->buffer->data);
   int64_t count = 1;
   for (int i = 0; i < rank; ++i) {
     if (t->dims[i] < 1)
@@ -518,6 +522,14 @@ static int tensors_overlap(const tconv_tensor *a, int64_t a_count, const tconv_t
   const size_t a0 = a->offset, a1 = a0 + (size_t)a_count * sizeof(float);
   const size_t b0 = b->offset, b1 = b0 + (size_t)b_count * sizeof(float);
   return a0 < b1 && b0 < a1;
+}
+
+/* Whether the workspace's bytes overlap those of tensor t (count elements). */
+static int workspace_overlaps(const tconv_buffer *ws, const tconv_tensor *t, int64_t count) {
+  const uintptr_t w0 = (uintptr_t)ws->data, w1 = w0 + ws->bytes;
+  const uintptr_t t0 = (uintptr_t)t->buffer->data + t->offset;
+  const uintptr_t t1 = t0 + (uintptr_t)count * sizeof(float);
+  return w0 < t1 && t0 < w1;
 }
 
 tconv_status tconv_validate_forward(tconv_context *ctx, tconv_problem *pr, tconv_op op,
@@ -566,5 +578,14 @@ tconv_status tconv_validate_forward(tconv_context *ctx, tconv_problem *pr, tconv
   if (workspace != NULL && workspace->ctx != ctx)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: workspace belongs to another context",
                 label);
+  if (workspace != NULL) {
+    const char *hit = workspace_overlaps(workspace, x, pr->x_count)   ? "x"
+                      : workspace_overlaps(workspace, w, pr->w_count) ? "w"
+                      : workspace_overlaps(workspace, y, pr->y_count) ? "y"
+                      : bias != NULL && workspace_overlaps(workspace, bias, pr->cout) ? "bias"
+                                                                                      : NULL;
+    if (hit != NULL)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: the workspace overlaps %s", label, hit);
+  }
   return TCONV_STATUS_OK;
 }

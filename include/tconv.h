@@ -111,7 +111,10 @@ typedef enum tconv_backend {
 
 typedef struct tconv_context tconv_context;
 
-/* Creates a context on `backend` using CUDA device `device` (ignored by the CPU backend,
+/* Calls on a CUDA context make its device the calling thread's current CUDA device and leave
+ * it so; code that mixes devices on one thread sets its own device again after them.
+ *
+ * Creates a context on `backend` using CUDA device `device` (ignored by the CPU backend,
  * which requires it to be 0). Writes the handle to *ctx; on failure writes NULL.
  * Returns NO_DEVICE when CUDA is requested but not usable (not compiled in, no driver, no
  * device, bad index), with the runtime's reason in tconv_last_error(). With AUTO, a
@@ -304,7 +307,9 @@ TCONV_API tconv_status tconv_transpose_output_shape(const tconv_params *params,
 /* ---- forward computations ----------------------------------------------------------- */
 
 /* Algorithms. Every one is deterministic: the same inputs give the same bits on every run
- * and on every stream (no atomics; each output element is summed in a fixed order). */
+ * and on every stream (no atomics; each output element is summed in a fixed order). GEMM
+ * inherits cuBLAS's own guarantee, which holds while one stream at a time runs the context's
+ * cuBLAS work (one context per stream, as the threading rule already asks). */
 typedef enum tconv_algo {
   TCONV_ALGO_AUTO = 0,      /* the backend's best choice by a heuristic; needs no workspace
                                (or the winner tconv_find_algo() cached for this problem,

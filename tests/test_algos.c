@@ -312,6 +312,15 @@ static void test_igemm_supports_rules(void) {
                         TCONV_STATUS_OK);
   CU_ASSERT_FALSE(tconv_igemm_supports(&pr, why, sizeof why));
   CU_ASSERT_PTR_NOT_NULL(strstr(why, "output phases"));
+  /* Strides whose product overflows 64 bits (valid: the input is 1 wide there). */
+  const int64_t thin_x[4] = {1, 2, 1, 1}, thin_w[4] = {2, 3, 4, 3};
+  tconv_params huge = tconv_params_default(2);
+  huge.stride[0] = 4;
+  huge.stride[1] = ((int64_t)1 << 62) + 1;
+  CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &pr, TCONV_OP_TRANSPOSE, &huge, thin_x, thin_w),
+                        TCONV_STATUS_OK);
+  CU_ASSERT_FALSE(tconv_igemm_supports(&pr, why, sizeof why));
+  CU_ASSERT_PTR_NOT_NULL(strstr(why, "output phases"));
   /* A reduction of 2^28 channels x 8 taps = 2^31. */
   const int64_t big_x[3] = {1, (int64_t)1 << 28, 8}, big_w[3] = {1, (int64_t)1 << 28, 8};
   const tconv_params one = tconv_params_default(1);
@@ -450,6 +459,24 @@ static void test_forward_refusals(void) {
   CU_ASSERT_EQUAL(tconv_transpose_forward(cpu, &p, &x, &w, NULL, &y, (tconv_algo)99, NULL),
                   TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT_PTR_NOT_NULL(strstr(tconv_context_last_error(cpu), "algo 99 is not"));
+  /* A workspace over x's bytes would be overwritten by the algorithm's scratch data. */
+  tconv_buffer *ws = NULL;
+  CU_ASSERT_EQUAL_FATAL(tconv_buffer_wrap(cpu, (char *)tconv_buffer_data(buf) + 64, 64, &ws),
+                        TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL(tconv_transpose_forward(cpu, &p, &x, &w, NULL, &y, TCONV_ALGO_AUTO, ws),
+                  TCONV_STATUS_INVALID_ARGUMENT);
+  CU_ASSERT_PTR_NOT_NULL(strstr(tconv_context_last_error(cpu), "the workspace overlaps x"));
+  tconv_buffer_destroy(ws);
+  /* A wrapped pointer that is not 4-byte aligned (the offset alone would pass). */
+  tconv_buffer *odd = NULL;
+  CU_ASSERT_EQUAL_FATAL(tconv_buffer_wrap(cpu, (char *)tconv_buffer_data(buf) + 16384 + 2, 4096,
+                                          &odd),
+                        TCONV_STATUS_OK);
+  const tconv_tensor x_odd = tconv_tensor_make(odd, 0, 4, x_dims);
+  CU_ASSERT_EQUAL(tconv_transpose_forward(cpu, &p, &x_odd, &w, NULL, &y, TCONV_ALGO_AUTO, NULL),
+                  TCONV_STATUS_INVALID_ARGUMENT);
+  CU_ASSERT_PTR_NOT_NULL(strstr(tconv_context_last_error(cpu), "not 4-byte aligned"));
+  tconv_buffer_destroy(odd);
   tconv_buffer_destroy(buf);
 }
 
@@ -470,7 +497,7 @@ CU_ErrorCode test_register_algos(void) {
       CU_add_test(suite, "igemm supports rules", test_igemm_supports_rules) == NULL ||
       CU_add_test(suite, "workspace sizes", test_workspace_sizes) == NULL ||
       CU_add_test(suite, "find on the CPU, cache", test_find_cpu) == NULL ||
-      CU_add_test(suite, "forward refusals name algorithm and backend", test_forward_refusals) ==
+      CU_add_test(suite, "forward refusals: algorithm, backend, workspace, alignment", test_forward_refusals) ==
           NULL)
     return CU_get_error();
   return CUE_SUCCESS;

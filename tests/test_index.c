@@ -204,6 +204,43 @@ static void test_division_helpers(void) {
   CU_ASSERT_EQUAL(tconv_gcd(3, 8), 1);
 }
 
+/* mulmod and the inverse against brute force on small moduli, and on moduli near 2^62 and
+ * 2^63 (strides that large are valid when the input is 1 wide) by the defining identity in
+ * 128-bit arithmetic; and a tap plan for such a stride is made at once. */
+static void test_modular_helpers(void) {
+  for (int64_t m = 1; m <= 60; ++m)
+    for (int64_t a = 0; a < m; ++a) {
+      for (int64_t b = 0; b < m; ++b)
+        CU_ASSERT_EQUAL(tconv_mulmod(a, b, m), a * b % m);
+      if (tconv_gcd(a, m) == 1 || m == 1) {
+        const int64_t inv = tconv_mod_inverse(a, m);
+        CU_ASSERT(inv >= 0 && inv < m);
+        CU_ASSERT_EQUAL(a * inv % m, 1 % m);
+      }
+    }
+  static const int64_t big[3] = {((int64_t)1 << 62) + 1, INT64_MAX, ((int64_t)1 << 61) - 1};
+  for (int i = 0; i < 3; ++i) {
+    const int64_t m = big[i];
+    const int64_t as[4] = {2, 3, m - 1, m / 3 + 1};
+    for (int j = 0; j < 4; ++j) {
+      const int64_t a = as[j];
+      CU_ASSERT_EQUAL(tconv_mulmod(a, m - 1, m),
+                      (int64_t)((unsigned __int128)a * (unsigned __int128)(m - 1) %
+                                (unsigned __int128)m));
+      if (tconv_gcd(a, m) != 1)
+        continue;
+      const int64_t inv = tconv_mod_inverse(a, m);
+      CU_ASSERT(inv >= 0 && inv < m);
+      CU_ASSERT_EQUAL((int64_t)((unsigned __int128)a * (unsigned __int128)inv %
+                                (unsigned __int128)m),
+                      1);
+    }
+  }
+  const tconv_tap_plan plan = tconv_tap_plan_make(((int64_t)1 << 62) + 1, 2);
+  CU_ASSERT_EQUAL(plan.step, ((int64_t)1 << 62) + 1);
+  CU_ASSERT_EQUAL(tconv_mulmod(2, plan.inv, plan.step), 1);
+}
+
 static void test_tap_plan(void) {
   for (int64_t s = 1; s <= 16; ++s)
     for (int64_t d = 1; d <= 16; ++d) {
@@ -226,6 +263,7 @@ CU_ErrorCode test_register_index(void) {
     return CU_get_error();
   if (CU_add_test(suite, "division helpers", test_division_helpers) == NULL ||
       CU_add_test(suite, "tap plan (gcd, modular inverse)", test_tap_plan) == NULL ||
+      CU_add_test(suite, "mulmod and inverse, up to 2^63", test_modular_helpers) == NULL ||
       CU_add_test(suite, "transposed gather equals scatter",
                   test_transpose_gather_equals_scatter) == NULL ||
       CU_add_test(suite, "conv index equals scatter", test_conv_index_equals_scatter) == NULL ||
