@@ -16,7 +16,8 @@
  * output a tap); random rank 1-3 cases with per-dimension parameters, groups 1 / several /
  * depthwise, batch > 1, bias on or off; a table of edge cases; one output large enough that
  * the grid-stride loop takes several turns. TCONV_TEST_GPU_CASES sets the number of random
- * cases (default 600; tools/gpu-check.sh lowers it under compute-sanitizer).
+ * cases (default 600, and half as many padding-mode and activation cases; tools/gpu-check.sh
+ * lowers it under compute-sanitizer).
  *
  * Without a usable device nothing is registered and "GPU suites: SKIPPED (<reason>)" is
  * printed; the runner turns that into a failure under REQUIRE_GPU=1.
@@ -326,11 +327,15 @@ static void test_sweep_1d(void) {
   end_test(failed, cases);
 }
 
+/* Random cases per sweep: TCONV_TEST_GPU_CASES, or the default. */
+static int64_t random_cases(void) {
+  const char *env = getenv("TCONV_TEST_GPU_CASES");
+  return env != NULL && env[0] != '\0' ? strtoll(env, NULL, 10) : RANDOM_CASES_DEFAULT;
+}
+
 static void test_sweep_random(void) {
   begin_test();
-  const char *env = getenv("TCONV_TEST_GPU_CASES");
-  const int64_t wanted =
-      env != NULL && env[0] != '\0' ? strtoll(env, NULL, 10) : RANDOM_CASES_DEFAULT;
+  const int64_t wanted = random_cases();
   printf("\n  seed %llu (TCONV_TEST_SEED=%llu TCONV_TEST_ONLY=gpu repeats these cases)",
          (unsigned long long)test_rng_seed_value(), (unsigned long long)test_rng_seed_value());
   int64_t cases = 0, failed = 0;
@@ -356,7 +361,8 @@ static void test_sweep_random(void) {
 static void test_sweep_conventions(void) {
   begin_test();
   int64_t cases = 0, failed = 0, padded = 0;
-  while (cases < 300) {
+  const int64_t wanted = random_cases() / 2; /* 300 by default */
+  while (cases < wanted) {
     test_case c;
     case_random_conventions(&c);
     if (case_finish(&c) != 0) {
@@ -370,7 +376,7 @@ static void test_sweep_conventions(void) {
     failed += check_case(&c);
     ++cases;
   }
-  CU_ASSERT(padded > 100);
+  CU_ASSERT(padded > wanted / 3);
   end_test(failed, cases);
 }
 
