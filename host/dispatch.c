@@ -79,12 +79,20 @@ static const algo_desc algos[TCONV_ALGO_COUNT] = {
                               run_depthwise},
 };
 
-static const char *op_label(tconv_op op) {
-  return op == TCONV_OP_CONV ? "conv" : "transposed conv";
-}
-
 static const char *backend_name(tconv_backend backend) {
   return backend == TCONV_BACKEND_CUDA ? "CUDA" : "CPU";
+}
+
+/* Whether `algo`'s supports rule takes the problem (its backend aside); the reason in why. */
+static int algo_takes(const tconv_problem *pr, tconv_algo algo, char *why, size_t why_size) {
+  return algos[algo].supports == NULL || algos[algo].supports(pr, why, why_size);
+}
+
+static tconv_status check_algo_value(tconv_context *ctx, const char *label, tconv_algo algo) {
+  if ((unsigned)algo >= (unsigned)TCONV_ALGO_COUNT)
+    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: algo %d is not a tconv_algo value",
+                      label, (int)algo);
+  return TCONV_STATUS_OK;
 }
 
 /* OK when `algo` (a valid value, not AUTO) takes the problem on ctx's backend; else
@@ -97,7 +105,7 @@ static tconv_status check_algo(tconv_context *ctx, const char *label, const tcon
                       "%s: algorithm %s needs the %s backend; this context is %s", label, a->name,
                       backend_name(a->backend), backend_name(ctx->backend));
   char why[TCONV_ERROR_CAPACITY / 2];
-  if (a->supports != NULL && !a->supports(pr, why, sizeof why))
+  if (!algo_takes(pr, algo, why, sizeof why))
     return tconv_fail(ctx, TCONV_STATUS_UNSUPPORTED, "%s: algorithm %s does not take this problem: %s",
                       label, a->name, why);
   return TCONV_STATUS_OK;
@@ -176,9 +184,8 @@ typedef struct forward_args {
 static tconv_status prepare(tconv_context *ctx, forward_args *a, tconv_op op,
                             const tconv_params *params, const tconv_tensor *x,
                             const tconv_tensor *w, const tconv_tensor *bias, const tconv_tensor *y,
-                            tconv_algo algo, tconv_buffer *workspace) {
-  tconv_status status =
-      tconv_validate_forward(ctx, &a->pr, op, params, x, w, bias, y, algo, workspace);
+                            tconv_buffer *workspace) {
+  tconv_status status = tconv_validate_forward(ctx, &a->pr, op, params, x, w, bias, y, workspace);
   if (status != TCONV_STATUS_OK)
     return status;
   a->x = tconv_tensor_data(x);
@@ -193,12 +200,14 @@ static tconv_status prepare(tconv_context *ctx, forward_args *a, tconv_op op,
 static tconv_status forward(tconv_context *ctx, tconv_op op, const tconv_params *params,
                             const tconv_tensor *x, const tconv_tensor *w, const tconv_tensor *bias,
                             const tconv_tensor *y, tconv_algo algo, tconv_buffer *workspace) {
-  const char *label = op_label(op);
+  const char *label = tconv_op_label(op);
   if (ctx == NULL)
     return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: ctx is NULL", label);
   tconv_clear_error(ctx);
   forward_args a;
-  tconv_status status = prepare(ctx, &a, op, params, x, w, bias, y, algo, workspace);
+  tconv_status status = prepare(ctx, &a, op, params, x, w, bias, y, workspace);
+  if (status == TCONV_STATUS_OK)
+    status = check_algo_value(ctx, label, algo);
   if (status != TCONV_STATUS_OK)
     return status;
   if (algo == TCONV_ALGO_AUTO)
@@ -243,18 +252,11 @@ static tconv_status query_problem(tconv_context *ctx, const char *label, tconv_p
   if (ctx == NULL)
     return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: ctx is NULL", label);
   tconv_clear_error(ctx);
-  if (op != TCONV_OP_CONV && op != TCONV_OP_TRANSPOSE)
-    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: op %d is not a tconv_op value",
-                      label, (int)op);
-  if (x_dims == NULL || w_dims == NULL)
-    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: %s is NULL", label,
-                      x_dims == NULL ? "x" : "w");
   tconv_status status = tconv_problem_init(ctx, pr, op, params, x_dims, w_dims);
+  if (status == TCONV_STATUS_OK)
+    status = check_algo_value(ctx, label, algo);
   if (status != TCONV_STATUS_OK)
     return status;
-  if ((unsigned)algo >= (unsigned)TCONV_ALGO_COUNT)
-    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: algo %d is not a tconv_algo value",
-                      label, (int)algo);
   return algo == TCONV_ALGO_AUTO ? TCONV_STATUS_OK : check_algo(ctx, label, pr, algo);
 }
 
@@ -369,7 +371,7 @@ tconv_status tconv_find_algo(tconv_context *ctx, tconv_op op, const tconv_params
                       capacity < 0 ? "%s: capacity is negative" : "%s: results is NULL",
                       label);
   forward_args a;
-  tconv_status status = prepare(ctx, &a, op, params, x, w, bias, y, TCONV_ALGO_AUTO, workspace);
+  tconv_status status = prepare(ctx, &a, op, params, x, w, bias, y, workspace);
   if (status != TCONV_STATUS_OK)
     return status;
 
@@ -381,7 +383,7 @@ tconv_status tconv_find_algo(tconv_context *ctx, tconv_op op, const tconv_params
       continue;
     tconv_algo_perf row = {algo, TCONV_STATUS_OK, 0.0, 0};
     char why[TCONV_ERROR_CAPACITY / 2];
-    if (algos[algo].supports != NULL && !algos[algo].supports(&a.pr, why, sizeof why)) {
+    if (!algo_takes(&a.pr, algo, why, sizeof why)) {
       row.status = TCONV_STATUS_UNSUPPORTED;
     } else if ((row.workspace_bytes = workspace_of(&a.pr, algo)) > a.workspace_bytes) {
       row.status = TCONV_STATUS_OUT_OF_MEMORY;

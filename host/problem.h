@@ -47,18 +47,26 @@ tconv_status tconv_problem_init(struct tconv_context *ctx, tconv_problem *proble
                                 const int64_t *w_dims);
 
 /* Validates a forward call: every tensor (rank, dtype, layout, buffer of this context,
- * alignment, size, dims against the problem, no overlap with y), the algorithm against the
- * backend, the workspace; fills *problem. Same failure contract as tconv_problem_init. */
+ * alignment, size, dims against the problem, no overlap with y), the workspace (its context,
+ * no overlap with a tensor); fills *problem. Same failure contract as tconv_problem_init.
+ * Which algorithm may run is dispatch.c's question. */
 tconv_status tconv_validate_forward(struct tconv_context *ctx, tconv_problem *problem,
                                     tconv_op op, const tconv_params *params,
                                     const tconv_tensor *x, const tconv_tensor *w,
                                     const tconv_tensor *bias, const tconv_tensor *y,
-                                    tconv_algo algo, const tconv_buffer *workspace);
+                                    const tconv_buffer *workspace);
 
-/* The dims of x, w and y (rank spatial_rank + 2) of a filled problem. */
-void tconv_problem_x_dims(const tconv_problem *problem, int64_t *dims);
-void tconv_problem_w_dims(const tconv_problem *problem, int64_t *dims);
+/* The dims of y (rank spatial_rank + 2) of a filled problem. */
 void tconv_problem_y_dims(const tconv_problem *problem, int64_t *dims);
+/* SHAPE_MISMATCH, naming the first dimension that differs (sentence prefixed with label),
+ * unless y_dims are the problem's output dims. */
+tconv_status tconv_problem_check_y_dims(struct tconv_context *ctx, const tconv_problem *problem,
+                                        const char *label, const int64_t *y_dims);
+
+/* "conv" or "transposed conv": how sentences name the operation. */
+static inline const char *tconv_op_label(tconv_op op) {
+  return op == TCONV_OP_CONV ? "conv" : "transposed conv";
+}
 
 /* Checked int64 arithmetic: return 0 and write *r, or 1 on overflow. */
 static inline int tconv_mul_i64(int64_t a, int64_t b, int64_t *r) {

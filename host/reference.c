@@ -365,14 +365,7 @@ static tconv_status check_reference_call(tconv_problem *pr, tconv_op op, const t
   if (x == NULL || w == NULL || y == NULL || y_dims == NULL)
     return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: %s is NULL", label,
                       x == NULL ? "x" : w == NULL ? "w" : y == NULL ? "y" : "y_dims");
-  int64_t expect[TCONV_MAX_RANK];
-  tconv_problem_y_dims(pr, expect);
-  for (int i = 0; i < pr->spatial_rank + 2; ++i)
-    if (y_dims[i] != expect[i])
-      return tconv_fail(NULL, TCONV_STATUS_SHAPE_MISMATCH,
-                        "%s: y dimension %d is %lld but the output has %lld", label, i,
-                        (long long)y_dims[i], (long long)expect[i]);
-  return TCONV_STATUS_OK;
+  return tconv_problem_check_y_dims(NULL, pr, label, y_dims);
 }
 
 tconv_status tconv_reference_conv(const tconv_params *params, const int64_t *x_dims,

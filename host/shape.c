@@ -8,10 +8,6 @@
 #include <math.h>
 #include <string.h>
 
-static const char *op_label(tconv_op op) {
-  return op == TCONV_OP_CONV ? "conv" : "transposed conv";
-}
-
 #define FAIL(status, ...) tconv_fail(ctx, (status), __VA_ARGS__)
 
 static const char *const auto_pad_names[] = {"NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"};
@@ -19,7 +15,7 @@ static const char *const padding_mode_names[] = {"zeros", "reflect", "replicate"
 
 /* auto_pad, output_size and padding_mode: which combinations mean something. */
 static tconv_status check_conventions(tconv_context *ctx, tconv_op op, const tconv_params *p) {
-  const char *label = op_label(op);
+  const char *label = tconv_op_label(op);
   if ((unsigned)p->auto_pad > TCONV_AUTO_PAD_SAME_LOWER)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
                 "%s: auto_pad %d is not NOTSET, VALID, SAME_UPPER or SAME_LOWER", label,
@@ -80,7 +76,7 @@ static tconv_status check_conventions(tconv_context *ctx, tconv_op op, const tco
 
 /* The fused activation and its two parameters: none is accepted and ignored. */
 static tconv_status check_epilogue(tconv_context *ctx, tconv_op op, const tconv_params *p) {
-  const char *label = op_label(op);
+  const char *label = tconv_op_label(op);
   const float alpha = p->activation_alpha, beta = p->activation_beta;
   switch (p->activation) {
   case TCONV_ACTIVATION_NONE:
@@ -113,7 +109,7 @@ static tconv_status check_epilogue(tconv_context *ctx, tconv_op op, const tconv_
 
 /* Per-dimension parameter checks that do not involve tensor sizes. */
 static tconv_status check_params(tconv_context *ctx, tconv_op op, const tconv_params *p) {
-  const char *label = op_label(op);
+  const char *label = tconv_op_label(op);
   if (p->spatial_rank < 1 || p->spatial_rank > TCONV_MAX_SPATIAL)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: spatial_rank %d must be 1, 2 or 3", label,
                 p->spatial_rank);
@@ -158,7 +154,7 @@ static tconv_status check_params(tconv_context *ctx, tconv_op op, const tconv_pa
 /* Channels, batch and kernel sizes from x and w (PyTorch's weight layouts). */
 static tconv_status resolve_channels(tconv_context *ctx, tconv_problem *pr, tconv_op op,
                                      const int64_t *x, const int64_t *w) {
-  const char *label = op_label(op);
+  const char *label = tconv_op_label(op);
   const int rank = pr->spatial_rank + 2;
   for (int i = 0; i < rank; ++i) {
     if (x[i] < 1)
@@ -307,7 +303,7 @@ static tconv_status resolve_dimension(tconv_context *ctx, tconv_problem *pr, int
   if (tconv_mul_i64(d, k - 1, &ke) || tconv_add_i64(ke, 1, &ke))
     return FAIL(TCONV_STATUS_SIZE_OVERFLOW,
                 "%s: dilated kernel extent %lld*(%lld-1)+1 overflows int64 (dimension %d)",
-                op_label(pr->op), (long long)d, (long long)k, i);
+                tconv_op_label(pr->op), (long long)d, (long long)k, i);
   return pr->op == TCONV_OP_CONV ? resolve_conv_dimension(ctx, pr, i, p, ke)
                                  : resolve_transpose_dimension(ctx, pr, i, p, ke);
 }
@@ -333,29 +329,40 @@ static tconv_status resolve_counts(tconv_context *ctx, tconv_problem *pr) {
          tconv_mul_i64(pr->w_count, 4, &bytes);
   if (bad)
     return FAIL(TCONV_STATUS_SIZE_OVERFLOW, "%s: an element count overflows int64",
-                op_label(pr->op));
+                tconv_op_label(pr->op));
   pr->in_spatial = in;
   pr->out_spatial = out;
   pr->k_spatial = k;
   return TCONV_STATUS_OK;
 }
 
+static tconv_status resolve_problem(tconv_context *ctx, tconv_problem *pr, tconv_op op,
+                                    const tconv_params *params, const int64_t *x_dims,
+                                    const int64_t *w_dims);
+
 tconv_status tconv_problem_init(tconv_context *ctx, tconv_problem *pr, tconv_op op,
                                 const tconv_params *params, const int64_t *x_dims,
                                 const int64_t *w_dims) {
   if (op != TCONV_OP_CONV && op != TCONV_OP_TRANSPOSE)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "op %d is not CONV (0) or TRANSPOSE (1)", (int)op);
-  const char *label = op_label(op);
+  const char *label = tconv_op_label(op);
   if (params == NULL)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: params is NULL", label);
   if (x_dims == NULL)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: x dims are NULL", label);
   if (w_dims == NULL)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: w dims are NULL", label);
-  tconv_status status = check_params(ctx, op, params);
+  const tconv_status status = check_params(ctx, op, params);
   if (status != TCONV_STATUS_OK)
     return status;
+  return resolve_problem(ctx, pr, op, params, x_dims, w_dims);
+}
 
+/* Fills *pr from checked parameters and dims: sizes, channels, resolved pads, counts. */
+static tconv_status resolve_problem(tconv_context *ctx, tconv_problem *pr, tconv_op op,
+                                    const tconv_params *params, const int64_t *x_dims,
+                                    const int64_t *w_dims) {
+  tconv_status status;
   memset(pr, 0, sizeof *pr);
   pr->op = op;
   pr->spatial_rank = params->spatial_rank;
@@ -383,20 +390,6 @@ tconv_status tconv_problem_init(tconv_context *ctx, tconv_problem *pr, tconv_op 
   return resolve_counts(ctx, pr);
 }
 
-void tconv_problem_x_dims(const tconv_problem *pr, int64_t *dims) {
-  dims[0] = pr->n;
-  dims[1] = pr->cin;
-  for (int i = 0; i < pr->spatial_rank; ++i)
-    dims[2 + i] = pr->in[i];
-}
-
-void tconv_problem_w_dims(const tconv_problem *pr, int64_t *dims) {
-  const int64_t per_group_out = pr->cout / pr->groups;
-  dims[0] = pr->op == TCONV_OP_CONV ? pr->cout : pr->cin;
-  dims[1] = pr->op == TCONV_OP_CONV ? pr->cin / pr->groups : per_group_out;
-  for (int i = 0; i < pr->spatial_rank; ++i)
-    dims[2 + i] = pr->k[i];
-}
 
 void tconv_problem_y_dims(const tconv_problem *pr, int64_t *dims) {
   dims[0] = pr->n;
@@ -405,12 +398,24 @@ void tconv_problem_y_dims(const tconv_problem *pr, int64_t *dims) {
     dims[2 + i] = pr->out[i];
 }
 
+tconv_status tconv_problem_check_y_dims(tconv_context *ctx, const tconv_problem *pr,
+                                        const char *label, const int64_t *y_dims) {
+  int64_t expect[TCONV_MAX_RANK];
+  tconv_problem_y_dims(pr, expect);
+  for (int i = 0; i < pr->spatial_rank + 2; ++i)
+    if (y_dims[i] != expect[i])
+      return FAIL(TCONV_STATUS_SHAPE_MISMATCH,
+                  "%s: y dimension %d is %lld but the output has %lld", label, i,
+                  (long long)y_dims[i], (long long)expect[i]);
+  return TCONV_STATUS_OK;
+}
+
 static tconv_status output_shape(tconv_op op, const tconv_params *params, const int64_t *x_dims,
                                  const int64_t *w_dims, int64_t *y_dims) {
   tconv_clear_error(NULL);
   tconv_context *ctx = NULL; /* for FAIL: shape queries have no context */
   if (y_dims == NULL)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: y dims are NULL", op_label(op));
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: y dims are NULL", tconv_op_label(op));
   tconv_problem pr;
   tconv_status status = tconv_problem_init(NULL, &pr, op, params, x_dims, w_dims);
   if (status == TCONV_STATUS_OK)
@@ -535,9 +540,8 @@ static int workspace_overlaps(const tconv_buffer *ws, const tconv_tensor *t, int
 tconv_status tconv_validate_forward(tconv_context *ctx, tconv_problem *pr, tconv_op op,
                                     const tconv_params *params, const tconv_tensor *x,
                                     const tconv_tensor *w, const tconv_tensor *bias,
-                                    const tconv_tensor *y, tconv_algo algo,
-                                    const tconv_buffer *workspace) {
-  const char *label = op_label(op);
+                                    const tconv_tensor *y, const tconv_buffer *workspace) {
+  const char *label = tconv_op_label(op);
   if (params == NULL)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: params is NULL", label);
   tconv_status status = check_params(ctx, op, params);
@@ -549,16 +553,9 @@ tconv_status tconv_validate_forward(tconv_context *ctx, tconv_problem *pr, tconv
       (status = check_tensor(ctx, label, "y", y, rank)) != TCONV_STATUS_OK ||
       (bias != NULL && (status = check_tensor(ctx, label, "bias", bias, 1)) != TCONV_STATUS_OK))
     return status;
-  if ((status = tconv_problem_init(ctx, pr, op, params, x->dims, w->dims)) != TCONV_STATUS_OK)
+  if ((status = resolve_problem(ctx, pr, op, params, x->dims, w->dims)) != TCONV_STATUS_OK ||
+      (status = tconv_problem_check_y_dims(ctx, pr, label, y->dims)) != TCONV_STATUS_OK)
     return status;
-
-  int64_t expect[TCONV_MAX_RANK];
-  tconv_problem_y_dims(pr, expect);
-  for (int i = 0; i < rank; ++i)
-    if (y->dims[i] != expect[i])
-      return FAIL(TCONV_STATUS_SHAPE_MISMATCH,
-                  "%s: y dimension %d is %lld but the output has %lld", label, i,
-                  (long long)y->dims[i], (long long)expect[i]);
   if (bias != NULL && bias->dims[0] != pr->cout)
     return FAIL(TCONV_STATUS_SHAPE_MISMATCH,
                 "%s: bias has %lld elements but there are %lld output channels", label,
@@ -571,10 +568,6 @@ tconv_status tconv_validate_forward(tconv_context *ctx, tconv_problem *pr, tconv
                 : tensors_overlap(y, pr->y_count, w, pr->w_count) ? "w"
                                                                   : "bias");
 
-  /* Whether the algorithm takes the problem on this backend is dispatch.c's question. */
-  if ((unsigned)algo >= (unsigned)TCONV_ALGO_COUNT)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: algo %d is not a tconv_algo value", label,
-                (int)algo);
   if (workspace != NULL && workspace->ctx != ctx)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: workspace belongs to another context",
                 label);

@@ -26,10 +26,6 @@
 
 #define VERIFY_SCALE_FLOOR 1e-30 /* max|ref| below this counts as this (all-zero outputs) */
 
-static const char *op_label(const tconv_problem *pr) {
-  return pr->op == TCONV_OP_CONV ? "conv" : "transposed conv";
-}
-
 /* Writes the armed plant into y (device memory on CUDA) and disarms it; an index outside y
  * drops the plant. */
 static tconv_status apply_plant(tconv_context *ctx, const tconv_problem *pr, float *y) {
@@ -54,7 +50,7 @@ static float *host_array(tconv_context *ctx, const tconv_problem *pr, const char
   if (p == NULL)
     *status = tconv_fail(ctx, TCONV_STATUS_OUT_OF_MEMORY,
                          "%s: verify: cannot allocate %lld floats of host memory for %s",
-                         op_label(pr), (long long)count, what);
+                         tconv_op_label(pr->op), (long long)count, what);
   return p;
 }
 
@@ -123,7 +119,7 @@ static tconv_status judge(tconv_context *ctx, const tconv_problem *pr, const flo
   if (r.nonfinite)
     return tconv_fail(ctx, TCONV_STATUS_VERIFY_MISMATCH,
                       "%s: verify: %s is %.9g but the reference gives %.9g (%s; tolerance %g)",
-                      op_label(pr), where, (double)yv, (double)rv,
+                      tconv_op_label(pr->op), where, (double)yv, (double)rv,
                       isnan(yv)   ? "NaN where the reference has a number"
                       : isnan(rv) ? "a number where the reference has NaN"
                                   : "an infinity that the reference does not have",
@@ -131,7 +127,7 @@ static tconv_status judge(tconv_context *ctx, const tconv_problem *pr, const flo
   return tconv_fail(ctx, TCONV_STATUS_VERIFY_MISMATCH,
                     "%s: verify: %s is %.9g but the reference gives %.9g (max|y - ref| %.9g > "
                     "%g * max|ref| %.9g)",
-                    op_label(pr), where, (double)yv, (double)rv, r.error, tol, r.max_ref);
+                    tconv_op_label(pr->op), where, (double)yv, (double)rv, r.error, tol, r.max_ref);
 }
 
 /* A failing second formulation keeps its status; its sentence gets the verify prefix. */
@@ -139,7 +135,7 @@ static tconv_status relabel(tconv_context *ctx, const tconv_problem *pr, tconv_s
   char why[TCONV_ERROR_CAPACITY];
   memcpy(why, ctx->last_error, sizeof why);
   why[sizeof why - 1] = '\0';
-  return tconv_fail(ctx, status, "%s: verify: %s", op_label(pr), why);
+  return tconv_fail(ctx, status, "%s: verify: %s", tconv_op_label(pr->op), why);
 }
 
 static tconv_status verify_cpu(tconv_context *ctx, const tconv_problem *pr, const float *x,
