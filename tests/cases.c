@@ -3,6 +3,9 @@
  */
 #include "cases.h"
 
+#include "problem.h"
+
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,6 +211,20 @@ void case_random(test_case *c, tconv_op op, int rank) {
     c->in[i] = test_rng_int(1, max_in[rank]);
     case_fit_input(c, i);
   }
+}
+
+int case_problem(const test_case *c, tconv_problem *p) {
+  const tconv_status status = tconv_problem_init(NULL, p, c->op, &c->params, c->x_dims, c->w_dims);
+  if (status != TCONV_STATUS_OK) {
+    CASE_FAIL(c, "problem: %s (%s)", tconv_status_name(status), tconv_last_error());
+    return 1;
+  }
+  return 0;
+}
+
+void case_poison(float *a, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    a[i] = NAN;
 }
 
 void case_fill_inputs(const test_case *c, int integers, float *x, float *w, float *bias) {

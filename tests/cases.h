@@ -90,6 +90,12 @@ int64_t case_sweep_1d(int (*fn)(test_case *c, void *data), void *data, int64_t *
  * [CASE_INT_LO, CASE_INT_HI] whose sums stay exact in float32. bias holds Cout values. */
 void case_fill_inputs(const test_case *c, int integers, float *x, float *w, float *bias);
 
+struct tconv_problem;
+/* The validated problem of a finished case (for the host emulations); 0 on success. */
+int case_problem(const test_case *c, struct tconv_problem *p);
+/* Fills a with NaN: an element nobody writes fails every comparison. */
+void case_poison(float *a, int64_t n);
+
 /* The CPU reference (gather formulation) into y; 0 on success. */
 int case_reference(const test_case *c, const float *x, const float *w, const float *bias,
                    float *y);

@@ -33,28 +33,12 @@ static int64_t config_runs[IGEMM_CONFIGS]; /* emulated runs per configuration */
 
 static size_t bytes_of(int64_t n) { return (size_t)n * sizeof(float); }
 
-static void poison(float *y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i)
-    y[i] = NAN;
-}
-
-/* The validated problem of a finished case. */
-static int problem_of(const test_case *c, tconv_problem *p) {
-  const tconv_status status =
-      tconv_problem_init(NULL, p, c->op, &c->params, c->x_dims, c->w_dims);
-  if (status != TCONV_STATUS_OK) {
-    CASE_FAIL(c, "problem: %s (%s)", tconv_status_name(status), tconv_last_error());
-    return 1;
-  }
-  return 0;
-}
-
 /* Emulates the case in configuration `config` (-1: the launcher's) on floats and on
  * integers, threads in forward order, and when `both_orders` also in reverse (bitwise equal
  * to forward). Returns 1 on a failure. */
 static int emulate_case(test_case *c, int config, int both_orders) {
   tconv_problem p;
-  if (problem_of(c, &p) != 0)
+  if (case_problem(c, &p) != 0)
     return 1;
   char why[256];
   if (!tconv_igemm_supports(&p, why, sizeof why)) {
@@ -83,7 +67,7 @@ static int emulate_case(test_case *c, int config, int both_orders) {
     const float *b = c->bias ? bias : NULL;
     if (case_reference(c, x, w, b, ref) != 0)
       goto done;
-    poison(y, c->y_count);
+    case_poison(y, c->y_count);
     const int used = test_igemm_emulate(&p, config, 0, x, w, b, y);
     ++config_runs[used];
     char what[64];
@@ -92,7 +76,7 @@ static int emulate_case(test_case *c, int config, int both_orders) {
                                      : case_compare_close(c, what, y, ref)) != 0)
       goto done;
     if (both_orders) {
-      poison(y2, c->y_count);
+      case_poison(y2, c->y_count);
       test_igemm_emulate(&p, config, 1, x, w, b, y2);
       snprintf(what, sizeof what, "igemm config %d, threads reversed vs forward", used);
       if (case_compare_exact(c, what, y2, y) != 0)
@@ -381,7 +365,7 @@ static void test_find_cpu(void) {
   tconv_algo_perf rows[TCONV_ALGO_COUNT];
   memset(rows, 0xA5, sizeof rows);
   int count = -1;
-  poison(got, yn);
+  case_poison(got, yn);
   CU_ASSERT_EQUAL(tconv_find_algo(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, &y, NULL, rows,
                                   TCONV_ALGO_COUNT, &count),
                   TCONV_STATUS_OK);
@@ -400,7 +384,7 @@ static void test_find_cpu(void) {
   CU_ASSERT_EQUAL(count, 0);
   CU_ASSERT_EQUAL(memcmp(&rows[0], &untouched, sizeof untouched), 0);
   /* AUTO after find: the same bits. */
-  poison(got, yn);
+  case_poison(got, yn);
   CU_ASSERT_EQUAL(tconv_transpose_forward(cpu, &p, &x, &w, NULL, &y, TCONV_ALGO_AUTO, NULL),
                   TCONV_STATUS_OK);
   memcpy(again, got, bytes_of(yn));

@@ -43,26 +43,12 @@ static struct {
 
 static float *alloc_floats(int64_t n) { return malloc((size_t)(n > 0 ? n : 1) * sizeof(float)); }
 
-static void poison(float *a, int64_t n) {
-  for (int64_t i = 0; i < n; ++i)
-    a[i] = NAN;
-}
-
 /* The reference's cost of a finished case: its circular transposed gather tries every input
  * position for every output and tap. */
 static int64_t reference_work(const test_case *c) {
   if (c->op == TCONV_OP_CONV || c->padding_mode != TCONV_PADDING_CIRCULAR)
     return c->work;
   return c->work * (c->x_count / (c->n * c->cin));
-}
-
-static int problem_of(const test_case *c, tconv_problem *p) {
-  const tconv_status status = tconv_problem_init(NULL, p, c->op, &c->params, c->x_dims, c->w_dims);
-  if (status != TCONV_STATUS_OK) {
-    CASE_FAIL(c, "problem: %s (%s)", tconv_status_name(status), tconv_last_error());
-    return 1;
-  }
-  return 0;
 }
 
 /* ---- the GEMM algorithm on the CPU ---------------------------------------------------- */
@@ -186,7 +172,7 @@ static int emu_gemm(const test_case *tc, const tconv_problem *p, size_t ws_bytes
                 (long long)images, (long long)(images * per_col), (long long)col_count);
       goto done;
     }
-    poison(col, col_count);
+    case_poison(col, col_count);
     if (conv) {
       for (int64_t e = 0; e < images * per_col; ++e)
         col[e] = tconv_im2col_value(&g, x, n0, e);
@@ -283,22 +269,22 @@ static int run_algorithm(const test_case *c, const tconv_problem *p, which algo,
                              tconv_gemm_workspace(p) + per_image * 2 + 12};
     static const char *const names[3] = {"default", "smaller chunks", "larger than needed"};
     for (int i = 0; i < 3; ++i) {
-      poison(y, c->y_count);
+      case_poison(y, c->y_count);
       snprintf(what, sizeof what, "gemm, %s workspace, %s", names[i], kind);
       if (emu_gemm(c, p, sizes[i], x, w, b, y) != 0 || check_result(c, what, integers, y, ref))
         return 1;
     }
     return 0;
   }
-  poison(y, c->y_count);
+  case_poison(y, c->y_count);
   emu_dw_generic(p, x, w, b, y);
   snprintf(what, sizeof what, "depthwise generic, %s", kind);
   if (check_result(c, what, integers, y, ref))
     return 1;
   if (!tconv_dw_tiled(p))
     return 0;
-  poison(y, c->y_count);
-  poison(y2, c->y_count);
+  case_poison(y, c->y_count);
+  case_poison(y2, c->y_count);
   if (emu_dw_tiled(p, 0, x, w, b, y) != 0 || emu_dw_tiled(p, 1, x, w, b, y2) != 0) {
     CASE_FAIL(c, "out of host memory");
     return 1;
@@ -313,7 +299,7 @@ static int run_algorithm(const test_case *c, const tconv_problem *p, which algo,
 /* Runs `algo` on a finished case, floats then integers. Returns 1 on a failure. */
 static int emulate_case(const test_case *c, which algo) {
   tconv_problem p;
-  if (problem_of(c, &p) != 0)
+  if (case_problem(c, &p) != 0)
     return 1;
   char why[256];
   const int takes = algo == GEMM ? tconv_gemm_supports(&p, why, sizeof why)

@@ -204,6 +204,10 @@ static void test_repeats_and_streams(void) {
       continue;
     }
     float *first = malloc(bytes_of(d.c.y_count)), *y = malloc(bytes_of(d.c.y_count));
+    if (first == NULL || y == NULL) {
+      CASE_FAIL(&d.c, "out of host memory");
+      ++failed;
+    }
     for (size_t a = 0; a < CUDA_ALGO_COUNT && first != NULL && y != NULL; ++a) {
       if (!takes(ctx, &d.c, cuda_algos[a]))
         continue;
@@ -232,6 +236,7 @@ static void test_repeats_and_streams(void) {
     device_case_release(&d);
   }
   printf("\n  %lld runs", (long long)runs);
+  CU_ASSERT(runs >= (int64_t)case_tile_count * (repeats + 2)); /* direct takes every case */
   cudaStreamDestroy(streams[0]);
   cudaStreamDestroy(streams[1]);
   end_test(failed, (int64_t)case_tile_count);
@@ -381,9 +386,11 @@ static void large_case(tconv_op op, int64_t in, int64_t k, int64_t s, int64_t p)
   for (int i = 0; i < 20000; ++i)
     positions[count++] = (int64_t)(test_rng_next() % (uint64_t)out);
 
+  int checked = 0;
   for (size_t a = 0; a < CUDA_ALGO_COUNT; ++a) {
     const tconv_algo algo = cuda_algos[a];
     if (tconv_algo_supported(ctx, op, &params, x_dims, w_dims, algo) != TCONV_STATUS_OK) {
+      CU_ASSERT(algo != TCONV_ALGO_DIRECT && algo != TCONV_ALGO_AUTO); /* these take all */
       printf("\n  %s refuses: %s", tconv_algo_name(algo), tconv_context_last_error(ctx));
       continue;
     }
@@ -432,8 +439,10 @@ static void large_case(tconv_op op, int64_t in, int64_t k, int64_t s, int64_t p)
     printf("\n  %s: %d positions checked, %lld wrong", tconv_algo_name(algo), count,
            (long long)wrong);
     CU_ASSERT_EQUAL(wrong, 0);
+    checked += status == TCONV_STATUS_OK;
     tconv_buffer_destroy(ws);
   }
+  CU_ASSERT(checked >= 2); /* direct and auto at least */
   tconv_buffer_destroy(bx);
   tconv_buffer_destroy(bw);
   tconv_buffer_destroy(by);
