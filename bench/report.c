@@ -213,8 +213,7 @@ int bench_summary(FILE *out, const bench_result *results, int count, const bench
         list_add(&wrong, "%s %s (%.1e)", name, algo, row->error);
       if (row->deterministic == 0)
         list_add(&nondet, "%s %s", name, algo);
-      if (!row->ran || !(row->error <= BENCH_TOLERANCE) || row->deterministic == 0)
-        ++bad;
+      bad += strcmp(bench_row_status(row), "ok") != 0;
     }
     const bench_algo_result *best = fastest(r), *au = auto_row(r);
     if (au != NULL && (!au->ran || au->workspace != 0))
