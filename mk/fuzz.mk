@@ -27,7 +27,7 @@ FUZZ_LIB_SRC := $(filter-out host/nocuda.c,$(wildcard host/*.c)) host/nocuda.c
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/bin/,$(FUZZ_HARNESSES))
 # Extra objects per harness beyond the library.
-FUZZ_EXTRA_fuzz_npy := $(FUZZ_DIR)/obj/tools/npy.o
+FUZZ_EXTRA_fuzz_npy := $(FUZZ_DIR)/obj/tools/npy.o $(FUZZ_DIR)/obj/tools/fileio.o
 
 .PHONY: fuzz fuzz-build deps-fuzz
 

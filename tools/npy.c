@@ -14,6 +14,8 @@
  */
 #include "npy.h"
 
+#include "fileio.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -38,25 +40,6 @@ typedef struct npy_header {
   size_t nbytes;  /* count * itemsize */
   size_t data_at; /* offset of the first data byte in the file */
 } npy_header;
-
-static void set_err(char *err, size_t err_size, const char *name, const char *format, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-
-/* Writes "<name>: <sentence>" to err (when there is room at all). */
-static void set_err(char *err, size_t err_size, const char *name, const char *format, ...) {
-  if (err == NULL || err_size == 0)
-    return;
-  int n = snprintf(err, err_size, "%s: ", name);
-  if (n < 0 || (size_t)n >= err_size)
-    return;
-  va_list args;
-  va_start(args, format);
-  vsnprintf(err + n, err_size - (size_t)n, format, args);
-  va_end(args);
-}
 
 /* Copies up to 24 bytes of untrusted text into out as printable ASCII, for quoting it in an
  * error sentence without emitting control characters. */
@@ -154,7 +137,7 @@ static int parse_dim(cursor *c, int64_t *value) {
  * in Python, where "(5)" is an integer, not a tuple. */
 static int parse_shape(cursor *c, npy_header *h, const char *name, char *err, size_t err_size) {
   if (!accept(c, '(')) {
-    set_err(err, err_size, name, "malformed header: 'shape' is not a tuple");
+    fileio_set_err(err, err_size, name, "malformed header: 'shape' is not a tuple");
     return -1;
   }
   h->rank = 0;
@@ -162,30 +145,30 @@ static int parse_shape(cursor *c, npy_header *h, const char *name, char *err, si
     return 0;
   for (;;) {
     if (h->rank == NPY_MAX_RANK) {
-      set_err(err, err_size, name, "shape has more than %d dimensions", NPY_MAX_RANK);
+      fileio_set_err(err, err_size, name, "shape has more than %d dimensions", NPY_MAX_RANK);
       return -1;
     }
     int rc = parse_dim(c, &h->dims[h->rank]);
     if (rc == -2) {
-      set_err(err, err_size, name, "shape dimension %d does not fit in 64 bits", h->rank);
+      fileio_set_err(err, err_size, name, "shape dimension %d does not fit in 64 bits", h->rank);
       return -1;
     }
     if (rc != 0) {
-      set_err(err, err_size, name,
-              "malformed header: shape dimension %d is not a non-negative integer", h->rank);
+      fileio_set_err(err, err_size, name,
+                     "malformed header: shape dimension %d is not a non-negative integer", h->rank);
       return -1;
     }
     h->rank++;
     int comma = accept(c, ',');
     if (accept(c, ')')) {
       if (h->rank == 1 && !comma) {
-        set_err(err, err_size, name, "malformed header: shape '(n)' is not a tuple");
+        fileio_set_err(err, err_size, name, "malformed header: shape '(n)' is not a tuple");
         return -1;
       }
       return 0;
     }
     if (!comma) {
-      set_err(err, err_size, name, "malformed header: expected ',' or ')' in shape");
+      fileio_set_err(err, err_size, name, "malformed header: expected ',' or ')' in shape");
       return -1;
     }
   }
@@ -198,7 +181,7 @@ static int parse_dict(const char *text, size_t len, npy_header *h, const char *n
   cursor c = {text, text + len};
   int have_descr = 0, have_order = 0, have_shape = 0;
   if (!accept(&c, '{')) {
-    set_err(err, err_size, name, "malformed header: does not start with '{'");
+    fileio_set_err(err, err_size, name, "malformed header: does not start with '{'");
     return -1;
   }
   for (;;) {
@@ -207,19 +190,20 @@ static int parse_dict(const char *text, size_t len, npy_header *h, const char *n
     const char *key;
     size_t key_len;
     if (parse_string(&c, &key, &key_len) != 0) {
-      set_err(err, err_size, name, "malformed header: expected a quoted key or '}'");
+      fileio_set_err(err, err_size, name, "malformed header: expected a quoted key or '}'");
       return -1;
     }
     if (!accept(&c, ':')) {
-      set_err(err, err_size, name, "malformed header: expected ':' after a key");
+      fileio_set_err(err, err_size, name, "malformed header: expected ':' after a key");
       return -1;
     }
     if (key_len == 5 && memcmp(key, "descr", 5) == 0 && !have_descr) {
       const char *d;
       size_t d_len;
       if (parse_string(&c, &d, &d_len) != 0) {
-        set_err(err, err_size, name,
-                "unsupported dtype: 'descr' is not a simple type string (need '<f4' or '<f8')");
+        fileio_set_err(
+            err, err_size, name,
+            "unsupported dtype: 'descr' is not a simple type string (need '<f4' or '<f8')");
         return -1;
       }
       if (d_len == 3 && memcmp(d, "<f4", 3) == 0) {
@@ -229,19 +213,20 @@ static int parse_dict(const char *text, size_t len, npy_header *h, const char *n
       } else {
         char shown[32];
         printable(d, d_len, shown, sizeof shown);
-        set_err(err, err_size, name, "unsupported dtype '%s' (need '<f4' or '<f8')", shown);
+        fileio_set_err(err, err_size, name, "unsupported dtype '%s' (need '<f4' or '<f8')", shown);
         return -1;
       }
       have_descr = 1;
     } else if (key_len == 13 && memcmp(key, "fortran_order", 13) == 0 && !have_order) {
       if (accept_word(&c, "True")) {
-        set_err(err, err_size, name,
-                "fortran_order is True; only C order is supported "
-                "(save numpy.ascontiguousarray(a))");
+        fileio_set_err(err, err_size, name,
+                       "fortran_order is True; only C order is supported "
+                       "(save numpy.ascontiguousarray(a))");
         return -1;
       }
       if (!accept_word(&c, "False")) {
-        set_err(err, err_size, name, "malformed header: 'fortran_order' is not True or False");
+        fileio_set_err(err, err_size, name,
+                       "malformed header: 'fortran_order' is not True or False");
         return -1;
       }
       have_order = 1;
@@ -252,26 +237,27 @@ static int parse_dict(const char *text, size_t len, npy_header *h, const char *n
     } else {
       char shown[32];
       printable(key, key_len, shown, sizeof shown);
-      set_err(err, err_size, name, "malformed header: unexpected or repeated key '%s'", shown);
+      fileio_set_err(err, err_size, name, "malformed header: unexpected or repeated key '%s'",
+                     shown);
       return -1;
     }
     if (!accept(&c, ',')) {
       if (accept(&c, '}'))
         break;
-      set_err(err, err_size, name, "malformed header: expected ',' or '}'");
+      fileio_set_err(err, err_size, name, "malformed header: expected ',' or '}'");
       return -1;
     }
   }
   skip_space(&c);
   if (c.p != c.end) {
-    set_err(err, err_size, name, "malformed header: unexpected text after '}'");
+    fileio_set_err(err, err_size, name, "malformed header: unexpected text after '}'");
     return -1;
   }
   if (!have_descr || !have_order || !have_shape) {
-    set_err(err, err_size, name, "malformed header: missing key '%s'",
-            !have_descr   ? "descr"
-            : !have_order ? "fortran_order"
-                          : "shape");
+    fileio_set_err(err, err_size, name, "malformed header: missing key '%s'",
+                   !have_descr   ? "descr"
+                   : !have_order ? "fortran_order"
+                                 : "shape");
     return -1;
   }
   return 0;
@@ -283,22 +269,22 @@ static int parse_dict(const char *text, size_t len, npy_header *h, const char *n
 static size_t parse_preamble(const unsigned char *bytes, size_t size, npy_header *h,
                              const char *name, char *err, size_t err_size) {
   if (size < NPY_MAGIC_SIZE + 2) {
-    set_err(err, err_size, name, "not a .npy file (only %zu bytes)", size);
+    fileio_set_err(err, err_size, name, "not a .npy file (only %zu bytes)", size);
     return 0;
   }
   if (memcmp(bytes, NPY_MAGIC, NPY_MAGIC_SIZE) != 0) {
-    set_err(err, err_size, name, "not a .npy file (bad magic)");
+    fileio_set_err(err, err_size, name, "not a .npy file (bad magic)");
     return 0;
   }
   unsigned major = bytes[6], minor = bytes[7];
   size_t len_bytes = major == 1 ? 2 : 4;
   if (major < 1 || major > 3 || minor != 0) {
-    set_err(err, err_size, name, "unsupported .npy format version %u.%u (need 1.0, 2.0 or 3.0)",
-            major, minor);
+    fileio_set_err(err, err_size, name,
+                   "unsupported .npy format version %u.%u (need 1.0, 2.0 or 3.0)", major, minor);
     return 0;
   }
   if (size < NPY_MAGIC_SIZE + 2 + len_bytes) {
-    set_err(err, err_size, name, "truncated .npy header");
+    fileio_set_err(err, err_size, name, "truncated .npy header");
     return 0;
   }
   const unsigned char *l = bytes + NPY_MAGIC_SIZE + 2;
@@ -306,7 +292,8 @@ static size_t parse_preamble(const unsigned char *bytes, size_t size, npy_header
   if (len_bytes == 4)
     header_len |= (uint32_t)l[2] << 16 | (uint32_t)l[3] << 24;
   if (header_len > NPY_MAX_HEADER) {
-    set_err(err, err_size, name, "header length %u is implausibly large", (unsigned)header_len);
+    fileio_set_err(err, err_size, name, "header length %u is implausibly large",
+                   (unsigned)header_len);
     return 0;
   }
   size_t header_at = NPY_MAGIC_SIZE + 2 + len_bytes;
@@ -318,7 +305,7 @@ static size_t parse_preamble(const unsigned char *bytes, size_t size, npy_header
 static int parse_header_text(const unsigned char *text, size_t len, npy_header *h, const char *name,
                              char *err, size_t err_size) {
   if (memchr(text, '\0', len) != NULL) {
-    set_err(err, err_size, name, "malformed header: contains a NUL byte");
+    fileio_set_err(err, err_size, name, "malformed header: contains a NUL byte");
     return -1;
   }
   if (parse_dict((const char *)text, len, h, name, err, err_size) != 0)
@@ -326,13 +313,13 @@ static int parse_header_text(const unsigned char *text, size_t len, npy_header *
   int64_t count = 1, nbytes;
   for (int i = 0; i < h->rank; i++) {
     if (__builtin_mul_overflow(count, h->dims[i], &count)) {
-      set_err(err, err_size, name, "shape's element count does not fit in 64 bits");
+      fileio_set_err(err, err_size, name, "shape's element count does not fit in 64 bits");
       return -1;
     }
   }
   if (__builtin_mul_overflow(count, (int64_t)h->itemsize, &nbytes) ||
       (uint64_t)nbytes > (uint64_t)SIZE_MAX) {
-    set_err(err, err_size, name, "data size does not fit in memory addresses");
+    fileio_set_err(err, err_size, name, "data size does not fit in memory addresses");
     return -1;
   }
   h->count = count;
@@ -364,13 +351,13 @@ static void convert(const unsigned char *src, int itemsize, int64_t n, float *ds
 static int alloc_array(const npy_header *h, npy_array *array, const char *name, char *err,
                        size_t err_size) {
   if ((uint64_t)h->count > SIZE_MAX / sizeof(float)) {
-    set_err(err, err_size, name, "data does not fit in memory addresses");
+    fileio_set_err(err, err_size, name, "data does not fit in memory addresses");
     return -1;
   }
   size_t bytes = (size_t)h->count * sizeof(float);
   float *data = malloc(bytes > 0 ? bytes : sizeof(float));
   if (data == NULL) {
-    set_err(err, err_size, name, "out of memory for %lld elements", (long long)h->count);
+    fileio_set_err(err, err_size, name, "out of memory for %lld elements", (long long)h->count);
     return -1;
   }
   array->rank = h->rank;
@@ -394,15 +381,15 @@ static int parse_named(const unsigned char *bytes, size_t size, npy_array *array
   if (header_at == 0)
     return -1;
   if (h.data_at > size) {
-    set_err(err, err_size, name, "truncated .npy header");
+    fileio_set_err(err, err_size, name, "truncated .npy header");
     return -1;
   }
   if (parse_header_text(bytes + header_at, h.data_at - header_at, &h, name, err, err_size) != 0)
     return -1;
   size_t have = size - h.data_at;
   if (have != h.nbytes) {
-    set_err(err, err_size, name, "%s data: the shape needs %zu bytes, the file holds %zu",
-            have < h.nbytes ? "truncated" : "trailing bytes after the", h.nbytes, have);
+    fileio_set_err(err, err_size, name, "%s data: the shape needs %zu bytes, the file holds %zu",
+                   have < h.nbytes ? "truncated" : "trailing bytes after the", h.nbytes, have);
     return -1;
   }
   if (alloc_array(&h, array, name, err, err_size) != 0)
@@ -415,7 +402,7 @@ int npy_parse(const unsigned char *bytes, size_t size, npy_array *array, char *e
               size_t err_size) {
   reset_array(array);
   if (array == NULL || (bytes == NULL && size > 0)) {
-    set_err(err, err_size, "npy", "NULL argument");
+    fileio_set_err(err, err_size, "npy", "NULL argument");
     return -1;
   }
   return parse_named(bytes, size, array, "npy data", err, err_size);
@@ -449,14 +436,14 @@ static int slurp(int fd, const struct stat *st, unsigned char **bytes, size_t *s
   for (;;) {
     unsigned char *grown = realloc(buf, capacity);
     if (grown == NULL) {
-      set_err(err, err_size, path, "out of memory reading %zu bytes", capacity);
+      fileio_set_err(err, err_size, path, "out of memory reading %zu bytes", capacity);
       free(buf);
       return -1;
     }
     buf = grown;
     ssize_t got = read_full(fd, buf + have, capacity - have);
     if (got < 0) {
-      set_err(err, err_size, path, "read failed: %s", strerror(errno));
+      fileio_set_err(err, err_size, path, "read failed: %s", strerror(errno));
       free(buf);
       return -1;
     }
@@ -464,7 +451,7 @@ static int slurp(int fd, const struct stat *st, unsigned char **bytes, size_t *s
     if (have < capacity)
       break;
     if (capacity > SIZE_MAX / 2) {
-      set_err(err, err_size, path, "file too large");
+      fileio_set_err(err, err_size, path, "file too large");
       free(buf);
       return -1;
     }
@@ -480,12 +467,12 @@ static int slurp(int fd, const struct stat *st, unsigned char **bytes, size_t *s
 int npy_read(const char *path, npy_array *array, char *err, size_t err_size) {
   reset_array(array);
   if (path == NULL || array == NULL) {
-    set_err(err, err_size, "npy", "NULL argument");
+    fileio_set_err(err, err_size, "npy", "NULL argument");
     return -1;
   }
   int fd = open(path, O_RDONLY);
   if (fd < 0) {
-    set_err(err, err_size, path, "cannot open: %s", strerror(errno));
+    fileio_set_err(err, err_size, path, "cannot open: %s", strerror(errno));
     return -1;
   }
   struct stat st;
@@ -493,9 +480,9 @@ int npy_read(const char *path, npy_array *array, char *err, size_t err_size) {
   size_t size = 0;
   int rc = -1;
   if (fstat(fd, &st) != 0)
-    set_err(err, err_size, path, "cannot stat: %s", strerror(errno));
+    fileio_set_err(err, err_size, path, "cannot stat: %s", strerror(errno));
   else if (S_ISDIR(st.st_mode))
-    set_err(err, err_size, path, "is a directory");
+    fileio_set_err(err, err_size, path, "is a directory");
   else if (slurp(fd, &st, &bytes, &size, path, err, err_size) == 0)
     rc = parse_named(bytes, size, array, path, err, err_size);
   close(fd);
@@ -582,83 +569,51 @@ static int write_contents(int fd, const char *header, size_t header_len, const f
   return 0;
 }
 
-/* Best effort: makes the rename itself durable. A failure here loses nothing already
- * written, so it is not reported. */
-static void sync_parent_dir(const char *path) {
-  const char *slash = strrchr(path, '/');
-  char *dir =
-      slash == NULL ? strdup(".") : strndup(path, slash == path ? 1 : (size_t)(slash - path));
-  if (dir == NULL)
-    return;
-  int fd = open(dir, O_RDONLY | O_DIRECTORY);
-  if (fd >= 0) {
-    fsync(fd);
-    close(fd);
-  }
-  free(dir);
-}
-
 int npy_write(const char *path, int rank, const int64_t *dims, const float *data, char *err,
               size_t err_size) {
   if (path == NULL || (rank > 0 && dims == NULL)) {
-    set_err(err, err_size, "npy", "NULL argument");
+    fileio_set_err(err, err_size, "npy", "NULL argument");
     return -1;
   }
   if (rank < 0 || rank > NPY_MAX_RANK) {
-    set_err(err, err_size, path, "cannot write rank %d (0 to %d supported)", rank, NPY_MAX_RANK);
+    fileio_set_err(err, err_size, path, "cannot write rank %d (0 to %d supported)", rank,
+                   NPY_MAX_RANK);
     return -1;
   }
   int64_t count = 1;
   for (int i = 0; i < rank; i++) {
     if (dims[i] < 0 || __builtin_mul_overflow(count, dims[i], &count) || count > INT64_MAX / 4) {
-      set_err(err, err_size, path, "cannot write: invalid or too large shape (dimension %d)", i);
+      fileio_set_err(err, err_size, path, "cannot write: invalid or too large shape (dimension %d)",
+                     i);
       return -1;
     }
   }
   if (count > 0 && data == NULL) {
-    set_err(err, err_size, path, "NULL data");
+    fileio_set_err(err, err_size, path, "NULL data");
     return -1;
   }
   char header[1024];
   size_t header_len = build_header(rank, dims, header, sizeof header);
   if (header_len == 0) {
-    set_err(err, err_size, path, "cannot write: header too long");
+    fileio_set_err(err, err_size, path, "cannot write: header too long");
     return -1;
   }
 
-  /* The temporary lives beside the target so that rename() stays within one file system
-   * and is atomic: readers see either no file or the whole file. */
-  size_t path_len = strlen(path);
-  char *tmp = malloc(path_len + sizeof ".tmp-XXXXXX");
-  if (tmp == NULL) {
-    set_err(err, err_size, path, "out of memory");
+  /* Readers see either no file or the whole file (fileio.h). */
+  char *tmp = NULL;
+  const int fd = fileio_create_temporary(path, &tmp, err, err_size);
+  if (fd < 0)
     return -1;
-  }
-  memcpy(tmp, path, path_len);
-  memcpy(tmp + path_len, ".tmp-XXXXXX", sizeof ".tmp-XXXXXX");
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    set_err(err, err_size, path, "cannot create a temporary file: %s", strerror(errno));
-    free(tmp);
-    return -1;
-  }
-  /* mkstemp creates the file 0600; a data file is normally readable by others too. */
-  int rc = -1;
-  if (fchmod(fd, 0644) != 0 || write_contents(fd, header, header_len, data, count) != 0 ||
-      fsync(fd) != 0) {
-    set_err(err, err_size, path, "write failed: %s", strerror(errno));
+  if (write_contents(fd, header, header_len, data, count) != 0 || fsync(fd) != 0) {
+    fileio_set_err(err, err_size, path, "write failed: %s", strerror(errno));
     close(fd);
-  } else if (close(fd) != 0) {
-    set_err(err, err_size, path, "write failed: %s", strerror(errno));
-  } else if (rename(tmp, path) != 0) {
-    set_err(err, err_size, path, "cannot rename the temporary file into place: %s",
-            strerror(errno));
-  } else {
-    rc = 0;
-    sync_parent_dir(path);
+    fileio_abort(tmp);
+    return -1;
   }
-  if (rc != 0)
-    unlink(tmp);
-  free(tmp);
-  return rc;
+  if (close(fd) != 0) {
+    fileio_set_err(err, err_size, path, "write failed: %s", strerror(errno));
+    fileio_abort(tmp);
+    return -1;
+  }
+  return fileio_commit(path, tmp, err, err_size);
 }

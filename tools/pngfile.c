@@ -8,6 +8,8 @@
  */
 #include "pngfile.h"
 
+#include "fileio.h"
+
 #include <png.h>
 
 #include <errno.h>
@@ -34,24 +36,6 @@ static void on_warning(png_structp png, png_const_charp message) {
   (void)png, (void)message; /* warnings (e.g. a bad iCCP profile) do not stop the read */
 }
 
-static void set_err(char *err, size_t err_size, const char *path, const char *format, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-
-static void set_err(char *err, size_t err_size, const char *path, const char *format, ...) {
-  if (err == NULL || err_size == 0)
-    return;
-  int n = snprintf(err, err_size, "%s: ", path);
-  if (n < 0 || (size_t)n >= err_size)
-    return;
-  va_list args;
-  va_start(args, format);
-  vsnprintf(err + n, err_size - (size_t)n, format, args);
-  va_end(args);
-}
-
 const char *pngfile_colour_name(int channels) {
   static const char *names[] = {"grey", "grey+alpha", "RGB", "RGBA"};
   return channels >= 1 && channels <= 4 ? names[channels - 1] : "?";
@@ -68,16 +52,15 @@ void pngfile_free(pngfile_image *img) {
  * fit in size_t. */
 static size_t image_bytes(int64_t width, int64_t height, int channels, size_t sample) {
   size_t n;
-  if (width < 1 || height < 1 ||
-      __builtin_mul_overflow((size_t)width, (size_t)height, &n) ||
+  if (width < 1 || height < 1 || __builtin_mul_overflow((size_t)width, (size_t)height, &n) ||
       __builtin_mul_overflow(n, (size_t)channels, &n) || __builtin_mul_overflow(n, sample, &n))
     return 0;
   return n;
 }
 
 /* Reads the decoded rows into `pixels` (height * rowbytes). Returns 0, or -1 with err set. */
-static int decode(FILE *f, const char *path, pngfile_image *img, unsigned char **pixels,
-                  char *err, size_t err_size) {
+static int decode(FILE *f, const char *path, pngfile_image *img, unsigned char **pixels, char *err,
+                  size_t err_size) {
   png_failure failure = {""};
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &failure, on_error, on_warning);
   png_infop info = png != NULL ? png_create_info_struct(png) : NULL;
@@ -85,11 +68,11 @@ static int decode(FILE *f, const char *path, pngfile_image *img, unsigned char *
   png_bytep *volatile rows = NULL;
   if (info == NULL) {
     png_destroy_read_struct(png != NULL ? &png : NULL, NULL, NULL);
-    set_err(err, err_size, path, "out of memory");
+    fileio_set_err(err, err_size, path, "out of memory");
     return -1;
   }
   if (setjmp(png_jmpbuf(png))) {
-    set_err(err, err_size, path, "not a readable PNG: %s", failure.message);
+    fileio_set_err(err, err_size, path, "not a readable PNG: %s", failure.message);
     free(rows);
     free(data);
     png_destroy_read_struct(&png, &info, NULL);
@@ -110,8 +93,8 @@ static int decode(FILE *f, const char *path, pngfile_image *img, unsigned char *
   size_t rowbytes = png_get_rowbytes(png, info);
   size_t bytes = image_bytes(img->width, img->height, img->channels, img->bit_depth / 8);
   if (bytes == 0 || rowbytes * (size_t)img->height != bytes) {
-    set_err(err, err_size, path, "unexpected layout after expansion (%d channels, %d bits)",
-            img->channels, img->bit_depth);
+    fileio_set_err(err, err_size, path, "unexpected layout after expansion (%d channels, %d bits)",
+                   img->channels, img->bit_depth);
     png_destroy_read_struct(&png, &info, NULL);
     return -1;
   }
@@ -133,12 +116,12 @@ int pngfile_read(const char *path, pngfile_image *img, char *err, size_t err_siz
   memset(img, 0, sizeof *img);
   FILE *f = fopen(path, "rb");
   if (f == NULL) {
-    set_err(err, err_size, path, "cannot open: %s", strerror(errno));
+    fileio_set_err(err, err_size, path, "cannot open: %s", strerror(errno));
     return -1;
   }
   unsigned char sig[8];
   if (fread(sig, 1, 8, f) != 8 || png_sig_cmp(sig, 0, 8) != 0) {
-    set_err(err, err_size, path, "not a PNG file (bad signature)");
+    fileio_set_err(err, err_size, path, "not a PNG file (bad signature)");
     fclose(f);
     return -1;
   }
@@ -154,7 +137,7 @@ int pngfile_read(const char *path, pngfile_image *img, char *err, size_t err_siz
   if (img->data == NULL) {
     free(pixels);
     memset(img, 0, sizeof *img);
-    set_err(err, err_size, path, "out of memory");
+    fileio_set_err(err, err_size, path, "out of memory");
     return -1;
   }
   /* Interleaved big-endian samples -> planes. */
@@ -176,16 +159,15 @@ static int encode(FILE *f, const char *path, const pngfile_image *img, unsigned 
   static const int types[] = {PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB,
                               PNG_COLOR_TYPE_RGB_ALPHA};
   png_failure failure = {""};
-  png_structp png =
-      png_create_write_struct(PNG_LIBPNG_VER_STRING, &failure, on_error, on_warning);
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &failure, on_error, on_warning);
   png_infop info = png != NULL ? png_create_info_struct(png) : NULL;
   if (info == NULL) {
     png_destroy_write_struct(png != NULL ? &png : NULL, NULL);
-    set_err(err, err_size, path, "out of memory");
+    fileio_set_err(err, err_size, path, "out of memory");
     return -1;
   }
   if (setjmp(png_jmpbuf(png))) {
-    set_err(err, err_size, path, "cannot write the PNG: %s", failure.message);
+    fileio_set_err(err, err_size, path, "cannot write the PNG: %s", failure.message);
     png_destroy_write_struct(&png, &info);
     return -1;
   }
@@ -207,17 +189,16 @@ int pngfile_write(const char *path, const pngfile_image *img, char *err, size_t 
   if (img == NULL || img->data == NULL || img->channels < 1 || img->channels > 4 ||
       (img->bit_depth != 8 && img->bit_depth != 16) || img->width > 0x7fffffff ||
       img->height > 0x7fffffff) {
-    set_err(err, err_size, path, "cannot write: invalid image description");
+    fileio_set_err(err, err_size, path, "cannot write: invalid image description");
     return -1;
   }
   const int wide = img->bit_depth == 16, c_n = img->channels;
   const size_t bytes = image_bytes(img->width, img->height, c_n, (size_t)(wide + 1));
   unsigned char *pixels = bytes > 0 ? malloc(bytes) : NULL;
   png_bytep *rows = malloc((size_t)img->height * sizeof *rows);
-  char *tmp = malloc(strlen(path) + sizeof ".tmp-XXXXXX");
-  if (pixels == NULL || rows == NULL || tmp == NULL) {
-    free(pixels), free(rows), free(tmp);
-    set_err(err, err_size, path, bytes == 0 ? "image too large" : "out of memory");
+  if (pixels == NULL || rows == NULL) {
+    free(pixels), free(rows);
+    fileio_set_err(err, err_size, path, bytes == 0 ? "image too large" : "out of memory");
     return -1;
   }
   /* Planes -> interleaved big-endian samples, rounded and clamped. */
@@ -236,39 +217,29 @@ int pngfile_write(const char *path, const pngfile_image *img, char *err, size_t 
       }
     }
   }
-  /* The temporary lives beside the target so that rename() is atomic: readers see either
-   * no file or the whole image. */
-  sprintf(tmp, "%s.tmp-XXXXXX", path);
-  int rc = -1, fd = mkstemp(tmp);
+  /* Readers see either no file or the whole image (fileio.h). */
+  char *tmp = NULL;
+  int rc = -1, fd = fileio_create_temporary(path, &tmp, err, err_size);
   FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
-  if (f == NULL) {
-    set_err(err, err_size, path, "cannot create a temporary file: %s", strerror(errno));
-    if (fd >= 0) {
-      close(fd);
-      unlink(tmp);
-    }
-  } else {
-    /* mkstemp creates the file 0600; an image is normally readable by others too. */
-    int ok = fchmod(fd, 0644) == 0;
-    if (!ok)
-      set_err(err, err_size, path, "cannot set the file mode: %s", strerror(errno));
-    ok = ok && encode(f, path, img, pixels, rows, err, err_size) == 0;
+  if (fd >= 0 && f == NULL) {
+    fileio_set_err(err, err_size, path, "cannot open the temporary file: %s", strerror(errno));
+    close(fd);
+    fileio_abort(tmp);
+  } else if (f != NULL) {
+    int ok = encode(f, path, img, pixels, rows, err, err_size) == 0;
     if (ok && (fflush(f) != 0 || fsync(fd) != 0)) {
-      set_err(err, err_size, path, "write failed: %s", strerror(errno));
+      fileio_set_err(err, err_size, path, "write failed: %s", strerror(errno));
       ok = 0;
     }
     if (fclose(f) != 0 && ok) {
-      set_err(err, err_size, path, "write failed: %s", strerror(errno));
+      fileio_set_err(err, err_size, path, "write failed: %s", strerror(errno));
       ok = 0;
     }
-    if (ok && rename(tmp, path) != 0)
-      set_err(err, err_size, path, "cannot rename the temporary file into place: %s",
-              strerror(errno));
-    else if (ok)
-      rc = 0;
-    if (rc != 0)
-      unlink(tmp);
+    if (ok)
+      rc = fileio_commit(path, tmp, err, err_size);
+    else
+      fileio_abort(tmp);
   }
-  free(pixels), free(rows), free(tmp);
+  free(pixels), free(rows);
   return rc;
 }
