@@ -30,6 +30,8 @@ static const char *int32_excess(const tconv_problem *p) {
 }
 
 int tconv_depthwise_supports(const tconv_problem *problem, char *why, size_t why_size) {
+  if (!tconv_fp32_nchw_only(problem, why, why_size))
+    return 0;
   if (problem->groups != problem->cin || problem->cout != problem->cin) {
     snprintf(why, why_size,
              "needs one input and one output channel per group (groups == Cin == Cout); this "

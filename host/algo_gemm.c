@@ -21,6 +21,8 @@
 #include <stdio.h>
 
 int tconv_gemm_supports(const tconv_problem *problem, char *why, size_t why_size) {
+  if (!tconv_fp32_nchw_only(problem, why, why_size))
+    return 0;
   if (tconv_gemm_image_columns(problem) < 0) {
     snprintf(why, why_size,
              "the column matrix of one image (%s channels x kernel x %s positions) overflows "

@@ -17,6 +17,8 @@
 static const char *const mode_names[] = {"zeros", "reflect", "replicate", "circular"};
 
 int tconv_igemm_supports(const tconv_problem *p, char *why, size_t why_size) {
+  if (!tconv_fp32_nchw_only(p, why, why_size))
+    return 0;
   if (p->padding_mode != TCONV_PADDING_ZEROS) {
     snprintf(why, why_size, "padding mode %s is not supported (zeros only); use direct",
              mode_names[p->padding_mode]);

@@ -18,6 +18,13 @@
 extern "C" {
 #endif
 
+/* host/algo_storage.c: 1 for float32 channels-first x, w and y under STRICT math, the
+ * storage every CUDA algorithm takes today; else 0 with the reason. Each *_supports below
+ * applies it first. */
+int tconv_fp32_nchw_only(const tconv_problem *problem, char *why, size_t why_size);
+/* The direct algorithm: every problem of that storage. */
+int tconv_direct_supports(const tconv_problem *problem, char *why, size_t why_size);
+
 /* host/algo_igemm.c */
 int tconv_igemm_supports(const tconv_problem *problem, char *why, size_t why_size);
 

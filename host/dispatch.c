@@ -13,6 +13,9 @@
 #include <string.h>
 #include <time.h>
 
+/* The pointers are typed float * for the CUDA launchers' signatures; the elements are of
+ * pr->dtype in pr's layouts (the reference reads any; the CUDA algorithms take float32 NCHW
+ * only, by their supports rules). */
 typedef tconv_status (*run_fn)(tconv_context *ctx, const tconv_problem *pr, const float *x,
                                const float *w, const float *bias, float *y, void *workspace,
                                size_t workspace_bytes);
@@ -70,7 +73,7 @@ typedef struct algo_desc {
 
 static const algo_desc algos[TCONV_ALGO_COUNT] = {
     [TCONV_ALGO_AUTO] = {"auto", TCONV_BACKEND_AUTO, NULL, NULL, NULL},
-    [TCONV_ALGO_DIRECT] = {"direct", TCONV_BACKEND_CUDA, NULL, NULL, run_direct},
+    [TCONV_ALGO_DIRECT] = {"direct", TCONV_BACKEND_CUDA, tconv_direct_supports, NULL, run_direct},
     [TCONV_ALGO_REFERENCE] = {"reference", TCONV_BACKEND_CPU, NULL, NULL, run_reference},
     [TCONV_ALGO_IGEMM] = {"igemm", TCONV_BACKEND_CUDA, tconv_igemm_supports, NULL, run_igemm},
     [TCONV_ALGO_GEMM] = {"gemm", TCONV_BACKEND_CUDA, tconv_gemm_supports, tconv_gemm_workspace,
@@ -128,7 +131,9 @@ static int same_problem(const tconv_problem *a, const tconv_problem *b) {
          SAME_ARRAY(a->output_padding, b->output_padding) &&
          a->padding_mode == b->padding_mode && a->activation == b->activation &&
          memcmp(&a->activation_alpha, &b->activation_alpha, sizeof(float)) == 0 &&
-         memcmp(&a->activation_beta, &b->activation_beta, sizeof(float)) == 0;
+         memcmp(&a->activation_beta, &b->activation_beta, sizeof(float)) == 0 &&
+         a->dtype == b->dtype && a->x_layout == b->x_layout && a->w_layout == b->w_layout &&
+         a->y_layout == b->y_layout && a->math == b->math;
 }
 
 static const tconv_algo_cache_entry *cache_find(const tconv_context *ctx,
@@ -154,7 +159,8 @@ static void cache_store(tconv_context *ctx, const tconv_problem *pr, tconv_algo 
 }
 
 /* AUTO: the cached winner when the workspace allows it, else the heuristic, which needs no
- * workspace: depthwise where it applies, then the implicit GEMM, then direct. */
+ * workspace: depthwise where it applies, then the implicit GEMM, then direct (which the
+ * caller still asks: it refuses storage no CUDA algorithm takes yet). */
 static tconv_algo choose(const tconv_context *ctx, const tconv_problem *pr,
                          size_t workspace_bytes) {
   if (ctx->backend == TCONV_BACKEND_CPU)
@@ -168,6 +174,18 @@ static tconv_algo choose(const tconv_context *ctx, const tconv_problem *pr,
   if (tconv_igemm_supports(pr, why, sizeof why))
     return TCONV_ALGO_IGEMM;
   return TCONV_ALGO_DIRECT;
+}
+
+/* AUTO's choice, when it takes the problem; else UNSUPPORTED with its reason. */
+static tconv_status check_auto(tconv_context *ctx, const char *label, const tconv_problem *pr,
+                               tconv_algo *algo, size_t workspace_bytes) {
+  *algo = choose(ctx, pr, workspace_bytes);
+  char why[TCONV_ERROR_CAPACITY / 2];
+  if (!algo_takes(pr, *algo, why, sizeof why))
+    return tconv_fail(ctx, TCONV_STATUS_UNSUPPORTED,
+                      "%s: no algorithm of the %s backend takes this problem (%s: %s)", label,
+                      backend_name(ctx->backend), algos[*algo].name, why);
+  return TCONV_STATUS_OK;
 }
 
 /* ---- forward -------------------------------------------------------------------------- */
@@ -211,8 +229,10 @@ static tconv_status forward(tconv_context *ctx, tconv_op op, const tconv_params 
   if (status != TCONV_STATUS_OK)
     return status;
   if (algo == TCONV_ALGO_AUTO)
-    algo = choose(ctx, &a.pr, a.workspace_bytes);
-  else if ((status = check_algo(ctx, label, &a.pr, algo)) != TCONV_STATUS_OK)
+    status = check_auto(ctx, label, &a.pr, &algo, a.workspace_bytes);
+  else
+    status = check_algo(ctx, label, &a.pr, algo);
+  if (status != TCONV_STATUS_OK)
     return status;
   const size_t need = workspace_of(&a.pr, algo);
   if (need > a.workspace_bytes)
@@ -244,6 +264,17 @@ tconv_status tconv_transpose_forward(tconv_context *ctx, const tconv_params *par
 
 /* ---- queries -------------------------------------------------------------------------- */
 
+/* The rest of a query once the problem is resolved: the algo value, then whether it (AUTO:
+ * the heuristic's choice without workspace) takes the problem. */
+static tconv_status query_algo(tconv_context *ctx, const char *label, const tconv_problem *pr,
+                               tconv_algo algo) {
+  tconv_status status = check_algo_value(ctx, label, algo);
+  if (status != TCONV_STATUS_OK)
+    return status;
+  return algo == TCONV_ALGO_AUTO ? check_auto(ctx, label, pr, &algo, 0)
+                                 : check_algo(ctx, label, pr, algo);
+}
+
 /* The shared start of the two shape-only queries: ctx, the problem, the algo value. */
 static tconv_status query_problem(tconv_context *ctx, const char *label, tconv_problem *pr,
                                   tconv_op op, const tconv_params *params,
@@ -253,11 +284,18 @@ static tconv_status query_problem(tconv_context *ctx, const char *label, tconv_p
     return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: ctx is NULL", label);
   tconv_clear_error(ctx);
   tconv_status status = tconv_problem_init(ctx, pr, op, params, x_dims, w_dims);
-  if (status == TCONV_STATUS_OK)
-    status = check_algo_value(ctx, label, algo);
-  if (status != TCONV_STATUS_OK)
-    return status;
-  return algo == TCONV_ALGO_AUTO ? TCONV_STATUS_OK : check_algo(ctx, label, pr, algo);
+  return status != TCONV_STATUS_OK ? status : query_algo(ctx, label, pr, algo);
+}
+
+/* The same from tensor descriptors (dims, dtype, layouts); y may be NULL. */
+static tconv_status query_tensors(tconv_context *ctx, const char *label, tconv_problem *pr,
+                                  tconv_op op, const tconv_params *params, const tconv_tensor *x,
+                                  const tconv_tensor *w, const tconv_tensor *y, tconv_algo algo) {
+  if (ctx == NULL)
+    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: ctx is NULL", label);
+  tconv_clear_error(ctx);
+  tconv_status status = tconv_problem_init_tensors(ctx, pr, op, params, x, w, y);
+  return status != TCONV_STATUS_OK ? status : query_algo(ctx, label, pr, algo);
 }
 
 tconv_status tconv_workspace_size(tconv_context *ctx, tconv_op op, const tconv_params *params,
@@ -273,7 +311,7 @@ tconv_status tconv_workspace_size(tconv_context *ctx, tconv_op op, const tconv_p
     return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: %s is NULL", label,
                       x == NULL ? "x" : "w");
   tconv_problem pr;
-  tconv_status status = query_problem(ctx, label, &pr, op, params, x->dims, w->dims, algo);
+  tconv_status status = query_tensors(ctx, label, &pr, op, params, x, w, NULL, algo);
   if (status != TCONV_STATUS_OK)
     return status;
   *bytes = algo == TCONV_ALGO_AUTO ? 0 : workspace_of(&pr, algo);
@@ -284,6 +322,17 @@ tconv_status tconv_algo_supported(tconv_context *ctx, tconv_op op, const tconv_p
                                   const int64_t *x_dims, const int64_t *w_dims, tconv_algo algo) {
   tconv_problem pr;
   return query_problem(ctx, "algo supported", &pr, op, params, x_dims, w_dims, algo);
+}
+
+tconv_status tconv_algo_supported_tensors(tconv_context *ctx, tconv_op op,
+                                          const tconv_params *params, const tconv_tensor *x,
+                                          const tconv_tensor *w, const tconv_tensor *y,
+                                          tconv_algo algo) {
+  const char *label = "algo supported";
+  if (ctx != NULL && y == NULL)
+    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: y is NULL", label);
+  tconv_problem pr;
+  return query_tensors(ctx, label, &pr, op, params, x, w, y, algo);
 }
 
 const char *tconv_algo_name(tconv_algo algo) {

@@ -67,11 +67,11 @@ void tconv_clear_error(tconv_context *ctx);
  * applies an armed plant, then, when ctx->verify is on, synchronizes, recomputes on the
  * host and compares; returns OK or VERIFY_MISMATCH (or the status of a failing copy or
  * allocation) with the sentence in the last error. */
-tconv_status tconv_verify_forward(tconv_context *ctx, const tconv_problem *problem,
-                                  const float *x, const float *w, const float *bias, float *y);
+tconv_status tconv_verify_forward(tconv_context *ctx, const tconv_problem *problem, const void *x,
+                                  const void *w, const void *bias, void *y);
 
 /* Test-only hook, not exported from the shared library: the next forward call on ctx writes
- * `value` to y[index] after computing, before verification (a planted wrong result).
+ * `value` (rounded to y's dtype) to y[index] (memory order) after computing, before verification (a planted wrong result).
  * index must be < y's element count at that call, else the plant is dropped. */
 void tconv_test_plant(tconv_context *ctx, int64_t index, float value);
 

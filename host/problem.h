@@ -34,6 +34,13 @@ typedef struct tconv_problem {
   /* Element counts, overflow-checked. */
   int64_t x_count, w_count, y_count;
   int64_t in_spatial, out_spatial, k_spatial; /* products over the spatial dims */
+  /* Storage and arithmetic (DESIGN §6): the dtype x, w, bias and y share, each tensor's
+   * layout, the math mode. From shapes alone (tconv_problem_init): FLOAT32, NCHW, and
+   * params->math; the forward calls and tconv_problem_init_tensors take them from the
+   * tensors. */
+  tconv_dtype dtype;
+  tconv_layout x_layout, w_layout, y_layout;
+  tconv_math math;
 } tconv_problem;
 
 struct tconv_context;
@@ -55,6 +62,14 @@ tconv_status tconv_validate_forward(struct tconv_context *ctx, tconv_problem *pr
                                     const tconv_tensor *x, const tconv_tensor *w,
                                     const tconv_tensor *bias, const tconv_tensor *y,
                                     const tconv_buffer *workspace);
+
+/* tconv_problem_init from tensor descriptors (rank, dims, dtype, layout; buffers not read):
+ * the dtypes must agree and be valid, the layouts valid. y may be NULL: then it is taken to
+ * have x's dtype and layout. For the queries that take tensors. */
+tconv_status tconv_problem_init_tensors(struct tconv_context *ctx, tconv_problem *problem,
+                                        tconv_op op, const tconv_params *params,
+                                        const tconv_tensor *x, const tconv_tensor *w,
+                                        const tconv_tensor *y);
 
 /* The dims of y (rank spatial_rank + 2) of a filled problem. */
 void tconv_problem_y_dims(const tconv_problem *problem, int64_t *dims);

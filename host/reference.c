@@ -13,12 +13,19 @@
  *                     ke-1-pe+op after (negative pads crop); y = conv(U, flip(w) with its
  *                     channel axes swapped), stride 1, dilation d
  * (ci' and co' are the channel indices within the group.)
+ *
+ * Tensors of any dtype and layout are read and written only through host/elements.h: every
+ * element widened exactly to double, every output rounded once to the dtype. The gather loop
+ * nests can also write S = |bias| + sum |x w| per output (tconv_ref_magnitude) instead of the
+ * result: the scale of the tolerance rule (host/tolerance.c).
  */
 #include "internal.h"
+#include "elements.h"
 #include "reference.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The fused activation, in double, after the bias. */
 static double activate(const tconv_problem *pr, double v) {
@@ -62,6 +69,37 @@ static int64_t spatial_offset(const int64_t *dims, const int64_t *p) {
   return (p[0] * dims[1] + p[1]) * dims[2] + p[2];
 }
 
+/* Where a loop nest's sums go: y (the problem's dtype and y layout, after the activation) or,
+ * when magnitude is set, the sums of |term| as doubles at y's offsets (no activation). */
+typedef struct ref_out {
+  void *y;
+  double *magnitude;
+} ref_out;
+
+static double term(const ref_out *out, double product) {
+  return out->magnitude != NULL ? fabs(product) : product;
+}
+
+static double start(const tconv_problem *pr, const ref_out *out, const void *bias, int64_t co) {
+  return bias != NULL ? term(out, tconv_load(pr->dtype, bias, co)) : 0.0;
+}
+
+static void emit(const tconv_problem *pr, const ref_out *out, int64_t n, int64_t co,
+                 const int64_t *o, double acc);
+
+/* Element loads at logical indices. */
+static double load_x(const tconv_problem *pr, const void *x, int64_t n, int64_t ci, int64_t p) {
+  return tconv_load(pr->dtype, x,
+                    tconv_layout_offset(pr->x_layout, n, ci, pr->cin, p, pr->in_spatial));
+}
+/* w[outer, inner, j]: conv (Cout, Cin/g, k...), transposed (Cin, Cout/g, k...). */
+static double load_w(const tconv_problem *pr, const void *w, int64_t outer, int64_t inner,
+                     int64_t j) {
+  const int64_t inners = pr->op == TCONV_OP_CONV ? pr->cin / pr->groups : pr->cout / pr->groups;
+  return tconv_load(pr->dtype, w,
+                    tconv_layout_offset(pr->w_layout, outer, inner, inners, j, pr->k_spatial));
+}
+
 /* Advances p over the volume dims in C order; returns 0 after the last position. */
 static int next_position(const int64_t *dims, int64_t *p) {
   for (int i = TCONV_MAX_SPATIAL - 1; i >= 0; --i) {
@@ -72,15 +110,25 @@ static int next_position(const int64_t *dims, int64_t *p) {
   return 0;
 }
 
-void tconv_ref_conv(const tconv_problem *pr, const float *x, const float *w, const float *bias,
-                    float *y) {
+static void emit(const tconv_problem *pr, const ref_out *out, int64_t n, int64_t co,
+                 const int64_t *o, double acc) {
+  const int64_t at =
+      tconv_layout_offset(pr->y_layout, n, co, pr->cout, spatial_offset(pr->out, o), pr->out_spatial);
+  if (out->magnitude != NULL)
+    out->magnitude[at] = acc;
+  else
+    tconv_store(pr->dtype, out->y, at, activate(pr, acc));
+}
+
+static void conv_loops(const tconv_problem *pr, const void *x, const void *w, const void *bias,
+                       const ref_out *out) {
   const int64_t cin_g = pr->cin / pr->groups, cout_g = pr->cout / pr->groups;
   for (int64_t n = 0; n < pr->n; ++n) {
     for (int64_t co = 0; co < pr->cout; ++co) {
       const int64_t group = co / cout_g;
       int64_t o[3] = {0, 0, 0};
       do {
-        double acc = bias != NULL ? bias[co] : 0.0;
+        double acc = start(pr, out, bias, co);
         for (int64_t cl = 0; cl < cin_g; ++cl) {
           const int64_t ci = group * cin_g + cl;
           int64_t j[3] = {0, 0, 0};
@@ -94,12 +142,11 @@ void tconv_ref_conv(const tconv_problem *pr, const float *x, const float *w, con
               inside &= t[a] >= 0;
             }
             if (inside)
-              acc += (double)x[(n * pr->cin + ci) * pr->in_spatial + spatial_offset(pr->in, t)] *
-                     (double)w[(co * cin_g + cl) * pr->k_spatial + spatial_offset(pr->k, j)];
+              acc += term(out, load_x(pr, x, n, ci, spatial_offset(pr->in, t)) *
+                                   load_w(pr, w, co, cl, spatial_offset(pr->k, j)));
           } while (next_position(pr->k, j));
         }
-        y[(n * pr->cout + co) * pr->out_spatial + spatial_offset(pr->out, o)] =
-            (float)activate(pr, acc);
+        emit(pr, out, n, co, o, acc);
       } while (next_position(pr->out, o));
     }
   }
@@ -116,15 +163,15 @@ static int transposed_reaches(const tconv_problem *pr, int a, int64_t o, int64_t
 
 /* Circular transposed conv as a gather: every (input, tap) pair is tested, since with
  * wrap-around one output can receive one tap from several inputs. */
-static void ref_transpose_gather_circular(const tconv_problem *pr, const float *x,
-                                          const float *w, const float *bias, float *y) {
+static void ref_transpose_gather_circular(const tconv_problem *pr, const void *x,
+                                          const void *w, const void *bias, const ref_out *out) {
   const int64_t cin_g = pr->cin / pr->groups, cout_g = pr->cout / pr->groups;
   for (int64_t n = 0; n < pr->n; ++n) {
     for (int64_t co = 0; co < pr->cout; ++co) {
       const int64_t group = co / cout_g, col = co % cout_g;
       int64_t o[3] = {0, 0, 0};
       do {
-        double acc = bias != NULL ? bias[co] : 0.0;
+        double acc = start(pr, out, bias, co);
         for (int64_t cl = 0; cl < cin_g; ++cl) {
           const int64_t ci = group * cin_g + cl;
           int64_t j[3] = {0, 0, 0};
@@ -135,22 +182,21 @@ static void ref_transpose_gather_circular(const tconv_problem *pr, const float *
               for (int a = 0; a < 3; ++a)
                 reaches &= transposed_reaches(pr, a, o[a], j[a], t[a]);
               if (reaches)
-                acc += (double)x[(n * pr->cin + ci) * pr->in_spatial + spatial_offset(pr->in, t)] *
-                       (double)w[(ci * cout_g + col) * pr->k_spatial + spatial_offset(pr->k, j)];
+                acc += term(out, load_x(pr, x, n, ci, spatial_offset(pr->in, t)) *
+                                     load_w(pr, w, ci, col, spatial_offset(pr->k, j)));
             } while (next_position(pr->in, t));
           } while (next_position(pr->k, j));
         }
-        y[(n * pr->cout + co) * pr->out_spatial + spatial_offset(pr->out, o)] =
-            (float)activate(pr, acc);
+        emit(pr, out, n, co, o, acc);
       } while (next_position(pr->out, o));
     }
   }
 }
 
-void tconv_ref_transpose_gather(const tconv_problem *pr, const float *x, const float *w,
-                                const float *bias, float *y) {
+static void gather_loops(const tconv_problem *pr, const void *x, const void *w,
+                         const void *bias, const ref_out *out) {
   if (pr->padding_mode == TCONV_PADDING_CIRCULAR) {
-    ref_transpose_gather_circular(pr, x, w, bias, y);
+    ref_transpose_gather_circular(pr, x, w, bias, out);
     return;
   }
   const int64_t cin_g = pr->cin / pr->groups, cout_g = pr->cout / pr->groups;
@@ -159,7 +205,7 @@ void tconv_ref_transpose_gather(const tconv_problem *pr, const float *x, const f
       const int64_t group = co / cout_g, col = co % cout_g;
       int64_t o[3] = {0, 0, 0};
       do {
-        double acc = bias != NULL ? bias[co] : 0.0;
+        double acc = start(pr, out, bias, co);
         for (int64_t cl = 0; cl < cin_g; ++cl) {
           const int64_t ci = group * cin_g + cl;
           int64_t j[3] = {0, 0, 0};
@@ -172,15 +218,35 @@ void tconv_ref_transpose_gather(const tconv_problem *pr, const float *x, const f
               t[a] = u / pr->stride[a];
             }
             if (reaches)
-              acc += (double)x[(n * pr->cin + ci) * pr->in_spatial + spatial_offset(pr->in, t)] *
-                     (double)w[(ci * cout_g + col) * pr->k_spatial + spatial_offset(pr->k, j)];
+              acc += term(out, load_x(pr, x, n, ci, spatial_offset(pr->in, t)) *
+                                   load_w(pr, w, ci, col, spatial_offset(pr->k, j)));
           } while (next_position(pr->k, j));
         }
-        y[(n * pr->cout + co) * pr->out_spatial + spatial_offset(pr->out, o)] =
-            (float)activate(pr, acc);
+        emit(pr, out, n, co, o, acc);
       } while (next_position(pr->out, o));
     }
   }
+}
+
+void tconv_ref_conv(const tconv_problem *pr, const void *x, const void *w, const void *bias,
+                    void *y) {
+  const ref_out out = {y, NULL};
+  conv_loops(pr, x, w, bias, &out);
+}
+
+void tconv_ref_transpose_gather(const tconv_problem *pr, const void *x, const void *w,
+                                const void *bias, void *y) {
+  const ref_out out = {y, NULL};
+  gather_loops(pr, x, w, bias, &out);
+}
+
+void tconv_ref_magnitude(const tconv_problem *pr, const void *x, const void *w, const void *bias,
+                         double *magnitude) {
+  const ref_out out = {NULL, magnitude};
+  if (pr->op == TCONV_OP_CONV)
+    conv_loops(pr, x, w, bias, &out);
+  else
+    gather_loops(pr, x, w, bias, &out);
 }
 
 /* Product of sizes, or -1 when it overflows. */
@@ -207,8 +273,8 @@ static void *scratch_alloc(tconv_context *ctx, int64_t count, size_t elem, const
 }
 
 tconv_status tconv_ref_transpose_scatter(tconv_context *ctx, const tconv_problem *pr,
-                                         const float *x, const float *w, const float *bias,
-                                         float *y) {
+                                         const void *x, const void *w, const void *bias,
+                                         void *y) {
   const int64_t cin_g = pr->cin / pr->groups, cout_g = pr->cout / pr->groups;
   /* The full (uncropped) output: (i-1)*s + ke, plus output_padding at the end. */
   int64_t full[3];
@@ -227,7 +293,7 @@ tconv_status tconv_ref_transpose_scatter(tconv_context *ctx, const tconv_problem
       const int64_t group = ci / cin_g;
       int64_t t[3] = {0, 0, 0};
       do {
-        const double xv = x[(n * pr->cin + ci) * pr->in_spatial + spatial_offset(pr->in, t)];
+        const double xv = load_x(pr, x, n, ci, spatial_offset(pr->in, t));
         for (int64_t col = 0; col < cout_g; ++col) {
           const int64_t co = group * cout_g + col;
           double *window = acc + (n * pr->cout + co) * full_spatial;
@@ -236,8 +302,7 @@ tconv_status tconv_ref_transpose_scatter(tconv_context *ctx, const tconv_problem
             int64_t q[3];
             for (int a = 0; a < 3; ++a)
               q[a] = t[a] * pr->stride[a] + j[a] * pr->dilation[a];
-            window[spatial_offset(full, q)] +=
-                xv * (double)w[(ci * cout_g + col) * pr->k_spatial + spatial_offset(pr->k, j)];
+            window[spatial_offset(full, q)] += xv * load_w(pr, w, ci, col, spatial_offset(pr->k, j));
           } while (next_position(pr->k, j));
         }
       } while (next_position(pr->in, t));
@@ -253,10 +318,11 @@ tconv_status tconv_ref_transpose_scatter(tconv_context *ctx, const tconv_problem
     return status;
   }
   const int circular = pr->padding_mode == TCONV_PADDING_CIRCULAR;
+  const ref_out out = {y, NULL};
   for (int64_t n = 0; n < pr->n; ++n) {
     for (int64_t co = 0; co < pr->cout; ++co) {
       for (int64_t i = 0; i < pr->out_spatial; ++i)
-        plane[i] = bias != NULL ? bias[co] : 0.0;
+        plane[i] = start(pr, &out, bias, co);
       const double *full_plane = acc + (n * pr->cout + co) * full_spatial;
       int64_t q[3] = {0, 0, 0};
       do {
@@ -270,9 +336,10 @@ tconv_status tconv_ref_transpose_scatter(tconv_context *ctx, const tconv_problem
         if (inside)
           plane[spatial_offset(pr->out, o)] += full_plane[spatial_offset(full, q)];
       } while (next_position(full, q));
-      float *yc = y + (n * pr->cout + co) * pr->out_spatial;
-      for (int64_t i = 0; i < pr->out_spatial; ++i)
-        yc[i] = (float)activate(pr, plane[i]);
+      int64_t o[3] = {0, 0, 0};
+      do
+        emit(pr, &out, n, co, o, plane[spatial_offset(pr->out, o)]);
+      while (next_position(pr->out, o));
     }
   }
   free(plane);
@@ -281,8 +348,8 @@ tconv_status tconv_ref_transpose_scatter(tconv_context *ctx, const tconv_problem
 }
 
 tconv_status tconv_ref_transpose_zero_insertion(tconv_context *ctx, const tconv_problem *pr,
-                                                const float *x, const float *w,
-                                                const float *bias, float *y) {
+                                                const void *x, const void *w,
+                                                const void *bias, void *y) {
   if (pr->padding_mode != TCONV_PADDING_ZEROS)
     return tconv_fail(ctx, TCONV_STATUS_UNSUPPORTED,
                       "reference transposed conv: the zero-insertion formulation is defined for "
@@ -296,10 +363,13 @@ tconv_status tconv_ref_transpose_zero_insertion(tconv_context *ctx, const tconv_
     const int64_t after = ke - 1 - pr->pad_end[a] + pr->output_padding[a];
     upsampled[a] = (pr->in[a] - 1) * pr->stride[a] + 1 + before[a] + after;
   }
+  /* U and the flipped kernel hold x's and w's elements bit for bit (same dtype), channels
+   * first; calloc's zero bytes are +0.0 in every dtype. */
   tconv_status status = TCONV_STATUS_OK;
-  float *u = scratch_alloc(ctx, checked_product(pr->n, pr->cin, upsampled), sizeof(float),
-                           "zero insertion", &status);
-  float *flipped = scratch_alloc(ctx, pr->w_count, sizeof(float), "zero insertion", &status);
+  const size_t esize = tconv_element_size(pr->dtype);
+  char *u = scratch_alloc(ctx, checked_product(pr->n, pr->cin, upsampled), esize,
+                          "zero insertion", &status);
+  char *flipped = scratch_alloc(ctx, pr->w_count, esize, "zero insertion", &status);
   if (u == NULL || flipped == NULL) {
     free(u);
     free(flipped);
@@ -317,8 +387,11 @@ tconv_status tconv_ref_transpose_zero_insertion(tconv_context *ctx, const tconv_
         data &= q >= 0 && q % pr->stride[a] == 0 && q / pr->stride[a] < pr->in[a];
         t[a] = q / pr->stride[a];
       }
-      u[nc * u_spatial + spatial_offset(upsampled, p)] =
-          data ? x[nc * pr->in_spatial + spatial_offset(pr->in, t)] : 0.0f;
+      const int64_t from = tconv_layout_offset(pr->x_layout, nc / pr->cin, nc % pr->cin, pr->cin,
+                                               spatial_offset(pr->in, t), pr->in_spatial);
+      if (data)
+        memcpy(u + (size_t)(nc * u_spatial + spatial_offset(upsampled, p)) * esize,
+               (const char *)x + (size_t)from * esize, esize);
     } while (next_position(upsampled, p));
   }
   /* flipped[co, cl, j] = w[ci, col, k-1-j]: convolution layout (Cout, Cin/g, k). */
@@ -331,8 +404,11 @@ tconv_status tconv_ref_transpose_zero_insertion(tconv_context *ctx, const tconv_
         int64_t jr[3];
         for (int a = 0; a < 3; ++a)
           jr[a] = pr->k[a] - 1 - j[a];
-        flipped[(co * cin_g + cl) * pr->k_spatial + spatial_offset(pr->k, j)] =
-            w[(ci * cout_g + col) * pr->k_spatial + spatial_offset(pr->k, jr)];
+        const int64_t from = tconv_layout_offset(pr->w_layout, ci, col, cout_g,
+                                                 spatial_offset(pr->k, jr), pr->k_spatial);
+        memcpy(flipped + (size_t)((co * cin_g + cl) * pr->k_spatial + spatial_offset(pr->k, j)) *
+                             esize,
+               (const char *)w + (size_t)from * esize, esize);
       } while (next_position(pr->k, j));
     }
   }
@@ -346,6 +422,7 @@ tconv_status tconv_ref_transpose_zero_insertion(tconv_context *ctx, const tconv_
   }
   conv.in_spatial = u_spatial;
   conv.x_count = pr->n * pr->cin * u_spatial;
+  conv.x_layout = conv.w_layout = TCONV_LAYOUT_NCHW; /* u and flipped; y keeps its layout */
   tconv_ref_conv(&conv, u, flipped, bias, y);
   free(u);
   free(flipped);
@@ -354,40 +431,64 @@ tconv_status tconv_ref_transpose_zero_insertion(tconv_context *ctx, const tconv_
 
 /* ---- public entry points on host arrays -------------------------------------------- */
 
+/* The call's storage: one dtype, a layout per tensor. */
+typedef struct reference_storage {
+  tconv_dtype dtype;
+  tconv_layout x_layout, w_layout, y_layout;
+} reference_storage;
+
+static const reference_storage float32_nchw = {TCONV_DTYPE_FLOAT32, TCONV_LAYOUT_NCHW,
+                                               TCONV_LAYOUT_NCHW, TCONV_LAYOUT_NCHW};
+
 static tconv_status check_reference_call(tconv_problem *pr, tconv_op op, const tconv_params *params,
-                                         const int64_t *x_dims, const float *x,
-                                         const int64_t *w_dims, const float *w,
-                                         const int64_t *y_dims, const float *y) {
+                                         const reference_storage *st, const int64_t *x_dims,
+                                         const void *x, const int64_t *w_dims, const void *w,
+                                         const int64_t *y_dims, const void *y) {
   const char *label = op == TCONV_OP_CONV ? "reference conv" : "reference transposed conv";
   tconv_status status = tconv_problem_init(NULL, pr, op, params, x_dims, w_dims);
   if (status != TCONV_STATUS_OK)
     return status;
+  if ((unsigned)st->dtype >= TCONV_DTYPE_COUNT)
+    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: dtype %d is not a tconv_dtype value",
+                      label, (int)st->dtype);
+  const tconv_layout layouts[3] = {st->x_layout, st->w_layout, st->y_layout};
+  static const char *const names[3] = {"x", "w", "y"};
+  for (int i = 0; i < 3; ++i)
+    if ((unsigned)layouts[i] >= TCONV_LAYOUT_COUNT)
+      return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT,
+                        "%s: %s layout %d is not a tconv_layout value", label, names[i],
+                        (int)layouts[i]);
   if (x == NULL || w == NULL || y == NULL || y_dims == NULL)
     return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: %s is NULL", label,
                       x == NULL ? "x" : w == NULL ? "w" : y == NULL ? "y" : "y_dims");
+  pr->dtype = st->dtype;
+  pr->x_layout = st->x_layout;
+  pr->w_layout = st->w_layout;
+  pr->y_layout = st->y_layout;
   return tconv_problem_check_y_dims(NULL, pr, label, y_dims);
 }
 
-tconv_status tconv_reference_conv(const tconv_params *params, const int64_t *x_dims,
-                                  const float *x, const int64_t *w_dims, const float *w,
-                                  const float *bias, const int64_t *y_dims, float *y) {
+static tconv_status reference_conv(const tconv_params *params, const reference_storage *st,
+                                   const int64_t *x_dims, const void *x, const int64_t *w_dims,
+                                   const void *w, const void *bias, const int64_t *y_dims,
+                                   void *y) {
   tconv_clear_error(NULL);
   tconv_problem pr;
   tconv_status status =
-      check_reference_call(&pr, TCONV_OP_CONV, params, x_dims, x, w_dims, w, y_dims, y);
+      check_reference_call(&pr, TCONV_OP_CONV, params, st, x_dims, x, w_dims, w, y_dims, y);
   if (status == TCONV_STATUS_OK)
     tconv_ref_conv(&pr, x, w, bias, y);
   return status;
 }
 
-tconv_status tconv_reference_transpose(const tconv_params *params, tconv_formulation formulation,
-                                       const int64_t *x_dims, const float *x,
-                                       const int64_t *w_dims, const float *w, const float *bias,
-                                       const int64_t *y_dims, float *y) {
+static tconv_status reference_transpose(const tconv_params *params, tconv_formulation formulation,
+                                        const reference_storage *st, const int64_t *x_dims,
+                                        const void *x, const int64_t *w_dims, const void *w,
+                                        const void *bias, const int64_t *y_dims, void *y) {
   tconv_clear_error(NULL);
   tconv_problem pr;
   tconv_status status =
-      check_reference_call(&pr, TCONV_OP_TRANSPOSE, params, x_dims, x, w_dims, w, y_dims, y);
+      check_reference_call(&pr, TCONV_OP_TRANSPOSE, params, st, x_dims, x, w_dims, w, y_dims, y);
   if (status != TCONV_STATUS_OK)
     return status;
   switch (formulation) {
@@ -403,4 +504,38 @@ tconv_status tconv_reference_transpose(const tconv_params *params, tconv_formula
                     "reference transposed conv: formulation %d is not GATHER (0), SCATTER (1) "
                     "or ZERO_INSERTION (2)",
                     (int)formulation);
+}
+
+tconv_status tconv_reference_conv(const tconv_params *params, const int64_t *x_dims,
+                                  const float *x, const int64_t *w_dims, const float *w,
+                                  const float *bias, const int64_t *y_dims, float *y) {
+  return reference_conv(params, &float32_nchw, x_dims, x, w_dims, w, bias, y_dims, y);
+}
+
+tconv_status tconv_reference_transpose(const tconv_params *params, tconv_formulation formulation,
+                                       const int64_t *x_dims, const float *x,
+                                       const int64_t *w_dims, const float *w, const float *bias,
+                                       const int64_t *y_dims, float *y) {
+  return reference_transpose(params, formulation, &float32_nchw, x_dims, x, w_dims, w, bias,
+                             y_dims, y);
+}
+
+tconv_status tconv_reference_conv_typed(const tconv_params *params, tconv_dtype dtype,
+                                        tconv_layout x_layout, const int64_t *x_dims,
+                                        const void *x, tconv_layout w_layout,
+                                        const int64_t *w_dims, const void *w, const void *bias,
+                                        tconv_layout y_layout, const int64_t *y_dims, void *y) {
+  const reference_storage st = {dtype, x_layout, w_layout, y_layout};
+  return reference_conv(params, &st, x_dims, x, w_dims, w, bias, y_dims, y);
+}
+
+tconv_status tconv_reference_transpose_typed(const tconv_params *params,
+                                             tconv_formulation formulation, tconv_dtype dtype,
+                                             tconv_layout x_layout, const int64_t *x_dims,
+                                             const void *x, tconv_layout w_layout,
+                                             const int64_t *w_dims, const void *w,
+                                             const void *bias, tconv_layout y_layout,
+                                             const int64_t *y_dims, void *y) {
+  const reference_storage st = {dtype, x_layout, w_layout, y_layout};
+  return reference_transpose(params, formulation, &st, x_dims, x, w_dims, w, bias, y_dims, y);
 }

@@ -4,6 +4,7 @@
  * queries of the public API.
  */
 #include "internal.h"
+#include "elements.h"
 
 #include <math.h>
 #include <string.h>
@@ -147,6 +148,9 @@ static tconv_status check_params(tconv_context *ctx, tconv_op op, const tconv_pa
   if (p->groups < 1)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: groups %lld must be >= 1", label,
                 (long long)p->groups);
+  if ((unsigned)p->math >= TCONV_MATH_COUNT)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: math %d is not STRICT (0) or TF32 (1)", label,
+                (int)p->math);
   tconv_status status = check_conventions(ctx, op, p);
   return status != TCONV_STATUS_OK ? status : check_epilogue(ctx, op, p);
 }
@@ -371,6 +375,7 @@ static tconv_status resolve_problem(tconv_context *ctx, tconv_problem *pr, tconv
   pr->activation = params->activation;
   pr->activation_alpha = params->activation_alpha;
   pr->activation_beta = params->activation_beta;
+  pr->math = params->math; /* dtype FLOAT32 and NCHW layouts: memset's zeros */
   for (int i = 0; i < TCONV_MAX_SPATIAL; ++i) {
     const int used = i < params->spatial_rank;
     pr->in[i] = used ? x_dims[2 + i] : 1;
@@ -458,6 +463,14 @@ void tconv_params_set_uniform(tconv_params *p, int64_t stride, int64_t padding, 
   }
 }
 
+tconv_tensor tconv_tensor_make_typed(tconv_buffer *buffer, size_t offset, int rank,
+                                     const int64_t *dims, tconv_dtype dtype, tconv_layout layout) {
+  tconv_tensor t = tconv_tensor_make(buffer, offset, rank, dims);
+  t.dtype = dtype;
+  t.layout = layout;
+  return t;
+}
+
 tconv_tensor tconv_tensor_make(tconv_buffer *buffer, size_t offset, int rank,
                                const int64_t *dims) {
   tconv_tensor t;
@@ -472,35 +485,80 @@ tconv_tensor tconv_tensor_make(tconv_buffer *buffer, size_t offset, int rank,
   return t;
 }
 
-/* ---- forward-call validation ---------------------------------------------------------- */
+/* ---- storage: dtype and layout (DESIGN §6) ------------------------------------------- */
 
-/* Rank, dtype, layout, buffer ownership, alignment and extent of one tensor. */
-static tconv_status check_tensor(tconv_context *ctx, const char *label, const char *name,
-                                 const tconv_tensor *t, int rank) {
+/* A tensor descriptor's rank, dtype and layout; its dtype must be `dtype` (x's) unless that
+ * is the tensor itself. */
+static tconv_status check_storage(tconv_context *ctx, const char *label, const char *name,
+                                  const tconv_tensor *t, int rank, const tconv_tensor *x) {
   if (t == NULL)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: %s is NULL", label, name);
   if (t->rank != rank)
     return FAIL(TCONV_STATUS_SHAPE_MISMATCH, "%s: %s has rank %d but must have rank %d", label,
                 name, t->rank, rank);
-  if (t->dtype != TCONV_DTYPE_FLOAT32)
-    return FAIL(TCONV_STATUS_UNSUPPORTED, "%s: %s has dtype %d; only FLOAT32 (0) is supported",
-                label, name, (int)t->dtype);
-  if (t->layout != TCONV_LAYOUT_NCHW)
-    return FAIL(TCONV_STATUS_UNSUPPORTED, "%s: %s has layout %d; only NCHW (0) is supported",
-                label, name, (int)t->layout);
+  if ((unsigned)t->dtype >= TCONV_DTYPE_COUNT)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                "%s: %s has dtype %d, which is not FLOAT32 (0), FLOAT16 (1) or BFLOAT16 (2)", label,
+                name, (int)t->dtype);
+  if ((unsigned)t->layout >= TCONV_LAYOUT_COUNT)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                "%s: %s has layout %d, which is not NCHW (0) or NHWC (1)", label, name,
+                (int)t->layout);
+  if (t != x && t->dtype != x->dtype)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                "%s: %s has dtype %s but x has %s; x, w, bias and y of one call share one dtype",
+                label, name, tconv_dtype_name(t->dtype), tconv_dtype_name(x->dtype));
+  return TCONV_STATUS_OK;
+}
+
+static void set_storage(tconv_problem *pr, const tconv_tensor *x, const tconv_tensor *w,
+                        const tconv_tensor *y) {
+  pr->dtype = x->dtype;
+  pr->x_layout = x->layout;
+  pr->w_layout = w->layout;
+  pr->y_layout = y != NULL ? y->layout : x->layout;
+}
+
+tconv_status tconv_problem_init_tensors(tconv_context *ctx, tconv_problem *pr, tconv_op op,
+                                        const tconv_params *params, const tconv_tensor *x,
+                                        const tconv_tensor *w, const tconv_tensor *y) {
+  const char *label = tconv_op_label(op);
+  if (params == NULL)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: params is NULL", label);
+  const int rank = params->spatial_rank + 2;
+  tconv_status status;
+  if ((status = check_storage(ctx, label, "x", x, rank, x)) != TCONV_STATUS_OK ||
+      (status = check_storage(ctx, label, "w", w, rank, x)) != TCONV_STATUS_OK ||
+      (y != NULL && (status = check_storage(ctx, label, "y", y, rank, x)) != TCONV_STATUS_OK) ||
+      (status = tconv_problem_init(ctx, pr, op, params, x->dims, w->dims)) != TCONV_STATUS_OK)
+    return status;
+  set_storage(pr, x, w, y);
+  return y != NULL ? tconv_problem_check_y_dims(ctx, pr, label, y->dims) : TCONV_STATUS_OK;
+}
+
+/* ---- forward-call validation ---------------------------------------------------------- */
+
+/* Rank, dtype, layout, buffer ownership, alignment and extent of one tensor. */
+static tconv_status check_tensor(tconv_context *ctx, const char *label, const char *name,
+                                 const tconv_tensor *t, int rank, const tconv_tensor *x) {
+  const tconv_status status = check_storage(ctx, label, name, t, rank, x);
+  if (status != TCONV_STATUS_OK)
+    return status;
+  const size_t esize = tconv_element_size(t->dtype);
   if (t->buffer == NULL)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: %s has no buffer", label, name);
   if (t->buffer->ctx != ctx)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
                 "%s: %s's buffer belongs to another context (backend %s)", label, name,
                 t->buffer->ctx->backend == TCONV_BACKEND_CUDA ? "CUDA" : "CPU");
-  if (t->offset % sizeof(float) != 0)
+  if (t->offset % esize != 0)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                "%s: %s's byte offset %zu is not a multiple of 4", label, name, t->offset);
-  if ((uintptr_t)t->buffer->data % sizeof(float) != 0)
+                "%s: %s's byte offset %zu is not a multiple of %zu (the size of a %s)", label, name,
+                t->offset, esize, tconv_dtype_name(t->dtype));
+  if ((uintptr_t)t->buffer->data % esize != 0)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                "%s: %s's buffer starts at %p, which is not 4-byte aligned (a wrapped pointer)",
-                label, name, t->buffer->data);
+                "%s: %s's buffer starts at %p, which is not %zu-byte aligned (a wrapped pointer)",
+                label, name, t->buffer->data, esize);
   int64_t count = 1;
   for (int i = 0; i < rank; ++i) {
     if (t->dims[i] < 1)
@@ -511,12 +569,12 @@ static tconv_status check_tensor(tconv_context *ctx, const char *label, const ch
                   name);
   }
   const size_t bytes = t->buffer->bytes;
-  if ((uint64_t)count > SIZE_MAX / sizeof(float) || t->offset > bytes ||
-      (size_t)count * sizeof(float) > bytes - t->offset)
+  if ((uint64_t)count > SIZE_MAX / esize || t->offset > bytes ||
+      (size_t)count * esize > bytes - t->offset)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                "%s: %s needs %lld elements of 4 bytes at offset %zu but its buffer holds %zu "
+                "%s: %s needs %lld elements of %zu bytes at offset %zu but its buffer holds %zu "
                 "bytes",
-                label, name, (long long)count, t->offset, bytes);
+                label, name, (long long)count, esize, t->offset, bytes);
   return TCONV_STATUS_OK;
 }
 
@@ -524,8 +582,8 @@ static int tensors_overlap(const tconv_tensor *a, int64_t a_count, const tconv_t
                            int64_t b_count) {
   if (a->buffer->data != b->buffer->data)
     return 0; /* distinct allocations (wrapped pointers into one allocation aside) */
-  const size_t a0 = a->offset, a1 = a0 + (size_t)a_count * sizeof(float);
-  const size_t b0 = b->offset, b1 = b0 + (size_t)b_count * sizeof(float);
+  const size_t a0 = a->offset, a1 = a0 + (size_t)a_count * tconv_element_size(a->dtype);
+  const size_t b0 = b->offset, b1 = b0 + (size_t)b_count * tconv_element_size(b->dtype);
   return a0 < b1 && b0 < a1;
 }
 
@@ -533,7 +591,7 @@ static int tensors_overlap(const tconv_tensor *a, int64_t a_count, const tconv_t
 static int workspace_overlaps(const tconv_buffer *ws, const tconv_tensor *t, int64_t count) {
   const uintptr_t w0 = (uintptr_t)ws->data, w1 = w0 + ws->bytes;
   const uintptr_t t0 = (uintptr_t)t->buffer->data + t->offset;
-  const uintptr_t t1 = t0 + (uintptr_t)count * sizeof(float);
+  const uintptr_t t1 = t0 + (uintptr_t)count * tconv_element_size(t->dtype);
   return w0 < t1 && t0 < w1;
 }
 
@@ -548,14 +606,15 @@ tconv_status tconv_validate_forward(tconv_context *ctx, tconv_problem *pr, tconv
   if (status != TCONV_STATUS_OK)
     return status;
   const int rank = params->spatial_rank + 2;
-  if ((status = check_tensor(ctx, label, "x", x, rank)) != TCONV_STATUS_OK ||
-      (status = check_tensor(ctx, label, "w", w, rank)) != TCONV_STATUS_OK ||
-      (status = check_tensor(ctx, label, "y", y, rank)) != TCONV_STATUS_OK ||
-      (bias != NULL && (status = check_tensor(ctx, label, "bias", bias, 1)) != TCONV_STATUS_OK))
+  if ((status = check_tensor(ctx, label, "x", x, rank, x)) != TCONV_STATUS_OK ||
+      (status = check_tensor(ctx, label, "w", w, rank, x)) != TCONV_STATUS_OK ||
+      (status = check_tensor(ctx, label, "y", y, rank, x)) != TCONV_STATUS_OK ||
+      (bias != NULL && (status = check_tensor(ctx, label, "bias", bias, 1, x)) != TCONV_STATUS_OK))
     return status;
   if ((status = resolve_problem(ctx, pr, op, params, x->dims, w->dims)) != TCONV_STATUS_OK ||
       (status = tconv_problem_check_y_dims(ctx, pr, label, y->dims)) != TCONV_STATUS_OK)
     return status;
+  set_storage(pr, x, w, y);
   if (bias != NULL && bias->dims[0] != pr->cout)
     return FAIL(TCONV_STATUS_SHAPE_MISMATCH,
                 "%s: bias has %lld elements but there are %lld output channels", label,

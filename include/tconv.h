@@ -3,8 +3,9 @@
  *
  * Overview
  * --------
- * tconv computes two operations on float32 tensors in channels-first layout
- * ((N, C, W), (N, C, H, W) or (N, C, D, H, W)):
+ * tconv computes two operations on float32, float16 or bfloat16 tensors whose dims are
+ * (N, C, W), (N, C, H, W) or (N, C, D, H, W), stored channels-first or channels-last (see
+ * "tensors" below; accumulation is in FP32 or better, the output rounded once):
  *
  *   convolution             y = conv(x, w) + bias          weights (Cout, Cin/g, k...)
  *   transposed convolution  y = conv_transpose(x, w) + bias weights (Cin, Cout/g, k...)
@@ -141,14 +142,16 @@ TCONV_API const char *tconv_context_last_error(const tconv_context *ctx);
 /* Verify mode, for CI on GPU runners: after every forward call the context synchronizes,
  * recomputes the result on the host with the CPU reference (on the CPU backend: with a
  * second formulation - scatter for the transposed convolution, a second run for the
- * convolution) and compares. When max|y - ref| > tolerance * max(max|ref|, 1e-30), or any
- * element is NaN where the reference is not, the call returns VERIFY_MISMATCH and the last
- * error names the worst element: its flat index, its N/C/spatial coordinates, the value and
- * the reference value. y keeps the computed (wrong) result. `tolerance` <= 0 selects the
- * documented default 1e-5 (the float32 tolerance against the double reference). Costs a
- * host copy of x, w, bias and y and a reference computation per call: for tests, not
- * production. Also enabled for every new context by the environment variable
- * TCONV_VERIFY=1. */
+ * convolution) and compares. float32 tensors with STRICT math: when max|y - ref| >
+ * tolerance * max(max|ref|, 1e-30), or any element is NaN where the reference is not, the
+ * call returns VERIFY_MISMATCH. float16, bfloat16 and TF32 calls: every element is held to
+ * the per-element rule of the reference section (TCONV_TOLERANCE_*), whatever `tolerance`
+ * says. The last error names the worst element: its flat (memory) index, its N/C/spatial
+ * coordinates, the value and the reference value. y keeps the computed (wrong) result.
+ * `tolerance` <= 0 selects the documented default 1e-5 (the float32 tolerance against the
+ * double reference). Costs a host copy of x, w, bias and y and a reference computation per
+ * call: for tests, not production. Also enabled for every new context by the environment
+ * variable TCONV_VERIFY=1. */
 TCONV_API tconv_status tconv_context_set_verify(tconv_context *ctx, int enabled,
                                                 double tolerance);
 /* Whether verify mode is on (0 or 1); 0 for NULL. */
@@ -191,26 +194,60 @@ TCONV_API size_t tconv_buffer_size(const tconv_buffer *buffer);
 #define TCONV_MAX_RANK 5    /* N, C and up to three spatial dimensions */
 #define TCONV_MAX_SPATIAL 3
 
-typedef enum tconv_dtype { TCONV_DTYPE_FLOAT32 = 0 } tconv_dtype;
+/* Element types. x, w, bias and y of one call share one dtype (INVALID_ARGUMENT otherwise).
+ * Whatever the dtype, products are summed in FP32 or better and the output is rounded once,
+ * to nearest with ties to even. Append only: the values are part of the ABI. */
+typedef enum tconv_dtype {
+  TCONV_DTYPE_FLOAT32 = 0,  /* IEEE binary32 */
+  TCONV_DTYPE_FLOAT16 = 1,  /* IEEE binary16 (half): 5 exponent, 10 mantissa bits */
+  TCONV_DTYPE_BFLOAT16 = 2  /* bfloat16: float32's top 16 bits (8 exponent, 7 mantissa) */
+} tconv_dtype;
+#define TCONV_DTYPE_COUNT 3
 
-/* Channels first, C order: (N, C, W), (N, C, H, W), (N, C, D, H, W); weights likewise
- * (Cout, Cin/g, k...) or (Cin, Cout/g, k...). */
-typedef enum tconv_layout { TCONV_LAYOUT_NCHW = 0 } tconv_layout;
+/* How a tensor's elements lie in memory. The dims are always the logical ones, (N, C,
+ * spatial...) for data and PyTorch's (Cout, Cin/g, k...) / (Cin, Cout/g, k...) for weights,
+ * as PyTorch's .shape reports them whatever the memory format; the layout says where each
+ * element is. Chosen per tensor. Append only.
+ *   NCHW  channels first, C order over the dims: PyTorch's torch.contiguous_format.
+ *         Data (N, C, spatial...); conv weights (Cout, Cin/g, k...); transposed
+ *         (Cin, Cout/g, k...).
+ *   NHWC  channels last: PyTorch's torch.channels_last (rank 4) / torch.channels_last_3d
+ *         (rank 5) memory format, and the same rule at rank 3 - the channel dimension
+ *         moves innermost. In memory: data (N, spatial..., C); conv weights
+ *         (Cout, k..., Cin/g); transposed weights (Cin, k..., Cout/g). A bias (rank 1) is
+ *         the same in both. */
+typedef enum tconv_layout {
+  TCONV_LAYOUT_NCHW = 0, /* channels first (contiguous) */
+  TCONV_LAYOUT_NHWC = 1  /* channels last (channels_last / channels_last_3d) */
+} tconv_layout;
+#define TCONV_LAYOUT_COUNT 2
 
 /* A dense tensor stored in a buffer. Data tensors have rank 3-5; a bias has rank 1. */
 typedef struct tconv_tensor {
   int rank;                     /* number of dimensions */
-  int64_t dims[TCONV_MAX_RANK]; /* sizes, outermost first; entries past rank unused */
-  tconv_dtype dtype;            /* TCONV_DTYPE_FLOAT32 */
-  tconv_layout layout;          /* TCONV_LAYOUT_NCHW */
+  int64_t dims[TCONV_MAX_RANK]; /* logical sizes, (N, C, spatial...) or the weight's
+                                   PyTorch shape; entries past rank unused */
+  tconv_dtype dtype;            /* element type; one per call */
+  tconv_layout layout;          /* memory order of the elements */
   tconv_buffer *buffer;         /* where the data lives */
-  size_t offset;                /* byte offset of element 0 in the buffer; 4-byte aligned */
+  size_t offset;                /* byte offset of element 0 in the buffer; a multiple of the
+                                   element size (tconv_dtype_size) */
 } tconv_tensor;
 
 /* A float32 NCHW tensor of `rank` dimensions `dims` at byte `offset` of `buffer`. Dims
  * past `rank` are set to 0. (Does not validate: the forward calls do.) */
 TCONV_API tconv_tensor tconv_tensor_make(tconv_buffer *buffer, size_t offset, int rank,
                                          const int64_t *dims);
+/* The same with the element type and layout given. (Does not validate either.) */
+TCONV_API tconv_tensor tconv_tensor_make_typed(tconv_buffer *buffer, size_t offset, int rank,
+                                               const int64_t *dims, tconv_dtype dtype,
+                                               tconv_layout layout);
+/* Bytes per element: 4, 2, 2; 0 for a value that is not a tconv_dtype. */
+TCONV_API size_t tconv_dtype_size(tconv_dtype dtype);
+/* "float32", "float16", "bfloat16"; NULL when out of range. */
+TCONV_API const char *tconv_dtype_name(tconv_dtype dtype);
+/* "nchw", "nhwc"; NULL when out of range. */
+TCONV_API const char *tconv_layout_name(tconv_layout layout);
 
 /* ---- convolution parameters --------------------------------------------------------- */
 
@@ -255,6 +292,25 @@ typedef enum tconv_padding_mode {
   TCONV_PADDING_CIRCULAR = 3
 } tconv_padding_mode;
 
+/* What the arithmetic may do (tconv_params.math), per call. Append only.
+ *   STRICT  FP32 fused multiply-adds on CUDA cores for float32 tensors: bitwise
+ *           reproducible, the float32 tolerance. The default.
+ *   TF32    float32 tensors may go through tensor cores, which read x and w with 10
+ *           explicit mantissa bits (TF32) and accumulate in FP32 - cuDNN's default math on
+ *           Hopper. The results are held to the TF32 tolerance (see the reference section).
+ * float16 and bfloat16 tensors use tensor cores wherever the algorithm has them in either
+ * mode: their products are exact in FP32, so STRICT and TF32 promise the same for them.
+ * Algorithms without tensor cores (the CPU ones, and today every CUDA one but those that say
+ * otherwise) compute TF32 calls as STRICT or refuse them through the supports query; the
+ * reference is exact in both. */
+typedef enum tconv_math {
+  TCONV_MATH_STRICT = 0,
+  TCONV_MATH_TF32 = 1
+} tconv_math;
+#define TCONV_MATH_COUNT 2
+/* "strict", "tf32"; NULL when out of range. */
+TCONV_API const char *tconv_math_name(tconv_math math);
+
 /* Applied to every output element after the bias. */
 typedef enum tconv_activation {
   TCONV_ACTIVATION_NONE = 0,
@@ -284,10 +340,12 @@ typedef struct tconv_params {
   tconv_activation activation;               /* NONE by default */
   float activation_alpha;                    /* LEAKY_RELU slope, CLAMP low; else 0 */
   float activation_beta;                     /* CLAMP high; else 0 */
+  tconv_math math;                           /* STRICT by default; TF32 lets float32 tensors
+                                                use tensor cores (see tconv_math) */
 } tconv_params;
 
 /* stride 1, dilation 1, no padding, no output_padding, groups 1, auto_pad NOTSET, no
- * output_size, zero padding, no activation. */
+ * output_size, zero padding, no activation, STRICT math. */
 TCONV_API tconv_params tconv_params_default(int spatial_rank);
 /* Sets every dimension's stride, dilation, symmetric padding and output_padding at once. */
 TCONV_API void tconv_params_set_uniform(tconv_params *params, int64_t stride, int64_t padding,
@@ -348,18 +406,30 @@ typedef enum tconv_op { TCONV_OP_CONV = 0, TCONV_OP_TRANSPOSE = 1 } tconv_op;
 
 /* Bytes of workspace `algo` needs for this problem (0 for AUTO, DIRECT, REFERENCE, IGEMM and
  * DEPTHWISE). UNSUPPORTED, with the reason, when `algo` cannot take the problem on ctx's
- * backend. */
+ * backend. x and w give dims, dtype and layout (buffers not read); y is taken to have x's
+ * dtype and layout, which the forward call checks against the real y. */
 TCONV_API tconv_status tconv_workspace_size(tconv_context *ctx, tconv_op op,
                                             const tconv_params *params,
                                             const tconv_tensor *x, const tconv_tensor *w,
                                             tconv_algo algo, size_t *bytes);
 /* Whether `algo` can run this problem on ctx's backend, from shapes alone (x_dims and w_dims
- * of rank spatial_rank + 2, as for the shape queries): OK, or UNSUPPORTED with the reason in
- * the last error ("igemm: padding mode reflect is not supported; use direct"); invalid
- * parameters give their usual status. AUTO is always supported. */
+ * of rank spatial_rank + 2, as for the shape queries) for float32 channels-first tensors
+ * (params->math included): OK, or UNSUPPORTED with the reason in the last error ("igemm:
+ * padding mode reflect is not supported; use direct"); invalid parameters give their usual
+ * status. AUTO: OK when the backend's choice takes the problem (always, with STRICT math). */
 TCONV_API tconv_status tconv_algo_supported(tconv_context *ctx, tconv_op op,
                                             const tconv_params *params, const int64_t *x_dims,
                                             const int64_t *w_dims, tconv_algo algo);
+/* The same question for tensors of any dtype and layout: x, w and y give their rank, dims,
+ * dtype and layout (their buffers and offsets are not read and may be NULL / 0). Also
+ * INVALID_ARGUMENT when the dtypes differ or a value is out of range; UNSUPPORTED with the
+ * algorithm's reason (e.g. "direct ... dtype float16 is not supported yet"). AUTO: OK when
+ * some algorithm of ctx's backend takes the tensors. */
+TCONV_API tconv_status tconv_algo_supported_tensors(tconv_context *ctx, tconv_op op,
+                                                    const tconv_params *params,
+                                                    const tconv_tensor *x,
+                                                    const tconv_tensor *w,
+                                                    const tconv_tensor *y, tconv_algo algo);
 
 /* One row of tconv_find_algo()'s answer. */
 typedef struct tconv_algo_perf {
@@ -409,14 +479,14 @@ typedef enum tconv_formulation {
                                           flipped, channel-swapped kernel */
 } tconv_formulation;
 
-/* Convolution on host arrays in C order, accumulated in double. y_dims must equal what
- * tconv_conv_output_shape() gives; bias may be NULL. Single-threaded, no allocation. */
+/* Convolution on float32 channels-first host arrays, accumulated in double. y_dims must equal
+ * what tconv_conv_output_shape() gives; bias may be NULL. Single-threaded, no allocation. */
 TCONV_API tconv_status tconv_reference_conv(const tconv_params *params, const int64_t *x_dims,
                                             const float *x, const int64_t *w_dims,
                                             const float *w, const float *bias,
                                             const int64_t *y_dims, float *y);
-/* Transposed convolution on host arrays by `formulation`, accumulated in double. The
- * scatter and zero-insertion formulations allocate a double-precision scratch array and may
+/* Transposed convolution on float32 channels-first host arrays by `formulation`, accumulated
+ * in double. The scatter and zero-insertion formulations allocate scratch arrays and may
  * return OUT_OF_MEMORY. */
 TCONV_API tconv_status tconv_reference_transpose(const tconv_params *params,
                                                  tconv_formulation formulation,
@@ -424,6 +494,44 @@ TCONV_API tconv_status tconv_reference_transpose(const tconv_params *params,
                                                  const int64_t *w_dims, const float *w,
                                                  const float *bias, const int64_t *y_dims,
                                                  float *y);
+
+/* The same two on host arrays of any dtype and layouts: x, w, bias and y hold `dtype`
+ * elements (float, or uint16_t bit patterns for FLOAT16 / BFLOAT16), x, w and y each in its
+ * own layout (the dims are the logical ones; a bias is a plain vector). Every element is
+ * converted exactly to double, the sums are in double, and each output is rounded once to
+ * `dtype`, to nearest with ties to even. params->math is checked but does not change the
+ * result: the reference is the exact answer both math modes aim at. */
+TCONV_API tconv_status tconv_reference_conv_typed(const tconv_params *params, tconv_dtype dtype,
+                                                  tconv_layout x_layout, const int64_t *x_dims,
+                                                  const void *x, tconv_layout w_layout,
+                                                  const int64_t *w_dims, const void *w,
+                                                  const void *bias, tconv_layout y_layout,
+                                                  const int64_t *y_dims, void *y);
+TCONV_API tconv_status tconv_reference_transpose_typed(
+    const tconv_params *params, tconv_formulation formulation, tconv_dtype dtype,
+    tconv_layout x_layout, const int64_t *x_dims, const void *x, tconv_layout w_layout,
+    const int64_t *w_dims, const void *w, const void *bias, tconv_layout y_layout,
+    const int64_t *y_dims, void *y);
+
+/* Tolerances (how the tests and verify mode judge a result y against the reference ref,
+ * element by element, DESIGN section 6). For float16, bfloat16, and float32 with TF32 math:
+ *
+ *   |y - ref| <= ulp(ref) + L * c * S   (+ 2^-20 * |ref| after sigmoid or tanh)
+ *
+ *   ulp(v)  the spacing of the output type at |v| (its subnormal spacing below the smallest
+ *           normal): 2^-10 * 2^floor(log2|v|) for float16, 2^-7 * ... for bfloat16,
+ *           2^-23 * ... for float32; one ulp covers rounding y and ref once each;
+ *   S       |bias| + the sum of |x * w| over the terms of the element's sum;
+ *   c       the FP32 accumulation bound TCONV_TOLERANCE_FP32 = 2^-20; with TF32 math on
+ *           float32 tensors TCONV_TOLERANCE_TF32 = 2^-9 + 2^-19, which also covers x and w
+ *           read with 10 mantissa bits (truncated or rounded);
+ *   L       1, or |alpha| for a leaky_relu slope steeper than 1 (the activation's Lipschitz
+ *           bound); sigmoid and tanh add their FP32 evaluation error, 2^-20 * |ref|.
+ *
+ * NaN and infinities must match exactly. float32 with STRICT math keeps the float32 rule:
+ * max|y - ref| <= 1e-5 * max|ref| over the tensor (exactly equal on small-integer data). */
+#define TCONV_TOLERANCE_FP32 (1.0 / 1048576.0)                  /* 2^-20 */
+#define TCONV_TOLERANCE_TF32 (1.0 / 512.0 + 1.0 / 524288.0)    /* 2^-9 + 2^-19 */
 
 #ifdef __cplusplus
 }

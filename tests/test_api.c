@@ -268,8 +268,13 @@ BEND(x_buffer_null, f->x.buffer = NULL)
 BEND(x_misaligned, f->x.offset = 2)
 BEND(x_foreign_buffer, f->x.buffer = f->foreign)
 BEND(workspace_foreign, f->workspace = f->foreign)
-BEND(dtype_unsupported, f->w.dtype = (tconv_dtype)3)
-BEND(layout_unsupported, f->x.layout = (tconv_layout)1)
+BEND(dtype_out_of_range, f->w.dtype = (tconv_dtype)3)
+BEND(layout_out_of_range, f->x.layout = (tconv_layout)2)
+BEND(dtype_mixed, f->y.dtype = TCONV_DTYPE_FLOAT16)
+BEND(dtype_mixed_bias, f->x.dtype = f->w.dtype = f->y.dtype = TCONV_DTYPE_BFLOAT16)
+BEND(half_offset_odd, f->x.dtype = f->w.dtype = f->y.dtype = f->b.dtype = TCONV_DTYPE_FLOAT16;
+     f->x.offset = 1)
+BEND(math_out_of_range, f->p.math = (tconv_math)2)
 BEND(algo_direct_on_cpu, f->algo = TCONV_ALGO_DIRECT)
 BEND(algo_out_of_range, f->algo = (tconv_algo)42)
 BEND(y_overlaps_x, f->x.buffer = f->by)
@@ -325,8 +330,17 @@ static const invalid_case invalid_cases[] = {
      "another context"},
     {"workspace in another context", TCONV_OP_CONV, workspace_foreign,
      TCONV_STATUS_INVALID_ARGUMENT, "workspace"},
-    {"dtype", TCONV_OP_TRANSPOSE, dtype_unsupported, TCONV_STATUS_UNSUPPORTED, "dtype"},
-    {"layout", TCONV_OP_CONV, layout_unsupported, TCONV_STATUS_UNSUPPORTED, "layout"},
+    {"dtype 3", TCONV_OP_TRANSPOSE, dtype_out_of_range, TCONV_STATUS_INVALID_ARGUMENT,
+     "w has dtype 3"},
+    {"layout 2", TCONV_OP_CONV, layout_out_of_range, TCONV_STATUS_INVALID_ARGUMENT,
+     "x has layout 2"},
+    {"y float16, x float32", TCONV_OP_TRANSPOSE, dtype_mixed, TCONV_STATUS_INVALID_ARGUMENT,
+     "y has dtype float16 but x has float32"},
+    {"bias float32, x bfloat16", TCONV_OP_CONV, dtype_mixed_bias, TCONV_STATUS_INVALID_ARGUMENT,
+     "bias has dtype float32 but x has bfloat16"},
+    {"float16 x at an odd byte offset", TCONV_OP_CONV, half_offset_odd,
+     TCONV_STATUS_INVALID_ARGUMENT, "x's byte offset 1 is not a multiple of 2"},
+    {"math 2", TCONV_OP_TRANSPOSE, math_out_of_range, TCONV_STATUS_INVALID_ARGUMENT, "math 2"},
     {"algo direct on CPU", TCONV_OP_TRANSPOSE, algo_direct_on_cpu, TCONV_STATUS_UNSUPPORTED,
      "direct needs the CUDA backend"},
     {"algo 42", TCONV_OP_CONV, algo_out_of_range, TCONV_STATUS_INVALID_ARGUMENT, "algo 42"},

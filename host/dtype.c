@@ -1,0 +1,30 @@
+/*
+ * dtype.c - the names and sizes of the element types, layouts and math modes (tconv.h).
+ */
+#include "internal.h"
+
+size_t tconv_dtype_size(tconv_dtype dtype) {
+  switch (dtype) {
+  case TCONV_DTYPE_FLOAT32:
+    return 4;
+  case TCONV_DTYPE_FLOAT16:
+  case TCONV_DTYPE_BFLOAT16:
+    return 2;
+  }
+  return 0;
+}
+
+const char *tconv_dtype_name(tconv_dtype dtype) {
+  static const char *const names[TCONV_DTYPE_COUNT] = {"float32", "float16", "bfloat16"};
+  return (unsigned)dtype < TCONV_DTYPE_COUNT ? names[dtype] : NULL;
+}
+
+const char *tconv_layout_name(tconv_layout layout) {
+  static const char *const names[TCONV_LAYOUT_COUNT] = {"nchw", "nhwc"};
+  return (unsigned)layout < TCONV_LAYOUT_COUNT ? names[layout] : NULL;
+}
+
+const char *tconv_math_name(tconv_math math) {
+  static const char *const names[TCONV_MATH_COUNT] = {"strict", "tf32"};
+  return (unsigned)math < TCONV_MATH_COUNT ? names[math] : NULL;
+}
