@@ -106,5 +106,7 @@ int case_compare_exact(const test_case *c, const char *what, const float *y, con
 /* tests/test_gpu_faults.c: suites gpu_faults and gpu_large, registered by the GPU unit when
  * a device is usable. */
 CU_ErrorCode test_register_gpu_faults(void);
+/* tests/test_gpu_typed.c: suite gpu_typed, registered by the GPU unit likewise. */
+CU_ErrorCode test_register_gpu_typed(void);
 
 #endif /* TCONV_TEST_CASES_H */

@@ -517,5 +517,6 @@ CU_ErrorCode test_register_gpu(int *skipped) {
       CU_add_test(suite, "every algorithm ran (after the sweeps)", test_algorithm_coverage) ==
           NULL)
     return CU_get_error();
-  return test_register_gpu_faults();
+  const CU_ErrorCode typed = test_register_gpu_typed();
+  return typed != CUE_SUCCESS ? typed : test_register_gpu_faults();
 }

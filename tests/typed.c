@@ -1,0 +1,315 @@
+/*
+ * typed.c - the dtype x layout x math sweep harness (see typed.h).
+ */
+#include "typed.h"
+
+#include "../cuda/float16.cuh"
+#include "tolerance.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GAP_ELEMENTS 3    /* before x, w and bias in the input buffer: odd offsets */
+#define GUARD_ELEMENTS 37 /* before and after y */
+
+const typed_combo typed_combos[TYPED_COMBO_COUNT] = {
+#define LAYOUTS(d, m)                                                                              \
+  {d, TCONV_LAYOUT_NCHW, TCONV_LAYOUT_NCHW, TCONV_LAYOUT_NCHW, m},                                 \
+      {d, TCONV_LAYOUT_NHWC, TCONV_LAYOUT_NHWC, TCONV_LAYOUT_NHWC, m},                             \
+      {d, TCONV_LAYOUT_NHWC, TCONV_LAYOUT_NCHW, TCONV_LAYOUT_NHWC, m}, {                           \
+    d, TCONV_LAYOUT_NCHW, TCONV_LAYOUT_NHWC, TCONV_LAYOUT_NCHW, m                                  \
+  }
+    LAYOUTS(TCONV_DTYPE_FLOAT32, TCONV_MATH_STRICT),
+    LAYOUTS(TCONV_DTYPE_FLOAT16, TCONV_MATH_STRICT),
+    LAYOUTS(TCONV_DTYPE_BFLOAT16, TCONV_MATH_STRICT),
+    LAYOUTS(TCONV_DTYPE_FLOAT32, TCONV_MATH_TF32),
+    LAYOUTS(TCONV_DTYPE_FLOAT16, TCONV_MATH_TF32),
+    LAYOUTS(TCONV_DTYPE_BFLOAT16, TCONV_MATH_TF32),
+#undef LAYOUTS
+};
+
+void typed_describe(const typed_combo *combo, char *text, size_t size) {
+  snprintf(text, size, "%s x %s w %s y %s %s", tconv_dtype_name(combo->dtype),
+           tconv_layout_name(combo->x), tconv_layout_name(combo->w), tconv_layout_name(combo->y),
+           tconv_math_name(combo->math));
+}
+
+/* ---- the test's own storage code: rounding and permutation ------------------------------ */
+
+/* The value of f rounded to the dtype (as a float, exactly representable). */
+static float round_to(tconv_dtype dtype, float f) {
+  if (dtype == TCONV_DTYPE_FLOAT16)
+    return tconv_f16_to_f32(tconv_f32_to_f16(f));
+  if (dtype == TCONV_DTYPE_BFLOAT16)
+    return tconv_bf16_to_f32(tconv_f32_to_bf16(f));
+  return f;
+}
+
+static void put(tconv_dtype dtype, void *base, int64_t i, float v) {
+  if (dtype == TCONV_DTYPE_FLOAT16)
+    ((uint16_t *)base)[i] = tconv_f32_to_f16(v);
+  else if (dtype == TCONV_DTYPE_BFLOAT16)
+    ((uint16_t *)base)[i] = tconv_f32_to_bf16(v);
+  else
+    ((float *)base)[i] = v;
+}
+
+static float get(tconv_dtype dtype, const void *base, int64_t i) {
+  if (dtype == TCONV_DTYPE_FLOAT16)
+    return tconv_f16_to_f32(((const uint16_t *)base)[i]);
+  if (dtype == TCONV_DTYPE_BFLOAT16)
+    return tconv_bf16_to_f32(((const uint16_t *)base)[i]);
+  return ((const float *)base)[i];
+}
+
+/* Memory index of logical element (a, b, p) of a tensor (A, B, spatial...) with nb = B and ns
+ * positions: channels first keeps C order; channels last moves b innermost, after p. */
+static int64_t at(tconv_layout layout, int64_t a, int64_t b, int64_t p, int64_t nb, int64_t ns) {
+  return layout == TCONV_LAYOUT_NHWC ? (a * ns + p) * nb + b : (a * nb + b) * ns + p;
+}
+
+/* Stores the channels-first floats src of a rank-`rank` tensor in `layout` as dtype. */
+static void store_tensor(tconv_dtype dtype, tconv_layout layout, int rank, const int64_t *dims,
+                         const float *src, void *dst) {
+  const int64_t ns = test_count(rank - 2, dims + 2);
+  for (int64_t a = 0; a < dims[0]; ++a)
+    for (int64_t b = 0; b < dims[1]; ++b)
+      for (int64_t p = 0; p < ns; ++p)
+        put(dtype, dst, at(layout, a, b, p, dims[1], ns), src[(a * dims[1] + b) * ns + p]);
+}
+
+/* The reverse: channels-first floats from a stored tensor. */
+static void load_tensor(tconv_dtype dtype, tconv_layout layout, int rank, const int64_t *dims,
+                        const void *src, float *dst) {
+  const int64_t ns = test_count(rank - 2, dims + 2);
+  for (int64_t a = 0; a < dims[0]; ++a)
+    for (int64_t b = 0; b < dims[1]; ++b)
+      for (int64_t p = 0; p < ns; ++p)
+        dst[(a * dims[1] + b) * ns + p] = get(dtype, src, at(layout, a, b, p, dims[1], ns));
+}
+
+/* ---- one check ------------------------------------------------------------------------- */
+
+int typed_supported(tconv_context *ctx, const test_case *c, const typed_combo *combo,
+                    tconv_algo algo) {
+  const int rank = c->rank + 2;
+  const tconv_tensor x = tconv_tensor_make_typed(NULL, 0, rank, c->x_dims, combo->dtype, combo->x);
+  const tconv_tensor w = tconv_tensor_make_typed(NULL, 0, rank, c->w_dims, combo->dtype, combo->w);
+  const tconv_tensor y = tconv_tensor_make_typed(NULL, 0, rank, c->y_dims, combo->dtype, combo->y);
+  tconv_params p = c->params;
+  p.math = combo->math;
+  const tconv_status status = tconv_algo_supported_tensors(ctx, c->op, &p, &x, &w, &y, algo);
+  if (status == TCONV_STATUS_OK)
+    return 1;
+  char what[96];
+  typed_describe(combo, what, sizeof what);
+  if (status != TCONV_STATUS_UNSUPPORTED || tconv_context_last_error(ctx)[0] == '\0')
+    CASE_FAIL(c, "%s, algo %s: supports query gave %s with \"%s\"", what, tconv_algo_name(algo),
+              tconv_status_name(status), tconv_context_last_error(ctx));
+  return 0;
+}
+
+/* Host data of one check: channels-first floats (rounded to the dtype) and stored copies. */
+typedef struct typed_data {
+  float *x, *w, *b, *ref, *mag, *y;       /* channels first, float */
+  float *ax, *aw, *ab;                    /* |x|, |w|, |bias| */
+  unsigned char *in, *out, *nx, *nw, *ny; /* input / output buffer images; NCHW stored copies */
+  size_t in_bytes, out_bytes;
+} typed_data;
+
+static void data_free(typed_data *d) {
+  void *all[] = {d->x,  d->w,  d->b,  d->ref, d->mag, d->y,  d->ax,
+                 d->aw, d->ab, d->in, d->out, d->nx,  d->nw, d->ny};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; ++i)
+    free(all[i]);
+}
+
+/* The float32 channels-first reference of (x, w, b) with params p into y. */
+static int reference32(const test_case *c, const tconv_params *p, const float *x, const float *w,
+                       const float *b, float *y) {
+  const tconv_status st =
+      c->op == TCONV_OP_CONV
+          ? tconv_reference_conv(p, c->x_dims, x, c->w_dims, w, c->bias ? b : NULL, c->y_dims, y)
+          : tconv_reference_transpose(p, TCONV_FORMULATION_GATHER, c->x_dims, x, c->w_dims, w,
+                                      c->bias ? b : NULL, c->y_dims, y);
+  if (st != TCONV_STATUS_OK)
+    CASE_FAIL(c, "float32 reference: %s (%s)", tconv_status_name(st), tconv_last_error());
+  return st != TCONV_STATUS_OK;
+}
+
+/* Inputs, the float32 reference and the magnitudes S. */
+static int prepare(const test_case *c, const typed_combo *combo, typed_data *d) {
+  const size_t esize = tconv_dtype_size(combo->dtype);
+  d->x = malloc((size_t)c->x_count * 4), d->w = malloc((size_t)c->w_count * 4);
+  d->b = malloc((size_t)c->cout * 4), d->ref = malloc((size_t)c->y_count * 4);
+  d->mag = malloc((size_t)c->y_count * 4), d->y = malloc((size_t)c->y_count * 4);
+  d->ax = malloc((size_t)c->x_count * 4), d->aw = malloc((size_t)c->w_count * 4);
+  d->ab = malloc((size_t)c->cout * 4);
+  d->in_bytes = (size_t)(c->x_count + c->w_count + c->cout + 3 * GAP_ELEMENTS) * esize;
+  d->out_bytes = (size_t)(c->y_count + 2 * GUARD_ELEMENTS) * esize;
+  d->in = malloc(d->in_bytes), d->out = malloc(d->out_bytes);
+  d->nx = malloc((size_t)c->x_count * esize), d->nw = malloc((size_t)c->w_count * esize);
+  d->ny = malloc((size_t)c->y_count * esize);
+  if (!d->x || !d->w || !d->b || !d->ref || !d->mag || !d->y || !d->ax || !d->aw || !d->ab ||
+      !d->in || !d->out || !d->nx || !d->nw || !d->ny) {
+    CASE_FAIL(c, "out of host memory");
+    return 1;
+  }
+  case_fill_inputs(c, 0, d->x, d->w, d->b);
+  float *const arrays[3] = {d->x, d->w, d->b}, *const abs_arrays[3] = {d->ax, d->aw, d->ab};
+  const int64_t counts[3] = {c->x_count, c->w_count, c->cout};
+  for (int t = 0; t < 3; ++t)
+    for (int64_t i = 0; i < counts[t]; ++i) {
+      arrays[t][i] = round_to(combo->dtype, arrays[t][i]);
+      abs_arrays[t][i] = fabsf(arrays[t][i]);
+    }
+  tconv_params plain = c->params;
+  plain.activation = TCONV_ACTIVATION_NONE;
+  plain.activation_alpha = plain.activation_beta = 0.0f;
+  return reference32(c, &c->params, d->x, d->w, d->b, d->ref) ||
+         reference32(c, &plain, d->ax, d->aw, d->ab, d->mag);
+}
+
+/* Compares the channels-first result with the float32 reference by the dtype's rule. */
+static int judge(const test_case *c, const typed_combo *combo, const char *what,
+                 const typed_data *d) {
+  if (!tconv_tolerance_per_element(combo->dtype, combo->math))
+    return case_compare_close(c, what, d->y, d->ref);
+  for (int64_t i = 0; i < c->y_count; ++i) {
+    const double bound = tconv_tolerance_bound(combo->dtype, combo->math, c->params.activation,
+                                               c->params.activation_alpha, d->ref[i], d->mag[i]);
+    if (!tconv_tolerance_accepts(d->y[i], d->ref[i], bound)) {
+      CASE_FAIL(c, "%s: element %lld is %.9g, the reference %.9g, |difference| %.3g > bound %.3g",
+                what, (long long)i, (double)d->y[i], (double)d->ref[i],
+                fabs((double)d->y[i] - d->ref[i]), bound);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* The typed reference on channels-first stored copies, compared bit for bit with y. */
+static int judge_exact(const test_case *c, const typed_combo *combo, const char *what,
+                       typed_data *d) {
+  const size_t esize = tconv_dtype_size(combo->dtype);
+  const int rank = c->rank + 2;
+  const tconv_layout nchw = TCONV_LAYOUT_NCHW;
+  store_tensor(combo->dtype, nchw, rank, c->x_dims, d->x, d->nx);
+  store_tensor(combo->dtype, nchw, rank, c->w_dims, d->w, d->nw);
+  unsigned char *nb = d->in; /* the bias needs no permutation: reuse its stored copy */
+  const void *bias =
+      c->bias ? nb + (size_t)(c->x_count + c->w_count + 3 * GAP_ELEMENTS) * esize : NULL;
+  tconv_params p = c->params;
+  p.math = combo->math;
+  const tconv_status st =
+      c->op == TCONV_OP_CONV
+          ? tconv_reference_conv_typed(&p, combo->dtype, nchw, c->x_dims, d->nx, nchw, c->w_dims,
+                                       d->nw, bias, nchw, c->y_dims, d->ny)
+          : tconv_reference_transpose_typed(&p, TCONV_FORMULATION_GATHER, combo->dtype, nchw,
+                                            c->x_dims, d->nx, nchw, c->w_dims, d->nw, bias, nchw,
+                                            c->y_dims, d->ny);
+  if (st != TCONV_STATUS_OK) {
+    CASE_FAIL(c, "%s: typed reference: %s (%s)", what, tconv_status_name(st), tconv_last_error());
+    return 1;
+  }
+  for (int64_t i = 0; i < c->y_count; ++i) {
+    const float want = get(combo->dtype, d->ny, i);
+    if (memcmp(&want, &d->y[i], sizeof want) != 0 && !(isnan(want) && isnan(d->y[i]))) {
+      CASE_FAIL(c, "%s: element %lld is %.9g, the typed reference %.9g", what, (long long)i,
+                (double)d->y[i], (double)want);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Uploads, runs and downloads; checks the guards and un-permutes y into d->y. */
+static int run(tconv_context *ctx, tconv_algo algo, const test_case *c, const typed_combo *combo,
+               const char *what, typed_data *d) {
+  const size_t esize = tconv_dtype_size(combo->dtype);
+  const int rank = c->rank + 2;
+  const size_t xo = GAP_ELEMENTS * esize, wo = xo + (size_t)(c->x_count + GAP_ELEMENTS) * esize;
+  const size_t bo = wo + (size_t)(c->w_count + GAP_ELEMENTS) * esize;
+  store_tensor(combo->dtype, combo->x, rank, c->x_dims, d->x, d->in + xo);
+  store_tensor(combo->dtype, combo->w, rank, c->w_dims, d->w, d->in + wo);
+  for (int64_t i = 0; i < c->cout; ++i)
+    put(combo->dtype, d->in + bo, i, d->b[i]);
+  /* y: every byte 0xFF (NaN in every dtype); the guards a NaN pattern no kernel writes. */
+  static const uint32_t guard32 = 0x7FA5A5A5u;
+  const uint16_t guard16 = combo->dtype == TCONV_DTYPE_FLOAT16 ? 0x7DA5u : 0x7FA5u;
+  const void *guard = esize == 4 ? (const void *)&guard32 : (const void *)&guard16;
+  memset(d->out, 0xFF, d->out_bytes);
+  for (int64_t i = 0; i < GUARD_ELEMENTS; ++i) {
+    memcpy(d->out + (size_t)i * esize, guard, esize);
+    memcpy(d->out + (size_t)(GUARD_ELEMENTS + c->y_count + i) * esize, guard, esize);
+  }
+  tconv_buffer *bin = NULL, *bout = NULL, *ws = NULL;
+  tconv_params p = c->params;
+  p.math = combo->math;
+  const tconv_tensor x = tconv_tensor_make_typed(NULL, xo, rank, c->x_dims, combo->dtype, combo->x);
+  tconv_tensor tx = x,
+               tw = tconv_tensor_make_typed(NULL, wo, rank, c->w_dims, combo->dtype, combo->w);
+  tconv_tensor tb = tconv_tensor_make_typed(NULL, bo, 1, &c->cout, combo->dtype, TCONV_LAYOUT_NCHW);
+  tconv_tensor ty = tconv_tensor_make_typed(NULL, GUARD_ELEMENTS * esize, rank, c->y_dims,
+                                            combo->dtype, combo->y);
+  size_t ws_bytes = 0;
+  const char *step = "buffers";
+  tconv_status st = tconv_buffer_create(ctx, d->in_bytes, &bin);
+  if (st == TCONV_STATUS_OK)
+    st = tconv_buffer_create(ctx, d->out_bytes, &bout);
+  if (st == TCONV_STATUS_OK)
+    st = tconv_buffer_upload(ctx, bin, 0, d->in, d->in_bytes);
+  if (st == TCONV_STATUS_OK)
+    st = tconv_buffer_upload(ctx, bout, 0, d->out, d->out_bytes);
+  tx.buffer = tw.buffer = tb.buffer = bin;
+  ty.buffer = bout;
+  if (st == TCONV_STATUS_OK) {
+    step = "workspace";
+    st = tconv_workspace_size(ctx, c->op, &p, &tx, &tw, algo, &ws_bytes);
+  }
+  if (st == TCONV_STATUS_OK && ws_bytes > 0)
+    st = tconv_buffer_create(ctx, ws_bytes, &ws);
+  if (st == TCONV_STATUS_OK) {
+    step = "forward";
+    const tconv_tensor *b = c->bias ? &tb : NULL;
+    st = c->op == TCONV_OP_CONV ? tconv_conv_forward(ctx, &p, &tx, &tw, b, &ty, algo, ws)
+                                : tconv_transpose_forward(ctx, &p, &tx, &tw, b, &ty, algo, ws);
+  }
+  if (st == TCONV_STATUS_OK) {
+    step = "download";
+    st = tconv_buffer_download(ctx, bout, 0, d->out, d->out_bytes);
+  }
+  if (st != TCONV_STATUS_OK)
+    CASE_FAIL(c, "%s, algo %s: %s: %s (%s)", what, tconv_algo_name(algo), step,
+              tconv_status_name(st), tconv_context_last_error(ctx));
+  tconv_buffer_destroy(ws);
+  tconv_buffer_destroy(bin);
+  tconv_buffer_destroy(bout);
+  if (st != TCONV_STATUS_OK)
+    return 1;
+  for (int64_t i = 0; i < GUARD_ELEMENTS; ++i)
+    if (memcmp(d->out + (size_t)i * esize, guard, esize) != 0 ||
+        memcmp(d->out + (size_t)(GUARD_ELEMENTS + c->y_count + i) * esize, guard, esize) != 0) {
+      CASE_FAIL(c, "%s, algo %s wrote outside y (guard element %lld)", what, tconv_algo_name(algo),
+                (long long)i);
+      return 1;
+    }
+  load_tensor(combo->dtype, combo->y, rank, c->y_dims, d->out + (size_t)GUARD_ELEMENTS * esize,
+              d->y);
+  return 0;
+}
+
+int typed_check(tconv_context *ctx, tconv_algo algo, const test_case *c, const typed_combo *combo,
+                int exact) {
+  char what[160], combo_text[96];
+  typed_describe(combo, combo_text, sizeof combo_text);
+  snprintf(what, sizeof what, "%s, algo %s", combo_text, tconv_algo_name(algo));
+  typed_data d;
+  memset(&d, 0, sizeof d);
+  const int failed = prepare(c, combo, &d) || run(ctx, algo, c, combo, what, &d) ||
+                     judge(c, combo, what, &d) || (exact && judge_exact(c, combo, what, &d));
+  data_free(&d);
+  return failed;
+}

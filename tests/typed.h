@@ -1,0 +1,45 @@
+/*
+ * typed.h - the dtype x layout x math sweep harness: one case through one algorithm of a
+ * context with tensors of a given dtype, per-tensor layouts and math mode, checked against
+ * the reference by the dtype's tolerance (host/tolerance.c). Used by the CPU unit "typed"
+ * (the CPU backend) and by the GPU suite gpu_typed (every CUDA algorithm, each on the
+ * combinations its supports rule takes), so a CUDA algorithm that starts taking a
+ * combination is compared automatically.
+ *
+ * What one check does: seeded floats in [-1, 1) rounded to the dtype; x, w and bias stored
+ * in the combination's layouts by the test's own permutation (not the library's offsets) at
+ * odd element offsets of one buffer; y poisoned with NaN and guarded before and after; the
+ * forward call; the guards must be intact; y is permuted back to channels-first by the test
+ * and compared with (1) the float32 channels-first reference of the rounded inputs, within
+ * |y - ref| <= ulp(ref) + L c S (S from the same reference on |x|, |w|, |bias|; float32
+ * STRICT: the float32 rule), and (2) when `exact` is set, the typed reference on
+ * channels-first copies, bit for bit (the CPU backend computes exactly that).
+ */
+#ifndef TCONV_TEST_TYPED_H
+#define TCONV_TEST_TYPED_H
+
+#include "cases.h"
+
+typedef struct typed_combo {
+  tconv_dtype dtype;
+  tconv_layout x, w, y;
+  tconv_math math;
+} typed_combo;
+
+/* Every dtype x {all nchw, all nhwc, x/y nhwc with nchw w, x/y nchw with nhwc w} x math. */
+#define TYPED_COMBO_COUNT 24
+extern const typed_combo typed_combos[TYPED_COMBO_COUNT];
+
+/* "float16 x nhwc w nchw y nhwc strict" */
+void typed_describe(const typed_combo *combo, char *text, size_t size);
+
+/* Whether `algo` takes (c, combo) on ctx (tconv_algo_supported_tensors); when it does not,
+ * the reason must be a sentence (a failure is recorded otherwise). */
+int typed_supported(tconv_context *ctx, const test_case *c, const typed_combo *combo,
+                    tconv_algo algo);
+
+/* One finished case through `algo`; 0 when it passes, 1 after recording the failure. */
+int typed_check(tconv_context *ctx, tconv_algo algo, const test_case *c, const typed_combo *combo,
+                int exact);
+
+#endif /* TCONV_TEST_TYPED_H */
