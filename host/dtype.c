@@ -1,5 +1,6 @@
 /*
- * dtype.c - the names and sizes of the element types, layouts and math modes (tconv.h).
+ * dtype.c - the names and sizes of the element types, layouts and math modes, and typed
+ * tensor descriptors (tconv.h).
  */
 #include "internal.h"
 
@@ -27,4 +28,12 @@ const char *tconv_layout_name(tconv_layout layout) {
 const char *tconv_math_name(tconv_math math) {
   static const char *const names[TCONV_MATH_COUNT] = {"strict", "tf32"};
   return (unsigned)math < TCONV_MATH_COUNT ? names[math] : NULL;
+}
+
+tconv_tensor tconv_tensor_make_typed(tconv_buffer *buffer, size_t offset, int rank,
+                                     const int64_t *dims, tconv_dtype dtype, tconv_layout layout) {
+  tconv_tensor t = tconv_tensor_make(buffer, offset, rank, dims);
+  t.dtype = dtype;
+  t.layout = layout;
+  return t;
 }

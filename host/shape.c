@@ -463,14 +463,6 @@ void tconv_params_set_uniform(tconv_params *p, int64_t stride, int64_t padding, 
   }
 }
 
-tconv_tensor tconv_tensor_make_typed(tconv_buffer *buffer, size_t offset, int rank,
-                                     const int64_t *dims, tconv_dtype dtype, tconv_layout layout) {
-  tconv_tensor t = tconv_tensor_make(buffer, offset, rank, dims);
-  t.dtype = dtype;
-  t.layout = layout;
-  return t;
-}
-
 tconv_tensor tconv_tensor_make(tconv_buffer *buffer, size_t offset, int rank,
                                const int64_t *dims) {
   tconv_tensor t;
@@ -485,63 +477,12 @@ tconv_tensor tconv_tensor_make(tconv_buffer *buffer, size_t offset, int rank,
   return t;
 }
 
-/* ---- storage: dtype and layout (DESIGN §6) ------------------------------------------- */
-
-/* A tensor descriptor's rank, dtype and layout; its dtype must be `dtype` (x's) unless that
- * is the tensor itself. */
-static tconv_status check_storage(tconv_context *ctx, const char *label, const char *name,
-                                  const tconv_tensor *t, int rank, const tconv_tensor *x) {
-  if (t == NULL)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: %s is NULL", label, name);
-  if (t->rank != rank)
-    return FAIL(TCONV_STATUS_SHAPE_MISMATCH, "%s: %s has rank %d but must have rank %d", label,
-                name, t->rank, rank);
-  if ((unsigned)t->dtype >= TCONV_DTYPE_COUNT)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                "%s: %s has dtype %d, which is not FLOAT32 (0), FLOAT16 (1) or BFLOAT16 (2)", label,
-                name, (int)t->dtype);
-  if ((unsigned)t->layout >= TCONV_LAYOUT_COUNT)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                "%s: %s has layout %d, which is not NCHW (0) or NHWC (1)", label, name,
-                (int)t->layout);
-  if (t != x && t->dtype != x->dtype)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                "%s: %s has dtype %s but x has %s; x, w, bias and y of one call share one dtype",
-                label, name, tconv_dtype_name(t->dtype), tconv_dtype_name(x->dtype));
-  return TCONV_STATUS_OK;
-}
-
-static void set_storage(tconv_problem *pr, const tconv_tensor *x, const tconv_tensor *w,
-                        const tconv_tensor *y) {
-  pr->dtype = x->dtype;
-  pr->x_layout = x->layout;
-  pr->w_layout = w->layout;
-  pr->y_layout = y != NULL ? y->layout : x->layout;
-}
-
-tconv_status tconv_problem_init_tensors(tconv_context *ctx, tconv_problem *pr, tconv_op op,
-                                        const tconv_params *params, const tconv_tensor *x,
-                                        const tconv_tensor *w, const tconv_tensor *y) {
-  const char *label = tconv_op_label(op);
-  if (params == NULL)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: params is NULL", label);
-  const int rank = params->spatial_rank + 2;
-  tconv_status status;
-  if ((status = check_storage(ctx, label, "x", x, rank, x)) != TCONV_STATUS_OK ||
-      (status = check_storage(ctx, label, "w", w, rank, x)) != TCONV_STATUS_OK ||
-      (y != NULL && (status = check_storage(ctx, label, "y", y, rank, x)) != TCONV_STATUS_OK) ||
-      (status = tconv_problem_init(ctx, pr, op, params, x->dims, w->dims)) != TCONV_STATUS_OK)
-    return status;
-  set_storage(pr, x, w, y);
-  return y != NULL ? tconv_problem_check_y_dims(ctx, pr, label, y->dims) : TCONV_STATUS_OK;
-}
-
 /* ---- forward-call validation ---------------------------------------------------------- */
 
 /* Rank, dtype, layout, buffer ownership, alignment and extent of one tensor. */
 static tconv_status check_tensor(tconv_context *ctx, const char *label, const char *name,
                                  const tconv_tensor *t, int rank, const tconv_tensor *x) {
-  const tconv_status status = check_storage(ctx, label, name, t, rank, x);
+  const tconv_status status = tconv_check_storage(ctx, label, name, t, rank, x);
   if (status != TCONV_STATUS_OK)
     return status;
   const size_t esize = tconv_element_size(t->dtype);
@@ -614,7 +555,7 @@ tconv_status tconv_validate_forward(tconv_context *ctx, tconv_problem *pr, tconv
   if ((status = resolve_problem(ctx, pr, op, params, x->dims, w->dims)) != TCONV_STATUS_OK ||
       (status = tconv_problem_check_y_dims(ctx, pr, label, y->dims)) != TCONV_STATUS_OK)
     return status;
-  set_storage(pr, x, w, y);
+  tconv_problem_set_storage(pr, x, w, y);
   if (bias != NULL && bias->dims[0] != pr->cout)
     return FAIL(TCONV_STATUS_SHAPE_MISMATCH,
                 "%s: bias has %lld elements but there are %lld output channels", label,

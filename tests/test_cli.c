@@ -485,5 +485,6 @@ CU_ErrorCode test_register_cli(void) {
       !CU_add_test(cli, "runtime failures exit 1, no output", test_runtime_failures_exit_1) ||
       !CU_add_test(cli, "--device cuda", test_device_cuda))
     return CU_get_error();
-  return test_register_cli_options();
+  const CU_ErrorCode options = test_register_cli_options();
+  return options != CUE_SUCCESS ? options : test_register_cli_typed();
 }

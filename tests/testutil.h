@@ -21,6 +21,8 @@ CU_ErrorCode test_register_golden(void);
 CU_ErrorCode test_register_cli(void);
 /* tests/test_cli_options.c; registered by test_register_cli (unit "cli"). */
 CU_ErrorCode test_register_cli_options(void);
+/* tests/test_cli_typed.c; registered by test_register_cli too. */
+CU_ErrorCode test_register_cli_typed(void);
 /* tests/test_cli.c: small valid .npy inputs in the temporary directory for the CLI failure
  * tests - vx (1, 4, 5, 5), conv weights vw (6, 2, 3, 3) for groups 2, transposed weights vt
  * (4, 3, 3, 3) - written by write_valid_inputs(). */

@@ -62,21 +62,34 @@ int cli_open_context(tconv_backend backend, tconv_context **ctx) {
   return 0;
 }
 
-size_t cli_tensor_bytes(const cli_tensor *t) {
+size_t cli_tensor_bytes(const cli_tensor *t) { return cli_tensor_bytes_of(t, TCONV_DTYPE_FLOAT32); }
+
+size_t cli_tensor_bytes_of(const cli_tensor *t, tconv_dtype dtype) {
+  const size_t esize = tconv_dtype_size(dtype);
   uint64_t count = 1;
   for (int i = 0; i < t->rank; i++) {
     if (t->dims[i] < 0 || __builtin_mul_overflow(count, (uint64_t)t->dims[i], &count))
       return 0;
   }
-  if (count > SIZE_MAX / sizeof(float))
+  if (esize == 0 || count > SIZE_MAX / esize)
     return 0;
-  return (size_t)count * sizeof(float);
+  return (size_t)count * esize;
 }
 
 tconv_status cli_forward(tconv_context *ctx, tconv_op op, const tconv_params *params,
                          tconv_algo algo, const cli_tensor *x, const cli_tensor *w,
                          const cli_tensor *bias, cli_tensor *y, char *err, size_t err_size) {
+  static const cli_storage float32_nchw = {TCONV_DTYPE_FLOAT32, TCONV_LAYOUT_NCHW,
+                                           TCONV_LAYOUT_NCHW, TCONV_LAYOUT_NCHW};
+  return cli_forward_typed(ctx, op, params, algo, &float32_nchw, x, w, bias, y, err, err_size);
+}
+
+tconv_status cli_forward_typed(tconv_context *ctx, tconv_op op, const tconv_params *params,
+                               tconv_algo algo, const cli_storage *storage, const cli_tensor *x,
+                               const cli_tensor *w, const cli_tensor *bias, cli_tensor *y,
+                               char *err, size_t err_size) {
   const cli_tensor *host[4] = {x, w, bias, y};
+  const tconv_layout layouts[4] = {storage->x, storage->w, TCONV_LAYOUT_NCHW, storage->y};
   tconv_buffer *buffer[4] = {NULL, NULL, NULL, NULL};
   tconv_tensor tensor[4];
   tconv_buffer *workspace = NULL;
@@ -84,13 +97,14 @@ tconv_status cli_forward(tconv_context *ctx, tconv_op op, const tconv_params *pa
   for (int i = 0; i < 4 && st == TCONV_STATUS_OK; i++) {
     if (host[i] == NULL)
       continue;
-    size_t bytes = cli_tensor_bytes(host[i]);
+    size_t bytes = cli_tensor_bytes_of(host[i], storage->dtype);
     /* Empty or unrepresentable shapes still get a buffer, so the forward call is the one
      * that explains what is wrong with them. */
     st = tconv_buffer_create(ctx, bytes > 0 ? bytes : sizeof(float), &buffer[i]);
     if (st == TCONV_STATUS_OK && i < 3 && bytes > 0)
       st = tconv_buffer_upload(ctx, buffer[i], 0, host[i]->data, bytes);
-    tensor[i] = tconv_tensor_make(buffer[i], 0, host[i]->rank, host[i]->dims);
+    tensor[i] = tconv_tensor_make_typed(buffer[i], 0, host[i]->rank, host[i]->dims, storage->dtype,
+                                        layouts[i]);
   }
   size_t ws_bytes = 0;
   if (st == TCONV_STATUS_OK)
@@ -107,7 +121,7 @@ tconv_status cli_forward(tconv_context *ctx, tconv_op op, const tconv_params *pa
   if (st == TCONV_STATUS_OK)
     st = tconv_context_synchronize(ctx);
   if (st == TCONV_STATUS_OK)
-    st = tconv_buffer_download(ctx, buffer[3], 0, y->data, cli_tensor_bytes(y));
+    st = tconv_buffer_download(ctx, buffer[3], 0, y->data, cli_tensor_bytes_of(y, storage->dtype));
   if (st != TCONV_STATUS_OK) {
     const char *sentence = tconv_context_last_error(ctx);
     snprintf(err, err_size, "%s", sentence[0] ? sentence : tconv_last_error());

@@ -36,15 +36,25 @@ int cli_parse_device(const char *device, tconv_backend *backend);
  * 0, or an exit code with the error printed. */
 int cli_open_context(tconv_backend backend, tconv_context **ctx);
 
-/* A dense float32 array in host memory with its dims. */
+/* A dense array in host memory with its logical dims: float32 channels-first, or as a
+ * cli_storage says. */
 typedef struct cli_tensor {
   int rank;
   int64_t dims[TCONV_MAX_RANK];
-  float *data;
+  void *data;
 } cli_tensor;
 
-/* Bytes of t's data; 0 when the count is negative or does not fit in size_t. */
+/* How the tensors of one call are stored: one dtype, a layout for each of x, w and y (the
+ * bias is a plain vector). */
+typedef struct cli_storage {
+  tconv_dtype dtype;
+  tconv_layout x, w, y;
+} cli_storage;
+
+/* Bytes of t's float32 data; 0 when the count is negative or does not fit in size_t. */
 size_t cli_tensor_bytes(const cli_tensor *t);
+/* The same for elements of `dtype`. */
+size_t cli_tensor_bytes_of(const cli_tensor *t, tconv_dtype dtype);
 
 /* y = op(x, w) + bias on ctx: buffers, upload, workspace, forward, synchronize, download.
  * bias may be NULL; y->dims must be set and y->data hold them. On failure copies the
@@ -52,6 +62,11 @@ size_t cli_tensor_bytes(const cli_tensor *t);
 tconv_status cli_forward(tconv_context *ctx, tconv_op op, const tconv_params *params,
                          tconv_algo algo, const cli_tensor *x, const cli_tensor *w,
                          const cli_tensor *bias, cli_tensor *y, char *err, size_t err_size);
+/* cli_forward on tensors stored as `storage` says. */
+tconv_status cli_forward_typed(tconv_context *ctx, tconv_op op, const tconv_params *params,
+                               tconv_algo algo, const cli_storage *storage, const cli_tensor *x,
+                               const cli_tensor *w, const cli_tensor *bias, cli_tensor *y,
+                               char *err, size_t err_size);
 
 /* `tconv demo`: the worked examples through the library; returns the exit code. */
 int cli_demo(void);

@@ -7,6 +7,11 @@
  * with spaces and ended by '\n' - then the raw C-order data. Version 3.0 differs from 2.0
  * only in allowing UTF-8 in the header, which our keys and values never need.
  *
+ * Data of '<f2' (binary16), '<f4' or '<f8' is read into any tconv dtype: each value is
+ * widened exactly to double and rounded once to the target (to nearest, ties to even; the
+ * conversions of cuda/float16.cuh), so a float64 file is never rounded twice. The writer is
+ * npy_write.c.
+ *
  * The reader treats every byte as hostile (it is fuzzed): all parsing walks a cursor that
  * is checked against the end before each read, sizes are products checked for overflow,
  * and the data must fill the rest of the file exactly. Values are assembled from bytes, so
@@ -15,6 +20,7 @@
 #include "npy.h"
 
 #include "fileio.h"
+#include "../cuda/float16.cuh"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,14 +35,13 @@
 #define NPY_MAGIC_SIZE 6
 /* numpy writes headers of a few hundred bytes; a length far beyond that is corruption. */
 #define NPY_MAX_HEADER (1u << 20)
-#define NPY_WRITE_CHUNK 4096 /* floats converted per write() */
 
 /* What the header says about the data that follows it. */
 typedef struct npy_header {
   int rank;
   int64_t dims[NPY_MAX_RANK];
   int64_t count;
-  int itemsize;   /* 4 ('<f4') or 8 ('<f8') */
+  int itemsize;   /* 2 ('<f2'), 4 ('<f4') or 8 ('<f8') */
   size_t nbytes;  /* count * itemsize */
   size_t data_at; /* offset of the first data byte in the file */
 } npy_header;
@@ -203,17 +208,21 @@ static int parse_dict(const char *text, size_t len, npy_header *h, const char *n
       if (parse_string(&c, &d, &d_len) != 0) {
         fileio_set_err(
             err, err_size, name,
-            "unsupported dtype: 'descr' is not a simple type string (need '<f4' or '<f8')");
+            "unsupported dtype: 'descr' is not a simple type string (need '<f2', '<f4' or "
+            "'<f8')");
         return -1;
       }
-      if (d_len == 3 && memcmp(d, "<f4", 3) == 0) {
+      if (d_len == 3 && memcmp(d, "<f2", 3) == 0) {
+        h->itemsize = 2;
+      } else if (d_len == 3 && memcmp(d, "<f4", 3) == 0) {
         h->itemsize = 4;
       } else if (d_len == 3 && memcmp(d, "<f8", 3) == 0) {
         h->itemsize = 8;
       } else {
         char shown[32];
         printable(d, d_len, shown, sizeof shown);
-        fileio_set_err(err, err_size, name, "unsupported dtype '%s' (need '<f4' or '<f8')", shown);
+        fileio_set_err(err, err_size, name, "unsupported dtype '%s' (need '<f2', '<f4' or '<f8')",
+                       shown);
         return -1;
       }
       have_descr = 1;
@@ -327,54 +336,74 @@ static int parse_header_text(const unsigned char *text, size_t len, npy_header *
   return 0;
 }
 
-/* Converts n little-endian values of h's item size at src to float32 at dst. */
-static void convert(const unsigned char *src, int itemsize, int64_t n, float *dst) {
+/* Element i of little-endian data of `itemsize` bytes, exactly, as a double. */
+static double element(const unsigned char *src, int itemsize, int64_t i) {
+  const unsigned char *b = src + i * itemsize;
+  uint64_t u = 0;
+  for (int k = itemsize - 1; k >= 0; k--)
+    u = u << 8 | b[k];
+  if (itemsize == 2)
+    return (double)tconv_f16_to_f32((uint16_t)u);
+  if (itemsize == 4)
+    return (double)tconv_f32_from_bits((uint32_t)u);
+  double d;
+  memcpy(&d, &u, sizeof d);
+  return d;
+}
+
+/* Converts n values at src to `dtype` at dst, each rounded once. */
+static void convert(const unsigned char *src, int itemsize, int64_t n, tconv_dtype dtype,
+                    void *dst) {
   for (int64_t i = 0; i < n; i++) {
-    const unsigned char *b = src + i * itemsize;
-    if (itemsize == 4) {
-      uint32_t u =
-          (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-      memcpy(&dst[i], &u, sizeof u);
-    } else {
-      uint64_t u = 0;
-      for (int k = 7; k >= 0; k--)
-        u = u << 8 | b[k];
-      double d;
-      memcpy(&d, &u, sizeof d);
-      dst[i] = (float)d;
-    }
+    const double v = element(src, itemsize, i);
+    if (dtype == TCONV_DTYPE_FLOAT16)
+      ((uint16_t *)dst)[i] = tconv_f64_to_f16(v);
+    else if (dtype == TCONV_DTYPE_BFLOAT16)
+      ((uint16_t *)dst)[i] = tconv_f64_to_bf16(v);
+    else
+      ((float *)dst)[i] = (float)v;
   }
 }
 
-/* Fills array's shape from h and allocates its data (at least one float, so data is never
+/* Fills t's shape from h and allocates its data (at least one element, so data is never
  * NULL even for an empty array). */
-static int alloc_array(const npy_header *h, npy_array *array, const char *name, char *err,
-                       size_t err_size) {
-  if ((uint64_t)h->count > SIZE_MAX / sizeof(float)) {
+static int alloc_typed(const npy_header *h, tconv_dtype dtype, npy_typed *t, const char *name,
+                       char *err, size_t err_size) {
+  const size_t esize = tconv_dtype_size(dtype);
+  if ((uint64_t)h->count > SIZE_MAX / esize) {
     fileio_set_err(err, err_size, name, "data does not fit in memory addresses");
     return -1;
   }
-  size_t bytes = (size_t)h->count * sizeof(float);
-  float *data = malloc(bytes > 0 ? bytes : sizeof(float));
+  size_t bytes = (size_t)h->count * esize;
+  void *data = malloc(bytes > 0 ? bytes : esize);
   if (data == NULL) {
     fileio_set_err(err, err_size, name, "out of memory for %lld elements", (long long)h->count);
     return -1;
   }
-  array->rank = h->rank;
-  memset(array->dims, 0, sizeof array->dims);
-  memcpy(array->dims, h->dims, (size_t)h->rank * sizeof h->dims[0]);
-  array->count = h->count;
-  array->data = data;
+  t->rank = h->rank;
+  memset(t->dims, 0, sizeof t->dims);
+  memcpy(t->dims, h->dims, (size_t)h->rank * sizeof h->dims[0]);
+  t->count = h->count;
+  t->dtype = dtype;
+  t->data = data;
   return 0;
 }
 
-static void reset_array(npy_array *array) {
-  if (array != NULL)
-    memset(array, 0, sizeof *array);
+static void reset_typed(npy_typed *t) {
+  if (t != NULL)
+    memset(t, 0, sizeof *t);
 }
 
-static int parse_named(const unsigned char *bytes, size_t size, npy_array *array, const char *name,
-                       char *err, size_t err_size) {
+/* The float32 view of a typed float32 array. */
+static void to_array(npy_typed *t, npy_array *array) {
+  array->rank = t->rank;
+  memcpy(array->dims, t->dims, sizeof array->dims);
+  array->count = t->count;
+  array->data = t->data;
+}
+
+static int parse_named(const unsigned char *bytes, size_t size, tconv_dtype dtype, npy_typed *t,
+                       const char *name, char *err, size_t err_size) {
   npy_header h;
   memset(&h, 0, sizeof h);
   size_t header_at = parse_preamble(bytes, size, &h, name, err, err_size);
@@ -392,20 +421,26 @@ static int parse_named(const unsigned char *bytes, size_t size, npy_array *array
                    have < h.nbytes ? "truncated" : "trailing bytes after the", h.nbytes, have);
     return -1;
   }
-  if (alloc_array(&h, array, name, err, err_size) != 0)
+  if (alloc_typed(&h, dtype, t, name, err, err_size) != 0)
     return -1;
-  convert(bytes + h.data_at, h.itemsize, h.count, array->data);
+  convert(bytes + h.data_at, h.itemsize, h.count, dtype, t->data);
   return 0;
 }
 
 int npy_parse(const unsigned char *bytes, size_t size, npy_array *array, char *err,
               size_t err_size) {
-  reset_array(array);
+  if (array != NULL)
+    memset(array, 0, sizeof *array);
   if (array == NULL || (bytes == NULL && size > 0)) {
     fileio_set_err(err, err_size, "npy", "NULL argument");
     return -1;
   }
-  return parse_named(bytes, size, array, "npy data", err, err_size);
+  npy_typed t;
+  reset_typed(&t);
+  if (parse_named(bytes, size, TCONV_DTYPE_FLOAT32, &t, "npy data", err, err_size) != 0)
+    return -1;
+  to_array(&t, array);
+  return 0;
 }
 
 /* ---- reading a file ------------------------------------------------------------------ */
@@ -464,9 +499,10 @@ static int slurp(int fd, const struct stat *st, unsigned char **bytes, size_t *s
 
 /* The whole file is read and handed to the same parser as npy_parse(), so the fuzzing of that
  * parser covers this path too; parse_named() checks the size before allocating the array. */
-int npy_read(const char *path, npy_array *array, char *err, size_t err_size) {
-  reset_array(array);
-  if (path == NULL || array == NULL) {
+int npy_read_typed(const char *path, tconv_dtype dtype, npy_typed *t, char *err,
+                   size_t err_size) {
+  reset_typed(t);
+  if (path == NULL || t == NULL || tconv_dtype_size(dtype) == 0) {
     fileio_set_err(err, err_size, "npy", "NULL argument");
     return -1;
   }
@@ -484,10 +520,24 @@ int npy_read(const char *path, npy_array *array, char *err, size_t err_size) {
   else if (S_ISDIR(st.st_mode))
     fileio_set_err(err, err_size, path, "is a directory");
   else if (slurp(fd, &st, &bytes, &size, path, err, err_size) == 0)
-    rc = parse_named(bytes, size, array, path, err, err_size);
+    rc = parse_named(bytes, size, dtype, t, path, err, err_size);
   close(fd);
   free(bytes);
   return rc;
+}
+
+int npy_read(const char *path, npy_array *array, char *err, size_t err_size) {
+  if (array != NULL)
+    memset(array, 0, sizeof *array);
+  npy_typed t;
+  if (array == NULL) {
+    fileio_set_err(err, err_size, "npy", "NULL argument");
+    return -1;
+  }
+  if (npy_read_typed(path, TCONV_DTYPE_FLOAT32, &t, err, err_size) != 0)
+    return -1;
+  to_array(&t, array);
+  return 0;
 }
 
 void npy_free(npy_array *array) {
@@ -497,123 +547,10 @@ void npy_free(npy_array *array) {
   memset(array, 0, sizeof *array);
 }
 
-/* ---- writing ------------------------------------------------------------------------- */
-
-static int write_full(int fd, const void *buf, size_t n) {
-  size_t done = 0;
-  while (done < n) {
-    ssize_t w = write(fd, (const char *)buf + done, n - done);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w < 0)
-      return -1;
-    done += (size_t)w;
-  }
-  return 0;
+void npy_typed_free(npy_typed *t) {
+  if (t == NULL)
+    return;
+  free(t->data);
+  memset(t, 0, sizeof *t);
 }
 
-/* Builds the version 1.0 preamble and header for '<f4' data of this shape into out; the
- * total is padded with spaces to a multiple of 64 bytes and ends in '\n' (numpy's layout,
- * which keeps the data aligned for memory mapping). Returns its length, or 0 when it does
- * not fit. */
-static size_t build_header(int rank, const int64_t *dims, char *out, size_t out_size) {
-  char dict[512];
-  size_t n =
-      (size_t)snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (");
-  for (int i = 0; i < rank; i++) {
-    int w = snprintf(dict + n, sizeof dict - n, i == 0 ? "%lld," : " %lld,", (long long)dims[i]);
-    if (w < 0 || (size_t)w >= sizeof dict - n)
-      return 0;
-    n += (size_t)w;
-  }
-  /* Python's tuple repr drops the trailing comma unless there is exactly one element. */
-  if (rank > 1)
-    n--;
-  int w = snprintf(dict + n, sizeof dict - n, "), }");
-  if (w < 0 || (size_t)w >= sizeof dict - n)
-    return 0;
-  n += (size_t)w;
-  size_t pre = NPY_MAGIC_SIZE + 2 + 2;
-  size_t total = (pre + n + 1 + 63) / 64 * 64;
-  if (total > out_size || total - pre > 65535)
-    return 0;
-  memcpy(out, NPY_MAGIC, NPY_MAGIC_SIZE);
-  out[6] = 1;
-  out[7] = 0;
-  out[8] = (char)((total - pre) & 0xff);
-  out[9] = (char)((total - pre) >> 8);
-  memcpy(out + pre, dict, n);
-  memset(out + pre + n, ' ', total - pre - n - 1);
-  out[total - 1] = '\n';
-  return total;
-}
-
-/* Writes header and data to fd. */
-static int write_contents(int fd, const char *header, size_t header_len, const float *data,
-                          int64_t count) {
-  if (write_full(fd, header, header_len) != 0)
-    return -1;
-  unsigned char chunk[NPY_WRITE_CHUNK * 4];
-  for (int64_t done = 0; done < count;) {
-    int64_t n = count - done < NPY_WRITE_CHUNK ? count - done : NPY_WRITE_CHUNK;
-    for (int64_t i = 0; i < n; i++) {
-      uint32_t u;
-      memcpy(&u, &data[done + i], sizeof u);
-      for (int k = 0; k < 4; k++)
-        chunk[i * 4 + k] = (unsigned char)(u >> (8 * k));
-    }
-    if (write_full(fd, chunk, (size_t)n * 4) != 0)
-      return -1;
-    done += n;
-  }
-  return 0;
-}
-
-int npy_write(const char *path, int rank, const int64_t *dims, const float *data, char *err,
-              size_t err_size) {
-  if (path == NULL || (rank > 0 && dims == NULL)) {
-    fileio_set_err(err, err_size, "npy", "NULL argument");
-    return -1;
-  }
-  if (rank < 0 || rank > NPY_MAX_RANK) {
-    fileio_set_err(err, err_size, path, "cannot write rank %d (0 to %d supported)", rank,
-                   NPY_MAX_RANK);
-    return -1;
-  }
-  int64_t count = 1;
-  for (int i = 0; i < rank; i++) {
-    if (dims[i] < 0 || __builtin_mul_overflow(count, dims[i], &count) || count > INT64_MAX / 4) {
-      fileio_set_err(err, err_size, path, "cannot write: invalid or too large shape (dimension %d)",
-                     i);
-      return -1;
-    }
-  }
-  if (count > 0 && data == NULL) {
-    fileio_set_err(err, err_size, path, "NULL data");
-    return -1;
-  }
-  char header[1024];
-  size_t header_len = build_header(rank, dims, header, sizeof header);
-  if (header_len == 0) {
-    fileio_set_err(err, err_size, path, "cannot write: header too long");
-    return -1;
-  }
-
-  /* Readers see either no file or the whole file (fileio.h). */
-  char *tmp = NULL;
-  const int fd = fileio_create_temporary(path, &tmp, err, err_size);
-  if (fd < 0)
-    return -1;
-  if (write_contents(fd, header, header_len, data, count) != 0 || fsync(fd) != 0) {
-    fileio_set_err(err, err_size, path, "write failed: %s", strerror(errno));
-    close(fd);
-    fileio_abort(tmp);
-    return -1;
-  }
-  if (close(fd) != 0) {
-    fileio_set_err(err, err_size, path, "write failed: %s", strerror(errno));
-    fileio_abort(tmp);
-    return -1;
-  }
-  return fileio_commit(path, tmp, err, err_size);
-}

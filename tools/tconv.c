@@ -30,6 +30,8 @@ static const char usage_head[] =
     "                   [--in-channels C] [--out-channels C]\n"
     "       tconv run conv|transpose --x X.npy --w W.npy --out Y.npy [--bias B.npy]\n"
     "                   [parameter options] [--device auto|cpu|cuda] [--algo ALGO] [--verify]\n"
+    "                   [--dtype float32|float16|bfloat16] [--layout nchw|nhwc]\n"
+    "                   [--math strict|tf32]\n"
     "       tconv solve --input I[,I..] --output O[,O..] --kernel K[,K..] --stride S[,S..]\n"
     "                   [--dilation D[,D..]]\n"
     "       tconv explain conv|transpose --input I[,I] --kernel K[,K] [--stride S]\n"
@@ -61,6 +63,14 @@ static const char usage_tail[] =
     "  --verify               recompute the result on the host with the CPU reference (a\n"
     "                         second formulation on the CPU) and compare; a mismatch is\n"
     "                         exit 1 and no output file\n"
+    "  --dtype T              float32 (default), float16 or bfloat16: every input is rounded\n"
+    "                         once to T on load (nearest even); float16 results are written\n"
+    "                         as '<f2', bfloat16 results widened to float32 (exact)\n"
+    "  --layout L             nchw (default) or nhwc: with nhwc every .npy holds its tensor in\n"
+    "                         memory order, PyTorch's channels_last: x and y (N, spatial..., C),\n"
+    "                         conv weights (Cout, k..., Cin/G), transpose (Cin, k..., Cout/G)\n"
+    "  --math M               strict (default) or tf32 (float32 on tensor cores, where an\n"
+    "                         algorithm has them)\n"
     "solve  transposed convolution: every (padding, output_padding) pair that gives the wanted\n"
     "       output size, found by asking the library, and the arguments to reach it in\n"
     "       PyTorch, ONNX, Keras and TensorFlow; warns when the kernel is not a multiple of\n"
@@ -247,10 +257,13 @@ static int cmd_shape(int argc, char **argv) {
 
 /* ---- tconv run ----------------------------------------------------------------------- */
 
-/* Reads a .npy into a host tensor of rank at most TCONV_MAX_RANK. Returns an exit code. */
-static int load(const char *path, const char *role, npy_array *array, cli_tensor *t) {
+/* Reads a .npy into a host tensor of rank at most TCONV_MAX_RANK, every value rounded to
+ * dtype. With nhwc the file holds the tensor in memory order, the channel dimension (index 1
+ * of the logical dims) last: its dims are put back in logical order. Returns an exit code. */
+static int load(const char *path, const char *role, tconv_dtype dtype, tconv_layout layout,
+                npy_typed *array, cli_tensor *t) {
   char err[CLI_ERR_SIZE];
-  if (npy_read(path, array, err, sizeof err) != 0)
+  if (npy_read_typed(path, dtype, array, err, sizeof err) != 0)
     return cli_fail(CLI_EXIT_RUNTIME, "%s", err);
   if (array->rank > TCONV_MAX_RANK)
     return cli_fail(CLI_EXIT_USAGE, "%s: %s has %d dimensions; at most %d are supported", path,
@@ -258,9 +271,45 @@ static int load(const char *path, const char *role, npy_array *array, cli_tensor
   memset(t, 0, sizeof *t);
   t->rank = array->rank;
   memcpy(t->dims, array->dims, (size_t)array->rank * sizeof t->dims[0]);
+  if (layout == TCONV_LAYOUT_NHWC && array->rank >= 3) {
+    t->dims[1] = array->dims[array->rank - 1];
+    for (int i = 2; i < array->rank; i++)
+      t->dims[i] = array->dims[i - 1];
+  }
   t->data = array->data;
   return 0;
 }
+
+/* The dims a .npy of a tensor with logical dims `dims` has in `layout` (channels last). */
+static void file_dims(tconv_layout layout, int rank, const int64_t *dims, int64_t *out) {
+  memcpy(out, dims, (size_t)rank * sizeof *out);
+  if (layout == TCONV_LAYOUT_NHWC) {
+    for (int i = 1; i + 1 < rank; i++)
+      out[i] = dims[i + 1];
+    out[rank - 1] = dims[1];
+  }
+}
+
+/* --dtype, --layout, --math: one of the library's names for the values (NULL: the first). */
+static int parse_named(const char *option, const char *text, const char *(*name)(int), int count,
+                       int *value) {
+  *value = 0;
+  if (text == NULL)
+    return 0;
+  char names[128] = "";
+  for (int v = 0; v < count; v++) {
+    if (strcmp(text, name(v)) == 0) {
+      *value = v;
+      return 0;
+    }
+    snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", v ? ", " : "", name(v));
+  }
+  return cli_fail(CLI_EXIT_USAGE, "--%s: '%s' is not one of %s", option, text, names);
+}
+
+static const char *dtype_name(int v) { return tconv_dtype_name((tconv_dtype)v); }
+static const char *layout_name(int v) { return tconv_layout_name((tconv_layout)v); }
+static const char *math_name(int v) { return tconv_math_name((tconv_math)v); }
 
 /* The --algo name through the library's table, so every algorithm it has is accepted. */
 static int parse_algo(const char *name, tconv_algo *algo) {
@@ -272,19 +321,27 @@ static int parse_algo(const char *name, tconv_algo *algo) {
   return cli_fail(CLI_EXIT_USAGE, "--algo: unknown algorithm '%s' (one of %s)", name, algos);
 }
 
+/* How `run` stores and computes: from --dtype, --layout, --math. */
+typedef struct run_storage {
+  tconv_dtype dtype;
+  tconv_layout layout;
+  tconv_math math;
+} run_storage;
+
 /* Everything after the options are parsed; files in, file out. */
 static int run_files(tconv_op op, const char *x_path, const char *w_path, const char *b_path,
                      const char *out_path, const params_options *p, tconv_backend backend,
-                     tconv_algo algo, int verify) {
-  npy_array xa = {0}, wa = {0}, ba = {0};
+                     tconv_algo algo, int verify, const run_storage *rs) {
+  npy_typed xa = {0}, wa = {0}, ba = {0};
   cli_tensor x, w, b, y = {0};
   tconv_context *ctx = NULL;
   char err[CLI_ERR_SIZE];
-  int rc = load(x_path, "x", &xa, &x);
+  const cli_storage storage = {rs->dtype, rs->layout, rs->layout, rs->layout};
+  int rc = load(x_path, "x", rs->dtype, rs->layout, &xa, &x);
   if (rc == 0)
-    rc = load(w_path, "w", &wa, &w);
+    rc = load(w_path, "w", rs->dtype, rs->layout, &wa, &w);
   if (rc == 0 && b_path != NULL)
-    rc = load(b_path, "bias", &ba, &b);
+    rc = load(b_path, "bias", rs->dtype, TCONV_LAYOUT_NCHW, &ba, &b);
   if (rc != 0)
     goto done;
   if (x.rank < 3 || x.rank > 2 + TCONV_MAX_SPATIAL) {
@@ -295,9 +352,13 @@ static int run_files(tconv_op op, const char *x_path, const char *w_path, const 
     goto done;
   }
   if (w.rank != x.rank) {
-    rc = cli_fail(CLI_EXIT_USAGE, "%s: w has %d dimensions but x has %d; the weights are %s",
-                  w_path, w.rank, x.rank,
-                  op == TCONV_OP_CONV ? "(Cout, Cin/groups, k...)" : "(Cin, Cout/groups, k...)");
+    rc = cli_fail(
+        CLI_EXIT_USAGE, "%s: w has %d dimensions but x has %d; the weights are %s", w_path, w.rank,
+        x.rank,
+        rs->layout == TCONV_LAYOUT_NHWC
+            ? (op == TCONV_OP_CONV ? "(Cout, k..., Cin/groups) with --layout nhwc"
+                                   : "(Cin, k..., Cout/groups) with --layout nhwc")
+            : (op == TCONV_OP_CONV ? "(Cout, Cin/groups, k...)" : "(Cin, Cout/groups, k...)"));
     goto done;
   }
   tconv_params params;
@@ -305,13 +366,14 @@ static int run_files(tconv_op op, const char *x_path, const char *w_path, const 
     rc = cli_fail(CLI_EXIT_USAGE, "%s", err);
     goto done;
   }
+  params.math = rs->math;
   y.rank = x.rank;
   tconv_status st = output_dims(op, &params, x.dims, w.dims, y.dims);
   if (st != TCONV_STATUS_OK) {
     rc = cli_fail_status(st, tconv_last_error());
     goto done;
   }
-  size_t y_bytes = cli_tensor_bytes(&y);
+  size_t y_bytes = cli_tensor_bytes_of(&y, rs->dtype);
   y.data = malloc(y_bytes > 0 ? y_bytes : sizeof(float));
   if (y.data == NULL) {
     rc = cli_fail(CLI_EXIT_RUNTIME, "out of memory for the output (%zu bytes)", y_bytes);
@@ -324,27 +386,34 @@ static int run_files(tconv_op op, const char *x_path, const char *w_path, const 
     rc = cli_fail_status(st, tconv_context_last_error(ctx));
     goto done;
   }
-  st = cli_forward(ctx, op, &params, algo, &x, &w, b_path != NULL ? &b : NULL, &y, err, sizeof err);
+  st = cli_forward_typed(ctx, op, &params, algo, &storage, &x, &w, b_path != NULL ? &b : NULL, &y,
+                         err, sizeof err);
   if (st != TCONV_STATUS_OK) {
     rc = cli_fail_status(st, err);
     goto done;
   }
-  if (npy_write(out_path, y.rank, y.dims, y.data, err, sizeof err) != 0) {
+  int64_t out_dims[TCONV_MAX_RANK];
+  file_dims(rs->layout, y.rank, y.dims, out_dims);
+  if (npy_write_typed(out_path, y.rank, out_dims, rs->dtype, y.data, err, sizeof err) != 0) {
     rc = cli_fail(CLI_EXIT_RUNTIME, "%s", err);
     goto done;
   }
   char dims[128];
-  format_dims(y.rank, y.dims, dims, sizeof dims);
-  printf("%s: float32 %s (%s on %s, algo %s%s)\n", out_path, dims,
+  format_dims(y.rank, out_dims, dims, sizeof dims);
+  printf("%s: %s %s (%s on %s, algo %s%s%s%s%s)\n", out_path,
+         rs->dtype == TCONV_DTYPE_FLOAT16 ? "float16" : "float32", dims,
          op == TCONV_OP_CONV ? "conv" : "transpose",
          tconv_context_backend(ctx) == TCONV_BACKEND_CUDA ? "cuda" : "cpu", tconv_algo_name(algo),
+         rs->dtype == TCONV_DTYPE_BFLOAT16 ? ", bfloat16 widened to float32" : "",
+         rs->layout == TCONV_LAYOUT_NHWC ? ", layout nhwc" : "",
+         rs->math == TCONV_MATH_TF32 ? ", math tf32" : "",
          tconv_context_verify(ctx) ? ", verified against the CPU reference" : "");
 done:
   tconv_context_destroy(ctx);
   free(y.data);
-  npy_free(&xa);
-  npy_free(&wa);
-  npy_free(&ba);
+  npy_typed_free(&xa);
+  npy_typed_free(&wa);
+  npy_typed_free(&ba);
   return rc;
 }
 
@@ -358,13 +427,14 @@ static int cmd_run(int argc, char **argv) {
   if (rc != 0)
     return rc;
   params_options p;
-  const char *x, *w, *bias, *out, *device, *algo_name;
+  const char *x, *w, *bias, *out, *device, *algo_name, *dtype, *layout, *math;
   int verify;
-  args_option options[7 + PARAMS_OPTION_COUNT] = {
-      {"x", &x, NULL},          {"w", &w, NULL},           {"bias", &bias, NULL},
-      {"out", &out, NULL},      {"device", &device, NULL}, {"algo", &algo_name, NULL},
-      {"verify", NULL, &verify}};
-  int count = 7 + params_table(&p, options + 7);
+  args_option options[10 + PARAMS_OPTION_COUNT] = {
+      {"x", &x, NULL},           {"w", &w, NULL},           {"bias", &bias, NULL},
+      {"out", &out, NULL},       {"device", &device, NULL}, {"algo", &algo_name, NULL},
+      {"verify", NULL, &verify}, {"dtype", &dtype, NULL},   {"layout", &layout, NULL},
+      {"math", &math, NULL}};
+  int count = 10 + params_table(&p, options + 10);
   char err[CLI_ERR_SIZE];
   args_result parsed = args_parse(argc - 1, argv + 1, options, count, err, sizeof err);
   if (parsed == ARGS_HELP) {
@@ -380,11 +450,16 @@ static int cmd_run(int argc, char **argv) {
                                 : "out Y.npy");
   tconv_backend backend = TCONV_BACKEND_AUTO;
   tconv_algo algo = TCONV_ALGO_AUTO;
-  if ((rc = cli_parse_device(device, &backend)) != 0 || (rc = parse_algo(algo_name, &algo)) != 0)
+  int dt, lay, mm;
+  if ((rc = cli_parse_device(device, &backend)) != 0 || (rc = parse_algo(algo_name, &algo)) != 0 ||
+      (rc = parse_named("dtype", dtype, dtype_name, TCONV_DTYPE_COUNT, &dt)) != 0 ||
+      (rc = parse_named("layout", layout, layout_name, TCONV_LAYOUT_COUNT, &lay)) != 0 ||
+      (rc = parse_named("math", math, math_name, TCONV_MATH_COUNT, &mm)) != 0)
     return rc;
   if (params_check(&p, err, sizeof err) != 0)
     return cli_fail(CLI_EXIT_USAGE, "%s", err);
-  return run_files(op, x, w, bias, out, &p, backend, algo, verify);
+  const run_storage rs = {(tconv_dtype)dt, (tconv_layout)lay, (tconv_math)mm};
+  return run_files(op, x, w, bias, out, &p, backend, algo, verify, &rs);
 }
 
 int main(int argc, char **argv) {
