@@ -41,6 +41,7 @@ CU_ErrorCode test_register_gemm(void);
 CU_ErrorCode test_register_verify(void);
 CU_ErrorCode test_register_float16(void);
 CU_ErrorCode test_register_typed(void);
+CU_ErrorCode test_register_mma(void);
 /* Registers the GPU suites when a device is usable; otherwise prints
  * "GPU suites: SKIPPED (<reason>)" and registers nothing. Returns 1 in *skipped then. */
 CU_ErrorCode test_register_gpu(int *skipped);

@@ -1,0 +1,352 @@
+/*
+ * test_mma.c - unit "mma": the tensor-core fragment code of cuda/mma_frag.cuh on the host.
+ *
+ * This file has its own model of the instructions, written from the PTX ISA's text (the
+ * "row = groupID for ai where ..." tables of the mma.m16n8k16 / m16n8k8 fragment sections and
+ * the ldmatrix description) in the ISA's own case-by-case form, and shares nothing with the
+ * header but the conversions. Checks:
+ *   - the header's (lane, element) -> (row, col) functions equal this file's tables, and each
+ *     covers its tile exactly once;
+ *   - fragments loaded the header's way (its per-lane ldmatrix addresses and loads) and
+ *     multiplied by this file's mma reproduce a plain matrix product of random matrices:
+ *     f16 and bf16 with B stored n-major (ldmatrix) and k-major (ldmatrix.trans), TF32 with
+ *     plain loads; exactly on small integers, to 1e-6 on random values;
+ *   - the header's own warp emulation (ldmatrix + mma) gives the same products;
+ *   - a wrong assumption (B loaded without its .trans) is detected, so the comparison bites.
+ */
+#include "testutil.h"
+
+#include "../cuda/mma_frag.cuh"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define LD 24 /* padded leading dimension of the shared-memory tiles (elements) */
+
+/* ---- the ISA's tables, as the text states them ------------------------------------------ */
+
+static void isa_a16816(int lane, int i, int *row, int *col) {
+  const int g = lane >> 2, t = lane % 4;
+  *row = (i < 2 || (i >= 4 && i < 6)) ? g : g + 8;
+  *col = i < 4 ? t * 2 + (i & 0x1) : t * 2 + (i & 0x1) + 8;
+}
+static void isa_b16816(int lane, int i, int *row, int *col) {
+  const int g = lane >> 2, t = lane % 4;
+  *row = i < 2 ? t * 2 + (i & 0x1) : t * 2 + (i & 0x1) + 8;
+  *col = g;
+}
+static void isa_c(int lane, int i, int *row, int *col) {
+  const int g = lane >> 2, t = lane % 4;
+  *row = i < 2 ? g : g + 8;
+  *col = t * 2 + (i & 0x1);
+}
+static void isa_a1688_tf32(int lane, int i, int *row, int *col) {
+  const int g = lane >> 2, t = lane % 4;
+  *row = (i == 0 || i == 2) ? g : g + 8;
+  *col = (i == 0 || i == 1) ? t : t + 4;
+}
+static void isa_b1688_tf32(int lane, int i, int *row, int *col) {
+  const int g = lane >> 2, t = lane % 4;
+  *row = i == 0 ? t : t + 4;
+  *col = g;
+}
+
+/* ldmatrix as the text describes it: threads 8j..8j+7 hold the row addresses of matrix j;
+ * "a group of four consecutive threads loads an entire row", thread 0 the first fragment;
+ * .trans delivers the matrix as if stored column-major. */
+static void isa_ldmatrix(const uint16_t *smem, const int64_t *addr, int num, int trans,
+                         uint32_t regs[32][4]) {
+  for (int j = 0; j < num; ++j) {
+    uint16_t m[8][8];
+    for (int r = 0; r < 8; ++r)
+      for (int c = 0; c < 8; ++c)
+        m[r][c] = smem[addr[8 * j + r] + c];
+    for (int lane = 0; lane < 32; ++lane) {
+      const int r = lane / 4, c0 = (lane % 4) * 2;
+      const uint16_t lo = trans ? m[c0][r] : m[r][c0], hi = trans ? m[c0 + 1][r] : m[r][c0 + 1];
+      regs[lane][j] = (uint32_t)lo | (uint32_t)hi << 16;
+    }
+  }
+}
+
+/* The mma of this file: operands from the registers by the tables, sums in double. */
+static float operand(uint32_t reg, int half, int kind) {
+  const uint16_t h = (uint16_t)(reg >> (16 * half));
+  return kind == 1 ? tconv_bf16_to_f32(h) : tconv_f16_to_f32(h);
+}
+
+static void isa_mma16816(const uint32_t a[32][4], const uint32_t b[32][2], const float c[16][8],
+                         int bf16, float d[16][8]) {
+  float A[16][16], B[16][8];
+  for (int lane = 0; lane < 32; ++lane) {
+    int row, col;
+    for (int i = 0; i < 8; ++i) {
+      isa_a16816(lane, i, &row, &col);
+      A[row][col] = operand(a[lane][i / 2], i % 2, bf16);
+    }
+    for (int i = 0; i < 4; ++i) {
+      isa_b16816(lane, i, &row, &col);
+      B[row][col] = operand(b[lane][i / 2], i % 2, bf16);
+    }
+  }
+  for (int m = 0; m < 16; ++m)
+    for (int n = 0; n < 8; ++n) {
+      double s = c[m][n];
+      for (int k = 0; k < 16; ++k)
+        s += (double)A[m][k] * B[k][n];
+      d[m][n] = (float)s;
+    }
+}
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+/* Random values: small integers (exact sums) or uniform in [-1, 1), rounded to the type. */
+static float draw(int integers, int bf16) {
+  float v;
+  if (integers)
+    v = (float)test_rng_int(-4, 4);
+  else
+    test_fill_uniform(&v, 1);
+  return bf16 ? tconv_bf16_to_f32(tconv_f32_to_bf16(v)) : tconv_f16_to_f32(tconv_f32_to_f16(v));
+}
+
+static uint16_t bits(float v, int bf16) {
+  return bf16 ? tconv_f32_to_bf16(v) : tconv_f32_to_f16(v);
+}
+
+/* max |d - (A B + C)| over the tile, d given per lane in accumulator order or as a matrix. */
+static double product_error(int m_rows, int n_cols, int k_len, const float *A, const float *B,
+                            const float *C, const float *D) {
+  double worst = 0;
+  for (int m = 0; m < m_rows; ++m)
+    for (int n = 0; n < n_cols; ++n) {
+      double s = C[m * n_cols + n];
+      for (int k = 0; k < k_len; ++k)
+        s += (double)A[m * k_len + k] * B[k * n_cols + n];
+      const double e = fabs(s - D[m * n_cols + n]);
+      worst = e > worst || isnan(e) ? e : worst;
+    }
+  return worst;
+}
+
+/* ---- tests -------------------------------------------------------------------------------- */
+
+typedef void (*layout_fn)(int, int, int *, int *);
+
+static void test_layouts_match_isa(void) {
+  const struct {
+    const char *name;
+    layout_fn header, isa;
+    int elements, rows, cols;
+  } maps[] = {
+      {"m16n8k16 A", tconv_mma16816_a, isa_a16816, 8, 16, 16},
+      {"m16n8k16 B", tconv_mma16816_b, isa_b16816, 4, 16, 8},
+      {"C/D", tconv_mma_c, isa_c, 4, 16, 8},
+      {"m16n8k8 tf32 A", tconv_mma1688_tf32_a, isa_a1688_tf32, 4, 16, 8},
+      {"m16n8k8 tf32 B", tconv_mma1688_tf32_b, isa_b1688_tf32, 2, 8, 8},
+  };
+  for (size_t m = 0; m < sizeof maps / sizeof maps[0]; ++m) {
+    int seen[16][16] = {{0}}, bad = 0;
+    for (int lane = 0; lane < 32; ++lane)
+      for (int i = 0; i < maps[m].elements; ++i) {
+        int r1, c1, r2, c2;
+        maps[m].header(lane, i, &r1, &c1);
+        maps[m].isa(lane, i, &r2, &c2);
+        bad += r1 != r2 || c1 != c2;
+        if (r1 >= 0 && r1 < maps[m].rows && c1 >= 0 && c1 < maps[m].cols)
+          ++seen[r1][c1];
+      }
+    for (int r = 0; r < maps[m].rows; ++r)
+      for (int c = 0; c < maps[m].cols; ++c)
+        bad += seen[r][c] != 1;
+    if (bad)
+      printf("\n  %s: %d mismatches", maps[m].name, bad);
+    CU_ASSERT_EQUAL(bad, 0);
+  }
+  for (int lane = 0; lane < 32; ++lane)
+    for (int h = 0; h < 2; ++h)
+      for (int trans = 0; trans < 2; ++trans) {
+        int row, col, matrix, src_row;
+        tconv_ldmatrix_element(lane, h, trans, &row, &col);
+        CU_ASSERT(trans ? (row == (lane % 4) * 2 + h && col == lane / 4)
+                        : (row == lane / 4 && col == (lane % 4) * 2 + h));
+        tconv_ldmatrix_source(lane, &matrix, &src_row);
+        CU_ASSERT(matrix == lane / 8 && src_row == lane % 8);
+      }
+}
+
+/* One m16n8k16 product: A row-major and B (n-major, or k-major with trans) in padded shared
+ * memory, registers loaded through the header's lane addresses, multiplied by `mma`. With
+ * wrong_trans, B is deliberately loaded with the opposite .trans flag. Returns max error. */
+static double f16_product(int bf16, int integers, int b_k_major, int wrong_trans,
+                          int header_emulation) {
+  float A[16 * 16], B[16 * 8], C[16 * 8], D[16 * 8];
+  uint16_t sa[16 * LD], sb[16 * LD];
+  memset(sa, 0xFF, sizeof sa); /* NaN padding: a read outside the tile shows up */
+  memset(sb, 0xFF, sizeof sb);
+  for (int m = 0; m < 16; ++m)
+    for (int k = 0; k < 16; ++k) {
+      A[m * 16 + k] = draw(integers, bf16);
+      sa[m * LD + k] = bits(A[m * 16 + k], bf16);
+    }
+  for (int k = 0; k < 16; ++k)
+    for (int n = 0; n < 8; ++n) {
+      B[k * 8 + n] = draw(integers, bf16);
+      sb[b_k_major ? k * LD + n : n * LD + k] = bits(B[k * 8 + n], bf16);
+    }
+  for (int i = 0; i < 16 * 8; ++i)
+    C[i] = draw(integers, 0);
+  int64_t a_addr[32], b_addr[32];
+  for (int lane = 0; lane < 32; ++lane) {
+    a_addr[lane] = tconv_frag_a_ldsm(lane, LD);
+    b_addr[lane] = b_k_major ? tconv_frag_b_ldsm_trans(lane, LD) : tconv_frag_b_ldsm(lane, LD);
+  }
+  uint32_t ra[32][4], rb[32][4];
+  const int trans = b_k_major != wrong_trans;
+  float c_regs[32][4], d_regs[32][4];
+  if (header_emulation) {
+    tconv_ldmatrix_emulate(sa, a_addr, 4, 0, ra);
+    tconv_ldmatrix_emulate(sb, b_addr, 2, trans, rb);
+    for (int lane = 0; lane < 32; ++lane)
+      for (int i = 0; i < 4; ++i) {
+        int row, col;
+        tconv_mma_c(lane, i, &row, &col);
+        c_regs[lane][i] = C[row * 8 + col];
+      }
+    uint32_t rb2[32][2];
+    for (int lane = 0; lane < 32; ++lane)
+      rb2[lane][0] = rb[lane][0], rb2[lane][1] = rb[lane][1];
+    tconv_mma16816_emulate(ra, rb2, c_regs, d_regs, bf16);
+    for (int lane = 0; lane < 32; ++lane)
+      for (int i = 0; i < 4; ++i) {
+        int row, col;
+        isa_c(lane, i, &row, &col);
+        D[row * 8 + col] = d_regs[lane][i];
+      }
+  } else {
+    isa_ldmatrix(sa, a_addr, 4, 0, ra);
+    isa_ldmatrix(sb, b_addr, 2, trans, rb);
+    uint32_t rb2[32][2];
+    for (int lane = 0; lane < 32; ++lane)
+      rb2[lane][0] = rb[lane][0], rb2[lane][1] = rb[lane][1];
+    float Cm[16][8], Dm[16][8];
+    memcpy(Cm, C, sizeof Cm);
+    isa_mma16816(ra, rb2, Cm, bf16, Dm);
+    memcpy(D, Dm, sizeof Dm);
+  }
+  return product_error(16, 8, 16, A, B, C, D);
+}
+
+static void test_f16_bf16_products(void) {
+  test_rng_seed(test_rng_seed_value());
+  for (int emulation = 0; emulation < 2; ++emulation)
+    for (int bf16 = 0; bf16 < 2; ++bf16)
+      for (int k_major = 0; k_major < 2; ++k_major)
+        for (int rep = 0; rep < 20; ++rep) {
+          const double exact = f16_product(bf16, 1, k_major, 0, emulation);
+          const double close = f16_product(bf16, 0, k_major, 0, emulation);
+          if (exact != 0.0 || !(close <= 1e-6))
+            printf("\n  %s, %s, B %s-major: errors %g (integers), %g (random)",
+                   emulation ? "header emulation" : "ISA model", bf16 ? "bf16" : "f16",
+                   k_major ? "k" : "n", exact, close);
+          CU_ASSERT_EQUAL(exact, 0.0);
+          CU_ASSERT(close <= 1e-6);
+        }
+}
+
+/* B loaded with the wrong .trans gives a wrong product: the comparison can fail. */
+static void test_wrong_layout_is_caught(void) {
+  test_rng_seed(test_rng_seed_value());
+  for (int k_major = 0; k_major < 2; ++k_major) {
+    CU_ASSERT(f16_product(0, 1, k_major, 1, 0) > 0.5);
+    CU_ASSERT(f16_product(0, 1, k_major, 1, 1) > 0.5);
+  }
+}
+
+/* m16n8k8 TF32: A (16 x 8) row-major and B (8 x 8) n-major in shared memory, one plain load
+ * per register at the header's offsets. */
+static void test_tf32_products(void) {
+  test_rng_seed(test_rng_seed_value());
+  for (int rep = 0; rep < 40; ++rep) {
+    const int integers = rep % 2;
+    float A[16 * 8], B[8 * 8], C[16 * 8], D[16 * 8], D2[16 * 8];
+    float sa[16 * LD], sb[8 * LD];
+    for (int i = 0; i < 16 * 8; ++i) {
+      float v;
+      test_fill_uniform(&v, 1);
+      A[i] = integers ? (float)test_rng_int(-4, 4) : tconv_f32_to_tf32(v);
+      test_fill_uniform(&v, 1);
+      C[i] = integers ? (float)test_rng_int(-4, 4) : v;
+    }
+    for (int i = 0; i < 8 * 8; ++i) {
+      float v;
+      test_fill_uniform(&v, 1);
+      B[i] = integers ? (float)test_rng_int(-4, 4) : tconv_f32_to_tf32(v);
+    }
+    for (int m = 0; m < 16; ++m)
+      for (int k = 0; k < 8; ++k)
+        sa[m * LD + k] = A[m * 8 + k];
+    for (int k = 0; k < 8; ++k)
+      for (int n = 0; n < 8; ++n)
+        sb[n * LD + k] = B[k * 8 + n];
+    uint32_t ra[32][4], rb[32][2];
+    float c_regs[32][4], d_regs[32][4];
+    for (int lane = 0; lane < 32; ++lane) {
+      for (int i = 0; i < 4; ++i)
+        ra[lane][i] = tconv_f32_bits(sa[tconv_frag_a_tf32(lane, i, LD)]);
+      for (int i = 0; i < 2; ++i)
+        rb[lane][i] = tconv_f32_bits(sb[tconv_frag_b_tf32(lane, i, LD)]);
+      for (int i = 0; i < 4; ++i) {
+        int row, col;
+        isa_c(lane, i, &row, &col);
+        c_regs[lane][i] = C[row * 8 + col];
+      }
+    }
+    /* This file's model: operands by the ISA tables. */
+    float Am[16][8], Bm[8][8];
+    for (int lane = 0; lane < 32; ++lane) {
+      int row, col;
+      for (int i = 0; i < 4; ++i) {
+        isa_a1688_tf32(lane, i, &row, &col);
+        Am[row][col] = tconv_f32_from_bits(ra[lane][i]);
+      }
+      for (int i = 0; i < 2; ++i) {
+        isa_b1688_tf32(lane, i, &row, &col);
+        Bm[row][col] = tconv_f32_from_bits(rb[lane][i]);
+      }
+    }
+    for (int m = 0; m < 16; ++m)
+      for (int n = 0; n < 8; ++n) {
+        double s = C[m * 8 + n];
+        for (int k = 0; k < 8; ++k)
+          s += (double)Am[m][k] * Bm[k][n];
+        D[m * 8 + n] = (float)s;
+      }
+    /* The header's emulation. */
+    tconv_mma1688_tf32_emulate(ra, rb, c_regs, d_regs);
+    for (int lane = 0; lane < 32; ++lane)
+      for (int i = 0; i < 4; ++i) {
+        int row, col;
+        isa_c(lane, i, &row, &col);
+        D2[row * 8 + col] = d_regs[lane][i];
+      }
+    const double e1 = product_error(16, 8, 8, A, B, C, D),
+                 e2 = product_error(16, 8, 8, A, B, C, D2);
+    CU_ASSERT(integers ? e1 == 0.0 && e2 == 0.0 : e1 <= 1e-6 && e2 <= 1e-6);
+  }
+}
+
+CU_ErrorCode test_register_mma(void) {
+  CU_pSuite suite = CU_add_suite("mma", NULL, NULL);
+  if (suite == NULL)
+    return CU_get_error();
+  if (CU_add_test(suite, "fragment layouts = the PTX ISA tables", test_layouts_match_isa) == NULL ||
+      CU_add_test(suite, "ldmatrix + m16n8k16 (f16, bf16; B n- and k-major) = A B + C",
+                  test_f16_bf16_products) == NULL ||
+      CU_add_test(suite, "a wrong .trans assumption is caught", test_wrong_layout_is_caught) ==
+          NULL ||
+      CU_add_test(suite, "m16n8k8 tf32 loads = A B + C", test_tf32_products) == NULL)
+    return CU_get_error();
+  return CUE_SUCCESS;
+}
