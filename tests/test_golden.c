@@ -4,11 +4,18 @@
  * in tests/data/golden/ by tests/data/make_golden.py. MANIFEST there lists one case per line
  * (its '#' header documents the format); each case's tensors are float32 .npy files.
  *
+ * tests/data/golden_typed/ holds float16, bfloat16 and channels-last cases made the same way
+ * (its MANIFEST adds dtype= and layout=; y is PyTorch's float64 result, which the .npy reader
+ * rounds once to the dtype): the typed reference, every formulation, and the CPU backend
+ * through the API must give, element by element, that value within one ulp of the dtype.
+ *
  * Anything missing or malformed is a failure, never a skip: a golden suite that silently
  * checks nothing would hide exactly the regressions it exists to catch.
  */
 #include "npy.h"
 #include "testutil.h"
+#include "tolerance.h"
+#include "../cuda/float16.cuh"
 
 #include <errno.h>
 #include <math.h>
@@ -23,13 +30,16 @@
 #define GOLDEN_NAME_MAX 128
 #define GOLDEN_LINE_MAX 1024
 #define GOLDEN_MSG_MAX 1024
+#define GOLDEN_TYPED_MIN_CASES 12
 
 typedef struct golden_case {
   char name[GOLDEN_NAME_MAX];
   tconv_op op;
   tconv_params params;
   int bias;
-  int line; /* in MANIFEST, so that messages point at it */
+  tconv_dtype dtype;   /* golden_typed: dtype=; else float32 */
+  tconv_layout layout; /* golden_typed: layout=; else nchw */
+  int line;            /* in MANIFEST, so that messages point at it */
 } golden_case;
 
 typedef struct golden_set {
@@ -51,12 +61,14 @@ enum {
   KEY_OUTPUT_PADDING,
   KEY_GROUPS,
   KEY_BIAS,
+  KEY_DTYPE, /* optional, the last two */
+  KEY_LAYOUT,
   KEY_COUNT
 };
 
 static const char *const golden_keys[KEY_COUNT] = {
     "name",    "op",             "rank",   "stride", "dilation", "pad_begin",
-    "pad_end", "output_padding", "groups", "bias"};
+    "pad_end", "output_padding", "groups", "bias", "dtype", "layout"};
 
 /* Records one CUnit assertion whose failure text is formatted (CUnit copies the text), so
  * every failure names the case it comes from. */
@@ -145,7 +157,7 @@ static int golden_parse_line(char *text, golden_case *c, char *err, size_t err_s
     }
     values[key] = eq + 1;
   }
-  for (int k = 0; k < KEY_COUNT; k++) {
+  for (int k = 0; k < KEY_DTYPE; k++) {
     if (values[k] == NULL) {
       snprintf(err, err_size, "missing key '%s'", golden_keys[k]);
       return -1;
@@ -193,11 +205,30 @@ static int golden_parse_line(char *text, golden_case *c, char *err, size_t err_s
     return -1;
   }
   c->bias = (int)v;
+  c->dtype = TCONV_DTYPE_FLOAT32;
+  c->layout = TCONV_LAYOUT_NCHW;
+  for (int d = 0; values[KEY_DTYPE] != NULL && d <= TCONV_DTYPE_COUNT; d++) {
+    if (d == TCONV_DTYPE_COUNT) {
+      snprintf(err, err_size, "bad dtype '%s'", values[KEY_DTYPE]);
+      return -1;
+    }
+    if (strcmp(values[KEY_DTYPE], tconv_dtype_name((tconv_dtype)d)) == 0) {
+      c->dtype = (tconv_dtype)d;
+      break;
+    }
+  }
+  if (values[KEY_LAYOUT] != NULL && strcmp(values[KEY_LAYOUT], "nchw") != 0) {
+    if (strcmp(values[KEY_LAYOUT], "nhwc") != 0) {
+      snprintf(err, err_size, "bad layout '%s'", values[KEY_LAYOUT]);
+      return -1;
+    }
+    c->layout = TCONV_LAYOUT_NHWC;
+  }
   return 0;
 }
 
 /* Reads MANIFEST into *set, recording a failure for every line (or the file) it cannot use. */
-static void golden_load_manifest(golden_set *set) {
+static void golden_load_manifest(golden_set *set, const char *dir) {
   char path[1024];
   char text[GOLDEN_LINE_MAX];
   int line = 0;
@@ -205,7 +236,7 @@ static void golden_load_manifest(golden_set *set) {
   int n;
 
   memset(set, 0, sizeof *set);
-  n = snprintf(path, sizeof path, "%s/golden/MANIFEST", test_data_dir());
+  n = snprintf(path, sizeof path, "%s/%s/MANIFEST", test_data_dir(), dir);
   if (!GOLDEN_CHECK(n > 0 && (size_t)n < sizeof path, "golden: data path too long"))
     return;
   f = fopen(path, "r");
@@ -348,12 +379,14 @@ free_x:
 }
 
 /* One heap copy per test: the set is too large for the stack. */
-static golden_set *golden_load(void) {
+static golden_set *golden_load_dir(const char *dir) {
   golden_set *set = malloc(sizeof *set);
   if (GOLDEN_CHECK(set != NULL, "golden: out of memory"))
-    golden_load_manifest(set);
+    golden_load_manifest(set, dir);
   return set;
 }
+
+static golden_set *golden_load(void) { return golden_load_dir("golden"); }
 
 static void golden_run_op(tconv_op op, tconv_formulation formulation) {
   golden_set *set = golden_load();
@@ -405,6 +438,131 @@ static void test_golden_transpose_zero_insertion(void) {
   golden_run_op(TCONV_OP_TRANSPOSE, TCONV_FORMULATION_ZERO_INSERTION);
 }
 
+/* ---- golden_typed: float16, bfloat16, channels last ------------------------------------- */
+
+/* Reads <name>_<tag>.npy of a typed case into dtype (y: PyTorch's float64, rounded once) and
+ * puts its dims back in logical order (nhwc files hold (A, spatial..., B)). */
+static int golden_read_typed(const golden_case *c, const char *tag, tconv_layout layout,
+                             npy_typed *t, int64_t *dims) {
+  char path[1024], err[512] = "";
+  snprintf(path, sizeof path, "%s/golden_typed/%s_%s.npy", test_data_dir(), c->name, tag);
+  if (!GOLDEN_CHECK(npy_read_typed(path, c->dtype, t, err, sizeof err) == 0,
+                    "golden_typed case %s (MANIFEST line %d): %s", c->name, c->line, err))
+    return -1;
+  memcpy(dims, t->dims, sizeof(int64_t) * (size_t)(t->rank < 5 ? t->rank : 5));
+  if (layout == TCONV_LAYOUT_NHWC && t->rank >= 3) {
+    dims[1] = t->dims[t->rank - 1];
+    for (int i = 2; i < t->rank; i++)
+      dims[i] = t->dims[i - 1];
+  }
+  return 0;
+}
+
+/* Within one ulp of the dtype, element by element (memory order, as the files are). */
+static int golden_typed_close(const golden_case *c, const char *what, const void *got,
+                              const npy_typed *want) {
+  for (int64_t i = 0; i < want->count; i++) {
+    const double g = c->dtype == TCONV_DTYPE_FLOAT32 ? ((const float *)got)[i]
+                     : c->dtype == TCONV_DTYPE_FLOAT16
+                         ? tconv_f16_to_f32(((const uint16_t *)got)[i])
+                         : tconv_bf16_to_f32(((const uint16_t *)got)[i]);
+    const double r = c->dtype == TCONV_DTYPE_FLOAT32 ? ((const float *)want->data)[i]
+                     : c->dtype == TCONV_DTYPE_FLOAT16
+                         ? tconv_f16_to_f32(((const uint16_t *)want->data)[i])
+                         : tconv_bf16_to_f32(((const uint16_t *)want->data)[i]);
+    if (!GOLDEN_CHECK(tconv_tolerance_accepts(g, r, tconv_ulp(c->dtype, r)),
+                      "golden_typed case %s (%s): element %lld is %.9g, PyTorch's %.9g", c->name,
+                      what, (long long)i, g, r))
+      return 1;
+  }
+  return 0;
+}
+
+/* One typed case: the typed reference by every formulation and the CPU backend's AUTO. */
+static void golden_run_typed(const golden_case *c) {
+  const int rank = c->params.spatial_rank + 2;
+  const tconv_layout L = c->layout;
+  npy_typed x = {0}, w = {0}, b = {0}, y = {0};
+  int64_t xd[5] = {0}, wd[5] = {0}, yd[5] = {0}, bd[5] = {0};
+  if (golden_read_typed(c, "x", L, &x, xd) || golden_read_typed(c, "w", L, &w, wd) ||
+      golden_read_typed(c, "y", L, &y, yd) ||
+      (c->bias && golden_read_typed(c, "b", TCONV_LAYOUT_NCHW, &b, bd)) ||
+      !GOLDEN_CHECK(x.rank == rank && w.rank == rank && y.rank == rank,
+                    "golden_typed case %s: ranks %d %d %d", c->name, x.rank, w.rank, y.rank))
+    goto done;
+  const size_t bytes = (size_t)y.count * tconv_dtype_size(c->dtype);
+  void *out = malloc(bytes);
+  const void *bias = c->bias ? b.data : NULL;
+  for (int f = 0; f < 3 && out != NULL; f++) {
+    if (c->op == TCONV_OP_CONV && f > 0)
+      break;
+    memset(out, 0xFF, bytes); /* NaN: an element left unwritten fails */
+    const tconv_status st =
+        c->op == TCONV_OP_CONV
+            ? tconv_reference_conv_typed(&c->params, c->dtype, L, xd, x.data, L, wd, w.data, bias,
+                                         L, yd, out)
+            : tconv_reference_transpose_typed(&c->params, (tconv_formulation)f, c->dtype, L, xd,
+                                              x.data, L, wd, w.data, bias, L, yd, out);
+    if (GOLDEN_CHECK(st == TCONV_STATUS_OK, "golden_typed case %s: reference: %s (%s)", c->name,
+                     tconv_status_name(st), tconv_last_error()))
+      golden_typed_close(c, golden_formulation_name((tconv_formulation)f), out, &y);
+  }
+  /* Through the API on the CPU backend, the files' arrays as they are. */
+  tconv_context *ctx = NULL;
+  tconv_buffer *bx = NULL, *bw = NULL, *bb = NULL, *by = NULL;
+  const size_t esize = tconv_dtype_size(c->dtype);
+  tconv_status st = tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0);
+  if (st == TCONV_STATUS_OK)
+    st = tconv_buffer_wrap(ctx, x.data, (size_t)x.count * esize, &bx);
+  if (st == TCONV_STATUS_OK)
+    st = tconv_buffer_wrap(ctx, w.data, (size_t)w.count * esize, &bw);
+  if (st == TCONV_STATUS_OK && c->bias)
+    st = tconv_buffer_wrap(ctx, b.data, (size_t)b.count * esize, &bb);
+  if (st == TCONV_STATUS_OK && out != NULL) {
+    memset(out, 0xFF, bytes);
+    st = tconv_buffer_wrap(ctx, out, bytes, &by);
+  }
+  if (st == TCONV_STATUS_OK) {
+    const tconv_tensor tx = tconv_tensor_make_typed(bx, 0, rank, xd, c->dtype, L);
+    const tconv_tensor tw = tconv_tensor_make_typed(bw, 0, rank, wd, c->dtype, L);
+    const tconv_tensor tb = tconv_tensor_make_typed(bb, 0, 1, bd, c->dtype, TCONV_LAYOUT_NCHW);
+    const tconv_tensor ty = tconv_tensor_make_typed(by, 0, rank, yd, c->dtype, L);
+    st = c->op == TCONV_OP_CONV
+             ? tconv_conv_forward(ctx, &c->params, &tx, &tw, c->bias ? &tb : NULL, &ty,
+                                  TCONV_ALGO_AUTO, NULL)
+             : tconv_transpose_forward(ctx, &c->params, &tx, &tw, c->bias ? &tb : NULL, &ty,
+                                       TCONV_ALGO_AUTO, NULL);
+  }
+  if (GOLDEN_CHECK(st == TCONV_STATUS_OK, "golden_typed case %s: CPU backend: %s (%s)", c->name,
+                   tconv_status_name(st), tconv_last_error()))
+    golden_typed_close(c, "CPU backend", out, &y);
+  tconv_buffer_destroy(bx), tconv_buffer_destroy(bw), tconv_buffer_destroy(bb);
+  tconv_buffer_destroy(by);
+  tconv_context_destroy(ctx);
+  free(out);
+done:
+  npy_typed_free(&x), npy_typed_free(&w), npy_typed_free(&b), npy_typed_free(&y);
+}
+
+static void test_golden_typed(void) {
+  golden_set *set = golden_load_dir("golden_typed");
+  if (set == NULL)
+    return;
+  int per[TCONV_DTYPE_COUNT][TCONV_LAYOUT_COUNT] = {{0}};
+  for (int i = 0; i < set->count; i++) {
+    golden_run_typed(&set->cases[i]);
+    per[set->cases[i].dtype][set->cases[i].layout]++;
+  }
+  GOLDEN_CHECK(set->count == set->case_lines && set->count >= GOLDEN_TYPED_MIN_CASES,
+               "golden_typed: %d cases of %d lines (need >= %d)", set->count, set->case_lines,
+               GOLDEN_TYPED_MIN_CASES);
+  GOLDEN_CHECK(per[TCONV_DTYPE_FLOAT16][0] && per[TCONV_DTYPE_FLOAT16][1] &&
+                   per[TCONV_DTYPE_BFLOAT16][0] && per[TCONV_DTYPE_BFLOAT16][1] &&
+                   per[TCONV_DTYPE_FLOAT32][1],
+               "golden_typed: float16 and bfloat16 in both layouts and float32 nhwc are needed");
+  free(set);
+}
+
 CU_ErrorCode test_register_golden(void) {
   CU_pSuite suite = CU_add_suite("golden", NULL, NULL);
   if (suite == NULL)
@@ -417,7 +575,9 @@ CU_ErrorCode test_register_golden(void) {
       CU_add_test(suite, "transpose (scatter) vs PyTorch", test_golden_transpose_scatter) ==
           NULL ||
       CU_add_test(suite, "transpose (zero insertion) vs PyTorch",
-                  test_golden_transpose_zero_insertion) == NULL)
+                  test_golden_transpose_zero_insertion) == NULL ||
+      CU_add_test(suite, "float16, bfloat16, channels last vs PyTorch (reference, CPU backend)",
+                  test_golden_typed) == NULL)
     return CU_get_error();
   return CUE_SUCCESS;
 }

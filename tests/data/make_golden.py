@@ -35,6 +35,18 @@ key=value pairs, all keys required, in any order:
   groups=<g>          bias=0|1
 Tensor layouts are PyTorch's: x (N, Cin, i...), w (Cout, Cin/g, k...) for conv and
 (Cin, Cout/g, k...) for transpose, b (Cout), y (N, Cout, o...).
+
+It also writes tests/data/golden_typed/ (checked by the same C suite): float16, bfloat16 and
+channels-last cases. Their inputs are drawn as above, rounded by PyTorch to the dtype
+(.to(torch.float16 / torch.bfloat16), nearest even) and stored exactly: '<f2' for float16,
+'<f4' holding the rounded values for bfloat16 (NumPy has no bfloat16) and float32. y is
+computed by PyTorch in float64 from the rounded inputs and stored unrounded as '<f8', so the
+C test can round it once itself. With layout=nhwc every array holds its tensor in memory
+order, PyTorch's channels_last: x and y (N, spatial..., C), conv weights (Cout, k..., Cin/g),
+transposed weights (Cin, k..., Cout/g) - exactly what t.permute(...).contiguous().numpy() of
+a channels_last tensor gives (asserted here against torch.channels_last for ranks 2 and 3).
+Its MANIFEST adds two keys to the format above: dtype=float32|float16|bfloat16 and
+layout=nchw|nhwc.
 """
 
 import os
@@ -47,6 +59,7 @@ import torch
 import torch.nn.functional as F
 
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden")
+TYPED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden_typed")
 MAX_ELEMENTS = 4096  # per tensor: keeps each case small and the whole set well under 2 MB
 SWEEP_SEED = 20240611
 SWEEP_CASES_PER_KIND = 6  # per (op, rank): 6 kinds, 36 sweep cases
@@ -310,6 +323,106 @@ def manifest_line(name, c):
             f"groups={c.groups} bias={int(c.bias)}")
 
 
+# ---- float16, bfloat16 and channels-last cases ------------------------------------------
+
+TORCH_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+def typed_cases():
+    """(Case, dtype, layout): each op in each dtype, channels first and last, ranks 1-3."""
+    plan = [
+        ("float16", "nchw", case("transpose", 2, n=2, cin=4, cout=6, groups=2, size=(5, 4),
+                                 kernel=(3, 4), stride=(2, 2), pad=(1, 1), output_padding=(1, 0))),
+        ("float16", "nhwc", case("transpose", 2, cin=3, cout=4, size=(4, 5), kernel=(4, 3),
+                                 stride=(2, 3), dilation=(1, 2), pad=(1, 0), pad_end=(2, 1))),
+        ("float16", "nhwc", case("conv", 2, n=2, cin=4, cout=6, groups=2, size=(7, 6),
+                                 kernel=(3, 3), stride=(2, 1), pad=(1, 1))),
+        ("float16", "nchw", case("conv", 1, cin=3, cout=5, size=16, kernel=5, stride=3,
+                                 dilation=2, pad=3)),
+        ("float16", "nhwc", case("transpose", 3, cin=2, cout=3, size=(2, 3, 3), kernel=(2, 2, 3),
+                                 stride=(2, 1, 2), pad=(0, 1, 1), output_padding=(1, 0, 1))),
+        ("bfloat16", "nchw", case("transpose", 1, n=2, cin=4, cout=4, groups=4, size=9,
+                                  kernel=4, stride=2, pad=1)),
+        ("bfloat16", "nhwc", case("transpose", 2, cin=5, cout=3, size=(3, 4), kernel=(3, 3),
+                                  stride=(2, 2), pad=(1, 1), output_padding=(1, 1))),
+        ("bfloat16", "nhwc", case("conv", 3, cin=2, cout=4, groups=2, size=(4, 5, 3),
+                                  kernel=(2, 3, 2), stride=(2, 2, 1), pad=(1, 0, 1))),
+        ("bfloat16", "nchw", case("conv", 2, n=2, cin=3, cout=2, size=(6, 5), kernel=(2, 3),
+                                  dilation=(2, 1), pad=(1, 2), pad_end=(0, 1), bias=False)),
+        ("float32", "nhwc", case("transpose", 2, n=2, cin=3, cout=4, size=(4, 4), kernel=(4, 4),
+                                 stride=(2, 2), pad=(1, 1))),
+        ("float32", "nhwc", case("conv", 1, cin=4, cout=3, size=11, kernel=3, stride=2, pad=1)),
+        ("float32", "nhwc", case("conv", 3, cin=3, cout=3, groups=3, size=(3, 4, 4),
+                                 kernel=(3, 2, 2), stride=(1, 2, 2), pad=(1, 0, 1))),
+    ]
+    for _, _, c in plan:
+        assert c.valid(), c
+    return plan
+
+
+def memory_order(t, layout):
+    """The array a tensor of this layout holds in memory: channels last moves dim 1 last."""
+    if layout == "nchw":
+        return t
+    return t.permute(0, *range(2, t.dim()), 1)
+
+
+def check_channels_last(t):
+    """memory_order() is PyTorch's own channels_last storage order where PyTorch has one."""
+    fmt = {4: torch.channels_last, 5: torch.channels_last_3d}.get(t.dim())
+    if fmt is None:
+        return
+    cl = t.contiguous(memory_format=fmt)
+    flat = torch.as_strided(cl, (cl.numel(),), (1,))
+    assert torch.equal(flat, memory_order(t, "nhwc").contiguous().reshape(-1))
+
+
+def save_typed(path, tensor, dtype, layout):
+    """The rounded tensor in memory order: '<f2' for float16, '<f4' (exact) otherwise."""
+    array = memory_order(tensor, layout).contiguous()
+    if dtype == "float16":
+        np.save(path, np.ascontiguousarray(array.to(torch.float16).numpy().astype("<f2")))
+    else:
+        np.save(path, np.ascontiguousarray(array.float().numpy().astype("<f4")))
+
+
+def write_typed():
+    os.makedirs(TYPED_DIR, exist_ok=True)
+    for entry in os.listdir(TYPED_DIR):
+        if entry.endswith(".npy") or entry == "MANIFEST":
+            os.remove(os.path.join(TYPED_DIR, entry))
+    lines = []
+    for index, (dtype, layout, c) in enumerate(typed_cases()):
+        name = f"{dtype}_{layout}_{c.name(index)}"
+        gen = torch.Generator().manual_seed(zlib.crc32(name.encode()))
+        rounded = [None if t is None else t.to(TORCH_DTYPES[dtype])
+                   for t in (uniform(gen, (c.n, c.cin) + c.size), uniform(gen, c.w_shape()),
+                             uniform(gen, (c.cout,)) if c.bias else None)]
+        x, w, b = rounded
+        y = compute(c, x.double(), w.double(), None if b is None else b.double())
+        for t in (x, w, y):
+            check_channels_last(t.double())
+        base = os.path.join(TYPED_DIR, name)
+        save_typed(base + "_x.npy", x, dtype, layout)
+        save_typed(base + "_w.npy", w, dtype, layout)
+        if b is not None:
+            save_typed(base + "_b.npy", b, dtype, "nchw")
+        np.save(base + "_y.npy",
+                np.ascontiguousarray(memory_order(y, layout).contiguous().numpy().astype("<f8")))
+        lines.append(manifest_line(name, c) + f" dtype={dtype} layout={layout}")
+    header = [
+        f"# tconv typed golden cases: {len(lines)} cases made by tests/data/make_golden.py",
+        f"# with torch {torch.__version__} and numpy {np.__version__}: inputs rounded to the",
+        "# dtype by PyTorch, y in float64 from them (unrounded, '<f8'). Format: ../golden/MANIFEST's",
+        "# keys plus dtype=float32|float16|bfloat16 layout=nchw|nhwc; with nhwc every array is",
+        "# in memory order (channels_last): x, y (N, spatial..., C), w (O, k..., I).",
+    ]
+    with open(os.path.join(TYPED_DIR, "MANIFEST"), "w") as f:
+        f.write("\n".join(header + lines) + "\n")
+    total = sum(os.path.getsize(os.path.join(TYPED_DIR, e)) for e in os.listdir(TYPED_DIR))
+    print(f"wrote {len(lines)} typed cases, {total} bytes, to {TYPED_DIR}")
+
+
 def main():
     torch.set_num_threads(1)  # one summation order, so reruns agree bit for bit
     torch.use_deterministic_algorithms(True)
@@ -358,6 +471,7 @@ def main():
     total = sum(os.path.getsize(os.path.join(OUT_DIR, e)) for e in os.listdir(OUT_DIR))
     print(f"torch {torch.__version__}, numpy {np.__version__}: wrote {len(cases)} cases, "
           f"{total} bytes, to {OUT_DIR}")
+    write_typed()
 
 
 if __name__ == "__main__":
