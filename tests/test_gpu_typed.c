@@ -36,18 +36,14 @@ static void test_typed_sweep(void) {
   int64_t cases = 0, failed = 0;
   while (cases < TYPED_GPU_CASES) {
     test_case c;
-    if (cases % 4 == 3)
-      case_random_conventions(&c);
-    else
-      case_random(&c, test_rng_int(0, 1) ? TCONV_OP_TRANSPOSE : TCONV_OP_CONV,
-                  (int)test_rng_int(1, 3));
-    if (case_finish(&c) != 0) {
+    const int drawn = typed_draw_case(&c, cases, 4, CASE_WORK_LIMIT / 4);
+    if (drawn < 0)
+      continue;
+    if (drawn > 0) {
       ++failed;
       ++cases;
       continue;
     }
-    if (c.work > CASE_WORK_LIMIT / 4)
-      continue;
     int bad = 0;
     for (size_t a = 0; a < TYPED_ALGO_COUNT && !bad; ++a)
       for (int k = 0; k < TYPED_COMBO_COUNT && !bad; ++k)

@@ -42,18 +42,14 @@ static void test_cpu_sweep(void) {
   int64_t cases = 0, failed = 0, runs = 0;
   while (cases < SWEEP_CASES) {
     test_case c;
-    if (cases % 3 == 2)
-      case_random_conventions(&c);
-    else
-      case_random(&c, test_rng_int(0, 1) ? TCONV_OP_TRANSPOSE : TCONV_OP_CONV,
-                  (int)test_rng_int(1, 3));
-    if (case_finish(&c) != 0) {
+    const int drawn = typed_draw_case(&c, cases, 3, CASE_WORK_LIMIT / 8);
+    if (drawn < 0)
+      continue;
+    if (drawn > 0) {
       ++failed;
       ++cases;
       continue;
     }
-    if (c.work > CASE_WORK_LIMIT / 8)
-      continue;
     int bad = 0;
     for (int k = 0; k < TYPED_COMBO_COUNT && !bad; ++k) {
       const tconv_algo algo = (k + cases) % 2 ? TCONV_ALGO_REFERENCE : TCONV_ALGO_AUTO;

@@ -90,6 +90,17 @@ static void load_tensor(tconv_dtype dtype, tconv_layout layout, int rank, const 
         dst[(a * dims[1] + b) * ns + p] = get(dtype, src, at(layout, a, b, p, dims[1], ns));
 }
 
+int typed_draw_case(test_case *c, int64_t index, int conventions_every, int64_t work_limit) {
+  if (index % conventions_every == conventions_every - 1)
+    case_random_conventions(c);
+  else
+    case_random(c, test_rng_int(0, 1) ? TCONV_OP_TRANSPOSE : TCONV_OP_CONV,
+                (int)test_rng_int(1, 3));
+  if (case_finish(c) != 0)
+    return 1;
+  return c->work > work_limit ? -1 : 0;
+}
+
 /* ---- one check ------------------------------------------------------------------------- */
 
 int typed_supported(tconv_context *ctx, const test_case *c, const typed_combo *combo,

@@ -38,6 +38,11 @@ void typed_describe(const typed_combo *combo, char *text, size_t size);
 int typed_supported(tconv_context *ctx, const test_case *c, const typed_combo *combo,
                     tconv_algo algo);
 
+/* Draws the sweep's case number `index`: a random op and rank, every `conventions_every`-th
+ * with a padding mode and an activation; finished. Returns 0 when usable, -1 when its work
+ * exceeds work_limit (draw again), 1 when it could not be finished (a failure recorded). */
+int typed_draw_case(test_case *c, int64_t index, int conventions_every, int64_t work_limit);
+
 /* One finished case through `algo`; 0 when it passes, 1 after recording the failure. */
 int typed_check(tconv_context *ctx, tconv_algo algo, const test_case *c, const typed_combo *combo,
                 int exact);
