@@ -1,9 +1,12 @@
 /*
  * tolerance.c - the per-element tolerance rule (tolerance.h; the derivation below).
  *
- * A correct implementation sums the products in FP32 (error at most c * S for the sizes
- * tconv serves: each rounding of a partial sum costs at most 2^-24 of it, and the partial
- * sums stay far below S's growth in practice, so 2^-20 is ample), applies the activation
+ * A correct implementation sums the products in FP32: each rounding of a partial sum costs
+ * at most 2^-24 of it and every partial sum is at most S, so n terms cost at most
+ * n * 2^-24 * S in the worst case; the roundings have random signs, so their sum stays a
+ * small multiple of 2^-24 * S in practice, and DESIGN §6 takes c = 2^-20 as ample for the
+ * reductions tconv serves (tensor cores, whose internal additions truncate, included). It
+ * then applies the activation
  * (which stretches an error by at most L) and rounds once to the output type (half an ulp).
  * The reference rounds its exact double once too (half an ulp). Together: one ulp plus
  * L * c * S. TF32 reads x and w with 10 explicit mantissa bits, truncated or rounded:

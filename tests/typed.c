@@ -259,9 +259,8 @@ static int run(tconv_context *ctx, tconv_algo algo, const test_case *c, const ty
   tconv_buffer *bin = NULL, *bout = NULL, *ws = NULL;
   tconv_params p = c->params;
   p.math = combo->math;
-  const tconv_tensor x = tconv_tensor_make_typed(NULL, xo, rank, c->x_dims, combo->dtype, combo->x);
-  tconv_tensor tx = x,
-               tw = tconv_tensor_make_typed(NULL, wo, rank, c->w_dims, combo->dtype, combo->w);
+  tconv_tensor tx = tconv_tensor_make_typed(NULL, xo, rank, c->x_dims, combo->dtype, combo->x);
+  tconv_tensor tw = tconv_tensor_make_typed(NULL, wo, rank, c->w_dims, combo->dtype, combo->w);
   tconv_tensor tb = tconv_tensor_make_typed(NULL, bo, 1, &c->cout, combo->dtype, TCONV_LAYOUT_NCHW);
   tconv_tensor ty = tconv_tensor_make_typed(NULL, GUARD_ELEMENTS * esize, rank, c->y_dims,
                                             combo->dtype, combo->y);
