@@ -41,12 +41,14 @@ static tconv_status apply_plant(tconv_context *ctx, const tconv_problem *pr, voi
   if (index < 0 || index >= pr->y_count)
     return TCONV_STATUS_OK;
   const size_t esize = tconv_element_size(pr->dtype);
-  float element; /* room for one element of any dtype */
-  tconv_store(pr->dtype, &element, 0, (double)ctx->plant.value);
+  float wide = ctx->plant.value;
+  const uint16_t narrow =
+      pr->dtype == TCONV_DTYPE_FLOAT16 ? tconv_f32_to_f16(wide) : tconv_f32_to_bf16(wide);
+  const void *element = esize == 2 ? (const void *)&narrow : (const void *)&wide;
   char *at = (char *)y + (size_t)index * esize;
   if (ctx->backend == TCONV_BACKEND_CUDA)
-    return tconv_cuda_upload(ctx, at, &element, esize);
-  memcpy(at, &element, esize);
+    return tconv_cuda_upload(ctx, at, element, esize);
+  memcpy(at, element, esize);
   return TCONV_STATUS_OK;
 }
 
