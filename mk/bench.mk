@@ -18,7 +18,7 @@
 
 BENCH_DIR := $(BUILD)/bench
 BENCH_BIN := $(BUILD)/bin/tconv-bench
-BENCH_SRC := $(wildcard bench/*.c)
+BENCH_SRC := $(filter-out bench/plans.c,$(wildcard bench/*.c)) # plans.c: mk/report.mk
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
 BENCH_CSV := $(BENCH_DIR)/results.csv
 BENCH_TXT := $(BENCH_DIR)/results.txt
@@ -67,7 +67,7 @@ probe-bench:
 
 bench-build: $(BENCH_BIN)
 
-$(BENCH_OBJ): | probe-bench
+$(filter-out $(BUILD)/obj/bench/suite.o,$(BENCH_OBJ)): | probe-bench
 $(BUILD)/obj/bench/%.o: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(BENCH_CFLAGS) -c $< -o $@
