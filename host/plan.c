@@ -102,7 +102,7 @@ static void plan_depthwise(const tconv_problem *p, tconv_launch_plan *plan) {
   const tconv_dw_args a = tconv_dw_args_make(p);
   const int per_sm = min64(PLAN_SM_THREADS / a.threads, PLAN_SM_BLOCKS);
   plan->kernel = "depthwise_tiled_v1";
-  plan_per_output(p, plan, a.tile_count * a.threads, per_sm, a.threads);
+  plan_per_output(p, plan, mul_sat(a.tile_count, a.threads), per_sm, a.threads);
   plan->main_loop_trips = mul_sat(plan->main_loop_trips, a.rows_per_thread);
 }
 
