@@ -205,34 +205,32 @@ static void plan_igemm(const tconv_problem *p, tconv_launch_plan *plan) {
 
 /* ---- the two queries --------------------------------------------------------------------- */
 
+/* The CUDA algorithms: which problems each takes (NULL: all), and its plan. */
+static const struct {
+  tconv_algo algo;
+  int (*supports)(const tconv_problem *problem, char *why, size_t why_size);
+  void (*plan)(const tconv_problem *problem, tconv_launch_plan *plan);
+} planners[] = {
+    {TCONV_ALGO_DIRECT, NULL, plan_direct},
+    {TCONV_ALGO_IGEMM, tconv_igemm_supports, plan_igemm},
+    {TCONV_ALGO_GEMM, tconv_gemm_supports, plan_gemm},
+    {TCONV_ALGO_DEPTHWISE, tconv_depthwise_supports, plan_depthwise},
+};
+
 tconv_status tconv_launch_plan_of(const tconv_problem *problem, tconv_algo algo,
                                   tconv_launch_plan *plan) {
   if (problem == NULL || plan == NULL)
     return TCONV_STATUS_INVALID_ARGUMENT;
   memset(plan, 0, sizeof *plan);
   char why[256];
-  switch (algo) {
-  case TCONV_ALGO_DIRECT:
-    plan_direct(problem, plan);
-    return TCONV_STATUS_OK;
-  case TCONV_ALGO_IGEMM:
-    if (!tconv_igemm_supports(problem, why, sizeof why))
-      return TCONV_STATUS_UNSUPPORTED;
-    plan_igemm(problem, plan);
-    return TCONV_STATUS_OK;
-  case TCONV_ALGO_GEMM:
-    if (!tconv_gemm_supports(problem, why, sizeof why))
-      return TCONV_STATUS_UNSUPPORTED;
-    plan_gemm(problem, plan);
-    return TCONV_STATUS_OK;
-  case TCONV_ALGO_DEPTHWISE:
-    if (!tconv_depthwise_supports(problem, why, sizeof why))
-      return TCONV_STATUS_UNSUPPORTED;
-    plan_depthwise(problem, plan);
-    return TCONV_STATUS_OK;
-  default: /* AUTO, the CPU's reference, or no algorithm at all */
-    return TCONV_STATUS_UNSUPPORTED;
-  }
+  for (size_t i = 0; i < sizeof planners / sizeof planners[0]; ++i)
+    if (planners[i].algo == algo) {
+      if (planners[i].supports != NULL && !planners[i].supports(problem, why, sizeof why))
+        return TCONV_STATUS_UNSUPPORTED;
+      planners[i].plan(problem, plan);
+      return TCONV_STATUS_OK;
+    }
+  return TCONV_STATUS_UNSUPPORTED; /* AUTO, the CPU's reference, or no algorithm at all */
 }
 
 /* Depthwise where it applies, then the implicit GEMM, then direct: no workspace. An AUTO
