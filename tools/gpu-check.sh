@@ -32,7 +32,8 @@
 # Environment: OUT, BUILD, GPU_CHECK_BUDGET (seconds, 0: none), GPU_CHECK_CARRIED (default
 # .deps/gpu-check), GPU_CHECK_SANITIZERS (default "memcheck racecheck"; initcheck and
 # synccheck may be added), TCONV_SANITIZER_CASES (random GPU cases under a sanitizer, default
-# 40), GPU_CHECK_REBUILD=1 (rebuild even what starts), CUNIT_DIR (a runner's own CUnit).
+# 40), GPU_CHECK_TEST_UNITS (default gpu), GPU_CHECK_REBUILD=1 (rebuild even what starts),
+# CUNIT_DIR (a runner's own CUnit).
 set -u -o pipefail
 cd "$(dirname "$0")/.." || exit 1
 export PYTHONUNBUFFERED=1
@@ -48,6 +49,7 @@ budget=${GPU_CHECK_BUDGET:-530}
 carried=${GPU_CHECK_CARRIED:-.deps/gpu-check}
 out=${OUT:-${BUILD:-build}/gpu-check}
 rebuild_dir=${BUILD:-build}/gpu-check-build
+units=${GPU_CHECK_TEST_UNITS:-gpu} # the test units (TCONV_TEST_ONLY) that hold the GPU suites
 jobs=$(nproc 2>/dev/null || echo 4)
 # Caps (seconds) and what each step took on the estimate of tools/gpu-prepare.sh's notes.
 cap_probe=40 cap_build=150 cap_tests=170 cap_bench=200 cap_model=20 reserve=8
@@ -210,7 +212,7 @@ say "3 tests: the GPU suites alone (cap $c s) -> tests.log"
 if [ "$c" -le 10 ]; then
     record tests skipped 0 "no time left"
 else
-    TCONV_TEST_ONLY=gpu TCONV_REQUIRE_GPU=1 timeout --kill-after=5 "$c" \
+    TCONV_TEST_ONLY=$units TCONV_REQUIRE_GPU=1 timeout --kill-after=5 "$c" \
         stdbuf -o0 -e0 "${bin[tests]}" > "$out/tests.log" 2>&1
     rc=$?
     tail -n 12 "$out/tests.log"
@@ -304,7 +306,7 @@ else
             extra=(--report-api-errors no)
             [ "$tool" = memcheck ] && extra+=(--check-api-memory-access no --leak-check full)
             echo "== $tool (cap $c s)" >> "$out/sanitizer.log"
-            TCONV_TEST_ONLY=gpu TCONV_REQUIRE_GPU=1 TCONV_TEST_GPU_LARGE=0 TCONV_TEST_GPU_REPEATS=2 \
+            TCONV_TEST_ONLY=$units TCONV_REQUIRE_GPU=1 TCONV_TEST_GPU_LARGE=0 TCONV_TEST_GPU_REPEATS=2 \
                 TCONV_TEST_GPU_CASES=${TCONV_SANITIZER_CASES:-40} \
                 timeout --signal=INT --kill-after=10 "$c" "$sanitizer" --tool "$tool" \
                 "${extra[@]}" --error-exitcode 1 "${bin[tests]}" >> "$out/sanitizer.log" 2>&1
