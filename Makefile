@@ -101,6 +101,7 @@ help:
 	@echo "  make test REQUIRE_GPU=1  fail instead of skipping the GPU suites"
 	@echo "  make gpu-check           GPU tests, compute-sanitizer, benchmark (needs a GPU)"
 	@echo "  make bench               tconv vs cuDNN, BENCH.md's suite (also bench-build, bench-chart CSV=F)"
+	@echo "  make kernel-report       static sm_90 figures of every kernel and the model (bench/MODEL.md)"
 
 probe:
 	@echo "tconv $(VERSION)"

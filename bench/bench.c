@@ -4,9 +4,10 @@
  * over layers live here; the suite in suite.c, cuDNN in cudnn_side.c, the ceilings in
  * ceiling.c, one layer's measurements in layer.c, the output in report.c.
  *
- * Exit status: 0 when every row ran, matched cuDNN and was deterministic (missed performance
- * targets are reported, not failed); 1 otherwise, or on any CUDA, cuDNN, cuBLAS or tconv
- * failure, or without a usable GPU; 2 on bad arguments.
+ * Exit status: 0 when every layer was measured and every row ran, matched cuDNN and was
+ * deterministic (missed performance targets are reported, not failed); 1 otherwise, or on
+ * any CUDA, cuDNN, cuBLAS or tconv failure, or without a usable GPU; 2 on bad arguments; 3
+ * when --layer-timeout ended the run.
  */
 #include "common.h"
 #include "cudnn_side.h"
@@ -18,53 +19,64 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifndef TCONV_GIT_COMMIT
 #define TCONV_GIT_COMMIT "unknown"
 #endif
 
-#define WARMUP_RUNS 3
 #define QUOTED_MIN_REPS 20 /* BENCH.md: results that are quoted use at least this many */
 #define CUDNN_WORKSPACE_CAP ((size_t)4 << 30)
 
 static const char usage_text[] =
     "usage: tconv-bench [--layer NAME[,NAME..]] [--reps N] [--csv FILE] [--device N]\n"
+    "                   [--layer-timeout S]\n"
     "       tconv-bench --list | --help\n"
     "\n"
     "Measures tconv against cuDNN (strict FP32: CUDNN_FMA_MATH, no TF32) on the 24 layers of\n"
-    "BENCH.md, in one process on one GPU. For each layer: cuDNN's best algorithm\n"
-    "(cudnnFind*AlgorithmEx, up to 4 GiB of workspace) and its default pick (the *_v7\n"
-    "heuristic); every tconv algorithm that takes the layer, and auto; tconv_find_algo()'s\n"
-    "pick. Every tconv output is compared with cuDNN's (max relative error) and run twice to\n"
-    "check that it is bitwise deterministic before it is timed. Times are medians of CUDA\n"
-    "event timings, with the L2 cache flushed before each repetition. The ceilings (a large\n"
-    "cuBLAS SGEMM, a large device copy) give each layer's floor, max(FLOPs / FLOP ceiling,\n"
-    "bytes / bandwidth ceiling).\n"
+    "BENCH.md, in one process on one GPU. For each layer: every strict-FP32 algorithm that\n"
+    "cudnnFind*AlgorithmEx returns (up to 4 GiB of workspace), each checked and timed here,\n"
+    "the fastest being the baseline, and cuDNN's default pick (the *_v7 heuristic); every\n"
+    "tconv algorithm that takes the layer, and auto on its own row; tconv_find_algo()'s pick.\n"
+    "Every output is poisoned first; tconv's are compared with cuDNN's (max relative error)\n"
+    "and run twice to check that they are bitwise deterministic before they are timed. Times\n"
+    "are medians of CUDA event timings after at least 20 ms of warm-up, with the L2 cache\n"
+    "flushed by reading a buffer of twice its size before each repetition; the host time to\n"
+    "enqueue each call is reported beside them. The ceilings (a large cuBLAS SGEMM, a large\n"
+    "device copy) give each layer's floor, max(FLOPs / FLOP ceiling, bytes / bandwidth\n"
+    "ceiling). Useful FLOPs count products that reach an output from a real input.\n"
     "\n"
     "  --layer NAMES  only these layers (comma-separated; --list shows the names)\n"
     "  --reps N       timed repetitions per measurement (default 20; quoted results use\n"
     "                 at least 20)\n"
     "  --csv FILE     also write the rows as CSV (header line first)\n"
     "  --device N     CUDA device index (default 0)\n"
+    "  --layer-timeout S  end the process (exit status 3) when one layer takes more than S\n"
+    "                 seconds, so that a caller can go on with the next layers\n"
     "  --list         print the suite with its shapes, checked against the library and\n"
     "                 cuDNN's descriptors; needs no GPU\n"
     "  --help         this text\n"
     "\n"
     "stdout: a header block (GPU, driver, CUDA, cuBLAS, cuDNN and tconv versions, commit,\n"
-    "date, ceilings), the table, the summary against BENCH.md's targets. stderr: one\n"
-    "progress line per layer, errors as \"tconv-bench: error: ...\".\n"
-    "Exit status: 0 when every tconv row ran, matched cuDNN within 1e-4 and was\n"
-    "deterministic; 1 otherwise or on any failure (no GPU included); 2 on bad arguments.\n";
+    "date, ceilings), one block per layer (written as soon as it is measured), the summary\n"
+    "against BENCH.md's targets. stderr: a line when a layer starts and one when it ends,\n"
+    "errors as \"tconv-bench: error: ...\". A layer that fails is reported and the run goes\n"
+    "on with the next, unless the device is left unusable.\n"
+    "Exit status: 0 when every layer was measured and every tconv row ran, matched cuDNN\n"
+    "within 1e-4 and was deterministic; 1 otherwise or on any failure (no GPU included); 2 on\n"
+    "bad arguments; 3 when --layer-timeout ended the run.\n";
 
 typedef struct options {
   int selected[64]; /* by suite index; all when none is named */
   int named;
   int reps;
   int device;
+  int layer_timeout; /* seconds, 0: none */
   const char *csv;
   int list, help;
 } options;
@@ -100,7 +112,8 @@ static int parse_options(int argc, char **argv, options *o) {
     memcpy(name, arg, len);
     name[len] = '\0';
     const int takes_value = strcmp(name, "--layer") == 0 || strcmp(name, "--reps") == 0 ||
-                            strcmp(name, "--csv") == 0 || strcmp(name, "--device") == 0;
+                            strcmp(name, "--csv") == 0 || strcmp(name, "--device") == 0 ||
+                            strcmp(name, "--layer-timeout") == 0;
     if (takes_value) {
       if (eq != NULL)
         value = eq + 1;
@@ -124,6 +137,9 @@ static int parse_options(int argc, char **argv, options *o) {
     } else if (strcmp(name, "--reps") == 0) {
       if (parse_int(value, 1, 100000, &o->reps) != 0)
         return usage_error("--reps wants an integer from 1 to 100000, not '%s'", value);
+    } else if (strcmp(name, "--layer-timeout") == 0) {
+      if (parse_int(value, 1, 86400, &o->layer_timeout) != 0)
+        return usage_error("--layer-timeout wants seconds from 1 to 86400, not '%s'", value);
     } else if (strcmp(name, "--device") == 0) {
       if (parse_int(value, 0, INT_MAX, &o->device) != 0)
         return usage_error("--device wants a device index (0, 1, ...), not '%s'", value);
@@ -227,10 +243,10 @@ static int print_header(const options *o, int device, size_t l2_bytes, size_t fl
   printf("cudnn:     %s (headers %s; the library built for CUDA %zu.%zu)\n", cudnn_run, cudnn_built,
          cudnn_cuda / 1000, cudnn_cuda % 1000 / 10);
   printf("math:      strict FP32: cuDNN CUDNN_FMA_MATH, cuBLAS default math (no TF32)\n");
-  printf("timing:    median of %d repetitions%s after %d warm-ups, CUDA events, L2 flushed "
-         "(%.0f MiB memset) before each\n",
+  printf("timing:    median of %d repetitions%s after >= %.0f ms of warm-up, CUDA events, L2 "
+         "flushed before each by reading %.0f MiB; host enqueue time per call beside\n",
          o->reps, o->reps < QUOTED_MIN_REPS ? " (fewer than BENCH.md's 20: not for quoting)" : "",
-         WARMUP_RUNS, (double)flush_bytes / BENCH_MIB);
+         BENCH_WARMUP_MS, (double)flush_bytes / BENCH_MIB);
   printf("ceilings:  SGEMM %d^3 %.2f TFLOP/s (%.3f ms); device copy %.0f MiB %.2f TB/s "
          "read+write (%.3f ms)\n",
          c->gemm_n, c->flops / 1e12, c->gemm_ms, (double)c->copy_bytes / BENCH_MIB,
@@ -241,6 +257,28 @@ static int print_header(const options *o, int device, size_t l2_bytes, size_t fl
 }
 
 /* ---- the run ---------------------------------------------------------------------------- */
+
+/* --layer-timeout: SIGALRM ends the process with status 3 and a line naming the layer, so
+ * that a caller (tools/gpu-check.sh) can go on with the next layers; a kernel that does not
+ * return cannot be stopped from inside the process. */
+static char timeout_message[160];
+
+static void on_layer_timeout(int signal_number) {
+  (void)signal_number;
+  const ssize_t ignored = write(STDERR_FILENO, timeout_message, strlen(timeout_message));
+  (void)ignored;
+  _exit(3);
+}
+
+static void arm_layer_timeout(int seconds, const char *layer) {
+  if (seconds <= 0)
+    return;
+  snprintf(timeout_message, sizeof timeout_message,
+           "tconv-bench: error: layer %s: still running after %d s (--layer-timeout)\n", layer,
+           seconds);
+  signal(SIGALRM, on_layer_timeout);
+  alarm((unsigned)seconds);
+}
 
 typedef struct run_state {
   tconv_context *ctx;
@@ -285,7 +323,7 @@ static int start(const options *o, run_state *s, size_t *l2_bytes) {
   if (cudnnGetVersion() / 10000 != CUDNN_MAJOR)
     return bench_fail("cuDNN %zu is loaded, but the benchmark was built against %d.%d",
                       cudnnGetVersion(), CUDNN_MAJOR, CUDNN_MINOR);
-  if (bench_timer_create(&s->timer, s->ctx, WARMUP_RUNS, o->reps, *l2_bytes) != 0)
+  if (bench_timer_create(&s->timer, s->ctx, o->reps, *l2_bytes) != 0)
     return -1;
   if (o->csv != NULL && (s->csv = fopen(o->csv, "w")) == NULL)
     return bench_fail("cannot write %s: %s", o->csv, strerror(errno));
@@ -312,7 +350,6 @@ static int run(const options *o) {
   const size_t flush_bytes = tconv_buffer_size(s.timer.flush);
   if (print_header(o, o->device, l2_bytes, flush_bytes, &ceilings, layers) != 0)
     goto done;
-  bench_table_header(stdout);
   if (s.csv != NULL)
     bench_csv_header(s.csv);
   const bench_env env = {s.ctx, s.cudnn, &s.timer, &ceilings, CUDNN_WORKSPACE_CAP};
@@ -321,15 +358,25 @@ static int run(const options *o) {
     if (!o->selected[i])
       continue;
     bench_result *r = &s.results[done_layers];
-    if (bench_run_layer(&env, &bench_suite[i], r) != 0)
-      goto done;
+    fprintf(stderr, "tconv-bench: layer %s: start\n", bench_suite[i].name);
+    arm_layer_timeout(o->layer_timeout, bench_suite[i].name);
+    const int failed = bench_run_layer(&env, &bench_suite[i], r) != 0;
+    alarm(0);
     ++done_layers;
     bench_progress(stderr, done_layers, layers, r);
-    bench_table_rows(stdout, r);
+    bench_layer_report(stdout, r);
     fflush(stdout);
     if (s.csv != NULL) {
       bench_csv_rows(s.csv, r);
       fflush(s.csv);
+    }
+    /* A failed layer is reported and the next one measured, unless the device is gone. */
+    const cudaError_t device = failed ? cudaDeviceSynchronize() : cudaSuccess;
+    if (device != cudaSuccess) {
+      bench_fail("the device is unusable after layer %s (%s): the remaining layers are not "
+                 "run",
+                 bench_suite[i].name, cudaGetErrorString(device));
+      break;
     }
   }
   const int bad = bench_summary(stdout, s.results, done_layers, &ceilings);
@@ -343,10 +390,10 @@ static int run(const options *o) {
     }
   }
   if (bad > 0)
-    bench_fail("%d tconv row%s failed, differed from cuDNN or were not deterministic (see "
-               "the summary)",
-               bad, bad == 1 ? "" : "s");
-  rc = bad > 0 ? 1 : 0;
+    bench_fail("%d layer%s or tconv row%s failed, differed from cuDNN or were not "
+               "deterministic (see the summary)",
+               bad, bad == 1 ? "" : "s", bad == 1 ? "" : "s");
+  rc = bad > 0 || done_layers < layers ? 1 : 0;
 done:
   run_state_free(&s);
   return rc;

@@ -81,8 +81,10 @@ static int measure_gemm(tconv_context *ctx, bench_timer *t, bench_ceilings *c) {
     goto cleanup;
   }
   gemm_work g = {handle, tconv_buffer_data(a), tconv_buffer_data(b), tconv_buffer_data(out)};
-  if (bench_time(t, 0, run_gemm, &g, &c->gemm_ms, why, sizeof why) != 0)
+  bench_timing timing;
+  if (bench_time(t, 0, run_gemm, &g, &timing, why, sizeof why) != 0)
     goto cleanup;
+  c->gemm_ms = timing.ms;
   c->gemm_n = GEMM_N;
   c->flops = 2.0 * GEMM_N * (double)GEMM_N * GEMM_N / (c->gemm_ms * 1e-3);
   rc = 0;
@@ -110,8 +112,10 @@ static int measure_copy(tconv_context *ctx, bench_timer *t, bench_ceilings *c) {
     goto cleanup;
   }
   copy_work w = {t->stream, tconv_buffer_data(src), tconv_buffer_data(dst)};
-  if (bench_time(t, 0, run_copy, &w, &c->copy_ms, why, sizeof why) != 0)
+  bench_timing timing;
+  if (bench_time(t, 0, run_copy, &w, &timing, why, sizeof why) != 0)
     goto cleanup;
+  c->copy_ms = timing.ms;
   c->copy_bytes = COPY_BYTES;
   c->bandwidth = 2.0 * (double)COPY_BYTES / (c->copy_ms * 1e-3);
   rc = 0;

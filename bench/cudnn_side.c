@@ -145,42 +145,54 @@ void cudnn_layer_destroy(cudnn_layer *cl) {
   memset(cl, 0, sizeof *cl);
 }
 
-/* The first row of a perf array (fastest first, or the heuristic's order) that succeeded,
- * needs at most `limit` bytes and is not a tensor-core kernel. The forward and backward-data
- * perf structs have the same fields under different types, hence a macro. */
-#define PICK_FIRST(perf, count, limit, choice)                                                     \
+/* Copies a perf array (forward and backward-data perf structs have the same fields under
+ * different types, hence a macro) and marks the rows a strict-FP32 comparison may use. */
+#define COPY_ROWS(perf, n, limit, found)                                                           \
   do {                                                                                             \
+    (found)->count = (n) < CUDNN_FOUND_MAX ? (n) : CUDNN_FOUND_MAX;                                \
+    for (int i_ = 0; i_ < (found)->count; ++i_) {                                                  \
+      cudnn_found_row *row_ = &(found)->rows[i_];                                                  \
+      row_->algo = (int)(perf)[i_].algo;                                                           \
+      row_->status = (perf)[i_].status;                                                            \
+      row_->math = (perf)[i_].mathType;                                                            \
+      row_->find_ms = (perf)[i_].time;                                                             \
+      row_->memory = (perf)[i_].memory;                                                            \
+      row_->eligible = row_->status == CUDNN_STATUS_SUCCESS && row_->memory <= (limit) &&          \
+                       row_->math != CUDNN_TENSOR_OP_MATH &&                                       \
+                       row_->math != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;                        \
+    }                                                                                              \
+  } while (0)
+
+/* The heuristic's first row that succeeded, fits and is not a tensor-core kernel. */
+#define PICK_FIRST(perf, n, limit, choice)                                                         \
+  do {                                                                                             \
+    cudnn_found found_;                                                                            \
+    COPY_ROWS(perf, n, limit, &found_);                                                            \
     (choice)->found = 0;                                                                           \
-    for (int i_ = 0; i_ < (count) && !(choice)->found; ++i_)                                       \
-      if ((perf)[i_].status == CUDNN_STATUS_SUCCESS && (perf)[i_].memory <= (limit) &&             \
-          (perf)[i_].mathType != CUDNN_TENSOR_OP_MATH &&                                           \
-          (perf)[i_].mathType != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION) {                          \
+    for (int i_ = 0; i_ < found_.count && !(choice)->found; ++i_)                                  \
+      if (found_.rows[i_].eligible) {                                                              \
         (choice)->found = 1;                                                                       \
-        (choice)->algo = (int)(perf)[i_].algo;                                                     \
-        (choice)->memory = (perf)[i_].memory;                                                      \
+        (choice)->algo = found_.rows[i_].algo;                                                     \
+        (choice)->memory = found_.rows[i_].memory;                                                 \
       }                                                                                            \
   } while (0)
 
-int cudnn_find_best(cudnnHandle_t h, const cudnn_layer *cl, const void *x, const void *w, void *y,
-                    void *workspace, size_t workspace_bytes, cudnn_choice *best) {
+int cudnn_find_all(cudnnHandle_t h, const cudnn_layer *cl, const void *x, const void *w, void *y,
+                   void *workspace, size_t workspace_bytes, cudnn_found *found) {
   int count = 0;
   if (cl->op == TCONV_OP_CONV) {
     cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
     BENCH_CUDNN(cudnnFindConvolutionForwardAlgorithmEx(h, cl->x, x, cl->w, w, cl->conv, cl->y, y,
                                                        CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count,
                                                        perf, workspace, workspace_bytes));
-    PICK_FIRST(perf, count, workspace_bytes, best);
+    COPY_ROWS(perf, count, workspace_bytes, found);
   } else {
     cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
     BENCH_CUDNN(cudnnFindConvolutionBackwardDataAlgorithmEx(
         h, cl->w, w, cl->x, x, cl->conv, cl->y, y, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count,
         perf, workspace, workspace_bytes));
-    PICK_FIRST(perf, count, workspace_bytes, best);
+    COPY_ROWS(perf, count, workspace_bytes, found);
   }
-  if (!best->found)
-    return bench_fail("cuDNN found no strict-FP32 algorithm among %d tried with %.0f MiB of "
-                      "workspace",
-                      count, (double)workspace_bytes / BENCH_MIB);
   return 0;
 }
 
@@ -228,4 +240,19 @@ const char *cudnn_algo_name(tconv_op op, int algo) {
   if (op == TCONV_OP_CONV)
     return algo >= 0 && algo < CUDNN_CONVOLUTION_FWD_ALGO_COUNT ? fwd[algo] : "?";
   return algo >= 0 && algo < CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT ? bwd_data[algo] : "?";
+}
+
+const char *cudnn_math_name(cudnnMathType_t math) {
+  switch (math) {
+  case CUDNN_DEFAULT_MATH:
+    return "DEFAULT";
+  case CUDNN_TENSOR_OP_MATH:
+    return "TENSOR_OP";
+  case CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION:
+    return "TENSOR_OP_CONV";
+  case CUDNN_FMA_MATH:
+    return "FMA";
+  default:
+    return "?";
+  }
 }

@@ -1,7 +1,7 @@
 /*
  * cudnn_side.h - the cuDNN baseline: one layer described to cuDNN with the same tensors in
- * the same memory, its best algorithm by cudnnFind*AlgorithmEx, its default pick by the
- * *_v7 heuristic, and runs of either.
+ * the same memory, every algorithm cudnnFind*AlgorithmEx returns (the benchmark times each
+ * eligible one itself), the default pick of the *_v7 heuristic, and runs of any.
  *
  * The mapping (see cudnn_side.c for why it holds): the filter descriptor is tconv's weight
  * tensor as it is, for both operations, and the convolution descriptor carries the layer's
@@ -32,6 +32,23 @@ typedef struct cudnn_choice {
   size_t memory; /* workspace bytes */
 } cudnn_choice;
 
+/* One row of cudnnFind*AlgorithmEx's answer, as cuDNN gives it. */
+typedef struct cudnn_found_row {
+  int algo;
+  cudnnStatus_t status;
+  cudnnMathType_t math;
+  float find_ms; /* cuDNN's own time (warm L2, one run) */
+  size_t memory;
+  int eligible; /* succeeded, strict FP32 (no tensor-op math), workspace within the limit */
+} cudnn_found_row;
+
+#define CUDNN_FOUND_MAX CUDNN_CONVOLUTION_FWD_ALGO_COUNT /* >= the backward-data count */
+
+typedef struct cudnn_found {
+  int count;
+  cudnn_found_row rows[CUDNN_FOUND_MAX];
+} cudnn_found;
+
 /* Creates the descriptors of `shape` (math type CUDNN_FMA_MATH: strict FP32) and checks that
  * cuDNN's forward output of the convolution's input is the other tensor. Needs no GPU.
  * Returns 0, or -1 with the reason in why. */
@@ -39,10 +56,11 @@ int cudnn_layer_create(cudnn_layer *cl, tconv_op op, const bench_shape *shape, c
                        size_t why_size);
 void cudnn_layer_destroy(cudnn_layer *cl);
 
-/* cudnnFind*AlgorithmEx with `workspace_bytes` of workspace: the fastest algorithm that
- * succeeded in strict FP32. y is overwritten. Fatal errors are reported (-1). */
-int cudnn_find_best(cudnnHandle_t handle, const cudnn_layer *cl, const void *x, const void *w,
-                    void *y, void *workspace, size_t workspace_bytes, cudnn_choice *best);
+/* cudnnFind*AlgorithmEx with `workspace_bytes` of workspace: every row it returns, in its
+ * order (fastest first by cuDNN's one warm run); y is overwritten. Fatal errors are reported
+ * (-1); no eligible row is not an error here. */
+int cudnn_find_all(cudnnHandle_t handle, const cudnn_layer *cl, const void *x, const void *w,
+                   void *y, void *workspace, size_t workspace_bytes, cudnn_found *found);
 /* The *_v7 heuristic's first pick whose workspace fits `workspace_limit` bytes. */
 int cudnn_heuristic_pick(cudnnHandle_t handle, const cudnn_layer *cl, size_t workspace_limit,
                          cudnn_choice *pick);
@@ -52,5 +70,7 @@ int cudnn_run(cudnnHandle_t handle, const cudnn_layer *cl, const cudnn_choice *c
 
 /* cuDNN's name of an algorithm without the enum prefix: "ALGO_1", "IMPLICIT_PRECOMP_GEMM". */
 const char *cudnn_algo_name(tconv_op op, int algo);
+/* "FMA", "DEFAULT", "TENSOR_OP", "TENSOR_OP_CONV" (tensor-op math allowing conversion). */
+const char *cudnn_math_name(cudnnMathType_t math);
 
 #endif /* TCONV_BENCH_CUDNN_SIDE_H */

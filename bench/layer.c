@@ -2,16 +2,20 @@
  * layer.c - measuring one layer (layer.h).
  *
  * Order of work, all on the context's stream: random x and w (fixed seeds); cuDNN's search
- * with a generous workspace, its output kept on the host as the reference; cuDNN's best and
- * default algorithms timed; then per tconv algorithm: y poisoned with NaNs, one run checked
+ * with a generous workspace; every strict-FP32 algorithm it returns run on a poisoned y
+ * (an element left unwritten or non-finite fails that row), the first valid output kept on
+ * the host as the reference, each valid one timed - the fastest is the baseline - and the
+ * default (v7) pick too; then per tconv algorithm: y poisoned with NaNs, one run checked
  * against the reference, a second run compared bit for bit with the first, then timed (the
  * workspace is allocated before, outside the timed region). AUTO is measured before
- * tconv_find_algo() runs, so it is the heuristic's choice, not a cached winner.
+ * tconv_find_algo() runs, so it is the heuristic's choice, not a cached winner. A fatal
+ * error marks the layer failed (bench_run_layer returns -1); the caller goes on.
  */
 #include "layer.h"
 
 #include "cudnn_side.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,38 +112,93 @@ static tconv_buffer *generous_workspace(const bench_env *env) {
   return ws;
 }
 
-static int measure_cudnn(const bench_env *env, const cudnn_layer *cl, const layer_data *d,
-                         bench_result *r) {
-  int rc = -1;
+/* Checks one cuDNN algorithm's output (poisoned first; every element must be written and
+ * finite; the first valid row's output becomes the reference), then times it. 0 with the
+ * outcome in the row; -1 when the device failed. */
+static int measure_cudnn_row(const bench_env *env, cudnn_work *work, layer_data *d,
+                             int *have_reference, bench_cudnn_result *row) {
+  const int64_t n = (int64_t)(d->y_bytes / sizeof(float));
   char why[256];
+  if (poison(env, d) != 0)
+    return -1;
+  if (run_cudnn_work(work, why, sizeof why) != 0) {
+    snprintf(row->note, sizeof row->note, "run: %s", bench_last_failure());
+    return cudaDeviceSynchronize() == cudaSuccess ? 0 : -1;
+  }
+  if (tconv_buffer_download(env->ctx, d->y, 0, d->first, d->y_bytes) != TCONV_STATUS_OK)
+    return bench_fail("cuDNN's output: %s", tconv_context_last_error(env->ctx));
+  const int64_t bad = bench_count_nonfinite(d->first, n);
+  if (bad > 0) {
+    snprintf(row->note, sizeof row->note, "output holds %lld non-finite values (poison left?)",
+             (long long)bad);
+    row->error = INFINITY;
+    return 0;
+  }
+  if (!*have_reference) {
+    memcpy(d->ref, d->first, d->y_bytes);
+    *have_reference = 1;
+  }
+  row->error = bench_max_rel_error(d->first, d->ref, n);
+  if (!(row->error <= BENCH_TOLERANCE)) {
+    snprintf(row->note, sizeof row->note, "differs from the reference row by %.1e", row->error);
+    return 0;
+  }
+  bench_timing timing;
+  const int rc = bench_time(env->timer, 1, run_cudnn_work, work, &timing, why, sizeof why);
+  if (rc < 0)
+    return -1;
+  row->ran = 1;
+  row->ms = timing.ms;
+  row->host_ms = timing.host_ms;
+  return 0;
+}
+
+/* FindEx with a generous workspace; every eligible row checked and timed by the benchmark's
+ * timer (FindEx's own time is one run with a warm L2): the fastest valid one is the
+ * baseline. The heuristic's pick is timed too unless it is one of them. */
+static int measure_cudnn(const bench_env *env, const cudnn_layer *cl, layer_data *d,
+                         bench_result *r) {
+  int rc = -1, have_reference = 0;
   tconv_buffer *ws = generous_workspace(env);
   void *ws_data = ws != NULL ? tconv_buffer_data(ws) : NULL;
   const size_t ws_bytes = ws != NULL ? tconv_buffer_size(ws) : 0;
-  cudnn_choice best, v7;
-  if (cudnn_find_best(env->cudnn, cl, tconv_buffer_data(d->x), tconv_buffer_data(d->w),
-                      tconv_buffer_data(d->y), ws_data, ws_bytes, &best) != 0 ||
+  cudnn_found found;
+  cudnn_choice v7;
+  r->best = -1;
+  if (cudnn_find_all(env->cudnn, cl, tconv_buffer_data(d->x), tconv_buffer_data(d->w),
+                     tconv_buffer_data(d->y), ws_data, ws_bytes, &found) != 0 ||
       cudnn_heuristic_pick(env->cudnn, cl, ws_bytes, &v7) != 0)
     goto cleanup;
-
-  /* The reference output: cuDNN's best algorithm. */
-  cudnn_work work = {env->cudnn, cl, &best, d, ws_data};
-  if (poison(env, d) != 0 || run_cudnn_work(&work, why, sizeof why) != 0)
-    goto cleanup;
-  if (tconv_buffer_download(env->ctx, d->y, 0, d->ref, d->y_bytes) != TCONV_STATUS_OK) {
-    bench_fail("cuDNN's output: %s", tconv_context_last_error(env->ctx));
-    goto cleanup;
+  r->cudnn_count = found.count;
+  for (int i = 0; i < found.count; ++i) {
+    bench_cudnn_result *row = &r->cudnn[i];
+    row->found = found.rows[i];
+    if (!row->found.eligible) { /* a failed status speaks for itself in the table */
+      if (row->found.status == CUDNN_STATUS_SUCCESS)
+        snprintf(row->note, sizeof row->note, "%s",
+                 row->found.memory > ws_bytes ? "workspace above the limit"
+                                              : "tensor-op math (not strict FP32)");
+      continue;
+    }
+    const cudnn_choice choice = {1, row->found.algo, row->found.memory};
+    cudnn_work work = {env->cudnn, cl, &choice, d, ws_data};
+    if (measure_cudnn_row(env, &work, d, &have_reference, row) != 0)
+      goto cleanup;
+    if (row->ran && (r->best < 0 || row->ms < r->cudnn[r->best].ms))
+      r->best = i;
   }
-  if (bench_time(env->timer, 1, run_cudnn_work, &work, &r->best.ms, why, sizeof why) != 0)
-    goto cleanup;
-  r->v7.ms = r->best.ms;
-  work.choice = &v7;
-  if (v7.algo != best.algo &&
-      bench_time(env->timer, 1, run_cudnn_work, &work, &r->v7.ms, why, sizeof why) != 0)
-    goto cleanup;
-  r->best.algo = cudnn_algo_name(cl->op, best.algo);
-  r->best.workspace = best.memory;
-  r->v7.algo = cudnn_algo_name(cl->op, v7.algo);
-  r->v7.workspace = v7.memory;
+  memset(&r->v7, 0, sizeof r->v7);
+  r->v7.found.algo = v7.algo;
+  r->v7.found.memory = v7.memory;
+  r->v7.found.eligible = 1;
+  for (int i = 0; i < found.count; ++i)
+    if (r->cudnn[i].found.algo == v7.algo && r->cudnn[i].ran)
+      r->v7 = r->cudnn[i];
+  if (!r->v7.ran && have_reference) {
+    cudnn_work work = {env->cudnn, cl, &v7, d, ws_data};
+    if (measure_cudnn_row(env, &work, d, &have_reference, &r->v7) != 0)
+      goto cleanup;
+  }
   rc = 0;
 cleanup:
   tconv_buffer_destroy(ws);
@@ -217,7 +276,10 @@ static int measure_algo(const bench_env *env, const bench_shape *sh, tconv_op op
   }
   if (rc == 0) {
     row->deterministic = memcmp(d->first, d->second, d->y_bytes) == 0;
-    rc = bench_time(env->timer, 1, run_tconv_work, &t, &row->ms, row->note, sizeof row->note);
+    bench_timing timing;
+    rc = bench_time(env->timer, 1, run_tconv_work, &t, &timing, row->note, sizeof row->note);
+    row->ms = timing.ms;
+    row->host_ms = timing.host_ms;
   }
   tconv_buffer_destroy(t.workspace);
   if (rc < 0)
@@ -278,9 +340,13 @@ static int run_find(const bench_env *env, const bench_shape *sh, tconv_op op, co
 int bench_run_layer(const bench_env *env, const bench_layer *layer, bench_result *r) {
   memset(r, 0, sizeof *r);
   r->layer = layer;
+  r->best = -1;
   char why[512];
-  if (bench_shape_of(layer, &r->shape, why, sizeof why) != 0)
+  if (bench_shape_of(layer, &r->shape, why, sizeof why) != 0) {
+    r->failed = 1;
+    snprintf(r->failure, sizeof r->failure, "%s", why);
     return bench_fail("%s", why);
+  }
   const bench_shape *sh = &r->shape;
   r->floor_ms = bench_floor_ms(env->ceilings, sh->flops, sh->bytes);
 
@@ -294,6 +360,11 @@ int bench_run_layer(const bench_env *env, const bench_layer *layer, bench_result
   if (layer_data_create(env->ctx, sh, &d) != 0 || measure_cudnn(env, &cl, &d, r) != 0 ||
       list_algos(env, sh, layer->op, r) != 0)
     goto cleanup;
+  if (r->best < 0) {
+    bench_fail("%s: no cuDNN algorithm gave a valid strict-FP32 output to compare with",
+               layer->name);
+    goto cleanup;
+  }
   for (int i = 0; i < r->count; ++i)
     if (measure_algo(env, sh, layer->op, &d, &r->rows[i]) != 0)
       goto cleanup;
@@ -301,8 +372,10 @@ int bench_run_layer(const bench_env *env, const bench_layer *layer, bench_result
     goto cleanup;
   rc = 0;
 cleanup:
-  if (rc != 0)
-    fprintf(stderr, "tconv-bench: layer %s stopped the run\n", layer->name);
+  if (rc != 0) {
+    r->failed = 1;
+    snprintf(r->failure, sizeof r->failure, "%s", bench_last_failure());
+  }
   cudnn_layer_destroy(&cl);
   layer_data_free(&d);
   return rc;

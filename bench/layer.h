@@ -1,7 +1,8 @@
 /*
- * layer.h - one layer of the suite, measured: cuDNN's best and default algorithms, then
- * every tconv algorithm that takes the layer and AUTO (each checked against cuDNN's output
- * and for determinism before it is timed), then tconv_find_algo()'s pick.
+ * layer.h - one layer of the suite, measured: every strict-FP32 algorithm cuDNN's FindEx
+ * returns and the default (v7) pick, then every tconv algorithm that takes the layer and AUTO
+ * (each checked against cuDNN's output and for determinism before it is timed), then
+ * tconv_find_algo()'s pick.
  */
 #ifndef TCONV_BENCH_LAYER_H
 #define TCONV_BENCH_LAYER_H
@@ -19,8 +20,9 @@ typedef struct bench_env {
   size_t cudnn_workspace_cap; /* the most cuDNN's search may use */
 } bench_env;
 
-/* Measures `layer` into *r. Failures of one tconv algorithm land in its row; anything else
- * (CUDA, cuDNN, allocations of the layer's tensors) is fatal: reported, -1. */
+/* Measures `layer` into *r. Failures of one algorithm (tconv's or cuDNN's) land in its row;
+ * anything else (CUDA, cuDNN, allocations of the layer's tensors, no valid cuDNN output)
+ * fails the layer: reported, r->failed set with the sentence, -1. */
 int bench_run_layer(const bench_env *env, const bench_layer *layer, bench_result *r);
 
 #endif /* TCONV_BENCH_LAYER_H */

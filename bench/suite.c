@@ -46,6 +46,32 @@ const bench_layer bench_suite[] = {
 
 const int bench_suite_size = (int)(sizeof bench_suite / sizeof bench_suite[0]);
 
+/* floor(a / b) for b > 0 and any sign of a. */
+static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && a < 0); }
+
+/* How many a in [0, count) put a*s + c in [0, bound). */
+static int64_t positions_within(int64_t count, int64_t s, int64_t c, int64_t bound) {
+  int64_t lo = -floor_div(c, s), hi = floor_div(bound - 1 - c, s); /* lo = ceil(-c / s) */
+  if (lo < 0)
+    lo = 0;
+  if (hi > count - 1)
+    hi = count - 1;
+  return hi >= lo ? hi - lo + 1 : 0;
+}
+
+/* BENCH.md's useful pairs along one dimension: tap j joins input t and output o when
+ * o = t*s - p + j*d (transposed; o must survive the crop) or t = o*s - p + j*d
+ * (convolution; t must be a real input, not padding). */
+static int64_t useful_pairs(const bench_layer *l, int dim) {
+  const int64_t d = l->op == TCONV_OP_TRANSPOSE ? 1 : l->op_or_d;
+  int64_t pairs = 0;
+  for (int64_t j = 0; j < l->k; ++j)
+    pairs += l->op == TCONV_OP_TRANSPOSE
+                 ? positions_within(l->in[dim], l->s, j * d - l->p, l->out[dim])
+                 : positions_within(l->out[dim], l->s, j * d - l->p, l->in[dim]);
+  return pairs;
+}
+
 static int64_t count_of(const int64_t *dims, int rank) {
   int64_t n = 1;
   for (int i = 0; i < rank; ++i)
@@ -96,11 +122,12 @@ int bench_shape_of(const bench_layer *l, bench_shape *sh, char *why, size_t why_
   sh->x_count = count_of(sh->x, sh->dims);
   sh->w_count = count_of(sh->w, sh->dims);
   sh->y_count = count_of(sh->y, sh->dims);
-  /* Every weight element meets every input position (transposed) or every output position
-   * (convolution) once per image: w_count already is Cin * (Cout/g) * prod(k). */
-  const int64_t positions =
-      l->op == TCONV_OP_TRANSPOSE ? count_of(&sh->x[2], r) : count_of(&sh->y[2], r);
-  sh->flops = 2.0 * (double)l->n * (double)sh->w_count * (double)positions;
+  /* 2 N Cout (Cin/g) times the useful (position, tap) pairs, dimension by dimension: the
+   * plain 2 N Cin (Cout/g) prod(k) prod(input) would count products that land in the cropped
+   * padding (transposed) or read it (convolution). */
+  sh->flops = 2.0 * (double)l->n * (double)l->cout * (double)(l->cin / l->groups);
+  for (int i = 0; i < r; ++i)
+    sh->flops *= (double)useful_pairs(l, i);
   sh->bytes = 4.0 * ((double)sh->x_count + (double)sh->w_count + (double)sh->y_count);
   return 0;
 }

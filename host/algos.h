@@ -13,6 +13,7 @@
 #include "problem.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,6 +36,21 @@ size_t tconv_gemm_workspace(const tconv_problem *problem);
 
 /* host/algo_depthwise.c */
 int tconv_depthwise_supports(const tconv_problem *problem, char *why, size_t why_size);
+
+/* host/plan.c: what a CUDA launch looks like, for the kernel report's model (bench/) and the
+ * tests; no device needed. */
+typedef struct tconv_launch_plan {
+  const char *kernel;      /* stem of the kernel's symbol name in the SASS, e.g. "igemm_128x128" */
+  int threads;             /* threads per block */
+  int64_t grid[3];         /* blocks per grid dimension */
+  int64_t main_loop_trips; /* iterations of the kernel's main loop run by the busiest block */
+  int64_t macs_computed;   /* multiply-adds issued, tile padding included */
+  int bm, bn, bk, split_k; /* implicit-GEMM tile and K split; 0 for other algorithms */
+} tconv_launch_plan;
+/* Fills *plan for how `algo` (not AUTO) would launch `problem` on CUDA; UNSUPPORTED when it does not take it. */
+tconv_status tconv_launch_plan_of(const tconv_problem *problem, tconv_algo algo, tconv_launch_plan *plan);
+/* The algorithm AUTO's heuristic picks on `backend` (no find cache). */
+tconv_algo tconv_auto_algo(const tconv_problem *problem, tconv_backend backend);
 
 #ifdef __cplusplus
 }

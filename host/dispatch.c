@@ -158,22 +158,17 @@ static void cache_store(tconv_context *ctx, const tconv_problem *pr, tconv_algo 
   e->workspace_bytes = workspace_bytes;
 }
 
-/* AUTO: the cached winner when the workspace allows it, else the heuristic, which needs no
- * workspace: depthwise where it applies, then the implicit GEMM, then direct (which the
- * caller still asks: it refuses storage no CUDA algorithm takes yet). */
+/* AUTO: the cached winner when the workspace allows it, else the heuristic (plan.c), which
+ * needs no workspace; the caller still asks whether it takes the problem (direct refuses
+ * storage no CUDA algorithm takes yet). */
 static tconv_algo choose(const tconv_context *ctx, const tconv_problem *pr,
                          size_t workspace_bytes) {
-  if (ctx->backend == TCONV_BACKEND_CPU)
-    return TCONV_ALGO_REFERENCE;
-  const tconv_algo_cache_entry *e = cache_find(ctx, pr);
-  if (e != NULL && e->workspace_bytes <= workspace_bytes)
-    return e->algo;
-  char why[TCONV_ERROR_CAPACITY / 2];
-  if (tconv_depthwise_supports(pr, why, sizeof why))
-    return TCONV_ALGO_DEPTHWISE;
-  if (tconv_igemm_supports(pr, why, sizeof why))
-    return TCONV_ALGO_IGEMM;
-  return TCONV_ALGO_DIRECT;
+  if (ctx->backend != TCONV_BACKEND_CPU) {
+    const tconv_algo_cache_entry *e = cache_find(ctx, pr);
+    if (e != NULL && e->workspace_bytes <= workspace_bytes)
+      return e->algo;
+  }
+  return tconv_auto_algo(pr, ctx->backend);
 }
 
 /* AUTO's choice, when it takes the problem; else UNSUPPORTED with its reason. */

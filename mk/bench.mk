@@ -13,19 +13,19 @@
 # nvidia-cudnn wheel that PyTorch installs (found by importing nvidia.cudnn), whose lib/ has
 # libcudnn.so.9 but no unversioned libcudnn.so: then it is linked as -l:libcudnn.so.9. The
 # directory goes into the binary's rpath either way. The probe runs only when a bench target
-# needs it. The chart needs gnuplot (installed with apt-get when running as root, like
-# libpng); without it `make bench` still measures and says the chart was not drawn.
+# needs it. The chart needs gnuplot, which the build does not install (a benchmark run must
+# not reach for a package manager): without it `make bench` measures, says the chart was not
+# drawn, and `make bench-chart CSV=...` draws it later where gnuplot is.
 
 BENCH_DIR := $(BUILD)/bench
 BENCH_BIN := $(BUILD)/bin/tconv-bench
-BENCH_SRC := $(wildcard bench/*.c)
+BENCH_SRC := $(filter-out bench/plans.c,$(wildcard bench/*.c)) # plans.c: mk/report.mk
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
 BENCH_CSV := $(BENCH_DIR)/results.csv
 BENCH_TXT := $(BENCH_DIR)/results.txt
 BENCH_SVG := $(BENCH_DIR)/speedup.svg
 BENCH_ARGS ?=
 CUDNN_DIR ?=
-GNUPLOT_DEB := gnuplot-nox
 
 # $(call cudnn_incdir,<prefix>), $(call cudnn_libdir,<prefix>): where cudnn.h and
 # libcudnn.so* are under a prefix (Debian's multiarch directories included), or empty.
@@ -50,7 +50,7 @@ BENCH_COMMIT = $(shell git describe --always --dirty 2>/dev/null || echo unknown
 BENCH_CFLAGS = $(addprefix -isystem ,$(sort $(CUDA_HOME)/include $(CUDNN_INCDIR)))
 BENCH_LDLIBS = -L$(CUDNN_LIBDIR) -Wl,-rpath,$(CUDNN_LIBDIR) $(CUDNN_LIB) $(LDLIBS_LIB)
 
-.PHONY: bench bench-build bench-chart probe-bench deps-gnuplot FORCE
+.PHONY: bench bench-build bench-chart probe-bench FORCE
 
 # Stops with the reason when the benchmark cannot be built here.
 probe-bench:
@@ -67,7 +67,7 @@ probe-bench:
 
 bench-build: $(BENCH_BIN)
 
-$(BENCH_OBJ): | probe-bench
+$(filter-out $(BUILD)/obj/bench/suite.o,$(BENCH_OBJ)): | probe-bench
 $(BUILD)/obj/bench/%.o: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(BENCH_CFLAGS) -c $< -o $@
@@ -89,37 +89,29 @@ bench: $(BENCH_BIN)
 	@mkdir -p $(BENCH_DIR); rm -f $(BENCH_CSV) $(BENCH_TXT) $(BENCH_SVG)
 	@set -o pipefail; $(BENCH_BIN) --csv $(BENCH_CSV) $(BENCH_ARGS) | tee $(BENCH_TXT); \
 	 rc=$$?; \
-	 if [ -s $(BENCH_CSV) ]; then \
+	 if [ -s $(BENCH_CSV) ] && command -v gnuplot >/dev/null; then \
 	   gpu=$$(sed -n 's/^gpu: *\([^(]*[^( ]\).*/\1/p' $(BENCH_TXT)); \
 	   run=$$(sed -n 's/^tconv-bench: tconv [^,]*, \(commit [^,]*\), \([0-9-]*\)T.*/\1, \2/p' \
 	     $(BENCH_TXT)); \
 	   $(MAKE) --no-print-directory bench-chart CSV=$(BENCH_CSV) SVG=$(BENCH_SVG) \
 	     CHART_TITLE="tconv vs cuDNN, strict FP32, $${gpu:-unknown GPU} ($$run)" || \
 	     echo "bench: chart not drawn (make bench-chart CSV=$(BENCH_CSV) draws it later)"; \
+	 elif [ -s $(BENCH_CSV) ]; then \
+	   echo "bench: chart not drawn: gnuplot not found (make bench-chart CSV=$(BENCH_CSV)" \
+	        "draws it where gnuplot is installed)"; \
 	 fi; \
 	 echo "bench: exit status $$rc; report in $(BENCH_TXT)$$([ -s $(BENCH_CSV) ] && \
 	   echo ", rows in $(BENCH_CSV)")$$([ -s $(BENCH_SVG) ] && echo ", chart $(BENCH_SVG)")"; \
 	 exit $$rc
 
-deps-gnuplot:
-	@if ! command -v gnuplot >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing $(GNUPLOT_DEB) (gnuplot) with apt-get"; \
-	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(GNUPLOT_DEB) >/dev/null 2>&1 || \
-	     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      $(GNUPLOT_DEB))) || exit 1; \
-	  else \
-	    echo "gnuplot is missing. Install it with:  sudo apt-get install -y $(GNUPLOT_DEB)"; \
-	    exit 1; \
-	  fi; \
-	fi
-
 # Another CSV's chart goes beside the run's, not over it: speedup-<name>.svg.
 CHART_TITLE ?= tconv vs cuDNN: $(notdir $(CSV))
 CHART_SVG = $(strip $(or $(SVG),$(if $(filter $(BENCH_CSV),$(CSV)),$(BENCH_SVG), \
   $(BENCH_DIR)/speedup-$(basename $(notdir $(CSV))).svg)))
-bench-chart: deps-gnuplot
+bench-chart:
 	@if [ -z "$(CSV)" ]; then echo "usage: make bench-chart CSV=FILE [SVG=FILE]"; exit 1; fi
+	@command -v gnuplot >/dev/null || \
+	  { echo "bench-chart: gnuplot not found (e.g. apt-get install gnuplot-nox)"; exit 1; }
 	@mkdir -p $(dir $(CHART_SVG))
 	bench/chart.sh '$(CSV)' '$(CHART_SVG)' '$(CHART_TITLE)'
 

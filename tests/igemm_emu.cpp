@@ -15,6 +15,8 @@
 extern "C" int test_igemm_emulate(const tconv_problem *p, int config, int reverse,
                                   const float *x, const float *w, const float *bias, float *y);
 extern "C" int test_igemm_config_of(const tconv_problem *p);
+extern "C" void test_igemm_launch(const tconv_problem *p, int64_t grid[3], int tile[4],
+                                  int64_t *trips, int64_t *macs);
 
 namespace {
 
@@ -52,9 +54,42 @@ void emulate(const tconv_problem *p, bool reverse, const float *x, const float *
       }
 }
 
+/* The launch of configuration C as the launcher and the kernel make it: the grid, the tile,
+ * and over the blocks that do not return at once, the most chunks of K one runs and the
+ * multiply-adds of all of them (whole tiles, padding included). */
+template <class C>
+void launch_of(const tconv_problem *p, int64_t grid[3], int tile[4], int64_t *trips,
+               int64_t *macs) {
+  igemm::grid_of<C>(p, grid);
+  tile[0] = C::BM, tile[1] = C::BN, tile[2] = C::BK, tile[3] = C::THREADS;
+  *trips = *macs = 0;
+  for (int64_t bz = 0; bz < grid[2]; ++bz) {
+    const igemm::Args a = igemm::make_args(p, bz, C::BN);
+    const int64_t nk = igemm::chunks(a, C::BK);
+    for (int64_t bx = 0; bx < grid[0] && bx * C::BM < a.M; ++bx) {
+      *trips = nk > *trips ? nk : *trips;
+      *macs += grid[1] * nk * C::BM * C::BN * C::BK;
+    }
+  }
+}
+
 } // namespace
 
 extern "C" int test_igemm_config_of(const tconv_problem *p) { return igemm::choose_config(p); }
+
+extern "C" void test_igemm_launch(const tconv_problem *p, int64_t grid[3], int tile[4],
+                                  int64_t *trips, int64_t *macs) {
+  switch (igemm::choose_config(p)) {
+  case igemm::CONFIG_L:
+    return launch_of<igemm::ConfigL>(p, grid, tile, trips, macs);
+  case igemm::CONFIG_M:
+    return launch_of<igemm::ConfigM>(p, grid, tile, trips, macs);
+  case igemm::CONFIG_S:
+    return launch_of<igemm::ConfigS>(p, grid, tile, trips, macs);
+  default:
+    return launch_of<igemm::ConfigT>(p, grid, tile, trips, macs);
+  }
+}
 
 /* config: one of igemm's CONFIG_* values, or -1 for the one the launcher picks. Returns the
  * configuration used. */

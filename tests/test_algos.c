@@ -27,6 +27,8 @@
 int test_igemm_emulate(const tconv_problem *p, int config, int reverse, const float *x,
                        const float *w, const float *bias, float *y);
 int test_igemm_config_of(const tconv_problem *p);
+void test_igemm_launch(const tconv_problem *p, int64_t grid[3], int tile[4], int64_t *trips,
+                       int64_t *macs);
 #define IGEMM_CONFIGS 4
 
 static int64_t config_runs[IGEMM_CONFIGS]; /* emulated runs per configuration */
@@ -193,6 +195,75 @@ static void test_igemm_configs(void) {
     p.groups = table[i].groups;
     CU_ASSERT_EQUAL(test_igemm_config_of(&p), table[i].config);
   }
+}
+
+/* host/plan.c's plain-C launch plan of a case against the kernel's own configuration, grid
+ * and chunks (cuda/igemm.cuh through the emulation hook). Returns 1 on a difference. */
+static int plan_matches_kernel(test_case *c, void *data) {
+  (void)data;
+  tconv_problem p;
+  if (case_problem(c, &p) != 0)
+    return 1;
+  tconv_launch_plan plan;
+  const tconv_status status = tconv_launch_plan_of(&p, TCONV_ALGO_IGEMM, &plan);
+  char why[256];
+  if (!tconv_igemm_supports(&p, why, sizeof why))
+    return status != TCONV_STATUS_UNSUPPORTED;
+  int64_t grid[3], trips = -1, macs = -1;
+  int tile[4];
+  test_igemm_launch(&p, grid, tile, &trips, &macs);
+  if (status != TCONV_STATUS_OK || memcmp(grid, plan.grid, sizeof grid) != 0 ||
+      tile[0] != plan.bm || tile[1] != plan.bn || tile[2] != plan.bk ||
+      tile[3] != plan.threads || plan.split_k != 1 || trips != plan.main_loop_trips ||
+      macs != plan.macs_computed || strstr(plan.kernel, "igemm") != plan.kernel) {
+    CASE_FAIL(c,
+              "plan: %s grid %lldx%lldx%lld tile %dx%dx%d/%d trips %lld macs %lld; kernel: grid "
+              "%lldx%lldx%lld tile %dx%dx%d/%d trips %lld macs %lld",
+              tconv_status_name(status), (long long)plan.grid[0], (long long)plan.grid[1],
+              (long long)plan.grid[2], plan.bm, plan.bn, plan.bk, plan.threads,
+              (long long)plan.main_loop_trips, (long long)plan.macs_computed, (long long)grid[0],
+              (long long)grid[1], (long long)grid[2], tile[0], tile[1], tile[2], tile[3],
+              (long long)trips, (long long)macs);
+    return 1;
+  }
+  return 0;
+}
+
+static void test_launch_plan(void) {
+  begin_test();
+  int64_t cases = 0, failed = case_sweep_1d(plan_matches_kernel, NULL, &cases);
+  for (size_t i = 0; i < case_edge_count + case_tile_count; ++i, ++cases) {
+    test_case c;
+    case_from_spec(&c, i < case_edge_count ? &case_edge_table[i]
+                                           : &case_tile_table[i - case_edge_count]);
+    failed += case_finish(&c) != 0 || plan_matches_kernel(&c, NULL);
+  }
+  for (int i = 0; i < 300; ++i, ++cases) {
+    test_case c;
+    if (i % 3 == 0)
+      case_random_conventions(&c);
+    else
+      case_random(&c, i % 2 ? TCONV_OP_TRANSPOSE : TCONV_OP_CONV, (int)test_rng_int(1, 3));
+    failed += case_finish(&c) != 0 || plan_matches_kernel(&c, NULL);
+  }
+  end_test(failed, cases);
+  /* AUTO and the CPU's algorithm launch nothing on CUDA; the heuristic follows the backend. */
+  test_case c;
+  case_random(&c, TCONV_OP_TRANSPOSE, 2);
+  tconv_problem p;
+  tconv_launch_plan plan;
+  CU_ASSERT_FATAL(case_finish(&c) == 0 && case_problem(&c, &p) == 0);
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&p, TCONV_ALGO_AUTO, &plan), TCONV_STATUS_UNSUPPORTED);
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&p, TCONV_ALGO_REFERENCE, &plan),
+                  TCONV_STATUS_UNSUPPORTED);
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&p, TCONV_ALGO_DIRECT, &plan), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL(plan.threads, 256);
+  CU_ASSERT_EQUAL(tconv_auto_algo(&p, TCONV_BACKEND_CPU), TCONV_ALGO_REFERENCE);
+  char why[256];
+  CU_ASSERT_EQUAL(tconv_auto_algo(&p, TCONV_BACKEND_CUDA),
+                  tconv_depthwise_supports(&p, why, sizeof why) ? TCONV_ALGO_DEPTHWISE
+                  : tconv_igemm_supports(&p, why, sizeof why)   ? TCONV_ALGO_IGEMM
+                                                                : TCONV_ALGO_DIRECT);
 }
 
 /* ---- the algorithm table on the CPU backend --------------------------------------------- */
@@ -473,7 +544,9 @@ CU_ErrorCode test_register_algos(void) {
       CU_add_test(emu, "edge cases, every configuration", test_igemm_edge_cases) == NULL ||
       CU_add_test(emu, "layer-like sizes, every configuration", test_igemm_tiled_sizes) ==
           NULL ||
-      CU_add_test(emu, "configurations used and chosen", test_igemm_configs) == NULL)
+      CU_add_test(emu, "configurations used and chosen", test_igemm_configs) == NULL ||
+      CU_add_test(emu, "launch plan (host/plan.c) as the kernel launches", test_launch_plan) ==
+          NULL)
     return CU_get_error();
   CU_pSuite suite = CU_add_suite("algos", algos_init, algos_cleanup);
   if (suite == NULL || CU_add_test(suite, "names both ways", test_names) == NULL ||

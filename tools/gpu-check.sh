@@ -1,163 +1,338 @@
 #!/usr/bin/env bash
-# gpu-check.sh - what `make gpu-check` runs on a machine with an NVIDIA GPU (H100 / H200):
-# the device and toolkit, every test with the GPU suites required, compute-sanitizer
-# (memcheck, racecheck, initcheck, synccheck) over the GPU suites, then the benchmark.
-# Exits non-zero when any step fails; a summary of every step comes last.
+# gpu-check.sh - the whole GPU check in one command of at most GPU_CHECK_BUDGET seconds (530 by
+# default, inside a 540-second window), on a bare H100/H200 machine with the CUDA 13 toolkit,
+# compute-sanitizer and PyTorch's cuDNN/cuBLAS wheels but no network, no CUnit and no Debian
+# dev packages. `make gpu-check` runs it too. Steps, each capped, each going on past the
+# failures of the one before:
 #
-# Environment:
-#   CUNIT_DIR   prefix holding include/CUnit and lib/ (e.g. tools/cunit-debs.sh's unpacked
-#               .debs, for machines without network); passed on to make
-#   BUILD       build directory (default build), passed on to make
-#   TCONV_SANITIZER_CASES  random GPU cases per sanitizer run (default 100; the full test
-#               run uses the suite's default)
-#   TCONV_TEST_SEED        passed through to the tests
-#   GPU_CHECK_STEPS        which steps to run, a space-separated subset of "test sanitizer
-#               bench" (default: all three). A machine that allows only a few minutes per
-#               command runs them in separate calls; the build directory is reused.
-#   GPU_CHECK_SANITIZERS   the compute-sanitizer tools of the sanitizer step (default
-#               "memcheck racecheck initcheck synccheck")
+#   1 probe      the device, the toolkit, the cuDNN wheel; whether each binary starts: the
+#                ones tools/gpu-prepare.sh built and carried in $GPU_CHECK_CARRIED with the
+#                shared libraries they need (libcunit.so.1, libpng16.so.16)
+#   2 build      only what does not start (or everything, when nothing was carried), with the
+#                carried headers; make -j(cores)
+#   3 tests      the GPU suites alone (TCONV_TEST_ONLY=gpu: every algorithm against the CPU
+#                reference, the > 2^31-element cases included), REQUIRE_GPU
+#   4 bench      tconv-bench, its table and CSV written layer by layer; a layer that hangs
+#                or crashes the process is skipped and the run goes on with the next
+#   5 sanitizer  with the time left: compute-sanitizer memcheck (API memory checks off: the
+#                fault suites hand bogus pointers on purpose) and racecheck on a reduced sweep;
+#                skipped where the sanitizer cannot attach
+#   6 model      bench/MODEL.md's model with the measured TFLOP/s set beside it
+#   then a one-screen summary, last.
 #
-# The sanitizer runs leave failed API calls out of their error count (--report-api-errors no):
-# the fault suites provoke some on purpose (a 1 PiB allocation, a copy to a bogus pointer)
-# and check the statuses themselves.
-# The sanitizer runs select the GPU suites with TCONV_TEST_ONLY=gpu (tests/main.c), without
-# the 12 GB problems of suite gpu_large (TCONV_TEST_GPU_LARGE=0), which the full run covers.
+# Results go to $OUT (default $BUILD/gpu-check), 8 files at most: summary.txt, gpu-check.log
+# (this script's output), tests.log, bench.txt, bench.csv, bench.log (the benchmark's
+# stderr), sanitizer.log, MODEL.md. Output is unbuffered throughout. Exit status 0 when every
+# step that ran passed.
+#
+# usage: tools/gpu-check.sh [--rehearse]
+#   --rehearse  on a machine without a GPU: everything up to the first CUDA call (the
+#               binaries start, their libraries load, cuDNN's descriptors), and the plan of
+#               the steps that need the device with their caps
+# Environment: OUT, BUILD, GPU_CHECK_BUDGET (seconds, 0: none), GPU_CHECK_CARRIED (default
+# .deps/gpu-check), GPU_CHECK_SANITIZERS (default "memcheck racecheck"; initcheck and
+# synccheck may be added), TCONV_SANITIZER_CASES (random GPU cases under a sanitizer, default
+# 40), GPU_CHECK_TEST_UNITS (default gpu), GPU_CHECK_REBUILD=1 (rebuild even what starts),
+# CUNIT_DIR (a runner's own CUnit).
 set -u -o pipefail
 cd "$(dirname "$0")/.." || exit 1
+export PYTHONUNBUFFERED=1
 
-BUILD=${BUILD:-build}
-make_args=("BUILD=$BUILD")
-if [ -n "${CUNIT_DIR:-}" ]; then
-    make_args+=("CUNIT_DIR=$CUNIT_DIR")
+rehearse=0
+if [ "${1:-}" = --rehearse ]; then
+    rehearse=1
+elif [ $# -gt 0 ]; then
+    echo "usage: tools/gpu-check.sh [--rehearse]" >&2
+    exit 2
 fi
-test_bin=$BUILD/bin/tconv-tests
+budget=${GPU_CHECK_BUDGET:-530}
+carried=${GPU_CHECK_CARRIED:-.deps/gpu-check}
+out=${OUT:-${BUILD:-build}/gpu-check}
+rebuild_dir=${BUILD:-build}/gpu-check-build
+units=${GPU_CHECK_TEST_UNITS:-gpu} # the test units (TCONV_TEST_ONLY) that hold the GPU suites
+jobs=$(nproc 2>/dev/null || echo 4)
+# Caps (seconds) and what each step took on the estimate of tools/gpu-prepare.sh's notes.
+cap_probe=40 cap_build=150 cap_tests=170 cap_bench=200 cap_model=20 reserve=8
+bench_min=120 # the bench keeps at least this much, whatever the tests took
+
+mkdir -p "$out" || exit 1
+exec > >(tee "$out/gpu-check.log") 2>&1
+tee_pid=$!
+start=$SECONDS
+deadline=$((budget > 0 ? start + budget : start + 1000000))
+left() { echo $((deadline - SECONDS)); }
+cap() { # cap <seconds>: the step's cap, within what is left after the reserve
+    local c=$1 l=$(($(left) - reserve))
+    echo $((c < l ? c : (l > 0 ? l : 0)))
+}
+say() { printf '\n==== [%4d s] %s\n' $((SECONDS - start)) "$*"; }
 summary=()
 failed=0
-steps=" ${GPU_CHECK_STEPS:-test sanitizer bench} "
-for step in $steps; do
-    case $step in
-    test | sanitizer | bench) ;;
-    *)
-        echo "gpu-check: unknown step '$step' in GPU_CHECK_STEPS (test, sanitizer, bench)" >&2
-        exit 2
-        ;;
-    esac
-done
-want() { [[ $steps == *" $1 "* ]]; }
-
-section() {
-    printf '\n==== %s\n' "$*"
+record() { # record <step> <ok|FAILED|skipped|timeout> <seconds> <detail>
+    summary+=("$(printf '%-10s %-8s %4d s  %s' "$1" "$2" "$3" "$4")")
+    case $2 in ok | skipped | "not run") ;; *) failed=1 ;; esac
 }
-
-record() { # record <name> <exit status> [detail]
-    if [ "$2" -eq 0 ]; then
-        summary+=("ok      $1${3:+ ($3)}")
-    else
-        summary+=("FAILED  $1${3:+ ($3)}")
-        failed=1
-    fi
-}
-
-# ---- the device and the toolkit ------------------------------------------------------------
-section "nvidia-smi"
-nvidia-smi
-record "nvidia-smi" $?
-
-section "nvcc --version"
-nvcc_bin=$(command -v nvcc || true)
-for candidate in "${CUDA_HOME:-}/bin/nvcc" /usr/local/cuda/bin/nvcc; do
-    if [ -z "$nvcc_bin" ] && [ -x "$candidate" ]; then
-        nvcc_bin=$candidate
-    fi
-done
-if [ -n "$nvcc_bin" ]; then
-    "$nvcc_bin" --version
-    record "nvcc" $? "$nvcc_bin"
-else
-    echo "nvcc not found: the library would build without its CUDA backend"
-    record "nvcc" 1 "not found"
-fi
-
-# ---- every test, GPU suites required ---------------------------------------------------------
-if want test; then
-    section "make test REQUIRE_GPU=1"
-    make "${make_args[@]}" test REQUIRE_GPU=1
-    record "make test REQUIRE_GPU=1" $?
-elif want sanitizer; then
-    section "build the tests"
-    make "${make_args[@]}" "$BUILD/bin/tconv-tests" "$BUILD/bin/tconv"
-    record "build the tests" $?
-fi
-
-# ---- compute-sanitizer over the GPU suites ---------------------------------------------------
-if want sanitizer; then
-    sanitizer=$(command -v compute-sanitizer || true)
-    for candidate in "${CUDA_HOME:-}/bin/compute-sanitizer" /usr/local/cuda/bin/compute-sanitizer \
-        "$(dirname "${nvcc_bin:-/nonexistent}")/compute-sanitizer"; do
-        if [ -z "$sanitizer" ] && [ -x "$candidate" ]; then
-            sanitizer=$candidate
+finish() {
+    {
+        echo
+        echo "==== gpu-check summary ($((SECONDS - start)) s$([ "$budget" -gt 0 ] && echo " of $budget"))"
+        [ -n "${device_line:-}" ] && echo "device:    $device_line"
+        printf '%s\n' "${summary[@]}"
+        if [ -s "$out/bench.txt" ]; then
+            echo "-- benchmark summary (the last bench run's own, over its layers):"
+            sed -n '/^summary (/,$p' "$out/bench.txt" | sed -n '2,18p'
         fi
+        echo "files in $out: $(cd "$out" && ls | tr '\n' ' ')"
+        if [ $rehearse = 1 ]; then
+            echo "gpu-check: REHEARSAL (no CUDA call made; the steps marked 'not run' need a GPU)"
+        elif [ $failed = 0 ]; then
+            echo "gpu-check: all steps that ran passed"
+        else
+            echo "gpu-check: FAILED"
+        fi
+    } > "$out/summary.txt"
+    cat "$out/summary.txt"
+    exec >&- 2>&- # let tee write the last lines before the script's exit ends the command
+    wait "$tee_pid" 2>/dev/null
+}
+trap finish EXIT
+
+# ---- 1 probe ------------------------------------------------------------------------------
+say "1 probe: device, toolkit, libraries (cap $cap_probe s)"
+t0=$SECONDS
+CUDA_HOME=${CUDA_HOME:-$(dirname "$(dirname "$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)")")}
+export PATH="$PATH:$CUDA_HOME/bin"
+if command -v nvidia-smi >/dev/null; then
+    timeout 20 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm \
+        --format=csv,noheader || echo "nvidia-smi failed"
+    device_line=$(timeout 20 nvidia-smi --query-gpu=name,driver_version,memory.total \
+        --format=csv,noheader 2>/dev/null | head -n 1)
+else
+    echo "nvidia-smi: not found${rehearse:+ (expected on a machine without a GPU)}"
+fi
+nvcc --version 2>/dev/null | tail -n 2 || echo "nvcc: not found"
+sanitizer=$(command -v compute-sanitizer || true)
+echo "compute-sanitizer: ${sanitizer:-not found}"
+# Libraries: the carried ones, the wheels' (cuDNN, and cuBLAS / the runtime when the toolkit
+# lacks them), then the toolkit's.
+wheel_libs=$(timeout 30 python3 -c '
+import importlib, os
+for name in ("nvidia.cudnn", "nvidia.cu13", "nvidia.cublas", "nvidia.cuda_runtime"):
+    try:
+        for p in importlib.import_module(name).__path__:
+            if os.path.isdir(os.path.join(p, "lib")): print(os.path.join(p, "lib"))
+    except Exception:
+        pass' 2>/dev/null | tr '\n' ':')
+echo "python wheels' libraries: ${wheel_libs:-none}"
+export LD_LIBRARY_PATH="$PWD/$carried/lib:${wheel_libs}$CUDA_HOME/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+
+declare -A bin
+bin[tests]=$carried/bin/tconv-tests
+bin[cli]=$carried/bin/tconv
+bin[bench]=$carried/bin/tconv-bench
+starts() { # starts <name>: the binary loads and runs a part that makes no CUDA call
+    local b=${bin[$1]}
+    [ -x "$b" ] || { echo "$1: $b missing"; return 1; }
+    if ldd "$b" | grep -q 'not found'; then
+        echo "$1: $b does not load:"; ldd "$b" | grep 'not found'; return 1
+    fi
+    case $1 in
+    tests) TCONV_TEST_ONLY=index timeout 30 "$b" > /dev/null ;;
+    cli) timeout 30 "$b" shape transpose --input 4 --kernel 3 --stride 2 > /dev/null ;;
+    bench) timeout 30 "$b" --list > /dev/null ;;
+    esac || { echo "$1: $b does not run (exit $?)"; return 1; }
+    echo "$1: $b starts"
+}
+need_build=()
+for name in tests cli bench; do
+    if [ "${GPU_CHECK_REBUILD:-0}" = 1 ] || ! starts $name; then need_build+=("$name"); fi
+done
+record probe ok $((SECONDS - t0)) "${device_line:-no device}; to rebuild: ${need_build[*]:-none}"
+
+# ---- 2 build ------------------------------------------------------------------------------
+t0=$SECONDS
+if [ ${#need_build[@]} -eq 0 ]; then
+    record build skipped 0 "every carried binary starts"
+else
+    c=$(cap $cap_build)
+    say "2 build: ${need_build[*]} with make -j$jobs into $rebuild_dir (cap $c s)"
+    dev=$PWD/$carried/dev/usr
+    args=(BUILD="$rebuild_dir")
+    if [ -f "$dev/include/CUnit/CUnit.h" ] && [ -z "${CUNIT_DIR:-}" ]; then
+        # No Debian dev packages there: CUnit's and libpng's headers and link libraries come
+        # from the carried folder; the stub pkg-config only satisfies the build's probe (the
+        # install test that uses it is a CPU suite, not run here).
+        args+=(CUNIT_DIR="$dev" PNG_HEADER="$dev/include/png.h" CFLAGS="-O2 -g -I$dev/include"
+            CLI_LDLIBS="-L$dev/lib/x86_64-linux-gnu -lpng")
+        export PATH="$PWD/$carried/dev/bin:$PATH"
+    fi
+    targets=()
+    for name in "${need_build[@]}"; do
+        case $name in
+        tests) targets+=("$rebuild_dir/bin/tconv-tests") ;;
+        cli) targets+=("$rebuild_dir/bin/tconv") ;;
+        bench) targets+=(bench-build) ;;
+        esac
     done
-    if [ -z "$sanitizer" ]; then
-        section "compute-sanitizer"
-        echo "compute-sanitizer not found (PATH, \$CUDA_HOME/bin, /usr/local/cuda/bin)"
-        record "compute-sanitizer" 1 "not found"
-    elif [ ! -x "$test_bin" ]; then
-        section "compute-sanitizer"
-        echo "$test_bin was not built"
-        record "compute-sanitizer" 1 "no test binary"
+    timeout --kill-after=5 "$c" make -j"$jobs" "${args[@]}" "${targets[@]}" 2>&1
+    rc=$?
+    still=()
+    for name in "${need_build[@]}"; do
+        bin[$name]=$rebuild_dir/bin/$(basename "${bin[$name]}")
+        starts "$name" || still+=("$name")
+    done
+    if [ $rc -eq 0 ] && [ ${#still[@]} -eq 0 ]; then
+        record build ok $((SECONDS - t0)) "rebuilt: ${need_build[*]}"
     else
-        log_dir=$(mktemp -d)
-        trap 'rm -rf "$log_dir"' EXIT
-        for tool in ${GPU_CHECK_SANITIZERS:-memcheck racecheck initcheck synccheck}; do
-            section "compute-sanitizer --tool $tool (GPU suites)"
-            extra=()
-            if [ "$tool" = memcheck ]; then
-                extra=(--leak-check full)
-            fi
-            log=$log_dir/$tool.log
-            TCONV_TEST_ONLY=gpu TCONV_REQUIRE_GPU=1 TCONV_TEST_GPU_LARGE=0 TCONV_TEST_GPU_REPEATS=3 \
-                TCONV_TEST_GPU_CASES=${TCONV_SANITIZER_CASES:-100} \
-                "$sanitizer" --tool "$tool" --report-api-errors no --error-exitcode 1 \
-                ${extra[@]+"${extra[@]}"} "$test_bin" 2>&1 |
-                tee "$log"
-            status=${PIPESTATUS[0]}
-            # The sanitizer's own last line ("ERROR SUMMARY: 0 errors", or "RACECHECK SUMMARY").
-            detail=$(grep -E '(ERROR|RACECHECK) SUMMARY' "$log" | tail -n 1 | sed 's/^========= //')
-            record "compute-sanitizer $tool" "$status" "${detail:-exit status $status}"
+        record build FAILED $((SECONDS - t0)) "make exit $rc; not starting: ${still[*]:-none}"
+    fi
+fi
+
+if [ $rehearse = 1 ]; then
+    say "rehearsal ends before the first CUDA call; the device steps would be:"
+    for step in "3 tests     GPU suites, REQUIRE_GPU (estimate 60-120 s)        cap $cap_tests s" \
+        "4 bench     24 layers, --layer-timeout 60 (estimate 90-150 s) cap $cap_bench s, kept >= $bench_min s" \
+        "5 sanitizer memcheck + racecheck, $((${TCONV_SANITIZER_CASES:-40})) cases       the time left" \
+        "6 model     MODEL.md beside the measurements (estimate 5 s)     cap $cap_model s"; do
+        echo "  $step"
+    done
+    record tests "not run" 0 "needs a GPU"
+    record bench "not run" 0 "needs a GPU"
+    record sanitizer "not run" 0 "needs a GPU"
+    record model "not run" 0 "needs the benchmark's CSV"
+    exit $failed
+fi
+
+# ---- 3 tests ------------------------------------------------------------------------------
+t0=$SECONDS
+c=$(cap $cap_tests)
+room=$(($(left) - reserve - bench_min))
+c=$((c < room ? c : room))
+say "3 tests: the GPU suites alone (cap $c s) -> tests.log"
+if [ "$c" -le 10 ]; then
+    record tests skipped 0 "no time left"
+else
+    TCONV_TEST_ONLY=$units TCONV_REQUIRE_GPU=1 timeout --kill-after=5 "$c" \
+        stdbuf -o0 -e0 "${bin[tests]}" > "$out/tests.log" 2>&1
+    rc=$?
+    tail -n 12 "$out/tests.log"
+    counts=$(awk '$1 == "tests" || $1 == "asserts" { printf "%s %s ran, %s failed; ", $1, $3, $5 }' \
+        "$out/tests.log")
+    skipped=$(grep -m 1 'GPU suites: SKIPPED' "$out/tests.log")
+    if [ $rc -ge 124 ]; then
+        record tests timeout $((SECONDS - t0)) "stopped at the cap; last: $(grep 'Test:' "$out/tests.log" | tail -n 1)"
+    else
+        record tests "$([ $rc -eq 0 ] && echo ok || echo FAILED)" $((SECONDS - t0)) \
+            "${skipped:-${counts:-exit $rc}}"
+    fi
+fi
+
+# ---- 4 bench ------------------------------------------------------------------------------
+t0=$SECONDS
+say "4 bench: tconv-bench (cap $(cap $cap_bench) s) -> bench.txt, bench.csv, bench.log"
+all_layers=$("${bin[bench]}" --list 2>/dev/null | awk 'NR > 1 && NF > 3 && $1 !~ /^[0-9]+$/ { print $1 }')
+todo=$(echo "$all_layers" | tr '\n' ',' | sed 's/,$//')
+skipped_layers=()
+bench_end=$((SECONDS + $(cap $cap_bench)))
+runs=0
+rc=1
+rm -f "$out/bench.csv"
+while [ -n "$todo" ] && [ $((bench_end - SECONDS)) -gt 20 ]; do
+    runs=$((runs + 1))
+    part=$out/bench.csv.part
+    timeout --kill-after=5 $((bench_end - SECONDS)) stdbuf -o0 -e0 "${bin[bench]}" \
+        --layer "$todo" --layer-timeout 60 --csv "$part" >> "$out/bench.txt" 2>> "$out/bench.log"
+    rc=$?
+    if [ -s "$part" ]; then
+        if [ -s "$out/bench.csv" ]; then tail -n +2 "$part" >> "$out/bench.csv"; else cat "$part" > "$out/bench.csv"; fi
+    fi
+    rm -f "$part"
+    [ $rc -le 1 ] && break # finished (1: a row or layer failed, reported in the table)
+    # Killed, crashed or timed out: skip the layer it was in, go on with the rest.
+    done_layers=$(awk -F, 'NR > 1 { print $1 }' "$out/bench.csv" 2>/dev/null | sort -u)
+    current=$(sed -n 's/^tconv-bench: layer \(.*\): start$/\1/p' "$out/bench.log" | tail -n 1)
+    if [ -z "$current" ] || [[ " ${skipped_layers[*]} " == *" $current "* ]]; then
+        echo "bench: exit $rc before any layer could be measured; not retrying"
+        break
+    fi
+    echo "bench: exit $rc in layer $current; going on with the remaining layers"
+    skipped_layers+=("$current (exit $rc)")
+    todo=$(for l in $all_layers; do
+        echo "$done_layers" | grep -qx "$l" || [ "$l" = "$current" ] || echo "$l"
+    done | tr '\n' ',' | sed 's/,$//')
+done
+measured=$(awk -F, 'NR > 1 { print $1 }' "$out/bench.csv" 2>/dev/null | sort -u | grep -c .)
+# The geometric mean over every layer measured, whichever run measured it: per layer the
+# fastest valid tconv row that is not AUTO, cuDNN's baseline over it.
+geo=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; ++i) col[$i] = i; next }
+    $col["algo"] != "auto" && ($col["status"] == "ok" || $col["status"] == "nondeterministic") {
+        s = $col["speedup"] + 0; if (s > 0 && (!($1 in best) || s > best[$1])) best[$1] = s }
+    END { n = 0; for (l in best) { sum += log(best[l]); ++n; if (!lo || best[l] < lo) { lo = best[l]; ll = l } }
+          if (n) printf "geomean %.3f over %d layers (target 1.5), lowest %.3f (%s)", exp(sum / n), n, lo, ll }' \
+    "$out/bench.csv" 2>/dev/null)
+failed_layers=$(awk -F, '$4 == "layer-failed" { printf "%s ", $1 }' "$out/bench.csv" 2>/dev/null)
+detail="$measured of $(echo "$all_layers" | grep -c .) layers in $runs run(s); ${geo:-no speedup}"
+[ -n "$failed_layers" ] && detail="$detail; layers failed: $failed_layers"
+[ ${#skipped_layers[@]} -gt 0 ] && detail="$detail; skipped: ${skipped_layers[*]}"
+[ -n "$todo" ] && [ $rc -gt 1 ] && detail="$detail; not reached: $todo"
+record bench "$([ $rc -eq 0 ] && [ ${#skipped_layers[@]} -eq 0 ] && echo ok || echo FAILED)" \
+    $((SECONDS - t0)) "$detail"
+
+# ---- 5 sanitizer --------------------------------------------------------------------------
+t0=$SECONDS
+read -r -a tools <<< "${GPU_CHECK_SANITIZERS:-memcheck racecheck}"
+say "5 sanitizer: ${tools[*]} with the time left ($(($(left) - reserve - cap_model)) s) -> sanitizer.log"
+if [ -z "$sanitizer" ]; then
+    record sanitizer skipped 0 "compute-sanitizer not found"
+elif [ $(($(left) - reserve - cap_model)) -lt 40 ]; then
+    record sanitizer skipped 0 "no time left"
+else
+    # Whether it can attach here at all (gVisor machines refuse the device).
+    timeout 60 "$sanitizer" --tool memcheck --error-exitcode 1 "${bin[cli]}" demo \
+        > "$out/sanitizer.log" 2>&1
+    rc=$?
+    if grep -qE 'Device not supported|LibraryNotLoaded|[Uu]nable to (attach|find|load)|not supported on this' \
+        "$out/sanitizer.log" || [ $rc -ge 124 ]; then
+        record sanitizer skipped $((SECONDS - t0)) \
+            "cannot attach here: $(grep -m 1 -E 'Error|error|not supported' "$out/sanitizer.log")"
+    else
+        results=()
+        status=ok
+        [ $rc -eq 0 ] || { status=FAILED; results+=("demo: memcheck exit $rc"); }
+        for i in "${!tools[@]}"; do
+            tool=${tools[$i]}
+            c=$(( ($(left) - reserve - cap_model) / (${#tools[@]} - i) ))
+            [ "$c" -lt 20 ] && { results+=("$tool: no time left"); continue; }
+            extra=(--report-api-errors no)
+            [ "$tool" = memcheck ] && extra+=(--check-api-memory-access no --leak-check full)
+            echo "== $tool (cap $c s)" >> "$out/sanitizer.log"
+            TCONV_TEST_ONLY=$units TCONV_REQUIRE_GPU=1 TCONV_TEST_GPU_LARGE=0 TCONV_TEST_GPU_REPEATS=2 \
+                TCONV_TEST_GPU_CASES=${TCONV_SANITIZER_CASES:-40} \
+                timeout --signal=INT --kill-after=10 "$c" "$sanitizer" --tool "$tool" \
+                "${extra[@]}" --error-exitcode 1 "${bin[tests]}" >> "$out/sanitizer.log" 2>&1
+            rc=$?
+            line=$(grep -E '(ERROR|RACECHECK|INITCHECK|SYNCCHECK) SUMMARY' "$out/sanitizer.log" | tail -n 1 |
+                sed 's/^========= //')
+            [ $rc -ge 124 ] && line="stopped at the cap ${line:+($line)}"
+            results+=("$tool: ${line:-exit $rc}")
+            [ $rc -eq 0 ] || status=FAILED
         done
+        record sanitizer $status $((SECONDS - t0)) "$(IFS=';'; echo "${results[*]}")"
     fi
 fi
 
-# ---- benchmark -----------------------------------------------------------------------------
-# The whole suite against cuDNN (mk/bench.mk): the report in $BUILD/bench/results.txt, the rows
-# in $BUILD/bench/results.csv, the chart in $BUILD/bench/speedup.svg. Building is a step of its
-# own, so that a benchmark that does not compile is told apart from one that fails; the run
-# fails when a tconv algorithm fails, differs from cuDNN or is not deterministic.
-if want bench; then
-    section "make bench-build"
-    make "${make_args[@]}" bench-build
-    build_status=$?
-    record "make bench-build" "$build_status"
-
-    section "make bench (full suite)"
-    if [ "$build_status" -eq 0 ]; then
-        make "${make_args[@]}" bench
-        status=$?
-        # "geometric mean speedup, fastest tconv algo:  1.234 over 24 of 24 layers (...)"
-        detail=$(sed -n 's/^ *geometric mean speedup, fastest tconv algo: *\([0-9.]*\) over \([0-9]* of [0-9]*\) layers.*/geomean speedup over cuDNN \1 on \2 layers/p' \
-            "$BUILD/bench/results.txt" 2>/dev/null)
-        record "make bench" "$status" "${detail:-exit status $status}; $BUILD/bench/results.csv"
-    else
-        echo "not run: the benchmark did not build"
-        record "make bench" 1 "not built"
-    fi
+# ---- 6 model ------------------------------------------------------------------------------
+t0=$SECONDS
+sass_tools=$(dirname "$(command -v nvdisasm || echo "$carried/tools/nvdisasm")")
+if [ -s "$out/bench.csv" ] && [ -f "$carried/report/plans.jsonl" ] && command -v c++filt >/dev/null &&
+    [ -x "$sass_tools/nvdisasm" ] && [ -x "$sass_tools/cuobjdump" ] && [ $(($(left) - reserve)) -gt 5 ]; then
+    say "6 model: the model beside the measurements -> MODEL.md"
+    timeout "$(cap $cap_model)" python3 bench/kernel_report.py --cubins "$carried/report" \
+        --plans "$carried/report/plans.jsonl" --tools "$sass_tools" --measured "$out/bench.csv" \
+        --markdown "$out/MODEL.md" --about "Measured column: this run ($(date -u +%F))." > /dev/null
+    rc=$?
+    record model "$([ $rc -eq 0 ] && echo ok || echo FAILED)" $((SECONDS - t0)) "MODEL.md"
+else
+    record model skipped 0 "no CSV, no carried report data, or no disassembler"
 fi
-
-section "summary"
-printf '%s\n' "${summary[@]}"
-if [ "$failed" -ne 0 ]; then
-    echo "gpu-check: FAILED"
-    exit 1
-fi
-echo "gpu-check: all passed"
+exit $failed

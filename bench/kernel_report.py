@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""kernel_report.py - what `make kernel-report` prints and writes to bench/MODEL.md: the
+kernels' static figures on sm_90 (ptxas, SASS), the main loops of the implicit-GEMM kernels,
+BENCH.md's static targets, and a MODEL of the suite's layers on an H100 SXM built from the
+launch plans (tconv-plans: host/plan.c through bench/plans.c) and those static figures.
+
+Nothing here ran on a GPU: the figures are static and the times are a model. A tconv-bench
+CSV given with --measured sets the measured useful TFLOP/s of AUTO beside each prediction.
+
+usage: kernel_report.py --cubins DIR --plans FILE [--tools DIR] [--measured CSV]
+                        [--markdown FILE] [--about TEXT]
+"""
+
+import argparse
+import csv
+import glob
+import json
+import math
+import os
+import sys
+
+import sass
+
+# Warps per scheduler the model takes to hide latency: below it the issue rate falls in
+# proportion (16 warps per SM, what BENCH.md asks of every 256-thread igemm configuration).
+WARPS_TO_HIDE_LATENCY = 4
+DENSE_FFMA_SHARE = 0.80  # BENCH.md: main loops serving dense layers
+OTHER_FFMA_SHARE = 0.60
+DENSE_PEAK_SHARE = 0.70
+LOSS_SHOWN = 0.90  # factors of the issue-bound share shown after the limiter
+
+
+def pct(x):
+    return f"{100 * x:.0f} %"
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def short(name):
+    """igemm_v1<igemm::Config<128, 64, 8, 8, 4> > -> igemm_v1<128,64,8,8,4>."""
+    return sass.normalise(name).replace("igemm::Config<", "").replace(">>", ">")
+
+
+def load_kernels(cubin_dir, tools):
+    tool = lambda name: os.path.join(tools, name) if tools else name
+    kernels = []
+    for cubin in sorted(glob.glob(os.path.join(cubin_dir, "*.cubin"))):
+        with open(cubin[: -len(".cubin")] + ".ptxas") as f:
+            log = f.read()
+        for k in sass.kernels_of(cubin, log, tool("cuobjdump"), tool("nvdisasm")):
+            k["file"] = os.path.basename(cubin)[: -len(".cubin")] + ".cu"
+            kernels.append(k)
+    return kernels
+
+
+def kernel_of(stem, kernels):
+    """The kernel a plan names: the exact name, else the one kernel the stem is a prefix of."""
+    found = [k for k in kernels if sass.matches(stem, k["name"])]
+    exact = [k for k in found if sass.normalise(k["name"]) == sass.normalise(stem)]
+    if exact:
+        return exact[0]
+    if len(found) != 1:
+        raise SystemExit(f"kernel_report: the plan's kernel '{stem}' names {len(found)} kernels "
+                         f"in the SASS ({', '.join(short(k['name']) for k in found) or 'none'})")
+    return found[0]
+
+
+def model_layer(plan, kernels):
+    """One layer's prediction: see the model's description in the output."""
+    k = kernel_of(plan["kernel"], kernels)
+    threads, warps = plan["threads"], -(-plan["threads"] // 32)
+    resident, _ = sass.occupancy(k["registers"], threads, k["smem"])
+    blocks = plan["grid"][0] * plan["grid"][1] * plan["grid"][2]
+    per_sm = max(1, min(resident, -(-blocks // sass.SMS)))  # blocks an SM runs at once
+    useful_macs = plan["useful_flops"] / 2
+    m = dict(layer=plan["layer"], plan=plan, kernel=k, resident=resident, blocks=blocks,
+             waves=blocks / (sass.SMS * resident) if resident else math.inf,
+             fill=useful_macs / plan["macs_computed"] if plan["macs_computed"] else 0.0,
+             hbm_s=plan["bytes"] / sass.HBM_BYTES_PER_S)
+    loop = k["loop"]
+    if loop is None or plan["main_loop_trips"] == 0 or resident == 0:
+        m.update(issue_s=None, share=None, latency=None, balance=None)
+        m["time_s"], m["limiter"] = m["hbm_s"], "bandwidth (no FFMA loop modelled)"
+    else:
+        macs_per_trip = plan["bm"] * plan["bn"] * plan["bk"] if plan["bm"] else threads
+        # Warp instructions of the busiest block's main loop: its FFMAs (32 MACs each) and
+        # the loop's other instructions in the loop's proportion.
+        block_instr = plan["main_loop_trips"] * macs_per_trip / 32 * loop["instructions"] / loop["ffma"]
+        latency = min(1.0, per_sm * warps / sass.SCHEDULERS / WARPS_TO_HIDE_LATENCY)
+        # Rounds of per_sm blocks an SM runs: the wave count when the blocks are alike, fewer
+        # busiest-block rounds when most blocks have less work (output phases with fewer taps).
+        busiest = plan["main_loop_trips"] * macs_per_trip
+        rounds = max(1, math.ceil(plan["macs_computed"] / (sass.SMS * per_sm * busiest) - 1e-9))
+        m["issue_s"] = rounds * per_sm * block_instr / (sass.SCHEDULERS * latency * sass.CLOCK_HZ)
+        m["share"] = loop["ffma"] / loop["instructions"]
+        m["latency"] = latency
+        m["balance"] = plan["macs_computed"] / (sass.SMS * rounds * per_sm * busiest)
+        m["time_s"] = max(m["issue_s"], m["hbm_s"])
+        if m["hbm_s"] >= m["issue_s"]:
+            m["limiter"] = "bandwidth"
+        else:
+            losses = {
+                f"tile fill {pct(m['fill'])}": m["fill"],
+                f"FFMA share {pct(m['share'])}": m["share"],
+                f"latency {pct(latency)} ({per_sm * warps / sass.SCHEDULERS:g} warps/scheduler)": latency,
+                f"SM balance {pct(m['balance'])} ({blocks} blocks, {per_sm}/SM)": m["balance"],
+            }
+            worst = sorted(losses, key=losses.get)
+            m["limiter"] = "; ".join([worst[0]] + [w for w in worst[1:] if losses[w] < LOSS_SHOWN])
+    m["tflops"] = plan["useful_flops"] / m["time_s"] / 1e12 if m["time_s"] > 0 else 0.0
+    m["peak"] = m["tflops"] * 1e12 / sass.PEAK_FLOPS
+    return m
+
+
+def measured_of(csv_path):
+    """{layer: useful TFLOP/s of AUTO} from a tconv-bench CSV (rows whose status is ok)."""
+    out = {}
+    with open(csv_path, newline="") as f:
+        for row in csv.DictReader(line for line in f if not line.startswith("#")):
+            if row.get("algo") == "auto" and row.get("status") == "ok" and row.get("tflops"):
+                out[row["layer"]] = float(row["tflops"])
+    return out
+
+
+def kernel_section(kernels, used):
+    rows = [[short(k["name"]), k["file"], k["bound"] if k["bounded"] else "(1024)", k["registers"],
+             f"{k['spill_stores']}/{k['spill_loads']}", k["stack"], k["smem"], k["blocks"],
+             k["limiter"], pct(k["occupancy"])] for k in kernels]
+    head = ["kernel", "file", "block", "registers", "spill st/ld B", "stack B", "static smem B",
+            "blocks/SM", "limited by", "occupancy"]
+    loops = [[short(k["name"]), l["instructions"], l["ffma"], pct(l["ffma"] / l["instructions"]),
+              f"{l['lds']}/{l['lds64']}/{l['lds128']}", l["sts"], l["ldg"], l["local"], l["barriers"]]
+             for k in kernels if (k["name"].startswith("igemm") or k["name"] in used) and (l := k["loop"])]
+    loop_head = ["kernel", "instructions", "FFMA", "FFMA share", "LDS/LDS.64/LDS.128", "STS",
+                 "LDG", "LDL+STL", "BAR"]
+    return ("## Kernels (static: ptxas and SASS, sm_90)\n\nBlock: the `__launch_bounds__` size "
+            "(1024 where a kernel has none); blocks/SM and occupancy at that size on an H100 SXM.\n\n"
+            + table(head, rows) + "\n\n## Main loops (static): the implicit-GEMM kernels and those the "
+            "model runs\n\nThe innermost loop around the basic block with the most FFMAs, each "
+            "instruction counted once (inner loops included once).\n\n" + table(loop_head, loops) + "\n")
+
+
+def targets_section(kernels, models):
+    dense_kernels = {m["kernel"]["name"] for m in models if m["plan"]["dense2d"]}
+    lines, igemm = [], [k for k in kernels if k["name"].startswith("igemm")]
+    for k in igemm:
+        l, want = k["loop"], DENSE_FFMA_SHARE if k["name"] in dense_kernels else OTHER_FFMA_SHARE
+        share = l["ffma"] / l["instructions"] if l else 0.0
+        lines.append(f"- {short(k['name'])}: FFMA {pct(share)} of the main loop (target "
+                     f"{pct(want)}{', serves dense 2-D layers' if want == DENSE_FFMA_SHARE else ''}): "
+                     f"{'met' if share >= want else 'MISSED'}")
+    stacked = [short(k["name"]) for k in kernels if k["stack"] > 0 or k["spill_stores"] > 0]
+    lines.append(f"- no stack or spills in any kernel: "
+                 f"{'met' if not stacked else 'MISSED (' + ', '.join(stacked) + ')'}")
+    few = [short(k["name"]) for k in igemm if k["bound"] == 256 and k["blocks"] < 2]
+    lines.append(f"- every 256-thread implicit-GEMM configuration leaves room for 2 blocks per SM: "
+                 f"{'met' if not few else 'MISSED (' + ', '.join(few) + ')'}")
+    short_grid = [f"{m['layer']} {m['waves']:.2f}" for m in models if m["waves"] < 1]
+    lines.append(f"- every suite layer fills at least one wave of {sass.SMS} SMs (blocks / "
+                 f"(SMs x resident blocks)): {'met' if not short_grid else 'MISSED (' + ', '.join(short_grid) + ')'}")
+    dense = [m for m in models if m["plan"]["dense2d"]]
+    low = [f"{m['layer']} {pct(m['peak'])}" for m in dense if m["peak"] < DENSE_PEAK_SHARE]
+    lines.append(f"- MODEL: dense 2-D layers at >= {pct(DENSE_PEAK_SHARE)} of the FP32 peak: "
+                 f"{len(dense) - len(low)} of {len(dense)}{' (below: ' + ', '.join(low) + ')' if low else ''}")
+    return "## BENCH.md's static targets\n\n" + "\n".join(lines) + "\n"
+
+
+def model_section(models, measured):
+    rows = []
+    for m in models:
+        p = m["plan"]
+        tile = f"{p['bm']}x{p['bn']}x{p['bk']}" + (f" /{p['split_k']}" if p["split_k"] > 1 else "") if p["bm"] else "-"
+        got = measured.get(m["layer"])
+        rows.append([m["layer"], p["algo"], short(m["kernel"]["name"]), tile, m["blocks"],
+                     f"{m['waves']:.2f}", pct(m["fill"]),
+                     f"{m['issue_s'] * 1e6:.1f}" if m["issue_s"] is not None else "-",
+                     f"{m['hbm_s'] * 1e6:.1f}", f"{m['time_s'] * 1e6:.1f}", f"{m['tflops']:.1f}",
+                     pct(m["peak"]), m["limiter"],
+                     f"{got:.1f} ({got / m['tflops']:.2f}x)" if got is not None else "-"])
+    head = ["layer", "AUTO", "kernel", "tile", "blocks", "waves", "fill", "issue µs", "HBM µs",
+            "model µs", "model TFLOP/s", "% of peak", "limiter", "measured TFLOP/s (x model)"]
+    return ("## MODEL of the suite (predicted, not measured)\n\n" + table(head, rows) + "\n")
+
+
+def method_section():
+    return f"""## How the model works (MODEL: assumptions, not measurements)
+
+- The launch is what AUTO does on CUDA (`tconv_auto_algo`, `tconv_launch_plan_of` in host/plan.c):
+  kernel, block size, grid, main-loop trips of the busiest block, multiply-adds computed.
+- H100 SXM: {sass.SMS} SMs, {sass.REGISTERS} registers/SM (allocated {sass.REGISTER_ALLOCATION} per warp), {sass.MAX_THREADS} threads, {sass.MAX_WARPS} warps, {sass.MAX_BLOCKS} blocks,
+  {sass.SHARED_BYTES // 1024} KB shared memory/SM (1 KB reserved per block, {sass.SHARED_MAX_PER_BLOCK // 1024} KB per block at most),
+  {sass.CLOCK_HZ / 1e9:.2f} GHz, FP32 peak {sass.SMS} x {sass.FP32_LANES} x 2 x {sass.CLOCK_HZ / 1e9:.2f} GHz = {sass.PEAK_FLOPS / 1e12:.1f} TFLOP/s, HBM {sass.HBM_BYTES_PER_S / 1e12:.2f} TB/s.
+- fill: useful multiply-adds (BENCH.md: products that reach an output from a real input) over
+  those computed (tile padding, taps that land on padding or outside the phase).
+- blocks per SM at once = min(resident blocks at the plan's block size, ceil(blocks / {sass.SMS}));
+  waves (column) = blocks / ({sass.SMS} x resident blocks).
+- issue-bound time: each SM's {sass.SCHEDULERS} schedulers issue one warp instruction per cycle. The busiest
+  block's main loop issues trips x (multiply-adds per trip) / 32 FFMAs and the loop's other
+  instructions in the SASS loop's proportion. An SM runs its blocks in rounds of (blocks at
+  once): ceil(computed multiply-adds / ({sass.SMS} x blocks at once x the busiest block's)) rounds, the
+  wave count when the blocks are alike. With fewer than {WARPS_TO_HIDE_LATENCY} warps per scheduler the issue
+  rate falls in proportion. Prologue and epilogue are left out.
+- bandwidth-bound time: x + w + y once at {sass.HBM_BYTES_PER_S / 1e12:.2f} TB/s. The model's time is the larger of
+  the two; model TFLOP/s = useful FLOPs / that time.
+- limiter: bandwidth when it binds; else the smallest of tile fill, FFMA share of the main loop,
+  latency (warps per scheduler) and SM balance (SM time left idle by a partial last round or by
+  blocks with less work than the busiest): the issue-bound share of peak is their product.
+  Factors under {pct(LOSS_SHOWN)} follow the limiter.
+- measured: AUTO's useful TFLOP/s from a tconv-bench CSV (`make kernel-report MEASURED=FILE`),
+  with its ratio to the model; "-" until a GPU has run the benchmark.
+"""
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cubins", required=True, help="folder of NAME.cubin + NAME.ptxas (ptxas -v log)")
+    ap.add_argument("--plans", required=True, help="tconv-plans output (JSON lines)")
+    ap.add_argument("--tools", default="", help="folder holding cuobjdump and nvdisasm (default: PATH)")
+    ap.add_argument("--measured", help="a tconv-bench CSV to set beside the model")
+    ap.add_argument("--markdown", help="also write the report here (bench/MODEL.md)")
+    ap.add_argument("--about", default="", help="one line on where the kernels come from")
+    args = ap.parse_args()
+
+    kernels = load_kernels(args.cubins, args.tools)
+    if not kernels:
+        raise SystemExit(f"kernel_report: no kernel in {args.cubins}/*.cubin")
+    with open(args.plans) as f:
+        plans = [json.loads(line) for line in f if line.strip()]
+    models = [model_layer(p, kernels) for p in plans]
+    measured = measured_of(args.measured) if args.measured else {}
+    text = "\n".join([
+        "# tconv: kernel report and MODEL of the suite (sm_90, H100 SXM)",
+        "",
+        "Generated by `make kernel-report` (bench/kernel_report.py); regenerate it with that command. "
+        "The kernel figures are static (ptxas, SASS); every time and rate below is a MODEL, not a "
+        "measurement: nothing here ran on a GPU." + (f" {args.about}" if args.about else ""),
+        "",
+        kernel_section(kernels, {m["kernel"]["name"] for m in models}),
+        targets_section(kernels, models),
+        model_section(models, measured),
+        method_section(),
+    ])
+    sys.stdout.write(text)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+/*
+ * plans.c - tconv-plans: for each layer of the suite, the launch AUTO makes on CUDA
+ * (host/plan.c) and the layer's useful FLOPs and bytes (suite.c), one JSON object per line.
+ * The kernel report (bench/kernel_report.py) reads it to model each layer; nothing here
+ * needs a GPU or cuDNN.
+ *
+ * Exit status 0, or 1 when a layer does not resolve or has no plan.
+ */
+#include "algos.h"
+#include "suite.h"
+
+#include <stdio.h>
+
+static void print_plan(const bench_layer *l, const bench_shape *sh, tconv_algo algo,
+                       const tconv_launch_plan *p) {
+  printf("{\"layer\": \"%s\", \"op\": \"%s\", \"rank\": %d, \"groups\": %lld, "
+         "\"dense2d\": %d, \"special\": %d, \"algo\": \"%s\", \"kernel\": \"%s\", "
+         "\"threads\": %d, \"grid\": [%lld, %lld, %lld], \"main_loop_trips\": %lld, "
+         "\"macs_computed\": %lld, \"bm\": %d, \"bn\": %d, \"bk\": %d, \"split_k\": %d, "
+         "\"useful_flops\": %.0f, \"bytes\": %.0f}\n",
+         l->name, bench_op_name(l->op), l->rank, (long long)l->groups, bench_layer_is_dense2d(l),
+         bench_layer_is_special(l), tconv_algo_name(algo), p->kernel, p->threads,
+         (long long)p->grid[0], (long long)p->grid[1], (long long)p->grid[2],
+         (long long)p->main_loop_trips, (long long)p->macs_computed, p->bm, p->bn, p->bk,
+         p->split_k, sh->flops, sh->bytes);
+}
+
+int main(void) {
+  int failures = 0;
+  for (int i = 0; i < bench_suite_size; ++i) {
+    const bench_layer *l = &bench_suite[i];
+    bench_shape sh;
+    tconv_problem problem;
+    tconv_launch_plan plan;
+    char why[512];
+    tconv_status status = TCONV_STATUS_OK;
+    if (bench_shape_of(l, &sh, why, sizeof why) != 0 ||
+        (status = tconv_problem_init(NULL, &problem, l->op, &sh.params, sh.x, sh.w)) !=
+            TCONV_STATUS_OK) {
+      fprintf(stderr, "tconv-plans: %s: %s\n", l->name,
+              status != TCONV_STATUS_OK ? tconv_last_error() : why);
+      ++failures;
+      continue;
+    }
+    const tconv_algo algo = tconv_auto_algo(&problem, TCONV_BACKEND_CUDA);
+    if ((status = tconv_launch_plan_of(&problem, algo, &plan)) != TCONV_STATUS_OK) {
+      fprintf(stderr, "tconv-plans: %s: no launch plan for %s: %s\n", l->name,
+              tconv_algo_name(algo), tconv_status_name(status));
+      ++failures;
+      continue;
+    }
+    print_plan(l, &sh, algo, &plan);
+  }
+  return failures != 0;
+}
