@@ -29,7 +29,10 @@ struct tconv_context {
   tconv_backend backend; /* CPU or CUDA, never AUTO */
   int device;            /* CUDA device index; 0 on the CPU backend */
   void *stream;          /* cudaStream_t; NULL = default stream */
-  void *cublas;          /* cublasHandle_t, made on first use by the GEMM algorithm */
+  int stream_ordered;    /* CUDA memory is allocated and freed in the order of `stream` */
+  void *cublas;          /* cublasHandle_t, made with the context */
+  void *cublas_workspace; /* the handle's own device memory (cublasSetWorkspace), of */
+  size_t cublas_workspace_bytes; /* this many bytes */
   int verify;            /* verify mode on */
   double verify_tolerance;
   struct {               /* test hook (tconv_test_plant): the next forward call's y[index]
