@@ -117,10 +117,9 @@ static tconv_status gemm_configure(tconv_context *ctx, cublasHandle_t h) {
  * tconv_cuda_gemm_release, which frees what was made. */
 extern "C" tconv_status tconv_cuda_gemm_init(tconv_context *ctx) {
   int major = 0;
-  TCONV_CUDA_TRY(ctx, cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor,
-                                             ctx->device));
-  const size_t bytes =
-      major >= 9 ? GEMM_CUBLAS_WORKSPACE_HOPPER : GEMM_CUBLAS_WORKSPACE_OLDER;
+  TCONV_CUDA_TRY(ctx,
+                 cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, ctx->device));
+  const size_t bytes = major >= 9 ? GEMM_CUBLAS_WORKSPACE_HOPPER : GEMM_CUBLAS_WORKSPACE_OLDER;
   tconv_status status = tconv_cuda_malloc(ctx, bytes, &ctx->cublas_workspace);
   if (status != TCONV_STATUS_OK)
     return status;
@@ -138,8 +137,8 @@ static tconv_status gemm_handle(tconv_context *ctx, cublasHandle_t *handle) {
   TCONV_CUDA_TRY(ctx, cudaSetDevice(ctx->device));
   *handle = (cublasHandle_t)ctx->cublas;
   TCONV_CUBLAS_TRY(ctx, cublasSetStream(*handle, (cudaStream_t)ctx->stream));
-  TCONV_CUBLAS_TRY(ctx, cublasSetWorkspace(*handle, ctx->cublas_workspace,
-                                           ctx->cublas_workspace_bytes));
+  TCONV_CUBLAS_TRY(ctx,
+                   cublasSetWorkspace(*handle, ctx->cublas_workspace, ctx->cublas_workspace_bytes));
   return TCONV_STATUS_OK;
 }
 

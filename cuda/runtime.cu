@@ -137,8 +137,19 @@ extern "C" void tconv_cuda_context_release(tconv_context *ctx) { tconv_cuda_gemm
 extern "C" tconv_status tconv_cuda_malloc(tconv_context *ctx, size_t bytes, void **data) {
   TCONV_CUDA_TRY(ctx, cudaSetDevice(ctx->device));
   void *memory = NULL;
-  const cudaError_t error = ctx->stream_ordered ? cudaMallocAsync(&memory, bytes, stream_of(ctx))
-                                                : cudaMalloc(&memory, bytes);
+  cudaError_t error = ctx->stream_ordered ? cudaMallocAsync(&memory, bytes, stream_of(ctx))
+                                          : cudaMalloc(&memory, bytes);
+  /* Memory this context freed in stream order may not be reusable until its stream reaches
+   * the frees: wait for the stream (not the device) and try once more. */
+  if (error == cudaErrorMemoryAllocation && ctx->stream_ordered) {
+    (void)cudaGetLastError();
+    error = cudaStreamSynchronize(stream_of(ctx));
+    if (error == cudaSuccess)
+      error = cudaMallocAsync(&memory, bytes, stream_of(ctx));
+  }
+  if (tconv_cuda_sticky(error))
+    return tconv_cuda_fail(ctx, error, ctx->stream_ordered ? "cudaMallocAsync" : "cudaMalloc",
+                           __FILE__, __LINE__);
   if (error != cudaSuccess) {
     (void)cudaGetLastError();
     return tconv_fail(ctx, tconv_cuda_status(error),
@@ -316,6 +327,21 @@ extern "C" tconv_status tconv_cuda_set_stream(tconv_context *ctx, void *stream) 
   if (error != cudaSuccess)
     return tconv_cuda_fail(ctx, error, failed, __FILE__, __LINE__);
   ctx->stream = stream;
+  return TCONV_STATUS_OK;
+}
+
+/* ---- test hook ------------------------------------------------------------------------- */
+
+/* A store to an address no allocation has: the device's context faults with an illegal
+ * address, the sticky error the fault tests provoke on purpose (in a child process). */
+static __global__ void fault_kernel(float *nowhere) { *nowhere = 1.0f; }
+
+extern "C" tconv_status tconv_test_cuda_fault(tconv_context *ctx) {
+  TCONV_CUDA_TRY(ctx, cudaSetDevice(ctx->device));
+  TCONV_CUDA_BEFORE_LAUNCH();
+  fault_kernel<<<1, 1, 0, stream_of(ctx)>>>((float *)(uintptr_t)16);
+  TCONV_CUDA_CHECK_LAUNCH(ctx, fault_kernel);
+  TCONV_CUDA_TRY(ctx, cudaStreamSynchronize(stream_of(ctx)));
   return TCONV_STATUS_OK;
 }
 

@@ -68,8 +68,8 @@ tconv_status tconv_buffer_wrap(tconv_context *ctx, void *data, size_t bytes,
     return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "buffer wrap: bytes is 0");
   if (bytes > UINTPTR_MAX - (uintptr_t)data)
     return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT,
-                      "buffer wrap: %zu bytes from %p run past the end of the address space",
-                      bytes, data);
+                      "buffer wrap: %zu bytes from %p run past the end of the address space", bytes,
+                      data);
   /* A pointer the device cannot use is found here, not by a kernel's fault, which would lose
    * the device for the whole process. */
   if (ctx->backend == TCONV_BACKEND_CUDA) {

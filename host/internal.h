@@ -78,6 +78,12 @@ tconv_status tconv_verify_forward(tconv_context *ctx, const tconv_problem *probl
  * index must be < y's element count at that call, else the plant is dropped. */
 void tconv_test_plant(tconv_context *ctx, int64_t index, float value);
 
+/* Test-only hook, not exported: on a CUDA context, runs a kernel that stores to an address
+ * no allocation has and waits for it, so that the device faults (a sticky error: the device
+ * is lost to the process) and returns the status the library reports for it, DEVICE_LOST.
+ * Only for a child process that exits afterwards. */
+tconv_status tconv_test_cuda_fault(tconv_context *ctx);
+
 /* Returns OK with the element pointer of a validated tensor; for the forward calls. */
 static inline float *tconv_tensor_data(const tconv_tensor *t) {
   return (float *)((char *)t->buffer->data + t->offset);

@@ -140,3 +140,5 @@ tconv_status tconv_cuda_timer_end(tconv_context *ctx, void *timer, double *milli
   (void)timer, (void)milliseconds;
   return nocuda_fail(ctx);
 }
+
+tconv_status tconv_test_cuda_fault(tconv_context *ctx) { return nocuda_fail(ctx); }

@@ -37,12 +37,13 @@
  * waits only where said: upload, download, tconv_context_synchronize(), tconv_find_algo()
  * and verify mode wait for the context's stream (not the device). Buffers are allocated and
  * freed in the order of the context's stream (cudaMallocAsync / cudaFreeAsync), so neither
- * waits; on a device without memory pools (cudaDevAttrMemoryPoolsSupported = 0) they use
- * cudaMalloc / cudaFree, and cudaFree waits for the whole device. Two calls wait for the
- * whole device, every stream of every thread and library on it: tconv_context_destroy()
- * (cublasDestroy does, as cuBLAS documents), and context creation may (it creates the
- * device's primary context when the process has none, and the cuBLAS handle). Create
- * contexts once, not per call.
+ * waits (an allocation that fails for lack of memory waits for the context's stream, which
+ * may hold freed memory, and tries once more); on a device without memory pools
+ * (cudaDevAttrMemoryPoolsSupported = 0) they use cudaMalloc / cudaFree, and cudaFree waits
+ * for the whole device. Two calls wait for the whole device, every stream of every thread and
+ * library on it: tconv_context_destroy() (cublasDestroy does, as cuBLAS documents), and
+ * context creation may (it creates the device's primary context when the process has none,
+ * and the cuBLAS handle). Create contexts once, not per call.
  *
  * A lost device. A kernel fault on a device (an illegal address, say from a pointer freed
  * behind the library's back) corrupts that device's CUDA context for the whole process: from

@@ -107,4 +107,22 @@ int case_compare_exact(const test_case *c, const char *what, const float *y, con
  * a device is usable. */
 CU_ErrorCode test_register_gpu_faults(void);
 
+/* A case with its inputs on a context's device and an output buffer (test_gpu_faults.c). */
+typedef struct device_case {
+  test_case c;
+  tconv_buffer *x, *w, *b, *y, *workspace;
+  float *ref; /* host: the reference result */
+} device_case;
+/* Uploads seeded random inputs of `spec` into buffers of `on` (same seed, same data, for
+ * every context and every process) and computes the reference. 0 on success. */
+int device_case_make(device_case *d, tconv_context *on, const case_spec *spec, uint64_t seed);
+/* Runs `algo` (workspace made as needed) and downloads y; 0 on success. */
+int device_case_run(device_case *d, tconv_context *on, tconv_algo algo, float *y);
+void device_case_release(device_case *d);
+
+/* tests/test_gpu_reliability.c and tests/test_gpu_process.c: suites gpu_reliability,
+ * gpu_reliability_large and gpu_process (test_register_gpu_faults registers them). */
+CU_ErrorCode test_register_gpu_reliability(void);
+CU_ErrorCode test_register_gpu_process(void);
+
 #endif /* TCONV_TEST_CASES_H */

@@ -47,8 +47,8 @@ static const char *call_rejected(const tconv_gemm_call *c, spans s) {
 
 /* cublasSgemmStridedBatched_64 with alpha 1, beta 0, column-major, on the host: for every
  * batch b, C_b = op(A_b) op(B_b). C's writes are counted in written (indexed from c_base). */
-static void emu_sgemm(const tconv_gemm_call *c, const tconv_gemm_operands *o,
-                      const float *c_base, unsigned *written) {
+static void emu_sgemm(const tconv_gemm_call *c, const tconv_gemm_operands *o, const float *c_base,
+                      unsigned *written) {
   for (int64_t b = 0; b < c->batch; ++b) {
     const float *A = o->a + b * c->stride_a, *B = o->b + b * c->stride_b;
     float *C = o->c + b * c->stride_c;
@@ -100,9 +100,9 @@ static int emu_products(const test_case *tc, const tconv_problem *p, int64_t n0,
                 (long long)c.lda, (long long)c.ldb, (long long)c.ldc, (long long)c.batch, why);
       return 1;
     }
-    const int64_t fields[] = {c.trans_a,  c.trans_b,  c.m,        c.n,        c.k,
-                              c.lda,      c.ldb,      c.ldc,      c.stride_a, c.stride_b,
-                              c.stride_c, c.batch,    c.offset_a, c.offset_b, c.offset_c};
+    const int64_t fields[] = {c.trans_a,  c.trans_b, c.m,        c.n,        c.k,
+                              c.lda,      c.ldb,     c.ldc,      c.stride_a, c.stride_b,
+                              c.stride_c, c.batch,   c.offset_a, c.offset_b, c.offset_c};
     for (size_t f = 0; f < sizeof fields / sizeof fields[0]; ++f)
       hash_i64(&t->hash, fields[f]);
     ++t->calls;
@@ -121,14 +121,14 @@ static int emu_products(const test_case *tc, const tconv_problem *p, int64_t n0,
 
 /* One chunk's kernels and calls; computing, the transposed op's columns must each be written
  * once by the GEMM, nothing past them. */
-static int emu_chunk(const test_case *tc, const tconv_problem *p, const tconv_geom *g,
-                     int64_t n0, int64_t images, int compute, const float *x, const float *w,
-                     const float *bias, float *y, float *col, int64_t col_count,
-                     unsigned *written, emu_trace *t) {
+static int emu_chunk(const test_case *tc, const tconv_problem *p, const tconv_geom *g, int64_t n0,
+                     int64_t images, int compute, const float *x, const float *w, const float *bias,
+                     float *y, float *col, int64_t col_count, unsigned *written, emu_trace *t) {
   const int conv = p->op == TCONV_OP_CONV;
   const int64_t per_col = tconv_gemm_image_columns(p), per_y = p->cout * p->out_spatial;
   if (images * per_col > col_count) {
-    CASE_FAIL(tc, "a chunk of %lld images needs %lld column entries; the plan's workspace holds %lld",
+    CASE_FAIL(tc,
+              "a chunk of %lld images needs %lld column entries; the plan's workspace holds %lld",
               (long long)images, (long long)(images * per_col), (long long)col_count);
     return 1;
   }
@@ -164,9 +164,8 @@ static int emu_chunk(const test_case *tc, const tconv_problem *p, const tconv_ge
   return 0;
 }
 
-int emu_gemm(const test_case *tc, const tconv_problem *p, size_t cap, size_t ws_bytes,
-             int compute, const float *x, const float *w, const float *bias, float *y,
-             emu_trace *trace) {
+int emu_gemm(const test_case *tc, const tconv_problem *p, size_t cap, size_t ws_bytes, int compute,
+             const float *x, const float *w, const float *bias, float *y, emu_trace *trace) {
   memset(trace, 0, sizeof *trace);
   trace->hash = 0xCBF29CE484222325u;
   /* As gemm_run() in gemm.cu: the plan from the problem and the cap alone. */
@@ -196,8 +195,8 @@ int emu_gemm(const test_case *tc, const tconv_problem *p, size_t cap, size_t ws_
     ++trace->chunks;
     hash_i64(&trace->hash, n0);
     hash_i64(&trace->hash, images);
-    if (emu_chunk(tc, p, &g, n0, images, compute, x, w, bias, y, col, col_count, written,
-                  trace) != 0)
+    if (emu_chunk(tc, p, &g, n0, images, compute, x, w, bias, y, col, col_count, written, trace) !=
+        0)
       goto done;
   }
   if (compute && conv) {

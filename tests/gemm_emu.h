@@ -17,10 +17,10 @@
 
 /* What one replay issued. */
 typedef struct emu_trace {
-  uint64_t hash;          /* FNV-1a of every call's arguments in order, with each chunk's
-                             first image and image count: equal hashes, equal call lists */
-  int64_t chunks, calls;  /* chunks run, cuBLAS calls issued */
-  int64_t max_batch;      /* the largest batch count of a call */
+  uint64_t hash;         /* FNV-1a of every call's arguments in order, with each chunk's
+                            first image and image count: equal hashes, equal call lists */
+  int64_t chunks, calls; /* chunks run, cuBLAS calls issued */
+  int64_t max_batch;     /* the largest batch count of a call */
   int64_t calls_over_images, calls_over_groups;
 } emu_trace;
 
@@ -34,9 +34,8 @@ typedef struct emu_trace {
  * checked to lie there). compute = 0 replays and checks the calls without arithmetic (x, w,
  * bias, y are not read and may be NULL: for problems too large to compute). Fills *trace.
  * Returns 0, or 1 after recording a failure against tc (which may be NULL). */
-int emu_gemm(const test_case *tc, const tconv_problem *p, size_t cap, size_t ws_bytes,
-             int compute, const float *x, const float *w, const float *bias, float *y,
-             emu_trace *trace);
+int emu_gemm(const test_case *tc, const tconv_problem *p, size_t cap, size_t ws_bytes, int compute,
+             const float *x, const float *w, const float *bias, float *y, emu_trace *trace);
 
 /* tests/test_gemm_plan.c: suite gemm_plan, registered by test_register_gemm (unit "gemm"). */
 CU_ErrorCode test_register_gemm_plan(void);

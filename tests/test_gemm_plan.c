@@ -43,8 +43,7 @@ static int64_t same_calls_for_any_workspace(const tconv_problem *p) {
   if (emu_gemm(NULL, p, TCONV_GEMM_WORKSPACE_CAP, need, 0, NULL, NULL, NULL, NULL, &first) != 0)
     return 0;
   for (int i = 1; i < 4; ++i) {
-    if (emu_gemm(NULL, p, TCONV_GEMM_WORKSPACE_CAP, offered[i], 0, NULL, NULL, NULL, NULL, &t) !=
-        0)
+    if (emu_gemm(NULL, p, TCONV_GEMM_WORKSPACE_CAP, offered[i], 0, NULL, NULL, NULL, NULL, &t) != 0)
       return 0;
     if (t.hash != first.hash || t.chunks != first.chunks || t.calls != first.calls)
       printf("\n  workspace %zu bytes: %lld chunks, %lld calls; with %zu bytes: %lld, %lld",
@@ -93,8 +92,8 @@ static void batch_case(const case_spec *spec, int64_t want_calls) {
   emu_trace t;
   case_poison(y, c.y_count);
   if (case_reference(&c, x, w, b, ref) == 0 &&
-      emu_gemm(&c, &p, TCONV_GEMM_WORKSPACE_CAP, tconv_gemm_workspace(&p), 1, x, w, b, y,
-               &t) == 0) {
+      emu_gemm(&c, &p, TCONV_GEMM_WORKSPACE_CAP, tconv_gemm_workspace(&p), 1, x, w, b, y, &t) ==
+          0) {
     printf("\n  %s N %lld groups %lld: %lld calls, largest batch %lld",
            c.op == TCONV_OP_CONV ? "conv" : "transposed", (long long)c.n, (long long)c.groups,
            (long long)t.calls, (long long)t.max_batch);

@@ -21,7 +21,9 @@
 # the fault suites provoke some on purpose (a 1 PiB allocation, a copy to a bogus pointer)
 # and check the statuses themselves.
 # The sanitizer runs select the GPU suites with TCONV_TEST_ONLY=gpu (tests/main.c), without
-# the 12 GB problems of suite gpu_large (TCONV_TEST_GPU_LARGE=0), which the full run covers.
+# the 12 GB problems of suite gpu_large (TCONV_TEST_GPU_LARGE=0), which the full run covers,
+# and without the child process that faults its device on purpose (TCONV_TEST_GPU_FAULT=0:
+# memcheck would report the fault as an error).
 set -u -o pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -116,7 +118,8 @@ if want sanitizer; then
                 extra=(--leak-check full)
             fi
             log=$log_dir/$tool.log
-            TCONV_TEST_ONLY=gpu TCONV_REQUIRE_GPU=1 TCONV_TEST_GPU_LARGE=0 TCONV_TEST_GPU_REPEATS=3 \
+            TCONV_TEST_ONLY=gpu TCONV_REQUIRE_GPU=1 TCONV_TEST_GPU_LARGE=0 TCONV_TEST_GPU_FAULT=0 \
+                TCONV_TEST_GPU_REPEATS=3 \
                 TCONV_TEST_GPU_CASES=${TCONV_SANITIZER_CASES:-100} \
                 "$sanitizer" --tool "$tool" --report-api-errors no --error-exitcode 1 \
                 ${extra[@]+"${extra[@]}"} "$test_bin" 2>&1 |
