@@ -107,6 +107,13 @@ int case_compare_exact(const test_case *c, const char *what, const float *y, con
  * a device is usable. */
 CU_ErrorCode test_register_gpu_faults(void);
 
+/* The GPU suites' context on device 0 (test_gpu_faults.c): made by gpu_suite_init and
+ * released by gpu_suite_cleanup, a CUnit suite's init and cleanup; gpu_suite_context gives it
+ * to the suite's tests. */
+int gpu_suite_init(void);
+int gpu_suite_cleanup(void);
+tconv_context *gpu_suite_context(void);
+
 /* A case with its inputs on a context's device and an output buffer (test_gpu_faults.c). */
 typedef struct device_case {
   test_case c;

@@ -26,15 +26,17 @@
 
 static tconv_context *ctx;
 
-static int faults_init(void) {
+int gpu_suite_init(void) {
   return tconv_context_create(&ctx, TCONV_BACKEND_CUDA, 0) == TCONV_STATUS_OK ? 0 : 1;
 }
 
-static int faults_cleanup(void) {
+int gpu_suite_cleanup(void) {
   tconv_context_destroy(ctx);
   ctx = NULL;
   return 0;
 }
+
+tconv_context *gpu_suite_context(void) { return ctx; }
 
 static size_t bytes_of(int64_t n) { return (size_t)n * sizeof(float); }
 
@@ -447,7 +449,7 @@ static void test_large_transpose(void) {
 static void test_large_conv(void) { large_case(TCONV_OP_CONV, ((int64_t)1 << 31) + 7, 3, 2, 1); }
 
 CU_ErrorCode test_register_gpu_faults(void) {
-  CU_pSuite suite = CU_add_suite("gpu_faults", faults_init, faults_cleanup);
+  CU_pSuite suite = CU_add_suite("gpu_faults", gpu_suite_init, gpu_suite_cleanup);
   if (suite == NULL ||
       CU_add_test(suite, "out of memory is a status; the context keeps working",
                   test_out_of_memory) == NULL ||
@@ -460,7 +462,7 @@ CU_ErrorCode test_register_gpu_faults(void) {
   if (large != NULL && strcmp(large, "0") == 0) {
     printf("GPU suite gpu_large: not registered (TCONV_TEST_GPU_LARGE=0), nothing counted\n");
   } else {
-    CU_pSuite big = CU_add_suite("gpu_large", faults_init, faults_cleanup);
+    CU_pSuite big = CU_add_suite("gpu_large", gpu_suite_init, gpu_suite_cleanup);
     if (big == NULL ||
         CU_add_test(big, "transposed conv, output > 2^31 elements", test_large_transpose) ==
             NULL ||
@@ -471,7 +473,7 @@ CU_ErrorCode test_register_gpu_faults(void) {
     return CU_get_error();
   /* Last: should a driver let the copy to freed memory through and fault (a sticky error),
    * nothing after it is lost. */
-  CU_pSuite errors = CU_add_suite("gpu_errors", faults_init, faults_cleanup);
+  CU_pSuite errors = CU_add_suite("gpu_errors", gpu_suite_init, gpu_suite_cleanup);
   if (errors == NULL ||
       CU_add_test(errors, "a CUDA error is a status naming the call",
                   test_cuda_error_is_a_status) == NULL)

@@ -10,10 +10,10 @@
  *   context inactive (cuDevicePrimaryCtxGetState), in a process that never chose a device.
  *   Needs two devices: with one, the test is not registered, and registration says so.
  * - fault: the child makes its device fault (tconv_test_cuda_fault, a store to an address no
- *   allocation has); that call, a later call on the same context and a new context must all
- *   return DEVICE_LOST with a sentence saying the device is lost. Then the parent - a second
- *   process with its own context on the same device - must still compute correctly.
- *   TCONV_TEST_GPU_FAULT=0 leaves it unregistered (compute-sanitizer would count the fault
+ *   allocation has); that call, later calls on the same context (synchronize, an allocation)
+ *   and a new context must all return DEVICE_LOST with a sentence saying the device is lost. Then
+ * the parent - a second process with its own context on the same device - must still compute
+ * correctly. TCONV_TEST_GPU_FAULT=0 leaves it unregistered (compute-sanitizer would count the fault
  *   as an error of its own).
  * - strict: the gemm algorithm on random floats, run with NVIDIA_TF32_OVERRIDE=1,
  *   CUBLAS_EMULATE_SINGLE_PRECISION=1 and CUBLAS_EMULATION_STRATEGY=EAGER in the child's
@@ -126,6 +126,10 @@ static int child_fault(void) {
   printf("child fault: the fault: %s \"%s\"\n", tconv_status_name(fault),
          tconv_context_last_error(c));
   int ok = said_lost(fault, tconv_context_last_error(c));
+  const tconv_status wait = tconv_context_synchronize(c);
+  printf("child fault: synchronize: %s \"%s\"\n", tconv_status_name(wait),
+         tconv_context_last_error(c));
+  ok = ok && said_lost(wait, tconv_context_last_error(c));
   tconv_buffer *b = NULL;
   const tconv_status later = tconv_buffer_create(c, 1024, &b);
   printf("child fault: a later call: %s \"%s\"\n", tconv_status_name(later),
@@ -224,24 +228,13 @@ static int run_child(const char *mode, const char *const *extra) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static tconv_context *ctx;
-
-static int process_init(void) {
-  return tconv_context_create(&ctx, TCONV_BACKEND_CUDA, 0) == TCONV_STATUS_OK ? 0 : 1;
-}
-
-static int process_cleanup(void) {
-  tconv_context_destroy(ctx);
-  ctx = NULL;
-  return 0;
-}
-
 static void test_device1_leaves_device0_alone(void) {
   printf("\n");
   CU_ASSERT_EQUAL(run_child("device1", NULL), 0);
 }
 
 static void test_fault_stays_in_its_process(void) {
+  tconv_context *ctx = gpu_suite_context();
   printf("\n");
   CU_ASSERT_EQUAL(run_child("fault", NULL), 0);
   /* This process's context on the same device is unaffected. */
@@ -255,6 +248,7 @@ static void test_fault_stays_in_its_process(void) {
 }
 
 static void test_strict_fp32_whatever_the_environment(void) {
+  tconv_context *ctx = gpu_suite_context();
   uint64_t hash = 0;
   double error = 1.0;
   CU_ASSERT_EQUAL_FATAL(strict_run(ctx, &hash, &error), 0);
@@ -269,7 +263,7 @@ static void test_strict_fp32_whatever_the_environment(void) {
 }
 
 CU_ErrorCode test_register_gpu_process(void) {
-  CU_pSuite s = CU_add_suite("gpu_process", process_init, process_cleanup);
+  CU_pSuite s = CU_add_suite("gpu_process", gpu_suite_init, gpu_suite_cleanup);
   if (s == NULL || CU_add_test(s, "gemm is strict FP32 whatever the environment (child process)",
                                test_strict_fp32_whatever_the_environment) == NULL)
     return CU_get_error();

@@ -27,22 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static tconv_context *ctx;
-
-static int reliability_init(void) {
-  return tconv_context_create(&ctx, TCONV_BACKEND_CUDA, 0) == TCONV_STATUS_OK ? 0 : 1;
-}
-
-static int reliability_cleanup(void) {
-  tconv_context_destroy(ctx);
-  ctx = NULL;
-  return 0;
-}
-
 /* ---- wrapped pointers ------------------------------------------------------------------- */
 
-/* Wraps and expects a refusal whose sentence contains `needle`; nothing written to *out. */
+/* Wraps and expects a refusal whose sentence contains `needle`, and the handle NULL. */
 static void expect_refused(void *data, size_t bytes, const char *needle, const char *what) {
+  tconv_context *ctx = gpu_suite_context();
   tconv_buffer *b = (tconv_buffer *)&b;
   const tconv_status st = tconv_buffer_wrap(ctx, data, bytes, &b);
   const char *said = tconv_context_last_error(ctx);
@@ -55,6 +44,7 @@ static void expect_refused(void *data, size_t bytes, const char *needle, const c
 }
 
 static void expect_taken(void *data, size_t bytes, const char *what) {
+  tconv_context *ctx = gpu_suite_context();
   tconv_buffer *b = NULL;
   const tconv_status st = tconv_buffer_wrap(ctx, data, bytes, &b);
   if (st != TCONV_STATUS_OK)
@@ -66,6 +56,7 @@ static void expect_taken(void *data, size_t bytes, const char *what) {
 /* The worked example (3x3 input 1..9, 2x2 kernel 1..4 -> 37 47 67 77) through buffers that
  * wrap one device allocation: x at 0, w at 256 bytes, y at 512. */
 static void forward_through_wrapped(void *device) {
+  tconv_context *ctx = gpu_suite_context();
   const float x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, w[4] = {1, 2, 3, 4};
   const int64_t xd[4] = {1, 1, 3, 3}, wd[4] = {1, 1, 2, 2}, yd[4] = {1, 1, 2, 2};
   tconv_buffer *bx = NULL, *bw = NULL, *by = NULL;
@@ -146,6 +137,7 @@ static void test_cublas_handle_made_with_the_context(void) {
 /* Two input sets of one transposed problem on the shared context and one gemm workspace:
  * QUEUED_RUNS runs of the first on stream A, then, without waiting, the second on stream B. */
 static void test_stream_change_in_flight(void) {
+  tconv_context *ctx = gpu_suite_context();
   CU_ASSERT_FATAL(cudaStreamCreate != NULL);
   static const case_spec spec = {
       TCONV_OP_TRANSPOSE, 2,      4,      32,     32,     1,      1,
@@ -205,6 +197,7 @@ static void test_stream_change_in_flight(void) {
 /* ---- more than 65535 matrices in one cuBLAS series --------------------------------------- */
 
 static void test_gemm_groups_past_65535(void) {
+  tconv_context *ctx = gpu_suite_context();
   begin_test();
   /* clang-format off */
   static const case_spec specs[2] = {
@@ -239,6 +232,7 @@ static void test_gemm_groups_past_65535(void) {
  * image, four per chunk, 512 MiB of workspace; offered 1 GiB, of which the second half holds
  * the sentinel. */
 static void test_gemm_larger_workspace(void) {
+  tconv_context *ctx = gpu_suite_context();
   static const case_spec spec = {
       TCONV_OP_TRANSPOSE, 2,      6,      1,      32,     1,      1,
       {256, 256},         {4, 4}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, {0, 0}};
@@ -294,7 +288,7 @@ static void test_gemm_larger_workspace(void) {
 }
 
 CU_ErrorCode test_register_gpu_reliability(void) {
-  CU_pSuite s = CU_add_suite("gpu_reliability", reliability_init, reliability_cleanup);
+  CU_pSuite s = CU_add_suite("gpu_reliability", gpu_suite_init, gpu_suite_cleanup);
   if (s == NULL ||
       CU_add_test(s, "wrap: device and managed memory taken, anything else refused, saying what",
                   test_wrap_checks_the_pointer) == NULL ||
@@ -311,7 +305,7 @@ CU_ErrorCode test_register_gpu_reliability(void) {
            "counted\n");
     return CUE_SUCCESS;
   }
-  CU_pSuite big = CU_add_suite("gpu_reliability_large", reliability_init, reliability_cleanup);
+  CU_pSuite big = CU_add_suite("gpu_reliability_large", gpu_suite_init, gpu_suite_cleanup);
   if (big == NULL ||
       CU_add_test(big, "gemm: a workspace twice the query's gives the same bits, its tail unused",
                   test_gemm_larger_workspace) == NULL)
