@@ -200,7 +200,9 @@ typedef struct tconv_buffer tconv_buffer;
  * The contents are undefined. Returns OUT_OF_MEMORY when the allocation fails. On CUDA the
  * allocation is ordered on the context's stream: the context's calls may use it at once;
  * other streams and the host, once that stream has reached it (tconv_context_synchronize(),
- * or an event recorded on it; an upload or download has waited for it already). */
+ * or an event recorded on it; an upload or download has waited for it already). Such memory
+ * comes from the device's default memory pool, which legacy IPC (cudaIpcGetMemHandle) cannot
+ * share: wrap memory of your own for that. */
 TCONV_API tconv_status tconv_buffer_create(tconv_context *ctx, size_t bytes,
                                            tconv_buffer **buffer);
 /* Wraps memory the caller owns (a device pointer on CUDA, a host pointer on CPU) of
