@@ -5,15 +5,25 @@
  * math and every argument given to cuBLAS are in cuda/gemm.cuh (tests/test_gemm.c runs the
  * same code on the CPU); this file only launches.
  *
- * The batch runs in chunks: as many images as the workspace holds columns for (at least
- * one; host/algo_gemm.c sizes the workspace under TCONV_GEMM_WORKSPACE_CAP). Per chunk, the
- * GEMM is issued as strided-batched calls (over the chunk's images, one call per group, or
- * over the groups, one call per image) through the 64-bit cuBLAS API, so no dimension,
- * leading dimension or stride is ever narrowed to int.
+ * The batch runs in chunks of as many images as TCONV_GEMM_WORKSPACE_CAP (512 MiB) holds
+ * columns for (at least one): the chunk depends on the problem alone, never on the size of the
+ * workspace handed in, so a larger workspace changes neither the calls nor the bits, and no
+ * byte of it past what tconv_workspace_size() says is touched. Per chunk, the GEMM is issued
+ * as strided-batched calls (over the chunk's images, one series per group, or over the
+ * groups, one series per image; a series longer than TCONV_GEMM_MAX_BATCH is cut into
+ * several calls) through the 64-bit cuBLAS API, so no dimension, leading dimension or stride
+ * is ever narrowed to int.
+ *
+ * The cuBLAS handle belongs to the context and is made with it (tconv_cuda_gemm_init):
+ * PEDANTIC_MATH, so that neither TF32 tensor cores nor BF16x9 emulation - whatever the
+ * environment says (NVIDIA_TF32_OVERRIDE, cuBLAS's emulation variables) - touch strict FP32;
+ * atomics disallowed; a workspace of its own (cublasSetWorkspace), so that cuBLAS's kernel
+ * choice does not depend on what its internal pool holds. cublasSetStream resets the handle's
+ * workspace to that pool, so every use binds the stream and then the workspace again.
  *
  * Determinism: col2im sums each output's column entries in a fixed order (no atomics);
  * cuBLAS gives bitwise-identical results run to run for a given toolkit, GPU and stream
- * configuration with atomics disallowed (set explicitly below).
+ * configuration with atomics disallowed and a fixed workspace.
  *
  * Thread → element: the three element-wise kernels (im2col: one thread per column element;
  * epilogue: one per y element; col2im: one per output element) are grid-stride loops over
@@ -34,21 +44,36 @@
  * over), as in direct.cu; the grid-stride loops cover larger chunks. */
 #define GEMM_BLOCKS_PER_SM 16
 
+/* Records the failure of a cuBLAS call and returns its status: OUT_OF_MEMORY for an
+ * allocation failure (the caller can handle it like any other), DEVICE_LOST when the device
+ * faulted earlier (cuBLAS then reports a generic failure; the stream says what happened),
+ * else CUBLAS_ERROR. */
+static tconv_status gemm_cublas_fail(tconv_context *ctx, cublasStatus_t status,
+                                     const char *statement, const char *file, int line) {
+  const cudaError_t device = cudaStreamQuery((cudaStream_t)ctx->stream);
+  if (tconv_cuda_sticky(device))
+    return tconv_cuda_fail(ctx, device, statement, file, line);
+  (void)cudaGetLastError();
+  return tconv_fail(ctx,
+                    status == CUBLAS_STATUS_ALLOC_FAILED ? TCONV_STATUS_OUT_OF_MEMORY
+                                                         : TCONV_STATUS_CUBLAS_ERROR,
+                    "%s failed: %s (%s) at %s:%d", statement, cublasGetStatusString(status),
+                    cublasGetStatusName(status), file, line);
+}
+
 /* Runs a cuBLAS call; on failure records "<call> failed: <status string> (<status name>) at
- * <file>:<line>" and returns CUBLAS_ERROR from the enclosing function (OUT_OF_MEMORY for an
- * allocation failure, which the caller can handle like any other). */
+ * <file>:<line>" and returns from the enclosing function (gemm_cublas_fail's status). */
 #define TCONV_CUBLAS_TRY(ctx, call)                                                                \
   do {                                                                                             \
     cublasStatus_t tconv_cublas_status_ = (call);                                                  \
     if (tconv_cublas_status_ != CUBLAS_STATUS_SUCCESS)                                             \
-      return tconv_fail((ctx),                                                                     \
-                        tconv_cublas_status_ == CUBLAS_STATUS_ALLOC_FAILED                         \
-                            ? TCONV_STATUS_OUT_OF_MEMORY                                           \
-                            : TCONV_STATUS_CUBLAS_ERROR,                                           \
-                        "%s failed: %s (%s) at %s:%d", #call,                                      \
-                        cublasGetStatusString(tconv_cublas_status_),                               \
-                        cublasGetStatusName(tconv_cublas_status_), __FILE__, __LINE__);            \
+      return gemm_cublas_fail((ctx), tconv_cublas_status_, #call, __FILE__, __LINE__);             \
   } while (0)
+
+/* cuBLAS's own workspace: the size its documentation recommends, 32 MiB from Hopper on and
+ * 4 MiB before. */
+#define GEMM_CUBLAS_WORKSPACE_HOPPER ((size_t)32 << 20)
+#define GEMM_CUBLAS_WORKSPACE_OLDER ((size_t)4 << 20)
 
 static __global__ void __launch_bounds__(GEMM_BLOCK)
     gemm_im2col_v1(const tconv_geom g, int64_t n0, int64_t count, const float *__restrict__ x,
@@ -78,46 +103,59 @@ static __global__ void __launch_bounds__(GEMM_BLOCK)
     y[e] = tconv_col2im_value(&g, col, bias, e, CIRCULAR);
 }
 
-/* Strict FP32, stated rather than inherited: DEFAULT_MATH runs SGEMM with FP32 products and
- * FP32 accumulation - no TF32 tensor cores (CUBLAS_TF32_TENSOR_OP_MATH) and no BF16x9
- * emulation (CUBLAS_FP32_EMULATED_BF16X9_MATH), either of which would break the 1e-5
- * contract. PEDANTIC_MATH would add nothing to that for SGEMM but may pick slower kernels.
- * Atomics are disallowed: routines that may use them are then not reproducible. */
+/* Strict FP32 whatever the environment: PEDANTIC_MATH runs SGEMM with FP32 products and FP32
+ * accumulation and, unlike DEFAULT_MATH, lets no environment variable switch on TF32 tensor
+ * cores or BF16x9 emulation, either of which would break the 1e-5 contract. Atomics are
+ * disallowed: routines that may use them are then not reproducible. */
 static tconv_status gemm_configure(tconv_context *ctx, cublasHandle_t h) {
-  TCONV_CUBLAS_TRY(ctx, cublasSetMathMode(h, CUBLAS_DEFAULT_MATH));
+  TCONV_CUBLAS_TRY(ctx, cublasSetMathMode(h, CUBLAS_PEDANTIC_MATH));
   TCONV_CUBLAS_TRY(ctx, cublasSetAtomicsMode(h, CUBLAS_ATOMICS_NOT_ALLOWED));
   return TCONV_STATUS_OK;
 }
 
-/* The context's cuBLAS handle, made and configured on first use on ctx's device (made
- * current here, as every launcher must; a handle that could not be configured is not kept),
- * and bound to ctx's stream on every call, since the stream may have changed since the last. */
+/* Called by tconv_cuda_context_init with ctx's device current; on failure the caller runs
+ * tconv_cuda_gemm_release, which frees what was made. */
+extern "C" tconv_status tconv_cuda_gemm_init(tconv_context *ctx) {
+  int major = 0;
+  TCONV_CUDA_TRY(ctx,
+                 cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, ctx->device));
+  const size_t bytes = major >= 9 ? GEMM_CUBLAS_WORKSPACE_HOPPER : GEMM_CUBLAS_WORKSPACE_OLDER;
+  tconv_status status = tconv_cuda_malloc(ctx, bytes, &ctx->cublas_workspace);
+  if (status != TCONV_STATUS_OK)
+    return status;
+  ctx->cublas_workspace_bytes = bytes;
+  cublasHandle_t h = NULL;
+  TCONV_CUBLAS_TRY(ctx, cublasCreate(&h));
+  ctx->cublas = h;
+  return gemm_configure(ctx, h);
+}
+
+/* The context's handle bound for this call: ctx's device current, ctx's stream (it may have
+ * changed since the last call), then the handle's own workspace, which cublasSetStream has
+ * just reset to cuBLAS's pool. */
 static tconv_status gemm_handle(tconv_context *ctx, cublasHandle_t *handle) {
   TCONV_CUDA_TRY(ctx, cudaSetDevice(ctx->device));
-  if (ctx->cublas == NULL) {
-    cublasHandle_t h = NULL;
-    TCONV_CUBLAS_TRY(ctx, cublasCreate(&h));
-    const tconv_status status = gemm_configure(ctx, h);
-    if (status != TCONV_STATUS_OK) {
-      (void)cublasDestroy(h);
-      return status;
-    }
-    ctx->cublas = h; /* tconv_cuda_gemm_release() destroys it */
-  }
   *handle = (cublasHandle_t)ctx->cublas;
   TCONV_CUBLAS_TRY(ctx, cublasSetStream(*handle, (cudaStream_t)ctx->stream));
+  TCONV_CUBLAS_TRY(ctx,
+                   cublasSetWorkspace(*handle, ctx->cublas_workspace, ctx->cublas_workspace_bytes));
   return TCONV_STATUS_OK;
 }
 
+/* cublasDestroy waits for the whole device (cuBLAS documents it): one stall per context, at
+ * its end, instead of one per call; the header says so. The workspace is then freed in the
+ * order of ctx's stream. Errors are dropped: a destructor cannot report them. */
 extern "C" void tconv_cuda_gemm_release(tconv_context *ctx) {
-  if (ctx == NULL || ctx->cublas == NULL)
+  if (ctx == NULL)
     return;
-  /* Nothing to report from a destructor: the device is made current so the handle's
-   * resources are released on the right one, and errors are dropped. */
   (void)cudaSetDevice(ctx->device);
-  (void)cublasDestroy((cublasHandle_t)ctx->cublas);
-  (void)cudaGetLastError();
+  if (ctx->cublas != NULL)
+    (void)cublasDestroy((cublasHandle_t)ctx->cublas);
   ctx->cublas = NULL;
+  tconv_cuda_free(ctx, ctx->cublas_workspace);
+  ctx->cublas_workspace = NULL;
+  ctx->cublas_workspace_bytes = 0;
+  (void)cudaGetLastError();
 }
 
 /* The chunk's GEMM: every call of tconv_gemm_call_make(), alpha 1, beta 0. */
@@ -202,18 +240,20 @@ static tconv_status gemm_transpose_chunk(tconv_context *ctx, cublasHandle_t hand
   return TCONV_STATUS_OK;
 }
 
-/* Both ops: the batch in chunks of as many images as the workspace holds columns for. The
- * chunks share the workspace; they are ordered on ctx's stream, to which cuBLAS is bound. */
+/* Both ops: the batch in chunks planned from the problem alone (gemm.cuh). The chunks share
+ * the workspace; they are ordered on ctx's stream, to which cuBLAS is bound. */
 static tconv_status gemm_run(tconv_context *ctx, const tconv_problem *problem, const float *x,
                              const float *w, const float *bias, float *y, void *workspace,
                              size_t workspace_bytes) {
   if (problem->y_count <= 0)
     return TCONV_STATUS_OK;
-  const int64_t chunk = tconv_gemm_chunk_images(problem, workspace_bytes);
-  if (chunk < 1)
+  const int64_t chunk = tconv_gemm_chunk_for_cap(problem, TCONV_GEMM_WORKSPACE_CAP);
+  const size_t need = tconv_gemm_workspace_for_cap(problem, TCONV_GEMM_WORKSPACE_CAP);
+  if (chunk < 1 || workspace_bytes < need)
     return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT,
-                      "gemm: a workspace of %zu bytes holds no image's columns (%zu needed)",
-                      workspace_bytes, tconv_gemm_workspace_for_cap(problem, 0));
+                      "gemm: a workspace of %zu bytes is too small; this problem needs %zu "
+                      "(tconv_workspace_size)",
+                      workspace_bytes, need);
   cublasHandle_t handle = NULL;
   tconv_status status = gemm_handle(ctx, &handle);
   const tconv_geom g = tconv_geom_make(problem);

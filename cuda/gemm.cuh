@@ -293,17 +293,23 @@ static inline int64_t tconv_gemm_chunk_images(const tconv_problem *p, size_t byt
   return fit < (uint64_t)p->n ? (int64_t)fit : p->n;
 }
 
-/* Workspace bytes for the chunk the cap allows (at least one image); 0 when one image's
- * columns overflow. */
-static inline size_t tconv_gemm_workspace_for_cap(const tconv_problem *p, size_t cap) {
-  const int64_t per_image = tconv_gemm_image_columns(p);
-  if (per_image < 0)
+/* The chunk: images per chunk under `cap` (at least one); 0 when one image's columns
+ * overflow. The launcher plans with TCONV_GEMM_WORKSPACE_CAP, never with the size of the
+ * workspace it is handed: the chunking decides the cuBLAS calls (their batch counts and
+ * layout, hence cuBLAS's kernels and the bits), so a larger workspace must not change it. */
+static inline int64_t tconv_gemm_chunk_for_cap(const tconv_problem *p, size_t cap) {
+  if (tconv_gemm_image_columns(p) < 0)
     return 0;
-  int64_t images = tconv_gemm_chunk_images(p, cap);
-  if (images < 1)
-    images = 1;
+  const int64_t images = tconv_gemm_chunk_images(p, cap);
+  return images < 1 ? 1 : images;
+}
+
+/* Workspace bytes of that chunk's columns: what the launcher uses, and all of it; 0 when
+ * one image's columns overflow. */
+static inline size_t tconv_gemm_workspace_for_cap(const tconv_problem *p, size_t cap) {
+  const int64_t images = tconv_gemm_chunk_for_cap(p, cap);
   /* images · per_image ≤ max(cap, per_image) elements: no overflow. */
-  return (size_t)images * (size_t)per_image * sizeof(float);
+  return images < 1 ? 0 : (size_t)images * (size_t)tconv_gemm_image_columns(p) * sizeof(float);
 }
 
 /* ---- the cuBLAS calls ----------------------------------------------------------------- */
@@ -319,11 +325,27 @@ typedef struct tconv_gemm_call {
   int64_t offset_a, offset_b, offset_c; /* elements from the operand's base pointer */
 } tconv_gemm_call;
 
-/* A chunk of `images` images starting at n0 is issued as calls batched over its images,
- * one call per group, when groups <= images; otherwise batched over the groups, one call
- * per image. (A single strided batch cannot run over both: w is the same for every image.) */
+/* The batch count of one call at most. cuBLAS's batched kernels have failed past 65535
+ * (the grid's z dimension), so a longer batch is cut into calls of this many: a multiple of
+ * 1024 keeps every call's first matrices aligned like the first call's (so cuBLAS picks the
+ * same kernels for all but the shorter last one). */
+#define TCONV_GEMM_MAX_BATCH ((int64_t)63 * 1024)
+
+/* A chunk of `images` images starting at n0 is issued as series of calls batched over its
+ * images, one series per group, when groups <= images; otherwise batched over the groups,
+ * one series per image. (A single strided batch cannot run over both: w is the same for
+ * every image.) A series is one call, or several when its batch exceeds
+ * TCONV_GEMM_MAX_BATCH (groups = 70000 with one image: two calls). */
+static inline int64_t tconv_gemm_series_batch(const tconv_problem *p, int64_t images) {
+  return p->groups <= images ? images : p->groups;
+}
+
+static inline int64_t tconv_gemm_calls_per_series(const tconv_problem *p, int64_t images) {
+  return (tconv_gemm_series_batch(p, images) + TCONV_GEMM_MAX_BATCH - 1) / TCONV_GEMM_MAX_BATCH;
+}
+
 static inline int64_t tconv_gemm_call_count(const tconv_problem *p, int64_t images) {
-  return p->groups <= images ? p->groups : images;
+  return (p->groups <= images ? p->groups : images) * tconv_gemm_calls_per_series(p, images);
 }
 
 static inline tconv_gemm_call tconv_gemm_call_make(const tconv_problem *p, int64_t n0,
@@ -331,6 +353,9 @@ static inline tconv_gemm_call tconv_gemm_call_make(const tconv_problem *p, int64
   tconv_gemm_call c;
   const int64_t cin_g = p->cin / p->groups, cout_g = p->cout / p->groups, ks = p->k_spatial;
   const int over_images = p->groups <= images;
+  const int64_t parts = tconv_gemm_calls_per_series(p, images);
+  const int64_t series = index / parts, first = index % parts * TCONV_GEMM_MAX_BATCH;
+  const int64_t left = tconv_gemm_series_batch(p, images) - first;
   /* per_group / per_image: an operand's step from one group / one image to the next. */
   int64_t a_group, a_image, b_group, c_group, c_image;
   if (p->op == TCONV_OP_CONV) {
@@ -369,21 +394,21 @@ static inline tconv_gemm_call tconv_gemm_call_make(const tconv_problem *p, int64
     c.offset_c = 0;
   }
   c.offset_b = 0;
-  if (over_images) { /* index = group */
-    c.offset_a += index * a_group;
-    c.offset_b += index * b_group;
-    c.offset_c += index * c_group;
+  c.batch = left < TCONV_GEMM_MAX_BATCH ? left : TCONV_GEMM_MAX_BATCH;
+  if (over_images) { /* series = group; this call: the chunk's images first .. first + batch */
+    c.offset_a += series * a_group + first * a_image;
+    c.offset_b += series * b_group;
+    c.offset_c += series * c_group + first * c_image;
     c.stride_a = a_image;
     c.stride_b = 0;
     c.stride_c = c_image;
-    c.batch = images;
-  } else { /* index = image within the chunk */
-    c.offset_a += index * a_image;
-    c.offset_c += index * c_image;
+  } else { /* series = image within the chunk; this call: groups first .. first + batch */
+    c.offset_a += series * a_image + first * a_group;
+    c.offset_b += first * b_group;
+    c.offset_c += series * c_image + first * c_group;
     c.stride_a = a_group;
     c.stride_b = b_group;
     c.stride_c = c_group;
-    c.batch = p->groups;
   }
   return c;
 }

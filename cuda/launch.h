@@ -21,15 +21,26 @@ extern "C" {
  * made); otherwise NO_DEVICE with the runtime's sentence written to reason. */
 tconv_status tconv_cuda_probe_device(int device, char *reason, size_t reason_size);
 
-/* Memory and copies on ctx's device; copies are ordered on ctx's stream and return when
- * complete. */
+/* A new CUDA context's device state (ctx->device is set and probed): whether memory can be
+ * stream-ordered, and the cuBLAS handle with its workspace (tconv_cuda_gemm_init). Release
+ * undoes it (and accepts a partly initialised context). */
+tconv_status tconv_cuda_context_init(tconv_context *ctx);
+void tconv_cuda_context_release(tconv_context *ctx);
+
+/* Memory and copies on ctx's device. Allocation and release are ordered on ctx's stream
+ * where the device has memory pools (cudaMallocAsync / cudaFreeAsync), else cudaMalloc /
+ * cudaFree; copies are ordered on ctx's stream and return when complete. */
 tconv_status tconv_cuda_malloc(tconv_context *ctx, size_t bytes, void **data);
 void tconv_cuda_free(tconv_context *ctx, void *data);
 tconv_status tconv_cuda_upload(tconv_context *ctx, void *dst, const void *src, size_t bytes);
 tconv_status tconv_cuda_download(tconv_context *ctx, void *dst, const void *src, size_t bytes);
 tconv_status tconv_cuda_synchronize(tconv_context *ctx);
-/* OK when `stream` is a valid stream of ctx's device (NULL is). */
-tconv_status tconv_cuda_check_stream(tconv_context *ctx, void *stream);
+/* OK when every byte of [data, data + bytes) (which does not wrap around) is device memory of
+ * ctx's device or managed memory it can use; else INVALID_ARGUMENT saying what it is. */
+tconv_status tconv_cuda_check_wrap(tconv_context *ctx, const void *data, size_t bytes);
+/* Makes `stream` (NULL: the default stream) ctx's stream once it is checked to be a stream
+ * of ctx's device; the new stream waits for the work queued on the old one. */
+tconv_status tconv_cuda_set_stream(tconv_context *ctx, void *stream);
 
 /* Direct algorithm (cuda/direct.cu): one thread per output element. Pointers are device
  * pointers to dense float32 arrays of the problem's sizes; bias may be NULL. Asynchronous
@@ -58,7 +69,9 @@ tconv_status tconv_cuda_gemm_conv(tconv_context *ctx, const tconv_problem *probl
 tconv_status tconv_cuda_gemm_transpose(tconv_context *ctx, const tconv_problem *problem,
                                        const float *x, const float *w, const float *bias,
                                        float *y, void *workspace, size_t workspace_bytes);
-/* Destroys the context's cuBLAS handle (ctx->cublas), if one was made. */
+/* Makes the context's cuBLAS handle (ctx->cublas: strict FP32, no atomics) and its own
+ * workspace (ctx->cublas_workspace); release destroys what was made. */
+tconv_status tconv_cuda_gemm_init(tconv_context *ctx);
 void tconv_cuda_gemm_release(tconv_context *ctx);
 
 /* Depthwise (cuda/depthwise.cu): one input and one output channel per group. */

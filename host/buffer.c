@@ -5,6 +5,7 @@
 #include "internal.h"
 #include "../cuda/launch.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +66,17 @@ tconv_status tconv_buffer_wrap(tconv_context *ctx, void *data, size_t bytes,
     return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "buffer wrap: data is NULL");
   if (bytes == 0)
     return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "buffer wrap: bytes is 0");
+  if (bytes > UINTPTR_MAX - (uintptr_t)data)
+    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT,
+                      "buffer wrap: %zu bytes from %p run past the end of the address space", bytes,
+                      data);
+  /* A pointer the device cannot use is found here, not by a kernel's fault, which would lose
+   * the device for the whole process. */
+  if (ctx->backend == TCONV_BACKEND_CUDA) {
+    const tconv_status status = tconv_cuda_check_wrap(ctx, data, bytes);
+    if (status != TCONV_STATUS_OK)
+      return status;
+  }
   return buffer_new(ctx, data, bytes, 0, buffer);
 }
 

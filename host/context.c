@@ -39,11 +39,11 @@ tconv_status tconv_context_create(tconv_context **ctx, tconv_backend backend, in
   char reason[TCONV_ERROR_CAPACITY / 2] = ""; /* leaves room for the sentence around it */
   tconv_backend chosen = TCONV_BACKEND_CPU;
   if (backend != TCONV_BACKEND_CPU) {
-    if (tconv_cuda_probe_device(device, reason, sizeof reason) == TCONV_STATUS_OK)
+    const tconv_status probe = tconv_cuda_probe_device(device, reason, sizeof reason);
+    if (probe == TCONV_STATUS_OK)
       chosen = TCONV_BACKEND_CUDA;
     else if (backend == TCONV_BACKEND_CUDA)
-      return tconv_fail(NULL, TCONV_STATUS_NO_DEVICE, "context create: CUDA device %d: %s",
-                        device, reason);
+      return tconv_fail(NULL, probe, "context create: CUDA device %d: %s", device, reason);
   }
 
   tconv_context *c = calloc(1, sizeof *c);
@@ -59,13 +59,22 @@ tconv_status tconv_context_create(tconv_context **ctx, tconv_backend backend, in
   if (backend == TCONV_BACKEND_AUTO && chosen == TCONV_BACKEND_CPU)
     snprintf(c->last_error, sizeof c->last_error, "AUTO chose the CPU backend: CUDA device %d: %s",
              device, reason);
+  /* The cuBLAS handle is made here, not in the first forward call, which must not stall. */
+  if (chosen == TCONV_BACKEND_CUDA) {
+    const tconv_status status = tconv_cuda_context_init(c);
+    if (status != TCONV_STATUS_OK) {
+      tconv_cuda_context_release(c);
+      free(c);
+      return status;
+    }
+  }
   *ctx = c;
   return TCONV_STATUS_OK;
 }
 
 void tconv_context_destroy(tconv_context *ctx) {
   if (ctx != NULL && ctx->backend == TCONV_BACKEND_CUDA)
-    tconv_cuda_gemm_release(ctx);
+    tconv_cuda_context_release(ctx);
   free(ctx);
 }
 
@@ -85,10 +94,7 @@ tconv_status tconv_context_set_stream(tconv_context *ctx, void *stream) {
                         "set stream: stream must be NULL on the CPU backend");
     return TCONV_STATUS_OK;
   }
-  tconv_status status = tconv_cuda_check_stream(ctx, stream);
-  if (status == TCONV_STATUS_OK)
-    ctx->stream = stream;
-  return status;
+  return tconv_cuda_set_stream(ctx, stream);
 }
 
 void *tconv_context_stream(const tconv_context *ctx) { return ctx != NULL ? ctx->stream : NULL; }

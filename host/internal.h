@@ -29,7 +29,10 @@ struct tconv_context {
   tconv_backend backend; /* CPU or CUDA, never AUTO */
   int device;            /* CUDA device index; 0 on the CPU backend */
   void *stream;          /* cudaStream_t; NULL = default stream */
-  void *cublas;          /* cublasHandle_t, made on first use by the GEMM algorithm */
+  int stream_ordered;    /* CUDA memory is allocated and freed in the order of `stream` */
+  void *cublas;          /* cublasHandle_t, made with the context */
+  void *cublas_workspace; /* the handle's own device memory (cublasSetWorkspace), of */
+  size_t cublas_workspace_bytes; /* this many bytes */
   int verify;            /* verify mode on */
   double verify_tolerance;
   struct {               /* test hook (tconv_test_plant): the next forward call's y[index]
@@ -74,6 +77,12 @@ tconv_status tconv_verify_forward(tconv_context *ctx, const tconv_problem *probl
  * `value` (rounded to y's dtype) to y[index] (memory order) after computing, before verification (a planted wrong result).
  * index must be < y's element count at that call, else the plant is dropped. */
 void tconv_test_plant(tconv_context *ctx, int64_t index, float value);
+
+/* Test-only hook, not exported: on a CUDA context, runs a kernel that stores to an address
+ * no allocation has and waits for it, so that the device faults (a sticky error: the device
+ * is lost to the process) and returns the status the library reports for it, DEVICE_LOST.
+ * Only for a child process that exits afterwards. */
+tconv_status tconv_test_cuda_fault(tconv_context *ctx);
 
 /* Returns OK with the element pointer of a validated tensor; for the forward calls. */
 static inline float *tconv_tensor_data(const tconv_tensor *t) {

@@ -23,6 +23,10 @@ tconv_status tconv_cuda_probe_device(int device, char *reason, size_t reason_siz
   return TCONV_STATUS_NO_DEVICE;
 }
 
+tconv_status tconv_cuda_context_init(tconv_context *ctx) { return nocuda_fail(ctx); }
+
+void tconv_cuda_context_release(tconv_context *ctx) { (void)ctx; }
+
 tconv_status tconv_cuda_malloc(tconv_context *ctx, size_t bytes, void **data) {
   (void)bytes;
   (void)data;
@@ -51,7 +55,12 @@ tconv_status tconv_cuda_download(tconv_context *ctx, void *dst, const void *src,
 
 tconv_status tconv_cuda_synchronize(tconv_context *ctx) { return nocuda_fail(ctx); }
 
-tconv_status tconv_cuda_check_stream(tconv_context *ctx, void *stream) {
+tconv_status tconv_cuda_check_wrap(tconv_context *ctx, const void *data, size_t bytes) {
+  (void)data, (void)bytes;
+  return nocuda_fail(ctx);
+}
+
+tconv_status tconv_cuda_set_stream(tconv_context *ctx, void *stream) {
   (void)stream;
   return nocuda_fail(ctx);
 }
@@ -104,6 +113,8 @@ tconv_status tconv_cuda_gemm_transpose(tconv_context *ctx, const tconv_problem *
   return nocuda_fail(ctx);
 }
 
+tconv_status tconv_cuda_gemm_init(tconv_context *ctx) { return nocuda_fail(ctx); }
+
 void tconv_cuda_gemm_release(tconv_context *ctx) { (void)ctx; }
 
 tconv_status tconv_cuda_depthwise_conv(tconv_context *ctx, const tconv_problem *problem,
@@ -129,3 +140,5 @@ tconv_status tconv_cuda_timer_end(tconv_context *ctx, void *timer, double *milli
   (void)timer, (void)milliseconds;
   return nocuda_fail(ctx);
 }
+
+tconv_status tconv_test_cuda_fault(tconv_context *ctx) { return nocuda_fail(ctx); }

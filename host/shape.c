@@ -519,21 +519,26 @@ static tconv_status check_tensor(tconv_context *ctx, const char *label, const ch
   return TCONV_STATUS_OK;
 }
 
-static int tensors_overlap(const tconv_tensor *a, int64_t a_count, const tconv_tensor *b,
-                           int64_t b_count) {
-  if (a->buffer->data != b->buffer->data)
-    return 0; /* distinct allocations (wrapped pointers into one allocation aside) */
-  const size_t a0 = a->offset, a1 = a0 + (size_t)a_count * tconv_element_size(a->dtype);
-  const size_t b0 = b->offset, b1 = b0 + (size_t)b_count * tconv_element_size(b->dtype);
-  return a0 < b1 && b0 < a1;
+/* The bytes a tensor of `count` elements occupies, as absolute addresses: two tensors in
+ * different buffers still share memory when the buffers wrap one allocation, and on CUDA the
+ * unified address space makes device addresses comparable in the same way. */
+typedef struct byte_range {
+  uintptr_t begin, end;
+} byte_range;
+
+static byte_range tensor_bytes(const tconv_tensor *t, int64_t count) {
+  const uintptr_t begin = (uintptr_t)t->buffer->data + t->offset;
+  return (byte_range){begin, begin + (uintptr_t)count * tconv_element_size(t->dtype)};
 }
 
-/* Whether the workspace's bytes overlap those of tensor t (count elements). */
-static int workspace_overlaps(const tconv_buffer *ws, const tconv_tensor *t, int64_t count) {
-  const uintptr_t w0 = (uintptr_t)ws->data, w1 = w0 + ws->bytes;
-  const uintptr_t t0 = (uintptr_t)t->buffer->data + t->offset;
-  const uintptr_t t1 = t0 + (uintptr_t)count * tconv_element_size(t->dtype);
-  return w0 < t1 && t0 < w1;
+static int ranges_overlap(byte_range a, byte_range b) { return a.begin < b.end && b.begin < a.end; }
+
+/* Index of the first of others[0, count) that r overlaps, or -1. */
+static int first_overlap(byte_range r, const byte_range *others, int count) {
+  for (int i = 0; i < count; ++i)
+    if (ranges_overlap(r, others[i]))
+      return i;
+  return -1;
 }
 
 tconv_status tconv_validate_forward(tconv_context *ctx, tconv_problem *pr, tconv_op op,
@@ -560,25 +565,26 @@ tconv_status tconv_validate_forward(tconv_context *ctx, tconv_problem *pr, tconv
     return FAIL(TCONV_STATUS_SHAPE_MISMATCH,
                 "%s: bias has %lld elements but there are %lld output channels", label,
                 (long long)bias->dims[0], (long long)pr->cout);
-  if (tensors_overlap(y, pr->y_count, x, pr->x_count) ||
-      tensors_overlap(y, pr->y_count, w, pr->w_count) ||
-      (bias != NULL && tensors_overlap(y, pr->y_count, bias, pr->cout)))
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: y overlaps %s", label,
-                tensors_overlap(y, pr->y_count, x, pr->x_count)   ? "x"
-                : tensors_overlap(y, pr->y_count, w, pr->w_count) ? "w"
-                                                                  : "bias");
-
+  /* y must not share a byte with an input (the inputs may share memory among themselves:
+   * they are only read), nor the workspace with any tensor. */
   if (workspace != NULL && workspace->ctx != ctx)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: workspace belongs to another context",
                 label);
+  static const char *const names[4] = {"x", "w", "bias", "y"};
+  const byte_range ranges[4] = {tensor_bytes(x, pr->x_count), tensor_bytes(w, pr->w_count),
+                                bias != NULL ? tensor_bytes(bias, pr->cout) : (byte_range){0, 0},
+                                tensor_bytes(y, pr->y_count)};
+  int hit = first_overlap(ranges[3], ranges, 3);
+  if (hit >= 0)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
+                "%s: y overlaps %s (y occupies bytes [%p, %p), %s [%p, %p))", label, names[hit],
+                (void *)ranges[3].begin, (void *)ranges[3].end, names[hit],
+                (void *)ranges[hit].begin, (void *)ranges[hit].end);
   if (workspace != NULL) {
-    const char *hit = workspace_overlaps(workspace, x, pr->x_count)   ? "x"
-                      : workspace_overlaps(workspace, w, pr->w_count) ? "w"
-                      : workspace_overlaps(workspace, y, pr->y_count) ? "y"
-                      : bias != NULL && workspace_overlaps(workspace, bias, pr->cout) ? "bias"
-                                                                                      : NULL;
-    if (hit != NULL)
-      return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: the workspace overlaps %s", label, hit);
+    const uintptr_t w0 = (uintptr_t)workspace->data;
+    if ((hit = first_overlap((byte_range){w0, w0 + workspace->bytes}, ranges, 4)) >= 0)
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: the workspace overlaps %s", label,
+                  names[hit]);
   }
   return TCONV_STATUS_OK;
 }

@@ -33,6 +33,25 @@
  *
  * Threads: a context must not be used by two threads at once; distinct contexts may be used
  * concurrently. Functions that take no context are thread-safe.
+ *
+ * Synchronisation on the CUDA backend. Work is queued on the context's stream and the host
+ * waits only where said: upload, download, tconv_context_synchronize(), tconv_find_algo()
+ * and verify mode wait for the context's stream (not the device). Buffers are allocated and
+ * freed in the order of the context's stream (cudaMallocAsync / cudaFreeAsync), so neither
+ * waits (an allocation that fails for lack of memory waits for the context's stream, which
+ * may hold freed memory, and tries once more); on a device without memory pools
+ * (cudaDevAttrMemoryPoolsSupported = 0) they use cudaMalloc / cudaFree, and cudaFree waits
+ * for the whole device. Two calls wait for the whole device, every stream of every thread and
+ * library on it: tconv_context_destroy() (cublasDestroy does, as cuBLAS documents), and
+ * context creation may (it creates the device's primary context when the process has none,
+ * and the cuBLAS handle). Create contexts once, not per call.
+ *
+ * A lost device. A kernel fault on a device (an illegal address, say from a pointer freed
+ * behind the library's back) corrupts that device's CUDA context for the whole process: from
+ * then on every call that reaches the device - through any context of the process, and
+ * creating new ones - returns TCONV_STATUS_DEVICE_LOST, and the last error names the fault
+ * and says the device is lost. Nothing brings it back but ending the process; other
+ * processes, and other devices of this one, are not affected.
  */
 #ifndef TCONV_H
 #define TCONV_H
@@ -84,7 +103,8 @@ TCONV_API const char *tconv_version_string(void);
   X(CUBLAS_ERROR, "cuBLAS error")                                                        \
   X(SIZE_OVERFLOW, "size does not fit in 64-bit arithmetic")                             \
   X(INTERNAL, "internal error")                                                          \
-  X(VERIFY_MISMATCH, "result differs from the CPU reference (verify mode)")
+  X(VERIFY_MISMATCH, "result differs from the CPU reference (verify mode)")              \
+  X(DEVICE_LOST, "CUDA device lost to this process (a device fault); restart the process")
 
 typedef enum tconv_status {
 #define TCONV_STATUS_ENUM_(name, message) TCONV_STATUS_##name,
@@ -113,24 +133,36 @@ typedef enum tconv_backend {
 typedef struct tconv_context tconv_context;
 
 /* Calls on a CUDA context make its device the calling thread's current CUDA device and leave
- * it so; code that mixes devices on one thread sets its own device again after them.
+ * it so; code that mixes devices on one thread sets its own device again after them. No call
+ * touches a device other than its context's: creating a context on device 1 does not create
+ * device 0's primary context, even on a thread that never chose a device.
  *
  * Creates a context on `backend` using CUDA device `device` (ignored by the CPU backend,
  * which requires it to be 0). Writes the handle to *ctx; on failure writes NULL.
  * Returns NO_DEVICE when CUDA is requested but not usable (not compiled in, no driver, no
- * device, bad index), with the runtime's reason in tconv_last_error(). With AUTO, a
- * CUDA failure falls back to the CPU, and the reason stays readable via
- * tconv_context_last_error(). */
+ * device, bad index), with the runtime's reason in tconv_last_error(); DEVICE_LOST when the
+ * device faulted earlier in this process. With AUTO, a CUDA failure falls back to the CPU,
+ * and the reason stays readable via tconv_context_last_error(). A CUDA context owns a cuBLAS
+ * handle, made here (not in the first forward call), with a workspace of its own on the
+ * device (32 MiB from Hopper on, 4 MiB before). */
 TCONV_API tconv_status tconv_context_create(tconv_context **ctx, tconv_backend backend,
                                             int device);
-/* Releases the context. Buffers created in it must be destroyed first. NULL is fine. */
+/* Releases the context. Buffers created in it must be destroyed first. NULL is fine. On the
+ * CUDA backend this waits for the whole device (cublasDestroy does). */
 TCONV_API void tconv_context_destroy(tconv_context *ctx);
 /* The backend actually in use (never AUTO). */
 TCONV_API tconv_backend tconv_context_backend(const tconv_context *ctx);
 /* The CUDA device index in use; 0 on the CPU backend. */
 TCONV_API int tconv_context_device(const tconv_context *ctx);
-/* Sets the cudaStream_t (passed as void *) on which computations are queued; NULL is the
- * default stream. On the CPU backend only NULL is accepted. */
+/* Sets the cudaStream_t (passed as void *) on which computations are queued; it must belong
+ * to the context's device. NULL is CUDA's default stream as the library was compiled: the
+ * legacy default stream (which waits for, and is waited for by, every blocking stream of the
+ * device), or the per-thread default stream in a build with nvcc --default-stream per-thread;
+ * pass cudaStreamPerThread or cudaStreamLegacy to choose explicitly. The new stream waits (on
+ * the device, the host does not) for everything already queued on the old one, so the
+ * context's work stays in order and its cuBLAS handle is never on two streams at once; the
+ * old stream must therefore still exist: set another before destroying it. On the CPU backend
+ * only NULL is accepted. */
 TCONV_API tconv_status tconv_context_set_stream(tconv_context *ctx, void *stream);
 /* The stream set by tconv_context_set_stream() (NULL by default). */
 TCONV_API void *tconv_context_stream(const tconv_context *ctx);
@@ -168,14 +200,28 @@ TCONV_API tconv_status tconv_cuda_probe(char *reason, size_t reason_size);
 typedef struct tconv_buffer tconv_buffer;
 
 /* Allocates `bytes` (>= 1) of memory on the context's backend (device memory for CUDA).
- * The contents are undefined. Returns OUT_OF_MEMORY when the allocation fails. */
+ * The contents are undefined. Returns OUT_OF_MEMORY when the allocation fails. On CUDA the
+ * allocation is ordered on the context's stream: the context's calls may use it at once;
+ * other streams and the host, once that stream has reached it (tconv_context_synchronize(),
+ * or an event recorded on it; an upload or download has waited for it already). Such memory
+ * comes from the device's default memory pool, which legacy IPC (cudaIpcGetMemHandle) cannot
+ * share: wrap memory of your own for that. */
 TCONV_API tconv_status tconv_buffer_create(tconv_context *ctx, size_t bytes,
                                            tconv_buffer **buffer);
 /* Wraps memory the caller owns (a device pointer on CUDA, a host pointer on CPU) of
- * `bytes` bytes; tconv_buffer_destroy() will not free it. */
+ * `bytes` bytes; tconv_buffer_destroy() will not free it. On CUDA every byte of the range is
+ * checked (cudaPointerGetAttributes, allocation by allocation) to be device memory of the
+ * context's device, or managed memory it can use; pinned host memory, another device's
+ * memory, ordinary host memory and freed memory are refused with INVALID_ARGUMENT and a
+ * sentence saying which, and so is a range that runs past its allocation into memory that is
+ * not. (Memory freed after wrapping cannot be detected: a kernel would fault on it, and the
+ * device would be lost, see above.) Tensors in different buffers that share bytes are
+ * refused by the forward calls, whichever buffers they are in. */
 TCONV_API tconv_status tconv_buffer_wrap(tconv_context *ctx, void *data, size_t bytes,
                                          tconv_buffer **buffer);
-/* Releases the buffer (and its memory unless wrapped). NULL is fine. */
+/* Releases the buffer (and its memory unless wrapped). NULL is fine. On CUDA the memory is
+ * freed in the order of the context's stream: work queued there may still use it; work on
+ * other streams that uses it must be complete (or ordered before the context's stream) first. */
 TCONV_API void tconv_buffer_destroy(tconv_buffer *buffer);
 /* Copies `bytes` from host memory `src` into the buffer at byte `offset`. Returns when the
  * copy is complete, after all work queued earlier on the context's stream. */
@@ -366,8 +412,10 @@ TCONV_API tconv_status tconv_transpose_output_shape(const tconv_params *params,
 
 /* Algorithms. Every one is deterministic: the same inputs give the same bits on every run
  * and on every stream (no atomics; each output element is summed in a fixed order). GEMM
- * inherits cuBLAS's own guarantee, which holds while one stream at a time runs the context's
- * cuBLAS work (one context per stream, as the threading rule already asks). */
+ * inherits cuBLAS's own guarantee (same toolkit, GPU model and SM count), which holds because
+ * the context's cuBLAS handle has its own workspace and runs on one stream at a time (a
+ * stream change waits for the old stream), and because its calls depend on the problem
+ * alone, not on the size of the workspace passed. */
 typedef enum tconv_algo {
   TCONV_ALGO_AUTO = 0,      /* the backend's best choice by a heuristic; needs no workspace
                                (or the winner tconv_find_algo() cached for this problem,
@@ -379,9 +427,12 @@ typedef enum tconv_algo {
                                transposed convolution runs it once per output phase: the
                                s^rank phases are dense stride-1 convolutions with about
                                ceil(k/s) taps per axis, so no inserted zero is multiplied */
-  TCONV_ALGO_GEMM = 4,      /* CUDA: cuBLAS SGEMM. Convolution = im2col + GEMM; transposed =
-                               GEMM (w^T x into columns) + a gather col2im. Needs workspace;
-                               chunks the batch to bound it */
+  TCONV_ALGO_GEMM = 4,      /* CUDA: cuBLAS SGEMM, strict FP32 (cuBLAS's pedantic math, which
+                               no environment variable turns into TF32). Convolution = im2col
+                               + GEMM; transposed = GEMM (w^T x into columns) + a gather
+                               col2im. Needs workspace; chunks the batch to bound it (512 MiB
+                               of columns per chunk, at least one image) and cuts batches of
+                               more than 64512 matrices into several cuBLAS calls */
   TCONV_ALGO_DEPTHWISE = 5  /* CUDA: groups with one input and one output channel per group
                                (depthwise, e.g. bilinear upsampling) */
 } tconv_algo;
@@ -389,8 +440,11 @@ typedef enum tconv_algo {
 
 /* y = conv(x, w) (+ bias). x (N, Cin, i...), w (Cout, Cin/g, k...), bias (Cout) or NULL,
  * y (N, Cout, o...) with o from tconv_conv_output_shape(). All tensors in buffers of this
- * context. `workspace` may be NULL when tconv_workspace_size() says 0. Queued on the
- * context's stream (synchronous on the CPU backend). y must not overlap x, w or bias. */
+ * context. `workspace` may be NULL when tconv_workspace_size() says 0; an algorithm uses the
+ * first tconv_workspace_size() bytes of it and nothing else, so a larger workspace changes
+ * neither the result's bits nor its other bytes. Queued on the context's stream (synchronous
+ * on the CPU backend). y must not share a byte with x, w or bias, nor the workspace with any
+ * tensor, whichever buffers they are in (INVALID_ARGUMENT). */
 TCONV_API tconv_status tconv_conv_forward(tconv_context *ctx, const tconv_params *params,
                                           const tconv_tensor *x, const tconv_tensor *w,
                                           const tconv_tensor *bias, const tconv_tensor *y,

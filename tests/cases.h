@@ -109,4 +109,29 @@ CU_ErrorCode test_register_gpu_faults(void);
 /* tests/test_gpu_typed.c: suite gpu_typed, registered by the GPU unit likewise. */
 CU_ErrorCode test_register_gpu_typed(void);
 
+/* The GPU suites' context on device 0 (test_gpu_faults.c): made by gpu_suite_init and
+ * released by gpu_suite_cleanup, a CUnit suite's init and cleanup; gpu_suite_context gives it
+ * to the suite's tests. */
+int gpu_suite_init(void);
+int gpu_suite_cleanup(void);
+tconv_context *gpu_suite_context(void);
+
+/* A case with its inputs on a context's device and an output buffer (test_gpu_faults.c). */
+typedef struct device_case {
+  test_case c;
+  tconv_buffer *x, *w, *b, *y, *workspace;
+  float *ref; /* host: the reference result */
+} device_case;
+/* Uploads seeded random inputs of `spec` into buffers of `on` (same seed, same data, for
+ * every context and every process) and computes the reference. 0 on success. */
+int device_case_make(device_case *d, tconv_context *on, const case_spec *spec, uint64_t seed);
+/* Runs `algo` (workspace made as needed) and downloads y; 0 on success. */
+int device_case_run(device_case *d, tconv_context *on, tconv_algo algo, float *y);
+void device_case_release(device_case *d);
+
+/* tests/test_gpu_reliability.c and tests/test_gpu_process.c: suites gpu_reliability,
+ * gpu_reliability_large and gpu_process (test_register_gpu_faults registers them). */
+CU_ErrorCode test_register_gpu_reliability(void);
+CU_ErrorCode test_register_gpu_process(void);
+
 #endif /* TCONV_TEST_CASES_H */

@@ -5,8 +5,9 @@
  * Environment: TCONV_TEST_SEED (random seed, printed), TCONV_TEST_ONLY (comma list of units
  * to run: shape,reference,api,index,golden,cli,
  * conventions,onnx,threads,examples,explain,upsample,npy,solve,algos,gemm,verify,float16,typed,
- * mma,gpu), TCONV_REQUIRE_GPU=1 (a skipped GPU suite
- * is a failure), TCONV_CLI and TCONV_TEST_DATA (paths; set by make test).
+ * mma,gpu), TCONV_REQUIRE_GPU=1 (a skipped GPU suite is a failure), TCONV_CLI and
+ * TCONV_TEST_DATA (paths; set by make test), TCONV_TEST_CHILD (set by the GPU suites for the
+ * child processes they start).
  */
 #include "testutil.h"
 
@@ -33,6 +34,10 @@ static int selected(const char *unit) {
 }
 
 int main(void) {
+  /* A GPU test running this binary as a fresh child process (tests/test_gpu_process.c). */
+  const char *child = getenv("TCONV_TEST_CHILD");
+  if (child != NULL && child[0] != '\0')
+    return test_child_main(child);
   const char *seed_text = getenv("TCONV_TEST_SEED");
   const uint64_t seed =
       seed_text != NULL && seed_text[0] != '\0' ? strtoull(seed_text, NULL, 0) : 20261121u;

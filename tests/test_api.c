@@ -433,6 +433,128 @@ static void test_last_error_is_cleared(void) {
   fixture_teardown(&f);
 }
 
+/* ---- overlap by address, whichever buffers hold the tensors --------------------------- */
+
+#define ARENA_FLOATS 128
+#define ARENA_PATTERN 0x5Au
+
+/* Tensors of a rank-1 problem (x 16 elements, w 3, bias 1, y 14 for conv / 18 for the
+ * transposed conv) placed at float offsets of one host allocation, each through its own
+ * wrapped buffer: only their addresses say whether they share memory. The arena is filled
+ * with ARENA_PATTERN bytes so that a refused call can be shown to have written nothing. */
+typedef struct arena_call {
+  tconv_op op;
+  int64_t x_at, w_at, b_at, y_at, ws_at, ws_floats; /* ws_at < 0: no workspace */
+} arena_call;
+
+static int64_t arena_y_count(const arena_call *a) { return a->op == TCONV_OP_CONV ? 14 : 18; }
+
+/* The reference result from copies of the inputs, taken before the call. */
+static tconv_status arena_reference(const float *arena, const arena_call *a, float *want) {
+  const tconv_params p = tconv_params_default(1);
+  const int64_t xd[3] = {1, 1, 16}, wd[3] = {1, 1, 3}, yd[3] = {1, 1, arena_y_count(a)};
+  float x[16], w[3], b[1];
+  memcpy(x, arena + a->x_at, sizeof x);
+  memcpy(w, arena + a->w_at, sizeof w);
+  memcpy(b, arena + a->b_at, sizeof b);
+  return a->op == TCONV_OP_CONV ? tconv_reference_conv(&p, xd, x, wd, w, b, yd, want)
+                                : tconv_reference_transpose(&p, TCONV_FORMULATION_SCATTER, xd, x,
+                                                            wd, w, b, yd, want);
+}
+
+static tconv_status arena_run(tconv_context *ctx, float *arena, const arena_call *a) {
+  const tconv_params p = tconv_params_default(1);
+  const int64_t xd[3] = {1, 1, 16}, wd[3] = {1, 1, 3}, bd[1] = {1};
+  const int64_t yd[3] = {1, 1, arena_y_count(a)};
+  tconv_buffer *bx = NULL, *bw = NULL, *bb = NULL, *by = NULL, *ws = NULL;
+  tconv_status st = tconv_buffer_wrap(ctx, arena + a->x_at, 16 * 4, &bx);
+  if (st == TCONV_STATUS_OK)
+    st = tconv_buffer_wrap(ctx, arena + a->w_at, 3 * 4, &bw);
+  if (st == TCONV_STATUS_OK)
+    st = tconv_buffer_wrap(ctx, arena + a->b_at, 4, &bb);
+  if (st == TCONV_STATUS_OK)
+    st = tconv_buffer_wrap(ctx, arena + a->y_at, (size_t)yd[2] * 4, &by);
+  if (st == TCONV_STATUS_OK && a->ws_at >= 0)
+    st = tconv_buffer_wrap(ctx, arena + a->ws_at, (size_t)a->ws_floats * 4, &ws);
+  CU_ASSERT_EQUAL_FATAL(st, TCONV_STATUS_OK);
+  const tconv_tensor x = tconv_tensor_make(bx, 0, 3, xd), w = tconv_tensor_make(bw, 0, 3, wd);
+  const tconv_tensor b = tconv_tensor_make(bb, 0, 1, bd), y = tconv_tensor_make(by, 0, 3, yd);
+  st = a->op == TCONV_OP_CONV
+           ? tconv_conv_forward(ctx, &p, &x, &w, &b, &y, TCONV_ALGO_REFERENCE, ws)
+           : tconv_transpose_forward(ctx, &p, &x, &w, &b, &y, TCONV_ALGO_REFERENCE, ws);
+  tconv_buffer_destroy(bx);
+  tconv_buffer_destroy(bw);
+  tconv_buffer_destroy(bb);
+  tconv_buffer_destroy(by);
+  tconv_buffer_destroy(ws);
+  return st;
+}
+
+static int arena_untouched(const float *arena) {
+  const unsigned char *bytes = (const unsigned char *)arena;
+  for (size_t i = 0; i < ARENA_FLOATS * sizeof(float); ++i)
+    if (bytes[i] != ARENA_PATTERN)
+      return 0;
+  return 1;
+}
+
+/* Two wraps of one allocation, y 32 bytes after x: the call must be refused, naming the pair,
+ * and write nothing; tensors that only touch, or inputs that share memory, are accepted. */
+static void test_overlap_by_address(void) {
+  tconv_context *ctx = NULL;
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0), TCONV_STATUS_OK);
+  float *arena = malloc(ARENA_FLOATS * sizeof(float));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(arena);
+  static const struct {
+    arena_call call;
+    const char *needle; /* NULL: accepted */
+  } rows[] = {
+      /* y 8 floats (32 bytes) after x's start: inside x */
+      {{TCONV_OP_CONV, 0, 40, 50, 8, -1, 0}, "y overlaps x"},
+      {{TCONV_OP_TRANSPOSE, 0, 40, 50, 8, -1, 0}, "y overlaps x"},
+      /* y ends 4 bytes into x */
+      {{TCONV_OP_CONV, 30, 80, 90, 17, -1, 0}, "y overlaps x"},
+      {{TCONV_OP_CONV, 0, 20, 50, 18, -1, 0}, "y overlaps w"},
+      {{TCONV_OP_TRANSPOSE, 0, 20, 40, 30, -1, 0}, "y overlaps bias"},
+      {{TCONV_OP_CONV, 0, 20, 30, 40, 60, 8}, NULL},
+      {{TCONV_OP_CONV, 0, 20, 30, 40, 50, 8}, "workspace overlaps y"},
+      {{TCONV_OP_TRANSPOSE, 0, 20, 30, 40, 10, 4}, "workspace overlaps x"},
+      /* y right after x, w and bias inside x (inputs may share memory): accepted */
+      {{TCONV_OP_CONV, 0, 2, 5, 16, -1, 0}, NULL},
+      {{TCONV_OP_TRANSPOSE, 18, 0, 15, 34, -1, 0}, NULL},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; ++i) {
+    memset(arena, ARENA_PATTERN, ARENA_FLOATS * sizeof(float));
+    if (rows[i].needle == NULL) {
+      /* Small integers, so that the result can be compared exactly with the reference. */
+      for (int64_t e = 0; e < ARENA_FLOATS; ++e)
+        arena[e] = (float)(e % 7 - 3);
+    }
+    const arena_call *a = &rows[i].call;
+    float want[18];
+    if (rows[i].needle == NULL)
+      CU_ASSERT_EQUAL_FATAL(arena_reference(arena, a, want), TCONV_STATUS_OK);
+    const tconv_status st = arena_run(ctx, arena, a);
+    if (rows[i].needle == NULL) {
+      if (st != TCONV_STATUS_OK)
+        printf("\n  row %zu: %s", i, tconv_context_last_error(ctx));
+      CU_ASSERT_EQUAL(st, TCONV_STATUS_OK);
+      CU_ASSERT_EQUAL(test_first_difference(arena + a->y_at, want, arena_y_count(a)), -1);
+      continue;
+    }
+    const char *said = tconv_context_last_error(ctx);
+    const int ok = st == TCONV_STATUS_INVALID_ARGUMENT && strstr(said, rows[i].needle) != NULL &&
+                   arena_untouched(arena);
+    if (!ok)
+      printf("\n  row %zu: got %s \"%s\", want INVALID_ARGUMENT naming \"%s\"%s", i,
+             tconv_status_name(st), said, rows[i].needle,
+             arena_untouched(arena) ? "" : " (memory was written)");
+    CU_ASSERT(ok);
+  }
+  free(arena);
+  tconv_context_destroy(ctx);
+}
+
 CU_ErrorCode test_register_api(void) {
   CU_pSuite s = CU_add_suite("api", NULL, NULL);
   if (s == NULL)
@@ -446,7 +568,8 @@ CU_ErrorCode test_register_api(void) {
       !CU_add_test(s, "CPU forward = reference", test_cpu_forward_matches_reference) ||
       !CU_add_test(s, "every invalid forward call", test_invalid_forward_calls) ||
       !CU_add_test(s, "NULL arguments", test_null_arguments) ||
-      !CU_add_test(s, "last error cleared on success", test_last_error_is_cleared))
+      !CU_add_test(s, "last error cleared on success", test_last_error_is_cleared) ||
+      !CU_add_test(s, "overlap by address across wrapped buffers", test_overlap_by_address))
     return CU_get_error();
   return CUE_SUCCESS;
 }

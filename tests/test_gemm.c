@@ -6,14 +6,13 @@
  * reference on the case generators of the GPU suites (tests/cases.h): floats within 1e-5,
  * small integers bitwise.
  *
- * gemm_emulated: im2col into a host column buffer, then a naive column-major SGEMM that takes
- * exactly the argument list gemm.cu gives cublasSgemmStridedBatched_64 (from
- * tconv_gemm_call_make) and checks it as cuBLAS would need it (leading dimensions, every
- * batch inside its operand's buffer), then col2im / the epilogue - per batch chunk, with the
- * chunk size gemm.cu derives from the workspace it is given. Every case runs with the
- * default workspace, with one just large enough for a random smaller chunk (several chunks),
- * and with one larger than needed. The column buffer is NaN before each chunk and y before
- * each run, and every GEMM output element must be written exactly once.
+ * gemm_emulated: the whole algorithm replayed as gemm.cu runs it (gemm_emu.c: im2col, the
+ * exact argument list gemm.cu gives cublasSgemmStridedBatched_64, checked as cuBLAS needs it,
+ * a naive column-major SGEMM, col2im / the epilogue), per batch chunk. Every case runs with
+ * the workspace the query asks for, with a larger one (the same calls and the same bits are
+ * required), and planned for a random smaller cap (several chunks). The column buffer is NaN
+ * before each chunk and y before each run, and every GEMM output element must be written
+ * exactly once.
  *
  * depthwise_emulated: the tiled kernel block by block (phase 1 for every thread, then phase 2,
  * as __syncthreads orders them; shared memory NaN / -1 before each tile), threads forward and
@@ -23,6 +22,7 @@
  * at least one image, overflow refused), the GEMM call layout, depthwise tile shapes.
  */
 #include "cases.h"
+#include "gemm_emu.h"
 
 #include "algos.h"
 #include "problem.h"
@@ -49,169 +49,6 @@ static int64_t reference_work(const test_case *c) {
   if (c->op == TCONV_OP_CONV || c->padding_mode != TCONV_PADDING_CIRCULAR)
     return c->work;
   return c->work * (c->x_count / (c->n * c->cin));
-}
-
-/* ---- the GEMM algorithm on the CPU ---------------------------------------------------- */
-
-/* An operand's buffer: where a call's matrices must lie. */
-typedef struct span {
-  const float *base;
-  int64_t count;
-} span;
-
-/* Whether `batch` column-major rows x cols matrices, `stride` apart, from `at` with leading
- * dimension ld, are valid cuBLAS operands inside buffer b. */
-static int operand_fits(const float *at, int64_t rows, int64_t cols, int64_t ld, int64_t stride,
-                        int64_t batch, span b) {
-  const int64_t offset = at - b.base;
-  if (rows < 1 || cols < 1 || batch < 1 || ld < rows || stride < 0 || offset < 0)
-    return 0;
-  return offset + (batch - 1) * stride + (cols - 1) * ld + rows - 1 < b.count;
-}
-
-/* cublasSgemmStridedBatched_64 with alpha 1, beta 0, column-major, on the host: for every
- * batch b, C_b = op(A_b) op(B_b). C's writes are counted in written (indexed from cb.base).
- * Returns 0, or 1 with a reason in why when an argument is not what cuBLAS accepts. */
-static int emu_sgemm(const tconv_gemm_call *c, const tconv_gemm_operands *o, span ab, span bb,
-                     span cb, unsigned *written, char *why, size_t why_size) {
-  const int64_t a_rows = c->trans_a ? c->k : c->m, a_cols = c->trans_a ? c->m : c->k;
-  const int64_t b_rows = c->trans_b ? c->n : c->k, b_cols = c->trans_b ? c->k : c->n;
-  const char *bad = NULL;
-  if (!operand_fits(o->a, a_rows, a_cols, c->lda, c->stride_a, c->batch, ab))
-    bad = "A";
-  else if (!operand_fits(o->b, b_rows, b_cols, c->ldb, c->stride_b, c->batch, bb))
-    bad = "B";
-  else if (!operand_fits(o->c, c->m, c->n, c->ldc, c->stride_c, c->batch, cb))
-    bad = "C";
-  if (bad != NULL) {
-    snprintf(why, why_size,
-             "operand %s (m %lld n %lld k %lld lda %lld ldb %lld ldc %lld) leaves "
-             "its buffer or has a leading dimension too small",
-             bad, (long long)c->m, (long long)c->n, (long long)c->k, (long long)c->lda,
-             (long long)c->ldb, (long long)c->ldc);
-    return 1;
-  }
-  for (int64_t b = 0; b < c->batch; ++b) {
-    const float *A = o->a + b * c->stride_a, *B = o->b + b * c->stride_b;
-    float *C = o->c + b * c->stride_c;
-    for (int64_t j = 0; j < c->n; ++j)
-      for (int64_t i = 0; i < c->m; ++i) {
-        float acc = 0.0f;
-        for (int64_t l = 0; l < c->k; ++l) {
-          const float a = c->trans_a ? A[l + i * c->lda] : A[i + l * c->lda];
-          const float v = c->trans_b ? B[j + l * c->ldb] : B[l + j * c->ldb];
-          acc = fmaf(a, v, acc);
-        }
-        C[i + j * c->ldc] = acc;
-        ++written[(C - cb.base) + i + j * c->ldc];
-      }
-  }
-  return 0;
-}
-
-/* Index of the first element of written[0, n) not written `times` times, or -1. */
-static int64_t not_written(const unsigned *written, int64_t n, unsigned times) {
-  for (int64_t i = 0; i < n; ++i)
-    if (written[i] != times)
-      return i;
-  return -1;
-}
-
-/* The chunk's GEMM calls, as gemm_products() in gemm.cu issues them. */
-static int emu_products(const test_case *tc, const tconv_problem *p, int64_t n0, int64_t images,
-                        const float *x, const float *w, float *y, float *col, int64_t col_count,
-                        unsigned *written) {
-  const int conv = p->op == TCONV_OP_CONV;
-  const span xs = {x, p->x_count}, ws = {w, p->w_count}, ys = {y, p->y_count};
-  const span cs = {col, col_count};
-  const int64_t calls = tconv_gemm_call_count(p, images);
-  for (int64_t index = 0; index < calls; ++index) {
-    const tconv_gemm_call c = tconv_gemm_call_make(p, n0, images, index);
-    const tconv_gemm_operands o = tconv_gemm_operands_make(p, &c, x, w, y, col);
-    char why[200];
-    if (emu_sgemm(&c, &o, conv ? cs : xs, ws, conv ? ys : cs, written, why, sizeof why) != 0) {
-      CASE_FAIL(tc, "gemm call %lld of the chunk from image %lld: %s", (long long)index,
-                (long long)n0, why);
-      return 1;
-    }
-    if (p->groups <= images)
-      ++seen.calls_over_images;
-    else
-      ++seen.calls_over_groups;
-  }
-  return 0;
-}
-
-/* The whole algorithm with a workspace of ws_bytes, as tconv_cuda_gemm_conv / _transpose run
- * it. Returns 0, or 1 after recording a failure. */
-static int emu_gemm(const test_case *tc, const tconv_problem *p, size_t ws_bytes, const float *x,
-                    const float *w, const float *bias, float *y) {
-  const int64_t chunk = tconv_gemm_chunk_images(p, ws_bytes);
-  if (chunk < 1) {
-    CASE_FAIL(tc, "a workspace of %zu bytes holds no image", ws_bytes);
-    return 1;
-  }
-  const int conv = p->op == TCONV_OP_CONV;
-  const tconv_geom g = tconv_geom_make(p);
-  const int64_t col_count = (int64_t)(ws_bytes / sizeof(float));
-  const int64_t per_col = tconv_gemm_image_columns(p), per_y = p->cout * p->out_spatial;
-  float *col = alloc_floats(col_count);
-  unsigned *written = calloc((size_t)(conv ? p->y_count : col_count), sizeof(unsigned));
-  int failed = 1;
-  if (col == NULL || written == NULL) {
-    CASE_FAIL(tc, "out of host memory");
-    goto done;
-  }
-  ++seen.gemm_runs;
-  seen.multi_chunk_runs += chunk < p->n;
-  for (int64_t n0 = 0; n0 < p->n; n0 += chunk) {
-    const int64_t images = p->n - n0 < chunk ? p->n - n0 : chunk;
-    ++seen.chunks;
-    if (images * per_col > col_count) {
-      CASE_FAIL(tc, "a chunk of %lld images needs %lld column entries; the workspace holds %lld",
-                (long long)images, (long long)(images * per_col), (long long)col_count);
-      goto done;
-    }
-    case_poison(col, col_count);
-    if (conv) {
-      for (int64_t e = 0; e < images * per_col; ++e)
-        col[e] = tconv_im2col_value(&g, x, n0, e);
-    } else {
-      memset(written, 0, (size_t)col_count * sizeof(unsigned));
-    }
-    if (emu_products(tc, p, n0, images, x, w, y, col, col_count, written) != 0)
-      goto done;
-    if (conv) {
-      if (tconv_gemm_needs_epilogue(&g, bias))
-        for (int64_t e = 0; e < images * per_y; ++e)
-          y[n0 * per_y + e] = tconv_gemm_epilogue_value(&g, bias, e, y[n0 * per_y + e]);
-      continue;
-    }
-    /* Transposed: the chunk's columns written exactly once, nothing past them. */
-    int64_t at = not_written(written, images * per_col, 1);
-    if (at < 0 &&
-        (at = not_written(written + images * per_col, col_count - images * per_col, 0)) >= 0)
-      at += images * per_col;
-    if (at >= 0) {
-      CASE_FAIL(tc, "column entry %lld written %u times", (long long)at, written[at]);
-      goto done;
-    }
-    const int circular = p->padding_mode == TCONV_PADDING_CIRCULAR;
-    for (int64_t e = 0; e < images * per_y; ++e)
-      y[n0 * per_y + e] = tconv_col2im_value(&g, col, bias, e, circular);
-  }
-  if (conv) {
-    const int64_t at = not_written(written, p->y_count, 1);
-    if (at >= 0) {
-      CASE_FAIL(tc, "y element %lld written %u times by the GEMM", (long long)at, written[at]);
-      goto done;
-    }
-  }
-  failed = 0;
-done:
-  free(col);
-  free(written);
-  return failed;
 }
 
 /* ---- the depthwise algorithm on the CPU ----------------------------------------------- */
@@ -263,16 +100,35 @@ static int run_algorithm(const test_case *c, const tconv_problem *p, which algo,
   char what[96];
   const char *kind = integers ? "integers" : "floats";
   if (algo == GEMM) {
+    /* The launcher's plan with exactly the workspace it asks for, then with a larger one
+     * (same calls, same bits), then planned for a random smaller cap (several chunks). */
     const size_t per_image = (size_t)tconv_gemm_image_columns(p) * sizeof(float);
-    const size_t sizes[3] = {tconv_gemm_workspace(p),
-                             per_image * (size_t)test_rng_int(1, max_i64(p->n - 1, 1)),
-                             tconv_gemm_workspace(p) + per_image * 2 + 12};
-    static const char *const names[3] = {"default", "smaller chunks", "larger than needed"};
+    const size_t small_cap = per_image * (size_t)test_rng_int(1, max_i64(p->n - 1, 1));
+    const struct {
+      size_t cap, ws_bytes;
+      const char *name;
+    } runs[3] = {{TCONV_GEMM_WORKSPACE_CAP, tconv_gemm_workspace(p), "default"},
+                 {TCONV_GEMM_WORKSPACE_CAP, tconv_gemm_workspace(p) + per_image * 2 + 12,
+                  "larger than needed"},
+                 {small_cap, tconv_gemm_workspace_for_cap(p, small_cap), "smaller chunks"}};
+    emu_trace first = {0}, t;
     for (int i = 0; i < 3; ++i) {
-      case_poison(y, c->y_count);
-      snprintf(what, sizeof what, "gemm, %s workspace, %s", names[i], kind);
-      if (emu_gemm(c, p, sizes[i], x, w, b, y) != 0 || check_result(c, what, integers, y, ref))
+      case_poison(i == 1 ? y2 : y, c->y_count);
+      snprintf(what, sizeof what, "gemm, %s workspace, %s", runs[i].name, kind);
+      if (emu_gemm(c, p, runs[i].cap, runs[i].ws_bytes, 1, x, w, b, i == 1 ? y2 : y, &t) != 0 ||
+          check_result(c, what, integers, i == 1 ? y2 : y, ref))
         return 1;
+      seen.gemm_runs += 1;
+      seen.chunks += t.chunks;
+      seen.multi_chunk_runs += t.chunks > 1;
+      seen.calls_over_images += t.calls_over_images;
+      seen.calls_over_groups += t.calls_over_groups;
+      if (i == 0)
+        first = t;
+      if (i == 1 && (t.hash != first.hash || case_compare_exact(c, what, y2, y) != 0)) {
+        CASE_FAIL(c, "%s: the calls or the bits changed with the workspace's size", what);
+        return 1;
+      }
     }
     return 0;
   }
@@ -662,5 +518,5 @@ CU_ErrorCode test_register_gemm(void) {
       CU_add_test(rules, "depthwise supports", test_depthwise_supports) == NULL ||
       CU_add_test(rules, "depthwise tile shapes", test_depthwise_tiles) == NULL)
     return CU_get_error();
-  return CUE_SUCCESS;
+  return test_register_gemm_plan();
 }

@@ -6,13 +6,14 @@
  * than 2^31 elements are computed without wrapping (checked at sampled positions against the
  * definition).
  *
- * Streams are made with the CUDA runtime, declared here (weakly, so that a build without
- * CUDA still links; these suites never run there) to keep the tests free of CUDA headers.
+ * Streams (and, for the CUDA-error test, memory freed behind the library's back) are made with
+ * the CUDA runtime, declared weakly in cuda_weak.h to keep the tests free of CUDA headers.
  * TCONV_TEST_GPU_LARGE=0 leaves "gpu_large" unregistered (the sanitizer runs, where 12 GB
  * problems would take hours); it then says so and counts nothing. TCONV_TEST_GPU_REPEATS sets
  * the number of repeated runs (default 50; the sanitizer runs use fewer).
  */
 #include "cases.h"
+#include "cuda_weak.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -20,36 +21,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The CUDA runtime's stream calls (cudaError_t is an int-sized enum, cudaStream_t a
- * pointer). */
-extern int cudaStreamCreate(void **stream) __attribute__((weak));
-extern int cudaStreamDestroy(void *stream) __attribute__((weak));
-
 #define REPEATS_DEFAULT 50
 #define THREADS 4
 
 static tconv_context *ctx;
 
-static int faults_init(void) {
+int gpu_suite_init(void) {
   return tconv_context_create(&ctx, TCONV_BACKEND_CUDA, 0) == TCONV_STATUS_OK ? 0 : 1;
 }
 
-static int faults_cleanup(void) {
+int gpu_suite_cleanup(void) {
   tconv_context_destroy(ctx);
   ctx = NULL;
   return 0;
 }
 
+tconv_context *gpu_suite_context(void) { return ctx; }
+
 static size_t bytes_of(int64_t n) { return (size_t)n * sizeof(float); }
 
-/* A case with its inputs on a context's device and an output buffer. */
-typedef struct device_case {
-  test_case c;
-  tconv_buffer *x, *w, *b, *y, *workspace;
-  float *ref; /* host: the reference result */
-} device_case;
-
-static void device_case_release(device_case *d) {
+void device_case_release(device_case *d) {
   tconv_buffer_destroy(d->x);
   tconv_buffer_destroy(d->w);
   tconv_buffer_destroy(d->b);
@@ -59,10 +50,7 @@ static void device_case_release(device_case *d) {
   memset(d, 0, sizeof *d);
 }
 
-/* Uploads seeded random inputs of `spec` into buffers of `on` (same seed, same data, for
- * every context) and computes the reference. 0 on success. */
-static int device_case_make(device_case *d, tconv_context *on, const case_spec *spec,
-                            uint64_t seed) {
+int device_case_make(device_case *d, tconv_context *on, const case_spec *spec, uint64_t seed) {
   memset(d, 0, sizeof *d);
   case_from_spec(&d->c, spec);
   if (case_finish(&d->c) != 0)
@@ -104,8 +92,7 @@ done:
   return failed;
 }
 
-/* Runs `algo` (workspace made as needed) and downloads y; 0 on success. */
-static int device_case_run(device_case *d, tconv_context *on, tconv_algo algo, float *y) {
+int device_case_run(device_case *d, tconv_context *on, tconv_algo algo, float *y) {
   const test_case *c = &d->c;
   const int rank = c->rank + 2;
   const tconv_tensor x = tconv_tensor_make(d->x, 0, rank, c->x_dims);
@@ -170,10 +157,14 @@ static void test_out_of_memory(void) {
 }
 
 static void test_cuda_error_is_a_status(void) {
-  /* A wrapped pointer that is no device memory: the copy fails in the runtime. */
+  /* Wrapped device memory freed behind the library's back (the wrap-time check cannot see
+   * it): the copy fails in the runtime. */
+  CU_ASSERT_FATAL(cudaMalloc != NULL && cudaFree != NULL);
+  void *memory = NULL;
+  CU_ASSERT_EQUAL_FATAL(cudaMalloc(&memory, (size_t)64 << 20), 0);
   tconv_buffer *bogus = NULL;
-  CU_ASSERT_EQUAL_FATAL(tconv_buffer_wrap(ctx, (void *)(uintptr_t)0x1000, 64, &bogus),
-                        TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_buffer_wrap(ctx, memory, 64, &bogus), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(cudaFree(memory), 0);
   const float data[16] = {0};
   const tconv_status status = tconv_buffer_upload(ctx, bogus, 0, data, sizeof data);
   printf("\n  %s: %s", tconv_status_name(status), tconv_context_last_error(ctx));
@@ -458,7 +449,7 @@ static void test_large_transpose(void) {
 static void test_large_conv(void) { large_case(TCONV_OP_CONV, ((int64_t)1 << 31) + 7, 3, 2, 1); }
 
 CU_ErrorCode test_register_gpu_faults(void) {
-  CU_pSuite suite = CU_add_suite("gpu_faults", faults_init, faults_cleanup);
+  CU_pSuite suite = CU_add_suite("gpu_faults", gpu_suite_init, gpu_suite_cleanup);
   if (suite == NULL ||
       CU_add_test(suite, "out of memory is a status; the context keeps working",
                   test_out_of_memory) == NULL ||
@@ -471,16 +462,18 @@ CU_ErrorCode test_register_gpu_faults(void) {
   if (large != NULL && strcmp(large, "0") == 0) {
     printf("GPU suite gpu_large: not registered (TCONV_TEST_GPU_LARGE=0), nothing counted\n");
   } else {
-    CU_pSuite big = CU_add_suite("gpu_large", faults_init, faults_cleanup);
+    CU_pSuite big = CU_add_suite("gpu_large", gpu_suite_init, gpu_suite_cleanup);
     if (big == NULL ||
         CU_add_test(big, "transposed conv, output > 2^31 elements", test_large_transpose) ==
             NULL ||
         CU_add_test(big, "conv, input > 2^31 elements", test_large_conv) == NULL)
       return CU_get_error();
   }
-  /* Last: should a driver treat the bogus address as host memory and fault (a sticky error),
+  if (test_register_gpu_reliability() != CUE_SUCCESS || test_register_gpu_process() != CUE_SUCCESS)
+    return CU_get_error();
+  /* Last: should a driver let the copy to freed memory through and fault (a sticky error),
    * nothing after it is lost. */
-  CU_pSuite errors = CU_add_suite("gpu_errors", faults_init, faults_cleanup);
+  CU_pSuite errors = CU_add_suite("gpu_errors", gpu_suite_init, gpu_suite_cleanup);
   if (errors == NULL ||
       CU_add_test(errors, "a CUDA error is a status naming the call",
                   test_cuda_error_is_a_status) == NULL)

@@ -45,6 +45,9 @@ CU_ErrorCode test_register_mma(void);
 /* Registers the GPU suites when a device is usable; otherwise prints
  * "GPU suites: SKIPPED (<reason>)" and registers nothing. Returns 1 in *skipped then. */
 CU_ErrorCode test_register_gpu(int *skipped);
+/* tests/test_gpu_process.c: the run of a child process the GPU suites start
+ * (TCONV_TEST_CHILD=mode); returns its exit status. */
+int test_child_main(const char *mode);
 
 /* Deterministic generator (splitmix64). The runner seeds it from TCONV_TEST_SEED or a
  * fixed default and prints the seed. */

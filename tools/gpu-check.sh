@@ -15,8 +15,9 @@
 #   4 bench      tconv-bench, its table and CSV written layer by layer; a layer that hangs
 #                or crashes the process is skipped and the run goes on with the next
 #   5 sanitizer  with the time left: compute-sanitizer memcheck (API memory checks off: the
-#                fault suites hand bogus pointers on purpose) and racecheck on a reduced sweep;
-#                skipped where the sanitizer cannot attach
+#                fault suites hand bogus pointers on purpose) and racecheck on a reduced sweep,
+#                without the child process that faults its device on purpose
+#                (TCONV_TEST_GPU_FAULT=0); skipped where the sanitizer cannot attach
 #   6 model      bench/MODEL.md's model with the measured TFLOP/s set beside it
 #   then a one-screen summary, last.
 #
@@ -306,8 +307,8 @@ else
             extra=(--report-api-errors no)
             [ "$tool" = memcheck ] && extra+=(--check-api-memory-access no --leak-check full)
             echo "== $tool (cap $c s)" >> "$out/sanitizer.log"
-            TCONV_TEST_ONLY=$units TCONV_REQUIRE_GPU=1 TCONV_TEST_GPU_LARGE=0 TCONV_TEST_GPU_REPEATS=2 \
-                TCONV_TEST_GPU_CASES=${TCONV_SANITIZER_CASES:-40} \
+            TCONV_TEST_ONLY=$units TCONV_REQUIRE_GPU=1 TCONV_TEST_GPU_LARGE=0 TCONV_TEST_GPU_FAULT=0 \
+                TCONV_TEST_GPU_REPEATS=2 TCONV_TEST_GPU_CASES=${TCONV_SANITIZER_CASES:-40} \
                 timeout --signal=INT --kill-after=10 "$c" "$sanitizer" --tool "$tool" \
                 "${extra[@]}" --error-exitcode 1 "${bin[tests]}" >> "$out/sanitizer.log" 2>&1
             rc=$?
