@@ -282,10 +282,15 @@ static tconv_status resolve_transpose_dimension(tconv_context *ctx, tconv_proble
                   "output_padding 0 .. stride-1 give) (dimension %d)",
                   (long long)wanted, (long long)smallest, (long long)(smallest + s - 1), i);
     pr->output_padding[i] = wanted - smallest;
-    span += wanted - smallest;
+    if (tconv_add_i64(span, wanted - smallest, &span))
+      return FAIL(TCONV_STATUS_SIZE_OVERFLOW,
+                  "transposed conv: output size overflows int64 (dimension %d)", i);
   } else if (wanted > 0) {
     split_padding(pr, i, span - wanted, p->auto_pad);
-    span = wanted + pr->pad_begin[i] + pr->pad_end[i];
+    if (tconv_add_i64(wanted, pr->pad_begin[i], &span) ||
+        tconv_add_i64(span, pr->pad_end[i], &span))
+      return FAIL(TCONV_STATUS_SIZE_OVERFLOW,
+                  "transposed conv: output size overflows int64 (dimension %d)", i);
   }
   const int64_t pb = pr->pad_begin[i], pe = pr->pad_end[i], op_pad = pr->output_padding[i];
   const int64_t out = span - pb - pe; /* span >= 1 and pads >= 0: cannot overflow downwards */

@@ -43,16 +43,17 @@ void tconv_problem_set_storage(tconv_problem *pr, const tconv_tensor *x, const t
 tconv_status tconv_problem_init_tensors(tconv_context *ctx, tconv_problem *pr, tconv_op op,
                                         const tconv_params *params, const tconv_tensor *x,
                                         const tconv_tensor *w, const tconv_tensor *y) {
+  /* Parameters first, as the shape queries and the forward calls order their checks. */
+  tconv_status status = tconv_problem_init(ctx, pr, op, params, x != NULL ? x->dims : NULL,
+                                           w != NULL ? w->dims : NULL);
+  if (status != TCONV_STATUS_OK)
+    return status;
   const char *label = tconv_op_label(op);
-  if (params == NULL)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: params is NULL", label);
   const int rank = params->spatial_rank + 2;
-  tconv_status status;
   if ((status = tconv_check_storage(ctx, label, "x", x, rank, x)) != TCONV_STATUS_OK ||
       (status = tconv_check_storage(ctx, label, "w", w, rank, x)) != TCONV_STATUS_OK ||
       (y != NULL &&
-       (status = tconv_check_storage(ctx, label, "y", y, rank, x)) != TCONV_STATUS_OK) ||
-      (status = tconv_problem_init(ctx, pr, op, params, x->dims, w->dims)) != TCONV_STATUS_OK)
+       (status = tconv_check_storage(ctx, label, "y", y, rank, x)) != TCONV_STATUS_OK))
     return status;
   tconv_problem_set_storage(pr, x, w, y);
   return y != NULL ? tconv_problem_check_y_dims(ctx, pr, label, y->dims) : TCONV_STATUS_OK;
