@@ -11,13 +11,14 @@
  * values are cut into digits, interp.c), so the result is the exact rational value, and the
  * rounding rule below is applied once to it:
  *
- *   no alpha    sample = clamp(round_half_even(N / D), 0, M)
- *   alpha       colour is interpolated premultiplied: with A = interp(alpha) and
- *               P = interp(colour * alpha) (exact), colour = clamp(round_half_even(P / A),
- *               0, M) where A > 0, else 0; alpha = clamp(round_half_even(A / D), 0, M)
+ *   no alpha, or nearest    sample = clamp(round_half_even(N / D), 0, M)
+ *   alpha, bilinear/bicubic colour is interpolated premultiplied: with A = interp(alpha)
+ *                           and P = interp(colour * alpha) (both exact), colour =
+ *                           clamp(round_half_even(P / A), 0, M) where A > 0, else 0;
+ *                           alpha = clamp(round_half_even(A / D), 0, M)
  *
- * with M = 2^bit_depth - 1. Both 2-D filters run as two passes (rows, then columns); nearest,
- * whose kernel has one tap per output, runs as one 2-D pass.
+ * with M = 2^bit_depth - 1 (nearest copies pixels, alpha or not: D = 1). Each filter runs as
+ * two 1-D passes, rows then columns, whose integer result is the 2-D one's.
  */
 #ifndef TCONV_INTERP_H
 #define TCONV_INTERP_H
@@ -68,8 +69,7 @@ typedef struct interp_pass_info {
 } interp_pass_info;
 
 typedef struct interp_report {
-  int passes; /* 1 (nearest) or 2 */
-  interp_pass_info pass[2];
+  interp_pass_info pass[2]; /* rows, columns */
 } interp_report;
 
 /* out = in upsampled by the kernel, every pass a depthwise transposed convolution on ctx

@@ -25,11 +25,11 @@ static const char upsample_usage[] =
     "Scales IN.png up by the integer F (1 .. 1048576; bicubic 1 .. 64) and writes OUT.png with\n"
     "the same colour type and bit depth. Every pixel equals PyTorch's\n"
     "F.interpolate(scale_factor=F, mode=FILTER, align_corners=False) in exact arithmetic,\n"
-    "rounded half to even and clamped to the pixel range; colour is interpolated\n"
-    "premultiplied by alpha. Computed by depthwise transposed convolutions through the library\n"
-    "(bilinear and bicubic: rows, then columns). Palette and 1/2/4-bit grey images are expanded\n"
-    "to 8 bits (RGB, RGBA with transparency, grey); a tRNS chunk becomes an alpha channel.\n"
-    "Default filter: bilinear.\n";
+    "rounded half to even and clamped to the pixel range; bilinear and bicubic interpolate\n"
+    "colour premultiplied by alpha, nearest copies pixels as they are. Computed by two\n"
+    "depthwise transposed convolutions through the library, rows then columns. Palette and\n"
+    "1/2/4-bit grey images are expanded to 8 bits (RGB, RGBA with transparency, grey); a tRNS\n"
+    "chunk becomes an alpha channel. Default filter: bilinear.\n";
 
 typedef struct upsample_options {
   const char *in, *out, *scale, *filter, *device;
@@ -100,7 +100,7 @@ static void print_summary(const upsample_options *uo, const pngfile_image *in,
                           const interp_report *report, tconv_backend backend, double seconds) {
   double library = 0;
   char shapes[128] = "", planes[64] = "";
-  for (int p = 0; p < report->passes; p++) {
+  for (int p = 0; p < 2; p++) {
     const interp_pass_info *pi = &report->pass[p];
     const size_t n = strlen(shapes), m = strlen(planes);
     snprintf(shapes + n, sizeof shapes - n, "%s%lldx%lld", p > 0 ? " then " : "",
@@ -108,13 +108,13 @@ static void print_summary(const upsample_options *uo, const pngfile_image *in,
     snprintf(planes + m, sizeof planes - m, "%s%lld", p > 0 ? " + " : "", (long long)pi->planes);
     library += pi->seconds;
   }
-  printf("%s: %lldx%lld %s %d-bit -> %s: %lldx%lld, %s x%lld on %s in %.3f ms (%d depthwise "
-         "transposed convolution%s, kernel %s, stride %lld, %s planes; library calls %.3f ms)\n",
+  printf("%s: %lldx%lld %s %d-bit -> %s: %lldx%lld, %s x%lld on %s in %.3f ms (2 depthwise "
+         "transposed convolutions, kernel %s, stride %lld, %s planes; library calls %.3f ms)\n",
          uo->in, (long long)in->width, (long long)in->height, pngfile_colour_name(in->channels),
          in->bit_depth, uo->out, (long long)out->width, (long long)out->height,
          interp_filter_name(kernel->filter), (long long)kernel->factor,
-         backend == TCONV_BACKEND_CUDA ? "cuda" : "cpu", 1e3 * seconds, report->passes,
-         report->passes > 1 ? "s" : "", shapes, (long long)kernel->factor, planes, 1e3 * library);
+         backend == TCONV_BACKEND_CUDA ? "cuda" : "cpu", 1e3 * seconds, shapes,
+         (long long)kernel->factor, planes, 1e3 * library);
 }
 
 int cli_upsample(int argc, char **argv) {

@@ -14,17 +14,21 @@ sample with the same expected values and prints the counts; the tests never run 
 
 What the expected values are (the rule tools/interp.h states):
   v       = F.interpolate(x, scale_factor=F, mode=filter, align_corners=False) in float64, on
-            x = the samples, or for an image with alpha on x = colour * alpha and on alpha.
+            x = the samples, or for an image with alpha and a filter other than nearest, on
+            x = colour * alpha and on alpha.
   exact   every such value is an integer N over the denominator D = D1 * D1 of the filter's
           taps (D1 = 1 for nearest, T for bilinear, 4 T^3 for bicubic, T = F for odd F and
           2F for even F). So that float64 rounding cannot decide a tie, PyTorch runs on each
           byte of the values separately (interpolation is linear) and each result times D
           is snapped to its integer, asserting it was within 0.01 of it; the bytes' integers
           are then added up in Python integers.
-  rule    no alpha: sample = clamp(round_half_even(N / D), 0, M);
-          alpha:    colour = clamp(round_half_even(P / A), 0, M) when A > 0, else 0;
+  rule    no alpha, or nearest: sample = clamp(round_half_even(N / D), 0, M);
+          alpha with bilinear or bicubic:
+                    colour = clamp(round_half_even(P / A), 0, M) when A > 0, else 0;
                     alpha  = clamp(round_half_even(A / D), 0, M)
           with P the exact premultiplied colour sum, A the alpha sum, M = 2^bits - 1.
+          Nearest copies pixels, so it does not premultiply (which would only erase the
+          colour under alpha 0).
 """
 
 import argparse
@@ -180,7 +184,7 @@ def round_clamp(num, den, top):
 def expected(img, bits, filt, f):
     """The rule of the module docstring -> (out image, counts)."""
     c_n, top, d = len(img), (1 << bits) - 1, denominator(filt, f)
-    alpha = c_n in (2, 4)
+    alpha = c_n in (2, 4) and filt != "nearest"
     if alpha:
         a = img[-1]
         planes = [[[img[c][r][q] * a[r][q] for q in range(len(a[0]))] for r in range(len(a))]
