@@ -15,11 +15,16 @@
 
 #include "cli.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* round_clamp() relies on double operations rounding to double, as SSE2 and every 64-bit
+ * ABI do (not x87's extended precision). */
+_Static_assert(FLT_EVAL_METHOD == 0, "double arithmetic must be evaluated in double");
 
 /* The final sums reach about 2^80 (16-bit colour times alpha, two bicubic passes). */
 __extension__ typedef __int128 wide_int;
@@ -164,8 +169,10 @@ static double seconds_now(void) {
 }
 
 /* The value of channel c at flat position i, from its digits. */
-static wide_int digit_value(const digit_planes *dp, int64_t c, int64_t i) {
+static inline wide_int digit_value(const digit_planes *dp, int64_t c, int64_t i) {
   const int64_t plane = dp->height * dp->width;
+  if (dp->first[c + 1] - dp->first[c] == 1) /* the common case, without 128-bit arithmetic */
+    return (int64_t)dp->y[dp->first[c] * plane + i];
   wide_int v = 0;
   for (int64_t p = dp->first[c + 1] - 1; p >= dp->first[c]; --p)
     v = v * ((int64_t)1 << dp->bits) + (int64_t)dp->y[p * plane + i];
@@ -304,24 +311,26 @@ static int64_t *source_values(const pngfile_image *in, int64_t m, int premultipl
   return v;
 }
 
-/* num / den rounded half to even, clamped to 0 .. max; den > 0. Below 2^62 (the usual
- * case) the quotient is estimated in double and corrected in 64-bit integers, which is exact
- * and many times faster than a 128-bit division. */
-static uint16_t round_clamp(wide_int num, wide_int den, unsigned max) {
-  if (num <= 0)
+/* num / den rounded half to even, clamped to 0 .. max, for integers num and den > 0 held
+ * exactly in doubles, |num| < 2^52: num / den is either a half-integer, which the correctly
+ * rounded quotient then equals, or at least 1 / (2 den) away from every half-integer, farther
+ * than the quotient's error num / den * 2^-53 < 1 / (2 den); so the quotient lies on the same
+ * side of every half-integer, and adding and subtracting 2^52 rounds it to the nearest
+ * integer, ties to even (the default rounding mode, which nothing here changes). */
+static inline uint16_t round_quotient(double num, double den, double max) {
+  if (!(num > 0))
     return 0;
-  wide_int q, r;
-  if (num < ((wide_int)1 << 62) && den < ((wide_int)1 << 62)) {
-    const int64_t n = (int64_t)num, d = (int64_t)den;
-    int64_t q64 = (int64_t)((double)n / (double)d), r64 = n - q64 * d;
-    while (r64 < 0)
-      q64--, r64 += d;
-    while (r64 >= d)
-      q64++, r64 -= d;
-    q = q64, r = r64;
-  } else {
-    q = num / den, r = num % den;
-  }
+  const double q = num / den;
+  return q >= max ? (uint16_t)max : (uint16_t)((q + 0x1p52) - 0x1p52);
+}
+
+/* The same for any sums; beyond 2^52 by a 128-bit integer division. */
+static uint16_t round_clamp(wide_int num, wide_int den, unsigned max) {
+  const wide_int exact_in_double = (wide_int)1 << 52;
+  if (num < exact_in_double && den < exact_in_double)
+    return round_quotient((double)(int64_t)num, (double)(int64_t)den, (double)max);
+  wide_int q = num / den;
+  const wide_int r = num % den;
   if (2 * r > den || (2 * r == den && (q & 1) != 0))
     q++;
   return q >= (wide_int)max ? (uint16_t)max : (uint16_t)q;
@@ -331,6 +340,25 @@ static uint16_t round_clamp(wide_int num, wide_int den, unsigned max) {
 static void round_out(const digit_planes *dp, wide_int d, int premultiply, pngfile_image *out) {
   const unsigned max = out->bit_depth == 16 ? 65535u : 255u;
   const int64_t plane = out->width * out->height, c_n = out->channels;
+  int single = 1;
+  for (int64_t c = 0; c < c_n; c++)
+    single &= dp->first[c + 1] - dp->first[c] == 1;
+  if (single) {
+    /* One digit per channel (8-bit images, most filters and scales): every sum is a float32
+     * integer below 2^24, and plane-wide loops without 128-bit arithmetic run much faster. */
+    const float *alpha = dp->y + dp->first[c_n - 1] * plane;
+    for (int64_t c = 0; c < c_n; c++) {
+      const float *y = dp->y + dp->first[c] * plane;
+      uint16_t *o = out->data + c * plane;
+      if (premultiply && c < c_n - 1)
+        for (int64_t i = 0; i < plane; i++)
+          o[i] = round_quotient(y[i], alpha[i], max);
+      else
+        for (int64_t i = 0; i < plane; i++)
+          o[i] = round_quotient(y[i], (double)d, max);
+    }
+    return;
+  }
   for (int64_t i = 0; i < plane; i++) {
     const wide_int a = premultiply ? digit_value(dp, c_n - 1, i) : d;
     for (int64_t c = 0; c < c_n; c++) {
