@@ -350,6 +350,95 @@ static void test_no_fringes_every_scale(void) {
   CU_ASSERT(checked > 0);
 }
 
+/* ---- an exact oracle for the sums beyond 64 bits ------------------------------------------ */
+
+__extension__ typedef __int128 wide;
+
+/* Keys' cubic (A = -3/4) at distance m / t, times 4 t^3. */
+static wide keys_int(int64_t m, int64_t t) {
+  const wide a = m < 0 ? -m : m, tt = t;
+  if (a <= tt)
+    return 5 * a * a * a - 9 * a * a * tt + 4 * tt * tt * tt;
+  return a < 2 * tt ? -3 * (a * a * a - 5 * a * a * tt + 8 * a * tt * tt - 4 * tt * tt * tt) : 0;
+}
+
+/* PyTorch's bicubic source taps for output o (align_corners=False): the four inputs from
+ * floor(real) - 1, clamped into [0, n), and their weights times 4 t^3. */
+static void bicubic_taps(int64_t o, int64_t f, int64_t n, int64_t *at, wide *w) {
+  const int64_t t = f % 2 ? f : 2 * f, u = (2 * o + 1 - f) * t / (2 * f); /* real * t */
+  const int64_t base = u >= 0 ? u / t : -((-u + t - 1) / t), m = u - base * t;
+  for (int j = 0; j < 4; j++) {
+    const int64_t i = base - 1 + j;
+    at[j] = i < 0 ? 0 : i >= n ? n - 1 : i;
+    w[j] = keys_int(m + t - j * t, t);
+  }
+}
+
+static unsigned oracle_round(wide num, wide den, unsigned max) {
+  if (num <= 0)
+    return 0;
+  wide q = num / den, r = num % den;
+  q += 2 * r > den || (2 * r == den && q % 2 == 1);
+  return q > max ? max : (unsigned)q;
+}
+
+/* 16-bit RGBA, bicubic x13 and x16: full-scale colour where the 2-D weights are negative
+ * (rows 0 and 3 of a 4x4 window against columns 1 and 2, and the other way round) drives the
+ * premultiplied sums below -2^63, and elsewhere past 2^52: only the 128-bit path holds them. */
+static void test_bicubic_16_bit_extremes(void) {
+  char err[CLI_ERR_SIZE];
+  tconv_context *ctx = NULL;
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0), TCONV_STATUS_OK);
+  int64_t bad = 0, beyond52 = 0, below63 = 0;
+  for (int f = 13; f <= 16; f += 3) {
+    pngfile_image in = {4, 4, 4, 16, malloc(64 * sizeof(uint16_t))}, out;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(in.data);
+    for (int p = 0; p < 16; p++) {
+      const int outer_row = p / 4 == 0 || p / 4 == 3, outer_column = p % 4 == 0 || p % 4 == 3;
+      const int bright = outer_row != outer_column;
+      for (int c = 0; c < 3; c++)
+        in.data[c * 16 + p] = (uint16_t)(bright ? 65535 : c * 1000);
+      in.data[48 + p] = (uint16_t)(bright ? 65535 : p == 0 ? 1 : 40000);
+    }
+    interp_kernel kn;
+    interp_report report;
+    CU_ASSERT_EQUAL_FATAL(interp_kernel_make(INTERP_BICUBIC, f, &kn, err, 256), 0);
+    CU_ASSERT_EQUAL_FATAL(interp_upsample(ctx, &in, &kn, &out, &report, err, 256), 0);
+    const wide d = (wide)kn.denominator * kn.denominator;
+    for (int64_t y = 0; y < 4 * f; y++) {
+      for (int64_t x = 0; x < 4 * f; x++) {
+        int64_t ry[4], rx[4];
+        wide wy[4], wx[4], sum[4] = {0, 0, 0, 0};
+        bicubic_taps(y, f, 4, ry, wy);
+        bicubic_taps(x, f, 4, rx, wx);
+        for (int i = 0; i < 4; i++) {
+          for (int j = 0; j < 4; j++) {
+            const int64_t p = ry[i] * 4 + rx[j];
+            for (int c = 0; c < 4; c++)
+              sum[c] += wy[i] * wx[j] * in.data[c * 16 + p] * (c < 3 ? in.data[48 + p] : 1);
+          }
+        }
+        for (int c = 0; c < 4; c++) {
+          const unsigned want = c == 3       ? oracle_round(sum[3], d, 65535)
+                                : sum[3] > 0 ? oracle_round(sum[c], sum[3], 65535)
+                                             : 0;
+          bad += out.data[c * out.width * out.height + y * out.width + x] != want;
+          beyond52 += sum[c] >= (wide)1 << 52;
+          below63 += sum[c] < -((wide)1 << 63);
+        }
+      }
+    }
+    pngfile_free(&in);
+    pngfile_free(&out);
+    interp_kernel_free(&kn);
+  }
+  tconv_context_destroy(ctx);
+  CU_ASSERT_EQUAL(bad, 0);
+  /* The case is only worth its name if both wide ranges occurred. */
+  CU_ASSERT(beyond52 > 0);
+  CU_ASSERT(below63 > 0);
+}
+
 static void test_scale_1_is_identity(void) {
   char err[CLI_ERR_SIZE];
   tconv_context *ctx = NULL;
@@ -513,6 +602,8 @@ CU_ErrorCode test_register_upsample(void) {
       !CU_add_test(s, "every sample of 120 PyTorch goldens, CPU", test_goldens_cpu) ||
       !CU_add_test(s, "bilinear/bicubic premultiply: no fringes, scales 1..16",
                    test_no_fringes_every_scale) ||
+      !CU_add_test(s, "bicubic x13, x16 16-bit RGBA: sums past 2^52 and -2^63 exact",
+                   test_bicubic_16_bit_extremes) ||
       !CU_add_test(s, "scale 1 is the identity", test_scale_1_is_identity) ||
       !CU_add_test(s, "tconv upsample writes the goldens", test_cli_writes_goldens) ||
       !CU_add_test(s, "failures: exit 2 / 1, exact message, no output file", test_failures))

@@ -327,6 +327,8 @@ static inline uint16_t round_quotient(double num, double den, double max) {
 /* The same for any sums; beyond 2^52 by a 128-bit integer division. */
 static uint16_t round_clamp(wide_int num, wide_int den, unsigned max) {
   const wide_int exact_in_double = (wide_int)1 << 52;
+  if (num <= 0)
+    return 0;
   if (num < exact_in_double && den < exact_in_double)
     return round_quotient((double)(int64_t)num, (double)(int64_t)den, (double)max);
   wide_int q = num / den;
