@@ -8,14 +8,14 @@
  * edge-replicated by the filter's support (1 pixel for bilinear, 2 for bicubic), which is
  * exactly PyTorch's clamping of source coordinates; the transposed convolution's padding
  * crops what lies outside. The arithmetic stays in integers that float32 holds exactly (the
- * values are cut into digits, interp.c), so the result is the exact rational value, and the
- * rounding rule below is applied once to it:
+ * values are cut into digits, interp.c), so the result is an exact integer sum N over D^2
+ * (rows and columns each contribute D), and the rounding rule below is applied once to it:
  *
- *   no alpha, or nearest    sample = clamp(round_half_even(N / D), 0, M)
- *   alpha, bilinear/bicubic colour is interpolated premultiplied: with A = interp(alpha)
- *                           and P = interp(colour * alpha) (both exact), colour =
+ *   no alpha, or nearest    sample = clamp(round_half_even(N / D^2), 0, M)
+ *   alpha, bilinear/bicubic colour is interpolated premultiplied: with A and P the exact
+ *                           sums of alpha and of colour * alpha, colour =
  *                           clamp(round_half_even(P / A), 0, M) where A > 0, else 0;
- *                           alpha = clamp(round_half_even(A / D), 0, M)
+ *                           alpha = clamp(round_half_even(A / D^2), 0, M)
  *
  * with M = 2^bit_depth - 1 (nearest copies pixels, alpha or not: D = 1). Each filter runs as
  * two 1-D passes, rows then columns, whose integer result is the 2-D one's.
