@@ -394,10 +394,11 @@ int interp_upsample(tconv_context *ctx, const pngfile_image *in, const interp_ke
   const int64_t f = kernel->factor, m = kernel->margin, k = kernel->size;
   const int64_t c_n = in->channels;
   const int premultiply = premultiplied(in, kernel->filter);
-  /* Rows, then columns: two 1-D passes cost about 2k multiply-adds per output instead of
-   * k^2 on a path that visits every tap, 2 ceil(k/F) instead of ceil(k/F)^2 on one that
-   * visits only the taps that reach the output, and give the same exact integers. The
-   * padding also crops the outputs of the replicated margin. */
+  /* Rows, then columns: per output pixel the two 1-D passes cost (1 + 1/F) k multiply-adds
+   * instead of k^2 on a path that visits every tap, (1 + 1/F) ceil(k/F) instead of
+   * ceil(k/F)^2 on one that visits only the taps that reach the output (1/F more for
+   * nearest there), and give the same exact integers. The padding also crops the outputs
+   * of the replicated margin. */
   static const int64_t one = 1;
   const int64_t pad = kernel->padding + m * f;
   const pass rows = {1, k, &one, kernel->taps, 1, f, 0, pad};
