@@ -133,7 +133,7 @@ int pngfile_read(const char *path, pngfile_image *img, char *err, size_t err_siz
     return -1;
   }
   const size_t plane = (size_t)img->width * (size_t)img->height;
-  img->data = malloc(plane * (size_t)img->channels * sizeof(float));
+  img->data = malloc(plane * (size_t)img->channels * sizeof *img->data);
   if (img->data == NULL) {
     free(pixels);
     memset(img, 0, sizeof *img);
@@ -145,8 +145,8 @@ int pngfile_read(const char *path, pngfile_image *img, char *err, size_t err_siz
   for (size_t p = 0; p < plane; p++) {
     for (int c = 0; c < c_n; c++) {
       size_t at = p * (size_t)c_n + (size_t)c;
-      unsigned v = wide ? (unsigned)pixels[2 * at] << 8 | pixels[2 * at + 1] : pixels[at];
-      img->data[(size_t)c * plane + p] = (float)v;
+      img->data[(size_t)c * plane + p] =
+          (uint16_t)(wide ? (unsigned)pixels[2 * at] << 8 | pixels[2 * at + 1] : pixels[at]);
     }
   }
   free(pixels);
@@ -201,14 +201,19 @@ int pngfile_write(const char *path, const pngfile_image *img, char *err, size_t 
     fileio_set_err(err, err_size, path, bytes == 0 ? "image too large" : "out of memory");
     return -1;
   }
-  /* Planes -> interleaved big-endian samples, rounded and clamped. */
-  const float max = wide ? 65535.0f : 255.0f;
+  /* Planes -> interleaved big-endian samples. */
+  const unsigned max = wide ? 65535u : 255u;
   const size_t plane = (size_t)img->width * (size_t)img->height;
   for (size_t p = 0; p < plane; p++) {
     for (int c = 0; c < c_n; c++) {
-      float v = img->data[(size_t)c * plane + p];
-      unsigned u = !(v > 0.0f) ? 0u : v >= max ? (unsigned)max : (unsigned)(v + 0.5f);
+      unsigned u = img->data[(size_t)c * plane + p];
       size_t at = p * (size_t)c_n + (size_t)c;
+      if (u > max) {
+        free(pixels), free(rows);
+        fileio_set_err(err, err_size, path, "cannot write: sample %u exceeds the %d-bit range", u,
+                       img->bit_depth);
+        return -1;
+      }
       if (wide) {
         pixels[2 * at] = (unsigned char)(u >> 8);
         pixels[2 * at + 1] = (unsigned char)(u & 0xff);

@@ -1,7 +1,8 @@
 /*
- * upsample.h - `tconv upsample IN.png OUT.png --scale F [--device auto|cpu|cuda]`: bilinear
- * upsampling of a PNG by an integer factor, as a depthwise transposed convolution through
- * the library (the FCN construction).
+ * upsample.h - `tconv upsample IN.png OUT.png --scale F [--filter bilinear|nearest|bicubic]
+ * [--device auto|cpu|cuda]`: a PNG upsampled by an integer factor, equal to PyTorch's
+ * F.interpolate on every pixel, through the library's depthwise transposed convolution
+ * (interp.h holds the arithmetic).
  */
 #ifndef TCONV_UPSAMPLE_H
 #define TCONV_UPSAMPLE_H
