@@ -225,6 +225,8 @@ static int run_pass(tconv_context *ctx, const pass *ps, const int64_t *in, int64
   x.data = x_bytes > 0 ? malloc(x_bytes) : NULL;
   w.data = w_bytes > 0 ? malloc(w_bytes) : NULL;
   y.data = y_bytes > 0 ? malloc(y_bytes) : NULL;
+  float *xf = x.data, *wf = w.data;
+  const float *yf = y.data;
   int rc = 0;
   if (x.data == NULL || w.data == NULL || y.data == NULL) {
     snprintf(err, err_size, "out of memory for %lld planes of %lldx%lld", (long long)planes,
@@ -236,13 +238,13 @@ static int run_pass(tconv_context *ctx, const pass *ps, const int64_t *in, int64
       const int shift = bits * (int)(p - out->first[c]);
       for (int64_t i = 0; i < plane_in; i++) {
         const int64_t v = in[c * plane_in + i], digit = (llabs(v) >> shift) & ((1 << bits) - 1);
-        x.data[p * plane_in + i] = (float)(v < 0 ? -digit : digit);
+        xf[p * plane_in + i] = (float)(v < 0 ? -digit : digit);
       }
     }
     for (int64_t p = out->first[c]; p < out->first[c + 1]; p++)
       for (int64_t a = 0; a < ps->kh; a++)
         for (int64_t b = 0; b < ps->kw; b++)
-          w.data[(p * ps->kh + a) * ps->kw + b] = (float)(ps->th[a] * ps->tw[b]);
+          wf[(p * ps->kh + a) * ps->kw + b] = (float)(ps->th[a] * ps->tw[b]);
   }
   if (rc == 0) {
     const double start = seconds_now();
@@ -254,7 +256,7 @@ static int run_pass(tconv_context *ctx, const pass *ps, const int64_t *in, int64
   }
   const int64_t count = planes * y.dims[2] * y.dims[3];
   for (int64_t i = 0; rc == 0 && i < count; i++) {
-    const float v = y.data[i];
+    const float v = yf[i];
     if (!(fabsf(v) <= (float)EXACT_LIMIT) || v != (float)(int32_t)v) {
       const int64_t plane = y.dims[2] * y.dims[3];
       snprintf(err, err_size,
