@@ -54,7 +54,7 @@ CUNIT_DEB := libcunit1-dev
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Werror $(CFLAGS) -fPIC \
-              -fvisibility=hidden -Iinclude -Ihost -MMD -MP
+              -fvisibility=hidden -Iinclude -Ihost -Icuda -MMD -MP
 NVCCFLAGS ?= -O3 -lineinfo
 ALL_NVCCFLAGS := -std=c++17 $(NVCCFLAGS) -Iinclude -Ihost \
                  -Xcompiler -fPIC,-fvisibility=hidden,-Wall \

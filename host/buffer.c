@@ -3,7 +3,7 @@
  * CUDA; created here or wrapped from the caller; copies to and from host memory.
  */
 #include "internal.h"
-#include "../cuda/launch.h"
+#include "launch.h"
 
 #include <stdint.h>
 #include <stdlib.h>

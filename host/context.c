@@ -3,7 +3,7 @@
  * All CUDA work goes through cuda/launch.h, so this file needs no CUDA headers.
  */
 #include "internal.h"
-#include "../cuda/launch.h"
+#include "launch.h"
 
 #include <stdio.h>
 #include <stdlib.h>

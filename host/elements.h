@@ -15,7 +15,7 @@
 #define TCONV_ELEMENTS_H
 
 #include "tconv.h"
-#include "../cuda/float16.cuh"
+#include "float16.cuh"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -16,7 +16,7 @@
  */
 #include "algos.h"
 
-#include "../cuda/depthwise.cuh"
+#include "depthwise.cuh"
 
 #include <string.h>
 

@@ -21,7 +21,7 @@
 #include "elements.h"
 #include "reference.h"
 #include "tolerance.h"
-#include "../cuda/launch.h"
+#include "launch.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -16,7 +16,7 @@ FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_HARNESSES := fuzz_params fuzz_reference fuzz_npy
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Werror -O1 -g $(FUZZ_SAN) \
-               -Iinclude -Ihost -Itools -MMD -MP
+               -Iinclude -Ihost -Icuda -Itools -MMD -MP
 # Largest input per harness: a parameter set is at most 2 + 26 * 9 bytes; the reference's
 # bytes beyond its header are data; .npy headers are short but may be padded.
 FUZZ_MAX_LEN_fuzz_params := 256

@@ -10,7 +10,7 @@
 #include "npy.h"
 #include "testutil.h"
 
-#include "../cuda/float16.cuh"
+#include "float16.cuh"
 
 #include <math.h>
 #include <stdio.h>

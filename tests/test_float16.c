@@ -12,7 +12,7 @@
  */
 #include "testutil.h"
 
-#include "../cuda/float16.cuh"
+#include "float16.cuh"
 
 #include <math.h>
 #include <stdio.h>

@@ -15,7 +15,7 @@
 
 #include "algos.h"
 
-#include "../cuda/gemm.cuh"
+#include "gemm.cuh"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -15,7 +15,7 @@
 #include "npy.h"
 #include "testutil.h"
 #include "tolerance.h"
-#include "../cuda/float16.cuh"
+#include "float16.cuh"
 
 #include <errno.h>
 #include <math.h>

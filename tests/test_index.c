@@ -7,7 +7,7 @@
  */
 #include "testutil.h"
 
-#include "../cuda/index.cuh"
+#include "index.cuh"
 
 #include <stdio.h>
 #include <string.h>

@@ -16,7 +16,7 @@
  */
 #include "testutil.h"
 
-#include "../cuda/mma_frag.cuh"
+#include "mma_frag.cuh"
 
 #include <math.h>
 #include <stdio.h>

@@ -14,7 +14,7 @@
 #include "internal.h"
 #include "reference.h"
 #include "tolerance.h"
-#include "../cuda/float16.cuh"
+#include "float16.cuh"
 
 #include <math.h>
 #include <stdio.h>

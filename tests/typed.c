@@ -3,7 +3,7 @@
  */
 #include "typed.h"
 
-#include "../cuda/float16.cuh"
+#include "float16.cuh"
 #include "tolerance.h"
 
 #include <math.h>

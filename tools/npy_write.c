@@ -7,7 +7,7 @@
 #include "npy.h"
 
 #include "fileio.h"
-#include "../cuda/float16.cuh"
+#include "float16.cuh"
 
 #include <errno.h>
 #include <stdio.h>
