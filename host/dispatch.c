@@ -1,5 +1,5 @@
 /*
- * dispatch.c - the forward entry points and the algorithm table: validate once (shape.c),
+ * dispatch.c - the forward entry points and the algorithm table: validate once (validate.c),
  * check that the algorithm takes the problem on this backend, choose one for AUTO (the
  * heuristic, or the winner tconv_find_algo() cached), run it, then let verify mode look.
  */

@@ -1,6 +1,7 @@
 /*
  * problem.h - one convolution problem, fully resolved and validated: the single struct that
- * shape.c fills and that the reference, the dispatcher and the CUDA launchers all read.
+ * shape.c fills (validate.c and storage.c for the forward calls and the tensor queries) and
+ * that the reference, the dispatcher and the CUDA launchers all read.
  * Plain C, no CUDA: the kernels receive it by value.
  */
 #ifndef TCONV_PROBLEM_H
@@ -53,10 +54,19 @@ tconv_status tconv_problem_init(struct tconv_context *ctx, tconv_problem *proble
                                 const tconv_params *params, const int64_t *x_dims,
                                 const int64_t *w_dims);
 
-/* Validates a forward call: every tensor (rank, dtype, layout, buffer of this context,
- * alignment, size, dims against the problem, no overlap with y), the workspace (its context,
- * no overlap with a tensor); fills *problem. Same failure contract as tconv_problem_init.
- * Which algorithm may run is dispatch.c's question. */
+/* The parts of tconv_problem_init, for validate.c, which checks the tensors between them:
+ * the parameters alone (spatial rank, per-dimension values, groups, math, the padding
+ * conventions, the activation), then the problem from checked parameters and dims. */
+tconv_status tconv_check_params(struct tconv_context *ctx, tconv_op op,
+                                const tconv_params *params);
+tconv_status tconv_problem_resolve(struct tconv_context *ctx, tconv_problem *problem,
+                                   tconv_op op, const tconv_params *params,
+                                   const int64_t *x_dims, const int64_t *w_dims);
+
+/* host/validate.c. Validates a forward call: every tensor (rank, dtype, layout, buffer of
+ * this context, alignment, size, dims against the problem, no overlap with y), the workspace
+ * (its context, no overlap with a tensor); fills *problem. Same failure contract as
+ * tconv_problem_init. Which algorithm may run is dispatch.c's question. */
 tconv_status tconv_validate_forward(struct tconv_context *ctx, tconv_problem *problem,
                                     tconv_op op, const tconv_params *params,
                                     const tconv_tensor *x, const tconv_tensor *w,

@@ -1,10 +1,10 @@
 /*
  * shape.c - the arithmetic of DESIGN §1 in one place: parameter validation, output sizes
- * (int64_t, overflow-checked), the resolved problem every other file reads, and the shape
- * queries of the public API.
+ * (int64_t, overflow-checked), the resolved problem every other file reads, the shape
+ * queries of the public API and the parameters' initialisers. The forward calls' checks of
+ * their tensors and buffers are in validate.c, the dtype and layout side in storage.c.
  */
 #include "internal.h"
-#include "elements.h"
 
 #include <math.h>
 #include <string.h>
@@ -108,8 +108,7 @@ static tconv_status check_epilogue(tconv_context *ctx, tconv_op op, const tconv_
               label, (int)p->activation);
 }
 
-/* Per-dimension parameter checks that do not involve tensor sizes. */
-static tconv_status check_params(tconv_context *ctx, tconv_op op, const tconv_params *p) {
+tconv_status tconv_check_params(tconv_context *ctx, tconv_op op, const tconv_params *p) {
   const char *label = tconv_op_label(op);
   if (p->spatial_rank < 1 || p->spatial_rank > TCONV_MAX_SPATIAL)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: spatial_rank %d must be 1, 2 or 3", label,
@@ -271,8 +270,8 @@ static tconv_status resolve_transpose_dimension(tconv_context *ctx, tconv_proble
   int64_t pads;
   if (tconv_add_i64(pr->pad_begin[i], pr->pad_end[i], &pads) || pads > span - 1)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                "transposed conv: output size would be < 1: padding %lld + %lld covers all %lld positions "
-                "(dimension %d)",
+                "transposed conv: output size would be < 1: padding %lld + %lld covers all %lld "
+                "positions (dimension %d)",
                 (long long)pr->pad_begin[i], (long long)pr->pad_end[i], (long long)span, i);
   if (wanted > 0 && p->output_size_rule == TCONV_OUTPUT_SIZE_PYTORCH && p->output_size[i] > 0) {
     const int64_t smallest = span - pads;
@@ -345,32 +344,9 @@ static tconv_status resolve_counts(tconv_context *ctx, tconv_problem *pr) {
   return TCONV_STATUS_OK;
 }
 
-static tconv_status resolve_problem(tconv_context *ctx, tconv_problem *pr, tconv_op op,
-                                    const tconv_params *params, const int64_t *x_dims,
-                                    const int64_t *w_dims);
-
-tconv_status tconv_problem_init(tconv_context *ctx, tconv_problem *pr, tconv_op op,
-                                const tconv_params *params, const int64_t *x_dims,
-                                const int64_t *w_dims) {
-  if (op != TCONV_OP_CONV && op != TCONV_OP_TRANSPOSE)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "op %d is not CONV (0) or TRANSPOSE (1)", (int)op);
-  const char *label = tconv_op_label(op);
-  if (params == NULL)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: params is NULL", label);
-  if (x_dims == NULL)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: x dims are NULL", label);
-  if (w_dims == NULL)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: w dims are NULL", label);
-  const tconv_status status = check_params(ctx, op, params);
-  if (status != TCONV_STATUS_OK)
-    return status;
-  return resolve_problem(ctx, pr, op, params, x_dims, w_dims);
-}
-
-/* Fills *pr from checked parameters and dims: sizes, channels, resolved pads, counts. */
-static tconv_status resolve_problem(tconv_context *ctx, tconv_problem *pr, tconv_op op,
-                                    const tconv_params *params, const int64_t *x_dims,
-                                    const int64_t *w_dims) {
+tconv_status tconv_problem_resolve(tconv_context *ctx, tconv_problem *pr, tconv_op op,
+                                   const tconv_params *params, const int64_t *x_dims,
+                                   const int64_t *w_dims) {
   tconv_status status;
   memset(pr, 0, sizeof *pr);
   pr->op = op;
@@ -400,6 +376,23 @@ static tconv_status resolve_problem(tconv_context *ctx, tconv_problem *pr, tconv
   return resolve_counts(ctx, pr);
 }
 
+tconv_status tconv_problem_init(tconv_context *ctx, tconv_problem *pr, tconv_op op,
+                                const tconv_params *params, const int64_t *x_dims,
+                                const int64_t *w_dims) {
+  if (op != TCONV_OP_CONV && op != TCONV_OP_TRANSPOSE)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "op %d is not CONV (0) or TRANSPOSE (1)", (int)op);
+  const char *label = tconv_op_label(op);
+  if (params == NULL)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: params is NULL", label);
+  if (x_dims == NULL)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: x dims are NULL", label);
+  if (w_dims == NULL)
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: w dims are NULL", label);
+  const tconv_status status = tconv_check_params(ctx, op, params);
+  if (status != TCONV_STATUS_OK)
+    return status;
+  return tconv_problem_resolve(ctx, pr, op, params, x_dims, w_dims);
+}
 
 void tconv_problem_y_dims(const tconv_problem *pr, int64_t *dims) {
   dims[0] = pr->n;
@@ -466,130 +459,4 @@ void tconv_params_set_uniform(tconv_params *p, int64_t stride, int64_t padding, 
     p->dilation[i] = dilation;
     p->output_padding[i] = output_padding;
   }
-}
-
-tconv_tensor tconv_tensor_make(tconv_buffer *buffer, size_t offset, int rank,
-                               const int64_t *dims) {
-  tconv_tensor t;
-  memset(&t, 0, sizeof t);
-  t.rank = rank;
-  t.dtype = TCONV_DTYPE_FLOAT32;
-  t.layout = TCONV_LAYOUT_NCHW;
-  t.buffer = buffer;
-  t.offset = offset;
-  for (int i = 0; i < rank && i < TCONV_MAX_RANK && dims != NULL; ++i)
-    t.dims[i] = dims[i];
-  return t;
-}
-
-/* ---- forward-call validation ---------------------------------------------------------- */
-
-/* Rank, dtype, layout, buffer ownership, alignment and extent of one tensor. */
-static tconv_status check_tensor(tconv_context *ctx, const char *label, const char *name,
-                                 const tconv_tensor *t, int rank, const tconv_tensor *x) {
-  const tconv_status status = tconv_check_storage(ctx, label, name, t, rank, x);
-  if (status != TCONV_STATUS_OK)
-    return status;
-  const size_t esize = tconv_element_size(t->dtype);
-  if (t->buffer == NULL)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: %s has no buffer", label, name);
-  if (t->buffer->ctx != ctx)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                "%s: %s's buffer belongs to another context (backend %s)", label, name,
-                t->buffer->ctx->backend == TCONV_BACKEND_CUDA ? "CUDA" : "CPU");
-  if (t->offset % esize != 0)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                "%s: %s's byte offset %zu is not a multiple of %zu (the size of a %s)", label, name,
-                t->offset, esize, tconv_dtype_name(t->dtype));
-  if ((uintptr_t)t->buffer->data % esize != 0)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                "%s: %s's buffer starts at %p, which is not %zu-byte aligned (a wrapped pointer)",
-                label, name, t->buffer->data, esize);
-  int64_t count = 1;
-  for (int i = 0; i < rank; ++i) {
-    if (t->dims[i] < 1)
-      return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: %s dimension %d is %lld; sizes must be >= 1",
-                  label, name, i, (long long)t->dims[i]);
-    if (tconv_mul_i64(count, t->dims[i], &count))
-      return FAIL(TCONV_STATUS_SIZE_OVERFLOW, "%s: %s's element count overflows int64", label,
-                  name);
-  }
-  const size_t bytes = t->buffer->bytes;
-  if ((uint64_t)count > SIZE_MAX / esize || t->offset > bytes ||
-      (size_t)count * esize > bytes - t->offset)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                "%s: %s needs %lld elements of %zu bytes at offset %zu but its buffer holds %zu "
-                "bytes",
-                label, name, (long long)count, esize, t->offset, bytes);
-  return TCONV_STATUS_OK;
-}
-
-/* The bytes a tensor of `count` elements occupies, as absolute addresses: two tensors in
- * different buffers still share memory when the buffers wrap one allocation, and on CUDA the
- * unified address space makes device addresses comparable in the same way. */
-typedef struct byte_range {
-  uintptr_t begin, end;
-} byte_range;
-
-static byte_range tensor_bytes(const tconv_tensor *t, int64_t count) {
-  const uintptr_t begin = (uintptr_t)t->buffer->data + t->offset;
-  return (byte_range){begin, begin + (uintptr_t)count * tconv_element_size(t->dtype)};
-}
-
-static int ranges_overlap(byte_range a, byte_range b) { return a.begin < b.end && b.begin < a.end; }
-
-/* Index of the first of others[0, count) that r overlaps, or -1. */
-static int first_overlap(byte_range r, const byte_range *others, int count) {
-  for (int i = 0; i < count; ++i)
-    if (ranges_overlap(r, others[i]))
-      return i;
-  return -1;
-}
-
-tconv_status tconv_validate_forward(tconv_context *ctx, tconv_problem *pr, tconv_op op,
-                                    const tconv_params *params, const tconv_tensor *x,
-                                    const tconv_tensor *w, const tconv_tensor *bias,
-                                    const tconv_tensor *y, const tconv_buffer *workspace) {
-  const char *label = tconv_op_label(op);
-  if (params == NULL)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: params is NULL", label);
-  tconv_status status = check_params(ctx, op, params);
-  if (status != TCONV_STATUS_OK)
-    return status;
-  const int rank = params->spatial_rank + 2;
-  if ((status = check_tensor(ctx, label, "x", x, rank, x)) != TCONV_STATUS_OK ||
-      (status = check_tensor(ctx, label, "w", w, rank, x)) != TCONV_STATUS_OK ||
-      (status = check_tensor(ctx, label, "y", y, rank, x)) != TCONV_STATUS_OK ||
-      (bias != NULL && (status = check_tensor(ctx, label, "bias", bias, 1, x)) != TCONV_STATUS_OK))
-    return status;
-  if ((status = resolve_problem(ctx, pr, op, params, x->dims, w->dims)) != TCONV_STATUS_OK ||
-      (status = tconv_problem_check_y_dims(ctx, pr, label, y->dims)) != TCONV_STATUS_OK)
-    return status;
-  tconv_problem_set_storage(pr, x, w, y);
-  if (bias != NULL && bias->dims[0] != pr->cout)
-    return FAIL(TCONV_STATUS_SHAPE_MISMATCH,
-                "%s: bias has %lld elements but there are %lld output channels", label,
-                (long long)bias->dims[0], (long long)pr->cout);
-  /* y must not share a byte with an input (the inputs may share memory among themselves:
-   * they are only read), nor the workspace with any tensor. */
-  if (workspace != NULL && workspace->ctx != ctx)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: workspace belongs to another context",
-                label);
-  static const char *const names[4] = {"x", "w", "bias", "y"};
-  const byte_range ranges[4] = {tensor_bytes(x, pr->x_count), tensor_bytes(w, pr->w_count),
-                                bias != NULL ? tensor_bytes(bias, pr->cout) : (byte_range){0, 0},
-                                tensor_bytes(y, pr->y_count)};
-  int hit = first_overlap(ranges[3], ranges, 3);
-  if (hit >= 0)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                "%s: y overlaps %s (y occupies bytes [%p, %p), %s [%p, %p))", label, names[hit],
-                (void *)ranges[3].begin, (void *)ranges[3].end, names[hit],
-                (void *)ranges[hit].begin, (void *)ranges[hit].end);
-  if (workspace != NULL) {
-    const uintptr_t w0 = (uintptr_t)workspace->data;
-    if ((hit = first_overlap((byte_range){w0, w0 + workspace->bytes}, ranges, 4)) >= 0)
-      return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: the workspace overlaps %s", label,
-                  names[hit]);
-  }
-  return TCONV_STATUS_OK;
 }

@@ -1,7 +1,7 @@
 /*
  * storage.c - the dtype and layout side of validation (DESIGN §6): a tensor descriptor's
  * dtype and layout values, one dtype per call, and the problem's storage fields; the
- * problem from tensor descriptors for the queries that take them. shape.c's checks of the
+ * problem from tensor descriptors for the queries that take them. validate.c's checks of the
  * forward calls start from tconv_check_storage.
  */
 #include "internal.h"

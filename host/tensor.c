@@ -1,8 +1,10 @@
 /*
- * dtype.c - the names and sizes of the element types, layouts and math modes, and typed
- * tensor descriptors (tconv.h).
+ * tensor.c - tensor descriptors (tconv.h's tensors section): making them, and the size and
+ * name of each element type; the names of the layouts and math modes.
  */
 #include "internal.h"
+
+#include <string.h>
 
 size_t tconv_dtype_size(tconv_dtype dtype) {
   switch (dtype) {
@@ -28,6 +30,20 @@ const char *tconv_layout_name(tconv_layout layout) {
 const char *tconv_math_name(tconv_math math) {
   static const char *const names[TCONV_MATH_COUNT] = {"strict", "tf32"};
   return (unsigned)math < TCONV_MATH_COUNT ? names[math] : NULL;
+}
+
+tconv_tensor tconv_tensor_make(tconv_buffer *buffer, size_t offset, int rank,
+                               const int64_t *dims) {
+  tconv_tensor t;
+  memset(&t, 0, sizeof t);
+  t.rank = rank;
+  t.dtype = TCONV_DTYPE_FLOAT32;
+  t.layout = TCONV_LAYOUT_NCHW;
+  t.buffer = buffer;
+  t.offset = offset;
+  for (int i = 0; i < rank && i < TCONV_MAX_RANK && dims != NULL; ++i)
+    t.dims[i] = dims[i];
+  return t;
 }
 
 tconv_tensor tconv_tensor_make_typed(tconv_buffer *buffer, size_t offset, int rank,
