@@ -22,11 +22,10 @@ tconv_status tconv_context_create(tconv_context **ctx, tconv_backend backend, in
   if (ctx == NULL)
     return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "context create: ctx is NULL");
   *ctx = NULL;
-  if (backend != TCONV_BACKEND_AUTO && backend != TCONV_BACKEND_CPU &&
-      backend != TCONV_BACKEND_CUDA)
-    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT,
-                      "context create: backend %d is not AUTO (0), CPU (1) or CUDA (2)",
-                      (int)backend);
+  const tconv_status valid = tconv_check_enum(NULL, &tconv_backend_names, "context create",
+                                              (int)backend);
+  if (valid != TCONV_STATUS_OK)
+    return valid;
   if (device < 0)
     return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT,
                       "context create: device %d is negative", device);

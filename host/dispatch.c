@@ -63,8 +63,8 @@ static tconv_status run_depthwise(tconv_context *ctx, const tconv_problem *pr, c
                                  : tconv_cuda_depthwise_transpose(ctx, pr, x, w, bias, y);
 }
 
+/* The name of each algorithm is tconv_algo_name()'s, from TCONV_ALGO_LIST. */
 typedef struct algo_desc {
-  const char *name;
   tconv_backend backend; /* AUTO: any */
   int (*supports)(const tconv_problem *pr, char *why, size_t why_size); /* NULL: every problem */
   size_t (*workspace)(const tconv_problem *pr);                           /* NULL: none */
@@ -72,18 +72,16 @@ typedef struct algo_desc {
 } algo_desc;
 
 static const algo_desc algos[TCONV_ALGO_COUNT] = {
-    [TCONV_ALGO_AUTO] = {"auto", TCONV_BACKEND_AUTO, NULL, NULL, NULL},
-    [TCONV_ALGO_DIRECT] = {"direct", TCONV_BACKEND_CUDA, tconv_direct_supports, NULL, run_direct},
-    [TCONV_ALGO_REFERENCE] = {"reference", TCONV_BACKEND_CPU, NULL, NULL, run_reference},
-    [TCONV_ALGO_IGEMM] = {"igemm", TCONV_BACKEND_CUDA, tconv_igemm_supports, NULL, run_igemm},
-    [TCONV_ALGO_GEMM] = {"gemm", TCONV_BACKEND_CUDA, tconv_gemm_supports, tconv_gemm_workspace,
-                         run_gemm},
-    [TCONV_ALGO_DEPTHWISE] = {"depthwise", TCONV_BACKEND_CUDA, tconv_depthwise_supports, NULL,
-                              run_depthwise},
+    [TCONV_ALGO_AUTO] = {TCONV_BACKEND_AUTO, NULL, NULL, NULL},
+    [TCONV_ALGO_DIRECT] = {TCONV_BACKEND_CUDA, tconv_direct_supports, NULL, run_direct},
+    [TCONV_ALGO_REFERENCE] = {TCONV_BACKEND_CPU, NULL, NULL, run_reference},
+    [TCONV_ALGO_IGEMM] = {TCONV_BACKEND_CUDA, tconv_igemm_supports, NULL, run_igemm},
+    [TCONV_ALGO_GEMM] = {TCONV_BACKEND_CUDA, tconv_gemm_supports, tconv_gemm_workspace, run_gemm},
+    [TCONV_ALGO_DEPTHWISE] = {TCONV_BACKEND_CUDA, tconv_depthwise_supports, NULL, run_depthwise},
 };
 
 static const char *backend_name(tconv_backend backend) {
-  return backend == TCONV_BACKEND_CUDA ? "CUDA" : "CPU";
+  return tconv_backend_names.constants[backend];
 }
 
 /* Whether `algo`'s supports rule takes the problem (its backend aside); the reason in why. */
@@ -105,12 +103,13 @@ static tconv_status check_algo(tconv_context *ctx, const char *label, const tcon
   const algo_desc *a = &algos[algo];
   if (a->backend != ctx->backend)
     return tconv_fail(ctx, TCONV_STATUS_UNSUPPORTED,
-                      "%s: algorithm %s needs the %s backend; this context is %s", label, a->name,
-                      backend_name(a->backend), backend_name(ctx->backend));
+                      "%s: algorithm %s needs the %s backend; this context is %s", label,
+                      tconv_algo_name(algo), backend_name(a->backend), backend_name(ctx->backend));
   char why[TCONV_ERROR_CAPACITY / 2];
   if (!algo_takes(pr, algo, why, sizeof why))
-    return tconv_fail(ctx, TCONV_STATUS_UNSUPPORTED, "%s: algorithm %s does not take this problem: %s",
-                      label, a->name, why);
+    return tconv_fail(ctx, TCONV_STATUS_UNSUPPORTED,
+                      "%s: algorithm %s does not take this problem: %s", label,
+                      tconv_algo_name(algo), why);
   return TCONV_STATUS_OK;
 }
 
@@ -179,7 +178,7 @@ static tconv_status check_auto(tconv_context *ctx, const char *label, const tcon
   if (!algo_takes(pr, *algo, why, sizeof why))
     return tconv_fail(ctx, TCONV_STATUS_UNSUPPORTED,
                       "%s: no algorithm of the %s backend takes this problem (%s: %s)", label,
-                      backend_name(ctx->backend), algos[*algo].name, why);
+                      backend_name(ctx->backend), tconv_algo_name(*algo), why);
   return TCONV_STATUS_OK;
 }
 
@@ -233,7 +232,7 @@ static tconv_status forward(tconv_context *ctx, tconv_op op, const tconv_params 
   if (need > a.workspace_bytes)
     return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT,
                       "%s: algorithm %s needs a workspace of %zu bytes; %s %zu", label,
-                      algos[algo].name, need,
+                      tconv_algo_name(algo), need,
                       workspace == NULL ? "none was given, see tconv_workspace_size():"
                                         : "the one given has",
                       a.workspace_bytes);
@@ -328,25 +327,6 @@ tconv_status tconv_algo_supported_tensors(tconv_context *ctx, tconv_op op,
     return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: y is NULL", label);
   tconv_problem pr;
   return query_tensors(ctx, label, &pr, op, params, x, w, y, algo);
-}
-
-const char *tconv_algo_name(tconv_algo algo) {
-  return (unsigned)algo < (unsigned)TCONV_ALGO_COUNT ? algos[algo].name : NULL;
-}
-
-tconv_status tconv_algo_from_name(const char *name, tconv_algo *algo) {
-  if (name == NULL || algo == NULL)
-    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "algo from name: %s is NULL",
-                      name == NULL ? "name" : "algo");
-  for (int i = 0; i < TCONV_ALGO_COUNT; ++i)
-    if (strcmp(name, algos[i].name) == 0) {
-      *algo = (tconv_algo)i;
-      return TCONV_STATUS_OK;
-    }
-  return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT,
-                    "algo from name: '%s' is not auto, direct, reference, igemm, gemm or "
-                    "depthwise",
-                    name);
 }
 
 /* ---- find ----------------------------------------------------------------------------- */

@@ -448,16 +448,18 @@ static tconv_status check_reference_call(tconv_problem *pr, tconv_op op, const t
   tconv_status status = tconv_problem_init(NULL, pr, op, params, x_dims, w_dims);
   if (status != TCONV_STATUS_OK)
     return status;
-  if ((unsigned)st->dtype >= TCONV_DTYPE_COUNT)
-    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: dtype %d is not a tconv_dtype value",
-                      label, (int)st->dtype);
+  if ((status = tconv_check_enum(NULL, &tconv_dtype_names, label, (int)st->dtype)) !=
+      TCONV_STATUS_OK)
+    return status;
   const tconv_layout layouts[3] = {st->x_layout, st->w_layout, st->y_layout};
   static const char *const names[3] = {"x", "w", "y"};
   for (int i = 0; i < 3; ++i)
-    if ((unsigned)layouts[i] >= TCONV_LAYOUT_COUNT)
-      return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT,
-                        "%s: %s layout %d is not a tconv_layout value", label, names[i],
-                        (int)layouts[i]);
+    if ((unsigned)layouts[i] >= TCONV_LAYOUT_COUNT) {
+      char list[TCONV_ENUM_LIST_CAPACITY];
+      return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: %s layout %d is not %s", label,
+                        names[i], (int)layouts[i],
+                        tconv_enum_list(&tconv_layout_names, 1, list, sizeof list));
+    }
   if (x == NULL || w == NULL || y == NULL || y_dims == NULL)
     return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: %s is NULL", label,
                       x == NULL ? "x" : w == NULL ? "w" : y == NULL ? "y" : "y_dims");

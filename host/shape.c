@@ -11,16 +11,12 @@
 
 #define FAIL(status, ...) tconv_fail(ctx, (status), __VA_ARGS__)
 
-static const char *const auto_pad_names[] = {"NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"};
-static const char *const padding_mode_names[] = {"zeros", "reflect", "replicate", "circular"};
-
 /* auto_pad, output_size and padding_mode: which combinations mean something. */
 static tconv_status check_conventions(tconv_context *ctx, tconv_op op, const tconv_params *p) {
   const char *label = tconv_op_label(op);
-  if ((unsigned)p->auto_pad > TCONV_AUTO_PAD_SAME_LOWER)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                "%s: auto_pad %d is not NOTSET, VALID, SAME_UPPER or SAME_LOWER", label,
-                (int)p->auto_pad);
+  tconv_status status = tconv_check_enum(ctx, &tconv_auto_pad_names, label, (int)p->auto_pad);
+  if (status != TCONV_STATUS_OK)
+    return status;
   int explicit_pads = 0, sized = 0;
   for (int i = 0; i < p->spatial_rank; ++i) {
     explicit_pads |= p->pad_begin[i] != 0 || p->pad_end[i] != 0;
@@ -33,7 +29,7 @@ static tconv_status check_conventions(tconv_context *ctx, tconv_op op, const tco
   if (p->auto_pad != TCONV_AUTO_PAD_NOTSET && explicit_pads)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
                 "%s: pads must be 0 with auto_pad %s, which computes them", label,
-                auto_pad_names[p->auto_pad]);
+                tconv_auto_pad_names.constants[p->auto_pad]);
   if (sized != 0) {
     if (op == TCONV_OP_CONV)
       return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
@@ -41,10 +37,10 @@ static tconv_status check_conventions(tconv_context *ctx, tconv_op op, const tco
     if (sized != p->spatial_rank)
       return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
                   "%s: output_size must be given for every dimension or none", label);
-    if ((unsigned)p->output_size_rule > TCONV_OUTPUT_SIZE_ONNX)
-      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                  "%s: output_size_rule %d is not PYTORCH (0) or ONNX (1)", label,
-                  (int)p->output_size_rule);
+    status = tconv_check_enum(ctx, &tconv_output_size_rule_names, label,
+                              (int)p->output_size_rule);
+    if (status != TCONV_STATUS_OK)
+      return status;
     for (int i = 0; i < p->spatial_rank; ++i)
       if (p->output_size_rule == TCONV_OUTPUT_SIZE_PYTORCH && p->output_padding[i] != 0)
         return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
@@ -54,7 +50,7 @@ static tconv_status check_conventions(tconv_context *ctx, tconv_op op, const tco
     if (p->output_size_rule == TCONV_OUTPUT_SIZE_PYTORCH && p->auto_pad != TCONV_AUTO_PAD_NOTSET)
       return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
                   "%s: auto_pad %s cannot be combined with a PyTorch output_size", label,
-                  auto_pad_names[p->auto_pad]);
+                  tconv_auto_pad_names.constants[p->auto_pad]);
     if (p->output_size_rule == TCONV_OUTPUT_SIZE_ONNX && explicit_pads)
       return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
                   "%s: pads must be 0 with an ONNX output_shape, which determines them", label);
@@ -62,16 +58,15 @@ static tconv_status check_conventions(tconv_context *ctx, tconv_op op, const tco
       return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
                   "%s: auto_pad VALID cannot be combined with an ONNX output_shape", label);
   }
-  if ((unsigned)p->padding_mode > TCONV_PADDING_CIRCULAR)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                "%s: padding_mode %d is not zeros, reflect, replicate or circular", label,
-                (int)p->padding_mode);
+  status = tconv_check_enum(ctx, &tconv_padding_mode_names, label, (int)p->padding_mode);
+  if (status != TCONV_STATUS_OK)
+    return status;
   if (op == TCONV_OP_TRANSPOSE && (p->padding_mode == TCONV_PADDING_REFLECT ||
                                    p->padding_mode == TCONV_PADDING_REPLICATE))
     return FAIL(TCONV_STATUS_UNSUPPORTED,
                 "transposed conv: padding_mode %s is not defined for transposed convolution "
                 "(zeros and circular are)",
-                padding_mode_names[p->padding_mode]);
+                tconv_padding_mode_name(p->padding_mode));
   return TCONV_STATUS_OK;
 }
 
@@ -86,9 +81,9 @@ static tconv_status check_epilogue(tconv_context *ctx, tconv_op op, const tconv_
   case TCONV_ACTIVATION_TANH:
     if (alpha != 0.0f || beta != 0.0f)
       return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                  "%s: activation_alpha %g and activation_beta %g must be 0 for activation %d, "
+                  "%s: activation_alpha %g and activation_beta %g must be 0 for activation %s, "
                   "which takes no parameter",
-                  label, (double)alpha, (double)beta, (int)p->activation);
+                  label, (double)alpha, (double)beta, tconv_activation_name(p->activation));
     return TCONV_STATUS_OK;
   case TCONV_ACTIVATION_LEAKY_RELU:
     if (!isfinite(alpha) || beta != 0.0f)
@@ -104,8 +99,7 @@ static tconv_status check_epilogue(tconv_context *ctx, tconv_op op, const tconv_
                   (double)alpha, (double)beta);
     return TCONV_STATUS_OK;
   }
-  return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: activation %d is not a tconv_activation value",
-              label, (int)p->activation);
+  return tconv_check_enum(ctx, &tconv_activation_names, label, (int)p->activation);
 }
 
 tconv_status tconv_check_params(tconv_context *ctx, tconv_op op, const tconv_params *p) {
@@ -147,10 +141,10 @@ tconv_status tconv_check_params(tconv_context *ctx, tconv_op op, const tconv_par
   if (p->groups < 1)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: groups %lld must be >= 1", label,
                 (long long)p->groups);
-  if ((unsigned)p->math >= TCONV_MATH_COUNT)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: math %d is not STRICT (0) or TF32 (1)", label,
-                (int)p->math);
-  tconv_status status = check_conventions(ctx, op, p);
+  tconv_status status = tconv_check_enum(ctx, &tconv_math_names, label, (int)p->math);
+  if (status != TCONV_STATUS_OK)
+    return status;
+  status = check_conventions(ctx, op, p);
   return status != TCONV_STATUS_OK ? status : check_epilogue(ctx, op, p);
 }
 

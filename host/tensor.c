@@ -1,6 +1,6 @@
 /*
- * tensor.c - tensor descriptors (tconv.h's tensors section): making them, and the size and
- * name of each element type; the names of the layouts and math modes.
+ * tensor.c - tensor descriptors (tconv.h's tensors section): making them, and the size of
+ * an element of each dtype. The names of the dtypes and layouts are made in names.c.
  */
 #include "internal.h"
 
@@ -15,21 +15,6 @@ size_t tconv_dtype_size(tconv_dtype dtype) {
     return 2;
   }
   return 0;
-}
-
-const char *tconv_dtype_name(tconv_dtype dtype) {
-  static const char *const names[TCONV_DTYPE_COUNT] = {"float32", "float16", "bfloat16"};
-  return (unsigned)dtype < TCONV_DTYPE_COUNT ? names[dtype] : NULL;
-}
-
-const char *tconv_layout_name(tconv_layout layout) {
-  static const char *const names[TCONV_LAYOUT_COUNT] = {"nchw", "nhwc"};
-  return (unsigned)layout < TCONV_LAYOUT_COUNT ? names[layout] : NULL;
-}
-
-const char *tconv_math_name(tconv_math math) {
-  static const char *const names[TCONV_MATH_COUNT] = {"strict", "tf32"};
-  return (unsigned)math < TCONV_MATH_COUNT ? names[math] : NULL;
 }
 
 tconv_tensor tconv_tensor_make(tconv_buffer *buffer, size_t offset, int rank,

@@ -23,7 +23,7 @@ static tconv_status check_tensor(tconv_context *ctx, const char *label, const ch
   if (t->buffer->ctx != ctx)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
                 "%s: %s's buffer belongs to another context (backend %s)", label, name,
-                t->buffer->ctx->backend == TCONV_BACKEND_CUDA ? "CUDA" : "CPU");
+                tconv_backend_names.constants[t->buffer->ctx->backend]);
   if (t->offset % esize != 0)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
                 "%s: %s's byte offset %zu is not a multiple of %zu (the size of a %s)", label, name,

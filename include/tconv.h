@@ -31,6 +31,17 @@
  * with tconv_context_last_error() (per context) and tconv_last_error() (per thread). The
  * library never prints, exits or aborts. Element counts and offsets are int64_t.
  *
+ * Enums: every enum but tconv_status, tconv_op and tconv_formulation is written once, as a
+ * list TCONV_<TYPE>_LIST(X) of X(NAME, name, value) entries. The header makes the constants
+ * from it (TCONV_<TYPE>_NAME = value; TCONV_PADDING_NAME for the padding modes,
+ * TCONV_OUTPUT_SIZE_NAME for the output size rules) and TCONV_<TYPE>_COUNT, the number of
+ * values, which run from 0 to TCONV_<TYPE>_COUNT - 1; the library makes the names:
+ * tconv_<type>_name() gives the lower-case `name` (NULL for a value out of range),
+ * tconv_<type>_from_name() reads it back (INVALID_ARGUMENT, with the valid names in the last
+ * error, for any other text), and the command-line tool takes the same names. Sentences name
+ * an invalid value by the constants ("auto_pad 7 is not NOTSET (0), VALID (1), SAME_UPPER (2)
+ * or SAME_LOWER (3)"). Append only: the values are part of the ABI.
+ *
  * Threads: a context must not be used by two threads at once; distinct contexts may be used
  * concurrently. Functions that take no context are thread-safe.
  *
@@ -89,6 +100,9 @@ TCONV_API unsigned tconv_version_number(void);
 /* Returns "MAJOR.MINOR.PATCH" of the library actually linked. */
 TCONV_API const char *tconv_version_string(void);
 
+/* One entry of a TCONV_<TYPE>_LIST, counted (for TCONV_<TYPE>_COUNT). */
+#define TCONV_COUNT_ONE_(NAME, name, value) +1
+
 /* ---- status codes ------------------------------------------------------------------- */
 
 /* X(name, message). Append only: the numeric values are part of the ABI. */
@@ -124,11 +138,25 @@ TCONV_API const char *tconv_last_error(void);
 
 /* ---- context ------------------------------------------------------------------------ */
 
+/* Where a context computes.
+ *   AUTO  CUDA when a device is usable, else CPU (a context's backend is never AUTO)
+ *   CPU   the CPU algorithms (today the reference loop nest); buffers live in host memory
+ *   CUDA  CUDA kernels; buffers live in device memory */
+#define TCONV_BACKEND_LIST(X)                                                                      \
+  X(AUTO, "auto", 0)                                                                               \
+  X(CPU, "cpu", 1)                                                                                 \
+  X(CUDA, "cuda", 2)
+
 typedef enum tconv_backend {
-  TCONV_BACKEND_AUTO = 0, /* CUDA when a device is usable, else CPU */
-  TCONV_BACKEND_CPU = 1,  /* the CPU reference; buffers live in host memory */
-  TCONV_BACKEND_CUDA = 2  /* CUDA kernels; buffers live in device memory */
+#define TCONV_BACKEND_ENUM_(NAME, name, value) TCONV_BACKEND_##NAME = value,
+  TCONV_BACKEND_LIST(TCONV_BACKEND_ENUM_)
+#undef TCONV_BACKEND_ENUM_
 } tconv_backend;
+#define TCONV_BACKEND_COUNT (0 TCONV_BACKEND_LIST(TCONV_COUNT_ONE_))
+/* "auto", "cpu", "cuda"; NULL when out of range. */
+TCONV_API const char *tconv_backend_name(tconv_backend backend);
+/* The backend named `name` into *backend; INVALID_ARGUMENT when none is. */
+TCONV_API tconv_status tconv_backend_from_name(const char *name, tconv_backend *backend);
 
 typedef struct tconv_context tconv_context;
 
@@ -242,18 +270,32 @@ TCONV_API size_t tconv_buffer_size(const tconv_buffer *buffer);
 
 /* Element types. x, w, bias and y of one call share one dtype (INVALID_ARGUMENT otherwise).
  * Whatever the dtype, products are summed in FP32 or better and the output is rounded once,
- * to nearest with ties to even. Append only: the values are part of the ABI. */
+ * to nearest with ties to even.
+ *   FLOAT32   IEEE binary32
+ *   FLOAT16   IEEE binary16 (half): 5 exponent, 10 mantissa bits
+ *   BFLOAT16  bfloat16: float32's top 16 bits (8 exponent, 7 mantissa) */
+#define TCONV_DTYPE_LIST(X)                                                                        \
+  X(FLOAT32, "float32", 0)                                                                         \
+  X(FLOAT16, "float16", 1)                                                                         \
+  X(BFLOAT16, "bfloat16", 2)
+
 typedef enum tconv_dtype {
-  TCONV_DTYPE_FLOAT32 = 0,  /* IEEE binary32 */
-  TCONV_DTYPE_FLOAT16 = 1,  /* IEEE binary16 (half): 5 exponent, 10 mantissa bits */
-  TCONV_DTYPE_BFLOAT16 = 2  /* bfloat16: float32's top 16 bits (8 exponent, 7 mantissa) */
+#define TCONV_DTYPE_ENUM_(NAME, name, value) TCONV_DTYPE_##NAME = value,
+  TCONV_DTYPE_LIST(TCONV_DTYPE_ENUM_)
+#undef TCONV_DTYPE_ENUM_
 } tconv_dtype;
-#define TCONV_DTYPE_COUNT 3
+#define TCONV_DTYPE_COUNT (0 TCONV_DTYPE_LIST(TCONV_COUNT_ONE_))
+/* "float32", "float16", "bfloat16"; NULL when out of range. */
+TCONV_API const char *tconv_dtype_name(tconv_dtype dtype);
+/* The dtype named `name` into *dtype; INVALID_ARGUMENT when none is. */
+TCONV_API tconv_status tconv_dtype_from_name(const char *name, tconv_dtype *dtype);
+/* Bytes per element: 4, 2, 2; 0 for a value that is not a tconv_dtype. */
+TCONV_API size_t tconv_dtype_size(tconv_dtype dtype);
 
 /* How a tensor's elements lie in memory. The dims are always the logical ones, (N, C,
  * spatial...) for data and PyTorch's (Cout, Cin/g, k...) / (Cin, Cout/g, k...) for weights,
  * as PyTorch's .shape reports them whatever the memory format; the layout says where each
- * element is. Chosen per tensor. Append only.
+ * element is. Chosen per tensor.
  *   NCHW  channels first, C order over the dims: PyTorch's torch.contiguous_format.
  *         Data (N, C, spatial...); conv weights (Cout, Cin/g, k...); transposed
  *         (Cin, Cout/g, k...).
@@ -262,11 +304,20 @@ typedef enum tconv_dtype {
  *         moves innermost. In memory: data (N, spatial..., C); conv weights
  *         (Cout, k..., Cin/g); transposed weights (Cin, k..., Cout/g). A bias (rank 1) is
  *         the same in both. */
+#define TCONV_LAYOUT_LIST(X)                                                                       \
+  X(NCHW, "nchw", 0)                                                                               \
+  X(NHWC, "nhwc", 1)
+
 typedef enum tconv_layout {
-  TCONV_LAYOUT_NCHW = 0, /* channels first (contiguous) */
-  TCONV_LAYOUT_NHWC = 1  /* channels last (channels_last / channels_last_3d) */
+#define TCONV_LAYOUT_ENUM_(NAME, name, value) TCONV_LAYOUT_##NAME = value,
+  TCONV_LAYOUT_LIST(TCONV_LAYOUT_ENUM_)
+#undef TCONV_LAYOUT_ENUM_
 } tconv_layout;
-#define TCONV_LAYOUT_COUNT 2
+#define TCONV_LAYOUT_COUNT (0 TCONV_LAYOUT_LIST(TCONV_COUNT_ONE_))
+/* "nchw", "nhwc"; NULL when out of range. */
+TCONV_API const char *tconv_layout_name(tconv_layout layout);
+/* The layout named `name` into *layout; INVALID_ARGUMENT when none is. */
+TCONV_API tconv_status tconv_layout_from_name(const char *name, tconv_layout *layout);
 
 /* A dense tensor stored in a buffer. Data tensors have rank 3-5; a bias has rank 1. */
 typedef struct tconv_tensor {
@@ -288,12 +339,6 @@ TCONV_API tconv_tensor tconv_tensor_make(tconv_buffer *buffer, size_t offset, in
 TCONV_API tconv_tensor tconv_tensor_make_typed(tconv_buffer *buffer, size_t offset, int rank,
                                                const int64_t *dims, tconv_dtype dtype,
                                                tconv_layout layout);
-/* Bytes per element: 4, 2, 2; 0 for a value that is not a tconv_dtype. */
-TCONV_API size_t tconv_dtype_size(tconv_dtype dtype);
-/* "float32", "float16", "bfloat16"; NULL when out of range. */
-TCONV_API const char *tconv_dtype_name(tconv_dtype dtype);
-/* "nchw", "nhwc"; NULL when out of range. */
-TCONV_API const char *tconv_layout_name(tconv_layout layout);
 
 /* ---- convolution parameters --------------------------------------------------------- */
 
@@ -304,25 +349,47 @@ TCONV_API const char *tconv_layout_name(tconv_layout layout);
  * SAME_UPPER puts the smaller half at the begin, SAME_LOWER the larger. VALID: no padding.
  * A negative total (transposed, e.g. k < s) follows ONNX's shape inference, o = i * s: the
  * pads are 0 and the output extends at the end by the missing positions, which no input
- * reaches (they hold the bias). */
+ * reaches (they hold the bias). NOTSET (the default): the explicit pad_begin / pad_end. */
+#define TCONV_AUTO_PAD_LIST(X)                                                                     \
+  X(NOTSET, "notset", 0)                                                                           \
+  X(VALID, "valid", 1)                                                                             \
+  X(SAME_UPPER, "same_upper", 2)                                                                   \
+  X(SAME_LOWER, "same_lower", 3)
+
 typedef enum tconv_auto_pad {
-  TCONV_AUTO_PAD_NOTSET = 0, /* explicit pad_begin / pad_end */
-  TCONV_AUTO_PAD_VALID = 1,
-  TCONV_AUTO_PAD_SAME_UPPER = 2,
-  TCONV_AUTO_PAD_SAME_LOWER = 3
+#define TCONV_AUTO_PAD_ENUM_(NAME, name, value) TCONV_AUTO_PAD_##NAME = value,
+  TCONV_AUTO_PAD_LIST(TCONV_AUTO_PAD_ENUM_)
+#undef TCONV_AUTO_PAD_ENUM_
 } tconv_auto_pad;
+#define TCONV_AUTO_PAD_COUNT (0 TCONV_AUTO_PAD_LIST(TCONV_COUNT_ONE_))
+/* "notset", "valid", "same_upper", "same_lower"; NULL when out of range. */
+TCONV_API const char *tconv_auto_pad_name(tconv_auto_pad auto_pad);
+/* The auto pad named `name` into *auto_pad; INVALID_ARGUMENT when none is. */
+TCONV_API tconv_status tconv_auto_pad_from_name(const char *name, tconv_auto_pad *auto_pad);
 
 /* How an explicit transposed output size (tconv_params.output_size) is reached.
  *   PYTORCH  output_size must lie in [omin, omin + s - 1] with omin the size at
- *            output_padding 0; the difference becomes output_padding (which must be 0).
+ *            output_padding 0; the difference becomes output_padding (which must be 0);
+ *            auto_pad must be NOTSET.
  *   ONNX     output_shape: total padding s*(i - 1) + op + ke - o, split as auto_pad says
  *            (SAME_UPPER: smaller half at the begin; NOTSET or SAME_LOWER: larger half at
- *            the begin, ONNX's text); pad_begin / pad_end must be 0; a negative total
- *            extends the output at the end as for auto_pad. */
+ *            the begin, ONNX's text; VALID is refused); pad_begin / pad_end must be 0; a
+ *            negative total extends the output at the end as for auto_pad. */
+#define TCONV_OUTPUT_SIZE_RULE_LIST(X)                                                             \
+  X(PYTORCH, "pytorch", 0)                                                                         \
+  X(ONNX, "onnx", 1)
+
 typedef enum tconv_output_size_rule {
-  TCONV_OUTPUT_SIZE_PYTORCH = 0,
-  TCONV_OUTPUT_SIZE_ONNX = 1
+#define TCONV_OUTPUT_SIZE_RULE_ENUM_(NAME, name, value) TCONV_OUTPUT_SIZE_##NAME = value,
+  TCONV_OUTPUT_SIZE_RULE_LIST(TCONV_OUTPUT_SIZE_RULE_ENUM_)
+#undef TCONV_OUTPUT_SIZE_RULE_ENUM_
 } tconv_output_size_rule;
+#define TCONV_OUTPUT_SIZE_RULE_COUNT (0 TCONV_OUTPUT_SIZE_RULE_LIST(TCONV_COUNT_ONE_))
+/* "pytorch", "onnx"; NULL when out of range. */
+TCONV_API const char *tconv_output_size_rule_name(tconv_output_size_rule rule);
+/* The output size rule named `name` into *rule; INVALID_ARGUMENT when none is. */
+TCONV_API tconv_status tconv_output_size_rule_from_name(const char *name,
+                                                        tconv_output_size_rule *rule);
 
 /* What the padded region holds.
  *   convolution  ZEROS; REFLECT (mirror without repeating the edge, pad < i); REPLICATE
@@ -331,14 +398,24 @@ typedef enum tconv_output_size_rule {
  *                x[t] w[j] lands on output (t*s + j*d - pb) mod o, so contributions that
  *                fall off one end wrap around to the other (periodic signals). REFLECT and
  *                REPLICATE are refused (UNSUPPORTED). */
-typedef enum tconv_padding_mode {
-  TCONV_PADDING_ZEROS = 0,
-  TCONV_PADDING_REFLECT = 1,
-  TCONV_PADDING_REPLICATE = 2,
-  TCONV_PADDING_CIRCULAR = 3
-} tconv_padding_mode;
+#define TCONV_PADDING_MODE_LIST(X)                                                                 \
+  X(ZEROS, "zeros", 0)                                                                             \
+  X(REFLECT, "reflect", 1)                                                                         \
+  X(REPLICATE, "replicate", 2)                                                                     \
+  X(CIRCULAR, "circular", 3)
 
-/* What the arithmetic may do (tconv_params.math), per call. Append only.
+typedef enum tconv_padding_mode {
+#define TCONV_PADDING_MODE_ENUM_(NAME, name, value) TCONV_PADDING_##NAME = value,
+  TCONV_PADDING_MODE_LIST(TCONV_PADDING_MODE_ENUM_)
+#undef TCONV_PADDING_MODE_ENUM_
+} tconv_padding_mode;
+#define TCONV_PADDING_MODE_COUNT (0 TCONV_PADDING_MODE_LIST(TCONV_COUNT_ONE_))
+/* "zeros", "reflect", "replicate", "circular"; NULL when out of range. */
+TCONV_API const char *tconv_padding_mode_name(tconv_padding_mode mode);
+/* The padding mode named `name` into *mode; INVALID_ARGUMENT when none is. */
+TCONV_API tconv_status tconv_padding_mode_from_name(const char *name, tconv_padding_mode *mode);
+
+/* What the arithmetic may do (tconv_params.math), per call.
  *   STRICT  FP32 fused multiply-adds on CUDA cores for float32 tensors: bitwise
  *           reproducible, the float32 tolerance. The default.
  *   TF32    float32 tensors may go through tensor cores, which read x and w with 10
@@ -349,23 +426,47 @@ typedef enum tconv_padding_mode {
  * Algorithms without tensor cores (the CPU ones, and today every CUDA one but those that say
  * otherwise) compute TF32 calls as STRICT or refuse them through the supports query; the
  * reference is exact in both. */
+#define TCONV_MATH_LIST(X)                                                                         \
+  X(STRICT, "strict", 0)                                                                           \
+  X(TF32, "tf32", 1)
+
 typedef enum tconv_math {
-  TCONV_MATH_STRICT = 0,
-  TCONV_MATH_TF32 = 1
+#define TCONV_MATH_ENUM_(NAME, name, value) TCONV_MATH_##NAME = value,
+  TCONV_MATH_LIST(TCONV_MATH_ENUM_)
+#undef TCONV_MATH_ENUM_
 } tconv_math;
-#define TCONV_MATH_COUNT 2
+#define TCONV_MATH_COUNT (0 TCONV_MATH_LIST(TCONV_COUNT_ONE_))
 /* "strict", "tf32"; NULL when out of range. */
 TCONV_API const char *tconv_math_name(tconv_math math);
+/* The math named `name` into *math; INVALID_ARGUMENT when none is. */
+TCONV_API tconv_status tconv_math_from_name(const char *name, tconv_math *math);
 
-/* Applied to every output element after the bias. */
+/* Applied to every output element v after the bias (alpha, beta: tconv_params'
+ * activation_alpha / activation_beta, 0 where not used).
+ *   NONE        v
+ *   RELU        max(v, 0)
+ *   LEAKY_RELU  v >= 0 ? v : alpha * v   (alpha finite)
+ *   SIGMOID     1 / (1 + exp(-v))
+ *   TANH        tanh(v)
+ *   CLAMP       min(max(v, alpha), beta), alpha <= beta */
+#define TCONV_ACTIVATION_LIST(X)                                                                   \
+  X(NONE, "none", 0)                                                                               \
+  X(RELU, "relu", 1)                                                                               \
+  X(LEAKY_RELU, "leaky_relu", 2)                                                                   \
+  X(SIGMOID, "sigmoid", 3)                                                                         \
+  X(TANH, "tanh", 4)                                                                               \
+  X(CLAMP, "clamp", 5)
+
 typedef enum tconv_activation {
-  TCONV_ACTIVATION_NONE = 0,
-  TCONV_ACTIVATION_RELU = 1,       /* max(v, 0) */
-  TCONV_ACTIVATION_LEAKY_RELU = 2, /* v >= 0 ? v : alpha * v */
-  TCONV_ACTIVATION_SIGMOID = 3,    /* 1 / (1 + exp(-v)) */
-  TCONV_ACTIVATION_TANH = 4,       /* tanh(v) */
-  TCONV_ACTIVATION_CLAMP = 5       /* min(max(v, alpha), beta), alpha <= beta */
+#define TCONV_ACTIVATION_ENUM_(NAME, name, value) TCONV_ACTIVATION_##NAME = value,
+  TCONV_ACTIVATION_LIST(TCONV_ACTIVATION_ENUM_)
+#undef TCONV_ACTIVATION_ENUM_
 } tconv_activation;
+#define TCONV_ACTIVATION_COUNT (0 TCONV_ACTIVATION_LIST(TCONV_COUNT_ONE_))
+/* "none", "relu", "leaky_relu", "sigmoid", "tanh", "clamp"; NULL when out of range. */
+TCONV_API const char *tconv_activation_name(tconv_activation activation);
+/* The activation named `name` into *activation; INVALID_ARGUMENT when none is. */
+TCONV_API tconv_status tconv_activation_from_name(const char *name, tconv_activation *activation);
 
 /* Per spatial dimension (index 0 = outermost spatial dimension, e.g. H of NCHW). Entries at
  * index >= spatial_rank are not read. Start from tconv_params_default(). */
@@ -393,7 +494,8 @@ typedef struct tconv_params {
 /* stride 1, dilation 1, no padding, no output_padding, groups 1, auto_pad NOTSET, no
  * output_size, zero padding, no activation, STRICT math. */
 TCONV_API tconv_params tconv_params_default(int spatial_rank);
-/* Sets every dimension's stride, dilation, symmetric padding and output_padding at once. */
+/* Sets every dimension's stride, dilation, symmetric padding and output_padding at once
+ * (all TCONV_MAX_SPATIAL entries). NULL params: nothing. */
 TCONV_API void tconv_params_set_uniform(tconv_params *params, int64_t stride, int64_t padding,
                                         int64_t dilation, int64_t output_padding);
 
@@ -415,28 +517,43 @@ TCONV_API tconv_status tconv_transpose_output_shape(const tconv_params *params,
  * inherits cuBLAS's own guarantee (same toolkit, GPU model and SM count), which holds because
  * the context's cuBLAS handle has its own workspace and runs on one stream at a time (a
  * stream change waits for the old stream), and because its calls depend on the problem
- * alone, not on the size of the workspace passed. */
+ * alone, not on the size of the workspace passed. Today every CUDA algorithm takes float32
+ * channels-first tensors under STRICT math only (the supports query says so for the rest).
+ *   AUTO       the backend's best choice by a heuristic; needs no workspace (or the winner
+ *              tconv_find_algo() cached for this problem, when the workspace passed is large
+ *              enough for it)
+ *   DIRECT     CUDA: one thread per output element, gather; takes every problem of that
+ *              storage
+ *   REFERENCE  CPU: the reference loop nest (gather formulation); every dtype and layout
+ *   IGEMM      CUDA: implicit GEMM in shared-memory tiles, FP32 FFMA, zero padding only. The
+ *              transposed convolution runs it once per output phase: the s^rank phases are
+ *              dense stride-1 convolutions with about ceil(k/s) taps per axis, so no
+ *              inserted zero is multiplied
+ *   GEMM       CUDA: cuBLAS SGEMM, strict FP32 (cuBLAS's pedantic math, which no
+ *              environment variable turns into TF32). Convolution = im2col + GEMM;
+ *              transposed = GEMM (w^T x into columns) + a gather col2im. Needs workspace;
+ *              chunks the batch to bound it (512 MiB of columns per chunk, at least one
+ *              image) and cuts batches of more than 64512 matrices into several cuBLAS calls
+ *   DEPTHWISE  CUDA: groups with one input and one output channel per group (depthwise,
+ *              e.g. bilinear upsampling) */
+#define TCONV_ALGO_LIST(X)                                                                         \
+  X(AUTO, "auto", 0)                                                                               \
+  X(DIRECT, "direct", 1)                                                                           \
+  X(REFERENCE, "reference", 2)                                                                     \
+  X(IGEMM, "igemm", 3)                                                                             \
+  X(GEMM, "gemm", 4)                                                                               \
+  X(DEPTHWISE, "depthwise", 5)
+
 typedef enum tconv_algo {
-  TCONV_ALGO_AUTO = 0,      /* the backend's best choice by a heuristic; needs no workspace
-                               (or the winner tconv_find_algo() cached for this problem,
-                               when the workspace passed is large enough for it) */
-  TCONV_ALGO_DIRECT = 1,    /* CUDA: one thread per output element, gather; takes every
-                               problem */
-  TCONV_ALGO_REFERENCE = 2, /* CPU: the reference loop nest (gather formulation) */
-  TCONV_ALGO_IGEMM = 3,     /* CUDA: implicit GEMM in shared-memory tiles, FP32 FFMA. The
-                               transposed convolution runs it once per output phase: the
-                               s^rank phases are dense stride-1 convolutions with about
-                               ceil(k/s) taps per axis, so no inserted zero is multiplied */
-  TCONV_ALGO_GEMM = 4,      /* CUDA: cuBLAS SGEMM, strict FP32 (cuBLAS's pedantic math, which
-                               no environment variable turns into TF32). Convolution = im2col
-                               + GEMM; transposed = GEMM (w^T x into columns) + a gather
-                               col2im. Needs workspace; chunks the batch to bound it (512 MiB
-                               of columns per chunk, at least one image) and cuts batches of
-                               more than 64512 matrices into several cuBLAS calls */
-  TCONV_ALGO_DEPTHWISE = 5  /* CUDA: groups with one input and one output channel per group
-                               (depthwise, e.g. bilinear upsampling) */
+#define TCONV_ALGO_ENUM_(NAME, name, value) TCONV_ALGO_##NAME = value,
+  TCONV_ALGO_LIST(TCONV_ALGO_ENUM_)
+#undef TCONV_ALGO_ENUM_
 } tconv_algo;
-#define TCONV_ALGO_COUNT 6 /* the algo values are 0 .. TCONV_ALGO_COUNT - 1 */
+#define TCONV_ALGO_COUNT (0 TCONV_ALGO_LIST(TCONV_COUNT_ONE_))
+/* "auto", "direct", "reference", "igemm", "gemm", "depthwise"; NULL when out of range. */
+TCONV_API const char *tconv_algo_name(tconv_algo algo);
+/* The algo named `name` into *algo; INVALID_ARGUMENT when none is. */
+TCONV_API tconv_status tconv_algo_from_name(const char *name, tconv_algo *algo);
 
 /* y = conv(x, w) (+ bias). x (N, Cin, i...), w (Cout, Cin/g, k...), bias (Cout) or NULL,
  * y (N, Cout, o...) with o from tconv_conv_output_shape(). All tensors in buffers of this
@@ -505,11 +622,6 @@ TCONV_API tconv_status tconv_find_algo(tconv_context *ctx, tconv_op op,
                                        const tconv_tensor *w, const tconv_tensor *bias,
                                        const tconv_tensor *y, tconv_buffer *workspace,
                                        tconv_algo_perf *results, int capacity, int *count);
-
-/* "auto", "direct", "reference", "igemm", "gemm", "depthwise"; NULL when out of range. */
-TCONV_API const char *tconv_algo_name(tconv_algo algo);
-/* The algo whose tconv_algo_name() is `name`; INVALID_ARGUMENT when none is. */
-TCONV_API tconv_status tconv_algo_from_name(const char *name, tconv_algo *algo);
 
 /* ---- weight initialisers ------------------------------------------------------------ */
 

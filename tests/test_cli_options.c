@@ -419,6 +419,24 @@ static void test_option_errors(void) {
   /* The unknown --algo names the valid ones. */
   EXPECT_FAILURE(2, "auto (default) | direct | reference | igemm | gemm | depthwise", "run", "conv",
                  "--x", x, "--w", w, "--groups", "2", "--algo", "fastest");
+  /* An unknown name lists the library's names (the activations with their parameters). */
+  EXPECT_FAILURE(2, "--auto-pad: 'same' is not one of notset, valid, same_upper, same_lower",
+                 "shape", "conv", "--input", "5", "--kernel", "3", "--auto-pad", "same");
+  EXPECT_FAILURE(2, "--padding-mode: 'mirror' is not one of zeros, reflect, replicate, circular",
+                 "shape", "conv", "--input", "5", "--kernel", "3", "--padding-mode", "mirror");
+  EXPECT_FAILURE(2, "--output-shape-rule: 'tf' is not one of pytorch, onnx", "shape", "transpose",
+                 "--input", "5", "--kernel", "3", "--output-shape", "7", "--output-shape-rule",
+                 "tf");
+  EXPECT_FAILURE(2,
+                 "--activation: 'gelu' is not one of none, relu, leaky_relu[:ALPHA], sigmoid, "
+                 "tanh, clamp:LO:HI",
+                 "shape", "conv", "--input", "5", "--kernel", "3", "--activation", "gelu");
+  EXPECT_FAILURE(2, "--activation: 'clamp:1': clamp needs 2 numbers, clamp:LO:HI", "shape",
+                 "conv", "--input", "5", "--kernel", "3", "--activation", "clamp:1");
+  EXPECT_FAILURE(2, "leaky_relu takes at most 1 number, leaky_relu[:ALPHA]", "shape", "conv",
+                 "--input", "5", "--kernel", "3", "--activation", "leaky_relu:0.1:2");
+  EXPECT_FAILURE(2, "--activation: 'relu:1': relu takes no parameter", "shape", "conv", "--input",
+                 "5", "--kernel", "3", "--activation", "relu:1");
   /* Conflicts the tool refuses itself. */
   EXPECT_FAILURE(2, "--padding and --pads", "run", "conv", "--x", x, "--w", w, "--groups", "2",
                  "--padding", "1", "--pads", "1,1,1,1");

@@ -1,7 +1,8 @@
 /*
  * test_conventions.c - suite "conventions": auto_pad, explicit output sizes (PyTorch and
  * ONNX rules), padding modes and fused activations, each against a brute-force definition
- * built from the plain reference; invalid combinations get their exact statuses.
+ * built from the plain reference; invalid combinations get their exact statuses; the names
+ * of every enum's values, made from its list in tconv.h, read back.
  */
 #include "testutil.h"
 
@@ -323,7 +324,8 @@ BEND(activation_range, p->activation = (tconv_activation)17)
 
 static const invalid_convention invalid_conventions[] = {
     {"pads with auto_pad", 1, pads_with_auto_pad, TCONV_STATUS_INVALID_ARGUMENT, "auto_pad"},
-    {"auto_pad 9", 0, auto_pad_range, TCONV_STATUS_INVALID_ARGUMENT, "auto_pad 9"},
+    {"auto_pad 9", 0, auto_pad_range, TCONV_STATUS_INVALID_ARGUMENT,
+     "auto_pad 9 is not NOTSET (0), VALID (1), SAME_UPPER (2) or SAME_LOWER (3)"},
     {"output_size on conv", 0, output_size_on_conv, TCONV_STATUS_INVALID_ARGUMENT, "output_size"},
     {"output_size partial", 1, output_size_partial, TCONV_STATUS_INVALID_ARGUMENT, "every dimension"},
     {"output_size -4", 1, output_size_negative, TCONV_STATUS_INVALID_ARGUMENT, "output_size -4"},
@@ -334,16 +336,19 @@ static const invalid_convention invalid_conventions[] = {
     {"ONNX output_shape with pads", 1, onnx_output_shape_with_pads, TCONV_STATUS_INVALID_ARGUMENT,
      "output_shape"},
     {"output_size_rule 5", 1, output_size_rule_range, TCONV_STATUS_INVALID_ARGUMENT,
-     "output_size_rule"},
+     "output_size_rule 5 is not PYTORCH (0) or ONNX (1)"},
     {"reflect pad >= input", 0, reflect_pad_too_large, TCONV_STATUS_INVALID_ARGUMENT, "reflect"},
     {"circular pad > input", 0, circular_pad_too_large, TCONV_STATUS_INVALID_ARGUMENT, "circular"},
     {"transposed reflect", 1, transposed_reflect, TCONV_STATUS_UNSUPPORTED, "reflect"},
     {"transposed replicate", 1, transposed_replicate, TCONV_STATUS_UNSUPPORTED, "replicate"},
-    {"padding_mode 4", 0, padding_mode_range, TCONV_STATUS_INVALID_ARGUMENT, "padding_mode 4"},
-    {"relu with alpha", 1, relu_with_alpha, TCONV_STATUS_INVALID_ARGUMENT, "activation_alpha"},
+    {"padding_mode 4", 0, padding_mode_range, TCONV_STATUS_INVALID_ARGUMENT,
+     "padding_mode 4 is not ZEROS (0), REFLECT (1), REPLICATE (2) or CIRCULAR (3)"},
+    {"relu with alpha", 1, relu_with_alpha, TCONV_STATUS_INVALID_ARGUMENT,
+     "must be 0 for activation relu"},
     {"clamp lo > hi", 0, clamp_reversed, TCONV_STATUS_INVALID_ARGUMENT, "clamp"},
     {"leaky_relu NaN", 1, leaky_nan, TCONV_STATUS_INVALID_ARGUMENT, "leaky_relu"},
-    {"activation 17", 0, activation_range, TCONV_STATUS_INVALID_ARGUMENT, "activation 17"},
+    {"activation 17", 0, activation_range, TCONV_STATUS_INVALID_ARGUMENT,
+     "activation 17 is not NONE (0), RELU (1), LEAKY_RELU (2), SIGMOID (3), TANH (4) or CLAMP (5)"},
 };
 
 static void test_invalid_conventions(void) {
@@ -373,6 +378,57 @@ static void test_invalid_conventions(void) {
   CU_ASSERT_EQUAL(failures, 0);
 }
 
+/* One enum's names: every value's name reads back to the value and differs from the
+ * others'; values out of range have none; an unknown name is refused with every valid name
+ * in the sentence, and the out-parameter is left alone. */
+#define CHECK_NAMES(type, COUNT)                                                                   \
+  do {                                                                                             \
+    for (int v = 0; v < (COUNT); ++v) {                                                            \
+      const char *name = tconv_##type##_name((tconv_##type)v);                                     \
+      CU_ASSERT_PTR_NOT_NULL_FATAL(name);                                                          \
+      tconv_##type back = (tconv_##type)((COUNT) - 1 - v);                                         \
+      CU_ASSERT_EQUAL(tconv_##type##_from_name(name, &back), TCONV_STATUS_OK);                     \
+      CU_ASSERT_EQUAL((int)back, v);                                                               \
+      for (int u = 0; u < v; ++u)                                                                  \
+        CU_ASSERT(strcmp(name, tconv_##type##_name((tconv_##type)u)) != 0);                        \
+    }                                                                                              \
+    CU_ASSERT_PTR_NULL(tconv_##type##_name((tconv_##type)(COUNT)));                                \
+    CU_ASSERT_PTR_NULL(tconv_##type##_name((tconv_##type)-1));                                     \
+    tconv_##type kept = (tconv_##type)0;                                                           \
+    CU_ASSERT_EQUAL(tconv_##type##_from_name("Bogus", &kept), TCONV_STATUS_INVALID_ARGUMENT);      \
+    CU_ASSERT_EQUAL((int)kept, 0);                                                                 \
+    CU_ASSERT_PTR_NOT_NULL(strstr(tconv_last_error(), #type " from name: 'Bogus' is not "));       \
+    for (int v = 0; v < (COUNT); ++v)                                                              \
+      CU_ASSERT_PTR_NOT_NULL(strstr(tconv_last_error(), tconv_##type##_name((tconv_##type)v)));    \
+    CU_ASSERT_EQUAL(tconv_##type##_from_name(NULL, &kept), TCONV_STATUS_INVALID_ARGUMENT);         \
+    CU_ASSERT_EQUAL(tconv_##type##_from_name(tconv_##type##_name((tconv_##type)0), NULL),          \
+                    TCONV_STATUS_INVALID_ARGUMENT);                                                \
+  } while (0)
+
+static void test_enum_names(void) {
+  CHECK_NAMES(backend, TCONV_BACKEND_COUNT);
+  CHECK_NAMES(dtype, TCONV_DTYPE_COUNT);
+  CHECK_NAMES(layout, TCONV_LAYOUT_COUNT);
+  CHECK_NAMES(auto_pad, TCONV_AUTO_PAD_COUNT);
+  CHECK_NAMES(output_size_rule, TCONV_OUTPUT_SIZE_RULE_COUNT);
+  CHECK_NAMES(padding_mode, TCONV_PADDING_MODE_COUNT);
+  CHECK_NAMES(math, TCONV_MATH_COUNT);
+  CHECK_NAMES(activation, TCONV_ACTIVATION_COUNT);
+  CHECK_NAMES(algo, TCONV_ALGO_COUNT);
+  /* The counts follow the lists, and the names are the documented ones. */
+  CU_ASSERT_EQUAL(TCONV_AUTO_PAD_COUNT, TCONV_AUTO_PAD_SAME_LOWER + 1);
+  CU_ASSERT_EQUAL(TCONV_ACTIVATION_COUNT, TCONV_ACTIVATION_CLAMP + 1);
+  CU_ASSERT_STRING_EQUAL(tconv_auto_pad_name(TCONV_AUTO_PAD_SAME_UPPER), "same_upper");
+  CU_ASSERT_STRING_EQUAL(tconv_padding_mode_name(TCONV_PADDING_CIRCULAR), "circular");
+  CU_ASSERT_STRING_EQUAL(tconv_activation_name(TCONV_ACTIVATION_LEAKY_RELU), "leaky_relu");
+  CU_ASSERT_STRING_EQUAL(tconv_output_size_rule_name(TCONV_OUTPUT_SIZE_ONNX), "onnx");
+  CU_ASSERT_STRING_EQUAL(tconv_backend_name(TCONV_BACKEND_CUDA), "cuda");
+  tconv_padding_mode mode = TCONV_PADDING_ZEROS;
+  CU_ASSERT_EQUAL(tconv_padding_mode_from_name("mirror", &mode), TCONV_STATUS_INVALID_ARGUMENT);
+  CU_ASSERT_STRING_EQUAL(tconv_last_error(), "padding_mode from name: 'mirror' is not zeros, "
+                                             "reflect, replicate or circular");
+}
+
 CU_ErrorCode test_register_conventions(void) {
   CU_pSuite s = CU_add_suite("conventions", NULL, NULL);
   if (s == NULL)
@@ -384,7 +440,8 @@ CU_ErrorCode test_register_conventions(void) {
       !CU_add_test(s, "conv padding modes = padded input", test_conv_padding_modes) ||
       !CU_add_test(s, "transposed circular", test_transpose_circular) ||
       !CU_add_test(s, "activations", test_activations) ||
-      !CU_add_test(s, "invalid combinations", test_invalid_conventions))
+      !CU_add_test(s, "invalid combinations", test_invalid_conventions) ||
+      !CU_add_test(s, "enum names read back", test_enum_names))
     return CU_get_error();
   return CUE_SUCCESS;
 }

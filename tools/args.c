@@ -175,3 +175,20 @@ int args_per_dim(const char *name, const char *text, int rank, int64_t fallback,
     out[i] = values[n == 1 ? 0 : i];
   return 0;
 }
+
+int args_named(const char *option, const char *text, args_name_fn name, int count, int *value,
+               char *err, size_t err_size) {
+  char list[256] = "";
+  size_t used = 0;
+  for (int v = 0; v < count; v++) {
+    if (strcmp(text, name(v)) == 0) {
+      *value = v;
+      return 0;
+    }
+    int n = snprintf(list + used, sizeof list - used, "%s%s", v ? ", " : "", name(v));
+    if (n > 0 && (size_t)n < sizeof list - used)
+      used += (size_t)n;
+  }
+  set_err(err, err_size, "--%s: '%s' is not one of %s", option, text, list);
+  return -1;
+}

@@ -1,7 +1,8 @@
 /*
  * args.h - option parsing for the tconv command-line tool: "--name value" and "--name=value",
- * decimal integers, and the per-dimension comma lists ("3" or "3,4"). Every error is a sentence
- * naming the option, for the tool to print after "tconv: error: ". No printing here.
+ * decimal integers, the per-dimension comma lists ("3" or "3,4"), and named values (the
+ * library's names of its enums). Every error is a sentence naming the option, for the tool to
+ * print after "tconv: error: ". No printing here.
  */
 #ifndef TCONV_ARGS_H
 #define TCONV_ARGS_H
@@ -44,5 +45,14 @@ int args_int_list(const char *name, const char *text, int max_count, int64_t *va
  * fallback. Returns 0, or -1 with a sentence. */
 int args_per_dim(const char *name, const char *text, int rank, int64_t fallback, int64_t *out,
                  char *err, size_t err_size);
+
+/* The name of value v, or NULL when v is past the last (e.g. tconv_dtype_name through a
+ * one-line adapter that takes an int). */
+typedef const char *(*args_name_fn)(int value);
+
+/* The value v in [0, count) whose name(v) is `text`. Returns 0, or -1 with
+ * "--<option>: '<text>' is not one of <name(0)>, <name(1)>, ..." in err. */
+int args_named(const char *option, const char *text, args_name_fn name, int count, int *value,
+               char *err, size_t err_size);
 
 #endif /* TCONV_ARGS_H */

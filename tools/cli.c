@@ -3,6 +3,7 @@
  * mapping, --device and the context, and one forward computation through the public API.
  */
 #include "cli.h"
+#include "args.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,15 +41,15 @@ int cli_fail_status(tconv_status status, const char *sentence) {
   return cli_fail(cli_exit_code(status), "%s", sentence);
 }
 
+static const char *backend_name(int v) { return tconv_backend_name((tconv_backend)v); }
+
 int cli_parse_device(const char *device, tconv_backend *backend) {
-  if (device == NULL || strcmp(device, "auto") == 0)
-    *backend = TCONV_BACKEND_AUTO;
-  else if (strcmp(device, "cpu") == 0)
-    *backend = TCONV_BACKEND_CPU;
-  else if (strcmp(device, "cuda") == 0)
-    *backend = TCONV_BACKEND_CUDA;
-  else
-    return cli_fail(CLI_EXIT_USAGE, "--device: '%s' is not one of auto, cpu, cuda", device);
+  char err[CLI_ERR_SIZE];
+  int v = TCONV_BACKEND_AUTO;
+  if (device != NULL && args_named("device", device, backend_name, TCONV_BACKEND_COUNT, &v, err,
+                                   sizeof err) != 0)
+    return cli_fail(CLI_EXIT_USAGE, "%s", err);
+  *backend = (tconv_backend)v;
   return 0;
 }
 

@@ -66,41 +66,14 @@ int params_table(params_options *p, args_option *table) {
 
 /* ---- named values -------------------------------------------------------------------- */
 
-typedef struct named_value {
-  const char *name;
-  int value;
-} named_value;
-
-static const named_value auto_pads[] = {{"notset", TCONV_AUTO_PAD_NOTSET},
-                                        {"valid", TCONV_AUTO_PAD_VALID},
-                                        {"same_upper", TCONV_AUTO_PAD_SAME_UPPER},
-                                        {"same_lower", TCONV_AUTO_PAD_SAME_LOWER}};
-static const named_value rules[] = {{"pytorch", TCONV_OUTPUT_SIZE_PYTORCH},
-                                    {"onnx", TCONV_OUTPUT_SIZE_ONNX}};
-static const named_value modes[] = {{"zeros", TCONV_PADDING_ZEROS},
-                                    {"reflect", TCONV_PADDING_REFLECT},
-                                    {"replicate", TCONV_PADDING_REPLICATE},
-                                    {"circular", TCONV_PADDING_CIRCULAR}};
+/* The library's names of its enums, for args_named. */
+static const char *auto_pad_name(int v) { return tconv_auto_pad_name((tconv_auto_pad)v); }
+static const char *rule_name(int v) {
+  return tconv_output_size_rule_name((tconv_output_size_rule)v);
+}
+static const char *mode_name(int v) { return tconv_padding_mode_name((tconv_padding_mode)v); }
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-/* The value named `text` among names[0..count); a sentence listing them when none is. */
-static int parse_name(const char *option, const char *text, const named_value *names, int count,
-                      int *value, char *err, size_t err_size) {
-  char list[256];
-  size_t used = 0;
-  for (int i = 0; i < count; i++) {
-    if (strcmp(text, names[i].name) == 0) {
-      *value = names[i].value;
-      return 0;
-    }
-    int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", names[i].name);
-    if (w > 0 && (size_t)w < sizeof list - used)
-      used += (size_t)w;
-  }
-  set_err(err, err_size, "--%s: '%s' is not one of %s", option, text, list);
-  return -1;
-}
 
 /* ---- --activation -------------------------------------------------------------------- */
 
@@ -117,20 +90,31 @@ static int parse_float(const char *text, float *value) {
   return 0;
 }
 
+/* What --activation takes after an activation's name, by tconv_activation value: how many
+ * ":"-separated numbers, and how the usage writes them (NULL: none). */
 typedef struct activation_form {
-  const char *name;
-  tconv_activation activation;
   int min_args, max_args;
+  const char *syntax;
 } activation_form;
 
-static const activation_form activations[] = {
-    {"none", TCONV_ACTIVATION_NONE, 0, 0},
-    {"relu", TCONV_ACTIVATION_RELU, 0, 0},
-    {"leaky_relu", TCONV_ACTIVATION_LEAKY_RELU, 0, 1},
-    {"sigmoid", TCONV_ACTIVATION_SIGMOID, 0, 0},
-    {"tanh", TCONV_ACTIVATION_TANH, 0, 0},
-    {"clamp", TCONV_ACTIVATION_CLAMP, 2, 2},
+static const activation_form activation_forms[TCONV_ACTIVATION_COUNT] = {
+    [TCONV_ACTIVATION_LEAKY_RELU] = {0, 1, "[:ALPHA]"},
+    [TCONV_ACTIVATION_CLAMP] = {2, 2, ":LO:HI"},
 };
+
+/* "none, relu, leaky_relu[:ALPHA], ...": every activation the library names, as written. */
+static void activation_list(char *out, size_t size) {
+  size_t used = 0;
+  out[0] = '\0';
+  for (int v = 0; v < TCONV_ACTIVATION_COUNT; v++) {
+    const char *syntax = activation_forms[v].syntax;
+    int n = snprintf(out + used, size - used, "%s%s%s", v ? ", " : "",
+                     tconv_activation_name((tconv_activation)v), syntax != NULL ? syntax : "");
+    if (n < 0 || (size_t)n >= size - used)
+      break;
+    used += (size_t)n;
+  }
+}
 
 /* "name[:a[:b]]" into activation, alpha and beta. */
 static int parse_activation(const char *text, tconv_params *params, char *err, size_t err_size) {
@@ -149,28 +133,25 @@ static int parse_activation(const char *text, tconv_params *params, char *err, s
       break;
     *p++ = '\0';
   }
-  const activation_form *form = NULL;
-  for (int i = 0; i < COUNT(activations); i++)
-    if (strcmp(fields[0], activations[i].name) == 0)
-      form = &activations[i];
-  if (form == NULL) {
-    set_err(err, err_size,
-            "--activation: '%s' is not one of none, relu, leaky_relu[:ALPHA], sigmoid, tanh, "
-            "clamp:LO:HI",
-            text);
+  tconv_activation activation;
+  if (tconv_activation_from_name(fields[0], &activation) != TCONV_STATUS_OK) {
+    char list[256];
+    activation_list(list, sizeof list);
+    set_err(err, err_size, "--activation: '%s' is not one of %s", text, list);
     return -1;
   }
+  const activation_form *form = &activation_forms[activation];
+  const char *name = tconv_activation_name(activation);
   const int args = n - 1;
   if (args < form->min_args || args > form->max_args) {
     if (form->max_args == 0)
-      set_err(err, err_size, "--activation: '%s': %s takes no parameter", text, form->name);
-    else if (form->min_args == 2)
-      set_err(err, err_size, "--activation: '%s': clamp needs two bounds, clamp:LO:HI", text);
+      set_err(err, err_size, "--activation: '%s': %s takes no parameter", text, name);
+    else if (form->min_args == form->max_args)
+      set_err(err, err_size, "--activation: '%s': %s needs %d numbers, %s%s", text, name,
+              form->min_args, name, form->syntax);
     else
-      set_err(err, err_size,
-              "--activation: '%s': leaky_relu takes at most one slope, "
-              "leaky_relu:ALPHA",
-              text);
+      set_err(err, err_size, "--activation: '%s': %s takes at most %d number%s, %s%s", text,
+              name, form->max_args, form->max_args == 1 ? "" : "s", name, form->syntax);
     return -1;
   }
   float values[2] = {0.0f, 0.0f};
@@ -183,10 +164,10 @@ static int parse_activation(const char *text, tconv_params *params, char *err, s
       return -1;
     }
   }
-  params->activation = form->activation;
+  params->activation = activation;
   params->activation_alpha = values[0];
   params->activation_beta = values[1];
-  if (form->activation == TCONV_ACTIVATION_LEAKY_RELU && args == 0)
+  if (activation == TCONV_ACTIVATION_LEAKY_RELU && args == 0)
     params->activation_alpha = LEAKY_RELU_DEFAULT_ALPHA;
   return 0;
 }
@@ -217,18 +198,20 @@ int params_pads(const char *text, int rank, int64_t *begin, int64_t *end, char *
 static int parse_named(const params_options *p, tconv_params *params, char *err, size_t err_size) {
   int v;
   if (p->auto_pad != NULL) {
-    if (parse_name("auto-pad", p->auto_pad, auto_pads, COUNT(auto_pads), &v, err, err_size))
+    if (args_named("auto-pad", p->auto_pad, auto_pad_name, TCONV_AUTO_PAD_COUNT, &v, err,
+                   err_size))
       return -1;
     params->auto_pad = (tconv_auto_pad)v;
   }
   if (p->output_shape_rule != NULL) {
-    if (parse_name("output-shape-rule", p->output_shape_rule, rules, COUNT(rules), &v, err,
-                   err_size))
+    if (args_named("output-shape-rule", p->output_shape_rule, rule_name,
+                   TCONV_OUTPUT_SIZE_RULE_COUNT, &v, err, err_size))
       return -1;
     params->output_size_rule = (tconv_output_size_rule)v;
   }
   if (p->padding_mode != NULL) {
-    if (parse_name("padding-mode", p->padding_mode, modes, COUNT(modes), &v, err, err_size))
+    if (args_named("padding-mode", p->padding_mode, mode_name, TCONV_PADDING_MODE_COUNT, &v, err,
+                   err_size))
       return -1;
     params->padding_mode = (tconv_padding_mode)v;
   }

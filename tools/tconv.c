@@ -151,8 +151,6 @@ static int parse_op(const char *command, int argc, char **argv, tconv_op *op) {
 
 /* ---- tconv shape --------------------------------------------------------------------- */
 
-static const char *const auto_pad_names[] = {"notset", "valid", "same_upper", "same_lower"};
-
 /* The output size formula of one dimension with the numbers filled in, ending in the
  * library's answer o. When --auto-pad or --output-shape let the library choose the padding,
  * which the public API does not report, the line says so instead of guessing the numbers. */
@@ -164,13 +162,13 @@ static void print_formula(tconv_op op, int dim, const int64_t *x_dims, const int
   long long d = (long long)p->dilation[dim], op_ = (long long)p->output_padding[dim];
   if (op == TCONV_OP_TRANSPOSE && p->output_size[dim] > 0) {
     printf("  dim %d: o = %lld (--output-shape, %s rule: %s)\n", dim, (long long)o,
-           p->output_size_rule == TCONV_OUTPUT_SIZE_ONNX ? "onnx" : "pytorch",
+           tconv_output_size_rule_name(p->output_size_rule),
            p->output_size_rule == TCONV_OUTPUT_SIZE_ONNX
                ? "the library chose the pads"
                : "the difference from the size at output_padding 0 is the output_padding");
   } else if (p->auto_pad != TCONV_AUTO_PAD_NOTSET) {
-    printf("  dim %d: o = %lld (--auto-pad %s: the library chose the padding)\n", dim, (long long)o,
-           auto_pad_names[p->auto_pad]);
+    printf("  dim %d: o = %lld (--auto-pad %s: the library chose the padding)\n", dim,
+           (long long)o, tconv_auto_pad_name(p->auto_pad));
   } else if (op == TCONV_OP_CONV && pb == pe) {
     printf("  dim %d: o = floor((i + 2p - d*(k-1) - 1) / s) + 1"
            " = floor((%lld + 2*%lld - %lld*(%lld-1) - 1) / %lld) + 1 = %lld\n",
@@ -293,21 +291,15 @@ static void file_dims(tconv_layout layout, int rank, const int64_t *dims, int64_
   }
 }
 
-/* --dtype, --layout, --math: one of the library's names for the values (NULL: the first). */
-static int parse_named(const char *option, const char *text, const char *(*name)(int), int count,
+/* --dtype, --layout, --math: one of the library's names for the values (NULL: the first).
+ * Returns 0, or exit code 2 with the error printed. */
+static int parse_named(const char *option, const char *text, args_name_fn name, int count,
                        int *value) {
+  char err[CLI_ERR_SIZE];
   *value = 0;
-  if (text == NULL)
-    return 0;
-  char names[128] = "";
-  for (int v = 0; v < count; v++) {
-    if (strcmp(text, name(v)) == 0) {
-      *value = v;
-      return 0;
-    }
-    snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", v ? ", " : "", name(v));
-  }
-  return cli_fail(CLI_EXIT_USAGE, "--%s: '%s' is not one of %s", option, text, names);
+  if (text != NULL && args_named(option, text, name, count, value, err, sizeof err) != 0)
+    return cli_fail(CLI_EXIT_USAGE, "%s", err);
+  return 0;
 }
 
 static const char *dtype_name(int v) { return tconv_dtype_name((tconv_dtype)v); }
@@ -403,10 +395,11 @@ static int run_files(tconv_op op, const char *x_path, const char *w_path, const 
   }
   char dims[128];
   format_dims(y.rank, out_dims, dims, sizeof dims);
-  printf("%s: %s %s (%s on %s, algo %s%s%s%s%s)\n", out_path,
-         rs->dtype == TCONV_DTYPE_FLOAT16 ? "float16" : "float32", dims,
+  /* The file's dtype: bfloat16 results are widened to float32 (NumPy has no bfloat16). */
+  const tconv_dtype file_dtype = rs->dtype == TCONV_DTYPE_FLOAT16 ? rs->dtype : TCONV_DTYPE_FLOAT32;
+  printf("%s: %s %s (%s on %s, algo %s%s%s%s%s)\n", out_path, tconv_dtype_name(file_dtype), dims,
          op == TCONV_OP_CONV ? "conv" : "transpose",
-         tconv_context_backend(ctx) == TCONV_BACKEND_CUDA ? "cuda" : "cpu", tconv_algo_name(algo),
+         tconv_backend_name(tconv_context_backend(ctx)), tconv_algo_name(algo),
          rs->dtype == TCONV_DTYPE_BFLOAT16 ? ", bfloat16 widened to float32" : "",
          rs->layout == TCONV_LAYOUT_NHWC ? ", layout nhwc" : "",
          rs->math == TCONV_MATH_TF32 ? ", math tf32" : "",
