@@ -305,7 +305,7 @@ static void run_state_free(run_state *s) {
 
 /* Everything before the first layer. */
 static int start(const options *o, run_state *s, size_t *l2_bytes) {
-  if (tconv_context_create(&s->ctx, TCONV_BACKEND_CUDA, o->device) != TCONV_STATUS_OK)
+  if (tconv_context_create(TCONV_BACKEND_CUDA, o->device, &s->ctx) != TCONV_STATUS_OK)
     return bench_fail("no usable CUDA device: %s", tconv_last_error());
   int l2 = 0;
   BENCH_CUDA(cudaSetDevice(o->device));

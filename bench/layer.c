@@ -256,7 +256,8 @@ static int measure_algo(const bench_env *env, const bench_shape *sh, tconv_op op
   row->deterministic = -1;
   if (row->algo != TCONV_ALGO_AUTO) {
     const tconv_status status =
-        tconv_workspace_size(env->ctx, op, &sh->params, &d->tx, &d->tw, row->algo, &row->workspace);
+        tconv_workspace_size(env->ctx, op, &sh->params, &d->tx, &d->tw, &d->ty, row->algo,
+                             &row->workspace);
     if (status != TCONV_STATUS_OK) {
       snprintf(row->note, sizeof row->note, "workspace size: %s: %s", tconv_status_name(status),
                tconv_context_last_error(env->ctx));
@@ -294,8 +295,11 @@ static int list_algos(const bench_env *env, const bench_shape *sh, tconv_op op, 
   for (int a = 0; a < TCONV_ALGO_COUNT; ++a) {
     if (a == TCONV_ALGO_AUTO)
       continue;
+    const tconv_tensor x = tconv_tensor_make(NULL, 0, sh->dims, sh->x);
+    const tconv_tensor w = tconv_tensor_make(NULL, 0, sh->dims, sh->w);
+    const tconv_tensor y = tconv_tensor_make(NULL, 0, sh->dims, sh->y);
     const tconv_status status =
-        tconv_algo_supported(env->ctx, op, &sh->params, sh->x, sh->w, (tconv_algo)a);
+        tconv_algo_supported(env->ctx, op, &sh->params, &x, &w, &y, (tconv_algo)a);
     if (status == TCONV_STATUS_OK)
       r->rows[r->count++].algo = (tconv_algo)a;
     else if (status != TCONV_STATUS_UNSUPPORTED)

@@ -45,7 +45,7 @@ int main(void) {
   float *y = NULL, *y_ref = NULL;
   int64_t y_dims[4];
 
-  TRY(tconv_context_create(&ctx, TCONV_BACKEND_AUTO, 0));
+  TRY(tconv_context_create(TCONV_BACKEND_AUTO, 0, &ctx));
   if (tconv_context_backend(ctx) == TCONV_BACKEND_CUDA)
     printf("backend: CUDA device %d\n", tconv_context_device(ctx));
   else /* AUTO keeps the reason it did not use the GPU */

@@ -50,7 +50,7 @@ int main(void) {
   tconv_buffer *bx = NULL, *bw = NULL, *by = NULL;
 
   TRY(tconv_bilinear_kernel(2, FACTOR, 1, w, K * K));
-  TRY(tconv_context_create(&ctx, TCONV_BACKEND_AUTO, 0));
+  TRY(tconv_context_create(TCONV_BACKEND_AUTO, 0, &ctx));
   /* Check the sizes above against the library's arithmetic before using them. */
   int64_t dims[4];
   TRY(tconv_transpose_output_shape(&params, x_dims, w_dims, dims));

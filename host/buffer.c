@@ -23,12 +23,13 @@ static tconv_status buffer_new(tconv_context *ctx, void *data, size_t bytes, int
 }
 
 tconv_status tconv_buffer_create(tconv_context *ctx, size_t bytes, tconv_buffer **buffer) {
+  if (buffer != NULL) /* the handle is NULL after any failure, as tconv.h promises */
+    *buffer = NULL;
   if (ctx == NULL)
     return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "buffer create: ctx is NULL");
   tconv_clear_error(ctx);
   if (buffer == NULL)
     return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "buffer create: buffer is NULL");
-  *buffer = NULL;
   if (bytes == 0)
     return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "buffer create: bytes is 0");
 
@@ -56,12 +57,13 @@ tconv_status tconv_buffer_create(tconv_context *ctx, size_t bytes, tconv_buffer 
 
 tconv_status tconv_buffer_wrap(tconv_context *ctx, void *data, size_t bytes,
                                tconv_buffer **buffer) {
+  if (buffer != NULL)
+    *buffer = NULL;
   if (ctx == NULL)
     return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "buffer wrap: ctx is NULL");
   tconv_clear_error(ctx);
   if (buffer == NULL)
     return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "buffer wrap: buffer is NULL");
-  *buffer = NULL;
   if (data == NULL)
     return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "buffer wrap: data is NULL");
   if (bytes == 0)

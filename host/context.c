@@ -17,7 +17,7 @@ tconv_status tconv_cuda_probe(char *reason, size_t reason_size) {
   return status;
 }
 
-tconv_status tconv_context_create(tconv_context **ctx, tconv_backend backend, int device) {
+tconv_status tconv_context_create(tconv_backend backend, int device, tconv_context **ctx) {
   tconv_clear_error(NULL);
   if (ctx == NULL)
     return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "context create: ctx is NULL");

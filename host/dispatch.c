@@ -269,64 +269,42 @@ static tconv_status query_algo(tconv_context *ctx, const char *label, const tcon
                                  : check_algo(ctx, label, pr, algo);
 }
 
-/* The shared start of the two shape-only queries: ctx, the problem, the algo value. */
-static tconv_status query_problem(tconv_context *ctx, const char *label, tconv_problem *pr,
-                                  tconv_op op, const tconv_params *params,
-                                  const int64_t *x_dims, const int64_t *w_dims,
-                                  tconv_algo algo) {
-  if (ctx == NULL)
-    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: ctx is NULL", label);
-  tconv_clear_error(ctx);
-  tconv_status status = tconv_problem_init(ctx, pr, op, params, x_dims, w_dims);
-  return status != TCONV_STATUS_OK ? status : query_algo(ctx, label, pr, algo);
-}
-
-/* The same from tensor descriptors (dims, dtype, layouts); y may be NULL. */
+/* The shared start of the two queries: ctx, then the problem from the tensors (y may be
+ * NULL), then the algo value and whether it takes the problem. */
 static tconv_status query_tensors(tconv_context *ctx, const char *label, tconv_problem *pr,
                                   tconv_op op, const tconv_params *params, const tconv_tensor *x,
                                   const tconv_tensor *w, const tconv_tensor *y, tconv_algo algo) {
   if (ctx == NULL)
     return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: ctx is NULL", label);
   tconv_clear_error(ctx);
+  if (x == NULL || w == NULL)
+    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: %s is NULL", label,
+                      x == NULL ? "x" : "w");
   tconv_status status = tconv_problem_init_tensors(ctx, pr, op, params, x, w, y);
   return status != TCONV_STATUS_OK ? status : query_algo(ctx, label, pr, algo);
 }
 
-tconv_status tconv_workspace_size(tconv_context *ctx, tconv_op op, const tconv_params *params,
-                                  const tconv_tensor *x, const tconv_tensor *w, tconv_algo algo,
-                                  size_t *bytes) {
-  const char *label = "workspace size";
-  if (ctx == NULL)
-    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: ctx is NULL", label);
-  tconv_clear_error(ctx);
-  if (bytes == NULL)
-    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: bytes is NULL", label);
-  if (x == NULL || w == NULL)
-    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: %s is NULL", label,
-                      x == NULL ? "x" : "w");
+tconv_status tconv_algo_supported(tconv_context *ctx, tconv_op op, const tconv_params *params,
+                                  const tconv_tensor *x, const tconv_tensor *w,
+                                  const tconv_tensor *y, tconv_algo algo) {
   tconv_problem pr;
-  tconv_status status = query_tensors(ctx, label, &pr, op, params, x, w, NULL, algo);
+  return query_tensors(ctx, "algo supported", &pr, op, params, x, w, y, algo);
+}
+
+tconv_status tconv_workspace_size(tconv_context *ctx, tconv_op op, const tconv_params *params,
+                                  const tconv_tensor *x, const tconv_tensor *w,
+                                  const tconv_tensor *y, tconv_algo algo, size_t *bytes) {
+  const char *label = "workspace size";
+  if (ctx != NULL && bytes == NULL) {
+    tconv_clear_error(ctx);
+    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: bytes is NULL", label);
+  }
+  tconv_problem pr;
+  tconv_status status = query_tensors(ctx, label, &pr, op, params, x, w, y, algo);
   if (status != TCONV_STATUS_OK)
     return status;
   *bytes = algo == TCONV_ALGO_AUTO ? 0 : workspace_of(&pr, algo);
   return TCONV_STATUS_OK;
-}
-
-tconv_status tconv_algo_supported(tconv_context *ctx, tconv_op op, const tconv_params *params,
-                                  const int64_t *x_dims, const int64_t *w_dims, tconv_algo algo) {
-  tconv_problem pr;
-  return query_problem(ctx, "algo supported", &pr, op, params, x_dims, w_dims, algo);
-}
-
-tconv_status tconv_algo_supported_tensors(tconv_context *ctx, tconv_op op,
-                                          const tconv_params *params, const tconv_tensor *x,
-                                          const tconv_tensor *w, const tconv_tensor *y,
-                                          tconv_algo algo) {
-  const char *label = "algo supported";
-  if (ctx != NULL && y == NULL)
-    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: y is NULL", label);
-  tconv_problem pr;
-  return query_tensors(ctx, label, &pr, op, params, x, w, y, algo);
 }
 
 /* ---- find ----------------------------------------------------------------------------- */

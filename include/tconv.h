@@ -26,10 +26,17 @@
  * reference (tconv_reference_*) works on plain host arrays and is what every GPU result is
  * tested against; users may call it to check results of their own.
  *
- * Conventions: every function that can fail returns a tconv_status; on failure it writes
- * nothing to its outputs and records a sentence naming the offending parameter, readable
- * with tconv_context_last_error() (per context) and tconv_last_error() (per thread). The
- * library never prints, exits or aborts. Element counts and offsets are int64_t.
+ * Conventions: every function that can fail returns a tconv_status. Arguments come in one
+ * order: the context (or the object the call changes) first, then the inputs, then the
+ * out-parameters - what the call returns through pointers: a handle, a size, a count, a
+ * caller's array followed by its capacity. Tensor descriptors are inputs, always in the order
+ * x, w, bias, y (y describes where the result goes; the call writes y's memory, not the
+ * descriptor). On failure a call writes nothing to its out-parameters, except that the
+ * constructors (tconv_context_create, tconv_buffer_create, tconv_buffer_wrap) set the handle
+ * to NULL, and records a sentence naming the offending parameter, readable with
+ * tconv_context_last_error() (per context) and tconv_last_error() (per thread). The library
+ * never prints, exits or aborts. Dims and element counts are int64_t; byte sizes and byte
+ * offsets are size_t.
  *
  * Enums: every enum but tconv_status, tconv_op and tconv_formulation is written once, as a
  * list TCONV_<TYPE>_LIST(X) of X(NAME, name, value) entries. The header makes the constants
@@ -165,16 +172,16 @@ typedef struct tconv_context tconv_context;
  * touches a device other than its context's: creating a context on device 1 does not create
  * device 0's primary context, even on a thread that never chose a device.
  *
- * Creates a context on `backend` using CUDA device `device` (ignored by the CPU backend,
- * which requires it to be 0). Writes the handle to *ctx; on failure writes NULL.
- * Returns NO_DEVICE when CUDA is requested but not usable (not compiled in, no driver, no
- * device, bad index), with the runtime's reason in tconv_last_error(); DEVICE_LOST when the
- * device faulted earlier in this process. With AUTO, a CUDA failure falls back to the CPU,
- * and the reason stays readable via tconv_context_last_error(). A CUDA context owns a cuBLAS
- * handle, made here (not in the first forward call), with a workspace of its own on the
- * device (32 MiB from Hopper on, 4 MiB before). */
-TCONV_API tconv_status tconv_context_create(tconv_context **ctx, tconv_backend backend,
-                                            int device);
+ * Creates a context on `backend` and writes its handle to *ctx (NULL on failure). `device`
+ * is the CUDA device index for CUDA and AUTO (INVALID_ARGUMENT when negative); the CPU
+ * backend has only device 0 and refuses any other index (INVALID_ARGUMENT). Returns
+ * NO_DEVICE when CUDA is requested but not usable (not compiled in, no driver, no device,
+ * index out of range), with the runtime's reason in tconv_last_error(); DEVICE_LOST when the
+ * device faulted earlier in this process. With AUTO, a CUDA failure falls back to the CPU
+ * (device 0), and the reason stays readable via tconv_context_last_error(). A CUDA context
+ * owns a cuBLAS handle, made here (not in the first forward call), with a workspace of its
+ * own on the device (32 MiB from Hopper on, 4 MiB before). */
+TCONV_API tconv_status tconv_context_create(tconv_backend backend, int device, tconv_context **ctx);
 /* Releases the context. Buffers created in it must be destroyed first. NULL is fine. On the
  * CUDA backend this waits for the whole device (cublasDestroy does). */
 TCONV_API void tconv_context_destroy(tconv_context *ctx);
@@ -218,17 +225,20 @@ TCONV_API tconv_status tconv_context_set_verify(tconv_context *ctx, int enabled,
 TCONV_API int tconv_context_verify(const tconv_context *ctx);
 #define TCONV_VERIFY_DEFAULT_TOLERANCE 1e-5
 
-/* Whether a CUDA device is usable, without creating a context: returns OK, or NO_DEVICE
- * with the reason written to `reason` (up to `reason_size` bytes, NUL-terminated; may be
- * NULL). */
+/* Whether CUDA device 0 is usable, without creating a tconv context (the probe does make
+ * device 0's primary CUDA context, as creating a context on it would): OK, or NO_DEVICE
+ * (DEVICE_LOST when the device faulted earlier in this process) with the reason written to
+ * `reason` (up to `reason_size` bytes, NUL-terminated; may be NULL). Nothing is written on
+ * OK, and no last error is recorded. */
 TCONV_API tconv_status tconv_cuda_probe(char *reason, size_t reason_size);
 
 /* ---- buffers ------------------------------------------------------------------------ */
 
 typedef struct tconv_buffer tconv_buffer;
 
-/* Allocates `bytes` (>= 1) of memory on the context's backend (device memory for CUDA).
- * The contents are undefined. Returns OUT_OF_MEMORY when the allocation fails. On CUDA the
+/* Allocates `bytes` (>= 1) of memory on the context's backend (device memory for CUDA) and
+ * writes the handle to *buffer (NULL on failure). The contents are undefined. Returns
+ * OUT_OF_MEMORY when the allocation fails. On CUDA the
  * allocation is ordered on the context's stream: the context's calls may use it at once;
  * other streams and the host, once that stream has reached it (tconv_context_synchronize(),
  * or an event recorded on it; an upload or download has waited for it already). Such memory
@@ -237,7 +247,8 @@ typedef struct tconv_buffer tconv_buffer;
 TCONV_API tconv_status tconv_buffer_create(tconv_context *ctx, size_t bytes,
                                            tconv_buffer **buffer);
 /* Wraps memory the caller owns (a device pointer on CUDA, a host pointer on CPU) of
- * `bytes` bytes; tconv_buffer_destroy() will not free it. On CUDA every byte of the range is
+ * `bytes` bytes and writes the handle to *buffer (NULL on failure); tconv_buffer_destroy()
+ * will not free the memory. On CUDA every byte of the range is
  * checked (cudaPointerGetAttributes, allocation by allocation) to be device memory of the
  * context's device, or managed memory it can use; pinned host memory, another device's
  * memory, ordinary host memory and freed memory are refused with INVALID_ARGUMENT and a
@@ -575,32 +586,35 @@ TCONV_API tconv_status tconv_transpose_forward(tconv_context *ctx, const tconv_p
 
 typedef enum tconv_op { TCONV_OP_CONV = 0, TCONV_OP_TRANSPOSE = 1 } tconv_op;
 
-/* Bytes of workspace `algo` needs for this problem (0 for AUTO, DIRECT, REFERENCE, IGEMM and
- * DEPTHWISE). UNSUPPORTED, with the reason, when `algo` cannot take the problem on ctx's
- * backend. x and w give dims, dtype and layout (buffers not read); y is taken to have x's
- * dtype and layout, which the forward call checks against the real y. */
-TCONV_API tconv_status tconv_workspace_size(tconv_context *ctx, tconv_op op,
-                                            const tconv_params *params,
-                                            const tconv_tensor *x, const tconv_tensor *w,
-                                            tconv_algo algo, size_t *bytes);
-/* Whether `algo` can run this problem on ctx's backend, from shapes alone (x_dims and w_dims
- * of rank spatial_rank + 2, as for the shape queries) for float32 channels-first tensors
- * (params->math included): OK, or UNSUPPORTED with the reason in the last error ("igemm:
- * padding mode reflect is not supported; use direct"); invalid parameters give their usual
- * status. AUTO: OK when the backend's choice takes the problem (always, with STRICT math). */
+/* The two algorithm queries take the problem as the forward calls do, as tensor
+ * descriptors: whether an algorithm takes a problem, and what workspace it needs, depend on
+ * the dtype and the layouts as well as on the dims, which a descriptor carries and a dims
+ * array does not. A descriptor needs no memory - tconv_tensor_make_typed(NULL, 0, rank,
+ * dims, dtype, layout) - so the queries still work before anything is allocated: their
+ * buffers and offsets are not read. (The output-shape queries above take dims: their answer
+ * depends on the dims alone, and it is what y's descriptor is made from.) x and w give rank,
+ * dims, dtype and layout; y likewise, or NULL for the output in x's dtype and layout (then
+ * the forward call checks the real y). The dtypes must agree and the values be valid
+ * (INVALID_ARGUMENT); y's dims must be the output's (SHAPE_MISMATCH); invalid parameters give
+ * their usual status. */
+
+/* Whether `algo` can run this problem on ctx's backend: OK, or UNSUPPORTED with the reason
+ * in the last error ("transposed conv: algorithm igemm does not take this problem: padding
+ * mode reflect is not supported (zeros only); use direct"). AUTO: OK when what AUTO would
+ * run without a workspace (a cached tconv_find_algo() winner that needs none, else the
+ * heuristic's choice) takes the problem: on the CPU backend always, on CUDA every float32
+ * channels-first STRICT problem. */
 TCONV_API tconv_status tconv_algo_supported(tconv_context *ctx, tconv_op op,
-                                            const tconv_params *params, const int64_t *x_dims,
-                                            const int64_t *w_dims, tconv_algo algo);
-/* The same question for tensors of any dtype and layout: x, w and y give their rank, dims,
- * dtype and layout (their buffers and offsets are not read and may be NULL / 0). Also
- * INVALID_ARGUMENT when the dtypes differ or a value is out of range; UNSUPPORTED with the
- * algorithm's reason (e.g. "direct ... dtype float16 is not supported yet"). AUTO: OK when
- * some algorithm of ctx's backend takes the tensors. */
-TCONV_API tconv_status tconv_algo_supported_tensors(tconv_context *ctx, tconv_op op,
-                                                    const tconv_params *params,
-                                                    const tconv_tensor *x,
-                                                    const tconv_tensor *w,
-                                                    const tconv_tensor *y, tconv_algo algo);
+                                            const tconv_params *params, const tconv_tensor *x,
+                                            const tconv_tensor *w, const tconv_tensor *y,
+                                            tconv_algo algo);
+/* Bytes of workspace `algo` needs for this problem into *bytes (0 for AUTO, DIRECT,
+ * REFERENCE, IGEMM and DEPTHWISE). UNSUPPORTED, with the reason, when `algo` cannot take the
+ * problem on ctx's backend (as tconv_algo_supported says). */
+TCONV_API tconv_status tconv_workspace_size(tconv_context *ctx, tconv_op op,
+                                            const tconv_params *params, const tconv_tensor *x,
+                                            const tconv_tensor *w, const tconv_tensor *y,
+                                            tconv_algo algo, size_t *bytes);
 
 /* One row of tconv_find_algo()'s answer. */
 typedef struct tconv_algo_perf {

@@ -271,7 +271,7 @@ static void test_launch_plan(void) {
 static tconv_context *cpu;
 
 static int algos_init(void) {
-  return tconv_context_create(&cpu, TCONV_BACKEND_CPU, 0) == TCONV_STATUS_OK ? 0 : 1;
+  return tconv_context_create(TCONV_BACKEND_CPU, 0, &cpu) == TCONV_STATUS_OK ? 0 : 1;
 }
 
 static int algos_cleanup(void) {
@@ -310,38 +310,40 @@ static tconv_params params_2d(void) {
 
 static void test_supported(void) {
   const tconv_params p = params_2d();
-  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, x_dims, w_dims,
+  const tconv_tensor x = tconv_tensor_make(NULL, 0, 4, x_dims);
+  const tconv_tensor w = tconv_tensor_make(NULL, 0, 4, w_dims);
+  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL,
                                        TCONV_ALGO_AUTO),
                   TCONV_STATUS_OK);
-  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, x_dims, w_dims,
+  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL,
                                        TCONV_ALGO_REFERENCE),
                   TCONV_STATUS_OK);
   static const tconv_algo cuda_only[] = {TCONV_ALGO_DIRECT, TCONV_ALGO_IGEMM, TCONV_ALGO_GEMM,
                                          TCONV_ALGO_DEPTHWISE};
   for (size_t i = 0; i < sizeof cuda_only / sizeof cuda_only[0]; ++i) {
-    CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_CONV, &p, x_dims, x_dims, cuda_only[i]),
+    CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_CONV, &p, &x, &x, NULL, cuda_only[i]),
                     TCONV_STATUS_UNSUPPORTED);
     char want[96];
     snprintf(want, sizeof want, "algorithm %s needs the CUDA backend; this context is CPU",
              tconv_algo_name(cuda_only[i]));
     CU_ASSERT_PTR_NOT_NULL(strstr(tconv_context_last_error(cpu), want));
   }
-  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, x_dims, w_dims,
+  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL,
                                        (tconv_algo)TCONV_ALGO_COUNT),
                   TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT_PTR_NOT_NULL(strstr(tconv_context_last_error(cpu), "is not a tconv_algo value"));
-  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, (tconv_op)7, &p, x_dims, w_dims, TCONV_ALGO_AUTO),
+  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, (tconv_op)7, &p, &x, &w, NULL, TCONV_ALGO_AUTO),
                   TCONV_STATUS_INVALID_ARGUMENT);
-  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, NULL, w_dims,
+  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, NULL, &w, NULL,
                                        TCONV_ALGO_AUTO),
                   TCONV_STATUS_INVALID_ARGUMENT);
-  CU_ASSERT_EQUAL(tconv_algo_supported(NULL, TCONV_OP_TRANSPOSE, &p, x_dims, w_dims,
+  CU_ASSERT_EQUAL(tconv_algo_supported(NULL, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL,
                                        TCONV_ALGO_AUTO),
                   TCONV_STATUS_INVALID_ARGUMENT);
   /* Invalid parameters keep their own status. */
   tconv_params bad = p;
   bad.stride[1] = 0;
-  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &bad, x_dims, w_dims,
+  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &bad, &x, &w, NULL,
                                        TCONV_ALGO_REFERENCE),
                   TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT_PTR_NOT_NULL(strstr(tconv_context_last_error(cpu), "stride"));
@@ -392,18 +394,18 @@ static void test_workspace_sizes(void) {
   const tconv_tensor x = tconv_tensor_make(buf, 0, 4, x_dims);
   const tconv_tensor w = tconv_tensor_make(buf, 0, 4, w_dims);
   size_t bytes = 12345;
-  CU_ASSERT_EQUAL(tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, TCONV_ALGO_AUTO,
-                                       &bytes),
+  CU_ASSERT_EQUAL(tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL,
+                                       TCONV_ALGO_AUTO, &bytes),
                   TCONV_STATUS_OK);
   CU_ASSERT_EQUAL(bytes, 0);
   bytes = 12345;
-  CU_ASSERT_EQUAL(tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w,
+  CU_ASSERT_EQUAL(tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL,
                                        TCONV_ALGO_REFERENCE, &bytes),
                   TCONV_STATUS_OK);
   CU_ASSERT_EQUAL(bytes, 0);
   bytes = 12345;
-  CU_ASSERT_EQUAL(tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, TCONV_ALGO_GEMM,
-                                       &bytes),
+  CU_ASSERT_EQUAL(tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL,
+                                       TCONV_ALGO_GEMM, &bytes),
                   TCONV_STATUS_UNSUPPORTED);
   CU_ASSERT_EQUAL(bytes, 12345);
   tconv_buffer_destroy(buf);

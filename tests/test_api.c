@@ -35,7 +35,7 @@ static void test_version(void) {
 
 static void test_context_lifecycle(void) {
   tconv_context *ctx = (tconv_context *)&ctx; /* must be overwritten */
-  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(TCONV_BACKEND_CPU, 0, &ctx), TCONV_STATUS_OK);
   CU_ASSERT_EQUAL(tconv_context_backend(ctx), TCONV_BACKEND_CPU);
   CU_ASSERT_EQUAL(tconv_context_device(ctx), 0);
   CU_ASSERT_PTR_NULL(tconv_context_stream(ctx));
@@ -52,13 +52,13 @@ static void test_context_lifecycle(void) {
 
 static void test_context_invalid_arguments(void) {
   tconv_context *ctx = (tconv_context *)&ctx;
-  CU_ASSERT_EQUAL(tconv_context_create(NULL, TCONV_BACKEND_CPU, 0), TCONV_STATUS_INVALID_ARGUMENT);
-  CU_ASSERT_EQUAL(tconv_context_create(&ctx, (tconv_backend)7, 0), TCONV_STATUS_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(tconv_context_create(TCONV_BACKEND_CPU, 0, NULL), TCONV_STATUS_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(tconv_context_create((tconv_backend)7, 0, &ctx), TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT_PTR_NULL(ctx);
   CU_ASSERT_PTR_NOT_NULL(strstr(tconv_last_error(), "backend"));
-  CU_ASSERT_EQUAL(tconv_context_create(&ctx, TCONV_BACKEND_CPU, 1), TCONV_STATUS_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(tconv_context_create(TCONV_BACKEND_CPU, 1, &ctx), TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT_PTR_NOT_NULL(strstr(tconv_last_error(), "device"));
-  CU_ASSERT_EQUAL(tconv_context_create(&ctx, TCONV_BACKEND_AUTO, -1), TCONV_STATUS_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(tconv_context_create(TCONV_BACKEND_AUTO, -1, &ctx), TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT_PTR_NOT_NULL(strstr(tconv_last_error(), "device"));
 }
 
@@ -68,17 +68,17 @@ static void test_cuda_availability(void) {
   const tconv_status probe = tconv_cuda_probe(reason, sizeof reason);
   tconv_context *ctx = NULL;
   if (probe == TCONV_STATUS_OK) {
-    CU_ASSERT_EQUAL_FATAL(tconv_context_create(&ctx, TCONV_BACKEND_AUTO, 0), TCONV_STATUS_OK);
+    CU_ASSERT_EQUAL_FATAL(tconv_context_create(TCONV_BACKEND_AUTO, 0, &ctx), TCONV_STATUS_OK);
     CU_ASSERT_EQUAL(tconv_context_backend(ctx), TCONV_BACKEND_CUDA);
     tconv_context_destroy(ctx);
     return;
   }
   CU_ASSERT_EQUAL(probe, TCONV_STATUS_NO_DEVICE);
   CU_ASSERT(strlen(reason) > 0);
-  CU_ASSERT_EQUAL(tconv_context_create(&ctx, TCONV_BACKEND_CUDA, 0), TCONV_STATUS_NO_DEVICE);
+  CU_ASSERT_EQUAL(tconv_context_create(TCONV_BACKEND_CUDA, 0, &ctx), TCONV_STATUS_NO_DEVICE);
   CU_ASSERT_PTR_NULL(ctx);
   CU_ASSERT_PTR_NOT_NULL(strstr(tconv_last_error(), reason));
-  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&ctx, TCONV_BACKEND_AUTO, 0), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(TCONV_BACKEND_AUTO, 0, &ctx), TCONV_STATUS_OK);
   CU_ASSERT_EQUAL(tconv_context_backend(ctx), TCONV_BACKEND_CPU);
   CU_ASSERT_PTR_NOT_NULL(strstr(tconv_context_last_error(ctx), reason));
   tconv_context_destroy(ctx);
@@ -86,7 +86,7 @@ static void test_cuda_availability(void) {
 
 static void test_buffers(void) {
   tconv_context *ctx = NULL;
-  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(TCONV_BACKEND_CPU, 0, &ctx), TCONV_STATUS_OK);
   tconv_buffer *b = (tconv_buffer *)&b;
   CU_ASSERT_EQUAL(tconv_buffer_create(ctx, 0, &b), TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT_PTR_NULL(b);
@@ -116,7 +116,7 @@ static void test_buffers(void) {
   CU_ASSERT_EQUAL(host[3], 4);
 
   tconv_context *other = NULL;
-  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&other, TCONV_BACKEND_CPU, 0), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(TCONV_BACKEND_CPU, 0, &other), TCONV_STATUS_OK);
   CU_ASSERT_EQUAL(tconv_buffer_upload(other, b, 0, in, 4), TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT_PTR_NOT_NULL(strstr(tconv_context_last_error(other), "another context"));
   tconv_context_destroy(other);
@@ -143,8 +143,8 @@ typedef struct {
 
 static void fixture_setup(fixture *f, tconv_op op) {
   memset(f, 0, sizeof *f);
-  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&f->ctx, TCONV_BACKEND_CPU, 0), TCONV_STATUS_OK);
-  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&f->other, TCONV_BACKEND_CPU, 0), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(TCONV_BACKEND_CPU, 0, &f->ctx), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(TCONV_BACKEND_CPU, 0, &f->other), TCONV_STATUS_OK);
   f->op = op;
   f->p = tconv_params_default(2);
   tconv_params_set_uniform(&f->p, 2, 1, 1, op == TCONV_OP_TRANSPOSE);
@@ -218,8 +218,8 @@ static void test_cpu_forward_matches_reference(void) {
       free(want);
     }
     size_t bytes = 1;
-    CU_ASSERT_EQUAL(tconv_workspace_size(f.ctx, (tconv_op)op, &f.p, &f.x, &f.w, TCONV_ALGO_AUTO,
-                                         &bytes),
+    CU_ASSERT_EQUAL(tconv_workspace_size(f.ctx, (tconv_op)op, &f.p, &f.x, &f.w, &f.y,
+                                         TCONV_ALGO_AUTO, &bytes),
                     TCONV_STATUS_OK);
     CU_ASSERT_EQUAL(bytes, 0);
     fixture_teardown(&f);
@@ -502,7 +502,7 @@ static int arena_untouched(const float *arena) {
  * and write nothing; tensors that only touch, or inputs that share memory, are accepted. */
 static void test_overlap_by_address(void) {
   tconv_context *ctx = NULL;
-  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(TCONV_BACKEND_CPU, 0, &ctx), TCONV_STATUS_OK);
   float *arena = malloc(ARENA_FLOATS * sizeof(float));
   CU_ASSERT_PTR_NOT_NULL_FATAL(arena);
   static const struct {

@@ -296,16 +296,20 @@ static void test_option_activation(void) {
 static void test_option_algo(void) {
   param_case c = make_case("--algo", TCONV_OP_TRANSPOSE, 2, x2, w2);
   tconv_context *ctx = NULL;
-  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(TCONV_BACKEND_CPU, 0, &ctx), TCONV_STATUS_OK);
   for (int a = 0; a < TCONV_ALGO_COUNT; a++) {
     const char *name = tconv_algo_name((tconv_algo)a);
     CU_ASSERT_PTR_NOT_NULL_FATAL(name);
+    const tconv_tensor x = tconv_tensor_make(NULL, 0, 4, c.x_dims);
+    const tconv_tensor w = tconv_tensor_make(NULL, 0, 4, c.w_dims);
     tconv_status st =
-        tconv_algo_supported(ctx, TCONV_OP_TRANSPOSE, &c.params, c.x_dims, c.w_dims, (tconv_algo)a);
+        tconv_algo_supported(ctx, TCONV_OP_TRANSPOSE, &c.params, &x, &w, NULL, (tconv_algo)a);
     const int64_t vx_dims[4] = {1, 4, 5, 5}, vt_dims[4] = {4, 3, 3, 3}; /* write_valid_inputs */
-    CU_ASSERT_EQUAL(
-        tconv_algo_supported(ctx, TCONV_OP_TRANSPOSE, &c.params, vx_dims, vt_dims, (tconv_algo)a),
-        st);
+    const tconv_tensor valid_x = tconv_tensor_make(NULL, 0, 4, vx_dims);
+    const tconv_tensor valid_t = tconv_tensor_make(NULL, 0, 4, vt_dims);
+    CU_ASSERT_EQUAL(tconv_algo_supported(ctx, TCONV_OP_TRANSPOSE, &c.params, &valid_x, &valid_t,
+                                         NULL, (tconv_algo)a),
+                    st);
     c.what = name;
     c.unchanged = c.run_only = 1;
     SET_ARGS(c, "--algo", name);
@@ -344,7 +348,7 @@ static void test_option_verify(void) {
   CU_ASSERT_EQUAL_FATAL(tconv_transpose_output_shape(&p, xd, wd, yd), TCONV_STATUS_OK);
   CU_ASSERT_EQUAL_FATAL(yd[2], 1);
   tconv_context *ctx = NULL;
-  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(TCONV_BACKEND_CPU, 0, &ctx), TCONV_STATUS_OK);
   CU_ASSERT_EQUAL(tconv_context_set_verify(ctx, 1, 0.0), TCONV_STATUS_OK);
   char sentence[CLI_ERR_SIZE];
   const cli_tensor tx = {3, {1, 1, 3}, (float *)x}, tw = {3, {1, 1, 3}, (float *)w};

@@ -511,7 +511,7 @@ static void golden_run_typed(const golden_case *c) {
   tconv_context *ctx = NULL;
   tconv_buffer *bx = NULL, *bw = NULL, *bb = NULL, *by = NULL;
   const size_t esize = tconv_dtype_size(c->dtype);
-  tconv_status st = tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0);
+  tconv_status st = tconv_context_create(TCONV_BACKEND_CPU, 0, &ctx);
   if (st == TCONV_STATUS_OK)
     st = tconv_buffer_wrap(ctx, x.data, (size_t)x.count * esize, &bx);
   if (st == TCONV_STATUS_OK)

@@ -101,7 +101,8 @@ static int run_workspace(const test_case *c, gpu_run *r, tconv_algo algo) {
   const tconv_tensor x = tconv_tensor_make(r->inputs, r->x_offset, rank, c->x_dims);
   const tconv_tensor w = tconv_tensor_make(r->inputs, r->w_offset, rank, c->w_dims);
   size_t bytes = 0;
-  tconv_status status = tconv_workspace_size(gpu_ctx, c->op, &c->params, &x, &w, algo, &bytes);
+  tconv_status status =
+      tconv_workspace_size(gpu_ctx, c->op, &c->params, &x, &w, NULL, algo, &bytes);
   if (status == TCONV_STATUS_OK && bytes > 0)
     status = tconv_buffer_create(gpu_ctx, bytes, &r->workspace);
   if (status != TCONV_STATUS_OK) {
@@ -167,8 +168,9 @@ static const tconv_algo gpu_algos[] = {TCONV_ALGO_DIRECT, TCONV_ALGO_IGEMM, TCON
 static int64_t algo_cases[GPU_ALGO_COUNT]; /* cases each algorithm ran, for the summary */
 
 static int supported(const test_case *c, tconv_algo algo) {
-  return tconv_algo_supported(gpu_ctx, c->op, &c->params, c->x_dims, c->w_dims, algo) ==
-         TCONV_STATUS_OK;
+  const tconv_tensor x = tconv_tensor_make(NULL, 0, c->rank + 2, c->x_dims);
+  const tconv_tensor w = tconv_tensor_make(NULL, 0, c->rank + 2, c->w_dims);
+  return tconv_algo_supported(gpu_ctx, c->op, &c->params, &x, &w, NULL, algo) == TCONV_STATUS_OK;
 }
 
 /* One algorithm on one case: floats (close to the reference, a second run bitwise equal to
@@ -255,7 +257,7 @@ cleanup:
 /* ---- tests -------------------------------------------------------------------------------- */
 
 static int suite_init(void) {
-  return tconv_context_create(&gpu_ctx, TCONV_BACKEND_CUDA, 0) == TCONV_STATUS_OK ? 0 : 1;
+  return tconv_context_create(TCONV_BACKEND_CUDA, 0, &gpu_ctx) == TCONV_STATUS_OK ? 0 : 1;
 }
 
 static int suite_cleanup(void) {
@@ -267,14 +269,14 @@ static int suite_cleanup(void) {
 static void test_context_bad_device_is_no_device(void) {
   static char not_a_context;
   tconv_context *ctx = (tconv_context *)(void *)&not_a_context; /* must become NULL */
-  CU_ASSERT_EQUAL(tconv_context_create(&ctx, TCONV_BACKEND_CUDA, 9999), TCONV_STATUS_NO_DEVICE);
+  CU_ASSERT_EQUAL(tconv_context_create(TCONV_BACKEND_CUDA, 9999, &ctx), TCONV_STATUS_NO_DEVICE);
   CU_ASSERT_PTR_NULL(ctx);
   CU_ASSERT(tconv_last_error()[0] != '\0');
 }
 
 static void test_auto_context_picks_cuda(void) {
   tconv_context *ctx = NULL;
-  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&ctx, TCONV_BACKEND_AUTO, 0), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(TCONV_BACKEND_AUTO, 0, &ctx), TCONV_STATUS_OK);
   CU_ASSERT_EQUAL(tconv_context_backend(ctx), TCONV_BACKEND_CUDA);
   tconv_context_destroy(ctx);
 }

@@ -27,7 +27,7 @@
 static tconv_context *ctx;
 
 int gpu_suite_init(void) {
-  return tconv_context_create(&ctx, TCONV_BACKEND_CUDA, 0) == TCONV_STATUS_OK ? 0 : 1;
+  return tconv_context_create(TCONV_BACKEND_CUDA, 0, &ctx) == TCONV_STATUS_OK ? 0 : 1;
 }
 
 int gpu_suite_cleanup(void) {
@@ -100,7 +100,7 @@ int device_case_run(device_case *d, tconv_context *on, tconv_algo algo, float *y
   const tconv_tensor b = tconv_tensor_make(d->b, 0, 1, &c->cout);
   const tconv_tensor out = tconv_tensor_make(d->y, 0, rank, c->y_dims);
   size_t need = 0;
-  if (tconv_workspace_size(on, c->op, &c->params, &x, &w, algo, &need) != TCONV_STATUS_OK)
+  if (tconv_workspace_size(on, c->op, &c->params, &x, &w, &out, algo, &need) != TCONV_STATUS_OK)
     return 1;
   if (need > tconv_buffer_size(d->workspace)) {
     tconv_buffer_destroy(d->workspace);
@@ -121,8 +121,9 @@ static const tconv_algo cuda_algos[] = {TCONV_ALGO_DIRECT, TCONV_ALGO_IGEMM, TCO
 #define CUDA_ALGO_COUNT (sizeof cuda_algos / sizeof cuda_algos[0])
 
 static int takes(tconv_context *on, const test_case *c, tconv_algo algo) {
-  return tconv_algo_supported(on, c->op, &c->params, c->x_dims, c->w_dims, algo) ==
-         TCONV_STATUS_OK;
+  const tconv_tensor x = tconv_tensor_make(NULL, 0, c->rank + 2, c->x_dims);
+  const tconv_tensor w = tconv_tensor_make(NULL, 0, c->rank + 2, c->w_dims);
+  return tconv_algo_supported(on, c->op, &c->params, &x, &w, NULL, algo) == TCONV_STATUS_OK;
 }
 
 /* ---- out of memory, CUDA errors ------------------------------------------------------- */
@@ -249,7 +250,7 @@ static void *thread_main(void *arg) {
   memset(&d, 0, sizeof d);
   job->failed = 1;
   float *y = NULL;
-  if (tconv_context_create(&own, TCONV_BACKEND_CUDA, 0) != TCONV_STATUS_OK ||
+  if (tconv_context_create(TCONV_BACKEND_CUDA, 0, &own) != TCONV_STATUS_OK ||
       cudaStreamCreate(&stream) != 0 || tconv_context_set_stream(own, stream) != TCONV_STATUS_OK ||
       device_case_make(&d, own, &case_tile_table[job->spec], 100 + job->spec) != 0 ||
       (y = malloc(bytes_of(d.c.y_count))) == NULL) {
@@ -380,14 +381,14 @@ static void large_case(tconv_op op, int64_t in, int64_t k, int64_t s, int64_t p)
   int checked = 0;
   for (size_t a = 0; a < CUDA_ALGO_COUNT; ++a) {
     const tconv_algo algo = cuda_algos[a];
-    if (tconv_algo_supported(ctx, op, &params, x_dims, w_dims, algo) != TCONV_STATUS_OK) {
+    if (tconv_algo_supported(ctx, op, &params, &tx, &tw, NULL, algo) != TCONV_STATUS_OK) {
       CU_ASSERT(algo != TCONV_ALGO_DIRECT && algo != TCONV_ALGO_AUTO); /* these take all */
       printf("\n  %s refuses: %s", tconv_algo_name(algo), tconv_context_last_error(ctx));
       continue;
     }
     size_t need = 0;
     tconv_buffer *ws = NULL;
-    CU_ASSERT_EQUAL(tconv_workspace_size(ctx, op, &params, &tx, &tw, algo, &need),
+    CU_ASSERT_EQUAL(tconv_workspace_size(ctx, op, &params, &tx, &tw, NULL, algo, &need),
                     TCONV_STATUS_OK);
     if (need > 0 && tconv_buffer_create(ctx, need, &ws) != TCONV_STATUS_OK) {
       CU_FAIL("workspace");

@@ -89,7 +89,7 @@ static void *driver_function(const char *symbol) {
  * 1 when the computation failed, CHILD_SETUP_FAILED without a context. */
 static int child_strict_case(const char *mode, int device, uint64_t *hash, double *error) {
   tconv_context *c = NULL;
-  if (tconv_context_create(&c, TCONV_BACKEND_CUDA, device) != TCONV_STATUS_OK) {
+  if (tconv_context_create(TCONV_BACKEND_CUDA, device, &c) != TCONV_STATUS_OK) {
     printf("child %s: %s\n", mode, tconv_last_error());
     return CHILD_SETUP_FAILED;
   }
@@ -127,7 +127,7 @@ static int said_lost(tconv_status st, const char *sentence) {
 
 static int child_fault(void) {
   tconv_context *c = NULL;
-  if (tconv_context_create(&c, TCONV_BACKEND_CUDA, 0) != TCONV_STATUS_OK) {
+  if (tconv_context_create(TCONV_BACKEND_CUDA, 0, &c) != TCONV_STATUS_OK) {
     printf("child fault: %s\n", tconv_last_error());
     return CHILD_SETUP_FAILED;
   }
@@ -146,7 +146,7 @@ static int child_fault(void) {
   ok = ok && said_lost(later, tconv_context_last_error(c));
   tconv_buffer_destroy(b);
   tconv_context *fresh = NULL;
-  const tconv_status again = tconv_context_create(&fresh, TCONV_BACKEND_CUDA, 0);
+  const tconv_status again = tconv_context_create(TCONV_BACKEND_CUDA, 0, &fresh);
   printf("child fault: a new context: %s \"%s\"\n", tconv_status_name(again), tconv_last_error());
   ok = ok && said_lost(again, tconv_last_error()) && fresh == NULL;
   tconv_context_destroy(fresh);

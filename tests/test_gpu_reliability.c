@@ -123,7 +123,7 @@ static void test_wrap_checks_the_pointer(void) {
 
 static void test_cublas_handle_made_with_the_context(void) {
   tconv_context *fresh = NULL;
-  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&fresh, TCONV_BACKEND_CUDA, 0), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(TCONV_BACKEND_CUDA, 0, &fresh), TCONV_STATUS_OK);
   CU_ASSERT_PTR_NOT_NULL(fresh->cublas);
   CU_ASSERT_PTR_NOT_NULL(fresh->cublas_workspace);
   CU_ASSERT(fresh->cublas_workspace_bytes >= ((size_t)4 << 20));
@@ -158,7 +158,7 @@ static void test_stream_change_in_flight(void) {
   const tconv_tensor y2 = tconv_tensor_make(second.y, 0, rank, c->y_dims);
   tconv_buffer *ws = NULL;
   CU_ASSERT_EQUAL_FATAL(
-      tconv_workspace_size(ctx, c->op, &c->params, &x1, &w1, TCONV_ALGO_GEMM, &need),
+      tconv_workspace_size(ctx, c->op, &c->params, &x1, &w1, NULL, TCONV_ALGO_GEMM, &need),
       TCONV_STATUS_OK);
   CU_ASSERT_EQUAL_FATAL(tconv_buffer_create(ctx, need, &ws), TCONV_STATUS_OK);
   void *streams[2] = {NULL, NULL};
@@ -246,7 +246,7 @@ static void test_gemm_larger_workspace(void) {
   const tconv_tensor y = tconv_tensor_make(d.y, 0, rank, c->y_dims);
   size_t need = 0;
   CU_ASSERT_EQUAL_FATAL(
-      tconv_workspace_size(ctx, c->op, &c->params, &x, &w, TCONV_ALGO_GEMM, &need),
+      tconv_workspace_size(ctx, c->op, &c->params, &x, &w, &y, TCONV_ALGO_GEMM, &need),
       TCONV_STATUS_OK);
   CU_ASSERT_EQUAL(need, (size_t)512 << 20);
   tconv_buffer *exact = NULL, *large = NULL;

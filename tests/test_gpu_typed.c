@@ -21,7 +21,7 @@ static const tconv_algo typed_algos[] = {TCONV_ALGO_DIRECT, TCONV_ALGO_IGEMM, TC
 #define TYPED_ALGO_COUNT (sizeof typed_algos / sizeof typed_algos[0])
 
 static int suite_init(void) {
-  return tconv_context_create(&gpu, TCONV_BACKEND_CUDA, 0) == TCONV_STATUS_OK ? 0 : 1;
+  return tconv_context_create(TCONV_BACKEND_CUDA, 0, &gpu) == TCONV_STATUS_OK ? 0 : 1;
 }
 
 static int suite_cleanup(void) {

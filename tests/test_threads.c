@@ -165,7 +165,7 @@ static tconv_status forward(tconv_context *ctx, const problem *p, float *y) {
 static int suite_init(void) {
   define_problems();
   tconv_context *ctx = NULL;
-  if (tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0) != TCONV_STATUS_OK)
+  if (tconv_context_create(TCONV_BACKEND_CPU, 0, &ctx) != TCONV_STATUS_OK)
     return 1;
   int failed = 0;
   for (int i = 0; i < NUM_PROBLEMS && !failed; ++i) {
@@ -327,7 +327,7 @@ static void fail_with_own_sentence(worker *wk, tconv_context *ctx, char *expect,
 static void *own_context_worker(void *arg) {
   worker *wk = arg;
   tconv_context *ctx = NULL;
-  if (tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0) != TCONV_STATUS_OK)
+  if (tconv_context_create(TCONV_BACKEND_CPU, 0, &ctx) != TCONV_STATUS_OK)
     note(wk, &wk->failed_calls, "context create: %s", tconv_last_error());
   rendezvous_wait(wk->meet); /* every context exists: the forward calls overlap */
   for (int round = 0; round < THREAD_ROUNDS && ctx != NULL; ++round) {
@@ -468,7 +468,7 @@ static void test_context_per_thread(void) { run_workers(own_context_worker, NULL
 static void test_shared_context_with_lock(void) {
   tconv_context *ctx = NULL;
   pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(TCONV_BACKEND_CPU, 0, &ctx), TCONV_STATUS_OK);
   run_workers(shared_context_worker, ctx, &lock);
   tconv_context_destroy(ctx);
   pthread_mutex_destroy(&lock);
@@ -480,7 +480,7 @@ static void test_context_free_functions(void) { run_workers(context_free_worker,
  * formulation, each into a poisoned output, all equal to the first result's bits. */
 static void test_repeated_runs_identical(void) {
   tconv_context *ctx = NULL;
-  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(TCONV_BACKEND_CPU, 0, &ctx), TCONV_STATUS_OK);
   for (int i = 0; i < NUM_PROBLEMS; ++i) {
     const problem *p = &problems[i];
     float *y = malloc((size_t)p->y_count * sizeof(float));

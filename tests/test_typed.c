@@ -26,7 +26,7 @@
 static tconv_context *cpu;
 
 static int suite_init(void) {
-  return tconv_context_create(&cpu, TCONV_BACKEND_CPU, 0) == TCONV_STATUS_OK ? 0 : 1;
+  return tconv_context_create(TCONV_BACKEND_CPU, 0, &cpu) == TCONV_STATUS_OK ? 0 : 1;
 }
 
 static int suite_cleanup(void) {
@@ -194,33 +194,52 @@ static void test_queries(void) {
   tconv_tensor w = tconv_tensor_make_typed(NULL, 0, 4, wd, TCONV_DTYPE_BFLOAT16, TCONV_LAYOUT_NCHW);
   tconv_tensor y = tconv_tensor_make_typed(NULL, 0, 4, yd, TCONV_DTYPE_BFLOAT16, TCONV_LAYOUT_NHWC);
   CU_ASSERT_EQUAL(
-      tconv_algo_supported_tensors(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_AUTO),
+      tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_AUTO),
       TCONV_STATUS_OK);
   CU_ASSERT_EQUAL(
-      tconv_algo_supported_tensors(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_REFERENCE),
+      tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_REFERENCE),
       TCONV_STATUS_OK);
   CU_ASSERT_EQUAL(
-      tconv_algo_supported_tensors(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_DIRECT),
+      tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_DIRECT),
       TCONV_STATUS_UNSUPPORTED);
   size_t bytes = 1;
   CU_ASSERT_EQUAL(
-      tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, TCONV_ALGO_AUTO, &bytes),
+      tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_AUTO, &bytes),
       TCONV_STATUS_OK);
   CU_ASSERT_EQUAL(bytes, 0);
   w.dtype = TCONV_DTYPE_FLOAT16;
   CU_ASSERT_EQUAL(
-      tconv_algo_supported_tensors(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_AUTO),
+      tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_AUTO),
       TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT(strstr(tconv_context_last_error(cpu), "w has dtype float16 but x has bfloat16") !=
             NULL);
   CU_ASSERT_EQUAL(
-      tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, TCONV_ALGO_AUTO, &bytes),
+      tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_AUTO, &bytes),
       TCONV_STATUS_INVALID_ARGUMENT);
   w.dtype = TCONV_DTYPE_BFLOAT16;
+  y.dtype = TCONV_DTYPE_FLOAT32;
+  CU_ASSERT_EQUAL(
+      tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_AUTO, &bytes),
+      TCONV_STATUS_INVALID_ARGUMENT);
+  CU_ASSERT(strstr(tconv_context_last_error(cpu), "y has dtype float32 but x has bfloat16") !=
+            NULL);
+  y.dtype = TCONV_DTYPE_BFLOAT16;
   y.dims[3] = 5;
   CU_ASSERT_EQUAL(
-      tconv_algo_supported_tensors(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_AUTO),
+      tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_AUTO),
       TCONV_STATUS_SHAPE_MISMATCH);
+  CU_ASSERT_EQUAL(
+      tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_AUTO, &bytes),
+      TCONV_STATUS_SHAPE_MISMATCH);
+  /* Without y the output is taken in x's dtype and layout, with the computed dims. */
+  CU_ASSERT_EQUAL(
+      tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, TCONV_ALGO_AUTO),
+      TCONV_STATUS_OK);
+  bytes = 1;
+  CU_ASSERT_EQUAL(
+      tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, TCONV_ALGO_AUTO, &bytes),
+      TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL(bytes, 0);
   CU_ASSERT_EQUAL(tconv_dtype_size(TCONV_DTYPE_BFLOAT16), 2);
   CU_ASSERT_EQUAL(tconv_dtype_size((tconv_dtype)7), 0);
   CU_ASSERT_STRING_EQUAL(tconv_dtype_name(TCONV_DTYPE_FLOAT16), "float16");
@@ -235,7 +254,7 @@ static void test_queries(void) {
  * coordinates (decoded through y's layout). */
 static void test_verify_typed(void) {
   tconv_context *ctx = NULL;
-  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(TCONV_BACKEND_CPU, 0, &ctx), TCONV_STATUS_OK);
   CU_ASSERT_EQUAL(tconv_context_set_verify(ctx, 1, 0.0), TCONV_STATUS_OK);
   tconv_params p = tconv_params_default(2);
   tconv_params_set_uniform(&p, 2, 1, 1, 1);

@@ -242,7 +242,7 @@ static void golden_case(tconv_context *ctx, interp_filter filter, int f, const c
 
 static void goldens_on(tconv_backend backend) {
   tconv_context *ctx = NULL;
-  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&ctx, backend, 0), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(backend, 0, &ctx), TCONV_STATUS_OK);
   int64_t samples = 0, bad = 0;
   int max_diff = 0, files = 0;
   for (int filter = 0; filter < 3; filter++)
@@ -285,7 +285,7 @@ static void fill_image(pngfile_image *img, int channels, int depth, int random_c
 static void test_no_fringes_every_scale(void) {
   char err[CLI_ERR_SIZE];
   tconv_context *ctx = NULL;
-  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(TCONV_BACKEND_CPU, 0, &ctx), TCONV_STATUS_OK);
   int64_t checked = 0, bad = 0;
   for (int filter = INTERP_BILINEAR; filter <= INTERP_BICUBIC; filter++) {
     for (int f = 1; f <= 16; f++) {
@@ -355,7 +355,7 @@ static unsigned oracle_round(wide num, wide den, unsigned max) {
 static void test_bicubic_16_bit_extremes(void) {
   char err[CLI_ERR_SIZE];
   tconv_context *ctx = NULL;
-  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(TCONV_BACKEND_CPU, 0, &ctx), TCONV_STATUS_OK);
   int64_t bad = 0, beyond52 = 0, below63 = 0;
   for (int f = 13; f <= 16; f += 3) {
     pngfile_image in = {4, 4, 4, 16, malloc(64 * sizeof(uint16_t))}, out;
@@ -409,7 +409,7 @@ static void test_bicubic_16_bit_extremes(void) {
 static void test_scale_1_is_identity(void) {
   char err[CLI_ERR_SIZE];
   tconv_context *ctx = NULL;
-  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(TCONV_BACKEND_CPU, 0, &ctx), TCONV_STATUS_OK);
   for (int filter = 0; filter < 3; filter++) {
     for (int channels = 1; channels <= 4; channels++) {
       pngfile_image in, out;

@@ -104,7 +104,7 @@ static int seed_case(vcase *c) {
 /* A CPU context with verify mode as given, whatever TCONV_VERIFY says; NULL on failure. */
 static tconv_context *cpu_context(int verify, double tolerance) {
   tconv_context *ctx = NULL;
-  if (tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0) != TCONV_STATUS_OK)
+  if (tconv_context_create(TCONV_BACKEND_CPU, 0, &ctx) != TCONV_STATUS_OK)
     return NULL;
   if (tconv_context_set_verify(ctx, verify, tolerance) != TCONV_STATUS_OK) {
     tconv_context_destroy(ctx);
@@ -385,7 +385,7 @@ static void test_environment_variable(void) {
     const int on = strcmp(values[i], "1") == 0;
     CU_ASSERT_EQUAL_FATAL(setenv("TCONV_VERIFY", values[i], 1), 0);
     tconv_context *ctx = NULL;
-    CU_ASSERT_EQUAL(tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0), TCONV_STATUS_OK);
+    CU_ASSERT_EQUAL(tconv_context_create(TCONV_BACKEND_CPU, 0, &ctx), TCONV_STATUS_OK);
     unsetenv("TCONV_VERIFY");
     CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
     CU_ASSERT_EQUAL(tconv_context_verify(ctx), on);
@@ -399,7 +399,7 @@ static void test_environment_variable(void) {
     tconv_context_destroy(ctx);
   }
   tconv_context *ctx = NULL; /* unset: off */
-  CU_ASSERT_EQUAL_FATAL(tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0), TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(TCONV_BACKEND_CPU, 0, &ctx), TCONV_STATUS_OK);
   CU_ASSERT_EQUAL(tconv_context_verify(ctx), 0);
   tconv_context_destroy(ctx);
   if (saved != NULL)

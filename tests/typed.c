@@ -111,7 +111,7 @@ int typed_supported(tconv_context *ctx, const test_case *c, const typed_combo *c
   const tconv_tensor y = tconv_tensor_make_typed(NULL, 0, rank, c->y_dims, combo->dtype, combo->y);
   tconv_params p = c->params;
   p.math = combo->math;
-  const tconv_status status = tconv_algo_supported_tensors(ctx, c->op, &p, &x, &w, &y, algo);
+  const tconv_status status = tconv_algo_supported(ctx, c->op, &p, &x, &w, &y, algo);
   if (status == TCONV_STATUS_OK)
     return 1;
   char what[96];
@@ -277,7 +277,7 @@ static int run(tconv_context *ctx, tconv_algo algo, const test_case *c, const ty
   ty.buffer = bout;
   if (st == TCONV_STATUS_OK) {
     step = "workspace";
-    st = tconv_workspace_size(ctx, c->op, &p, &tx, &tw, algo, &ws_bytes);
+    st = tconv_workspace_size(ctx, c->op, &p, &tx, &tw, &ty, algo, &ws_bytes);
   }
   if (st == TCONV_STATUS_OK && ws_bytes > 0)
     st = tconv_buffer_create(ctx, ws_bytes, &ws);

@@ -54,7 +54,7 @@ int cli_parse_device(const char *device, tconv_backend *backend) {
 }
 
 int cli_open_context(tconv_backend backend, tconv_context **ctx) {
-  tconv_status st = tconv_context_create(ctx, backend, 0);
+  tconv_status st = tconv_context_create(backend, 0, ctx);
   if (st != TCONV_STATUS_OK)
     return cli_fail_status(st, tconv_last_error());
   if (backend == TCONV_BACKEND_AUTO && tconv_context_backend(*ctx) == TCONV_BACKEND_CPU &&
@@ -109,7 +109,8 @@ tconv_status cli_forward_typed(tconv_context *ctx, tconv_op op, const tconv_para
   }
   size_t ws_bytes = 0;
   if (st == TCONV_STATUS_OK)
-    st = tconv_workspace_size(ctx, op, params, &tensor[0], &tensor[1], algo, &ws_bytes);
+    st = tconv_workspace_size(ctx, op, params, &tensor[0], &tensor[1], &tensor[3], algo,
+                              &ws_bytes);
   if (st == TCONV_STATUS_OK && ws_bytes > 0)
     st = tconv_buffer_create(ctx, ws_bytes, &workspace);
   if (st == TCONV_STATUS_OK) {

@@ -179,7 +179,7 @@ static int demo_upsample(tconv_context *ctx) {
 
 int cli_demo(void) {
   tconv_context *ctx = NULL;
-  tconv_status st = tconv_context_create(&ctx, TCONV_BACKEND_AUTO, 0);
+  tconv_status st = tconv_context_create(TCONV_BACKEND_AUTO, 0, &ctx);
   if (st != TCONV_STATUS_OK)
     return cli_fail_status(st, tconv_last_error());
   printf("tconv %s demo: the worked examples, through the library\n", tconv_version_string());

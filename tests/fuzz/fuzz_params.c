@@ -300,7 +300,7 @@ static void check_forward(tconv_context *ctx, int transposed, const tconv_params
 
   size_t bytes = 1;
   const tconv_status ws = tconv_workspace_size(ctx, transposed ? TCONV_OP_TRANSPOSE : TCONV_OP_CONV,
-                                               p, &tx, &tw, TCONV_ALGO_AUTO, &bytes);
+                                               p, &tx, &tw, NULL, TCONV_ALGO_AUTO, &bytes);
   CHECK(ws == query_status);
   CHECK(ws != TCONV_STATUS_OK || bytes == 0);
 
@@ -326,7 +326,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static tconv_context *ctx; /* one for the whole run: creating it is not what is tested */
   if (ctx == NULL) {
-    CHECK(tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0) == TCONV_STATUS_OK);
+    CHECK(tconv_context_create(TCONV_BACKEND_CPU, 0, &ctx) == TCONV_STATUS_OK);
     fill_inputs();
   }
   reader r = {data, data + size};
