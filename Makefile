@@ -160,21 +160,12 @@ $(BUILD)/obj/tests/%.o: tests/%.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
 
-# What the test suites need from Debian: CUnit (headers), pkg-config (the install test).
+# What the test suites need from Debian (mk/deps.mk): CUnit's headers, pkg-config (the
+# install test).
+CUNIT_HINT := echo "(or point CUNIT_DIR= at a prefix holding include/CUnit and lib/)"
 deps-test:
-	@missing=""; \
-	 [ -f "$(CUNIT_HEADER)" ] || missing="$$missing $(CUNIT_DEB)"; \
-	 command -v pkg-config >/dev/null || missing="$$missing pkgconf"; \
-	 if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing$$missing with apt-get"; \
-	    (apt-get install -y -qq $$missing >/dev/null 2>&1 || \
-	     (apt-get update -qq && apt-get install -y -qq $$missing)) || exit 1; \
-	  else \
-	    echo "Missing test dependencies. Install them with:  sudo apt-get install -y$$missing"; \
-	    echo "(or point CUNIT_DIR= at a prefix holding include/CUnit and lib/)"; exit 1; \
-	  fi; \
-	fi
+	@$(call deps_ensure,[ -f "$(CUNIT_HEADER)" ],$(CUNIT_DEB),CUnit (make test),$(CUNIT_HINT))
+	@$(call deps_ensure,command -v pkg-config >/dev/null,pkgconf,pkg-config (make test))
 
 $(TEST_BIN): $(TEST_OBJ) $(filter-out $(BUILD)/obj/tools/tconv.o,$(TOOL_OBJ)) $(LIB_A)
 	@mkdir -p $(@D)

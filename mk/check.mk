@@ -69,16 +69,7 @@ check-asan: deps-test
 	 fi
 
 deps-valgrind:
-	@if ! command -v $(VALGRIND) >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing $(VALGRIND_DEB) with apt-get"; \
-	    (apt-get install -y -qq $(VALGRIND_DEB) >/dev/null 2>&1 || \
-	     (apt-get update -qq && apt-get install -y -qq $(VALGRIND_DEB))) || exit 1; \
-	  else \
-	    echo "valgrind is missing. Install it with:  sudo apt-get install -y $(VALGRIND_DEB)"; \
-	    exit 1; \
-	  fi; \
-	fi
+	@$(call deps_ensure,command -v $(VALGRIND) >/dev/null,$(VALGRIND_DEB),valgrind (make check))
 
 # Definite and indirect leaks are errors; "still reachable" is not (CUnit keeps some).
 check-valgrind: deps-test deps-valgrind

@@ -36,6 +36,7 @@ FUZZ_EXTRA_fuzz_npy := $(FUZZ_DIR)/obj/tools/npy.o $(FUZZ_DIR)/obj/tools/fileio.
 FUZZ_DEBS := clang libclang-rt-dev
 fuzz_probe = $(FUZZ_CC) -fsanitize=fuzzer,address,undefined $(FUZZ_DIR)/probe.c \
   -o $(FUZZ_DIR)/probe 2>$(FUZZ_DIR)/probe.log
+FUZZ_PROBE_LOG = cat $(FUZZ_DIR)/probe.log
 
 deps-fuzz:
 	@mkdir -p $(FUZZ_DIR)
@@ -43,17 +44,7 @@ deps-fuzz:
 	  'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
 	  'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' \
 	  > $(FUZZ_DIR)/probe.c
-	@if ! $(fuzz_probe); then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing $(FUZZ_DEBS) (libFuzzer) with apt-get"; \
-	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FUZZ_DEBS) >/dev/null 2>&1 || \
-	     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      $(FUZZ_DEBS))) || exit 1; \
-	  fi; \
-	  $(fuzz_probe) || { cat $(FUZZ_DIR)/probe.log; \
-	    echo "$(FUZZ_CC) cannot link -fsanitize=fuzzer. Install clang and its runtime with:" \
-	         " sudo apt-get install -y $(FUZZ_DEBS)"; exit 1; }; \
-	fi
+	@$(call deps_ensure,$(fuzz_probe),$(FUZZ_DEBS),$(FUZZ_CC) with libFuzzer,$(FUZZ_PROBE_LOG))
 
 $(FUZZ_DIR)/obj/%.o: %.c | deps-fuzz
 	@mkdir -p $(@D)

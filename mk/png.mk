@@ -1,7 +1,7 @@
 # mk/png.mk - libpng, for `tconv upsample` (tools/pngfile.c) and the upsample suite, which
 # writes its own PNGs. Probed like CUnit: installed with apt-get when running as root,
-# otherwise the build stops and prints the command. The probe line comes after the main
-# Makefile's (probe-png runs after probe).
+# otherwise the build stops and prints the command (mk/deps.mk). The probe line comes after
+# the main Makefile's (probe-png runs after probe).
 
 PNG_HEADER ?= /usr/include/png.h
 PNG_DEB := libpng-dev
@@ -20,14 +20,4 @@ probe-png: probe
 	 else echo "  ✗ libpng not found (needed by the CLI's upsample: $(PNG_DEB))"; fi
 
 deps-png: probe-png
-	@if [ ! -f "$(PNG_HEADER)" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing $(PNG_DEB) (libpng) with apt-get"; \
-	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PNG_DEB) >/dev/null 2>&1 || \
-	     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      $(PNG_DEB))) || exit 1; \
-	  else \
-	    echo "libpng is missing. Install it with:  sudo apt-get install -y $(PNG_DEB)"; \
-	    exit 1; \
-	  fi; \
-	fi
+	@$(call deps_ensure,[ -f "$(PNG_HEADER)" ],$(PNG_DEB),libpng (the CLI's upsample))
