@@ -176,7 +176,7 @@ test: probe $(TEST_BIN) $(CLI)
 	  $(TEST_BIN)
 
 gpu-check:
-	./tools/gpu-check.sh
+	./ci/gpu-check.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -259,7 +259,7 @@ static int print_header(const options *o, int device, size_t l2_bytes, size_t fl
 /* ---- the run ---------------------------------------------------------------------------- */
 
 /* --layer-timeout: SIGALRM ends the process with status 3 and a line naming the layer, so
- * that a caller (tools/gpu-check.sh) can go on with the next layers; a kernel that does not
+ * that a caller (ci/gpu-check.sh) can go on with the next layers; a kernel that does not
  * return cannot be stopped from inside the process. */
 static char timeout_message[160];
 

@@ -6,17 +6,17 @@
  * Every case runs twice for every algorithm: seeded random floats in [-1, 1) (relative error
  * <= 1e-5, and two runs bitwise equal) and small integers (sums exact in float32, so bitwise
  * equal to the reference). An algorithm that needs a workspace gets one of exactly the size
- * tconv_workspace_size() gives, with guard words after it. Before each run the output buffer is poisoned (NaN everywhere) and y sits at an
- * odd offset inside it with guard words before and after, which must come back unchanged:
- * an output the kernel forgets stays NaN, a write outside y changes a guard. Inputs sit at
- * odd offsets of a shared buffer too.
+ * tconv_workspace_size() gives, with guard words after it. Before each run the output buffer is
+ * poisoned (NaN everywhere) and y sits at an odd offset inside it with guard words before and
+ * after, which must come back unchanged: an output the kernel forgets stays NaN, a write outside y
+ * changes a guard. Inputs sit at odd offsets of a shared buffer too.
  *
  * Cases: an exhaustive 1-D sweep of stride 1-4, kernel 1-5, dilation 1-3 and every valid
  * output_padding with random pads up to the dilated extent (one beyond what leaves every
  * output a tap); random rank 1-3 cases with per-dimension parameters, groups 1 / several /
  * depthwise, batch > 1, bias on or off; a table of edge cases; one output large enough that
  * the grid-stride loop takes several turns. TCONV_TEST_GPU_CASES sets the number of random
- * cases (default 600, and half as many padding-mode and activation cases; tools/gpu-check.sh
+ * cases (default 600, and half as many padding-mode and activation cases; ci/gpu-check.sh
  * lowers it under compute-sanitizer).
  *
  * Without a usable device nothing is registered and "GPU suites: SKIPPED (<reason>)" is

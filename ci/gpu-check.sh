@@ -6,7 +6,7 @@
 # failures of the one before:
 #
 #   1 probe      the device, the toolkit, the cuDNN wheel; whether each binary starts: the
-#                ones tools/gpu-prepare.sh built and carried in $GPU_CHECK_CARRIED with the
+#                ones ci/gpu-prepare.sh built and carried in $GPU_CHECK_CARRIED with the
 #                shared libraries they need (libcunit.so.1, libpng16.so.16)
 #   2 build      only what does not start (or everything, when nothing was carried), with the
 #                carried headers; make -j(cores)
@@ -26,7 +26,7 @@
 # stderr), sanitizer.log, MODEL.md. Output is unbuffered throughout. Exit status 0 when every
 # step that ran passed.
 #
-# usage: tools/gpu-check.sh [--rehearse]
+# usage: ci/gpu-check.sh [--rehearse]
 #   --rehearse  on a machine without a GPU: everything up to the first CUDA call (the
 #               binaries start, their libraries load, cuDNN's descriptors), and the plan of
 #               the steps that need the device with their caps
@@ -43,7 +43,7 @@ rehearse=0
 if [ "${1:-}" = --rehearse ]; then
     rehearse=1
 elif [ $# -gt 0 ]; then
-    echo "usage: tools/gpu-check.sh [--rehearse]" >&2
+    echo "usage: ci/gpu-check.sh [--rehearse]" >&2
     exit 2
 fi
 budget=${GPU_CHECK_BUDGET:-530}
@@ -52,7 +52,7 @@ out=${OUT:-${BUILD:-build}/gpu-check}
 rebuild_dir=${BUILD:-build}/gpu-check-build
 units=${GPU_CHECK_TEST_UNITS:-gpu} # the test units (TCONV_TEST_ONLY) that hold the GPU suites
 jobs=$(nproc 2>/dev/null || echo 4)
-# Caps (seconds) and what each step took on the estimate of tools/gpu-prepare.sh's notes.
+# Caps (seconds) and what each step took on the estimate of ci/gpu-prepare.sh's notes.
 cap_probe=40 cap_build=150 cap_tests=170 cap_bench=200 cap_model=20 reserve=8
 bench_min=120 # the bench keeps at least this much, whatever the tests took
 

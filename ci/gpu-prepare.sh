@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # gpu-prepare.sh - on a build machine (x86-64, CUDA toolkit, apt and pip; no GPU needed):
-# what tools/gpu-check.sh needs on a bare GPU machine that has the CUDA 13 toolkit,
+# what ci/gpu-check.sh needs on a bare GPU machine that has the CUDA 13 toolkit,
 # compute-sanitizer and PyTorch's cuDNN/cuBLAS wheels but no network, no CUnit and no Debian
 # dev packages, gathered in one git-ignored folder to carry there:
 #
@@ -16,7 +16,7 @@
 #
 # cuDNN's headers and libcudnn.so.9 (to build tconv-bench here; the GPU machine loads its own)
 # come from the nvidia-cudnn-cu13 wheel, downloaded with pip into .deps/ (or CUDNN_DIR). Then the check is rehearsed here up to its first CUDA call
-# (tools/gpu-check.sh --rehearse), and the device command is printed.
+# (ci/gpu-check.sh --rehearse), and the device command is printed.
 #
 # Environment: JOBS (make -j, default 2), CUDNN_WHEEL_VERSION (default 9.13.0.50).
 set -euo pipefail
@@ -118,13 +118,13 @@ done
 du -sh "$dest"
 
 step "rehearsal here, up to the first CUDA call"
-OUT="$build/rehearsal" GPU_CHECK_CARRIED="$dest" tools/gpu-check.sh --rehearse
+OUT="$build/rehearsal" GPU_CHECK_CARRIED="$dest" ci/gpu-check.sh --rehearse
 
 step "on the GPU machine"
 cat << EOF
 From this repository's root (the folder travels to the device with the working tree), give
 the device tool's run:
-  command:   bash tools/gpu-check.sh
+  command:   bash ci/gpu-check.sh
   carry:     ["$dest"]
   timeout_s: 600
 The script ends itself within 530 s; its files come back from \$OUT.
