@@ -95,13 +95,17 @@ CLI_LDLIBS :=
 all: probe lib cli
 
 help:
-	@echo "targets: all lib cli demo test gpu-check examples install uninstall check fuzz clean"
+	@echo "targets: all lib cli demo test gpu-check examples install uninstall check fuzz"
+	@echo "         format-check clean"
 	@echo "  make demo                the worked examples through the library"
 	@echo "  make test                every CUnit suite (GPU suites skipped without a device)"
 	@echo "  make test REQUIRE_GPU=1  fail instead of skipping the GPU suites"
 	@echo "  make gpu-check           GPU tests, compute-sanitizer, benchmark (needs a GPU)"
-	@echo "  make bench               tconv vs cuDNN, BENCH.md's suite (also bench-build, bench-chart CSV=F)"
-	@echo "  make kernel-report       static sm_90 figures of every kernel and the model (bench/MODEL.md)"
+	@echo "  make bench               tconv vs cuDNN on the suite of bench/suite.c"
+	@echo "                           (also bench-build, bench-chart CSV=F)"
+	@echo "  make kernel-report       static sm_90 figures of every kernel and the model"
+	@echo "                           (bench/MODEL.md)"
+	@echo "  make format-check        the files clang-format 14 would change (.clang-format)"
 
 probe:
 	@echo "tconv $(VERSION)"

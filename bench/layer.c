@@ -255,9 +255,8 @@ static int measure_algo(const bench_env *env, const bench_shape *sh, tconv_op op
   tconv_work t = {env->ctx, sh, op, d, row->algo, NULL};
   row->deterministic = -1;
   if (row->algo != TCONV_ALGO_AUTO) {
-    const tconv_status status =
-        tconv_workspace_size(env->ctx, op, &sh->params, &d->tx, &d->tw, &d->ty, row->algo,
-                             &row->workspace);
+    const tconv_status status = tconv_workspace_size(env->ctx, op, &sh->params, &d->tx, &d->tw,
+                                                     &d->ty, row->algo, &row->workspace);
     if (status != TCONV_STATUS_OK) {
       snprintf(row->note, sizeof row->note, "workspace size: %s: %s", tconv_status_name(status),
                tconv_context_last_error(env->ctx));

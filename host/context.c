@@ -22,8 +22,8 @@ tconv_status tconv_context_create(tconv_backend backend, int device, tconv_conte
   if (ctx == NULL)
     return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "context create: ctx is NULL");
   *ctx = NULL;
-  const tconv_status valid = tconv_check_enum(NULL, &tconv_backend_names, "context create",
-                                              (int)backend);
+  const tconv_status valid =
+      tconv_check_enum(NULL, &tconv_backend_names, "context create", (int)backend);
   if (valid != TCONV_STATUS_OK)
     return valid;
   if (device < 0)

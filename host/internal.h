@@ -76,8 +76,8 @@ typedef struct tconv_enum_names {
 } tconv_enum_names;
 
 extern const tconv_enum_names tconv_backend_names, tconv_dtype_names, tconv_layout_names,
-    tconv_auto_pad_names, tconv_output_size_rule_names, tconv_padding_mode_names,
-    tconv_math_names, tconv_activation_names, tconv_algo_names;
+    tconv_auto_pad_names, tconv_output_size_rule_names, tconv_padding_mode_names, tconv_math_names,
+    tconv_activation_names, tconv_algo_names;
 
 #define TCONV_ENUM_LIST_CAPACITY 256
 

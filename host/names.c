@@ -40,9 +40,9 @@ const char *tconv_enum_list(const tconv_enum_names *e, int constants, char *buf,
   buf[0] = '\0';
   for (int v = 0; v < e->count && used < size; ++v) {
     const char *sep = v == 0 ? "" : v + 1 < e->count ? ", " : " or ";
-    const int n = constants ? snprintf(buf + used, size - used, "%s%s (%d)", sep,
-                                       e->constants[v], v)
-                            : snprintf(buf + used, size - used, "%s%s", sep, e->names[v]);
+    const int n = constants
+                      ? snprintf(buf + used, size - used, "%s%s (%d)", sep, e->constants[v], v)
+                      : snprintf(buf + used, size - used, "%s%s", sep, e->names[v]);
     if (n < 0)
       break;
     used += (size_t)n;

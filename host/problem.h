@@ -57,11 +57,10 @@ tconv_status tconv_problem_init(struct tconv_context *ctx, tconv_problem *proble
 /* The parts of tconv_problem_init, for validate.c, which checks the tensors between them:
  * the parameters alone (spatial rank, per-dimension values, groups, math, the padding
  * conventions, the activation), then the problem from checked parameters and dims. */
-tconv_status tconv_check_params(struct tconv_context *ctx, tconv_op op,
-                                const tconv_params *params);
-tconv_status tconv_problem_resolve(struct tconv_context *ctx, tconv_problem *problem,
-                                   tconv_op op, const tconv_params *params,
-                                   const int64_t *x_dims, const int64_t *w_dims);
+tconv_status tconv_check_params(struct tconv_context *ctx, tconv_op op, const tconv_params *params);
+tconv_status tconv_problem_resolve(struct tconv_context *ctx, tconv_problem *problem, tconv_op op,
+                                   const tconv_params *params, const int64_t *x_dims,
+                                   const int64_t *w_dims);
 
 /* host/validate.c. Validates a forward call: every tensor (rank, dtype, layout, buffer of
  * this context, alignment, size, dims against the problem, no overlap with y), the workspace

@@ -112,8 +112,8 @@ static int next_position(const int64_t *dims, int64_t *p) {
 
 static void emit(const tconv_problem *pr, const ref_out *out, int64_t n, int64_t co,
                  const int64_t *o, double acc) {
-  const int64_t at =
-      tconv_layout_offset(pr->y_layout, n, co, pr->cout, spatial_offset(pr->out, o), pr->out_spatial);
+  const int64_t at = tconv_layout_offset(pr->y_layout, n, co, pr->cout, spatial_offset(pr->out, o),
+                                         pr->out_spatial);
   if (out->magnitude != NULL)
     out->magnitude[at] = acc;
   else
@@ -302,7 +302,8 @@ tconv_status tconv_ref_transpose_scatter(tconv_context *ctx, const tconv_problem
             int64_t q[3];
             for (int a = 0; a < 3; ++a)
               q[a] = t[a] * pr->stride[a] + j[a] * pr->dilation[a];
-            window[spatial_offset(full, q)] += xv * load_w(pr, w, ci, col, spatial_offset(pr->k, j));
+            window[spatial_offset(full, q)] +=
+                xv * load_w(pr, w, ci, col, spatial_offset(pr->k, j));
           } while (next_position(pr->k, j));
         }
       } while (next_position(pr->in, t));

@@ -37,8 +37,7 @@ static tconv_status check_conventions(tconv_context *ctx, tconv_op op, const tco
     if (sized != p->spatial_rank)
       return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
                   "%s: output_size must be given for every dimension or none", label);
-    status = tconv_check_enum(ctx, &tconv_output_size_rule_names, label,
-                              (int)p->output_size_rule);
+    status = tconv_check_enum(ctx, &tconv_output_size_rule_names, label, (int)p->output_size_rule);
     if (status != TCONV_STATUS_OK)
       return status;
     for (int i = 0; i < p->spatial_rank; ++i)

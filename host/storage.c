@@ -19,11 +19,11 @@ tconv_status tconv_check_storage(tconv_context *ctx, const char *label, const ch
                 name, t->rank, rank);
   char list[TCONV_ENUM_LIST_CAPACITY];
   if ((unsigned)t->dtype >= TCONV_DTYPE_COUNT)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: %s has dtype %d, which is not %s", label,
-                name, (int)t->dtype, tconv_enum_list(&tconv_dtype_names, 1, list, sizeof list));
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: %s has dtype %d, which is not %s", label, name,
+                (int)t->dtype, tconv_enum_list(&tconv_dtype_names, 1, list, sizeof list));
   if ((unsigned)t->layout >= TCONV_LAYOUT_COUNT)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: %s has layout %d, which is not %s", label,
-                name, (int)t->layout, tconv_enum_list(&tconv_layout_names, 1, list, sizeof list));
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: %s has layout %d, which is not %s", label, name,
+                (int)t->layout, tconv_enum_list(&tconv_layout_names, 1, list, sizeof list));
   if (t != x && t->dtype != x->dtype)
     return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
                 "%s: %s has dtype %s but x has %s; x, w, bias and y of one call share one dtype",

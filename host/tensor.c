@@ -17,8 +17,7 @@ size_t tconv_dtype_size(tconv_dtype dtype) {
   return 0;
 }
 
-tconv_tensor tconv_tensor_make(tconv_buffer *buffer, size_t offset, int rank,
-                               const int64_t *dims) {
+tconv_tensor tconv_tensor_make(tconv_buffer *buffer, size_t offset, int rank, const int64_t *dims) {
   tconv_tensor t;
   memset(&t, 0, sizeof t);
   t.rank = rank;

@@ -100,8 +100,7 @@ tconv_status tconv_validate_forward(tconv_context *ctx, tconv_problem *pr, tconv
   /* y must not share a byte with an input (the inputs may share memory among themselves:
    * they are only read), nor the workspace with any tensor. */
   if (workspace != NULL && workspace->ctx != ctx)
-    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: workspace belongs to another context",
-                label);
+    return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: workspace belongs to another context", label);
   static const char *const names[4] = {"x", "w", "bias", "y"};
   const byte_range ranges[4] = {tensor_bytes(x, pr->x_count), tensor_bytes(w, pr->w_count),
                                 bias != NULL ? tensor_bytes(bias, pr->cout) : (byte_range){0, 0},

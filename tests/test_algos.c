@@ -312,12 +312,11 @@ static void test_supported(void) {
   const tconv_params p = params_2d();
   const tconv_tensor x = tconv_tensor_make(NULL, 0, 4, x_dims);
   const tconv_tensor w = tconv_tensor_make(NULL, 0, 4, w_dims);
-  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL,
-                                       TCONV_ALGO_AUTO),
+  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, TCONV_ALGO_AUTO),
                   TCONV_STATUS_OK);
-  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL,
-                                       TCONV_ALGO_REFERENCE),
-                  TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL(
+      tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, TCONV_ALGO_REFERENCE),
+      TCONV_STATUS_OK);
   static const tconv_algo cuda_only[] = {TCONV_ALGO_DIRECT, TCONV_ALGO_IGEMM, TCONV_ALGO_GEMM,
                                          TCONV_ALGO_DEPTHWISE};
   for (size_t i = 0; i < sizeof cuda_only / sizeof cuda_only[0]; ++i) {
@@ -328,24 +327,23 @@ static void test_supported(void) {
              tconv_algo_name(cuda_only[i]));
     CU_ASSERT_PTR_NOT_NULL(strstr(tconv_context_last_error(cpu), want));
   }
-  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL,
-                                       (tconv_algo)TCONV_ALGO_COUNT),
-                  TCONV_STATUS_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(
+      tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, (tconv_algo)TCONV_ALGO_COUNT),
+      TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT_PTR_NOT_NULL(strstr(tconv_context_last_error(cpu), "is not a tconv_algo value"));
   CU_ASSERT_EQUAL(tconv_algo_supported(cpu, (tconv_op)7, &p, &x, &w, NULL, TCONV_ALGO_AUTO),
                   TCONV_STATUS_INVALID_ARGUMENT);
-  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, NULL, &w, NULL,
-                                       TCONV_ALGO_AUTO),
-                  TCONV_STATUS_INVALID_ARGUMENT);
-  CU_ASSERT_EQUAL(tconv_algo_supported(NULL, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL,
-                                       TCONV_ALGO_AUTO),
+  CU_ASSERT_EQUAL(
+      tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, NULL, &w, NULL, TCONV_ALGO_AUTO),
+      TCONV_STATUS_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(tconv_algo_supported(NULL, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, TCONV_ALGO_AUTO),
                   TCONV_STATUS_INVALID_ARGUMENT);
   /* Invalid parameters keep their own status. */
   tconv_params bad = p;
   bad.stride[1] = 0;
-  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &bad, &x, &w, NULL,
-                                       TCONV_ALGO_REFERENCE),
-                  TCONV_STATUS_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(
+      tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &bad, &x, &w, NULL, TCONV_ALGO_REFERENCE),
+      TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT_PTR_NOT_NULL(strstr(tconv_context_last_error(cpu), "stride"));
 }
 
@@ -394,19 +392,19 @@ static void test_workspace_sizes(void) {
   const tconv_tensor x = tconv_tensor_make(buf, 0, 4, x_dims);
   const tconv_tensor w = tconv_tensor_make(buf, 0, 4, w_dims);
   size_t bytes = 12345;
-  CU_ASSERT_EQUAL(tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL,
-                                       TCONV_ALGO_AUTO, &bytes),
-                  TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL(
+      tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, TCONV_ALGO_AUTO, &bytes),
+      TCONV_STATUS_OK);
   CU_ASSERT_EQUAL(bytes, 0);
   bytes = 12345;
-  CU_ASSERT_EQUAL(tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL,
-                                       TCONV_ALGO_REFERENCE, &bytes),
-                  TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL(
+      tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, TCONV_ALGO_REFERENCE, &bytes),
+      TCONV_STATUS_OK);
   CU_ASSERT_EQUAL(bytes, 0);
   bytes = 12345;
-  CU_ASSERT_EQUAL(tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL,
-                                       TCONV_ALGO_GEMM, &bytes),
-                  TCONV_STATUS_UNSUPPORTED);
+  CU_ASSERT_EQUAL(
+      tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, TCONV_ALGO_GEMM, &bytes),
+      TCONV_STATUS_UNSUPPORTED);
   CU_ASSERT_EQUAL(bytes, 12345);
   tconv_buffer_destroy(buf);
 }
@@ -556,8 +554,8 @@ CU_ErrorCode test_register_algos(void) {
       CU_add_test(suite, "igemm supports rules", test_igemm_supports_rules) == NULL ||
       CU_add_test(suite, "workspace sizes", test_workspace_sizes) == NULL ||
       CU_add_test(suite, "find on the CPU, cache", test_find_cpu) == NULL ||
-      CU_add_test(suite, "forward refusals: algorithm, backend, workspace, alignment", test_forward_refusals) ==
-          NULL)
+      CU_add_test(suite, "forward refusals: algorithm, backend, workspace, alignment",
+                  test_forward_refusals) == NULL)
     return CU_get_error();
   return CUE_SUCCESS;
 }

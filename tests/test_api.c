@@ -58,7 +58,8 @@ static void test_context_invalid_arguments(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(tconv_last_error(), "backend"));
   CU_ASSERT_EQUAL(tconv_context_create(TCONV_BACKEND_CPU, 1, &ctx), TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT_PTR_NOT_NULL(strstr(tconv_last_error(), "device"));
-  CU_ASSERT_EQUAL(tconv_context_create(TCONV_BACKEND_AUTO, -1, &ctx), TCONV_STATUS_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(tconv_context_create(TCONV_BACKEND_AUTO, -1, &ctx),
+                  TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT_PTR_NOT_NULL(strstr(tconv_last_error(), "device"));
 }
 
@@ -218,9 +219,9 @@ static void test_cpu_forward_matches_reference(void) {
       free(want);
     }
     size_t bytes = 1;
-    CU_ASSERT_EQUAL(tconv_workspace_size(f.ctx, (tconv_op)op, &f.p, &f.x, &f.w, &f.y,
-                                         TCONV_ALGO_AUTO, &bytes),
-                    TCONV_STATUS_OK);
+    CU_ASSERT_EQUAL(
+        tconv_workspace_size(f.ctx, (tconv_op)op, &f.p, &f.x, &f.w, &f.y, TCONV_ALGO_AUTO, &bytes),
+        TCONV_STATUS_OK);
     CU_ASSERT_EQUAL(bytes, 0);
     fixture_teardown(&f);
   }

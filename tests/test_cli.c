@@ -53,19 +53,21 @@ static void test_usage(void) {
       "--out-channels",   "tconv explain", "--frames",        "tconv upsample"};
   for (size_t i = 0; i < sizeof listed / sizeof listed[0]; i++)
     EXPECT_HAS(r->out, listed[i]);
-  /* Every name the library gives the values of the options that take its enums. */
+    /* Every name the library gives the values of the options that take its enums. */
 #define EXPECT_NAMES(type, COUNT)                                                                  \
-  for (int v = 0; v < (COUNT); v++)                                                                \
-    EXPECT_HAS(r->out, tconv_##type##_name((tconv_##type)v));
-  EXPECT_NAMES(algo, TCONV_ALGO_COUNT)
-  EXPECT_NAMES(auto_pad, TCONV_AUTO_PAD_COUNT)
-  EXPECT_NAMES(output_size_rule, TCONV_OUTPUT_SIZE_RULE_COUNT)
-  EXPECT_NAMES(padding_mode, TCONV_PADDING_MODE_COUNT)
-  EXPECT_NAMES(activation, TCONV_ACTIVATION_COUNT)
-  EXPECT_NAMES(backend, TCONV_BACKEND_COUNT)
-  EXPECT_NAMES(dtype, TCONV_DTYPE_COUNT)
-  EXPECT_NAMES(layout, TCONV_LAYOUT_COUNT)
-  EXPECT_NAMES(math, TCONV_MATH_COUNT)
+  do {                                                                                             \
+    for (int v = 0; v < (COUNT); v++)                                                              \
+      EXPECT_HAS(r->out, tconv_##type##_name((tconv_##type)v));                                    \
+  } while (0)
+  EXPECT_NAMES(algo, TCONV_ALGO_COUNT);
+  EXPECT_NAMES(auto_pad, TCONV_AUTO_PAD_COUNT);
+  EXPECT_NAMES(output_size_rule, TCONV_OUTPUT_SIZE_RULE_COUNT);
+  EXPECT_NAMES(padding_mode, TCONV_PADDING_MODE_COUNT);
+  EXPECT_NAMES(activation, TCONV_ACTIVATION_COUNT);
+  EXPECT_NAMES(backend, TCONV_BACKEND_COUNT);
+  EXPECT_NAMES(dtype, TCONV_DTYPE_COUNT);
+  EXPECT_NAMES(layout, TCONV_LAYOUT_COUNT);
+  EXPECT_NAMES(math, TCONV_MATH_COUNT);
 #undef EXPECT_NAMES
   r = CLI("run", "-h");
   EXPECT_EXIT(r, 0, "tconv run -h");

@@ -435,8 +435,8 @@ static void test_option_errors(void) {
                  "--activation: 'gelu' is not one of none, relu, leaky_relu[:ALPHA], sigmoid, "
                  "tanh, clamp:LO:HI",
                  "shape", "conv", "--input", "5", "--kernel", "3", "--activation", "gelu");
-  EXPECT_FAILURE(2, "--activation: 'clamp:1': clamp needs 2 numbers, clamp:LO:HI", "shape",
-                 "conv", "--input", "5", "--kernel", "3", "--activation", "clamp:1");
+  EXPECT_FAILURE(2, "--activation: 'clamp:1': clamp needs 2 numbers, clamp:LO:HI", "shape", "conv",
+                 "--input", "5", "--kernel", "3", "--activation", "clamp:1");
   EXPECT_FAILURE(2, "leaky_relu takes at most 1 number, leaky_relu[:ALPHA]", "shape", "conv",
                  "--input", "5", "--kernel", "3", "--activation", "leaky_relu:0.1:2");
   EXPECT_FAILURE(2, "--activation: 'relu:1': relu takes no parameter", "shape", "conv", "--input",

@@ -266,7 +266,8 @@ static void test_activations(void) {
       case_init(&c, transposed, 6, 3);
       tconv_params p = tconv_params_default(1);
       p.stride[0] = 2;
-      const tconv_status plain = transposed ? run_transpose(&c, &p, c.want) : run_conv(&c, &p, c.want);
+      const tconv_status plain =
+          transposed ? run_transpose(&c, &p, c.want) : run_conv(&c, &p, c.want);
       CU_ASSERT_EQUAL_FATAL(plain, TCONV_STATUS_OK);
       p.activation = acts[a].act, p.activation_alpha = acts[a].alpha;
       p.activation_beta = acts[a].beta;
@@ -310,7 +311,8 @@ BEND(output_size_with_output_padding, p->output_size[0] = 12; p->output_padding[
 BEND(output_size_out_of_range, p->output_size[0] = 40)
 BEND(onnx_output_shape_with_pads, p->output_size[0] = 12; p->pad_begin[0] = 1;
      p->output_size_rule = TCONV_OUTPUT_SIZE_ONNX)
-BEND(output_size_rule_range, p->output_size[0] = 12; p->output_size_rule = (tconv_output_size_rule)5)
+BEND(output_size_rule_range, p->output_size[0] = 12;
+     p->output_size_rule = (tconv_output_size_rule)5)
 BEND(reflect_pad_too_large, p->padding_mode = TCONV_PADDING_REFLECT; p->pad_begin[0] = 6)
 BEND(circular_pad_too_large, p->padding_mode = TCONV_PADDING_CIRCULAR; p->pad_end[0] = 7)
 BEND(transposed_reflect, p->padding_mode = TCONV_PADDING_REFLECT)
@@ -327,7 +329,8 @@ static const invalid_convention invalid_conventions[] = {
     {"auto_pad 9", 0, auto_pad_range, TCONV_STATUS_INVALID_ARGUMENT,
      "auto_pad 9 is not NOTSET (0), VALID (1), SAME_UPPER (2) or SAME_LOWER (3)"},
     {"output_size on conv", 0, output_size_on_conv, TCONV_STATUS_INVALID_ARGUMENT, "output_size"},
-    {"output_size partial", 1, output_size_partial, TCONV_STATUS_INVALID_ARGUMENT, "every dimension"},
+    {"output_size partial", 1, output_size_partial, TCONV_STATUS_INVALID_ARGUMENT,
+     "every dimension"},
     {"output_size -4", 1, output_size_negative, TCONV_STATUS_INVALID_ARGUMENT, "output_size -4"},
     {"output_size + output_padding", 1, output_size_with_output_padding,
      TCONV_STATUS_INVALID_ARGUMENT, "output_padding"},
@@ -386,14 +389,14 @@ static void test_invalid_conventions(void) {
     for (int v = 0; v < (COUNT); ++v) {                                                            \
       const char *name = tconv_##type##_name((tconv_##type)v);                                     \
       CU_ASSERT_PTR_NOT_NULL_FATAL(name);                                                          \
-      tconv_##type back = (tconv_##type)((COUNT) - 1 - v);                                         \
+      tconv_##type back = (tconv_##type)(v == 0 ? 1 : 0);                                          \
       CU_ASSERT_EQUAL(tconv_##type##_from_name(name, &back), TCONV_STATUS_OK);                     \
       CU_ASSERT_EQUAL((int)back, v);                                                               \
       for (int u = 0; u < v; ++u)                                                                  \
         CU_ASSERT(strcmp(name, tconv_##type##_name((tconv_##type)u)) != 0);                        \
     }                                                                                              \
     CU_ASSERT_PTR_NULL(tconv_##type##_name((tconv_##type)(COUNT)));                                \
-    CU_ASSERT_PTR_NULL(tconv_##type##_name((tconv_##type)-1));                                     \
+    CU_ASSERT_PTR_NULL(tconv_##type##_name((tconv_##type)(-1)));                                   \
     tconv_##type kept = (tconv_##type)0;                                                           \
     CU_ASSERT_EQUAL(tconv_##type##_from_name("Bogus", &kept), TCONV_STATUS_INVALID_ARGUMENT);      \
     CU_ASSERT_EQUAL((int)kept, 0);                                                                 \

@@ -454,7 +454,9 @@ CU_ErrorCode test_register_gpu_faults(void) {
   if (suite == NULL ||
       CU_add_test(suite, "out of memory is a status; the context keeps working",
                   test_out_of_memory) == NULL ||
-      CU_add_test(suite, "every algorithm: 50 runs (TCONV_TEST_GPU_REPEATS) and two streams bitwise equal",
+      CU_add_test(suite,
+                  "every algorithm: 50 runs (TCONV_TEST_GPU_REPEATS) and two streams bitwise "
+                  "equal",
                   test_repeats_and_streams) == NULL ||
       CU_add_test(suite, "threads with their own contexts and streams",
                   test_threads_own_contexts) == NULL)

@@ -193,24 +193,21 @@ static void test_queries(void) {
   tconv_tensor x = tconv_tensor_make_typed(NULL, 0, 4, xd, TCONV_DTYPE_BFLOAT16, TCONV_LAYOUT_NHWC);
   tconv_tensor w = tconv_tensor_make_typed(NULL, 0, 4, wd, TCONV_DTYPE_BFLOAT16, TCONV_LAYOUT_NCHW);
   tconv_tensor y = tconv_tensor_make_typed(NULL, 0, 4, yd, TCONV_DTYPE_BFLOAT16, TCONV_LAYOUT_NHWC);
-  CU_ASSERT_EQUAL(
-      tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_AUTO),
-      TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_AUTO),
+                  TCONV_STATUS_OK);
   CU_ASSERT_EQUAL(
       tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_REFERENCE),
       TCONV_STATUS_OK);
-  CU_ASSERT_EQUAL(
-      tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_DIRECT),
-      TCONV_STATUS_UNSUPPORTED);
+  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_DIRECT),
+                  TCONV_STATUS_UNSUPPORTED);
   size_t bytes = 1;
   CU_ASSERT_EQUAL(
       tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_AUTO, &bytes),
       TCONV_STATUS_OK);
   CU_ASSERT_EQUAL(bytes, 0);
   w.dtype = TCONV_DTYPE_FLOAT16;
-  CU_ASSERT_EQUAL(
-      tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_AUTO),
-      TCONV_STATUS_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_AUTO),
+                  TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT(strstr(tconv_context_last_error(cpu), "w has dtype float16 but x has bfloat16") !=
             NULL);
   CU_ASSERT_EQUAL(
@@ -225,16 +222,14 @@ static void test_queries(void) {
             NULL);
   y.dtype = TCONV_DTYPE_BFLOAT16;
   y.dims[3] = 5;
-  CU_ASSERT_EQUAL(
-      tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_AUTO),
-      TCONV_STATUS_SHAPE_MISMATCH);
+  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_AUTO),
+                  TCONV_STATUS_SHAPE_MISMATCH);
   CU_ASSERT_EQUAL(
       tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, &y, TCONV_ALGO_AUTO, &bytes),
       TCONV_STATUS_SHAPE_MISMATCH);
   /* Without y the output is taken in x's dtype and layout, with the computed dims. */
-  CU_ASSERT_EQUAL(
-      tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, TCONV_ALGO_AUTO),
-      TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, TCONV_ALGO_AUTO),
+                  TCONV_STATUS_OK);
   bytes = 1;
   CU_ASSERT_EQUAL(
       tconv_workspace_size(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, TCONV_ALGO_AUTO, &bytes),

@@ -46,8 +46,8 @@ static const char *backend_name(int v) { return tconv_backend_name((tconv_backen
 int cli_parse_device(const char *device, tconv_backend *backend) {
   char err[CLI_ERR_SIZE];
   int v = TCONV_BACKEND_AUTO;
-  if (device != NULL && args_named("device", device, backend_name, TCONV_BACKEND_COUNT, &v, err,
-                                   sizeof err) != 0)
+  if (device != NULL &&
+      args_named("device", device, backend_name, TCONV_BACKEND_COUNT, &v, err, sizeof err) != 0)
     return cli_fail(CLI_EXIT_USAGE, "%s", err);
   *backend = (tconv_backend)v;
   return 0;
@@ -109,8 +109,7 @@ tconv_status cli_forward_typed(tconv_context *ctx, tconv_op op, const tconv_para
   }
   size_t ws_bytes = 0;
   if (st == TCONV_STATUS_OK)
-    st = tconv_workspace_size(ctx, op, params, &tensor[0], &tensor[1], &tensor[3], algo,
-                              &ws_bytes);
+    st = tconv_workspace_size(ctx, op, params, &tensor[0], &tensor[1], &tensor[3], algo, &ws_bytes);
   if (st == TCONV_STATUS_OK && ws_bytes > 0)
     st = tconv_buffer_create(ctx, ws_bytes, &workspace);
   if (st == TCONV_STATUS_OK) {

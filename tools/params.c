@@ -150,8 +150,8 @@ static int parse_activation(const char *text, tconv_params *params, char *err, s
       set_err(err, err_size, "--activation: '%s': %s needs %d numbers, %s%s", text, name,
               form->min_args, name, form->syntax);
     else
-      set_err(err, err_size, "--activation: '%s': %s takes at most %d number%s, %s%s", text,
-              name, form->max_args, form->max_args == 1 ? "" : "s", name, form->syntax);
+      set_err(err, err_size, "--activation: '%s': %s takes at most %d number%s, %s%s", text, name,
+              form->max_args, form->max_args == 1 ? "" : "s", name, form->syntax);
     return -1;
   }
   float values[2] = {0.0f, 0.0f};
@@ -198,8 +198,7 @@ int params_pads(const char *text, int rank, int64_t *begin, int64_t *end, char *
 static int parse_named(const params_options *p, tconv_params *params, char *err, size_t err_size) {
   int v;
   if (p->auto_pad != NULL) {
-    if (args_named("auto-pad", p->auto_pad, auto_pad_name, TCONV_AUTO_PAD_COUNT, &v, err,
-                   err_size))
+    if (args_named("auto-pad", p->auto_pad, auto_pad_name, TCONV_AUTO_PAD_COUNT, &v, err, err_size))
       return -1;
     params->auto_pad = (tconv_auto_pad)v;
   }

@@ -167,8 +167,8 @@ static void print_formula(tconv_op op, int dim, const int64_t *x_dims, const int
                ? "the library chose the pads"
                : "the difference from the size at output_padding 0 is the output_padding");
   } else if (p->auto_pad != TCONV_AUTO_PAD_NOTSET) {
-    printf("  dim %d: o = %lld (--auto-pad %s: the library chose the padding)\n", dim,
-           (long long)o, tconv_auto_pad_name(p->auto_pad));
+    printf("  dim %d: o = %lld (--auto-pad %s: the library chose the padding)\n", dim, (long long)o,
+           tconv_auto_pad_name(p->auto_pad));
   } else if (op == TCONV_OP_CONV && pb == pe) {
     printf("  dim %d: o = floor((i + 2p - d*(k-1) - 1) / s) + 1"
            " = floor((%lld + 2*%lld - %lld*(%lld-1) - 1) / %lld) + 1 = %lld\n",
@@ -398,8 +398,8 @@ static int run_files(tconv_op op, const char *x_path, const char *w_path, const 
   /* The file's dtype: bfloat16 results are widened to float32 (NumPy has no bfloat16). */
   const tconv_dtype file_dtype = rs->dtype == TCONV_DTYPE_FLOAT16 ? rs->dtype : TCONV_DTYPE_FLOAT32;
   printf("%s: %s %s (%s on %s, algo %s%s%s%s%s)\n", out_path, tconv_dtype_name(file_dtype), dims,
-         op == TCONV_OP_CONV ? "conv" : "transpose",
-         tconv_backend_name(tconv_context_backend(ctx)), tconv_algo_name(algo),
+         op == TCONV_OP_CONV ? "conv" : "transpose", tconv_backend_name(tconv_context_backend(ctx)),
+         tconv_algo_name(algo),
          rs->dtype == TCONV_DTYPE_BFLOAT16 ? ", bfloat16 widened to float32" : "",
          rs->layout == TCONV_LAYOUT_NHWC ? ", layout nhwc" : "",
          rs->math == TCONV_MATH_TF32 ? ", math tf32" : "",
