@@ -1,5 +1,5 @@
 /*
- * bench.c - tconv-bench: tconv against cuDNN on the suite of BENCH.md, with the machine's
+ * bench.c - tconv-bench: tconv against cuDNN on the suite's 24 layers, with the machine's
  * SGEMM and copy ceilings measured in the same run. Options, the header block and the loop
  * over layers live here; the suite in suite.c, cuDNN in cudnn_side.c, the ceilings in
  * ceiling.c, one layer's measurements in layer.c, the output in report.c.
@@ -30,7 +30,7 @@
 #define TCONV_GIT_COMMIT "unknown"
 #endif
 
-#define QUOTED_MIN_REPS 20 /* BENCH.md: results that are quoted use at least this many */
+#define QUOTED_MIN_REPS 20 /* results that are quoted use at least this many repetitions */
 #define CUDNN_WORKSPACE_CAP ((size_t)4 << 30)
 
 static const char usage_text[] =
@@ -38,9 +38,9 @@ static const char usage_text[] =
     "                   [--layer-timeout S]\n"
     "       tconv-bench --list | --help\n"
     "\n"
-    "Measures tconv against cuDNN (strict FP32: CUDNN_FMA_MATH, no TF32) on the 24 layers of\n"
-    "BENCH.md, in one process on one GPU. For each layer: every strict-FP32 algorithm that\n"
-    "cudnnFind*AlgorithmEx returns (up to 4 GiB of workspace), each checked and timed here,\n"
+    "Measures tconv against cuDNN (strict FP32: CUDNN_FMA_MATH, no TF32) on the suite's 24\n"
+    "layers (--list), in one process on one GPU. For each layer: every strict-FP32 algorithm\n"
+    "that cudnnFind*AlgorithmEx returns (up to 4 GiB of workspace), each checked and timed here,\n"
     "the fastest being the baseline, and cuDNN's default pick (the *_v7 heuristic); every\n"
     "tconv algorithm that takes the layer, and auto on its own row; tconv_find_algo()'s pick.\n"
     "Every output is poisoned first; tconv's are compared with cuDNN's (max relative error)\n"
@@ -64,7 +64,7 @@ static const char usage_text[] =
     "\n"
     "stdout: a header block (GPU, driver, CUDA, cuBLAS, cuDNN and tconv versions, commit,\n"
     "date, ceilings), one block per layer (written as soon as it is measured), the summary\n"
-    "against BENCH.md's targets. stderr: a line when a layer starts and one when it ends,\n"
+    "against the suite's targets. stderr: a line when a layer starts and one when it ends,\n"
     "errors as \"tconv-bench: error: ...\". A layer that fails is reported and the run goes\n"
     "on with the next, unless the device is left unusable.\n"
     "Exit status: 0 when every layer was measured and every tconv row ran, matched cuDNN\n"
@@ -245,7 +245,7 @@ static int print_header(const options *o, int device, size_t l2_bytes, size_t fl
   printf("math:      strict FP32: cuDNN CUDNN_FMA_MATH, cuBLAS default math (no TF32)\n");
   printf("timing:    median of %d repetitions%s after >= %.0f ms of warm-up, CUDA events, L2 "
          "flushed before each by reading %.0f MiB; host enqueue time per call beside\n",
-         o->reps, o->reps < QUOTED_MIN_REPS ? " (fewer than BENCH.md's 20: not for quoting)" : "",
+         o->reps, o->reps < QUOTED_MIN_REPS ? " (fewer than 20: not for quoting)" : "",
          BENCH_WARMUP_MS, (double)flush_bytes / BENCH_MIB);
   printf("ceilings:  SGEMM %d^3 %.2f TFLOP/s (%.3f ms); device copy %.0f MiB %.2f TB/s "
          "read+write (%.3f ms)\n",

@@ -56,7 +56,7 @@ const char *bench_last_failure(void);
  * work was refused or failed (reason in why, not fatal); -1 on a fatal error (reported). */
 typedef int (*bench_work_fn)(void *arg, char *why, size_t why_size);
 
-/* BENCH.md's timing rules: at least WARMUP_MS of untimed runs before each series, then per
+/* The timing rules: at least WARMUP_MS of untimed runs before each series, then per
  * repetition the L2 flushed by reading a buffer of twice its size (cuBLAS's Sasum: reads
  * only, so no dirty line is written back inside the timed region), events around the work,
  * and the host time spent enqueueing it. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """kernel_report.py - what `make kernel-report` prints and writes to bench/MODEL.md: the
 kernels' static figures on sm_90 (ptxas, SASS), the main loops of the implicit-GEMM kernels,
-BENCH.md's static targets, and a MODEL of the suite's layers on an H100 SXM built from the
+the suite's static targets, and a MODEL of the suite's layers on an H100 SXM built from the
 launch plans (tconv-plans: host/plan.c through bench/plans.c) and those static figures.
 
 Nothing here ran on a GPU: the figures are static and the times are a model. A tconv-bench
@@ -22,9 +22,9 @@ import sys
 import sass
 
 # Warps per scheduler the model takes to hide latency: below it the issue rate falls in
-# proportion (16 warps per SM, what BENCH.md asks of every 256-thread igemm configuration).
+# proportion (16 warps per SM, the target for every 256-thread igemm configuration).
 WARPS_TO_HIDE_LATENCY = 4
-DENSE_FFMA_SHARE = 0.80  # BENCH.md: main loops serving dense layers
+DENSE_FFMA_SHARE = 0.80  # target: main loops serving dense layers
 OTHER_FFMA_SHARE = 0.60
 DENSE_PEAK_SHARE = 0.70
 LOSS_SHOWN = 0.90  # factors of the issue-bound share shown after the limiter
@@ -166,7 +166,7 @@ def targets_section(kernels, models):
     low = [f"{m['layer']} {pct(m['peak'])}" for m in dense if m["peak"] < DENSE_PEAK_SHARE]
     lines.append(f"- MODEL: dense 2-D layers at >= {pct(DENSE_PEAK_SHARE)} of the FP32 peak: "
                  f"{len(dense) - len(low)} of {len(dense)}{' (below: ' + ', '.join(low) + ')' if low else ''}")
-    return "## BENCH.md's static targets\n\n" + "\n".join(lines) + "\n"
+    return "## Static targets\n\n" + "\n".join(lines) + "\n"
 
 
 def model_section(models, measured):
@@ -194,7 +194,7 @@ def method_section():
 - H100 SXM: {sass.SMS} SMs, {sass.REGISTERS} registers/SM (allocated {sass.REGISTER_ALLOCATION} per warp), {sass.MAX_THREADS} threads, {sass.MAX_WARPS} warps, {sass.MAX_BLOCKS} blocks,
   {sass.SHARED_BYTES // 1024} KB shared memory/SM (1 KB reserved per block, {sass.SHARED_MAX_PER_BLOCK // 1024} KB per block at most),
   {sass.CLOCK_HZ / 1e9:.2f} GHz, FP32 peak {sass.SMS} x {sass.FP32_LANES} x 2 x {sass.CLOCK_HZ / 1e9:.2f} GHz = {sass.PEAK_FLOPS / 1e12:.1f} TFLOP/s, HBM {sass.HBM_BYTES_PER_S / 1e12:.2f} TB/s.
-- fill: useful multiply-adds (BENCH.md: products that reach an output from a real input) over
+- fill: useful multiply-adds (products that reach an output from a real input) over
   those computed (tile padding, taps that land on padding or outside the phase).
 - blocks per SM at once = min(resident blocks at the plan's block size, ceil(blocks / {sass.SMS}));
   waves (column) = blocks / ({sass.SMS} x resident blocks).

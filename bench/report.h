@@ -1,7 +1,7 @@
 /*
  * report.h - what one layer's measurements are, and how they are written: the table on
- * stdout, the same rows as CSV, a progress line on stderr, and the summary against BENCH.md's
- * targets.
+ * stdout, the same rows as CSV, a progress line on stderr, and the summary against the
+ * suite's targets (defined here).
  */
 #ifndef TCONV_BENCH_REPORT_H
 #define TCONV_BENCH_REPORT_H
@@ -56,7 +56,7 @@ typedef struct bench_result {
   char find_note[240]; /* why find_pick is NULL */
 } bench_result;
 
-/* BENCH.md's targets, strict FP32. */
+/* The suite's targets, strict FP32. */
 #define BENCH_TARGET_GEOMEAN 1.5 /* geometric mean of the speedup over cuDNN's best */
 #define BENCH_TARGET_LOWEST 0.9  /* no layer below */
 #define BENCH_TARGET_SPECIAL 2.0 /* grouped, 1-D, 3-D, output_padding layers */
@@ -76,7 +76,7 @@ void bench_csv_header(FILE *out);
 void bench_csv_rows(FILE *out, const bench_result *r);
 /* "[3/24] dcgan.up3: ..." */
 void bench_progress(FILE *out, int index, int total, const bench_result *r);
-/* The summary against BENCH.md's targets. Returns the number of rows that failed, differ
+/* The summary against the targets. Returns the number of rows that failed, differ
  * from cuDNN or are not deterministic, plus the layers that failed: the benchmark's exit
  * status depends on it. */
 int bench_summary(FILE *out, const bench_result *results, int count, const bench_ceilings *c);

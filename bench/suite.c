@@ -1,5 +1,5 @@
 /*
- * suite.c - the layer table of BENCH.md and the arithmetic of each layer. The output sizes
+ * suite.c - the benchmark's table of layers and the arithmetic of each layer. The output sizes
  * are written here as the table states them and checked against the library's shape query,
  * so a typo in either place stops the benchmark before it measures anything.
  */
@@ -12,7 +12,7 @@
 #define C TCONV_OP_CONV
 
 /* name, op, rank, N, Cin, Cout, input, k, s, p, op (transposed) or d (conv), g, output, from */
-/* clang-format off: one layer per line, as in BENCH.md */
+/* clang-format off: one layer per line */
 const bench_layer bench_suite[] = {
     {"dcgan.up1", T, 2, 64, 1024, 512, {4, 4}, 4, 2, 1, 0, 1, {8, 8}, "DCGAN generator"},
     {"dcgan.up2", T, 2, 64, 512, 256, {8, 8}, 4, 2, 1, 0, 1, {16, 16}, ""},
@@ -59,7 +59,7 @@ static int64_t positions_within(int64_t count, int64_t s, int64_t c, int64_t bou
   return hi >= lo ? hi - lo + 1 : 0;
 }
 
-/* BENCH.md's useful pairs along one dimension: tap j joins input t and output o when
+/* The useful pairs along one dimension: tap j joins input t and output o when
  * o = t*s - p + j*d (transposed; o must survive the crop) or t = o*s - p + j*d
  * (convolution; t must be a real input, not padding). */
 static int64_t useful_pairs(const bench_layer *l, int dim) {

@@ -1,5 +1,5 @@
 /*
- * suite.h - the benchmark's 24 layers (the suite of BENCH.md, row for row) and what each one
+ * suite.h - the benchmark's 24 layers (the table in suite.c) and what each one
  * means to the library: parameters, tensor dims, useful FLOPs and bytes moved.
  *
  * Nothing here needs a GPU: `tconv-bench --list` prints the table and checks every output
@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One layer as BENCH.md's table writes it: the same k, s, p in every spatial dimension. */
+/* One layer as the table writes it: the same k, s, p in every spatial dimension. */
 typedef struct bench_layer {
   const char *name;
   tconv_op op;
@@ -36,7 +36,7 @@ typedef struct bench_shape {
   int64_t y[TCONV_MAX_RANK];         /* (N, Cout, output...) */
   int64_t x_count, w_count, y_count; /* elements */
   double flops;                      /* useful FLOPs: products that reach an output from a real
-                                        input (BENCH.md), times 2 */
+                                        input, times 2 */
   double bytes;                      /* x + w + y, each read or written once */
 } bench_shape;
 
@@ -48,7 +48,7 @@ extern const int bench_suite_size;
  * differs from the table's. */
 int bench_shape_of(const bench_layer *layer, bench_shape *shape, char *why, size_t why_size);
 
-/* BENCH.md's target classes. Special: grouped, 1-D, 3-D or output_padding (target: 2x over
+/* The target classes (report.h). Special: grouped, 1-D, 3-D or output_padding (target: 2x over
  * cuDNN's best). Dense 2-D: rank 2, groups 1 (targets: 70 % of the FP32 peak and 80 % of the
  * measured SGEMM ceiling in useful FLOP/s). A layer may be in both. */
 int bench_layer_is_special(const bench_layer *layer);

@@ -1,7 +1,7 @@
 /*
  * plan.c - how the CUDA algorithms launch a problem (tconv_launch_plan_of) and which one
  * AUTO's heuristic picks (tconv_auto_algo): plain C, no device, for the kernel report's model
- * (bench/model_plans.c) and the tests.
+ * (bench/plans.c) and the tests.
  *
  * The implicit GEMM's tile choice, grid and per-phase GEMM sizes mirror cuda/igemm.cuh, which
  * is C++ (tests/test_algos.c holds them against igemm::choose_config, grid_of and make_args

@@ -185,9 +185,9 @@ TCONV_API tconv_status tconv_context_create(tconv_backend backend, int device, t
 /* Releases the context. Buffers created in it must be destroyed first. NULL is fine. On the
  * CUDA backend this waits for the whole device (cublasDestroy does). */
 TCONV_API void tconv_context_destroy(tconv_context *ctx);
-/* The backend actually in use (never AUTO). */
+/* The backend actually in use (never AUTO); CPU for NULL. */
 TCONV_API tconv_backend tconv_context_backend(const tconv_context *ctx);
-/* The CUDA device index in use; 0 on the CPU backend. */
+/* The CUDA device index in use; 0 on the CPU backend and for NULL. */
 TCONV_API int tconv_context_device(const tconv_context *ctx);
 /* Sets the cudaStream_t (passed as void *) on which computations are queued; it must belong
  * to the context's device. NULL is CUDA's default stream as the library was compiled: the
@@ -204,19 +204,22 @@ TCONV_API void *tconv_context_stream(const tconv_context *ctx);
 /* Waits for all work queued on the context's stream; reports asynchronous CUDA errors. */
 TCONV_API tconv_status tconv_context_synchronize(tconv_context *ctx);
 /* The sentence recorded by this context's last failing call, or by AUTO's fallback to the
- * CPU; empty string when none. Valid until the next call on the context. */
+ * CPU; empty string when none ("context is NULL" for NULL). Valid until the next call on the
+ * context. */
 TCONV_API const char *tconv_context_last_error(const tconv_context *ctx);
 /* Verify mode, for CI on GPU runners: after every forward call the context synchronizes,
  * recomputes the result on the host with the CPU reference (on the CPU backend: with a
  * second formulation - scatter for the transposed convolution, a second run for the
  * convolution) and compares. float32 tensors with STRICT math: when max|y - ref| >
- * tolerance * max(max|ref|, 1e-30), or any element is NaN where the reference is not, the
- * call returns VERIFY_MISMATCH. float16, bfloat16 and TF32 calls: every element is held to
+ * tolerance * max(max|ref|, 1e-30) over the elements finite in both, or when they differ
+ * in an element that is not finite in one of them (a NaN matches a NaN, an infinity only the
+ * same infinity), the call returns VERIFY_MISMATCH. float16, bfloat16 and TF32 calls: every element is held to
  * the per-element rule of the reference section (TCONV_TOLERANCE_*), whatever `tolerance`
  * says. The last error names the worst element: its flat (memory) index, its N/C/spatial
  * coordinates, the value and the reference value. y keeps the computed (wrong) result.
- * `tolerance` <= 0 selects the documented default 1e-5 (the float32 tolerance against the
- * double reference). Costs a host copy of x, w, bias and y and a reference computation per
+ * `enabled` is 0 or 1 and `tolerance` not NaN (else INVALID_ARGUMENT); `tolerance` <= 0
+ * selects the documented default 1e-5 (the float32 tolerance against the double reference).
+ * Costs a host copy of x, w, bias and y and a reference computation per
  * call: for tests, not production. Also enabled for every new context by the environment
  * variable TCONV_VERIFY=1. */
 TCONV_API tconv_status tconv_context_set_verify(tconv_context *ctx, int enabled,

@@ -1,4 +1,4 @@
-# mk/bench.mk - the benchmark against cuDNN (bench/, BENCH.md).
+# mk/bench.mk - the benchmark against cuDNN (bench/; its 24 layers are in bench/suite.c).
 #
 #   make bench          builds $(BUILD)/bin/tconv-bench, runs the whole suite (the report also
 #                       in $(BUILD)/bench/results.txt, the rows in $(BUILD)/bench/results.csv)

@@ -5,7 +5,7 @@
 #                                  each suite layer, host/plan.c), then prints the report and
 #                                  writes it to $(MODEL_MD): per kernel registers, spills, stack,
 #                                  shared memory, occupancy on an H100 SXM; the main loops'
-#                                  instruction mix; BENCH.md's static targets; the MODEL
+#                                  instruction mix; the suite's static targets; the MODEL
 #   make kernel-report MEASURED=F  sets a tconv-bench CSV's measured TFLOP/s beside the model
 #
 # Needs nvcc, python3, c++filt, and cuobjdump + nvdisasm: from the toolkit's bin/ when it has
