@@ -90,9 +90,11 @@ static int algo_takes(const tconv_problem *pr, tconv_algo algo, char *why, size_
 }
 
 static tconv_status check_algo_value(tconv_context *ctx, const char *label, tconv_algo algo) {
+  char list[TCONV_ENUM_LIST_CAPACITY];
   if ((unsigned)algo >= (unsigned)TCONV_ALGO_COUNT)
-    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: algo %d is not a tconv_algo value",
-                      label, (int)algo);
+    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT,
+                      "%s: algo %d is not a tconv_algo value (%s)", label, (int)algo,
+                      tconv_enum_list(&tconv_algo_names, 1, list, sizeof list));
   return TCONV_STATUS_OK;
 }
 

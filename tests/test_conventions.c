@@ -430,6 +430,18 @@ static void test_enum_names(void) {
   CU_ASSERT_EQUAL(tconv_padding_mode_from_name("mirror", &mode), TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT_STRING_EQUAL(tconv_last_error(), "padding_mode from name: 'mirror' is not zeros, "
                                              "reflect, replicate or circular");
+  /* An algo out of range is answered with the list too. */
+  tconv_context *ctx = NULL;
+  CU_ASSERT_EQUAL_FATAL(tconv_context_create(TCONV_BACKEND_CPU, 0, &ctx), TCONV_STATUS_OK);
+  const int64_t xd[3] = {1, 1, 4}, wd[3] = {1, 1, 3};
+  const tconv_tensor x = tconv_tensor_make(NULL, 0, 3, xd), w = tconv_tensor_make(NULL, 0, 3, wd);
+  const tconv_params p = tconv_params_default(1);
+  CU_ASSERT_EQUAL(
+      tconv_algo_supported(ctx, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, (tconv_algo)TCONV_ALGO_COUNT),
+      TCONV_STATUS_INVALID_ARGUMENT);
+  CU_ASSERT_PTR_NOT_NULL(strstr(tconv_context_last_error(ctx),
+                                "is not a tconv_algo value (AUTO (0), DIRECT (1), REFERENCE (2)"));
+  tconv_context_destroy(ctx);
 }
 
 CU_ErrorCode test_register_conventions(void) {
