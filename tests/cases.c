@@ -273,6 +273,19 @@ int case_compare_exact(const test_case *c, const char *what, const float *y, con
   return 0;
 }
 
+int case_compare(const test_case *c, const char *what, int integers, const float *y,
+                 const float *ref) {
+  const int exact = integers && c->activation != TCONV_ACTIVATION_SIGMOID &&
+                    c->activation != TCONV_ACTIVATION_TANH;
+  return exact ? case_compare_exact(c, what, y, ref) : case_compare_close(c, what, y, ref);
+}
+
+int64_t case_reference_work(const test_case *c) {
+  if (c->op == TCONV_OP_CONV || c->padding_mode != TCONV_PADDING_CIRCULAR)
+    return c->work;
+  return c->work * (c->x_count / (c->n * c->cin));
+}
+
 
 /* One row per case reads better than clang-format's one field per line. */
 /* clang-format off */

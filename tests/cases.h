@@ -102,6 +102,13 @@ int case_reference(const test_case *c, const float *x, const float *w, const flo
 /* Relative error within TEST_F32_TOLERANCE / bitwise equality; 0 when it holds. */
 int case_compare_close(const test_case *c, const char *what, const float *y, const float *ref);
 int case_compare_exact(const test_case *c, const char *what, const float *y, const float *ref);
+/* Bitwise on integer inputs (unless the activation is transcendental), else within
+ * tolerance. */
+int case_compare(const test_case *c, const char *what, int integers, const float *y,
+                 const float *ref);
+/* The reference's cost of a finished case: c->work, except for the circular transposed
+ * gather, which tries every input position for every output and tap. */
+int64_t case_reference_work(const test_case *c);
 
 /* tests/test_gpu_faults.c: suites gpu_faults and gpu_large, registered by the GPU unit when
  * a device is usable. */

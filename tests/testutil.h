@@ -35,7 +35,10 @@ CU_ErrorCode test_register_upsample(void);
 CU_ErrorCode test_register_npy(void);
 CU_ErrorCode test_register_solve(void);
 CU_ErrorCode test_register_algos(void);
+/* tests/test_igemm.c; registered by test_register_algos (unit "algos"). */
+CU_ErrorCode test_register_igemm(void);
 CU_ErrorCode test_register_gemm(void);
+CU_ErrorCode test_register_direct(void);
 CU_ErrorCode test_register_verify(void);
 /* Registers the GPU suites when a device is usable; otherwise prints
  * "GPU suites: SKIPPED (<reason>)" and registers nothing. Returns 1 in *skipped then. */
