@@ -44,22 +44,24 @@ direct_body(const tconv_geom &g, int64_t count, const float *__restrict__ x,
   }
 }
 
-/* One kernel per gather, each named for it (the names the launch plan reports). */
-static __global__ void __launch_bounds__(TCONV_DIRECT_THREADS)
+/* One kernel per gather, each named for it (the names the launch plan reports). The minimum of
+ * one resident block is said explicitly: left to itself, ptxas caps the registers for three
+ * blocks per SM and spills the gathers' 64-bit index math to the stack. */
+static __global__ void __launch_bounds__(TCONV_DIRECT_THREADS, 1)
     direct_zeros(const tconv_geom g, int64_t count, const float *__restrict__ x,
                  const float *__restrict__ w, const float *__restrict__ bias,
                  float *__restrict__ y) {
   direct_body<TCONV_GATHER_TAPS>(g, count, x, w, bias, y);
 }
 
-static __global__ void __launch_bounds__(TCONV_DIRECT_THREADS)
+static __global__ void __launch_bounds__(TCONV_DIRECT_THREADS, 1)
     direct_padded(const tconv_geom g, int64_t count, const float *__restrict__ x,
                   const float *__restrict__ w, const float *__restrict__ bias,
                   float *__restrict__ y) {
   direct_body<TCONV_GATHER_PADDED>(g, count, x, w, bias, y);
 }
 
-static __global__ void __launch_bounds__(TCONV_DIRECT_THREADS)
+static __global__ void __launch_bounds__(TCONV_DIRECT_THREADS, 1)
     direct_circular(const tconv_geom g, int64_t count, const float *__restrict__ x,
                     const float *__restrict__ w, const float *__restrict__ bias,
                     float *__restrict__ y) {

@@ -79,13 +79,15 @@ static __device__ __forceinline__ void col2im_body(const tconv_geom &g, int64_t 
   }
 }
 
-static __global__ void __launch_bounds__(TCONV_GEMM_THREADS)
+/* At least one resident block, said explicitly (as in direct.cu: ptxas would otherwise cap
+ * the registers for three and spill the gathers to the stack). */
+static __global__ void __launch_bounds__(TCONV_GEMM_THREADS, 1)
     gemm_col2im(const tconv_geom g, int64_t n0, int64_t count, const float *__restrict__ col,
                 const float *__restrict__ bias, float *__restrict__ y) {
   col2im_body<TCONV_GATHER_TAPS>(g, n0, count, col, bias, y);
 }
 
-static __global__ void __launch_bounds__(TCONV_GEMM_THREADS)
+static __global__ void __launch_bounds__(TCONV_GEMM_THREADS, 1)
     gemm_col2im_circular(const tconv_geom g, int64_t n0, int64_t count,
                          const float *__restrict__ col, const float *__restrict__ bias,
                          float *__restrict__ y) {

@@ -107,12 +107,11 @@ using IgemmTile =
   }
 
 /* The kernels tconv_igemm_available() lists: every configuration with the mask gather and
- * 32-bit offsets, 64-bit offsets for all but the narrowest tile, the generic gather for the
- * widest. */
+ * 32-bit offsets, 64-bit offsets for all but the narrowest tile, the generic gather with
+ * 32-bit offsets for the widest. */
 IGEMM_KERNEL(0, 128, 128, mask, TCONV_IGEMM_MASK, i32, false)
 IGEMM_KERNEL(0, 128, 128, mask, TCONV_IGEMM_MASK, i64, true)
 IGEMM_KERNEL(0, 128, 128, generic, TCONV_IGEMM_GENERIC, i32, false)
-IGEMM_KERNEL(0, 128, 128, generic, TCONV_IGEMM_GENERIC, i64, true)
 IGEMM_KERNEL(1, 128, 64, mask, TCONV_IGEMM_MASK, i32, false)
 IGEMM_KERNEL(1, 128, 64, mask, TCONV_IGEMM_MASK, i64, true)
 IGEMM_KERNEL(2, 128, 32, mask, TCONV_IGEMM_MASK, i32, false)
@@ -124,8 +123,7 @@ typedef void (*igemm_kernel)(const tconv_igemm_args, const float *, const float 
 
 /* [configuration][gather][wide]; NULL where tconv_igemm_available() says no. */
 static const igemm_kernel kernels[TCONV_IGEMM_CONFIG_COUNT][2][2] = {
-    {{igemm_128x128_mask_i32, igemm_128x128_mask_i64},
-     {igemm_128x128_generic_i32, igemm_128x128_generic_i64}},
+    {{igemm_128x128_mask_i32, igemm_128x128_mask_i64}, {igemm_128x128_generic_i32, nullptr}},
     {{igemm_128x64_mask_i32, igemm_128x64_mask_i64}, {nullptr, nullptr}},
     {{igemm_128x32_mask_i32, igemm_128x32_mask_i64}, {nullptr, nullptr}},
     {{igemm_128x16_mask_i32, nullptr}, {nullptr, nullptr}},

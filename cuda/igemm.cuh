@@ -112,13 +112,15 @@ template <class Off> struct TapEntry<TCONV_IGEMM_MASK, Off> { Off xoff, woff; };
 template <class K, int GATHER, bool WIDE> struct Smem {
   typedef typename Offset<WIDE>::T Off;
   /* Everything the K loop reads: the two stages of A and B; the tap table; each thread's A
-   * rows (x offset; MASK: the taps inside the input) and B columns (w offset), four per
-   * 16-byte load, kept here rather than in registers, which the accumulators need. */
+   * rows (x offset; MASK: the taps inside the input; GENERIC: the input position at tap 0)
+   * and B columns (w offset), four per 16-byte load, kept here rather than in registers,
+   * which the accumulators need. */
   struct alignas(16) Main {
     float a[K::STAGES][K::BK][K::BM];
     float b[K::STAGES][K::BK][K::BN];
     Off row_off[K::A_RPT / 4][K::THREADS][4];
     uint32_t row_mask[GATHER == TCONV_IGEMM_MASK ? K::A_RPT / 4 : 0][K::THREADS][4];
+    int32_t row_t[GATHER == TCONV_IGEMM_MASK ? 0 : K::A_RPT / 4][3][K::THREADS][4];
     Off cols[(K::B_CPT + 3) / 4][K::THREADS][4];
     TapEntry<GATHER, Off>
         tap[GATHER == TCONV_IGEMM_MASK ? TCONV_IGEMM_MASK_TAPS : TCONV_IGEMM_MAX_TAPS];
@@ -259,9 +261,8 @@ template <class K, int GATHER, bool WIDE> struct Thread {
   typedef Smem<K, GATHER, WIDE> S;
   static constexpr bool MASK = GATHER == TCONV_IGEMM_MASK;
   int tid;
-  int32_t a_t[MASK ? 1 : K::A_RPT][3]; /* GENERIC: the row's t at tap 0 */
-  int32_t k_c, k_tap, k_left;          /* the thread's kk as (channel, tap); K left from it */
-  int32_t T, dc, dtap;                 /* taps of the phase; the steps of a chunk */
+  int32_t k_c, k_tap, k_left; /* the thread's kk as (channel, tap); K left from it */
+  int32_t T, dc, dtap;        /* taps of the phase; the steps of a chunk */
   float acc[K::TM][K::TN];
 
   /* Row and column of micro-tile element (i, j) in the block tile. */
@@ -340,7 +341,7 @@ template <class K, int GATHER, bool WIDE> struct Thread {
             dim_mask[d] |= (uint32_t)(t >= 0 && t < a.g.dim[d].in) << tap;
           }
         } else {
-          a_t[MASK ? 0 : i][d] = valid ? (int32_t)t0 : -(1 << 30); /* never inside */
+          s.u.m.row_t[i / 4][d][tid][i % 4] = valid ? (int32_t)t0 : -(1 << 30); /* never in */
         }
       }
       s.u.m.row_off[i / 4][tid][i % 4] = Offset<WIDE>::of(off);
@@ -393,13 +394,16 @@ template <class K, int GATHER, bool WIDE> struct Thread {
         for (int j = 0; j < 4; ++j)
           ex.copy(*this, da + (4 * q + j) * K::A_R, at(xk, off[j]), (mask[j] & bit) != 0);
       } else {
+        int32_t t[3][4];
+        TCONV_UNROLL
+        for (int d = 0; d < 3; ++d)
+          load16(s.u.m.row_t[q][d][tid], t[d]);
         TCONV_UNROLL
         for (int j = 0; j < 4; ++j) {
           /* positions fit int32 here (host/algo_igemm.c), so do the sizes */
-          const int32_t *t = a_t[4 * q + j];
-          const bool inside = (uint32_t)(t[0] + e.dt[0]) < (uint32_t)a.g.dim[0].in &&
-                              (uint32_t)(t[1] + e.dt[1]) < (uint32_t)a.g.dim[1].in &&
-                              (uint32_t)(t[2] + e.dt[2]) < (uint32_t)a.g.dim[2].in;
+          const bool inside = (uint32_t)(t[0][j] + e.dt[0]) < (uint32_t)a.g.dim[0].in &&
+                              (uint32_t)(t[1][j] + e.dt[1]) < (uint32_t)a.g.dim[1].in &&
+                              (uint32_t)(t[2][j] + e.dt[2]) < (uint32_t)a.g.dim[2].in;
           ex.copy(*this, da + (4 * q + j) * K::A_R, at(xk, off[j]), ok && inside);
         }
       }

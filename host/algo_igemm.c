@@ -8,7 +8,7 @@
  * dimension's residues), blockIdx.y the group and N tile, blockIdx.x the M tile and split;
  * K = Cin/g x taps is walked in 32-bit positions; a phase of more than TCONV_IGEMM_MAX_TAPS
  * taps does not fit the tap table in shared memory, and the generic gather (more than
- * TCONV_IGEMM_MASK_TAPS taps in a phase) keeps input positions in 32 bits.
+ * TCONV_IGEMM_MASK_TAPS taps in a phase) keeps input positions and offsets in 32 bits.
  */
 #include "algos.h"
 
@@ -33,7 +33,7 @@ static const tconv_igemm_config configs[TCONV_IGEMM_CONFIG_COUNT] = {
 /* The share of the FP32 issue rate each configuration's main loop keeps busy, as read from
  * its SASS (FFMA / all instructions of the K loop, rounded down): the choice weighs a
  * configuration's fit to Cout/g with it. */
-static const double config_efficiency[TCONV_IGEMM_CONFIG_COUNT] = {0.84, 0.81, 0.76, 0.63};
+static const double config_efficiency[TCONV_IGEMM_CONFIG_COUNT] = {0.84, 0.81, 0.76, 0.64};
 
 tconv_igemm_config tconv_igemm_config_of(int id) { return configs[id]; }
 
@@ -286,11 +286,11 @@ int tconv_igemm_supports(const tconv_problem *p, char *why, size_t why_size) {
              (long long)taps, TCONV_IGEMM_MAX_TAPS);
     return 0;
   }
-  if (taps > TCONV_IGEMM_MASK_TAPS && !positions_fit(p)) {
+  if (taps > TCONV_IGEMM_MASK_TAPS && (!positions_fit(p) || tconv_igemm_needs_wide(p))) {
     snprintf(why, why_size,
-             "input positions beyond 2^30 with more than %d taps per output phase are not "
-             "supported; use direct",
-             TCONV_IGEMM_MASK_TAPS);
+             "more than %d taps per output phase with %s are not supported; use direct",
+             TCONV_IGEMM_MASK_TAPS,
+             positions_fit(p) ? "tensors that need 64-bit offsets" : "input positions beyond 2^30");
     return 0;
   }
   int64_t rows = p->n;

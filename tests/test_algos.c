@@ -163,6 +163,12 @@ static void test_igemm_supports_rules(void) {
                         TCONV_STATUS_OK);
   CU_ASSERT_FALSE(tconv_igemm_supports(&pr, why, sizeof why));
   CU_ASSERT_PTR_NOT_NULL(strstr(why, "input positions beyond 2^30"));
+  /* ... and with 2^31 input elements (the generic gather has no 64-bit kernel). */
+  const int64_t wx[3] = {4096, 1, (int64_t)1 << 19}, ww[3] = {1, 1, 33};
+  CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &pr, TCONV_OP_CONV, &one, wx, ww),
+                        TCONV_STATUS_OK);
+  CU_ASSERT_FALSE(tconv_igemm_supports(&pr, why, sizeof why));
+  CU_ASSERT_PTR_NOT_NULL(strstr(why, "tensors that need 64-bit offsets"));
   const int64_t lw2[3] = {1, 1, 30};
   CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &pr, TCONV_OP_CONV, &one, lx, lw2),
                         TCONV_STATUS_OK);

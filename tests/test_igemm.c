@@ -195,6 +195,7 @@ static void test_igemm_sweep_random(void) {
     if (f.config >= 0 && case_problem(&c, &p) == 0 && tconv_igemm_needs_generic(&p)) {
       f.config = 0;
       f.gather = TCONV_IGEMM_GENERIC;
+      f.wide = 0;
     }
     failed += emulate_case(&c, f, cases % 8 == 0);
     ++cases;
@@ -358,7 +359,7 @@ static void test_igemm_many_taps(void) {
       ++failed;
     }
     failed += emulate_case(&c, LAUNCHER, 1);
-    const forced split = {-1, -1, 1, 4};
+    const forced split = {-1, -1, -1, 4};
     failed += emulate_case(&c, split, 0);
     cases += 2;
   }
