@@ -35,13 +35,12 @@ template <int KIND>
 static __device__ __forceinline__ void
 direct_body(const tconv_geom &g, int64_t count, const float *__restrict__ x,
             const float *__restrict__ w, const float *__restrict__ bias, float *__restrict__ y) {
-  const int64_t step = (int64_t)gridDim.x * blockDim.x;
-  for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < count; e += step) {
+  tconv_grid_stride(count, [&](int64_t e) {
     float value;
     int64_t offset;
     tconv_direct_element(&g, KIND, x, w, bias, e, &value, &offset);
     y[offset] = value;
-  }
+  });
 }
 
 /* One kernel per gather, each named for it (the names the launch plan reports). The minimum of

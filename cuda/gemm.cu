@@ -37,46 +37,39 @@
   do {                                                                                             \
     cublasStatus_t tconv_cublas_status_ = (call);                                                  \
     if (tconv_cublas_status_ != CUBLAS_STATUS_SUCCESS)                                             \
-      return tconv_fail((ctx),                                                                     \
-                        tconv_cublas_status_ == CUBLAS_STATUS_ALLOC_FAILED                         \
-                            ? TCONV_STATUS_OUT_OF_MEMORY                                           \
-                            : TCONV_STATUS_CUBLAS_ERROR,                                           \
-                        "%s failed: %s (%s) at %s:%d", #call,                                      \
-                        cublasGetStatusString(tconv_cublas_status_),                               \
-                        cublasGetStatusName(tconv_cublas_status_), __FILE__, __LINE__);            \
+      return tconv_fail(                                                                           \
+          (ctx),                                                                                   \
+          tconv_cublas_status_ == CUBLAS_STATUS_ALLOC_FAILED ? TCONV_STATUS_OUT_OF_MEMORY          \
+                                                             : TCONV_STATUS_CUBLAS_ERROR,          \
+          "%s failed: %s (%s) at %s:%d", #call, cublasGetStatusString(tconv_cublas_status_),       \
+          cublasGetStatusName(tconv_cublas_status_), __FILE__, __LINE__);                          \
   } while (0)
 
 static __global__ void __launch_bounds__(TCONV_GEMM_THREADS)
     gemm_im2col(const tconv_geom g, int64_t n0, int64_t count, const float *__restrict__ x,
                 float *__restrict__ col) {
-  const int64_t step = (int64_t)gridDim.x * blockDim.x;
-  for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < count; e += step)
-    col[e] = tconv_im2col_value(&g, x, n0, e);
+  tconv_grid_stride(count, [&](int64_t e) { col[e] = tconv_im2col_value(&g, x, n0, e); });
 }
 
 /* y points at the chunk's first output; e runs over the chunk. */
 static __global__ void __launch_bounds__(TCONV_GEMM_THREADS)
     gemm_epilogue(const tconv_geom g, int64_t count, const float *__restrict__ bias,
                   float *__restrict__ y) {
-  const int64_t step = (int64_t)gridDim.x * blockDim.x;
-  for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < count; e += step)
-    y[e] = tconv_gemm_epilogue_value(&g, bias, e, y[e]);
+  tconv_grid_stride(count, [&](int64_t e) { y[e] = tconv_gemm_epilogue_value(&g, bias, e, y[e]); });
 }
 
 /* e runs over the chunk's outputs from image n0; one instantiation per gather, so neither
  * carries the other's registers. */
 template <int KIND>
-static __device__ __forceinline__ void col2im_body(const tconv_geom &g, int64_t n0,
-                                                   int64_t count, const float *__restrict__ col,
-                                                   const float *__restrict__ bias,
-                                                   float *__restrict__ y) {
-  const int64_t step = (int64_t)gridDim.x * blockDim.x;
-  for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < count; e += step) {
+static __device__ __forceinline__ void
+col2im_body(const tconv_geom &g, int64_t n0, int64_t count, const float *__restrict__ col,
+            const float *__restrict__ bias, float *__restrict__ y) {
+  tconv_grid_stride(count, [&](int64_t e) {
     float value;
     int64_t offset;
     tconv_col2im(&g, KIND, col, bias, n0, e, &value, &offset);
     y[offset] = value;
-  }
+  });
 }
 
 /* At least one resident block, said explicitly (as in direct.cu: ptxas would otherwise cap
@@ -172,8 +165,8 @@ static tconv_status gemm_conv_chunk(tconv_context *ctx, cublasHandle_t handle,
     status = gemm_products(ctx, handle, problem, n0, images, x, w, y, col);
   if (status != TCONV_STATUS_OK || !tconv_gemm_needs_epilogue(g, bias))
     return status;
-  return tconv_launch_wave(ctx, TCONV_KERNEL(gemm_epilogue), TCONV_GEMM_THREADS,
-                           gemm_work(outputs), *g, outputs, bias, y + n0 * (outputs / images));
+  return tconv_launch_wave(ctx, TCONV_KERNEL(gemm_epilogue), TCONV_GEMM_THREADS, gemm_work(outputs),
+                           *g, outputs, bias, y + n0 * (outputs / images));
 }
 
 /* One chunk of the transposed convolution: the GEMM into the columns, then col2im. */
@@ -195,8 +188,8 @@ static tconv_status gemm_transpose_chunk(tconv_context *ctx, cublasHandle_t hand
 /* Both ops: the batch in chunks of as many images as the workspace holds columns for. The
  * chunks share the workspace; they are ordered on ctx's stream, to which cuBLAS is bound. */
 extern "C" tconv_status tconv_cuda_gemm(tconv_context *ctx, const tconv_problem *problem,
-                                        const float *x, const float *w, const float *bias,
-                                        float *y, void *workspace, size_t workspace_bytes) {
+                                        const float *x, const float *w, const float *bias, float *y,
+                                        void *workspace, size_t workspace_bytes) {
   if (problem->y_count <= 0)
     return TCONV_STATUS_OK;
   const int64_t chunk = tconv_gemm_chunk_images(problem, workspace_bytes);
@@ -217,4 +210,3 @@ extern "C" tconv_status tconv_cuda_gemm(tconv_context *ctx, const tconv_problem 
   }
   return status;
 }
-

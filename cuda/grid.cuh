@@ -41,6 +41,14 @@ static tconv_status tconv_wave_blocks(tconv_context *ctx, Kernel kernel, int thr
   return TCONV_STATUS_OK;
 }
 
+/* The loop of a grid-stride kernel: step(e) for this thread's elements e of [0, count). */
+template <class Step>
+static __device__ __forceinline__ void tconv_grid_stride(int64_t count, Step step) {
+  const int64_t stride = (int64_t)gridDim.x * blockDim.x;
+  for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < count; e += stride)
+    step(e);
+}
+
 /* A grid-stride kernel over `work_blocks` blocks' worth of work, one wave of it at most. */
 template <class... Params, class... Args>
 static tconv_status tconv_launch_wave(tconv_context *ctx, const char *name,

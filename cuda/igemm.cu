@@ -10,16 +10,15 @@
  * partial tiles through distributed shared memory, in rank order). Blocks past a smaller
  * phase's rows return at once (phases differ by at most one position per dimension).
  *
- * Kernels: igemm_<BM>x<BN>_<gather>_<offsets> for every configuration of igemm_args.h with
- * the mask gather (at most 32 taps per phase) and 32- or 64-bit offsets, and the generic
- * gather for the 128x128 tile. Each is built for 16 resident warps per SM (at most 128
+ * Kernels: igemm_<BM>x<BN>_<gather>_<offsets>, the combinations tconv_igemm_available()
+ * lists (cuda/igemm_args.h). Each is built for 16 resident warps per SM (at most 128
  * registers a thread).
  *
  * Versions:
  *   v1  one thread-0 prologue per block deriving the phase, 64-bit index math in the loop,
  *       register-staged double buffering, a column-major C tile (bank conflicts).
  *   v2  phases prepared on the host; tap tables and per-row tap masks so the K loop is
- *       loads and FFMAs; 32-bit offsets unless a tensor needs 64; cp.async with three
+ *       loads and FFMAs; 32-bit offsets unless a tensor needs 64; cp.async with two
  *       stages; 128-bit shared loads on both operands; swizzled C tile; activation as a
  *       template parameter; K split across a cluster.
  */
@@ -107,15 +106,14 @@ using IgemmTile =
   }
 
 /* The kernels tconv_igemm_available() lists: every configuration with the mask gather and
- * 32-bit offsets, 64-bit offsets for all but the narrowest tile, the generic gather with
- * 32-bit offsets for the widest. */
+ * 32-bit offsets, 64-bit offsets for the two widest tiles, the generic gather with 32-bit
+ * offsets for the widest. */
 IGEMM_KERNEL(0, 128, 128, mask, TCONV_IGEMM_MASK, i32, false)
 IGEMM_KERNEL(0, 128, 128, mask, TCONV_IGEMM_MASK, i64, true)
 IGEMM_KERNEL(0, 128, 128, generic, TCONV_IGEMM_GENERIC, i32, false)
 IGEMM_KERNEL(1, 128, 64, mask, TCONV_IGEMM_MASK, i32, false)
 IGEMM_KERNEL(1, 128, 64, mask, TCONV_IGEMM_MASK, i64, true)
 IGEMM_KERNEL(2, 128, 32, mask, TCONV_IGEMM_MASK, i32, false)
-IGEMM_KERNEL(2, 128, 32, mask, TCONV_IGEMM_MASK, i64, true)
 IGEMM_KERNEL(3, 128, 16, mask, TCONV_IGEMM_MASK, i32, false)
 
 typedef void (*igemm_kernel)(const tconv_igemm_args, const float *, const float *, const float *,
@@ -125,7 +123,7 @@ typedef void (*igemm_kernel)(const tconv_igemm_args, const float *, const float 
 static const igemm_kernel kernels[TCONV_IGEMM_CONFIG_COUNT][2][2] = {
     {{igemm_128x128_mask_i32, igemm_128x128_mask_i64}, {igemm_128x128_generic_i32, nullptr}},
     {{igemm_128x64_mask_i32, igemm_128x64_mask_i64}, {nullptr, nullptr}},
-    {{igemm_128x32_mask_i32, igemm_128x32_mask_i64}, {nullptr, nullptr}},
+    {{igemm_128x32_mask_i32, nullptr}, {nullptr, nullptr}},
     {{igemm_128x16_mask_i32, nullptr}, {nullptr, nullptr}},
 };
 

@@ -49,6 +49,7 @@
 #include "igemm_args.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __CUDACC__
 #define IGEMM_HD __host__ __device__ __forceinline__
@@ -197,55 +198,38 @@ IGEMM_HD int64_t y_row_offset(const tconv_igemm_args &a, const BlockInfo &b, int
   return off;
 }
 
-/* 128- / 64-bit shared-memory accesses (vector instructions on the device). */
-IGEMM_HD void load4(const float *p, float *v) {
+/* N elements of T in one 128- or 64-bit access (a vector instruction on the device; p is
+ * aligned to the access). */
+template <int BYTES> struct Vector;
+template <> struct Vector<16> {
+#ifdef __CUDACC__
+  typedef int4 T;
+#endif
+};
+template <> struct Vector<8> {
+#ifdef __CUDACC__
+  typedef int2 T;
+#endif
+};
+template <int N, class T> IGEMM_HD void vload(const T *p, T *v) {
 #ifdef __CUDA_ARCH__
-  const float4 t = *reinterpret_cast<const float4 *>(p);
-  v[0] = t.x, v[1] = t.y, v[2] = t.z, v[3] = t.w;
+  typedef typename Vector<N * sizeof(T)>::T V;
+  const V t = *reinterpret_cast<const V *>(p);
+  memcpy(v, &t, sizeof t);
 #else
-  v[0] = p[0], v[1] = p[1], v[2] = p[2], v[3] = p[3];
+  for (int i = 0; i < N; ++i)
+    v[i] = p[i];
 #endif
 }
-IGEMM_HD void load2(const float *p, float *v) {
+template <int N, class T> IGEMM_HD void vstore(T *p, const T *v) {
 #ifdef __CUDA_ARCH__
-  const float2 t = *reinterpret_cast<const float2 *>(p);
-  v[0] = t.x, v[1] = t.y;
+  typedef typename Vector<N * sizeof(T)>::T V;
+  V t;
+  memcpy(&t, v, sizeof t);
+  *reinterpret_cast<V *>(p) = t;
 #else
-  v[0] = p[0], v[1] = p[1];
-#endif
-}
-/* 16 bytes of 32- or 64-bit integers from shared memory. */
-IGEMM_HD void load16(const int32_t *p, int32_t *v) {
-#ifdef __CUDA_ARCH__
-  const int4 t = *reinterpret_cast<const int4 *>(p);
-  v[0] = t.x, v[1] = t.y, v[2] = t.z, v[3] = t.w;
-#else
-  v[0] = p[0], v[1] = p[1], v[2] = p[2], v[3] = p[3];
-#endif
-}
-IGEMM_HD void load16(const uint32_t *p, uint32_t *v) {
-  load16(reinterpret_cast<const int32_t *>(p), reinterpret_cast<int32_t *>(v));
-}
-IGEMM_HD void load16(const int64_t *p, int64_t *v) {
-#ifdef __CUDA_ARCH__
-  const longlong2 t = *reinterpret_cast<const longlong2 *>(p);
-  v[0] = t.x, v[1] = t.y;
-#else
-  v[0] = p[0], v[1] = p[1];
-#endif
-}
-IGEMM_HD void store4(float *p, const float *v) {
-#ifdef __CUDA_ARCH__
-  *reinterpret_cast<float4 *>(p) = make_float4(v[0], v[1], v[2], v[3]);
-#else
-  p[0] = v[0], p[1] = v[1], p[2] = v[2], p[3] = v[3];
-#endif
-}
-IGEMM_HD void store2(float *p, const float *v) {
-#ifdef __CUDA_ARCH__
-  *reinterpret_cast<float2 *>(p) = make_float2(v[0], v[1]);
-#else
-  p[0] = v[0], p[1] = v[1];
+  for (int i = 0; i < N; ++i)
+    p[i] = v[i];
 #endif
 }
 
@@ -380,16 +364,16 @@ template <class K, int GATHER, bool WIDE> struct Thread {
     const float *wk = at(w, (Off)k_c * Offset<WIDE>::of(a.g.w_cin) + e.woff);
     float *da = &s.u.m.a[stage][tid / K::A_R][tid % K::A_R];
     float *db = &s.u.m.b[stage][tid / K::A_R][tid % K::A_R];
-    const uint32_t bit = ok ? 1u << k_tap : 0u; /* MASK */
+    const uint32_t bit = MASK && ok ? 1u << (k_tap & 31) : 0u; /* MASK: k_tap < 32 */
     TCONV_UNROLL
     for (int q = 0; q < K::A_RPT / 4; ++q) {
       Off off[4];
       TCONV_UNROLL
       for (int j = 0; j < 4; j += (int)(16 / sizeof(Off)))
-        load16(s.u.m.row_off[q][tid] + j, off + j);
+        vload<(int)(16 / sizeof(Off))>(s.u.m.row_off[q][tid] + j, off + j);
       if constexpr (MASK) {
         uint32_t mask[4];
-        load16(s.u.m.row_mask[q][tid], mask);
+        vload<4>(s.u.m.row_mask[q][tid], mask);
         TCONV_UNROLL
         for (int j = 0; j < 4; ++j)
           ex.copy(*this, da + (4 * q + j) * K::A_R, at(xk, off[j]), (mask[j] & bit) != 0);
@@ -397,7 +381,7 @@ template <class K, int GATHER, bool WIDE> struct Thread {
         int32_t t[3][4];
         TCONV_UNROLL
         for (int d = 0; d < 3; ++d)
-          load16(s.u.m.row_t[q][d][tid], t[d]);
+          vload<4>(s.u.m.row_t[q][d][tid], t[d]);
         TCONV_UNROLL
         for (int j = 0; j < 4; ++j) {
           /* positions fit int32 here (host/algo_igemm.c), so do the sizes */
@@ -413,7 +397,7 @@ template <class K, int GATHER, bool WIDE> struct Thread {
       Off off[4];
       TCONV_UNROLL
       for (int j = 0; j < 4; j += (int)(16 / sizeof(Off)))
-        load16(s.u.m.cols[q][tid] + j, off + j);
+        vload<(int)(16 / sizeof(Off))>(s.u.m.cols[q][tid] + j, off + j);
       TCONV_UNROLL
       for (int j = 0; j < 4 && 4 * q + j < K::B_CPT; ++j)
         ex.copy(*this, db + (4 * q + j) * K::A_R, at(wk, off[j]), ok);
@@ -430,16 +414,16 @@ template <class K, int GATHER, bool WIDE> struct Thread {
       float af[K::TM], bf[K::TN];
       TCONV_UNROLL
       for (int i = 0; i < K::TM / 2; i += 4) {
-        load4(as + ty * (K::TM / 2) + i, af + i);
-        load4(as + K::HALF + ty * (K::TM / 2) + i, af + K::TM / 2 + i);
+        vload<4>(as + ty * (K::TM / 2) + i, af + i);
+        vload<4>(as + K::HALF + ty * (K::TM / 2) + i, af + K::TM / 2 + i);
       }
       if constexpr (K::TN == 8) {
-        load4(bs + tx * 4, bf);
-        load4(bs + K::BN / 2 + tx * 4, bf + 4);
+        vload<4>(bs + tx * 4, bf);
+        vload<4>(bs + K::BN / 2 + tx * 4, bf + 4);
       } else if constexpr (K::TN == 4) {
-        load4(bs + tx * 4, bf);
+        vload<4>(bs + tx * 4, bf);
       } else {
-        load2(bs + tx * 2, bf);
+        vload<2>(bs + tx * 2, bf);
       }
       TCONV_UNROLL
       for (int i = 0; i < K::TM; ++i)
@@ -457,12 +441,12 @@ template <class K, int GATHER, bool WIDE> struct Thread {
       const int r = row(i); /* the row within the pass */
       const float *v = acc[half * (K::TM / 2) + i];
       if constexpr (K::TN == 8) {
-        store4(s.u.c + c_index<K>(r, tx), v);
-        store4(s.u.c + c_index<K>(r, K::CHUNKS / 2 + tx), v + 4);
+        vstore<4>(s.u.c + c_index<K>(r, tx), v);
+        vstore<4>(s.u.c + c_index<K>(r, K::CHUNKS / 2 + tx), v + 4);
       } else if constexpr (K::TN == 4) {
-        store4(s.u.c + c_index<K>(r, tx), v);
+        vstore<4>(s.u.c + c_index<K>(r, tx), v);
       } else {
-        store2(s.u.c + c_index<K>(r, tx / 2) + (tx % 2) * 2, v);
+        vstore<2>(s.u.c + c_index<K>(r, tx / 2) + (tx % 2) * 2, v);
       }
     }
   }
@@ -483,9 +467,9 @@ template <class K, int GATHER, bool WIDE> struct Thread {
     for (int e = first + tid; e < first + per_rank; e += K::THREADS) {
       const int chunk = e / K::HALF;
       float v[4], p[4];
-      load4(ex.peer(0).u.c + c_index<K>(r, chunk), v);
+      vload<4>(ex.peer(0).u.c + c_index<K>(r, chunk), v);
       for (int rank = 1; rank < b.split; ++rank) {
-        load4(ex.peer(rank).u.c + c_index<K>(r, chunk), p);
+        vload<4>(ex.peer(rank).u.c + c_index<K>(r, chunk), p);
         TCONV_UNROLL
         for (int j = 0; j < 4; ++j)
           v[j] += p[j];

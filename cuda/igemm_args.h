@@ -94,13 +94,14 @@ typedef struct tconv_igemm_args {
  * best (cost model in host/algo_igemm.c); the gather and offset width the problem needs. */
 tconv_igemm_choice tconv_igemm_choose(const tconv_problem *problem);
 /* Whether the build has the kernel of (config, gather, wide) (cuda/igemm.cu's list): the mask
- * gather in every configuration, with 64-bit offsets in all but configuration 3; the generic
- * gather in configuration 0 with 32-bit offsets (with 64 its tables would not fit in the
- * 48 KB of static shared memory; tconv_igemm_supports refuses those problems). */
+ * gather in every configuration, with 64-bit offsets in configurations 0 and 1 (the narrower
+ * tiles' 64-bit address math would not stay in registers); the generic gather in
+ * configuration 0 with 32-bit offsets (with 64 its tables would not fit in the 48 KB of
+ * static shared memory; tconv_igemm_supports refuses those problems). */
 static inline int tconv_igemm_available(int config, int gather, int wide) {
   if (gather == TCONV_IGEMM_GENERIC)
     return config == 0 && !wide;
-  return !wide || config != 3;
+  return !wide || config <= 1;
 }
 
 /* The gather and width a problem needs (whatever the configuration). */

@@ -222,6 +222,16 @@ int case_problem(const test_case *c, tconv_problem *p) {
   return 0;
 }
 
+tconv_problem case_problem_of(tconv_op op, int rank, const int64_t *x_dims,
+                              const int64_t *w_dims, int64_t groups) {
+  tconv_params params = tconv_params_default(rank);
+  params.groups = groups;
+  tconv_problem p;
+  memset(&p, 0, sizeof p);
+  CU_ASSERT_EQUAL(tconv_problem_init(NULL, &p, op, &params, x_dims, w_dims), TCONV_STATUS_OK);
+  return p;
+}
+
 void case_poison(float *a, int64_t n) {
   for (int64_t i = 0; i < n; ++i)
     a[i] = NAN;
@@ -352,6 +362,13 @@ void case_random_conventions(test_case *c) {
       mode = TCONV_PADDING_REPLICATE; /* the only mode without a pad limit */
   }
   c->padding_mode = mode;
+}
+
+void case_test_sweep_1d(int (*fn)(test_case *c, void *data)) {
+  begin_test();
+  int64_t cases = 0;
+  const int64_t failed = case_sweep_1d(fn, NULL, &cases);
+  end_test(failed, cases);
 }
 
 int64_t case_sweep_1d(int (*fn)(test_case *c, void *data), void *data, int64_t *cases) {

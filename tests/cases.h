@@ -85,6 +85,8 @@ void case_random_conventions(test_case *c);
  * valid output_padding (plus two convolutions per triple), pads drawn up to ke. Calls fn on
  * each finished case; returns the number of failures fn reported (fn returns 1 on one). */
 int64_t case_sweep_1d(int (*fn)(test_case *c, void *data), void *data, int64_t *cases);
+/* A test of the 1-D sweep: begin_test, case_sweep_1d(fn, NULL), end_test. */
+void case_test_sweep_1d(int (*fn)(test_case *c, void *data));
 
 /* Seeded inputs for a case: uniform floats in [-1, 1), or (integers) small integers in
  * [CASE_INT_LO, CASE_INT_HI] whose sums stay exact in float32. bias holds Cout values. */
@@ -93,6 +95,9 @@ void case_fill_inputs(const test_case *c, int integers, float *x, float *w, floa
 struct tconv_problem;
 /* The validated problem of a finished case (for the host emulations); 0 on success. */
 int case_problem(const test_case *c, struct tconv_problem *p);
+/* The problem of op with default parameters but groups, asserted valid. */
+struct tconv_problem case_problem_of(tconv_op op, int rank, const int64_t *x_dims,
+                                     const int64_t *w_dims, int64_t groups);
 /* Fills a with NaN: an element nobody writes fails every comparison. */
 void case_poison(float *a, int64_t n);
 

@@ -178,15 +178,8 @@ static int sweep_depthwise(test_case *c, void *data) {
   return make_depthwise(c, test_rng_int(1, 4)) != 0 || emulate_case(c, DEPTHWISE);
 }
 
-static void sweep_1d(int (*fn)(test_case *c, void *data)) {
-  begin_test();
-  int64_t cases = 0;
-  const int64_t failed = case_sweep_1d(fn, NULL, &cases);
-  end_test(failed, cases);
-}
-
-static void test_direct_sweep_1d(void) { sweep_1d(sweep_direct); }
-static void test_depthwise_sweep_1d(void) { sweep_1d(sweep_depthwise); }
+static void test_direct_sweep_1d(void) { case_test_sweep_1d(sweep_direct); }
+static void test_depthwise_sweep_1d(void) { case_test_sweep_1d(sweep_depthwise); }
 
 /* Random rank 1-3 problems with random padding modes and activations; for depthwise, some
  * with planes wider than one tile (W > 256) or taller than one row tile. */
@@ -312,16 +305,6 @@ static void test_depthwise_paths_reached(void) {
 
 /* ---- rules ----------------------------------------------------------------------------- */
 
-static tconv_problem problem(tconv_op op, int rank, const int64_t *x_dims, const int64_t *w_dims,
-                             int64_t groups) {
-  tconv_params params = tconv_params_default(rank);
-  params.groups = groups;
-  tconv_problem p;
-  memset(&p, 0, sizeof p);
-  CU_ASSERT_EQUAL(tconv_problem_init(NULL, &p, op, &params, x_dims, w_dims), TCONV_STATUS_OK);
-  return p;
-}
-
 /* The direct plan's multiply-adds: the (output, tap) pairs that reach an input, counted one
  * by one with the per-tap definitions (index.cuh), times Cin/g. */
 static void test_direct_macs(void) {
@@ -362,9 +345,9 @@ static void test_direct_macs(void) {
 static void test_depthwise_supports(void) {
   char why[256];
   const int64_t x[4] = {2, 8, 9, 9}, w[4] = {8, 1, 3, 3};
-  tconv_problem p = problem(TCONV_OP_CONV, 2, x, w, 8);
+  tconv_problem p = case_problem_of(TCONV_OP_CONV, 2, x, w, 8);
   CU_ASSERT_TRUE(tconv_depthwise_supports(&p, why, sizeof why));
-  p = problem(TCONV_OP_TRANSPOSE, 2, x, w, 8);
+  p = case_problem_of(TCONV_OP_TRANSPOSE, 2, x, w, 8);
   CU_ASSERT_TRUE(tconv_depthwise_supports(&p, why, sizeof why));
   /* Dense, grouped with two channels per group, channel multiplier 2: refused. */
   const int64_t dense_w[4] = {8, 8, 3, 3}, grouped_w[4] = {8, 2, 3, 3}, mult_w[4] = {16, 1, 3, 3};
@@ -373,13 +356,13 @@ static void test_depthwise_supports(void) {
     int64_t groups;
   } refused[3] = {{dense_w, 1}, {grouped_w, 4}, {mult_w, 8}};
   for (int i = 0; i < 3; ++i) {
-    p = problem(TCONV_OP_CONV, 2, x, refused[i].w, refused[i].groups);
+    p = case_problem_of(TCONV_OP_CONV, 2, x, refused[i].w, refused[i].groups);
     CU_ASSERT_FALSE(tconv_depthwise_supports(&p, why, sizeof why));
     CU_ASSERT_PTR_NOT_NULL(strstr(why, "groups == Cin == Cout"));
   }
   /* A 1-D channel of 2^31 elements: beyond the tiled kernel's int32 positions. */
   const int64_t lx[3] = {1, 1, (int64_t)1 << 31}, lw[3] = {1, 1, 3};
-  p = problem(TCONV_OP_CONV, 1, lx, lw, 1);
+  p = case_problem_of(TCONV_OP_CONV, 1, lx, lw, 1);
   CU_ASSERT_FALSE(tconv_depthwise_supports(&p, why, sizeof why));
   CU_ASSERT_PTR_NOT_NULL(strstr(why, "input elements per channel above 2^31 - 1"));
   /* Padding modes are taken (the generic kernel). */

@@ -267,12 +267,7 @@ static int sweep_gemm(test_case *c, void *data) {
   return emulate_case(c);
 }
 
-static void test_gemm_sweep_1d(void) {
-  begin_test();
-  int64_t cases = 0;
-  const int64_t failed = case_sweep_1d(sweep_gemm, NULL, &cases);
-  end_test(failed, cases);
-}
+static void test_gemm_sweep_1d(void) { case_test_sweep_1d(sweep_gemm); }
 
 /* Random rank 1-3 problems with random padding modes and activations. */
 static void test_gemm_sweep_random(void) {
@@ -324,21 +319,11 @@ static void test_gemm_paths_reached(void) {
 
 /* ---- rules: supports, workspace, call layout, tile shapes ----------------------------- */
 
-static tconv_problem problem(tconv_op op, int rank, const int64_t *x_dims, const int64_t *w_dims,
-                             int64_t groups) {
-  tconv_params params = tconv_params_default(rank);
-  params.groups = groups;
-  tconv_problem p;
-  memset(&p, 0, sizeof p);
-  CU_ASSERT_EQUAL(tconv_problem_init(NULL, &p, op, &params, x_dims, w_dims), TCONV_STATUS_OK);
-  return p;
-}
-
 static void test_gemm_workspace(void) {
   char why[256];
   /* conv, N 1000, 64 -> 64, 3x3 on 66 x 66 (64 x 64 out): 64·9·4096 floats = 9 MiB/image. */
   const int64_t x[4] = {1000, 64, 66, 66}, w[4] = {64, 64, 3, 3};
-  tconv_problem p = problem(TCONV_OP_CONV, 2, x, w, 1);
+  tconv_problem p = case_problem_of(TCONV_OP_CONV, 2, x, w, 1);
   const int64_t per = 64 * 9 * 4096;
   CU_ASSERT_EQUAL(tconv_gemm_image_columns(&p), per);
   CU_ASSERT_TRUE(tconv_gemm_supports(&p, why, sizeof why));
@@ -358,19 +343,19 @@ static void test_gemm_workspace(void) {
   CU_ASSERT_EQUAL(tconv_gemm_workspace(&p), (size_t)per * 12);
   /* Transposed: Cout·ks·Q per image. One image above the cap: exactly one image. */
   const int64_t tx[4] = {4, 1024, 128, 128}, tw[4] = {1024, 512, 4, 4};
-  const tconv_problem t = problem(TCONV_OP_TRANSPOSE, 2, tx, tw, 1);
+  const tconv_problem t = case_problem_of(TCONV_OP_TRANSPOSE, 2, tx, tw, 1);
   const int64_t tper = (int64_t)512 * 16 * 128 * 128; /* 2^27 floats = 512 MiB */
   CU_ASSERT_EQUAL(tconv_gemm_image_columns(&t), tper);
   CU_ASSERT_EQUAL(tconv_gemm_workspace(&t), (size_t)tper * 4);
   const int64_t tx2[4] = {4, 1024, 129, 128};
-  const tconv_problem t2 = problem(TCONV_OP_TRANSPOSE, 2, tx2, tw, 1);
+  const tconv_problem t2 = case_problem_of(TCONV_OP_TRANSPOSE, 2, tx2, tw, 1);
   CU_ASSERT(tconv_gemm_workspace(&t2) > TCONV_GEMM_WORKSPACE_CAP);
   CU_ASSERT_EQUAL(tconv_gemm_workspace(&t2), (size_t)tconv_gemm_image_columns(&t2) * 4);
   /* Columns whose bytes overflow (2^20 channels x 2^20 taps x about 2^23 positions) while
    * x and w stay addressable: refused, no workspace. */
   const int64_t bx[3] = {1, (int64_t)1 << 20, (int64_t)1 << 23};
   const int64_t bw[3] = {1, (int64_t)1 << 20, (int64_t)1 << 20};
-  const tconv_problem big = problem(TCONV_OP_CONV, 1, bx, bw, 1);
+  const tconv_problem big = case_problem_of(TCONV_OP_CONV, 1, bx, bw, 1);
   CU_ASSERT_EQUAL(tconv_gemm_image_columns(&big), -1);
   CU_ASSERT_FALSE(tconv_gemm_supports(&big, why, sizeof why));
   CU_ASSERT_PTR_NOT_NULL(strstr(why, "overflows 64-bit byte counts"));
@@ -382,7 +367,7 @@ static void test_gemm_workspace(void) {
 static void test_gemm_call_layout(void) {
   /* conv: N 5, Cin 6, Cout 4, groups 2, k 3x2, in 7x5 -> out 5x4 (P 20), K = 3·6 = 18. */
   const int64_t x[4] = {5, 6, 7, 5}, w[4] = {4, 3, 3, 2};
-  const tconv_problem p = problem(TCONV_OP_CONV, 2, x, w, 2);
+  const tconv_problem p = case_problem_of(TCONV_OP_CONV, 2, x, w, 2);
   CU_ASSERT_EQUAL(tconv_gemm_call_count(&p, 3), 2); /* one per group, batched over 3 images */
   tconv_gemm_call c = tconv_gemm_call_make(&p, 2, 3, 1);
   CU_ASSERT(c.trans_a == 0 && c.trans_b == 0);
@@ -395,7 +380,7 @@ static void test_gemm_call_layout(void) {
   CU_ASSERT(c.offset_a == 0 && c.offset_b == 0 && c.offset_c == 4 * 4 * 20);
   /* transposed: N 2, Cin 6, Cout 4 (2 per group), groups 2, k 3x2, in 7x5 (Q 35), R 2·6. */
   const int64_t tw[4] = {6, 2, 3, 2};
-  const tconv_problem t = problem(TCONV_OP_TRANSPOSE, 2, x, tw, 2);
+  const tconv_problem t = case_problem_of(TCONV_OP_TRANSPOSE, 2, x, tw, 2);
   c = tconv_gemm_call_make(&t, 1, 1, 0); /* image 1 alone: over groups, call = image 0 */
   CU_ASSERT(c.trans_a == 0 && c.trans_b == 1);
   CU_ASSERT(c.m == 35 && c.n == 12 && c.k == 3 && c.lda == 35 && c.ldb == 12 && c.ldc == 35);

@@ -167,12 +167,7 @@ static int sweep_emulate(test_case *c, void *data) {
   return emulate_case(c, LAUNCHER, 0);
 }
 
-static void test_igemm_sweep_1d(void) {
-  begin_test();
-  int64_t cases = 0;
-  const int64_t failed = case_sweep_1d(sweep_emulate, NULL, &cases);
-  end_test(failed, cases);
-}
+static void test_igemm_sweep_1d(void) { case_test_sweep_1d(sweep_emulate); }
 
 /* Random rank 1-3 cases; every fourth in a random forced choice (the mask gather only where
  * every phase has at most 32 taps), every eighth in both orders. */
