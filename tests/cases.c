@@ -371,6 +371,50 @@ void case_test_sweep_1d(int (*fn)(test_case *c, void *data)) {
   end_test(failed, cases);
 }
 
+void case_test_tables(int (*fn)(test_case *c, void *data)) {
+  begin_test();
+  int64_t cases = 0, failed = 0;
+  const struct {
+    const case_spec *rows;
+    size_t count;
+  } tables[2] = {{case_edge_table, case_edge_count}, {case_tile_table, case_tile_count}};
+  for (int t = 0; t < 2; ++t)
+    for (size_t i = 0; i < tables[t].count; ++i) {
+      test_case c;
+      case_from_spec(&c, &tables[t].rows[i]);
+      ++cases;
+      failed += case_finish(&c) != 0 || fn(&c, NULL);
+    }
+  end_test(failed, cases);
+}
+
+static float *alloc_floats(int64_t n) { return malloc((size_t)(n > 0 ? n : 1) * sizeof(float)); }
+
+int case_buffers_alloc(const test_case *c, case_buffers *b) {
+  b->x = alloc_floats(c->x_count);
+  b->w = alloc_floats(c->w_count);
+  b->bias = alloc_floats(c->cout);
+  b->ref = alloc_floats(c->y_count);
+  b->y = alloc_floats(c->y_count);
+  b->y2 = alloc_floats(c->y_count);
+  if (b->x != NULL && b->w != NULL && b->bias != NULL && b->ref != NULL && b->y != NULL &&
+      b->y2 != NULL)
+    return 0;
+  case_buffers_free(b);
+  CASE_FAIL(c, "out of host memory");
+  return 1;
+}
+
+void case_buffers_free(case_buffers *b) {
+  free(b->x);
+  free(b->w);
+  free(b->bias);
+  free(b->ref);
+  free(b->y);
+  free(b->y2);
+  memset(b, 0, sizeof *b);
+}
+
 int64_t case_sweep_1d(int (*fn)(test_case *c, void *data), void *data, int64_t *cases) {
   int64_t failed = 0;
   *cases = 0;

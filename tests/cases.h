@@ -87,6 +87,16 @@ void case_random_conventions(test_case *c);
 int64_t case_sweep_1d(int (*fn)(test_case *c, void *data), void *data, int64_t *cases);
 /* A test of the 1-D sweep: begin_test, case_sweep_1d(fn, NULL), end_test. */
 void case_test_sweep_1d(int (*fn)(test_case *c, void *data));
+/* A test of the edge and layer-like tables: every row finished and given to fn. */
+void case_test_tables(int (*fn)(test_case *c, void *data));
+
+/* A case's host arrays: inputs, the reference's output and two outputs to compare. */
+typedef struct case_buffers {
+  float *x, *w, *bias, *ref, *y, *y2;
+} case_buffers;
+/* Allocates them for a finished case; 0, or 1 after recording a failure (all NULL then). */
+int case_buffers_alloc(const test_case *c, case_buffers *b);
+void case_buffers_free(case_buffers *b);
 
 /* Seeded inputs for a case: uniform floats in [-1, 1), or (integers) small integers in
  * [CASE_INT_LO, CASE_INT_HI] whose sums stay exact in float32. bias holds Cout values. */

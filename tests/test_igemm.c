@@ -109,46 +109,37 @@ static int emulate_case(test_case *c, forced f, int both_orders) {
     CASE_FAIL(c, "igemm takes padding mode %d", c->padding_mode);
     return 1;
   }
-  const size_t fl = sizeof(float);
-  float *x = malloc((size_t)c->x_count * fl), *w = malloc((size_t)c->w_count * fl);
-  float *bias = malloc((size_t)c->cout * fl), *ref = malloc((size_t)c->y_count * fl);
-  float *y = malloc((size_t)c->y_count * fl), *y2 = malloc((size_t)c->y_count * fl);
+  case_buffers bu;
+  if (case_buffers_alloc(c, &bu) != 0)
+    return 1;
   int failed = 1;
-  if (x == NULL || w == NULL || bias == NULL || ref == NULL || y == NULL || y2 == NULL) {
-    CASE_FAIL(c, "out of host memory");
-    goto done;
-  }
   for (int integers = 0; integers < 2; ++integers) {
-    case_fill_inputs(c, integers, x, w, bias);
-    const float *b = c->bias ? bias : NULL;
+    case_fill_inputs(c, integers, bu.x, bu.w, bu.bias);
+    const float *b = c->bias ? bu.bias : NULL;
     test_igemm_run run;
-    if (case_reference(c, x, w, b, ref) != 0 || run_once(c, &p, f, 0, x, w, b, y, &run) != 0)
+    if (case_reference(c, bu.x, bu.w, b, bu.ref) != 0 ||
+        run_once(c, &p, f, 0, bu.x, bu.w, b, bu.y, &run) != 0)
       goto done;
     char what[96];
     snprintf(what, sizeof what, "igemm config %d gather %d wide %d split %d, %s", run.config,
              run.gather, run.wide, run.split, integers ? "integers" : "floats");
-    if (case_compare(c, what, integers, y, ref) != 0)
+    if (case_compare(c, what, integers, bu.y, bu.ref) != 0)
       goto done;
     if (!integers && memcmp(&f, &LAUNCHER, sizeof f) == 0 && check_plan(c, &p, &run) != 0)
       goto done;
     if (both_orders) {
       test_igemm_run again;
-      if (run_once(c, &p, f, 1, x, w, b, y2, &again) != 0)
+      if (run_once(c, &p, f, 1, bu.x, bu.w, b, bu.y2, &again) != 0)
         goto done;
       snprintf(what, sizeof what, "igemm config %d split %d, reversed vs forward", run.config,
                run.split);
-      if (case_compare_exact(c, what, y2, y) != 0)
+      if (case_compare_exact(c, what, bu.y2, bu.y) != 0)
         goto done;
     }
   }
   failed = 0;
 done:
-  free(x);
-  free(w);
-  free(bias);
-  free(ref);
-  free(y);
-  free(y2);
+  case_buffers_free(&bu);
   return failed;
 }
 
@@ -288,31 +279,28 @@ static void test_igemm_variants_agree(void) {
     if (case_finish(&c) != 0 || c.work > CASE_WORK_LIMIT / 4 || case_problem(&c, &p) != 0 ||
         tconv_igemm_needs_generic(&p))
       continue;
-    const size_t fl = sizeof(float);
-    float *x = malloc((size_t)c.x_count * fl), *w = malloc((size_t)c.w_count * fl);
-    float *bias = malloc((size_t)c.cout * fl), *ref = malloc((size_t)c.y_count * fl);
-    float *ys[3];
-    for (int v = 0; v < 3; ++v)
-      ys[v] = malloc((size_t)c.y_count * fl);
-    int bad = x == NULL || w == NULL || bias == NULL || ref == NULL || ys[0] == NULL ||
-              ys[1] == NULL || ys[2] == NULL;
+    case_buffers bu;
+    float *ys[3] = {NULL, NULL, NULL};
+    int bad = case_buffers_alloc(&c, &bu) != 0;
     if (!bad) {
-      case_fill_inputs(&c, 0, x, w, bias);
-      const float *b = c.bias ? bias : NULL;
-      bad = case_reference(&c, x, w, b, ref) != 0;
+      ys[0] = bu.y;
+      ys[1] = bu.y2;
+      ys[2] = malloc((size_t)c.y_count * sizeof(float));
+      bad = ys[2] == NULL;
+    }
+    if (!bad) {
+      case_fill_inputs(&c, 0, bu.x, bu.w, bu.bias);
+      const float *b = c.bias ? bu.bias : NULL;
+      bad = case_reference(&c, bu.x, bu.w, b, bu.ref) != 0;
       for (int v = 0; v < 3 && !bad; ++v) {
         test_igemm_run run;
-        bad = run_once(&c, &p, variants[v], v == 2, x, w, b, ys[v], &run) != 0 ||
-              (v == 0 ? case_compare_close(&c, names[0], ys[0], ref)
+        bad = run_once(&c, &p, variants[v], v == 2, bu.x, bu.w, b, ys[v], &run) != 0 ||
+              (v == 0 ? case_compare_close(&c, names[0], ys[0], bu.ref)
                       : case_compare_exact(&c, names[v], ys[v], ys[0])) != 0;
       }
     }
-    free(x);
-    free(w);
-    free(bias);
-    free(ref);
-    for (int v = 0; v < 3; ++v)
-      free(ys[v]);
+    free(ys[2]);
+    case_buffers_free(&bu);
     failed += bad;
     ++cases;
   }
