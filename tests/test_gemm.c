@@ -238,27 +238,17 @@ static int emulate_case(const test_case *c) {
     CASE_FAIL(c, "gemm refuses the case: %s", why);
     return 1;
   }
-  float *x = alloc_floats(c->x_count), *w = alloc_floats(c->w_count);
-  float *bias = alloc_floats(c->cout), *ref = alloc_floats(c->y_count);
-  float *y = alloc_floats(c->y_count);
-  int failed = 1;
-  if (x == NULL || w == NULL || bias == NULL || ref == NULL || y == NULL) {
-    CASE_FAIL(c, "out of host memory");
-    goto done;
+  case_buffers b;
+  if (case_buffers_alloc(c, &b) != 0)
+    return 1;
+  int failed = 0;
+  for (int integers = 0; integers < 2 && !failed; ++integers) {
+    case_fill_inputs(c, integers, b.x, b.w, b.bias);
+    const float *bias = c->bias ? b.bias : NULL;
+    failed = case_reference(c, b.x, b.w, bias, b.ref) != 0 ||
+             run_gemm(c, &p, integers, b.x, b.w, bias, b.ref, b.y) != 0;
   }
-  for (int integers = 0; integers < 2; ++integers) {
-    case_fill_inputs(c, integers, x, w, bias);
-    const float *b = c->bias ? bias : NULL;
-    if (case_reference(c, x, w, b, ref) != 0 || run_gemm(c, &p, integers, x, w, b, ref, y) != 0)
-      goto done;
-  }
-  failed = 0;
-done:
-  free(x);
-  free(w);
-  free(bias);
-  free(ref);
-  free(y);
+  case_buffers_free(&b);
   return failed;
 }
 
@@ -289,22 +279,7 @@ static void test_gemm_sweep_random(void) {
 }
 
 /* The shared edge and layer-like tables (large channel counts: the GEMM's real shapes). */
-static void test_gemm_tables(void) {
-  begin_test();
-  int64_t cases = 0, failed = 0;
-  const struct {
-    const case_spec *rows;
-    size_t count;
-  } tables[2] = {{case_edge_table, case_edge_count}, {case_tile_table, case_tile_count}};
-  for (int t = 0; t < 2; ++t)
-    for (size_t i = 0; i < tables[t].count; ++i) {
-      test_case c;
-      case_from_spec(&c, &tables[t].rows[i]);
-      ++cases;
-      failed += case_finish(&c) != 0 || emulate_case(&c);
-    }
-  end_test(failed, cases);
-}
+static void test_gemm_tables(void) { case_test_tables(sweep_gemm); }
 
 /* Every path was reached: several chunks, both batching layouts. */
 static void test_gemm_paths_reached(void) {
