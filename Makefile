@@ -152,7 +152,7 @@ demo: $(CLI)
 $(TEST_OBJ): | deps-test
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CUNIT_CFLAGS) -Itools -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(CUNIT_CFLAGS) -Itools -Ibench -c $< -o $@
 
 CXX ?= c++
 ifeq ($(origin CXX),default)
@@ -171,7 +171,14 @@ deps-test:
 	@$(call deps_ensure,[ -f "$(CUNIT_HEADER)" ],$(CUNIT_DEB),CUnit (make test),$(CUNIT_HINT))
 	@$(call deps_ensure,command -v pkg-config >/dev/null,pkgconf,pkg-config (make test))
 
-$(TEST_BIN): $(TEST_OBJ) $(filter-out $(BUILD)/obj/tools/tconv.o,$(TOOL_OBJ)) $(LIB_A)
+# The benchmark's layer table (plain C, no cuDNN), for the suites that plan those layers.
+TEST_BENCH_OBJ := $(BUILD)/obj/tests/bench_suite.o
+$(TEST_BENCH_OBJ): bench/suite.c | deps-test
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(TEST_BIN): $(TEST_OBJ) $(TEST_BENCH_OBJ) $(filter-out $(BUILD)/obj/tools/tconv.o,$(TOOL_OBJ)) \
+             $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(CUNIT_LIBS) $(CLI_LDLIBS) $(LDLIBS_LIB) -lstdc++
 
@@ -188,4 +195,4 @@ clean:
 # Feature fragments: each mk/*.mk adds its own targets and flags.
 include $(sort $(wildcard mk/*.mk))
 
--include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TEST_BENCH_OBJ:.o=.d)

@@ -1,10 +1,10 @@
 /*
  * depthwise.cuh - the index math of the depthwise kernels (cuda/depthwise.cu), shared with
- * the host like cuda/gemm.cuh: tests/test_gemm.c runs the kernels' per-thread code on the
+ * the host like cuda/gemm.cuh: tests/test_direct.c runs the kernels' per-thread code on the
  * CPU, block by block, with the shared-memory phases in the kernels' order.
  *
  * Depthwise: groups == Cin == Cout, so channel c reads only input channel c and its kernel
- * w[c, 0, k...] (the same offset c·ks for both weight layouts):
+ * w[c, 0, k...] (group c's weights in both layouts):
  *
  *   convolution  y[n, c, o] = act(bias[c] + Σ_j x[n, c, o·s - pb + j·d] · w[c, j])
  *   transposed   y[n, c, o] = act(bias[c] + Σ_{j: t = o + pb - j·d, s | t, 0 <= t/s < i}
@@ -21,8 +21,9 @@
  * go along H rather than W so that each store instruction stays contiguous across the warp.
  * The column's progression sits in registers for all of the thread's rows.
  *
- * Generic path (convolution with reflect / replicate / circular padding, circular
- * transposed): one thread per output element with the gather cores of gemm.cuh.
+ * Other padding modes (convolution with reflect / replicate / circular padding, circular
+ * transposed) run the direct algorithm's kernel, which with one channel per group is
+ * exactly the depthwise computation.
  *
  * Per-plane offsets and tap indices are int32 in the tiled path (supports() refuses planes,
  * kernels and sizes above 2^31 - 1); plane bases are int64.
@@ -30,7 +31,7 @@
 #ifndef TCONV_CUDA_DEPTHWISE_CUH
 #define TCONV_CUDA_DEPTHWISE_CUH
 
-#include "gemm.cuh"
+#include "geometry.cuh"
 
 #define TCONV_DW_THREADS 256  /* threads per block */
 #define TCONV_DW_MIN_TILE_W 8 /* narrowest tile: narrow planes waste fewer lanes */
@@ -56,11 +57,12 @@ typedef struct tconv_dw_shared {
 
 typedef struct tconv_dw_args {
   tconv_geom g;
-  int32_t j_step[TCONV_MAX_SPATIAL], in_step[TCONV_MAX_SPATIAL];
-  int32_t in1, in2, k1, k2; /* sizes the inner loops multiply by */
+  int32_t j_step[TCONV_GEOM_DIMS], in_step[TCONV_GEOM_DIMS];
+  int32_t x_s[TCONV_GEOM_DIMS], w_s[TCONV_GEOM_DIMS]; /* the strides the inner loops use */
   int tile_w, block_rows, rows_per_thread, tile_h;
   int threads; /* tile_w · block_rows <= TCONV_DW_THREADS: the block size */
   int64_t tiles_w, tiles_h, tile_count;
+  tconv_divider div_tiles_w, div_tiles_h;
   int kernel_in_smem; /* k_spatial <= TCONV_DW_SMEM_TAPS */
 } tconv_dw_args;
 
@@ -76,53 +78,58 @@ static inline int tconv_dw_tiled(const tconv_problem *p) {
 static inline tconv_dw_args tconv_dw_args_make(const tconv_problem *p) {
   tconv_dw_args a;
   a.g = tconv_geom_make(p);
-  for (int dim = 0; dim < TCONV_MAX_SPATIAL; ++dim) {
-    const tconv_tap_plan plan = a.g.plan[dim];
-    a.j_step[dim] = (int32_t)(a.g.transposed ? plan.step : 1);
-    a.in_step[dim] = (int32_t)(a.g.transposed ? -plan.in_step : a.g.dilation[dim]);
+  for (int d = 0; d < TCONV_GEOM_DIMS; ++d) {
+    const tconv_dim *m = &a.g.dim[d];
+    a.j_step[d] = (int32_t)(a.g.transposed ? m->step : 1);
+    a.in_step[d] = (int32_t)(a.g.transposed ? -m->in_step : m->dilation);
+    a.x_s[d] = (int32_t)a.g.x_s[d];
+    a.w_s[d] = (int32_t)a.g.w_s[d];
   }
-  a.in1 = (int32_t)a.g.in[1];
-  a.in2 = (int32_t)a.g.in[2];
-  a.k1 = (int32_t)a.g.k[1];
-  a.k2 = (int32_t)a.g.k[2];
   a.tile_w = TCONV_DW_MIN_TILE_W;
-  while (a.tile_w < TCONV_DW_THREADS && a.tile_w < a.g.out[2])
+  while (a.tile_w < TCONV_DW_THREADS && a.tile_w < a.g.dim[2].out)
     a.tile_w *= 2;
   a.block_rows = 1;
-  while (a.block_rows < TCONV_DW_THREADS / a.tile_w && a.block_rows < a.g.out[1])
+  while (a.block_rows < TCONV_DW_THREADS / a.tile_w && a.block_rows < a.g.dim[1].out)
     a.block_rows *= 2;
   a.threads = a.tile_w * a.block_rows;
   a.rows_per_thread = 1;
   int64_t best_idle = -1;
   for (int r = 1; r <= TCONV_DW_MAX_ROWS_PER_THREAD; ++r) {
     const int64_t h = (int64_t)a.block_rows * r;
-    const int64_t idle = (a.g.out[1] + h - 1) / h * h - a.g.out[1];
+    const int64_t idle = (a.g.dim[1].out + h - 1) / h * h - a.g.dim[1].out;
     if (best_idle < 0 || idle <= best_idle) {
       best_idle = idle;
       a.rows_per_thread = r;
     }
   }
   a.tile_h = a.block_rows * a.rows_per_thread;
-  a.tiles_w = (a.g.out[2] + a.tile_w - 1) / a.tile_w;
-  a.tiles_h = (a.g.out[1] + a.tile_h - 1) / a.tile_h;
-  a.tile_count = a.g.n * a.g.cout * a.g.out[0] * a.tiles_h * a.tiles_w;
+  a.tiles_w = (a.g.dim[2].out + a.tile_w - 1) / a.tile_w;
+  a.tiles_h = (a.g.dim[1].out + a.tile_h - 1) / a.tile_h;
+  a.tile_count = a.g.n * a.g.cout * a.g.dim[0].out * a.tiles_h * a.tiles_w;
+  a.div_tiles_w = tconv_divider_make(a.tiles_w);
+  a.div_tiles_h = tconv_divider_make(a.tiles_h);
   a.kernel_in_smem = a.g.k_spatial <= TCONV_DW_SMEM_TAPS;
   return a;
 }
 
-/* A tile's place: plane n·C + c, the outermost coordinate o0, the first row and column. */
+/* A tile's place: image n and channel c, the outermost coordinate o0, the first row and
+ * column. */
 typedef struct tconv_dw_tile {
-  int64_t plane, o0, row0, col0;
+  int64_t n, c, o0, row0, col0;
 } tconv_dw_tile;
 
 TCONV_HD tconv_dw_tile tconv_dw_tile_of(const tconv_dw_args *a, int64_t tile) {
   tconv_dw_tile t;
-  t.col0 = tile % a->tiles_w * a->tile_w;
-  tile /= a->tiles_w;
-  t.row0 = tile % a->tiles_h * a->tile_h;
-  tile /= a->tiles_h;
-  t.o0 = tile % a->g.out[0];
-  t.plane = tile / a->g.out[0];
+  int64_t q = tconv_div(a->div_tiles_w, tile);
+  t.col0 = (tile - q * a->tiles_w) * a->tile_w;
+  tile = q;
+  q = tconv_div(a->div_tiles_h, tile);
+  t.row0 = (tile - q * a->tiles_h) * a->tile_h;
+  tile = q;
+  q = tconv_div(a->g.dim[0].div_out, tile);
+  t.o0 = tile - q * a->g.dim[0].out;
+  t.n = tconv_div(a->g.div_cout, q);
+  t.c = q - t.n * a->g.cout;
   return t;
 }
 
@@ -130,14 +137,10 @@ TCONV_HD tconv_dw_tile tconv_dw_tile_of(const tconv_dw_args *a, int64_t tile) {
 TCONV_HD tconv_dw_taps tconv_dw_taps_at(const tconv_dw_args *a, int dim, int64_t o) {
   tconv_dw_taps r;
   r.j_first = r.in_first = r.count = 0;
-  if (o >= a->g.out[dim])
+  const tconv_dim *m = &a->g.dim[dim];
+  if (o >= m->out)
     return r;
-  const tconv_geom *g = &a->g;
-  const tconv_taps t = g->transposed
-                           ? tconv_transpose_taps(o, g->in[dim], g->k[dim], g->stride[dim],
-                                                  g->dilation[dim], g->pad[dim], g->plan[dim])
-                           : tconv_conv_taps(o, g->in[dim], g->k[dim], g->stride[dim],
-                                             g->dilation[dim], g->pad[dim]);
+  const tconv_taps t = a->g.transposed ? tconv_transpose_taps(m, o) : tconv_conv_taps(m, o);
   r.j_first = (int32_t)t.j_first;
   r.in_first = (int32_t)t.in_first;
   r.count = (int32_t)t.count;
@@ -157,10 +160,12 @@ TCONV_HD void tconv_dw_fill(const tconv_dw_args *a, int64_t tile, int tid, tconv
     else
       sh->outer = tconv_dw_taps_at(a, 0, t.o0);
   }
-  if (a->kernel_in_smem) {
-    const float *wc = w + t.plane % a->g.cout * a->g.k_spatial;
-    for (int e = tid; e < (int)a->g.k_spatial; e += a->threads)
-      sh->w[e] = TCONV_LOAD(wc + e);
+  if (a->kernel_in_smem) { /* staged dense, read through the weights' strides */
+    const float *wc = w + t.c * a->g.w_group;
+    const int32_t k1 = (int32_t)a->g.dim[1].k, k2 = (int32_t)a->g.dim[2].k;
+    for (int32_t e = tid; e < (int32_t)a->g.k_spatial; e += a->threads)
+      sh->w[e] = TCONV_LOAD(wc + (e / (k1 * k2)) * a->w_s[0] + (e / k2 % k1) * a->w_s[1] +
+                            (e % k2) * a->w_s[2]);
   }
 }
 
@@ -171,17 +176,21 @@ TCONV_HD void tconv_dw_compute(const tconv_dw_args *a, int64_t tile, int tid,
   const tconv_dw_tile t = tconv_dw_tile_of(a, tile);
   const int tx = tid % a->tile_w, ty = tid / a->tile_w;
   const int64_t ow = t.col0 + tx;
-  if (ow >= a->g.out[2])
+  const tconv_geom *g = &a->g;
+  if (ow >= g->dim[2].out)
     return;
-  const int64_t c = t.plane % a->g.cout;
-  const float *wc = a->kernel_in_smem ? sh->w : w + c * a->g.k_spatial;
-  const float *xp = x + t.plane * a->g.in_spatial;
-  float *yp = y + t.plane * a->g.out_spatial + (t.o0 * a->g.out[1]) * a->g.out[2] + ow;
+  const float *wc = a->kernel_in_smem ? sh->w : w + t.c * g->w_group;
+  const int32_t *ws = a->kernel_in_smem ? NULL : a->w_s; /* the staged kernel is dense */
+  const float *xp = x + t.n * g->x_n + t.c * g->x_c;
+  float *yp = y + t.n * g->y_n + t.c * g->y_c + t.o0 * g->y_s[0] + ow * g->y_s[2];
   const tconv_dw_taps outer = sh->outer, col = sh->col[tx];
+  const int32_t k1 = (int32_t)g->dim[1].k, k2 = (int32_t)g->dim[2].k;
+  const int32_t w0 = ws != NULL ? ws[0] : k1 * k2, w1 = ws != NULL ? ws[1] : k2;
+  const int32_t w2 = ws != NULL ? ws[2] : 1;
   for (int r = 0; r < a->rows_per_thread; ++r) {
     const int row = ty + r * a->block_rows;
     const int64_t oh = t.row0 + row;
-    if (oh >= a->g.out[1])
+    if (oh >= g->dim[1].out)
       break;
     const tconv_dw_taps rt = sh->row[row];
     float acc = 0.0f;
@@ -191,28 +200,15 @@ TCONV_HD void tconv_dw_compute(const tconv_dw_args *a, int64_t tile, int tid,
       for (int32_t c1 = 0; c1 < rt.count; ++c1) {
         const int32_t j1 = rt.j_first + c1 * a->j_step[1];
         const int32_t q1 = rt.in_first + c1 * a->in_step[1];
-        const float *xr = xp + (q0 * a->in1 + q1) * a->in2;
-        const float *wr = wc + (j0 * a->k1 + j1) * a->k2;
+        const float *xr = xp + (q0 * a->x_s[0] + q1 * a->x_s[1]);
+        const float *wr = wc + (j0 * w0 + j1 * w1);
         for (int32_t c2 = 0; c2 < col.count; ++c2)
-          acc = fmaf(TCONV_LOAD(xr + col.in_first + c2 * a->in_step[2]),
-                     wr[col.j_first + c2 * a->j_step[2]], acc);
+          acc = fmaf(TCONV_LOAD(xr + (col.in_first + c2 * a->in_step[2]) * a->x_s[2]),
+                     wr[(col.j_first + c2 * a->j_step[2]) * w2], acc);
       }
     }
-    yp[oh * a->g.out[2]] = tconv_finish(&a->g, bias, c, acc);
+    yp[oh * g->y_s[1]] = tconv_finish(g, bias, t.c, acc);
   }
-}
-
-/* Generic path: output element e (C-order offset in y). `transposed` must be g->transposed;
- * the kernel passes it as a compile-time constant (one instantiation per op). */
-TCONV_HD float tconv_dw_generic_value(const tconv_geom *g, const float *x, const float *w,
-                                      const float *bias, int64_t e, int transposed) {
-  int64_t o[TCONV_MAX_SPATIAL];
-  tconv_geom_split(g->out, e % g->out_spatial, o);
-  const int64_t plane = e / g->out_spatial, c = plane % g->cout;
-  const float *xc = x + plane * g->in_spatial, *wc = w + c * g->k_spatial;
-  const float acc = transposed ? tconv_transpose_gather(g, o, xc, 0, wc, 0.0f)
-                               : tconv_conv_gather(g, o, xc, wc, 0.0f);
-  return tconv_finish(g, bias, c, acc);
 }
 
 #endif /* TCONV_CUDA_DEPTHWISE_CUH */

@@ -27,22 +27,18 @@
  *
  * Thread → element: the three element-wise kernels (im2col: one thread per column element;
  * epilogue: one per y element; col2im: one per output element) are grid-stride loops over
- * int64 linear indices, consecutive threads on consecutive innermost positions.
+ * int64 linear indices, consecutive threads on consecutive innermost positions, one wave of
+ * blocks; indices are split with the geometry's dividers, never a 64-bit division.
  *
  * Versions:
  *   v1  naive element kernels, every index decomposed per element.
  */
 #include "launch.h"
 
-#include "check.cuh"
 #include "gemm.cuh"
+#include "grid.cuh"
 
 #include <cublas_v2.h>
-
-#define GEMM_BLOCK 256
-/* Blocks per SM for the element-wise grids (2048 resident threads at 256 per block, twice
- * over), as in direct.cu; the grid-stride loops cover larger chunks. */
-#define GEMM_BLOCKS_PER_SM 16
 
 /* Records the failure of a cuBLAS call and returns its status: OUT_OF_MEMORY for an
  * allocation failure (the caller can handle it like any other), DEVICE_LOST when the device
@@ -75,32 +71,46 @@ static tconv_status gemm_cublas_fail(tconv_context *ctx, cublasStatus_t status,
 #define GEMM_CUBLAS_WORKSPACE_HOPPER ((size_t)32 << 20)
 #define GEMM_CUBLAS_WORKSPACE_OLDER ((size_t)4 << 20)
 
-static __global__ void __launch_bounds__(GEMM_BLOCK)
-    gemm_im2col_v1(const tconv_geom g, int64_t n0, int64_t count, const float *__restrict__ x,
-                   float *__restrict__ col) {
-  const int64_t step = (int64_t)gridDim.x * blockDim.x;
-  for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < count; e += step)
-    col[e] = tconv_im2col_value(&g, x, n0, e);
+static __global__ void __launch_bounds__(TCONV_GEMM_THREADS)
+    gemm_im2col(const tconv_geom g, int64_t n0, int64_t count, const float *__restrict__ x,
+                float *__restrict__ col) {
+  tconv_grid_stride(count, [&](int64_t e) { col[e] = tconv_im2col_value(&g, x, n0, e); });
 }
 
 /* y points at the chunk's first output; e runs over the chunk. */
-static __global__ void __launch_bounds__(GEMM_BLOCK)
-    gemm_epilogue_v1(const tconv_geom g, int64_t count, const float *__restrict__ bias,
-                     float *__restrict__ y) {
-  const int64_t step = (int64_t)gridDim.x * blockDim.x;
-  for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < count; e += step)
-    y[e] = tconv_gemm_epilogue_value(&g, bias, e, y[e]);
+static __global__ void __launch_bounds__(TCONV_GEMM_THREADS)
+    gemm_epilogue(const tconv_geom g, int64_t count, const float *__restrict__ bias,
+                  float *__restrict__ y) {
+  tconv_grid_stride(count, [&](int64_t e) { y[e] = tconv_gemm_epilogue_value(&g, bias, e, y[e]); });
 }
 
-/* y points at the chunk's first output; e runs over the chunk. CIRCULAR: the padding mode
- * is circular (one instantiation per gather, so neither carries the other's registers). */
-template <int CIRCULAR>
-static __global__ void __launch_bounds__(GEMM_BLOCK)
-    gemm_col2im_v1(const tconv_geom g, int64_t count, const float *__restrict__ col,
-                   const float *__restrict__ bias, float *__restrict__ y) {
-  const int64_t step = (int64_t)gridDim.x * blockDim.x;
-  for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < count; e += step)
-    y[e] = tconv_col2im_value(&g, col, bias, e, CIRCULAR);
+/* e runs over the chunk's outputs from image n0; one instantiation per gather, so neither
+ * carries the other's registers. */
+template <int KIND>
+static __device__ __forceinline__ void
+col2im_body(const tconv_geom &g, int64_t n0, int64_t count, const float *__restrict__ col,
+            const float *__restrict__ bias, float *__restrict__ y) {
+  tconv_grid_stride(count, [&](int64_t e) {
+    float value;
+    int64_t offset;
+    tconv_col2im(&g, KIND, col, bias, n0, e, &value, &offset);
+    y[offset] = value;
+  });
+}
+
+/* At least one resident block, said explicitly (as in direct.cu: ptxas would otherwise cap
+ * the registers for three and spill the gathers to the stack). */
+static __global__ void __launch_bounds__(TCONV_GEMM_THREADS, 1)
+    gemm_col2im(const tconv_geom g, int64_t n0, int64_t count, const float *__restrict__ col,
+                const float *__restrict__ bias, float *__restrict__ y) {
+  col2im_body<TCONV_GATHER_TAPS>(g, n0, count, col, bias, y);
+}
+
+static __global__ void __launch_bounds__(TCONV_GEMM_THREADS, 1)
+    gemm_col2im_circular(const tconv_geom g, int64_t n0, int64_t count,
+                         const float *__restrict__ col, const float *__restrict__ bias,
+                         float *__restrict__ y) {
+  col2im_body<TCONV_GATHER_CIRCULAR>(g, n0, count, col, bias, y);
 }
 
 /* Strict FP32 whatever the environment: PEDANTIC_MATH runs SGEMM with FP32 products and FP32
@@ -176,14 +186,9 @@ static tconv_status gemm_products(tconv_context *ctx, cublasHandle_t handle,
   return TCONV_STATUS_OK;
 }
 
-/* Blocks for `count` elements: one per GEMM_BLOCK, capped at GEMM_BLOCKS_PER_SM per SM. */
-static tconv_status gemm_grid(tconv_context *ctx, int64_t count, unsigned *blocks) {
-  int sms = 0;
-  TCONV_CUDA_TRY(ctx, cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, ctx->device));
-  const int64_t wanted = (count + GEMM_BLOCK - 1) / GEMM_BLOCK;
-  const int64_t cap = (int64_t)(sms > 0 ? sms : 1) * GEMM_BLOCKS_PER_SM;
-  *blocks = (unsigned)(wanted < cap ? wanted : cap);
-  return TCONV_STATUS_OK;
+/* Blocks' worth of work for `count` elements. */
+static int64_t gemm_work(int64_t count) {
+  return (count + TCONV_GEMM_THREADS - 1) / TCONV_GEMM_THREADS;
 }
 
 /* One chunk of the convolution: im2col, the GEMM into y, the epilogue when there is one. */
@@ -191,27 +196,16 @@ static tconv_status gemm_conv_chunk(tconv_context *ctx, cublasHandle_t handle,
                                     const tconv_problem *problem, const tconv_geom *g, int64_t n0,
                                     int64_t images, const float *x, const float *w,
                                     const float *bias, float *y, float *col) {
-  const cudaStream_t stream = (cudaStream_t)ctx->stream;
   const int64_t columns = images * tconv_gemm_image_columns(problem);
   const int64_t outputs = images * problem->cout * problem->out_spatial;
-  unsigned blocks = 0;
-  tconv_status status = gemm_grid(ctx, columns, &blocks);
-  if (status != TCONV_STATUS_OK)
+  tconv_status status = tconv_launch_wave(ctx, TCONV_KERNEL(gemm_im2col), TCONV_GEMM_THREADS,
+                                          gemm_work(columns), *g, n0, columns, x, col);
+  if (status == TCONV_STATUS_OK)
+    status = gemm_products(ctx, handle, problem, n0, images, x, w, y, col);
+  if (status != TCONV_STATUS_OK || !tconv_gemm_needs_epilogue(g, bias))
     return status;
-  TCONV_CUDA_BEFORE_LAUNCH();
-  gemm_im2col_v1<<<blocks, GEMM_BLOCK, 0, stream>>>(*g, n0, columns, x, col);
-  TCONV_CUDA_CHECK_LAUNCH(ctx, gemm_im2col_v1);
-  if ((status = gemm_products(ctx, handle, problem, n0, images, x, w, y, col)) != TCONV_STATUS_OK)
-    return status;
-  if (!tconv_gemm_needs_epilogue(g, bias))
-    return TCONV_STATUS_OK;
-  if ((status = gemm_grid(ctx, outputs, &blocks)) != TCONV_STATUS_OK)
-    return status;
-  TCONV_CUDA_BEFORE_LAUNCH();
-  gemm_epilogue_v1<<<blocks, GEMM_BLOCK, 0, stream>>>(*g, outputs, bias,
-                                                      y + n0 * (outputs / images));
-  TCONV_CUDA_CHECK_LAUNCH(ctx, gemm_epilogue_v1);
-  return TCONV_STATUS_OK;
+  return tconv_launch_wave(ctx, TCONV_KERNEL(gemm_epilogue), TCONV_GEMM_THREADS, gemm_work(outputs),
+                           *g, outputs, bias, y + n0 * (outputs / images));
 }
 
 /* One chunk of the transposed convolution: the GEMM into the columns, then col2im. */
@@ -219,32 +213,22 @@ static tconv_status gemm_transpose_chunk(tconv_context *ctx, cublasHandle_t hand
                                          const tconv_problem *problem, const tconv_geom *g,
                                          int64_t n0, int64_t images, const float *x, const float *w,
                                          const float *bias, float *y, float *col) {
-  const cudaStream_t stream = (cudaStream_t)ctx->stream;
   const int64_t outputs = images * problem->cout * problem->out_spatial;
-  float *y_chunk = y + n0 * (outputs / images);
-  tconv_status status = gemm_products(ctx, handle, problem, n0, images, x, w, y, col);
+  const tconv_status status = gemm_products(ctx, handle, problem, n0, images, x, w, y, col);
   if (status != TCONV_STATUS_OK)
     return status;
-  unsigned blocks = 0;
-  if ((status = gemm_grid(ctx, outputs, &blocks)) != TCONV_STATUS_OK)
-    return status;
-  if (problem->padding_mode == TCONV_PADDING_CIRCULAR) {
-    TCONV_CUDA_BEFORE_LAUNCH();
-    gemm_col2im_v1<1><<<blocks, GEMM_BLOCK, 0, stream>>>(*g, outputs, col, bias, y_chunk);
-    TCONV_CUDA_CHECK_LAUNCH(ctx, gemm_col2im_v1<1>);
-  } else {
-    TCONV_CUDA_BEFORE_LAUNCH();
-    gemm_col2im_v1<0><<<blocks, GEMM_BLOCK, 0, stream>>>(*g, outputs, col, bias, y_chunk);
-    TCONV_CUDA_CHECK_LAUNCH(ctx, gemm_col2im_v1<0>);
-  }
-  return TCONV_STATUS_OK;
+  if (tconv_gather_kind(g) == TCONV_GATHER_CIRCULAR)
+    return tconv_launch_wave(ctx, TCONV_KERNEL(gemm_col2im_circular), TCONV_GEMM_THREADS,
+                             gemm_work(outputs), *g, n0, outputs, col, bias, y);
+  return tconv_launch_wave(ctx, TCONV_KERNEL(gemm_col2im), TCONV_GEMM_THREADS, gemm_work(outputs),
+                           *g, n0, outputs, col, bias, y);
 }
 
 /* Both ops: the batch in chunks planned from the problem alone (gemm.cuh). The chunks share
  * the workspace; they are ordered on ctx's stream, to which cuBLAS is bound. */
-static tconv_status gemm_run(tconv_context *ctx, const tconv_problem *problem, const float *x,
-                             const float *w, const float *bias, float *y, void *workspace,
-                             size_t workspace_bytes) {
+extern "C" tconv_status tconv_cuda_gemm(tconv_context *ctx, const tconv_problem *problem,
+                                        const float *x, const float *w, const float *bias, float *y,
+                                        void *workspace, size_t workspace_bytes) {
   if (problem->y_count <= 0)
     return TCONV_STATUS_OK;
   const int64_t chunk = tconv_gemm_chunk_for_cap(problem, TCONV_GEMM_WORKSPACE_CAP);
@@ -266,17 +250,4 @@ static tconv_status gemm_run(tconv_context *ctx, const tconv_problem *problem, c
                                         (float *)workspace);
   }
   return status;
-}
-
-extern "C" tconv_status tconv_cuda_gemm_conv(tconv_context *ctx, const tconv_problem *problem,
-                                             const float *x, const float *w, const float *bias,
-                                             float *y, void *workspace, size_t workspace_bytes) {
-  return gemm_run(ctx, problem, x, w, bias, y, workspace, workspace_bytes);
-}
-
-extern "C" tconv_status tconv_cuda_gemm_transpose(tconv_context *ctx, const tconv_problem *problem,
-                                                  const float *x, const float *w, const float *bias,
-                                                  float *y, void *workspace,
-                                                  size_t workspace_bytes) {
-  return gemm_run(ctx, problem, x, w, bias, y, workspace, workspace_bytes);
 }

@@ -1,521 +1,579 @@
 /*
- * igemm.cuh - the implicit-GEMM algorithm, written once for the GPU and for the host: under
- * nvcc the per-thread steps are __host__ __device__, under a host C++ compiler they are
- * plain inline functions, and tests/igemm_emu.cpp runs whole thread blocks on the CPU with
- * exactly this code (every thread's step between two barriers, thread after thread), so the
- * index math, the tiling and the double buffering are checked without a GPU.
+ * igemm.cuh - the implicit-GEMM kernel, written once for the GPU and for the host: under
+ * nvcc the per-thread steps are __host__ __device__, under a host C++ compiler plain inline
+ * functions, and tests/igemm_emu.cpp runs whole thread blocks (whole clusters) on the CPU
+ * with exactly this code, every thread's step between two barriers thread after thread,
+ * with its asynchronous copies landing at its wait (or at once: both are tested).
  *
- * The problem as GEMMs. One spatial dimension (i, k, s, d, pb; o output, j tap, t input):
+ * The GEMMs (cuda/igemm_args.h): per output phase and group, C[m][n] = Σ_kk A[m][kk] B[kk][n]
+ * with m = (image, q0, q1, q2), n the output channel in the group, kk = (input channel c,
+ * tap) taps fastest, A[m][kk] = x[image, c, t(q, tap)] (0 outside the input), B[kk][n] the
+ * weight of tap j(tap) from c to n, y[image, n, o(q)] = act(C + bias).
  *
- *   convolution   t = o*s - pb + j*d. One "phase": q = o, every tap.
- *   transposed    t = (o + pb - j*d) / s when divisible. Split the outputs by residue:
- *                 o = r + q*s (phase r in [0, s)). Then the taps that reach phase r are a
- *                 progression j = j0 + c*s' (s' = s/gcd(s, d)), and
- *                 t = q + (r + pb - j0*d)/s - c*d'   (d' = d/gcd(s, d)):
- *                 a dense stride-1 convolution with about ceil(k/s) taps, no inserted zero.
+ * A block computes a BM x BN tile of one phase's C, in a cluster of `split` blocks that each
+ * take a 1/split share of K (the split is a launch parameter; 1 is a plain block). Threads
+ * form a TY x TX grid, each a TM x TN micro-tile: rows ty*TM/2 + [0, TM/2) in each half of
+ * the tile, columns tx*4 + [0, 4) in each half (TN = 8) or tx*TN + [0, TN) (TN = 4, 2), so
+ * every operand comes from shared memory in 128-bit loads (64-bit for TN = 2) and a warp's
+ * loads are contiguous.
  *
- * Both are  t = t_base + q*t_qstep + c*t_cstep  and  o = o_first + q*o_step,
- * j = j_first + c*j_step, c in [0, taps), q in [0, q_count), per dimension; a phase is one
- * choice of r per dimension (s^rank phases; convolution has one). A phase where some
- * dimension has no tap still has outputs: they get the bias alone.
+ * The K loop: two shared-memory stages of BK of K, filled by cp.async (4 bytes each, zero
+ * filled when the element is outside the input or past K) one chunk ahead, one barrier per
+ * chunk. A is stored k-major (As[kk][m]), B row-major (Bs[kk][n]); a thread loads A rows and
+ * B columns of one kk, the threads of a kk on consecutive rows and columns (coalesced, and
+ * distinct banks). The loaders keep no per-element index math:
+ *   - per block, a tap table in shared memory gives each tap's x offset and w offset (and
+ *     for the generic gather its t displacement per dimension);
+ *   - per thread, each of its A rows has its x offset, and either a mask of the taps that
+ *     fall inside the input (MASK gather: every phase has at most 32 taps) or its input
+ *     position per dimension (GENERIC: bounds checked per element); each B column its w
+ *     offset;
+ *   - the thread's position in K, (channel, tap), advances by BK per chunk with one compare.
+ * So a chunk costs each thread a table load, an address and a predicate per element besides
+ * the FFMAs. Offsets are 32-bit unless a tensor is too large for that (WIDE).
  *
- * Per phase and group, a GEMM  C[m][n] = sum_kk A[m][kk] B[kk][n]:
- *   m  = (image, q0, q1, q2)        M = N * prod q_count
- *   n  = output channel in the group  (Cout/g)
- *   kk = (channel in the group, tap0, tap1, tap2), taps fastest       K = Cin/g * prod taps
- *   A[m][kk] = x[image, group*Cin/g + c, t0, t1, t2] (0 when any t is outside [0, i))
- *   B[kk][n] = w[group*Cin/g + c, n, j...]   (transposed: w is (Cin, Cout/g, k...))
- *            = w[group*Cout/g + n, c, j...]   (convolution: w is (Cout, Cin/g, k...))
- *   y[image, group*Cout/g + n, o0, o1, o2] = act(C[m][n] + bias)
+ * Epilogue, in two passes (the halves of the tile's rows): each thread stores its half of
+ * the accumulators into shared memory, a row-major BM/2 x BN tile whose 16-byte chunks are
+ * XOR-swizzled by row (both the threads' 128-bit stores and the row-wise 128-bit reads below
+ * hit distinct banks); after a barrier (a cluster barrier when split), the threads read it
+ * row by row, consecutive threads on consecutive rows m, sum the split's partial tiles in
+ * rank order through distributed shared memory (a fixed order: the same bits every run),
+ * add the bias, apply the activation (a template parameter, chosen once per block) and
+ * store to y, a warp's stores contiguous along the output positions.
  *
- * A block computes a BM x BN tile of C with THREADS threads, each a TM x TN micro-tile
- * split in two halves (rows r and r + BM/2, columns c and c + BN/2) so that a warp's
- * shared-memory reads are contiguous. K advances BK at a time through two shared-memory
- * buffers: while the block multiplies one, each thread has already fetched its part of the
- * next chunk into registers and stores it into the other (one barrier per chunk). Loads are
- * laid out for coalescing: consecutive threads load consecutive rows m of A (neighbouring
- * outputs read neighbouring inputs) and consecutive kk of B (taps fastest: the convolution's
- * weights w[co, c, j...] are contiguous along kk; the transposed one's nearly so). Every
- * thread loads A for one fixed row and B at one fixed kk offset, so the row's address
- * arithmetic is done once; the kk positions advance incrementally (no division in the loop).
- * The B tile's rows are padded by 4 floats so that those column-wise stores hit distinct
- * shared-memory banks.
  * Accumulation is fmaf in a fixed order: deterministic.
  */
 #ifndef TCONV_CUDA_IGEMM_CUH
 #define TCONV_CUDA_IGEMM_CUH
 
-#include "index.cuh"
-#include "problem.h"
+#include "igemm_args.h"
 
-#include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __CUDACC__
 #define IGEMM_HD __host__ __device__ __forceinline__
 #else
 #define IGEMM_HD inline
 #endif
-#ifdef __CUDA_ARCH__
-#define IGEMM_UNROLL _Pragma("unroll")
-#else
-#define IGEMM_UNROLL
-#endif
 
 namespace igemm {
 
-/* Per spatial dimension of one phase (see the header comment). */
-struct Dim {
-  int64_t q_count, o_first, o_step;
-  int64_t t_base, t_qstep, t_cstep;
-  int64_t taps, j_first, j_step;
+template <int BM_, int BN_, int BK_, int TM_, int TN_, int THREADS_> struct Tile {
+  static constexpr int BM = BM_, BN = BN_, BK = BK_, TM = TM_, TN = TN_, THREADS = THREADS_;
+  static constexpr int TX = BN / TN, TY = BM / TM;
+  static constexpr int STAGES = TCONV_IGEMM_STAGES;
+  static_assert(STAGES == 2, "the K loop alternates two stages");
+  static constexpr int A_R = THREADS / BK; /* threads loading one kk (A rows, B columns) */
+  static constexpr int A_RPT = BM / A_R;   /* A rows per thread */
+  static constexpr int B_CPT = BN / A_R;   /* B columns per thread */
+  static constexpr int HALF = BM / 2;      /* rows per epilogue pass */
+  static constexpr int CHUNKS = BN / 4;    /* 16-byte chunks per row of C */
+  static constexpr int SWIZZLE = (CHUNKS < 8 ? CHUNKS : 8) - 1;
+  static constexpr int MIN_BLOCKS = TCONV_IGEMM_WARPS_PER_SM * 32 / THREADS;
+  static_assert(TX * TY == THREADS, "the thread grid covers the tile");
+  static_assert(THREADS % BK == 0 && BM % A_R == 0 && BN % A_R == 0 && A_RPT % 4 == 0,
+                "loads divide");
+  static_assert(TM % 8 == 0 && (TN == 8 || TN == 4 || TN == 2), "128-bit fragments");
+  static_assert(THREADS % HALF == 0 && (HALF * CHUNKS) % TCONV_IGEMM_MAX_SPLIT == 0,
+                "one epilogue row per thread and pass, whole shares per rank");
 };
 
-/* Everything the kernel reads, prepared on the host per phase. */
-struct Args {
-  int op; /* tconv_op */
-  int activation;
-  float alpha, beta;
-  int64_t n, cin, cout, cin_g, cout_g, groups;
-  int64_t in[3], out[3], k[3];
-  int64_t in_spatial, out_spatial, k_spatial;
-  Dim dim[3];
-  int64_t q_spatial; /* prod q_count */
-  int64_t taps_total;
-  int64_t M, N, K; /* the GEMM of one group */
-  int64_t n_tiles; /* ceil(N / BN): blockIdx.y = group * n_tiles + tile */
+/* Offsets: 32-bit when every partial offset the kernel forms (a row's, a tap's, a channel's)
+ * fits in 31 bits with room to spare (host/algo_igemm.c decides), else 64-bit. */
+template <bool WIDE> struct Offset {
+  typedef int32_t T;
+  static IGEMM_HD T of(int64_t v) { return (int32_t)v; }
+};
+template <> struct Offset<true> {
+  typedef int64_t T;
+  static IGEMM_HD T of(int64_t v) { return v; }
 };
 
-IGEMM_HD int64_t gcd64(int64_t a, int64_t b) {
-  while (b != 0) {
-    int64_t r = a % b;
-    a = b;
-    b = r;
-  }
-  return a;
-}
-
-/* Number of phases of the problem: prod s for the transposed convolution, 1 for conv. */
-IGEMM_HD int64_t phase_count(const tconv_problem *p) {
-  if (p->op == TCONV_OP_CONV)
-    return 1;
-  int64_t count = 1;
-  for (int d = 0; d < 3; ++d)
-    count *= p->stride[d];
-  return count;
-}
-
-/* The arguments of phase `phase` (0 <= phase < phase_count; residues of the outermost
- * dimension vary slowest). Tiles of BN columns. */
-IGEMM_HD Args make_args(const tconv_problem *p, int64_t phase, int64_t bn) {
-  Args a;
-  a.op = (int)p->op;
-  a.activation = (int)p->activation;
-  a.alpha = p->activation_alpha;
-  a.beta = p->activation_beta;
-  a.n = p->n;
-  a.cin = p->cin;
-  a.cout = p->cout;
-  a.groups = p->groups;
-  a.cin_g = p->cin / p->groups;
-  a.cout_g = p->cout / p->groups;
-  a.in_spatial = p->in_spatial;
-  a.out_spatial = p->out_spatial;
-  a.k_spatial = p->k_spatial;
-  a.q_spatial = 1;
-  a.taps_total = 1;
-  int64_t residue[3];
-  for (int d = 2; d >= 0; --d) {
-    residue[d] = p->op == TCONV_OP_CONV ? 0 : phase % p->stride[d];
-    if (p->op != TCONV_OP_CONV)
-      phase /= p->stride[d];
-  }
-  for (int d = 0; d < 3; ++d) {
-    a.in[d] = p->in[d];
-    a.out[d] = p->out[d];
-    a.k[d] = p->k[d];
-    Dim &m = a.dim[d];
-    const int64_t s = p->stride[d], dl = p->dilation[d], pb = p->pad_begin[d];
-    if (p->op == TCONV_OP_CONV) {
-      m.q_count = p->out[d];
-      m.o_first = 0;
-      m.o_step = 1;
-      m.t_base = -pb;
-      m.t_qstep = s;
-      m.t_cstep = dl;
-      m.taps = p->k[d];
-      m.j_first = 0;
-      m.j_step = 1;
-    } else {
-      const int64_t r = residue[d];
-      m.o_first = r;
-      m.o_step = s;
-      m.q_count = r < p->out[d] ? (p->out[d] - r + s - 1) / s : 0;
-      m.t_qstep = 1;
-      const int64_t g = gcd64(s, dl), step = s / g, in_step = dl / g;
-      const int64_t u = r + pb;
-      m.j_step = step;
-      m.t_cstep = -in_step;
-      m.taps = 0;
-      m.j_first = 0;
-      m.t_base = 0;
-      if (u % g == 0) {
-        /* j*d = u (mod s)  <=>  j*d' = u/g (mod s'): j = (u/g) * inv(d') mod s'. */
-        const int64_t j0 =
-            tconv_mulmod((u / g) % step, tconv_mod_inverse(in_step, step), step);
-        if (j0 < p->k[d]) {
-          m.j_first = j0;
-          m.taps = (p->k[d] - j0 + step - 1) / step;
-          m.t_base = (u - j0 * dl) / s; /* exact */
-        }
-      }
-    }
-    a.q_spatial *= m.q_count;
-    a.taps_total *= m.taps;
-  }
-  a.M = a.n * a.q_spatial;
-  a.N = a.cout_g;
-  a.K = a.cin_g * a.taps_total;
-  a.n_tiles = (a.N + bn - 1) / bn;
-  return a;
-}
-
-/* Position of one kk index, advanced incrementally. */
-struct KPos {
-  int c; /* channel in the group (K < 2^31: algo_igemm.c checks) */
-  int tap[3];
-};
-
-IGEMM_HD KPos kpos_at(const Args &a, int64_t kk) {
-  KPos p;
-  const int64_t taps = a.taps_total > 0 ? a.taps_total : 1;
-  const int64_t t2 = a.dim[2].taps > 0 ? a.dim[2].taps : 1;
-  const int64_t t1 = a.dim[1].taps > 0 ? a.dim[1].taps : 1;
-  int64_t t = kk % taps;
-  p.c = (int)(kk / taps);
-  p.tap[2] = (int)(t % t2);
-  t /= t2;
-  p.tap[1] = (int)(t % t1);
-  p.tap[0] = (int)(t / t1);
+/* base + i for a 32-bit i as one wide multiply-add (left to itself the compiler merges the
+ * sums of offsets into 64-bit arithmetic, four instructions an element). */
+IGEMM_HD const float *at(const float *base, int32_t i) {
+#ifdef __CUDA_ARCH__
+  const float *p;
+  asm("mad.wide.s32 %0, %1, 4, %2;" : "=l"(p) : "r"(i), "l"(base));
   return p;
+#else
+  return base + i;
+#endif
 }
+IGEMM_HD const float *at(const float *base, int64_t i) { return base + i; }
 
-/* kk += step (step >= 0), carrying from the innermost tap outwards into the channel
- * (c == Cin/g means past the end). Only called when K > 0, so every tap count is >= 1. */
-IGEMM_HD void kpos_advance(const Args &a, KPos &p, int step) {
-  p.tap[2] += step;
-  while (p.tap[2] >= a.dim[2].taps) {
-    p.tap[2] -= (int)a.dim[2].taps;
-    if (++p.tap[1] == a.dim[1].taps) {
-      p.tap[1] = 0;
-      if (++p.tap[0] == a.dim[0].taps) {
-        p.tap[0] = 0;
-        ++p.c;
-      }
-    }
-  }
-}
+/* One tap of the phase: offsets of x and w from tap 0, t displacement per dimension. */
+template <int GATHER, class Off> struct TapEntry {
+  Off xoff, woff;
+  int32_t dt[3];
+};
+template <class Off> struct TapEntry<TCONV_IGEMM_MASK, Off> { Off xoff, woff; };
 
-IGEMM_HD bool kpos_valid(const Args &a, const KPos &p) { return p.c < a.cin_g; }
-
-/* One thread's fixed A row: the image's channel-0 block of x and the row's t offsets. */
-struct ARow {
-  int64_t x_base; /* offset of x[image, group*Cin/g, 0, 0, 0] */
-  int64_t tq[3];  /* t_base + q*t_qstep */
-  bool valid;
+template <class K, int GATHER, bool WIDE> struct Smem {
+  typedef typename Offset<WIDE>::T Off;
+  /* Everything the K loop reads: the two stages of A and B; the tap table; each thread's A
+   * rows (x offset; MASK: the taps inside the input; GENERIC: the input position at tap 0)
+   * and B columns (w offset), four per 16-byte load, kept here rather than in registers,
+   * which the accumulators need. */
+  struct alignas(16) Main {
+    float a[K::STAGES][K::BK][K::BM];
+    float b[K::STAGES][K::BK][K::BN];
+    Off row_off[K::A_RPT / 4][K::THREADS][4];
+    uint32_t row_mask[GATHER == TCONV_IGEMM_MASK ? K::A_RPT / 4 : 0][K::THREADS][4];
+    int32_t row_t[GATHER == TCONV_IGEMM_MASK ? 0 : K::A_RPT / 4][3][K::THREADS][4];
+    Off cols[(K::B_CPT + 3) / 4][K::THREADS][4];
+    TapEntry<GATHER, Off>
+        tap[GATHER == TCONV_IGEMM_MASK ? TCONV_IGEMM_MASK_TAPS : TCONV_IGEMM_MAX_TAPS];
+  };
+  /* After it, the same bytes hold one epilogue pass of the C tile, swizzled. */
+  union alignas(16) Bytes {
+    Main m;
+    float c[K::HALF * K::BN];
+  } u;
 };
 
-IGEMM_HD ARow arow_make(const Args &a, int64_t m, int64_t group) {
-  ARow r;
-  r.valid = m < a.M;
-  if (!r.valid)
-    m = 0;
-  const int64_t image = m / a.q_spatial;
-  int64_t q = m % a.q_spatial;
-  int64_t qd[3];
-  qd[2] = q % a.dim[2].q_count;
-  q /= a.dim[2].q_count;
-  qd[1] = q % a.dim[1].q_count;
-  qd[0] = q / a.dim[1].q_count;
-  r.x_base = (image * a.cin + group * a.cin_g) * a.in_spatial;
-  for (int d = 0; d < 3; ++d)
-    r.tq[d] = a.dim[d].t_base + qd[d] * a.dim[d].t_qstep;
-  return r;
-}
-
-/* A[m][kk] for the thread's row and the position p. */
-IGEMM_HD float a_load(const Args &a, const ARow &r, const KPos &p, const float *x) {
-  if (!r.valid || !kpos_valid(a, p))
-    return 0.0f;
-  const int64_t t0 = r.tq[0] + p.tap[0] * a.dim[0].t_cstep;
-  const int64_t t1 = r.tq[1] + p.tap[1] * a.dim[1].t_cstep;
-  const int64_t t2 = r.tq[2] + p.tap[2] * a.dim[2].t_cstep;
-  if (t0 < 0 || t0 >= a.in[0] || t1 < 0 || t1 >= a.in[1] || t2 < 0 || t2 >= a.in[2])
-    return 0.0f;
-  return x[r.x_base + p.c * a.in_spatial + (t0 * a.in[1] + t1) * a.in[2] + t2];
-}
-
-/* One thread's B columns: where w[.., n, ..] of channel 0 starts for its first column, and
- * the strides from one column and one channel to the next. */
-struct BCols {
-  int64_t w_base, n_stride, c_stride;
-  int64_t n_first;
+/* What a block computes (the same for all its threads). */
+struct BlockInfo {
+  int32_t r[3];    /* residue (phase) per dimension */
+  int32_t taps[3]; /* taps per dimension */
+  int32_t T;       /* taps of the phase */
+  int32_t split, rank;
+  int32_t k_begin, k_end, chunks; /* this block's share of K */
+  int64_t M, m0, n0, group;
 };
 
-IGEMM_HD BCols bcols_make(const Args &a, int64_t n_first, int64_t group) {
-  BCols b;
-  b.n_first = n_first;
-  if (a.op == TCONV_OP_CONV) { /* w[group*Cout/g + n, c, j] */
-    b.n_stride = a.cin_g * a.k_spatial;
-    b.c_stride = a.k_spatial;
-    b.w_base = group * a.cout_g * b.n_stride;
-  } else { /* w[group*Cin/g + c, n, j] */
-    b.n_stride = a.k_spatial;
-    b.c_stride = a.cout_g * a.k_spatial;
-    b.w_base = group * a.cin_g * b.c_stride;
+template <class K>
+IGEMM_HD BlockInfo block_info(const tconv_igemm_args &a, int64_t bx, int64_t by, int64_t bz) {
+  BlockInfo b;
+  int32_t phase = (int32_t)bz;
+  b.T = 1;
+  b.M = a.g.n;
+  TCONV_UNROLL
+  for (int d = 2; d >= 0; --d) {
+    b.r[d] = phase % a.residues[d];
+    phase /= a.residues[d];
+    b.taps[d] = a.res[a.res_first[d] + b.r[d]].taps;
+    b.T *= b.taps[d];
+    b.M *= a.q_count[d][b.r[d] < a.q_split[d] ? 0 : 1];
   }
+  b.split = 1 << a.split_shift;
+  b.rank = (int32_t)(bx & (b.split - 1));
+  b.m0 = (bx >> a.split_shift) * K::BM;
+  const int32_t n_tiles = (int32_t)a.n_tiles;
+  b.group = (int32_t)by / n_tiles;
+  b.n0 = ((int32_t)by - b.group * n_tiles) * (int64_t)K::BN;
+  const int32_t k_total = (int32_t)a.g.cin_g * b.T;
+  const int32_t per_split = (((k_total + K::BK - 1) / K::BK + b.split - 1) >> a.split_shift);
+  b.k_begin = b.rank * per_split * K::BK;
+  b.k_end = (b.rank + 1) * per_split * K::BK;
+  if (b.k_end > k_total)
+    b.k_end = k_total;
+  b.chunks = b.k_end > b.k_begin ? (b.k_end - b.k_begin + K::BK - 1) / K::BK : 0;
   return b;
 }
 
-/* B[kk][n] for column n (absolute in the group) and the position p. */
-IGEMM_HD float b_load(const Args &a, const BCols &b, int64_t n, const KPos &p, const float *w) {
-  if (n >= a.N || !kpos_valid(a, p))
-    return 0.0f;
-  const int64_t j0 = a.dim[0].j_first + p.tap[0] * a.dim[0].j_step;
-  const int64_t j1 = a.dim[1].j_first + p.tap[1] * a.dim[1].j_step;
-  const int64_t j2 = a.dim[2].j_first + p.tap[2] * a.dim[2].j_step;
-  return w[b.w_base + n * b.n_stride + p.c * b.c_stride + (j0 * a.k[1] + j1) * a.k[2] + j2];
-}
-
-/* The fused activation after the bias. */
-IGEMM_HD float activate(const Args &a, float v) {
-  return tconv_activation_apply(a.activation, a.alpha, a.beta, v);
-}
-
-/* Offset of y[image, group*Cout/g + 0, o...] for row m (valid m only). */
-IGEMM_HD int64_t y_row_offset(const Args &a, int64_t m, int64_t group) {
-  const int64_t image = m / a.q_spatial;
-  int64_t q = m % a.q_spatial;
-  int64_t o[3];
-  o[2] = a.dim[2].o_first + (q % a.dim[2].q_count) * a.dim[2].o_step;
-  q /= a.dim[2].q_count;
-  o[1] = a.dim[1].o_first + (q % a.dim[1].q_count) * a.dim[1].o_step;
-  o[0] = a.dim[0].o_first + (q / a.dim[1].q_count) * a.dim[0].o_step;
-  return (image * a.cout + group * a.cout_g) * a.out_spatial + (o[0] * a.out[1] + o[1]) * a.out[2] +
-         o[2];
-}
-
-/* One tile configuration. */
-template <int BM_, int BN_, int BK_, int TM_, int TN_> struct Config {
-  static constexpr int BM = BM_, BN = BN_, BK = BK_, TM = TM_, TN = TN_;
-  static constexpr int TX = BN / TN, TY = BM / TM; /* thread grid of the compute step */
-  static constexpr int THREADS = TX * TY;
-  static constexpr int A_PER_THREAD = BM * BK / THREADS; /* loads per thread per chunk */
-  static constexpr int B_PER_THREAD = BN * BK / THREADS;
-  static constexpr int A_KSTEP = THREADS / BM; /* kk distance between a thread's A loads */
-  static constexpr int B_NSTEP = THREADS / BK; /* n distance between a thread's B loads */
-  static constexpr int BN_PADDED = BN + 4;
-  static_assert(THREADS % BM == 0 && THREADS % BK == 0, "a thread keeps one row and one kk");
-  static_assert(A_PER_THREAD * THREADS == BM * BK && B_PER_THREAD * THREADS == BN * BK,
-                "loads divide evenly");
-  static_assert(TM % 2 == 0 && TN % 2 == 0, "micro-tiles split in halves");
-};
-
-/* The block's shared memory: two buffers of A (k-major) and B tiles during the K loop; the
- * same bytes then hold the C tile, a pass of C_COLS columns at a time, on its way to y; and
- * the y offset of each row of the tile (-1 past M). */
-template <class C> struct Smem {
-  struct Tiles {
-    float a[2][C::BK][C::BM];
-    float b[2][C::BK][C::BN_PADDED];
-  };
-  static constexpr int FLOATS = (int)(sizeof(Tiles) / sizeof(float));
-  static constexpr int C_COLS = FLOATS / C::BM < C::BN ? FLOATS / C::BM : C::BN;
-  static constexpr int PASSES = (C::BN + C_COLS - 1) / C_COLS;
-  union {
-    Tiles t;
-    float c[C_COLS][C::BM]; /* column-major: a warp's stores to y follow m */
-  } u;
-  int64_t row_offset[C::BM];
-};
-
-/* One thread of a block: its registers and its steps between barriers. */
-template <class C> struct Thread {
-  int tid;
-  int64_t group, m0, n0; /* the block's tile */
-  ARow arow;
-  BCols bcols;
-  KPos apos, bpos; /* kk of the thread's first A load and of its B loads, this chunk */
-  float areg[C::A_PER_THREAD], breg[C::B_PER_THREAD];
-  float acc[C::TM][C::TN];
-
-  /* Row of the micro-tile's element (i, j) inside the block tile. */
-  IGEMM_HD int row(int i) const {
-    return (tid / C::TX) * (C::TM / 2) + (i < C::TM / 2 ? i : i - C::TM / 2 + C::BM / 2);
+/* Row m of the phase: its image and q per dimension. */
+IGEMM_HD int64_t split_row(const tconv_igemm_args &a, const BlockInfo &b, int64_t m, int64_t *q) {
+  TCONV_UNROLL
+  for (int d = 2; d >= 0; --d) {
+    const int i = b.r[d] < a.q_split[d] ? 0 : 1;
+    const int64_t rest = tconv_div(a.q_div[d][i], m);
+    q[d] = m - rest * a.q_count[d][i];
+    m = rest;
   }
-  IGEMM_HD int col(int j) const {
-    return (tid % C::TX) * (C::TN / 2) + (j < C::TN / 2 ? j : j - C::TN / 2 + C::BN / 2);
-  }
-
-  IGEMM_HD void init(const Args &a, int thread, int64_t block_m, int64_t block_y) {
-    tid = thread;
-    group = block_y / a.n_tiles;
-    m0 = block_m * C::BM;
-    n0 = (block_y - group * a.n_tiles) * C::BN;
-    arow = arow_make(a, m0 + tid % C::BM, group);
-    bcols = bcols_make(a, n0 + tid / C::BK, group);
-    apos = kpos_at(a, tid / C::BM);
-    bpos = kpos_at(a, tid % C::BK);
-    IGEMM_UNROLL
-    for (int i = 0; i < C::TM; ++i)
-      IGEMM_UNROLL
-      for (int j = 0; j < C::TN; ++j)
-        acc[i][j] = 0.0f;
-  }
-
-  /* Global -> registers: this thread's part of the current chunk; then step to the next. */
-  IGEMM_HD void fetch(const Args &a, const float *x, const float *w) {
-    KPos p = apos;
-    IGEMM_UNROLL
-    for (int i = 0; i < C::A_PER_THREAD; ++i) {
-      areg[i] = a_load(a, arow, p, x);
-      kpos_advance(a, p, C::A_KSTEP);
-    }
-    kpos_advance(a, apos, C::BK);
-    IGEMM_UNROLL
-    for (int i = 0; i < C::B_PER_THREAD; ++i)
-      breg[i] = b_load(a, bcols, bcols.n_first + i * C::B_NSTEP, bpos, w);
-    kpos_advance(a, bpos, C::BK);
-  }
-
-  /* Registers -> shared buffer `buf`. */
-  IGEMM_HD void store(Smem<C> &s, int buf) const {
-    IGEMM_UNROLL
-    for (int i = 0; i < C::A_PER_THREAD; ++i)
-      s.u.t.a[buf][tid / C::BM + i * C::A_KSTEP][tid % C::BM] = areg[i];
-    IGEMM_UNROLL
-    for (int i = 0; i < C::B_PER_THREAD; ++i)
-      s.u.t.b[buf][tid % C::BK][tid / C::BK + i * C::B_NSTEP] = breg[i];
-  }
-
-  /* acc += the chunk in shared buffer `buf`. */
-  IGEMM_HD void compute(const Smem<C> &s, int buf) {
-    IGEMM_UNROLL
-    for (int kk = 0; kk < C::BK; ++kk) {
-      float af[C::TM], bf[C::TN];
-      IGEMM_UNROLL
-      for (int i = 0; i < C::TM; ++i)
-        af[i] = s.u.t.a[buf][kk][row(i)];
-      IGEMM_UNROLL
-      for (int j = 0; j < C::TN; ++j)
-        bf[j] = s.u.t.b[buf][kk][col(j)];
-      IGEMM_UNROLL
-      for (int i = 0; i < C::TM; ++i)
-        IGEMM_UNROLL
-        for (int j = 0; j < C::TN; ++j)
-          acc[i][j] = fmaf(af[i], bf[j], acc[i][j]);
-    }
-  }
-
-  /* The epilogue, in passes of C_COLS columns so that the writes to y coalesce: stage puts
-   * this thread's acc + bias, activated, for the pass's columns into the C tile (and, in
-   * the first pass, the y offset of row tid); drain writes the tile to y, consecutive
-   * threads along m. A barrier follows each. */
-  IGEMM_HD void stage(Smem<C> &s, const Args &a, const float *bias, int pass) const {
-    if (pass == 0 && tid < C::BM) {
-      const int64_t m = m0 + tid;
-      s.row_offset[tid] = m < a.M ? y_row_offset(a, m, group) : -1;
-    }
-    const int first = pass * Smem<C>::C_COLS;
-    IGEMM_UNROLL
-    for (int j = 0; j < C::TN; ++j) {
-      const int c = col(j) - first;
-      if (c < 0 || c >= Smem<C>::C_COLS)
-        continue;
-      const int64_t n = n0 + col(j);
-      const float b = bias != nullptr && n < a.N ? bias[group * a.cout_g + n] : 0.0f;
-      IGEMM_UNROLL
-      for (int i = 0; i < C::TM; ++i)
-        s.u.c[c][row(i)] = activate(a, acc[i][j] + b);
-    }
-  }
-
-  IGEMM_HD void drain(const Smem<C> &s, const Args &a, float *y, int pass) const {
-    const int first = pass * Smem<C>::C_COLS;
-    for (int e = tid; e < Smem<C>::C_COLS * C::BM; e += C::THREADS) {
-      const int r = e % C::BM, c = e / C::BM;
-      const int64_t n = n0 + first + c, offset = s.row_offset[r];
-      if (first + c < C::BN && n < a.N && offset >= 0)
-        y[offset + n * a.out_spatial] = s.u.c[c][r];
-    }
-  }
-};
-
-/* Chunks of K. */
-IGEMM_HD int64_t chunks(const Args &a, int bk) { return (a.K + bk - 1) / bk; }
-
-/* What one block does after its threads' init, written once for both executors: `block`
- * runs a step on each of its threads (block.each) and waits at a barrier (block.sync). On
- * the GPU a block object is one thread and sync is __syncthreads(); the host emulation's
- * runs the step on every thread in turn. Two buffers: the chunk being multiplied is read
- * from one while the next is stored into the other, so one barrier per chunk suffices. */
-template <class C, class Block>
-IGEMM_HD void block_program(Block &block, Smem<C> &s, const Args &a, const float *x,
-                            const float *w, const float *bias, float *y) {
-  const int64_t nk = chunks(a, C::BK);
-  if (nk > 0) {
-    block.each([&](Thread<C> &t) {
-      t.fetch(a, x, w);
-      t.store(s, 0);
-    });
-    block.sync();
-    for (int64_t kc = 0; kc < nk; ++kc) {
-      const int cur = (int)(kc & 1);
-      const bool more = kc + 1 < nk;
-      block.each([&](Thread<C> &t) {
-        if (more)
-          t.fetch(a, x, w);
-        t.compute(s, cur);
-        if (more)
-          t.store(s, cur ^ 1);
-      });
-      block.sync();
-    }
-  }
-  for (int pass = 0; pass < Smem<C>::PASSES; ++pass) {
-    block.each([&](Thread<C> &t) { t.stage(s, a, bias, pass); });
-    block.sync();
-    block.each([&](Thread<C> &t) { t.drain(s, a, y, pass); });
-    block.sync();
-  }
-}
-
-/* The largest M over the phases (residue 0 has the most outputs in every dimension). */
-inline int64_t max_rows(const tconv_problem *p) {
-  int64_t m = p->n;
-  for (int d = 0; d < 3; ++d)
-    m *= p->op == TCONV_OP_CONV ? p->out[d] : (p->out[d] + p->stride[d] - 1) / p->stride[d];
   return m;
 }
 
-/* The tile configurations, and which one a problem gets: the widest BN that the output
- * channels of a group fill. */
-typedef Config<128, 128, 8, 8, 8> ConfigL;
-typedef Config<128, 64, 8, 8, 4> ConfigM;
-typedef Config<64, 32, 8, 4, 2> ConfigS;
-typedef Config<128, 16, 8, 8, 2> ConfigT;
-enum { CONFIG_L, CONFIG_M, CONFIG_S, CONFIG_T, CONFIG_COUNT };
-
-inline int choose_config(const tconv_problem *p) {
-  const int64_t n = p->cout / p->groups;
-  return n >= 128 ? CONFIG_L : n >= 64 ? CONFIG_M : n >= 32 ? CONFIG_S : CONFIG_T;
+/* Offset of y[image, group*Cout/g + 0, o(q)] for row m < M. */
+IGEMM_HD int64_t y_row_offset(const tconv_igemm_args &a, const BlockInfo &b, int64_t m) {
+  int64_t q[3];
+  const int64_t image = split_row(a, b, m, q);
+  int64_t off = image * a.g.y_n + b.group * a.g.cout_g * a.g.y_c;
+  TCONV_UNROLL
+  for (int d = 0; d < 3; ++d) {
+    const int64_t o_first = a.g.transposed ? b.r[d] : 0;
+    off += (o_first + q[d] * a.o_step[d]) * a.g.y_s[d];
+  }
+  return off;
 }
 
-/* Grid of configuration C: x over M tiles, y over groups x N tiles, z over phases. */
-template <class C> inline void grid_of(const tconv_problem *p, int64_t grid[3]) {
-  grid[0] = (max_rows(p) + C::BM - 1) / C::BM;
-  grid[1] = p->groups * ((p->cout / p->groups + C::BN - 1) / C::BN);
-  grid[2] = phase_count(p);
+/* N elements of T in one 128- or 64-bit access (a vector instruction on the device; p is
+ * aligned to the access). */
+template <int BYTES> struct Vector;
+template <> struct Vector<16> {
+#ifdef __CUDACC__
+  typedef int4 T;
+#endif
+};
+template <> struct Vector<8> {
+#ifdef __CUDACC__
+  typedef int2 T;
+#endif
+};
+template <int N, class T> IGEMM_HD void vload(const T *p, T *v) {
+#ifdef __CUDA_ARCH__
+  typedef typename Vector<N * sizeof(T)>::T V;
+  const V t = *reinterpret_cast<const V *>(p);
+  memcpy(v, &t, sizeof t);
+#else
+  for (int i = 0; i < N; ++i)
+    v[i] = p[i];
+#endif
+}
+template <int N, class T> IGEMM_HD void vstore(T *p, const T *v) {
+#ifdef __CUDA_ARCH__
+  typedef typename Vector<N * sizeof(T)>::T V;
+  V t;
+  memcpy(&t, v, sizeof t);
+  *reinterpret_cast<V *>(p) = t;
+#else
+  for (int i = 0; i < N; ++i)
+    p[i] = v[i];
+#endif
+}
+
+/* Where column chunk `chunk` of row `row` of an epilogue pass lies (16-byte chunks XORed with
+ * the row's low bits). */
+template <class K> IGEMM_HD int c_index(int row, int chunk) {
+  return row * K::BN + ((chunk ^ (row & K::SWIZZLE)) << 2);
+}
+
+/* One thread: its loaders' state, its accumulators and its steps between barriers. */
+template <class K, int GATHER, bool WIDE> struct Thread {
+  typedef typename Offset<WIDE>::T Off;
+  typedef Smem<K, GATHER, WIDE> S;
+  static constexpr bool MASK = GATHER == TCONV_IGEMM_MASK;
+  int tid;
+  int32_t k_c, k_tap, k_left; /* the thread's kk as (channel, tap); K left from it */
+  int32_t T, dc, dtap;        /* taps of the phase; the steps of a chunk */
+  float acc[K::TM][K::TN];
+
+  /* Row and column of micro-tile element (i, j) in the block tile. */
+  IGEMM_HD int row(int i) const {
+    const int ty = tid / K::TX;
+    return i < K::TM / 2 ? ty * (K::TM / 2) + i : K::HALF + ty * (K::TM / 2) + i - K::TM / 2;
+  }
+  IGEMM_HD int col(int j) const {
+    const int tx = tid % K::TX;
+    if (K::TN == 8)
+      return j < 4 ? tx * 4 + j : K::BN / 2 + tx * 4 + j - 4;
+    return tx * K::TN + j;
+  }
+
+  /* The thread's K position: kk = k_c * T + k_tap, BK further each chunk. */
+  IGEMM_HD void k_seek(int32_t kk, int32_t k_end) {
+    k_c = T > 0 ? kk / T : 0;
+    k_tap = kk - k_c * T;
+    k_left = k_end - kk;
+  }
+  IGEMM_HD void k_advance() {
+    k_left -= K::BK;
+    k_c += dc;
+    k_tap += dtap;
+    if (k_tap >= T) {
+      k_tap -= T;
+      ++k_c;
+    }
+  }
+
+  /* Fills this thread's share of the tap table. */
+  IGEMM_HD void fill_taps(const tconv_igemm_args &a, const BlockInfo &b, S &s) const {
+    for (int32_t e = tid; e < b.T; e += K::THREADS) {
+      int32_t tap[3];
+      tap[2] = e % b.taps[2];
+      tap[1] = e / b.taps[2] % b.taps[1];
+      tap[0] = e / (b.taps[2] * b.taps[1]);
+      int64_t xoff = 0, woff = 0;
+      TCONV_UNROLL
+      for (int d = 0; d < 3; ++d) {
+        const int64_t dt = tap[d] * a.t_cstep[d];
+        const int64_t j = a.res[a.res_first[d] + b.r[d]].j_first + tap[d] * a.j_step[d];
+        xoff += dt * a.g.x_s[d];
+        woff += j * a.g.w_s[d];
+        if constexpr (!MASK)
+          s.u.m.tap[e].dt[d] = (int32_t)dt;
+      }
+      s.u.m.tap[e].xoff = Offset<WIDE>::of(xoff);
+      s.u.m.tap[e].woff = Offset<WIDE>::of(woff);
+    }
+  }
+
+  /* The thread's rows (MASK: into shared memory) and columns, its K positions, zero
+   * accumulators. */
+  IGEMM_HD void init(const tconv_igemm_args &a, const BlockInfo &b, int thread, S &s) {
+    tid = thread;
+    T = b.T;
+    dc = T > 0 ? K::BK / T : 0;
+    dtap = K::BK - dc * T;
+    const int64_t group_x = b.group * a.g.cin_g * a.g.x_c;
+    TCONV_UNROLL
+    for (int i = 0; i < K::A_RPT; ++i) {
+      int64_t m = b.m0 + tid % K::A_R + i * K::A_R, q[3];
+      const bool valid = m < b.M;
+      const int64_t image = split_row(a, b, valid ? m : 0, q);
+      int64_t off = image * a.g.x_n + group_x;
+      [[maybe_unused]] uint32_t dim_mask[3];
+      TCONV_UNROLL
+      for (int d = 0; d < 3; ++d) {
+        const int64_t t0 = a.res[a.res_first[d] + b.r[d]].t_base + q[d] * a.t_qstep[d];
+        off += t0 * a.g.x_s[d];
+        if constexpr (MASK) {
+          dim_mask[d] = 0;
+          for (int32_t tap = 0; tap < b.taps[d]; ++tap) {
+            const int64_t t = t0 + tap * a.t_cstep[d];
+            dim_mask[d] |= (uint32_t)(t >= 0 && t < a.g.dim[d].in) << tap;
+          }
+        } else {
+          s.u.m.row_t[i / 4][d][tid][i % 4] = valid ? (int32_t)t0 : -(1 << 30); /* never in */
+        }
+      }
+      s.u.m.row_off[i / 4][tid][i % 4] = Offset<WIDE>::of(off);
+      if constexpr (MASK) {
+        uint32_t mask = 0; /* tap (e0, e1, e2) is bit (e0 * taps1 + e1) * taps2 + e2 */
+        for (int32_t e0 = 0; e0 < b.taps[0]; ++e0)
+          for (int32_t e1 = 0; e1 < b.taps[1]; ++e1)
+            if ((dim_mask[0] >> e0 & 1) && (dim_mask[1] >> e1 & 1))
+              mask |= dim_mask[2] << ((e0 * b.taps[1] + e1) * b.taps[2]);
+        s.u.m.row_mask[i / 4][tid][i % 4] = valid ? mask : 0;
+      }
+    }
+    TCONV_UNROLL
+    for (int i = 0; i < K::B_CPT; ++i) {
+      int64_t n = b.n0 + tid % K::A_R + i * K::A_R;
+      if (n >= a.g.cout_g)
+        n = a.g.cout_g - 1; /* loads something; the column is never stored */
+      s.u.m.cols[i / 4][tid][i % 4] = Offset<WIDE>::of(b.group * a.g.w_group + n * a.g.w_cout);
+    }
+    k_seek(b.k_begin + tid / K::A_R, b.k_end);
+    TCONV_UNROLL
+    for (int i = 0; i < K::TM; ++i)
+      TCONV_UNROLL
+    for (int j = 0; j < K::TN; ++j)
+      acc[i][j] = 0.0f;
+  }
+
+  /* This thread's copies of the next chunk into `stage` (A rows and B columns at its kk),
+   * then one step along K. */
+  template <class Ex>
+  IGEMM_HD void issue(Ex &ex, const tconv_igemm_args &a, S &s, int stage, const float *x,
+                      const float *w) {
+    const TapEntry<GATHER, Off> e = s.u.m.tap[k_tap];
+    const bool ok = k_left > 0;
+    const float *xk = at(x, (Off)k_c * Offset<WIDE>::of(a.g.x_c) + e.xoff);
+    const float *wk = at(w, (Off)k_c * Offset<WIDE>::of(a.g.w_cin) + e.woff);
+    float *da = &s.u.m.a[stage][tid / K::A_R][tid % K::A_R];
+    float *db = &s.u.m.b[stage][tid / K::A_R][tid % K::A_R];
+    const uint32_t bit = MASK && ok ? 1u << (k_tap & 31) : 0u; /* MASK: k_tap < 32 */
+    TCONV_UNROLL
+    for (int q = 0; q < K::A_RPT / 4; ++q) {
+      Off off[4];
+      TCONV_UNROLL
+      for (int j = 0; j < 4; j += (int)(16 / sizeof(Off)))
+        vload<(int)(16 / sizeof(Off))>(s.u.m.row_off[q][tid] + j, off + j);
+      if constexpr (MASK) {
+        uint32_t mask[4];
+        vload<4>(s.u.m.row_mask[q][tid], mask);
+        TCONV_UNROLL
+        for (int j = 0; j < 4; ++j)
+          ex.copy(*this, da + (4 * q + j) * K::A_R, at(xk, off[j]), (mask[j] & bit) != 0);
+      } else {
+        int32_t t[3][4];
+        TCONV_UNROLL
+        for (int d = 0; d < 3; ++d)
+          vload<4>(s.u.m.row_t[q][d][tid], t[d]);
+        TCONV_UNROLL
+        for (int j = 0; j < 4; ++j) {
+          /* positions fit int32 here (host/algo_igemm.c), so do the sizes */
+          const bool inside = (uint32_t)(t[0][j] + e.dt[0]) < (uint32_t)a.g.dim[0].in &&
+                              (uint32_t)(t[1][j] + e.dt[1]) < (uint32_t)a.g.dim[1].in &&
+                              (uint32_t)(t[2][j] + e.dt[2]) < (uint32_t)a.g.dim[2].in;
+          ex.copy(*this, da + (4 * q + j) * K::A_R, at(xk, off[j]), ok && inside);
+        }
+      }
+    }
+    TCONV_UNROLL
+    for (int q = 0; q < (K::B_CPT + 3) / 4; ++q) {
+      Off off[4];
+      TCONV_UNROLL
+      for (int j = 0; j < 4; j += (int)(16 / sizeof(Off)))
+        vload<(int)(16 / sizeof(Off))>(s.u.m.cols[q][tid] + j, off + j);
+      TCONV_UNROLL
+      for (int j = 0; j < 4 && 4 * q + j < K::B_CPT; ++j)
+        ex.copy(*this, db + (4 * q + j) * K::A_R, at(wk, off[j]), ok);
+    }
+    k_advance();
+  }
+
+  /* acc += the chunk in `stage`. */
+  IGEMM_HD void compute(const S &s, int stage) {
+    const int ty = tid / K::TX, tx = tid % K::TX;
+    TCONV_UNROLL
+    for (int k = 0; k < K::BK; ++k) {
+      const float *as = s.u.m.a[stage][k], *bs = s.u.m.b[stage][k];
+      float af[K::TM], bf[K::TN];
+      TCONV_UNROLL
+      for (int i = 0; i < K::TM / 2; i += 4) {
+        vload<4>(as + ty * (K::TM / 2) + i, af + i);
+        vload<4>(as + K::HALF + ty * (K::TM / 2) + i, af + K::TM / 2 + i);
+      }
+      if constexpr (K::TN == 8) {
+        vload<4>(bs + tx * 4, bf);
+        vload<4>(bs + K::BN / 2 + tx * 4, bf + 4);
+      } else if constexpr (K::TN == 4) {
+        vload<4>(bs + tx * 4, bf);
+      } else {
+        vload<2>(bs + tx * 2, bf);
+      }
+      TCONV_UNROLL
+      for (int i = 0; i < K::TM; ++i)
+        TCONV_UNROLL
+      for (int j = 0; j < K::TN; ++j)
+        acc[i][j] = fmaf(af[i], bf[j], acc[i][j]);
+    }
+  }
+
+  /* Epilogue pass `half`: this thread's accumulators of that half into the C tile. */
+  IGEMM_HD void stage_c(S &s, int half) const {
+    const int tx = tid % K::TX;
+    TCONV_UNROLL
+    for (int i = 0; i < K::TM / 2; ++i) {
+      const int r = row(i); /* the row within the pass */
+      const float *v = acc[half * (K::TM / 2) + i];
+      if constexpr (K::TN == 8) {
+        vstore<4>(s.u.c + c_index<K>(r, tx), v);
+        vstore<4>(s.u.c + c_index<K>(r, K::CHUNKS / 2 + tx), v + 4);
+      } else if constexpr (K::TN == 4) {
+        vstore<4>(s.u.c + c_index<K>(r, tx), v);
+      } else {
+        vstore<2>(s.u.c + c_index<K>(r, tx / 2) + (tx % 2) * 2, v);
+      }
+    }
+  }
+
+  /* Epilogue pass `half`: this rank's share of the tile's chunks, summed over the split's
+   * partial tiles in rank order, plus bias, activated, to y. */
+  template <int ACT, class Ex>
+  IGEMM_HD void drain_c(Ex &ex, const tconv_igemm_args &a, const BlockInfo &b, int half,
+                        const float *bias, float *y) const {
+    const int per_rank = K::HALF * K::CHUNKS / b.split;
+    const int first = b.rank * per_rank;
+    const int r = (first + tid) % K::HALF; /* the same row for every element below */
+    const int64_t m = b.m0 + half * K::HALF + r;
+    if (m >= b.M)
+      return;
+    const int64_t row_off = y_row_offset(a, b, m);
+    const float *bias_g = bias != nullptr ? bias + b.group * a.g.cout_g : nullptr;
+    for (int e = first + tid; e < first + per_rank; e += K::THREADS) {
+      const int chunk = e / K::HALF;
+      float v[4], p[4];
+      vload<4>(ex.peer(0).u.c + c_index<K>(r, chunk), v);
+      for (int rank = 1; rank < b.split; ++rank) {
+        vload<4>(ex.peer(rank).u.c + c_index<K>(r, chunk), p);
+        TCONV_UNROLL
+        for (int j = 0; j < 4; ++j)
+          v[j] += p[j];
+      }
+      TCONV_UNROLL
+      for (int j = 0; j < 4; ++j) {
+        const int64_t n = b.n0 + chunk * 4 + j;
+        if (n < a.g.cout_g) {
+          const float sum = bias_g != nullptr ? v[j] + TCONV_LOAD(bias_g + n) : v[j];
+          y[row_off + n * a.g.y_c] = tconv_activation_apply(ACT, a.g.alpha, a.g.beta, sum);
+        }
+      }
+    }
+  }
+};
+
+/* What one block does, written once for both executors. `ex` runs a step on each of the
+ * block's threads (ex.each: the block's; in the epilogue, the cluster's) and waits at a block
+ * barrier (ex.sync) or a cluster barrier (ex.cluster_sync) - every step is followed by one,
+ * so a step is exactly what a thread does between two barriers -, reaches a cluster peer's
+ * shared memory (ex.peer), gives a thread's BlockInfo (ex.info) and issues, commits and
+ * waits for a thread's asynchronous copies (ex.copy / commit / wait).
+ *
+ * main_loop: the block alone, up to the accumulators being final and the shared memory
+ * free (a split's blocks may take different numbers of chunks); then epilogue: the cluster
+ * together, the same barriers in every block. */
+template <class K, int GATHER, bool WIDE, class Ex>
+IGEMM_HD void main_loop(Ex &ex, const tconv_igemm_args &a, const BlockInfo &b, const float *x,
+                        const float *w) {
+  typedef Thread<K, GATHER, WIDE> Th;
+  typedef Smem<K, GATHER, WIDE> S;
+  ex.each([&](Th &t, S &s) {
+    t.init(a, b, ex.thread_index(t), s);
+    t.fill_taps(a, b, s);
+  });
+  ex.sync(); /* the tables are complete */
+  const int nk = b.chunks;
+  ex.each([&](Th &t, S &s) {
+    if (nk > 0)
+      t.issue(ex, a, s, 0, x, w);
+    ex.commit(t);
+    ex.template wait<0>(t);
+  });
+  ex.sync(); /* chunk 0 has landed */
+  /* Chunk kc is in `stage`: issue chunk kc + 1 into the other one (every thread is done
+   * with the chunk that was there), multiply, wait for this thread's copies. Two chunks per
+   * trip, so each one's stage is a constant. */
+  auto chunk = [&](int kc, int stage) {
+    ex.each([&](Th &t, S &s) {
+      if (kc + 1 < nk)
+        t.issue(ex, a, s, stage ^ 1, x, w);
+      ex.commit(t);
+      t.compute(s, stage);
+      ex.template wait<0>(t);
+    });
+    ex.sync(); /* chunk kc + 1 has landed; chunk kc is free */
+  };
+  int kc = 0;
+  for (; kc + 1 < nk; kc += 2) {
+    chunk(kc, 0);
+    chunk(kc + 1, 1);
+  }
+  if (kc < nk)
+    chunk(kc, 0);
+}
+
+template <class K, int GATHER, bool WIDE, int ACT, class Ex>
+IGEMM_HD void epilogue_act(Ex &ex, const tconv_igemm_args &a, const float *bias, float *y) {
+  typedef Thread<K, GATHER, WIDE> Th;
+  typedef Smem<K, GATHER, WIDE> S;
+  TCONV_UNROLL
+  for (int half = 0; half < 2; ++half) {
+    ex.each([&](Th &t, S &s) { t.stage_c(s, half); });
+    ex.cluster_sync();
+    ex.each([&](Th &t, S &) {
+      /* made again: kept from the start, it would hold registers through the K loop */
+      const BlockInfo b = ex.info(t);
+      t.template drain_c<ACT>(ex, a, b, half, bias, y);
+    });
+    ex.cluster_sync(); /* the next pass overwrites the tile; peers read it until here */
+  }
+}
+
+template <class K, int GATHER, bool WIDE, class Ex>
+IGEMM_HD void epilogue(Ex &ex, const tconv_igemm_args &a, const float *bias, float *y) {
+  switch (a.g.activation) {
+  case 1:
+    epilogue_act<K, GATHER, WIDE, 1>(ex, a, bias, y);
+    break;
+  case 2:
+    epilogue_act<K, GATHER, WIDE, 2>(ex, a, bias, y);
+    break;
+  case 3:
+    epilogue_act<K, GATHER, WIDE, 3>(ex, a, bias, y);
+    break;
+  case 4:
+    epilogue_act<K, GATHER, WIDE, 4>(ex, a, bias, y);
+    break;
+  case 5:
+    epilogue_act<K, GATHER, WIDE, 5>(ex, a, bias, y);
+    break;
+  default:
+    epilogue_act<K, GATHER, WIDE, 0>(ex, a, bias, y);
+  }
 }
 
 } /* namespace igemm */

@@ -11,7 +11,7 @@
 #define TCONV_CUDA_LAUNCH_H
 
 #include "tconv.h"
-#include "../host/problem.h"
+#include "problem.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,45 +42,34 @@ tconv_status tconv_cuda_check_wrap(tconv_context *ctx, const void *data, size_t 
  * of ctx's device; the new stream waits for the work queued on the old one. */
 tconv_status tconv_cuda_set_stream(tconv_context *ctx, void *stream);
 
-/* Direct algorithm (cuda/direct.cu): one thread per output element. Pointers are device
- * pointers to dense float32 arrays of the problem's sizes; bias may be NULL. Asynchronous
- * on ctx's stream; launch errors are reported. */
-tconv_status tconv_cuda_direct_conv(tconv_context *ctx, const tconv_problem *problem,
-                                    const float *x, const float *w, const float *bias,
-                                    float *y);
-tconv_status tconv_cuda_direct_transpose(tconv_context *ctx, const tconv_problem *problem,
-                                         const float *x, const float *w, const float *bias,
-                                         float *y);
+/* The algorithms' launchers, one per algorithm and of the dispatch table's run signature:
+ * both ops (the problem says which), x, w, bias (may be NULL) and y device pointers to the
+ * problem's tensors, workspace of workspace_bytes >= the algorithm's workspace size (host/
+ * algos.h; NULL and 0 for those that need none). Asynchronous on ctx's stream; launch
+ * errors are reported. host/algos.h says which problems each one takes; none re-checks.
+ *   direct     cuda/direct.cu      one thread per output element; every problem
+ *   igemm      cuda/igemm.cu       implicit GEMM, the transposed conv per output phase
+ *   gemm       cuda/gemm.cu        im2col + cuBLAS SGEMM, SGEMM + gather col2im
+ *   depthwise  cuda/depthwise.cu   one input and one output channel per group
+ * A new algorithm is one more X(name) here, its row in host/dispatch.c's table and its file;
+ * host/nocuda.c stubs every name of the list. */
+#define TCONV_CUDA_ALGOS(X) X(direct) X(igemm) X(gemm) X(depthwise)
 
-/* Implicit GEMM (cuda/igemm.cu): convolution as one implicit GEMM, the transposed
- * convolution as one per output phase. Needs no workspace. host/algos.h says which problems
- * it takes. */
-tconv_status tconv_cuda_igemm_conv(tconv_context *ctx, const tconv_problem *problem,
-                                   const float *x, const float *w, const float *bias, float *y);
-tconv_status tconv_cuda_igemm_transpose(tconv_context *ctx, const tconv_problem *problem,
-                                        const float *x, const float *w, const float *bias,
-                                        float *y);
+typedef tconv_status (*tconv_run_fn)(tconv_context *ctx, const tconv_problem *problem,
+                                     const float *x, const float *w, const float *bias, float *y,
+                                     void *workspace, size_t workspace_bytes);
 
-/* cuBLAS (cuda/gemm.cu): im2col + SGEMM, SGEMM + gather col2im. `workspace` holds
- * `workspace_bytes` >= tconv_gemm_workspace(problem) bytes of device memory. */
-tconv_status tconv_cuda_gemm_conv(tconv_context *ctx, const tconv_problem *problem,
-                                  const float *x, const float *w, const float *bias, float *y,
-                                  void *workspace, size_t workspace_bytes);
-tconv_status tconv_cuda_gemm_transpose(tconv_context *ctx, const tconv_problem *problem,
-                                       const float *x, const float *w, const float *bias,
-                                       float *y, void *workspace, size_t workspace_bytes);
+#define TCONV_CUDA_RUN_DECLARE(name)                                                               \
+  tconv_status tconv_cuda_##name(tconv_context *ctx, const tconv_problem *problem,               \
+                                 const float *x, const float *w, const float *bias, float *y,    \
+                                 void *workspace, size_t workspace_bytes);
+TCONV_CUDA_ALGOS(TCONV_CUDA_RUN_DECLARE)
+#undef TCONV_CUDA_RUN_DECLARE
+
 /* Makes the context's cuBLAS handle (ctx->cublas: strict FP32, no atomics) and its own
  * workspace (ctx->cublas_workspace); release destroys what was made. */
 tconv_status tconv_cuda_gemm_init(tconv_context *ctx);
 void tconv_cuda_gemm_release(tconv_context *ctx);
-
-/* Depthwise (cuda/depthwise.cu): one input and one output channel per group. */
-tconv_status tconv_cuda_depthwise_conv(tconv_context *ctx, const tconv_problem *problem,
-                                       const float *x, const float *w, const float *bias,
-                                       float *y);
-tconv_status tconv_cuda_depthwise_transpose(tconv_context *ctx, const tconv_problem *problem,
-                                            const float *x, const float *w, const float *bias,
-                                            float *y);
 
 /* Timing on ctx's stream (for tconv_find_algo): begin records a start event, end records a
  * stop event, waits for it and writes the milliseconds between them. */

@@ -12,6 +12,8 @@
  */
 #include "algos.h"
 
+#include "depthwise.cuh"
+
 #include <stdint.h>
 #include <stdio.h>
 
@@ -45,4 +47,21 @@ int tconv_depthwise_supports(const tconv_problem *problem, char *why, size_t why
     return 0;
   }
   return 1;
+}
+
+tconv_status tconv_depthwise_plan(const tconv_problem *problem, tconv_launch_plan *plan) {
+  if (!tconv_dw_tiled(problem))
+    return tconv_direct_plan(problem, plan); /* the direct kernels run other padding modes */
+  const tconv_dw_args a = tconv_dw_args_make(problem);
+  plan->kernel = "depthwise_tiled";
+  plan->threads = a.threads;
+  plan->grid[0] = a.tile_count;
+  plan->grid[1] = plan->grid[2] = 1;
+  plan->main_loop_trips = a.rows_per_thread * tconv_direct_max_taps(problem);
+  plan->macs_computed = tconv_direct_macs(problem);
+  plan->bm = plan->bn = plan->bk = plan->split_k = 0;
+  plan->grid_stride = 1;
+  plan->cluster = 1;
+  plan->active_blocks = a.tile_count;
+  return TCONV_STATUS_OK;
 }

@@ -16,7 +16,7 @@
  */
 #include "algos.h"
 
-#include "../cuda/gemm.cuh"
+#include "gemm.cuh"
 
 #include <stdio.h>
 
@@ -36,4 +36,28 @@ int tconv_gemm_supports(const tconv_problem *problem, char *why, size_t why_size
 
 size_t tconv_gemm_workspace(const tconv_problem *problem) {
   return tconv_gemm_workspace_for_cap(problem, TCONV_GEMM_WORKSPACE_CAP);
+}
+
+/* The element kernel of the batch's first chunk (im2col, or col2im) and cuBLAS's products. */
+tconv_status tconv_gemm_plan(const tconv_problem *p, tconv_launch_plan *plan) {
+  const int conv = p->op == TCONV_OP_CONV;
+  int64_t images = tconv_gemm_chunk_images(p, tconv_gemm_workspace(p));
+  if (images < 1)
+    images = 1;
+  const int64_t elements =
+      images * (conv ? tconv_gemm_image_columns(p) : p->cout * p->out_spatial);
+  const int64_t positions = conv ? p->out_spatial : p->in_spatial;
+  plan->kernel = conv ? "gemm_im2col" : p->padding_mode == TCONV_PADDING_CIRCULAR
+                                            ? "gemm_col2im_circular"
+                                            : "gemm_col2im";
+  plan->threads = TCONV_GEMM_THREADS;
+  plan->grid[0] = (elements + TCONV_GEMM_THREADS - 1) / TCONV_GEMM_THREADS;
+  plan->grid[1] = plan->grid[2] = 1;
+  plan->main_loop_trips = 0; /* cuBLAS's */
+  plan->macs_computed = p->n * p->cout * (p->cin / p->groups) * p->k_spatial * positions;
+  plan->bm = plan->bn = plan->bk = plan->split_k = 0;
+  plan->grid_stride = 1;
+  plan->cluster = 1;
+  plan->active_blocks = plan->grid[0];
+  return TCONV_STATUS_OK;
 }

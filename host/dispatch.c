@@ -6,20 +6,16 @@
 #include "algos.h"
 #include "internal.h"
 #include "reference.h"
-#include "../cuda/launch.h"
+#include "launch.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-/* The pointers are typed float * for the CUDA launchers' signatures; the elements are of
- * pr->dtype in pr's layouts (the reference reads any; the CUDA algorithms take float32 NCHW
- * only, by their supports rules). */
-typedef tconv_status (*run_fn)(tconv_context *ctx, const tconv_problem *pr, const float *x,
-                               const float *w, const float *bias, float *y, void *workspace,
-                               size_t workspace_bytes);
-
+/* The launchers take float * pointers (tconv_run_fn); the elements are of pr->dtype in pr's
+ * layouts (the reference reads any; the CUDA algorithms take float32 NCHW only, by their
+ * supports rules). */
 static tconv_status run_reference(tconv_context *ctx, const tconv_problem *pr, const float *x,
                                   const float *w, const float *bias, float *y, void *workspace,
                                   size_t workspace_bytes) {
@@ -31,53 +27,26 @@ static tconv_status run_reference(tconv_context *ctx, const tconv_problem *pr, c
   return TCONV_STATUS_OK;
 }
 
-static tconv_status run_direct(tconv_context *ctx, const tconv_problem *pr, const float *x,
-                               const float *w, const float *bias, float *y, void *workspace,
-                               size_t workspace_bytes) {
-  (void)workspace, (void)workspace_bytes;
-  return pr->op == TCONV_OP_CONV ? tconv_cuda_direct_conv(ctx, pr, x, w, bias, y)
-                                 : tconv_cuda_direct_transpose(ctx, pr, x, w, bias, y);
-}
-
-static tconv_status run_igemm(tconv_context *ctx, const tconv_problem *pr, const float *x,
-                              const float *w, const float *bias, float *y, void *workspace,
-                              size_t workspace_bytes) {
-  (void)workspace, (void)workspace_bytes;
-  return pr->op == TCONV_OP_CONV ? tconv_cuda_igemm_conv(ctx, pr, x, w, bias, y)
-                                 : tconv_cuda_igemm_transpose(ctx, pr, x, w, bias, y);
-}
-
-static tconv_status run_gemm(tconv_context *ctx, const tconv_problem *pr, const float *x,
-                             const float *w, const float *bias, float *y, void *workspace,
-                             size_t workspace_bytes) {
-  return pr->op == TCONV_OP_CONV
-             ? tconv_cuda_gemm_conv(ctx, pr, x, w, bias, y, workspace, workspace_bytes)
-             : tconv_cuda_gemm_transpose(ctx, pr, x, w, bias, y, workspace, workspace_bytes);
-}
-
-static tconv_status run_depthwise(tconv_context *ctx, const tconv_problem *pr, const float *x,
-                                  const float *w, const float *bias, float *y, void *workspace,
-                                  size_t workspace_bytes) {
-  (void)workspace, (void)workspace_bytes;
-  return pr->op == TCONV_OP_CONV ? tconv_cuda_depthwise_conv(ctx, pr, x, w, bias, y)
-                                 : tconv_cuda_depthwise_transpose(ctx, pr, x, w, bias, y);
-}
-
 /* The name of each algorithm is tconv_algo_name()'s, from TCONV_ALGO_LIST. */
 typedef struct algo_desc {
   tconv_backend backend; /* AUTO: any */
   int (*supports)(const tconv_problem *pr, char *why, size_t why_size); /* NULL: every problem */
   size_t (*workspace)(const tconv_problem *pr);                           /* NULL: none */
-  run_fn run;
+  tconv_run_fn run;
+  tconv_status (*plan)(const tconv_problem *pr, tconv_launch_plan *plan); /* NULL: not CUDA */
 } algo_desc;
 
 static const algo_desc algos[TCONV_ALGO_COUNT] = {
-    [TCONV_ALGO_AUTO] = {TCONV_BACKEND_AUTO, NULL, NULL, NULL},
-    [TCONV_ALGO_DIRECT] = {TCONV_BACKEND_CUDA, tconv_direct_supports, NULL, run_direct},
-    [TCONV_ALGO_REFERENCE] = {TCONV_BACKEND_CPU, NULL, NULL, run_reference},
-    [TCONV_ALGO_IGEMM] = {TCONV_BACKEND_CUDA, tconv_igemm_supports, NULL, run_igemm},
-    [TCONV_ALGO_GEMM] = {TCONV_BACKEND_CUDA, tconv_gemm_supports, tconv_gemm_workspace, run_gemm},
-    [TCONV_ALGO_DEPTHWISE] = {TCONV_BACKEND_CUDA, tconv_depthwise_supports, NULL, run_depthwise},
+    [TCONV_ALGO_AUTO] = {TCONV_BACKEND_AUTO, NULL, NULL, NULL, NULL},
+    [TCONV_ALGO_DIRECT] = {TCONV_BACKEND_CUDA, tconv_direct_supports, NULL, tconv_cuda_direct,
+                           tconv_direct_plan},
+    [TCONV_ALGO_REFERENCE] = {TCONV_BACKEND_CPU, NULL, NULL, run_reference, NULL},
+    [TCONV_ALGO_IGEMM] = {TCONV_BACKEND_CUDA, tconv_igemm_supports, NULL, tconv_cuda_igemm,
+                          tconv_igemm_plan},
+    [TCONV_ALGO_GEMM] = {TCONV_BACKEND_CUDA, tconv_gemm_supports, tconv_gemm_workspace,
+                         tconv_cuda_gemm, tconv_gemm_plan},
+    [TCONV_ALGO_DEPTHWISE] = {TCONV_BACKEND_CUDA, tconv_depthwise_supports, NULL,
+                              tconv_cuda_depthwise, tconv_depthwise_plan},
 };
 
 static const char *backend_name(tconv_backend backend) {
@@ -117,6 +86,27 @@ static tconv_status check_algo(tconv_context *ctx, const char *label, const tcon
 
 static size_t workspace_of(const tconv_problem *pr, tconv_algo algo) {
   return algos[algo].workspace != NULL ? algos[algo].workspace(pr) : 0;
+}
+
+tconv_status tconv_launch_plan_of(const tconv_problem *pr, tconv_algo algo,
+                                  tconv_launch_plan *plan) {
+  const char *label = "launch plan";
+  if (pr == NULL || plan == NULL)
+    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: %s is NULL", label,
+                      pr == NULL ? "problem" : "plan");
+  tconv_status status = check_algo_value(NULL, label, algo);
+  if (status != TCONV_STATUS_OK)
+    return status;
+  const algo_desc *a = &algos[algo];
+  if (a->plan == NULL)
+    return tconv_fail(NULL, TCONV_STATUS_UNSUPPORTED, "%s: algorithm %s launches no CUDA kernel",
+                      label, tconv_algo_name(algo));
+  char why[TCONV_ERROR_CAPACITY / 2];
+  if (!algo_takes(pr, algo, why, sizeof why))
+    return tconv_fail(NULL, TCONV_STATUS_UNSUPPORTED,
+                      "%s: algorithm %s does not take this problem: %s", label, tconv_algo_name(algo), why);
+  memset(plan, 0, sizeof *plan);
+  return a->plan(pr, plan);
 }
 
 /* ---- the cache of tconv_find_algo() winners ------------------------------------------- */
@@ -159,16 +149,27 @@ static void cache_store(tconv_context *ctx, const tconv_problem *pr, tconv_algo 
   e->workspace_bytes = workspace_bytes;
 }
 
-/* AUTO: the cached winner when the workspace allows it, else the heuristic (plan.c), which
- * needs no workspace; the caller still asks whether it takes the problem (direct refuses
- * storage no CUDA algorithm takes yet). */
+/* The heuristic, which needs no workspace: on the GPU depthwise where it applies, then the
+ * implicit GEMM, then direct (which the caller still asks: it refuses storage no CUDA
+ * algorithm takes yet); on the CPU the reference. */
+tconv_algo tconv_auto_algo(const tconv_problem *pr, tconv_backend backend) {
+  if (backend != TCONV_BACKEND_CUDA)
+    return TCONV_ALGO_REFERENCE;
+  char why[TCONV_ERROR_CAPACITY / 2];
+  if (tconv_depthwise_supports(pr, why, sizeof why))
+    return TCONV_ALGO_DEPTHWISE;
+  if (tconv_igemm_supports(pr, why, sizeof why))
+    return TCONV_ALGO_IGEMM;
+  return TCONV_ALGO_DIRECT;
+}
+
+/* AUTO: the cached winner when the workspace allows it, else the heuristic. */
 static tconv_algo choose(const tconv_context *ctx, const tconv_problem *pr,
                          size_t workspace_bytes) {
-  if (ctx->backend != TCONV_BACKEND_CPU) {
-    const tconv_algo_cache_entry *e = cache_find(ctx, pr);
-    if (e != NULL && e->workspace_bytes <= workspace_bytes)
-      return e->algo;
-  }
+  const tconv_algo_cache_entry *e =
+      ctx->backend == TCONV_BACKEND_CUDA ? cache_find(ctx, pr) : NULL;
+  if (e != NULL && e->workspace_bytes <= workspace_bytes)
+    return e->algo;
   return tconv_auto_algo(pr, ctx->backend);
 }
 
@@ -323,7 +324,7 @@ static double now_ms(void) {
  * run on the CPU, where the reference is slow and there is nothing to warm). */
 static tconv_status time_algo(tconv_context *ctx, const forward_args *a, tconv_algo algo,
                               double *milliseconds) {
-  const run_fn run = algos[algo].run;
+  const tconv_run_fn run = algos[algo].run;
   if (ctx->backend == TCONV_BACKEND_CPU) {
     const double start = now_ms();
     tconv_status status =

@@ -4,7 +4,7 @@
  * at context creation with a sentence saying why, and the rest of the library needs no
  * #ifdefs.
  */
-#include "../cuda/launch.h"
+#include "launch.h"
 
 #include "internal.h"
 
@@ -65,71 +65,19 @@ tconv_status tconv_cuda_set_stream(tconv_context *ctx, void *stream) {
   return nocuda_fail(ctx);
 }
 
-tconv_status tconv_cuda_direct_conv(tconv_context *ctx, const tconv_problem *problem,
-                                    const float *x, const float *w, const float *bias, float *y) {
-  (void)problem;
-  (void)x;
-  (void)w;
-  (void)bias;
-  (void)y;
-  return nocuda_fail(ctx);
-}
-
-tconv_status tconv_cuda_direct_transpose(tconv_context *ctx, const tconv_problem *problem,
-                                         const float *x, const float *w, const float *bias,
-                                         float *y) {
-  (void)problem;
-  (void)x;
-  (void)w;
-  (void)bias;
-  (void)y;
-  return nocuda_fail(ctx);
-}
-
-tconv_status tconv_cuda_igemm_conv(tconv_context *ctx, const tconv_problem *problem,
-                                   const float *x, const float *w, const float *bias, float *y) {
-  (void)problem, (void)x, (void)w, (void)bias, (void)y;
-  return nocuda_fail(ctx);
-}
-
-tconv_status tconv_cuda_igemm_transpose(tconv_context *ctx, const tconv_problem *problem,
-                                        const float *x, const float *w, const float *bias,
-                                        float *y) {
-  (void)problem, (void)x, (void)w, (void)bias, (void)y;
-  return nocuda_fail(ctx);
-}
-
-tconv_status tconv_cuda_gemm_conv(tconv_context *ctx, const tconv_problem *problem,
-                                  const float *x, const float *w, const float *bias, float *y,
-                                  void *workspace, size_t workspace_bytes) {
-  (void)problem, (void)x, (void)w, (void)bias, (void)y, (void)workspace, (void)workspace_bytes;
-  return nocuda_fail(ctx);
-}
-
-tconv_status tconv_cuda_gemm_transpose(tconv_context *ctx, const tconv_problem *problem,
-                                       const float *x, const float *w, const float *bias,
-                                       float *y, void *workspace, size_t workspace_bytes) {
-  (void)problem, (void)x, (void)w, (void)bias, (void)y, (void)workspace, (void)workspace_bytes;
-  return nocuda_fail(ctx);
-}
+/* Every algorithm's launcher (launch.h's list). */
+#define NOCUDA_RUN(name)                                                                           \
+  tconv_status tconv_cuda_##name(tconv_context *ctx, const tconv_problem *problem,               \
+                                 const float *x, const float *w, const float *bias, float *y,    \
+                                 void *workspace, size_t workspace_bytes) {                      \
+    (void)problem, (void)x, (void)w, (void)bias, (void)y, (void)workspace, (void)workspace_bytes; \
+    return nocuda_fail(ctx);                                                                     \
+  }
+TCONV_CUDA_ALGOS(NOCUDA_RUN)
 
 tconv_status tconv_cuda_gemm_init(tconv_context *ctx) { return nocuda_fail(ctx); }
 
 void tconv_cuda_gemm_release(tconv_context *ctx) { (void)ctx; }
-
-tconv_status tconv_cuda_depthwise_conv(tconv_context *ctx, const tconv_problem *problem,
-                                       const float *x, const float *w, const float *bias,
-                                       float *y) {
-  (void)problem, (void)x, (void)w, (void)bias, (void)y;
-  return nocuda_fail(ctx);
-}
-
-tconv_status tconv_cuda_depthwise_transpose(tconv_context *ctx, const tconv_problem *problem,
-                                            const float *x, const float *w, const float *bias,
-                                            float *y) {
-  (void)problem, (void)x, (void)w, (void)bias, (void)y;
-  return nocuda_fail(ctx);
-}
 
 tconv_status tconv_cuda_timer_begin(tconv_context *ctx, void **timer) {
   (void)timer;

@@ -222,6 +222,16 @@ int case_problem(const test_case *c, tconv_problem *p) {
   return 0;
 }
 
+tconv_problem case_problem_of(tconv_op op, int rank, const int64_t *x_dims,
+                              const int64_t *w_dims, int64_t groups) {
+  tconv_params params = tconv_params_default(rank);
+  params.groups = groups;
+  tconv_problem p;
+  memset(&p, 0, sizeof p);
+  CU_ASSERT_EQUAL(tconv_problem_init(NULL, &p, op, &params, x_dims, w_dims), TCONV_STATUS_OK);
+  return p;
+}
+
 void case_poison(float *a, int64_t n) {
   for (int64_t i = 0; i < n; ++i)
     a[i] = NAN;
@@ -271,6 +281,19 @@ int case_compare_exact(const test_case *c, const char *what, const float *y, con
     return 1;
   }
   return 0;
+}
+
+int case_compare(const test_case *c, const char *what, int integers, const float *y,
+                 const float *ref) {
+  const int exact = integers && c->activation != TCONV_ACTIVATION_SIGMOID &&
+                    c->activation != TCONV_ACTIVATION_TANH;
+  return exact ? case_compare_exact(c, what, y, ref) : case_compare_close(c, what, y, ref);
+}
+
+int64_t case_reference_work(const test_case *c) {
+  if (c->op == TCONV_OP_CONV || c->padding_mode != TCONV_PADDING_CIRCULAR)
+    return c->work;
+  return c->work * (c->x_count / (c->n * c->cin));
 }
 
 
@@ -339,6 +362,57 @@ void case_random_conventions(test_case *c) {
       mode = TCONV_PADDING_REPLICATE; /* the only mode without a pad limit */
   }
   c->padding_mode = mode;
+}
+
+void case_test_sweep_1d(int (*fn)(test_case *c, void *data)) {
+  begin_test();
+  int64_t cases = 0;
+  const int64_t failed = case_sweep_1d(fn, NULL, &cases);
+  end_test(failed, cases);
+}
+
+void case_test_tables(int (*fn)(test_case *c, void *data)) {
+  begin_test();
+  int64_t cases = 0, failed = 0;
+  const struct {
+    const case_spec *rows;
+    size_t count;
+  } tables[2] = {{case_edge_table, case_edge_count}, {case_tile_table, case_tile_count}};
+  for (int t = 0; t < 2; ++t)
+    for (size_t i = 0; i < tables[t].count; ++i) {
+      test_case c;
+      case_from_spec(&c, &tables[t].rows[i]);
+      ++cases;
+      failed += case_finish(&c) != 0 || fn(&c, NULL);
+    }
+  end_test(failed, cases);
+}
+
+static float *alloc_floats(int64_t n) { return malloc((size_t)(n > 0 ? n : 1) * sizeof(float)); }
+
+int case_buffers_alloc(const test_case *c, case_buffers *b) {
+  b->x = alloc_floats(c->x_count);
+  b->w = alloc_floats(c->w_count);
+  b->bias = alloc_floats(c->cout);
+  b->ref = alloc_floats(c->y_count);
+  b->y = alloc_floats(c->y_count);
+  b->y2 = alloc_floats(c->y_count);
+  if (b->x != NULL && b->w != NULL && b->bias != NULL && b->ref != NULL && b->y != NULL &&
+      b->y2 != NULL)
+    return 0;
+  case_buffers_free(b);
+  CASE_FAIL(c, "out of host memory");
+  return 1;
+}
+
+void case_buffers_free(case_buffers *b) {
+  free(b->x);
+  free(b->w);
+  free(b->bias);
+  free(b->ref);
+  free(b->y);
+  free(b->y2);
+  memset(b, 0, sizeof *b);
 }
 
 int64_t case_sweep_1d(int (*fn)(test_case *c, void *data), void *data, int64_t *cases) {

@@ -85,6 +85,18 @@ void case_random_conventions(test_case *c);
  * valid output_padding (plus two convolutions per triple), pads drawn up to ke. Calls fn on
  * each finished case; returns the number of failures fn reported (fn returns 1 on one). */
 int64_t case_sweep_1d(int (*fn)(test_case *c, void *data), void *data, int64_t *cases);
+/* A test of the 1-D sweep: begin_test, case_sweep_1d(fn, NULL), end_test. */
+void case_test_sweep_1d(int (*fn)(test_case *c, void *data));
+/* A test of the edge and layer-like tables: every row finished and given to fn. */
+void case_test_tables(int (*fn)(test_case *c, void *data));
+
+/* A case's host arrays: inputs, the reference's output and two outputs to compare. */
+typedef struct case_buffers {
+  float *x, *w, *bias, *ref, *y, *y2;
+} case_buffers;
+/* Allocates them for a finished case; 0, or 1 after recording a failure (all NULL then). */
+int case_buffers_alloc(const test_case *c, case_buffers *b);
+void case_buffers_free(case_buffers *b);
 
 /* Seeded inputs for a case: uniform floats in [-1, 1), or (integers) small integers in
  * [CASE_INT_LO, CASE_INT_HI] whose sums stay exact in float32. bias holds Cout values. */
@@ -93,6 +105,9 @@ void case_fill_inputs(const test_case *c, int integers, float *x, float *w, floa
 struct tconv_problem;
 /* The validated problem of a finished case (for the host emulations); 0 on success. */
 int case_problem(const test_case *c, struct tconv_problem *p);
+/* The problem of op with default parameters but groups, asserted valid. */
+struct tconv_problem case_problem_of(tconv_op op, int rank, const int64_t *x_dims,
+                                     const int64_t *w_dims, int64_t groups);
 /* Fills a with NaN: an element nobody writes fails every comparison. */
 void case_poison(float *a, int64_t n);
 
@@ -102,6 +117,13 @@ int case_reference(const test_case *c, const float *x, const float *w, const flo
 /* Relative error within TEST_F32_TOLERANCE / bitwise equality; 0 when it holds. */
 int case_compare_close(const test_case *c, const char *what, const float *y, const float *ref);
 int case_compare_exact(const test_case *c, const char *what, const float *y, const float *ref);
+/* Bitwise on integer inputs (unless the activation is transcendental), else within
+ * tolerance. */
+int case_compare(const test_case *c, const char *what, int integers, const float *y,
+                 const float *ref);
+/* The reference's cost of a finished case: c->work, except for the circular transposed
+ * gather, which tries every input position for every output and tap. */
+int64_t case_reference_work(const test_case *c);
 
 /* tests/test_gpu_faults.c: suites gpu_faults and gpu_large, registered by the GPU unit when
  * a device is usable. */

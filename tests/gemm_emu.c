@@ -7,7 +7,7 @@
  */
 #include "gemm_emu.h"
 
-#include "../cuda/gemm.cuh"
+#include "gemm.cuh"
 
 #include <math.h>
 #include <stdio.h>
@@ -158,9 +158,18 @@ static int emu_chunk(const test_case *tc, const tconv_problem *p, const tconv_ge
     CASE_FAIL(tc, "column entry %lld written %u times", (long long)at, written[at]);
     return 1;
   }
-  const int circular = p->padding_mode == TCONV_PADDING_CIRCULAR;
-  for (int64_t e = 0; e < images * per_y; ++e)
-    y[n0 * per_y + e] = tconv_col2im_value(g, col, bias, e, circular);
+  const int kind = tconv_gather_kind(g);
+  for (int64_t e = 0; e < images * per_y; ++e) {
+    float value;
+    int64_t offset;
+    tconv_col2im(g, kind, col, bias, n0, e, &value, &offset);
+    if (offset != n0 * per_y + e) { /* y is dense here */
+      CASE_FAIL(tc, "col2im writes output %lld of the chunk to %lld", (long long)e,
+                (long long)offset);
+      return 1;
+    }
+    y[offset] = value;
+  }
   return 0;
 }
 

@@ -1,115 +1,225 @@
 /*
  * igemm_emu.cpp - runs the implicit-GEMM kernel's thread blocks on the CPU with the code the
- * GPU runs (cuda/igemm.cuh): every thread's step between two barriers, thread after thread,
- * block after block, shared memory poisoned with NaN before each block. The thread order
- * inside a step is a parameter: a step whose threads read what others write in the same
- * step (a race on the GPU) gives different results in forward and reverse order.
+ * GPU runs (cuda/igemm.cuh) and the arguments the launcher makes (host/algo_igemm.c): every
+ * thread's step between two barriers, thread after thread (a step not followed by a barrier
+ * is an error); each block's K loop alone, then
+ * its cluster's epilogue with every block of the split in step (their partial tiles read
+ * through the peers' shared memory). Shared memory and every thread's registers are NaN
+ * before each block.
+ *
+ * The orders are parameters: threads and blocks forward or in reverse (a step whose threads
+ * read what others write in the same step gives different results), and asynchronous copies
+ * landing at the issuing thread's wait (late: a read before the wait and the barrier sees
+ * NaN) or at once (early: a copy into a stage other threads still read overwrites it). Every
+ * copy that is not zero-filled must read inside x or w.
  */
 #include "igemm.cuh"
 
-#include <cmath>
-#include <limits>
+#include <cstring>
+#include <deque>
 #include <memory>
 #include <vector>
 
-extern "C" int test_igemm_emulate(const tconv_problem *p, int config, int reverse,
-                                  const float *x, const float *w, const float *bias, float *y);
-extern "C" int test_igemm_config_of(const tconv_problem *p);
-extern "C" void test_igemm_launch(const tconv_problem *p, int64_t grid[3], int tile[4],
-                                  int64_t *trips, int64_t *macs);
+extern "C" {
+#include "igemm_emu.h"
+}
+
+#include <cstdio>
 
 namespace {
 
-/* block_program's executor on the host: every thread of the block in turn. */
-template <class C> struct HostBlock {
-  std::vector<igemm::Thread<C>> threads = std::vector<igemm::Thread<C>>(C::THREADS);
-  bool reverse = false;
-  template <class Step> void each(Step step) {
-    for (int i = 0; i < C::THREADS; ++i)
-      step(threads[reverse ? C::THREADS - 1 - i : i]);
-  }
-  void sync() {}
-};
+const uint32_t POISON = 0x7fc00000u; /* a quiet NaN as float, a huge offset as integer */
 
-template <class C>
-void emulate(const tconv_problem *p, bool reverse, const float *x, const float *w,
-             const float *bias, float *y) {
-  int64_t grid[3];
-  igemm::grid_of<C>(p, grid);
-  HostBlock<C> block;
-  block.reverse = reverse;
-  std::unique_ptr<igemm::Smem<C>> smem(new igemm::Smem<C>);
-  for (int64_t bz = 0; bz < grid[2]; ++bz)
-    for (int64_t by = 0; by < grid[1]; ++by)
-      for (int64_t bx = 0; bx < grid[0]; ++bx) {
-        const igemm::Args a = igemm::make_args(p, bz, C::BN);
-        if (bx * C::BM >= a.M)
-          continue;
-        float *raw = &smem->u.t.a[0][0][0];
-        for (size_t i = 0; i < sizeof(igemm::Smem<C>) / sizeof(float); ++i)
-          raw[i] = std::numeric_limits<float>::quiet_NaN();
-        for (int t = 0; t < C::THREADS; ++t)
-          block.threads[t].init(a, t, bx, by);
-        igemm::block_program<C>(block, *smem, a, x, w, bias, y);
-      }
+template <class T> void poison(T *object) {
+  uint32_t *words = reinterpret_cast<uint32_t *>(object);
+  for (size_t i = 0; i < sizeof(T) / sizeof(uint32_t); ++i)
+    words[i] = POISON;
 }
 
-/* The launch of configuration C as the launcher and the kernel make it: the grid, the tile,
- * and over the blocks that do not return at once, the most chunks of K one runs and the
- * multiply-adds of all of them (whole tiles, padding included). */
-template <class C>
-void launch_of(const tconv_problem *p, int64_t grid[3], int tile[4], int64_t *trips,
-               int64_t *macs) {
-  igemm::grid_of<C>(p, grid);
-  tile[0] = C::BM, tile[1] = C::BN, tile[2] = C::BK, tile[3] = C::THREADS;
-  *trips = *macs = 0;
-  for (int64_t bz = 0; bz < grid[2]; ++bz) {
-    const igemm::Args a = igemm::make_args(p, bz, C::BN);
-    const int64_t nk = igemm::chunks(a, C::BK);
-    for (int64_t bx = 0; bx < grid[0] && bx * C::BM < a.M; ++bx) {
-      *trips = nk > *trips ? nk : *trips;
-      *macs += grid[1] * nk * C::BM * C::BN * C::BK;
+struct Copy {
+  float *dst;
+  float value;
+};
+
+/* The executor of igemm.cuh's main_loop (one block: `active`) and epilogue (the cluster). */
+template <class K, int GATHER, bool WIDE> struct HostCluster {
+  typedef igemm::Thread<K, GATHER, WIDE> Th;
+  typedef igemm::Smem<K, GATHER, WIDE> S;
+  const test_igemm_run &run;
+  const float *x, *w;
+  int64_t x_count, w_count;
+  int split;
+  std::vector<std::unique_ptr<S>> smem;
+  std::vector<Th> threads;
+  std::vector<igemm::BlockInfo> infos;
+  std::vector<std::vector<Copy>> open;
+  std::vector<std::deque<std::vector<Copy>>> committed;
+  int active = -1;      /* the block running its K loop alone, or -1: all of them */
+  bool stepped = false; /* a step ran since the last barrier */
+  bool failed = false;
+  char error[sizeof(((test_igemm_run *)nullptr)->error)] = "";
+
+  HostCluster(const test_igemm_run &r, int blocks, const float *x_, int64_t xn, const float *w_,
+              int64_t wn)
+      : run(r), x(x_), w(w_), x_count(xn), w_count(wn), split(blocks),
+        threads((size_t)blocks * K::THREADS), infos((size_t)blocks),
+        open((size_t)blocks * K::THREADS), committed((size_t)blocks * K::THREADS) {
+    for (int i = 0; i < blocks; ++i)
+      smem.emplace_back(new S);
+  }
+
+  int index(const Th &t) const { return (int)(&t - threads.data()); }
+
+  /* A step is what every thread does between two barriers: two steps with no barrier
+   * between them would hide a race between them. */
+  template <class Step> void each(Step step) {
+    if (stepped && !failed) {
+      snprintf(error, sizeof error, "two steps without a barrier between them");
+      failed = true;
+    }
+    stepped = true;
+    const int first = active >= 0 ? active : 0, blocks = active >= 0 ? 1 : split;
+    for (int b = 0; b < blocks; ++b) {
+      const int rank = first + (run.reverse ? blocks - 1 - b : b);
+      for (int i = 0; i < K::THREADS; ++i) {
+        const int t = run.reverse ? K::THREADS - 1 - i : i;
+        step(threads[(size_t)rank * K::THREADS + t], *smem[rank]);
+      }
     }
   }
+  void sync() { stepped = false; }
+  void cluster_sync() { stepped = false; }
+  const S &peer(int rank) const { return *smem[rank]; }
+  int thread_index(const Th &t) const { return index(t) % K::THREADS; }
+  igemm::BlockInfo info(const Th &t) const { return infos[index(t) / K::THREADS]; }
+
+  void copy(const Th &t, float *dst, const float *src, bool valid) {
+    float value = 0.0f;
+    if (valid) {
+      const bool in_x = src >= x && src < x + x_count, in_w = src >= w && src < w + w_count;
+      if (!in_x && !in_w) {
+        if (!failed)
+          snprintf(error, sizeof error, "thread %d copies from outside x and w", index(t));
+        failed = true;
+        return;
+      }
+      value = *src;
+    }
+    if (run.late)
+      open[index(t)].push_back({dst, value});
+    else
+      *dst = value;
+  }
+  void commit(const Th &t) {
+    committed[index(t)].push_back(open[index(t)]);
+    open[index(t)].clear();
+  }
+  template <int N> void wait(const Th &t) {
+    std::deque<std::vector<Copy>> &groups = committed[index(t)];
+    while (groups.size() > (size_t)N) {
+      for (const Copy &c : groups.front())
+        *c.dst = c.value;
+      groups.pop_front();
+    }
+  }
+};
+
+template <class K, int GATHER, bool WIDE>
+int emulate(const tconv_igemm_args &a, test_igemm_run *run, const float *x, int64_t x_count,
+            const float *w, int64_t w_count, const float *bias, float *y) {
+  const int split = a.choice.split;
+  HostCluster<K, GATHER, WIDE> ex(*run, split, x, x_count, w, w_count);
+  const int64_t tiles_y = a.g.groups * a.n_tiles;
+  const int64_t clusters = a.phases * tiles_y * a.m_tiles;
+  for (int64_t i = 0; i < clusters && !ex.failed; ++i) {
+    const int64_t c = run->reverse ? clusters - 1 - i : i;
+    const int64_t mt = c % a.m_tiles, by = c / a.m_tiles % tiles_y, bz = c / a.m_tiles / tiles_y;
+    for (int r = 0; r < split; ++r)
+      ex.infos[r] = igemm::block_info<K>(a, mt * split + r, by, bz);
+    if (ex.infos[0].m0 >= ex.infos[0].M)
+      continue; /* the whole cluster returns */
+    for (int r = 0; r < split; ++r)
+      poison(ex.smem[r].get());
+    for (auto &t : ex.threads)
+      poison(&t);
+    for (int b = 0; b < split; ++b) {
+      ex.active = run->reverse ? split - 1 - b : b;
+      const igemm::BlockInfo &info = ex.infos[ex.active];
+      igemm::main_loop<K, GATHER, WIDE>(ex, a, info, x, w);
+      ++run->blocks;
+      run->macs += (int64_t)info.chunks * K::BM * K::BN * K::BK;
+      if (info.chunks > run->max_chunks)
+        run->max_chunks = info.chunks;
+    }
+    ex.active = -1;
+    igemm::epilogue<K, GATHER, WIDE>(ex, a, bias, y);
+    for (size_t t = 0; t < ex.threads.size() && !ex.failed; ++t) {
+      bool in_flight = !ex.open[t].empty(); /* empty groups committed last are harmless */
+      for (const std::vector<Copy> &group : ex.committed[t])
+        in_flight = in_flight || !group.empty();
+      if (in_flight) {
+        snprintf(ex.error, sizeof ex.error, "thread %zu ends with copies in flight", t);
+        ex.failed = true;
+      }
+      ex.open[t].clear();
+      ex.committed[t].clear();
+    }
+  }
+  if (ex.failed)
+    snprintf(run->error, sizeof run->error, "%s", ex.error);
+  return ex.failed ? 1 : 0;
+}
+
+template <int ID> struct TileOf;
+#define EMU_TILE(id, bm, bn, bk, tm, tn, threads)                                                  \
+  template <> struct TileOf<id> { typedef igemm::Tile<bm, bn, bk, tm, tn, threads> T; };
+TCONV_IGEMM_CONFIGS(EMU_TILE)
+#undef EMU_TILE
+
+template <int ID>
+int emulate_config(const tconv_igemm_args &a, test_igemm_run *run, const float *x, int64_t xn,
+                   const float *w, int64_t wn, const float *bias, float *y) {
+  typedef typename TileOf<ID>::T K;
+  const int gather = a.choice.gather, wide = a.choice.wide;
+  if (gather == TCONV_IGEMM_MASK)
+    return wide ? emulate<K, TCONV_IGEMM_MASK, true>(a, run, x, xn, w, wn, bias, y)
+                : emulate<K, TCONV_IGEMM_MASK, false>(a, run, x, xn, w, wn, bias, y);
+  return wide ? emulate<K, TCONV_IGEMM_GENERIC, true>(a, run, x, xn, w, wn, bias, y)
+              : emulate<K, TCONV_IGEMM_GENERIC, false>(a, run, x, xn, w, wn, bias, y);
 }
 
 } // namespace
 
-extern "C" int test_igemm_config_of(const tconv_problem *p) { return igemm::choose_config(p); }
-
-extern "C" void test_igemm_launch(const tconv_problem *p, int64_t grid[3], int tile[4],
-                                  int64_t *trips, int64_t *macs) {
-  switch (igemm::choose_config(p)) {
-  case igemm::CONFIG_L:
-    return launch_of<igemm::ConfigL>(p, grid, tile, trips, macs);
-  case igemm::CONFIG_M:
-    return launch_of<igemm::ConfigM>(p, grid, tile, trips, macs);
-  case igemm::CONFIG_S:
-    return launch_of<igemm::ConfigS>(p, grid, tile, trips, macs);
+extern "C" int test_igemm_emulate(const tconv_problem *p, test_igemm_run *run, const float *x,
+                                  const float *w, const float *bias, float *y) {
+  tconv_igemm_choice choice = tconv_igemm_choose(p);
+  if (run->config >= 0)
+    choice.config = run->config;
+  if (run->gather >= 0)
+    choice.gather = run->gather;
+  if (run->wide >= 0)
+    choice.wide = run->wide;
+  if (run->split >= 0)
+    choice.split = run->split;
+  run->config = choice.config;
+  run->gather = choice.gather;
+  run->wide = choice.wide;
+  run->split = choice.split;
+  run->blocks = run->max_chunks = run->macs = 0;
+  run->error[0] = '\0';
+  std::unique_ptr<tconv_igemm_args> a(new tconv_igemm_args);
+  tconv_igemm_args_make(p, &choice, a.get());
+  run->grid[0] = a->m_tiles * choice.split;
+  run->grid[1] = a->g.groups * a->n_tiles;
+  run->grid[2] = a->phases;
+  switch (choice.config) {
+  case 0:
+    return emulate_config<0>(*a, run, x, p->x_count, w, p->w_count, bias, y);
+  case 1:
+    return emulate_config<1>(*a, run, x, p->x_count, w, p->w_count, bias, y);
+  case 2:
+    return emulate_config<2>(*a, run, x, p->x_count, w, p->w_count, bias, y);
   default:
-    return launch_of<igemm::ConfigT>(p, grid, tile, trips, macs);
+    return emulate_config<3>(*a, run, x, p->x_count, w, p->w_count, bias, y);
   }
-}
-
-/* config: one of igemm's CONFIG_* values, or -1 for the one the launcher picks. Returns the
- * configuration used. */
-extern "C" int test_igemm_emulate(const tconv_problem *p, int config, int reverse,
-                                  const float *x, const float *w, const float *bias, float *y) {
-  if (config < 0)
-    config = igemm::choose_config(p);
-  switch (config) {
-  case igemm::CONFIG_L:
-    emulate<igemm::ConfigL>(p, reverse != 0, x, w, bias, y);
-    break;
-  case igemm::CONFIG_M:
-    emulate<igemm::ConfigM>(p, reverse != 0, x, w, bias, y);
-    break;
-  case igemm::CONFIG_S:
-    emulate<igemm::ConfigS>(p, reverse != 0, x, w, bias, y);
-    break;
-  default:
-    emulate<igemm::ConfigT>(p, reverse != 0, x, w, bias, y);
-    config = igemm::CONFIG_T;
-  }
-  return config;
 }

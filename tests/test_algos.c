@@ -1,274 +1,28 @@
 /*
- * test_algos.c - suites "igemm_emulated" and "algos".
- *
- * igemm_emulated: the implicit-GEMM kernel's thread blocks run on the CPU
- * (tests/igemm_emu.cpp, the code of cuda/igemm.cuh) against the CPU reference, on the same
- * case generators as the GPU suites: the 1-D sweep, random rank 1-3 cases, activations, the
- * edge table and layer-like sizes, each in the configuration the launcher picks and the
- * layer-like ones in every configuration, threads run forward and in reverse (a race between
- * the threads of a step would make the two differ). Shared memory is NaN before each block
- * and y is NaN before each run: a tile element never loaded or an output never written shows.
- *
- * algos: the algorithm table through the public API on the CPU backend: names both ways, the
- * supports query with its reasons, workspace sizes, find and its cache, and the igemm
- * supports rules.
+ * test_algos.c - unit "algos": suite "igemm_emulated" (tests/test_igemm.c) and suite
+ * "algos": the algorithm table through the public API on the CPU backend (names both ways,
+ * the supports query with its reasons, workspace sizes, find and its cache), the implicit
+ * GEMM's rules (what it takes, its choice of tile, K split and offset width), and the
+ * plain-C planning interface (tconv_launch_plan_of, tconv_auto_algo) on the benchmark's
+ * layers.
  */
 #include "cases.h"
 
 #include "algos.h"
 #include "problem.h"
+#include "suite.h"
+#include "igemm_args.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* tests/igemm_emu.cpp */
-int test_igemm_emulate(const tconv_problem *p, int config, int reverse, const float *x,
-                       const float *w, const float *bias, float *y);
-int test_igemm_config_of(const tconv_problem *p);
-void test_igemm_launch(const tconv_problem *p, int64_t grid[3], int tile[4], int64_t *trips,
-                       int64_t *macs);
-#define IGEMM_CONFIGS 4
-
-static int64_t config_runs[IGEMM_CONFIGS]; /* emulated runs per configuration */
-
-static size_t bytes_of(int64_t n) { return (size_t)n * sizeof(float); }
-
-/* Emulates the case in configuration `config` (-1: the launcher's) on floats and on
- * integers, threads in forward order, and when `both_orders` also in reverse (bitwise equal
- * to forward). Returns 1 on a failure. */
-static int emulate_case(test_case *c, int config, int both_orders) {
-  tconv_problem p;
-  if (case_problem(c, &p) != 0)
-    return 1;
-  char why[256];
-  if (!tconv_igemm_supports(&p, why, sizeof why)) {
-    if (c->padding_mode == TCONV_PADDING_ZEROS) {
-      CASE_FAIL(c, "igemm refuses a zero-padded case: %s", why);
-      return 1;
-    }
-    return 0; /* other padding modes are direct's */
-  }
-  if (c->padding_mode != TCONV_PADDING_ZEROS) {
-    CASE_FAIL(c, "igemm takes padding mode %d", c->padding_mode);
-    return 1;
-  }
-  float *x = malloc(bytes_of(c->x_count)), *w = malloc(bytes_of(c->w_count));
-  float *bias = malloc(bytes_of(c->cout)), *ref = malloc(bytes_of(c->y_count));
-  float *y = malloc(bytes_of(c->y_count)), *y2 = malloc(bytes_of(c->y_count));
-  int failed = 1;
-  if (x == NULL || w == NULL || bias == NULL || ref == NULL || y == NULL || y2 == NULL) {
-    CASE_FAIL(c, "out of host memory");
-    goto done;
-  }
-  const int transcendental =
-      c->activation == TCONV_ACTIVATION_SIGMOID || c->activation == TCONV_ACTIVATION_TANH;
-  for (int integers = 0; integers < 2; ++integers) {
-    case_fill_inputs(c, integers, x, w, bias);
-    const float *b = c->bias ? bias : NULL;
-    if (case_reference(c, x, w, b, ref) != 0)
-      goto done;
-    case_poison(y, c->y_count);
-    const int used = test_igemm_emulate(&p, config, 0, x, w, b, y);
-    ++config_runs[used];
-    char what[64];
-    snprintf(what, sizeof what, "igemm config %d, %s", used, integers ? "integers" : "floats");
-    if ((integers && !transcendental ? case_compare_exact(c, what, y, ref)
-                                     : case_compare_close(c, what, y, ref)) != 0)
-      goto done;
-    if (both_orders) {
-      case_poison(y2, c->y_count);
-      test_igemm_emulate(&p, config, 1, x, w, b, y2);
-      snprintf(what, sizeof what, "igemm config %d, threads reversed vs forward", used);
-      if (case_compare_exact(c, what, y2, y) != 0)
-        goto done;
-    }
-  }
-  failed = 0;
-done:
-  free(x);
-  free(w);
-  free(bias);
-  free(ref);
-  free(y);
-  free(y2);
-  return failed;
-}
-
-static int sweep_emulate(test_case *c, void *data) {
-  (void)data;
-  return emulate_case(c, -1, 0);
-}
-
-static void test_igemm_sweep_1d(void) {
-  begin_test();
-  int64_t cases = 0;
-  const int64_t failed = case_sweep_1d(sweep_emulate, NULL, &cases);
-  end_test(failed, cases);
-}
-
-/* Random rank 1-3 cases; every fourth in a random configuration, every eighth in both
- * thread orders. */
-static void test_igemm_sweep_random(void) {
-  begin_test();
-  int64_t cases = 0, failed = 0;
-  while (cases < 400) {
-    test_case c;
-    case_random(&c, test_rng_int(0, 1) ? TCONV_OP_TRANSPOSE : TCONV_OP_CONV,
-                (int)test_rng_int(1, 3));
-    if (case_finish(&c) != 0) {
-      ++failed;
-      ++cases;
-      continue;
-    }
-    if (c.work > CASE_WORK_LIMIT / 4)
-      continue; /* redraw: bounded work per case */
-    const int config = cases % 4 == 0 ? (int)test_rng_int(0, IGEMM_CONFIGS - 1) : -1;
-    failed += emulate_case(&c, config, cases % 8 == 0);
-    ++cases;
-  }
-  end_test(failed, cases);
-}
-
-/* Activations (and padding modes, which igemm must refuse but for zeros). */
-static void test_igemm_conventions(void) {
-  begin_test();
-  int64_t cases = 0, failed = 0;
-  while (cases < 150) {
-    test_case c;
-    case_random_conventions(&c);
-    if (case_finish(&c) != 0) {
-      ++failed;
-      ++cases;
-      continue;
-    }
-    if (c.work > CASE_WORK_LIMIT / 4)
-      continue;
-    failed += emulate_case(&c, -1, 0);
-    ++cases;
-  }
-  end_test(failed, cases);
-}
-
-static void test_igemm_edge_cases(void) {
-  begin_test();
-  int64_t failed = 0, cases = 0;
-  for (size_t i = 0; i < case_edge_count; ++i)
-    for (int config = 0; config < IGEMM_CONFIGS; ++config) {
-      test_case c;
-      case_from_spec(&c, &case_edge_table[i]);
-      failed += case_finish(&c) != 0 || emulate_case(&c, config, config == 0);
-      ++cases;
-    }
-  end_test(failed, cases);
-}
-
-static void test_igemm_tiled_sizes(void) {
-  begin_test();
-  int64_t failed = 0, cases = 0;
-  for (size_t i = 0; i < case_tile_count; ++i)
-    for (int config = 0; config < IGEMM_CONFIGS; ++config) {
-      test_case c;
-      case_from_spec(&c, &case_tile_table[i]);
-      failed += case_finish(&c) != 0 || emulate_case(&c, config, config == 1);
-      ++cases;
-    }
-  end_test(failed, cases);
-}
-
-/* After the sweeps: each configuration ran, and the launcher's choice follows Cout/g. */
-static void test_igemm_configs(void) {
-  for (int i = 0; i < IGEMM_CONFIGS; ++i) {
-    printf("\n  config %d: %lld emulated runs", i, (long long)config_runs[i]);
-    CU_ASSERT(config_runs[i] >= 20);
-  }
-  static const struct {
-    int64_t cout, groups;
-    int config;
-  } table[] = {{128, 1, 0}, {256, 2, 0}, {64, 1, 1}, {127, 1, 1}, {32, 1, 2},
-               {126, 2, 2}, {31, 1, 3},  {3, 1, 3},   {256, 256, 3}};
-  for (size_t i = 0; i < sizeof table / sizeof table[0]; ++i) {
-    tconv_problem p;
-    memset(&p, 0, sizeof p);
-    p.cout = table[i].cout;
-    p.groups = table[i].groups;
-    CU_ASSERT_EQUAL(test_igemm_config_of(&p), table[i].config);
-  }
-}
-
-/* host/plan.c's plain-C launch plan of a case against the kernel's own configuration, grid
- * and chunks (cuda/igemm.cuh through the emulation hook). Returns 1 on a difference. */
-static int plan_matches_kernel(test_case *c, void *data) {
-  (void)data;
-  tconv_problem p;
-  if (case_problem(c, &p) != 0)
-    return 1;
-  tconv_launch_plan plan;
-  const tconv_status status = tconv_launch_plan_of(&p, TCONV_ALGO_IGEMM, &plan);
-  char why[256];
-  if (!tconv_igemm_supports(&p, why, sizeof why))
-    return status != TCONV_STATUS_UNSUPPORTED;
-  int64_t grid[3], trips = -1, macs = -1;
-  int tile[4];
-  test_igemm_launch(&p, grid, tile, &trips, &macs);
-  if (status != TCONV_STATUS_OK || memcmp(grid, plan.grid, sizeof grid) != 0 ||
-      tile[0] != plan.bm || tile[1] != plan.bn || tile[2] != plan.bk ||
-      tile[3] != plan.threads || plan.split_k != 1 || trips != plan.main_loop_trips ||
-      macs != plan.macs_computed || strstr(plan.kernel, "igemm") != plan.kernel) {
-    CASE_FAIL(c,
-              "plan: %s grid %lldx%lldx%lld tile %dx%dx%d/%d trips %lld macs %lld; kernel: grid "
-              "%lldx%lldx%lld tile %dx%dx%d/%d trips %lld macs %lld",
-              tconv_status_name(status), (long long)plan.grid[0], (long long)plan.grid[1],
-              (long long)plan.grid[2], plan.bm, plan.bn, plan.bk, plan.threads,
-              (long long)plan.main_loop_trips, (long long)plan.macs_computed, (long long)grid[0],
-              (long long)grid[1], (long long)grid[2], tile[0], tile[1], tile[2], tile[3],
-              (long long)trips, (long long)macs);
-    return 1;
-  }
-  return 0;
-}
-
-static void test_launch_plan(void) {
-  begin_test();
-  int64_t cases = 0, failed = case_sweep_1d(plan_matches_kernel, NULL, &cases);
-  for (size_t i = 0; i < case_edge_count + case_tile_count; ++i, ++cases) {
-    test_case c;
-    case_from_spec(&c, i < case_edge_count ? &case_edge_table[i]
-                                           : &case_tile_table[i - case_edge_count]);
-    failed += case_finish(&c) != 0 || plan_matches_kernel(&c, NULL);
-  }
-  for (int i = 0; i < 300; ++i, ++cases) {
-    test_case c;
-    if (i % 3 == 0)
-      case_random_conventions(&c);
-    else
-      case_random(&c, i % 2 ? TCONV_OP_TRANSPOSE : TCONV_OP_CONV, (int)test_rng_int(1, 3));
-    failed += case_finish(&c) != 0 || plan_matches_kernel(&c, NULL);
-  }
-  end_test(failed, cases);
-  /* AUTO and the CPU's algorithm launch nothing on CUDA; the heuristic follows the backend. */
-  test_case c;
-  case_random(&c, TCONV_OP_TRANSPOSE, 2);
-  tconv_problem p;
-  tconv_launch_plan plan;
-  CU_ASSERT_FATAL(case_finish(&c) == 0 && case_problem(&c, &p) == 0);
-  CU_ASSERT_EQUAL(tconv_launch_plan_of(&p, TCONV_ALGO_AUTO, &plan), TCONV_STATUS_UNSUPPORTED);
-  CU_ASSERT_EQUAL(tconv_launch_plan_of(&p, TCONV_ALGO_REFERENCE, &plan),
-                  TCONV_STATUS_UNSUPPORTED);
-  CU_ASSERT_EQUAL(tconv_launch_plan_of(&p, TCONV_ALGO_DIRECT, &plan), TCONV_STATUS_OK);
-  CU_ASSERT_EQUAL(plan.threads, 256);
-  CU_ASSERT_EQUAL(tconv_auto_algo(&p, TCONV_BACKEND_CPU), TCONV_ALGO_REFERENCE);
-  char why[256];
-  CU_ASSERT_EQUAL(tconv_auto_algo(&p, TCONV_BACKEND_CUDA),
-                  tconv_depthwise_supports(&p, why, sizeof why) ? TCONV_ALGO_DEPTHWISE
-                  : tconv_igemm_supports(&p, why, sizeof why)   ? TCONV_ALGO_IGEMM
-                                                                : TCONV_ALGO_DIRECT);
-}
-
 /* ---- the algorithm table on the CPU backend --------------------------------------------- */
 
 static tconv_context *cpu;
+
+static size_t bytes_of(int64_t n) { return (size_t)n * sizeof(float); }
 
 static int algos_init(void) {
   return tconv_context_create(TCONV_BACKEND_CPU, 0, &cpu) == TCONV_STATUS_OK ? 0 : 1;
@@ -383,6 +137,173 @@ static void test_igemm_supports_rules(void) {
                         TCONV_STATUS_OK);
   CU_ASSERT_FALSE(tconv_igemm_supports(&pr, why, sizeof why));
   CU_ASSERT_PTR_NOT_NULL(strstr(why, "the reduction (Cin/g x kernel = 2147483648)"));
+  /* Strides summing past the residue table (3 x 50), and a 23x23 kernel (529 taps). */
+  tconv_params many = tconv_params_default(3);
+  tconv_params_set_uniform(&many, 50, 0, 1, 0);
+  const int64_t x3[5] = {1, 2, 2, 2, 2}, w3[5] = {2, 2, 3, 3, 3};
+  CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &pr, TCONV_OP_TRANSPOSE, &many, x3, w3),
+                        TCONV_STATUS_OK);
+  CU_ASSERT_FALSE(tconv_igemm_supports(&pr, why, sizeof why));
+  CU_ASSERT_PTR_NOT_NULL(strstr(why, "output phases"));
+  const int64_t kx[4] = {1, 2, 30, 30}, kw[4] = {2, 2, 23, 23};
+  const tconv_params plain = tconv_params_default(2);
+  CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &pr, TCONV_OP_CONV, &plain, kx, kw),
+                        TCONV_STATUS_OK);
+  CU_ASSERT_FALSE(tconv_igemm_supports(&pr, why, sizeof why));
+  CU_ASSERT_PTR_NOT_NULL(strstr(why, "529 kernel taps in one output phase exceed 512"));
+  /* 22 x 23 = 506 taps: taken, with the generic gather. */
+  const int64_t kw2[4] = {2, 2, 22, 23};
+  CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &pr, TCONV_OP_CONV, &plain, kx, kw2),
+                        TCONV_STATUS_OK);
+  CU_ASSERT_TRUE(tconv_igemm_supports(&pr, why, sizeof why));
+  CU_ASSERT_TRUE(tconv_igemm_needs_generic(&pr));
+  /* The generic gather with positions beyond 2^30: refused (the mask gather takes them). */
+  const int64_t lx[3] = {1, 1, ((int64_t)1 << 30) + 5}, lw[3] = {1, 1, 40};
+  CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &pr, TCONV_OP_CONV, &one, lx, lw),
+                        TCONV_STATUS_OK);
+  CU_ASSERT_FALSE(tconv_igemm_supports(&pr, why, sizeof why));
+  CU_ASSERT_PTR_NOT_NULL(strstr(why, "input positions beyond 2^30"));
+  /* ... and with 2^31 input elements (the generic gather has no 64-bit kernel). */
+  const int64_t wx[3] = {4096, 1, (int64_t)1 << 19}, ww[3] = {1, 1, 33};
+  CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &pr, TCONV_OP_CONV, &one, wx, ww),
+                        TCONV_STATUS_OK);
+  CU_ASSERT_FALSE(tconv_igemm_supports(&pr, why, sizeof why));
+  CU_ASSERT_PTR_NOT_NULL(strstr(why, "tensors that need 64-bit offsets"));
+  const int64_t lw2[3] = {1, 1, 30};
+  CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &pr, TCONV_OP_CONV, &one, lx, lw2),
+                        TCONV_STATUS_OK);
+  CU_ASSERT_TRUE(tconv_igemm_supports(&pr, why, sizeof why));
+}
+
+/* The tile follows Cout/g; only kernels the build has are chosen; the offset width. */
+static void test_igemm_choice(void) {
+  static const struct {
+    int64_t cout, groups;
+    int config;
+  } table[] = {{128, 1, 0}, {512, 1, 0}, {256, 2, 0}, {127, 1, 0}, {64, 1, 1},
+               {126, 2, 1}, {32, 1, 2},  {31, 1, 2},  {16, 1, 3},  {3, 1, 3}, {256, 256, 3}};
+  for (size_t i = 0; i < sizeof table / sizeof table[0]; ++i) {
+    tconv_params params = tconv_params_default(2);
+    params.groups = table[i].groups;
+    const int64_t x[4] = {2, table[i].groups * 2, 9, 9};
+    const int64_t w[4] = {table[i].cout, 2, 3, 3};
+    tconv_problem p;
+    CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &p, TCONV_OP_CONV, &params, x, w),
+                          TCONV_STATUS_OK);
+    const tconv_igemm_choice c = tconv_igemm_choose(&p);
+    CU_ASSERT_EQUAL(c.config, table[i].config);
+    CU_ASSERT_EQUAL(c.gather, TCONV_IGEMM_MASK);
+    CU_ASSERT_EQUAL(c.wide, 0);
+  }
+  /* Random problems: the choice always names a kernel of the build. */
+  begin_test();
+  for (int i = 0; i < 300; ++i) {
+    test_case c;
+    case_random(&c, test_rng_int(0, 1) ? TCONV_OP_TRANSPOSE : TCONV_OP_CONV,
+                (int)test_rng_int(1, 3));
+    tconv_problem p;
+    char why[256];
+    if (case_finish(&c) != 0 || case_problem(&c, &p) != 0 ||
+        !tconv_igemm_supports(&p, why, sizeof why))
+      continue;
+    const tconv_igemm_choice ch = tconv_igemm_choose(&p);
+    CU_ASSERT(tconv_igemm_available(ch.config, ch.gather, ch.wide));
+    CU_ASSERT(ch.split == 1 || ch.split == 2 || ch.split == 4 || ch.split == 8);
+  }
+  /* 64-bit offsets: x, or w, of 2^31 elements; a small problem keeps 32. */
+  const int64_t sx[3] = {4, 8, 1000}, sw[3] = {8, 8, 3};
+  const int64_t bx[3] = {1, 2, (int64_t)1 << 30}, bw[3] = {4, 2, 3};
+  const int64_t wx[3] = {1, (int64_t)1 << 14, 8}, ww[3] = {(int64_t)1 << 14, 1 << 13, 16};
+  const tconv_params one = tconv_params_default(1);
+  tconv_problem p;
+  CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &p, TCONV_OP_CONV, &one, sx, sw), TCONV_STATUS_OK);
+  CU_ASSERT_FALSE(tconv_igemm_needs_wide(&p));
+  CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &p, TCONV_OP_CONV, &one, bx, bw), TCONV_STATUS_OK);
+  CU_ASSERT_TRUE(tconv_igemm_needs_wide(&p));
+  CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &p, TCONV_OP_TRANSPOSE, &one, wx, ww),
+                        TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL(p.w_count, (int64_t)1 << 31);
+  CU_ASSERT_TRUE(tconv_igemm_needs_wide(&p));
+  const tconv_igemm_choice c = tconv_igemm_choose(&p);
+  CU_ASSERT(c.wide == 1 && tconv_igemm_available(c.config, c.gather, c.wide));
+}
+
+/* The plain-C planning interface: every CUDA algorithm has a plan, the others none. */
+static void test_launch_plans(void) {
+  const tconv_params p2 = params_2d();
+  tconv_problem pr;
+  CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &pr, TCONV_OP_TRANSPOSE, &p2, x_dims, w_dims),
+                        TCONV_STATUS_OK);
+  tconv_launch_plan plan;
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_DIRECT, &plan), TCONV_STATUS_OK);
+  CU_ASSERT_STRING_EQUAL(plan.kernel, "direct_zeros");
+  CU_ASSERT(plan.threads == 256 && plan.grid_stride == 1 && plan.split_k == 0);
+  CU_ASSERT_EQUAL(plan.grid[0], (pr.y_count + 255) / 256);
+  /* Every (output, tap) pair that reaches an input, times Cin: the reference's count. */
+  int64_t pairs = 0;
+  for (int64_t o0 = 0; o0 < pr.out[0]; ++o0)
+    for (int64_t o1 = 0; o1 < pr.out[1]; ++o1)
+      for (int64_t j0 = 0; j0 < 3; ++j0)
+        for (int64_t j1 = 0; j1 < 3; ++j1)
+          pairs += tconv_transpose_input_index(o0, j0, pr.in[0], 2, 1, 1) >= 0 &&
+                   tconv_transpose_input_index(o1, j1, pr.in[1], 2, 1, 1) >= 0;
+  CU_ASSERT_EQUAL(plan.macs_computed, pr.n * pr.cout * pr.cin * pairs);
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_IGEMM, &plan), TCONV_STATUS_OK);
+  CU_ASSERT_PTR_NOT_NULL(strstr(plan.kernel, "igemm_128x16_mask_i32"));
+  CU_ASSERT(plan.bm == 128 && plan.bn == 16 && plan.bk == 8 && plan.cluster == plan.split_k);
+  CU_ASSERT(plan.macs_computed >= pr.n * pr.cout * pr.cin * pairs);
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_GEMM, &plan), TCONV_STATUS_OK);
+  CU_ASSERT_STRING_EQUAL(plan.kernel, "gemm_col2im");
+  CU_ASSERT_EQUAL(plan.macs_computed, pr.n * pr.cout * pr.cin * 9 * pr.in_spatial);
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_DEPTHWISE, &plan), TCONV_STATUS_UNSUPPORTED);
+  CU_ASSERT_PTR_NOT_NULL(strstr(tconv_last_error(), "does not take this problem"));
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_REFERENCE, &plan),
+                  TCONV_STATUS_UNSUPPORTED);
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_AUTO, &plan), TCONV_STATUS_UNSUPPORTED);
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, (tconv_algo)42, &plan),
+                  TCONV_STATUS_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_IGEMM, NULL),
+                  TCONV_STATUS_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(tconv_auto_algo(&pr, TCONV_BACKEND_CUDA), TCONV_ALGO_IGEMM);
+  CU_ASSERT_EQUAL(tconv_auto_algo(&pr, TCONV_BACKEND_CPU), TCONV_ALGO_REFERENCE);
+  tconv_params circular = p2;
+  circular.padding_mode = TCONV_PADDING_CIRCULAR;
+  CU_ASSERT_EQUAL_FATAL(
+      tconv_problem_init(NULL, &pr, TCONV_OP_TRANSPOSE, &circular, x_dims, w_dims),
+      TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL(tconv_auto_algo(&pr, TCONV_BACKEND_CUDA), TCONV_ALGO_DIRECT);
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_DIRECT, &plan), TCONV_STATUS_OK);
+  CU_ASSERT_STRING_EQUAL(plan.kernel, "direct_circular");
+}
+
+/* BENCH.md's layers, as AUTO runs them: every one fills the 132 SMs (at least a block per
+ * SM), and the dense ones run the implicit GEMM. The table is printed: the static plan. */
+static void test_bench_plans(void) {
+  printf("\n  %-12s %-24s %5s %16s %6s %8s %6s", "layer", "kernel", "split", "grid", "blocks",
+         "waves", "chunks");
+  for (int i = 0; i < bench_suite_size; ++i) {
+    const bench_layer *l = &bench_suite[i];
+    bench_shape sh;
+    char why[256];
+    CU_ASSERT_EQUAL_FATAL(bench_shape_of(l, &sh, why, sizeof why), 0);
+    tconv_problem pr;
+    CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &pr, l->op, &sh.params, sh.x, sh.w),
+                          TCONV_STATUS_OK);
+    const tconv_algo algo = tconv_auto_algo(&pr, TCONV_BACKEND_CUDA);
+    tconv_launch_plan plan;
+    CU_ASSERT_EQUAL_FATAL(tconv_launch_plan_of(&pr, algo, &plan), TCONV_STATUS_OK);
+    CU_ASSERT(plan.active_blocks >= TCONV_IGEMM_PLAN_SMS);
+    if (l->groups == 1)
+      CU_ASSERT_EQUAL(algo, TCONV_ALGO_IGEMM);
+    const int64_t per_sm = TCONV_IGEMM_WARPS_PER_SM * 32 / plan.threads;
+    char grid[40];
+    snprintf(grid, sizeof grid, "%lldx%lldx%lld", (long long)plan.grid[0],
+             (long long)plan.grid[1], (long long)plan.grid[2]);
+    printf("\n  %-12s %-24s %5d %16s %6lld %8.2f %6lld", l->name, plan.kernel, plan.split_k,
+           grid, (long long)plan.active_blocks,
+           (double)plan.active_blocks / (double)(TCONV_IGEMM_PLAN_SMS * per_sm),
+           (long long)plan.main_loop_trips);
+  }
 }
 
 static void test_workspace_sizes(void) {
@@ -536,22 +457,17 @@ static void test_forward_refusals(void) {
 }
 
 CU_ErrorCode test_register_algos(void) {
-  CU_pSuite emu = CU_add_suite("igemm_emulated", NULL, NULL);
-  if (emu == NULL ||
-      CU_add_test(emu, "1-D sweep", test_igemm_sweep_1d) == NULL ||
-      CU_add_test(emu, "random rank 1-3 sweep", test_igemm_sweep_random) == NULL ||
-      CU_add_test(emu, "activations; padding modes refused", test_igemm_conventions) == NULL ||
-      CU_add_test(emu, "edge cases, every configuration", test_igemm_edge_cases) == NULL ||
-      CU_add_test(emu, "layer-like sizes, every configuration", test_igemm_tiled_sizes) ==
-          NULL ||
-      CU_add_test(emu, "configurations used and chosen", test_igemm_configs) == NULL ||
-      CU_add_test(emu, "launch plan (host/plan.c) as the kernel launches", test_launch_plan) ==
-          NULL)
-    return CU_get_error();
+  const CU_ErrorCode emulated = test_register_igemm();
+  if (emulated != CUE_SUCCESS)
+    return emulated;
   CU_pSuite suite = CU_add_suite("algos", algos_init, algos_cleanup);
   if (suite == NULL || CU_add_test(suite, "names both ways", test_names) == NULL ||
       CU_add_test(suite, "supports query on the CPU backend", test_supported) == NULL ||
       CU_add_test(suite, "igemm supports rules", test_igemm_supports_rules) == NULL ||
+      CU_add_test(suite, "igemm choice: tile, kernels of the build, offset width",
+                  test_igemm_choice) == NULL ||
+      CU_add_test(suite, "launch plans and AUTO's choice", test_launch_plans) == NULL ||
+      CU_add_test(suite, "benchmark layers fill the GPU", test_bench_plans) == NULL ||
       CU_add_test(suite, "workspace sizes", test_workspace_sizes) == NULL ||
       CU_add_test(suite, "find on the CPU, cache", test_find_cpu) == NULL ||
       CU_add_test(suite, "forward refusals: algorithm, backend, workspace, alignment",

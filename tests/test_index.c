@@ -3,7 +3,8 @@
  * plain C) against brute force. For every small combination of input size, kernel, stride,
  * dilation, pads and output_padding, the (tap, input) pairs that each output position
  * gathers must be exactly the pairs obtained by scattering every input through every tap,
- * both one tap at a time and as the tap progressions the kernels iterate over.
+ * both one tap at a time and as the tap progressions the kernels iterate over; and the
+ * division-free arithmetic the kernels use (dividers, mulmod) against C's division.
  */
 #include "testutil.h"
 
@@ -34,7 +35,7 @@ static void print_case(const char *what, const case_1d *c, int64_t o) {
  * with the per-tap function and with the tap progression `taps_of(o)`. Returns mismatches. */
 static int64_t check_positions(const case_1d *c, int64_t o_size, int64_t want[][MAX_K],
                                int transposed) {
-  const tconv_tap_plan plan = tconv_tap_plan_make(c->s, c->d);
+  const tconv_dim dim = tconv_dim_make(c->i, o_size, c->k, c->s, c->d, c->pb);
   int64_t mismatches = 0;
   for (int64_t o = 0; o < o_size; ++o) {
     int bad = 0;
@@ -45,9 +46,8 @@ static int64_t check_positions(const case_1d *c, int64_t o_size, int64_t want[][
       bad |= got != want[o][j];
       expected_taps += want[o][j] >= 0;
     }
-    const tconv_taps taps = transposed
-                                ? tconv_transpose_taps(o, c->i, c->k, c->s, c->d, c->pb, plan)
-                                : tconv_conv_taps(o, c->i, c->k, c->s, c->d, c->pb);
+    const tconv_taps taps =
+        transposed ? tconv_transpose_taps(&dim, o) : tconv_conv_taps(&dim, o);
     bad |= taps.count != expected_taps;
     int64_t j = taps.j_first, q = taps.in_first, previous = -1;
     for (int64_t n = 0; n < taps.count && !bad; ++n, j += taps.j_step, q += taps.in_step) {
@@ -150,7 +150,6 @@ static void test_large_positions_match_per_tap(void) {
     c.pb = test_rng_int(0, c.d * (c.k - 1) + 3);
     c.pe = 0;
     c.op = 0;
-    const tconv_tap_plan plan = tconv_tap_plan_make(c.s, c.d);
     const int transposed = n % 2 == 0;
     const int64_t ke = c.d * (c.k - 1) + 1;
     if (!transposed && c.i + c.pb < ke)
@@ -158,12 +157,12 @@ static void test_large_positions_match_per_tap(void) {
     const int64_t o_size = transposed ? (c.i - 1) * c.s + ke - c.pb : (c.i + c.pb - ke) / c.s + 1;
     if (o_size < 1)
       continue;
+    const tconv_dim dim = tconv_dim_make(c.i, o_size, c.k, c.s, c.d, c.pb);
     /* Both ends of the output and a random position in between. */
     const int64_t positions[3] = {0, o_size - 1, test_rng_int(0, o_size - 1)};
     for (int p = 0; p < 3; ++p) {
       const int64_t o = positions[p];
-      const tconv_taps taps = transposed ? tconv_transpose_taps(o, c.i, c.k, c.s, c.d, c.pb, plan)
-                                         : tconv_conv_taps(o, c.i, c.k, c.s, c.d, c.pb);
+      const tconv_taps taps = transposed ? tconv_transpose_taps(&dim, o) : tconv_conv_taps(&dim, o);
       int64_t want_count = 0, seen = 0;
       int bad = 0;
       for (int64_t j = 0; j < c.k; ++j) {
@@ -206,27 +205,35 @@ static void test_division_helpers(void) {
 
 /* mulmod and the inverse against brute force on small moduli, and on moduli near 2^62 and
  * 2^63 (strides that large are valid when the input is 1 wide) by the defining identity in
- * 128-bit arithmetic; and a tap plan for such a stride is made at once. */
+ * 128-bit arithmetic; the kernels' division-free mulmod agrees with the host's; a dimension
+ * with such a stride is made at once. */
 static void test_modular_helpers(void) {
-  for (int64_t m = 1; m <= 60; ++m)
+  for (int64_t m = 1; m <= 60; ++m) {
+    const tconv_divider dm = tconv_divider_make(m);
     for (int64_t a = 0; a < m; ++a) {
-      for (int64_t b = 0; b < m; ++b)
+      for (int64_t b = 0; b < m; ++b) {
         CU_ASSERT_EQUAL(tconv_mulmod(a, b, m), a * b % m);
+        CU_ASSERT_EQUAL(tconv_mulmod_by(dm, a, b), a * b % m);
+      }
       if (tconv_gcd(a, m) == 1 || m == 1) {
         const int64_t inv = tconv_mod_inverse(a, m);
         CU_ASSERT(inv >= 0 && inv < m);
         CU_ASSERT_EQUAL(a * inv % m, 1 % m);
       }
     }
-  static const int64_t big[3] = {((int64_t)1 << 62) + 1, INT64_MAX, ((int64_t)1 << 61) - 1};
-  for (int i = 0; i < 3; ++i) {
+  }
+  static const int64_t big[4] = {((int64_t)1 << 62) + 1, INT64_MAX, ((int64_t)1 << 61) - 1,
+                                 ((int64_t)1 << 31) + 11};
+  for (int i = 0; i < 4; ++i) {
     const int64_t m = big[i];
-    const int64_t as[4] = {2, 3, m - 1, m / 3 + 1};
-    for (int j = 0; j < 4; ++j) {
+    const tconv_divider dm = tconv_divider_make(m);
+    const int64_t as[5] = {2, 3, m - 1, m / 3 + 1, ((int64_t)1 << 31) - 1};
+    for (int j = 0; j < 5; ++j) {
       const int64_t a = as[j];
-      CU_ASSERT_EQUAL(tconv_mulmod(a, m - 1, m),
-                      (int64_t)((unsigned __int128)a * (unsigned __int128)(m - 1) %
-                                (unsigned __int128)m));
+      const int64_t want = (int64_t)((unsigned __int128)a * (unsigned __int128)(m - 1) %
+                                     (unsigned __int128)m);
+      CU_ASSERT_EQUAL(tconv_mulmod(a, m - 1, m), want);
+      CU_ASSERT_EQUAL(tconv_mulmod_by(dm, a, m - 1), want);
       if (tconv_gcd(a, m) != 1)
         continue;
       const int64_t inv = tconv_mod_inverse(a, m);
@@ -236,25 +243,63 @@ static void test_modular_helpers(void) {
                       1);
     }
   }
-  const tconv_tap_plan plan = tconv_tap_plan_make(((int64_t)1 << 62) + 1, 2);
-  CU_ASSERT_EQUAL(plan.step, ((int64_t)1 << 62) + 1);
-  CU_ASSERT_EQUAL(tconv_mulmod(2, plan.inv, plan.step), 1);
+  const tconv_dim dim = tconv_dim_make(1, 5, 3, ((int64_t)1 << 62) + 1, 2, 0);
+  CU_ASSERT_EQUAL(dim.step, ((int64_t)1 << 62) + 1);
+  CU_ASSERT_EQUAL(tconv_mulmod(2, dim.inv, dim.step), 1);
 }
 
 static void test_tap_plan(void) {
   for (int64_t s = 1; s <= 16; ++s)
     for (int64_t d = 1; d <= 16; ++d) {
-      const tconv_tap_plan plan = tconv_tap_plan_make(s, d);
-      CU_ASSERT_EQUAL(plan.gcd * plan.step, s);
-      CU_ASSERT_EQUAL(plan.gcd * plan.in_step, d);
-      CU_ASSERT_EQUAL(tconv_gcd(plan.step, plan.in_step), 1);
+      const tconv_dim dim = tconv_dim_make(4, 4, 3, s, d, 0);
+      CU_ASSERT_EQUAL(dim.gcd * dim.step, s);
+      CU_ASSERT_EQUAL(dim.gcd * dim.in_step, d);
+      CU_ASSERT_EQUAL(tconv_gcd(dim.step, dim.in_step), 1);
       /* d' * inv == 1 (mod s'), with inv = 0 when s' = 1. */
-      if (plan.step == 1) {
-        CU_ASSERT_EQUAL(plan.inv, 0);
+      if (dim.step == 1) {
+        CU_ASSERT_EQUAL(dim.inv, 0);
       } else {
-        CU_ASSERT_EQUAL(plan.in_step * plan.inv % plan.step, 1);
+        CU_ASSERT_EQUAL(dim.in_step * dim.inv % dim.step, 1);
       }
     }
+}
+
+/* The kernels' division by a constant (tconv_divider) against C's division: every numerator
+ * below 2^12 for every divisor below 2^8, powers of two and their neighbours up to 2^63 - 1
+ * on both sides, random pairs; floor, ceiling and modulo for negative numerators. */
+static void test_dividers(void) {
+  int64_t wrong = 0;
+  for (int64_t d = 1; d < 256; ++d) {
+    const tconv_divider v = tconv_divider_make(d);
+    for (int64_t n = 0; n < 4096; ++n)
+      wrong += tconv_div(v, n) != n / d || tconv_rem(v, n) != n % d;
+    for (int64_t n = -300; n <= 300; ++n)
+      wrong += tconv_div_floor(v, n) != tconv_floor_div(n, d) ||
+               tconv_div_ceil(v, n) != tconv_ceil_div(n, d) || tconv_mod_by(v, n) != tconv_mod(n, d);
+  }
+  int64_t edges[200];
+  int count = 0;
+  for (int b = 1; b < 63; ++b) {
+    const int64_t p = (int64_t)1 << b;
+    edges[count++] = p - 1;
+    edges[count++] = p;
+    edges[count++] = p + 1;
+  }
+  edges[count++] = INT64_MAX;
+  edges[count++] = INT64_MAX - 1;
+  for (int i = 0; i < count; ++i) {
+    const tconv_divider v = tconv_divider_make(edges[i]);
+    for (int j = 0; j < count; ++j)
+      wrong += tconv_div(v, edges[j]) != edges[j] / edges[i];
+  }
+  for (int i = 0; i < 200000; ++i) {
+    const int64_t d = test_rng_int(1, (int64_t)1 << test_rng_int(1, 62));
+    const int64_t n = test_rng_int(0, INT64_MAX - 1);
+    const tconv_divider v = tconv_divider_make(d);
+    wrong += tconv_div(v, n) != n / d;
+    wrong += tconv_div_floor(v, -n) != tconv_floor_div(-n, d);
+  }
+  CU_ASSERT_EQUAL(wrong, 0);
 }
 
 CU_ErrorCode test_register_index(void) {
@@ -264,6 +309,7 @@ CU_ErrorCode test_register_index(void) {
   if (CU_add_test(suite, "division helpers", test_division_helpers) == NULL ||
       CU_add_test(suite, "tap plan (gcd, modular inverse)", test_tap_plan) == NULL ||
       CU_add_test(suite, "mulmod and inverse, up to 2^63", test_modular_helpers) == NULL ||
+      CU_add_test(suite, "division by a constant (dividers)", test_dividers) == NULL ||
       CU_add_test(suite, "transposed gather equals scatter",
                   test_transpose_gather_equals_scatter) == NULL ||
       CU_add_test(suite, "conv index equals scatter", test_conv_index_equals_scatter) == NULL ||

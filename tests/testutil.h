@@ -37,7 +37,10 @@ CU_ErrorCode test_register_upsample(void);
 CU_ErrorCode test_register_npy(void);
 CU_ErrorCode test_register_solve(void);
 CU_ErrorCode test_register_algos(void);
+/* tests/test_igemm.c; registered by test_register_algos (unit "algos"). */
+CU_ErrorCode test_register_igemm(void);
 CU_ErrorCode test_register_gemm(void);
+CU_ErrorCode test_register_direct(void);
 CU_ErrorCode test_register_verify(void);
 CU_ErrorCode test_register_float16(void);
 CU_ErrorCode test_register_typed(void);
