@@ -2,7 +2,7 @@
 """kernel_report.py - what `make kernel-report` prints and writes to bench/MODEL.md: the
 kernels' static figures on sm_90 (ptxas, SASS), the main loops of the implicit-GEMM kernels,
 the suite's static targets, and a MODEL of the suite's layers on an H100 SXM built from the
-launch plans (tconv-plans: host/plan.c through bench/plans.c) and those static figures.
+launch plans (tconv-plans: host/algos.h through bench/plans.c) and those static figures.
 
 Nothing here ran on a GPU: the figures are static and the times are a model. A tconv-bench
 CSV given with --measured sets the measured useful TFLOP/s of AUTO beside each prediction.
@@ -189,7 +189,7 @@ def model_section(models, measured):
 def method_section():
     return f"""## How the model works (MODEL: assumptions, not measurements)
 
-- The launch is what AUTO does on CUDA (`tconv_auto_algo`, `tconv_launch_plan_of` in host/plan.c):
+- The launch is what AUTO does on CUDA (`tconv_auto_algo`, `tconv_launch_plan_of` declared in host/algos.h):
   kernel, block size, grid, main-loop trips of the busiest block, multiply-adds computed.
 - H100 SXM: {sass.SMS} SMs, {sass.REGISTERS} registers/SM (allocated {sass.REGISTER_ALLOCATION} per warp), {sass.MAX_THREADS} threads, {sass.MAX_WARPS} warps, {sass.MAX_BLOCKS} blocks,
   {sass.SHARED_BYTES // 1024} KB shared memory/SM (1 KB reserved per block, {sass.SHARED_MAX_PER_BLOCK // 1024} KB per block at most),

@@ -1,6 +1,6 @@
 /*
  * plans.c - tconv-plans: for each layer of the suite, the launch AUTO makes on CUDA
- * (host/plan.c) and the layer's useful FLOPs and bytes (suite.c), one JSON object per line.
+ * (host/algos.h) and the layer's useful FLOPs and bytes (suite.c), one JSON object per line.
  * The kernel report (bench/kernel_report.py) reads it to model each layer; nothing here
  * needs a GPU or cuDNN.
  *

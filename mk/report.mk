@@ -2,7 +2,7 @@
 #
 #   make kernel-report             compiles every cuda/*.cu for sm_90 into $(BUILD)/report/
 #                                  (cubin + ptxas -v log), builds tconv-plans (AUTO's launch of
-#                                  each suite layer, host/plan.c), then prints the report and
+#                                  each suite layer, host/algos.h), then prints the report and
 #                                  writes it to $(MODEL_MD): per kernel registers, spills, stack,
 #                                  shared memory, occupancy on an H100 SXM; the main loops'
 #                                  instruction mix; the suite's static targets; the MODEL
