@@ -4,6 +4,7 @@
  * heuristic, or the winner tconv_find_algo() cached), run it, then let verify mode look.
  */
 #include "algos.h"
+#include "cpu.h"
 #include "internal.h"
 #include "reference.h"
 #include "../cuda/launch.h"
@@ -77,6 +78,10 @@ static const algo_desc algos[TCONV_ALGO_COUNT] = {
                          run_gemm},
     [TCONV_ALGO_DEPTHWISE] = {"depthwise", TCONV_BACKEND_CUDA, tconv_depthwise_supports, NULL,
                               run_depthwise},
+    [TCONV_ALGO_CPU_IGEMM] = {"cpu_igemm", TCONV_BACKEND_CPU, tconv_cpu_igemm_supports, NULL,
+                              tconv_cpu_igemm_run},
+    [TCONV_ALGO_CPU_DIRECT] = {"cpu_direct", TCONV_BACKEND_CPU, tconv_cpu_direct_supports, NULL,
+                               tconv_cpu_direct_run},
 };
 
 static const char *backend_name(tconv_backend backend) {
@@ -154,15 +159,18 @@ static void cache_store(tconv_context *ctx, const tconv_problem *pr, tconv_algo 
 }
 
 /* AUTO: the cached winner when the workspace allows it, else the heuristic, which needs no
- * workspace: depthwise where it applies, then the implicit GEMM, then direct. */
+ * workspace. CPU: the CPU algorithm the problem suits (cpu.h), or the reference for what
+ * neither takes. CUDA: depthwise where it applies, then the implicit GEMM, then direct. */
 static tconv_algo choose(const tconv_context *ctx, const tconv_problem *pr,
                          size_t workspace_bytes) {
-  if (ctx->backend == TCONV_BACKEND_CPU)
-    return TCONV_ALGO_REFERENCE;
   const tconv_algo_cache_entry *e = cache_find(ctx, pr);
   if (e != NULL && e->workspace_bytes <= workspace_bytes)
     return e->algo;
   char why[TCONV_ERROR_CAPACITY / 2];
+  if (ctx->backend == TCONV_BACKEND_CPU) {
+    const tconv_algo cpu = tconv_cpu_choose(pr);
+    return algo_takes(pr, cpu, why, sizeof why) ? cpu : TCONV_ALGO_REFERENCE;
+  }
   if (tconv_depthwise_supports(pr, why, sizeof why))
     return TCONV_ALGO_DEPTHWISE;
   if (tconv_igemm_supports(pr, why, sizeof why))
@@ -300,8 +308,8 @@ tconv_status tconv_algo_from_name(const char *name, tconv_algo *algo) {
       return TCONV_STATUS_OK;
     }
   return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT,
-                    "algo from name: '%s' is not auto, direct, reference, igemm, gemm or "
-                    "depthwise",
+                    "algo from name: '%s' is not auto, direct, reference, igemm, gemm, "
+                    "depthwise, cpu_igemm or cpu_direct",
                     name);
 }
 

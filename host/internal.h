@@ -30,6 +30,7 @@ struct tconv_context {
   int device;            /* CUDA device index; 0 on the CPU backend */
   void *stream;          /* cudaStream_t; NULL = default stream */
   void *cublas;          /* cublasHandle_t, made on first use by the GEMM algorithm */
+  int threads;           /* threads of the CPU algorithms (tconv_context_set_threads) */
   int verify;            /* verify mode on */
   double verify_tolerance;
   struct {               /* test hook (tconv_test_plant): the next forward call's y[index]

@@ -105,7 +105,7 @@ TCONV_API const char *tconv_last_error(void);
 
 typedef enum tconv_backend {
   TCONV_BACKEND_AUTO = 0, /* CUDA when a device is usable, else CPU */
-  TCONV_BACKEND_CPU = 1,  /* the CPU reference; buffers live in host memory */
+  TCONV_BACKEND_CPU = 1,  /* the CPU algorithms and the reference; buffers in host memory */
   TCONV_BACKEND_CUDA = 2  /* CUDA kernels; buffers live in device memory */
 } tconv_backend;
 
@@ -154,6 +154,19 @@ TCONV_API tconv_status tconv_context_set_verify(tconv_context *ctx, int enabled,
 /* Whether verify mode is on (0 or 1); 0 for NULL. */
 TCONV_API int tconv_context_verify(const tconv_context *ctx);
 #define TCONV_VERIFY_DEFAULT_TOLERANCE 1e-5
+
+/* Threads of the CPU backend's algorithms (CPU_IGEMM, CPU_DIRECT) in this context's calls:
+ * 1 .. TCONV_MAX_THREADS, or 0 for the default - TCONV_NUM_THREADS when the environment sets
+ * it at context creation (an integer from 1 to TCONV_MAX_THREADS; any other value makes
+ * tconv_context_create() fail with INVALID_ARGUMENT), else the number of online processors.
+ * A call may use fewer threads than this (small problems, or threads the system refuses to
+ * create); its result does not depend on the count: every thread count gives the same bits.
+ * A CUDA context keeps the value, which its kernels do not use. INVALID_ARGUMENT for other
+ * values (the count is then unchanged). */
+TCONV_API tconv_status tconv_context_set_threads(tconv_context *ctx, int threads);
+/* The thread count in effect (never 0); 0 for NULL. */
+TCONV_API int tconv_context_threads(const tconv_context *ctx);
+#define TCONV_MAX_THREADS 1024
 
 /* Whether a CUDA device is usable, without creating a context: returns OK, or NO_DEVICE
  * with the reason written to `reason` (up to `reason_size` bytes, NUL-terminated; may be
@@ -324,10 +337,17 @@ typedef enum tconv_algo {
   TCONV_ALGO_GEMM = 4,      /* CUDA: cuBLAS SGEMM. Convolution = im2col + GEMM; transposed =
                                GEMM (w^T x into columns) + a gather col2im. Needs workspace;
                                chunks the batch to bound it */
-  TCONV_ALGO_DEPTHWISE = 5  /* CUDA: groups with one input and one output channel per group
+  TCONV_ALGO_DEPTHWISE = 5, /* CUDA: groups with one input and one output channel per group
                                (depthwise, e.g. bilinear upsampling) */
+  TCONV_ALGO_CPU_IGEMM = 6, /* CPU: implicit GEMM over packed panels with a vectorised
+                               micro-kernel (AVX-512, AVX2 + FMA or portable, chosen at run
+                               time), multithreaded; the transposed convolution per output
+                               phase, as IGEMM. FP32 accumulation in a fixed order: the same
+                               bits for every thread count, and the same as CPU_DIRECT */
+  TCONV_ALGO_CPU_DIRECT = 7 /* CPU: one output channel at a time, rows of outputs held in
+                               vector registers; for depthwise and narrow problems */
 } tconv_algo;
-#define TCONV_ALGO_COUNT 6 /* the algo values are 0 .. TCONV_ALGO_COUNT - 1 */
+#define TCONV_ALGO_COUNT 8 /* the algo values are 0 .. TCONV_ALGO_COUNT - 1 */
 
 /* y = conv(x, w) (+ bias). x (N, Cin, i...), w (Cout, Cin/g, k...), bias (Cout) or NULL,
  * y (N, Cout, o...) with o from tconv_conv_output_shape(). All tensors in buffers of this
@@ -382,7 +402,8 @@ TCONV_API tconv_status tconv_find_algo(tconv_context *ctx, tconv_op op,
                                        const tconv_tensor *y, tconv_buffer *workspace,
                                        tconv_algo_perf *results, int capacity, int *count);
 
-/* "auto", "direct", "reference", "igemm", "gemm", "depthwise"; NULL when out of range. */
+/* "auto", "direct", "reference", "igemm", "gemm", "depthwise", "cpu_igemm", "cpu_direct";
+ * NULL when out of range. */
 TCONV_API const char *tconv_algo_name(tconv_algo algo);
 /* The algo whose tconv_algo_name() is `name`; INVALID_ARGUMENT when none is. */
 TCONV_API tconv_status tconv_algo_from_name(const char *name, tconv_algo *algo);

@@ -4,7 +4,7 @@
 #                   run on the CPU suites with leak detection; the CLI the cli suite spawns is
 #                   the sanitized one, so its runs are checked too;
 #                2. the plain test binary under valgrind's memcheck on the same suites.
-#   make tsan    the test binary built with ThreadSanitizer on the threads and api suites.
+#   make tsan    the test binary built with ThreadSanitizer on the threads, api and cpu units.
 #
 # Each variant is a recursive make of the ordinary rules into its own build directory with
 # NVCC= (host/nocuda.c instead of cuda/*.cu): CUDA's runtime is kept out, since its
@@ -24,7 +24,7 @@ ifeq ($(origin CHECK_UNITS),undefined)
 CHECK_UNITS := $(shell grep -o '{"[a-z_0-9]*", *test_register_' tests/main.c | cut -d'"' -f2 | \
   paste -sd, -)
 endif
-TSAN_UNITS ?= threads,api
+TSAN_UNITS ?= threads,api,cpu
 CHECK_CFLAGS ?= -O2 -g
 CHECK_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 TSAN_SAN := -fsanitize=thread

@@ -4,7 +4,7 @@
  *
  * Environment: TCONV_TEST_SEED (random seed, printed), TCONV_TEST_ONLY (comma list of units
  * to run: shape,reference,api,index,golden,cli,
- * conventions,onnx,threads,examples,explain,upsample,npy,solve,algos,gemm,verify,gpu), TCONV_REQUIRE_GPU=1 (a skipped GPU suite
+ * conventions,onnx,threads,examples,explain,upsample,npy,solve,algos,gemm,verify,cpu,gpu), TCONV_REQUIRE_GPU=1 (a skipped GPU suite
  * is a failure), TCONV_CLI and TCONV_TEST_DATA (paths; set by make test).
  */
 #include "testutil.h"
@@ -54,7 +54,7 @@ int main(void) {
       {"explain", test_register_explain}, {"upsample", test_register_upsample},
       {"npy", test_register_npy},         {"solve", test_register_solve},
       {"algos", test_register_algos},     {"gemm", test_register_gemm},
-      {"verify", test_register_verify},
+      {"verify", test_register_verify},   {"cpu", test_register_cpu},
   };
   for (size_t i = 0; i < sizeof units / sizeof units[0]; ++i) {
     if (selected(units[i].name) && units[i].reg() != CUE_SUCCESS) {

@@ -11,7 +11,7 @@
  *
  * algos: the algorithm table through the public API on the CPU backend: names both ways, the
  * supports query with its reasons, workspace sizes, find and its cache, and the igemm
- * supports rules.
+ * supports rules. (The CPU algorithms' sweeps are in test_cpu.c.)
  */
 #include "cases.h"
 
@@ -210,8 +210,8 @@ static int algos_cleanup(void) {
 }
 
 static void test_names(void) {
-  static const char *const names[TCONV_ALGO_COUNT] = {"auto", "direct", "reference",
-                                                      "igemm", "gemm",   "depthwise"};
+  static const char *const names[TCONV_ALGO_COUNT] = {
+      "auto", "direct", "reference", "igemm", "gemm", "depthwise", "cpu_igemm", "cpu_direct"};
   for (int i = 0; i < TCONV_ALGO_COUNT; ++i) {
     CU_ASSERT_STRING_EQUAL(tconv_algo_name((tconv_algo)i), names[i]);
     tconv_algo algo = TCONV_ALGO_AUTO;
@@ -242,9 +242,12 @@ static void test_supported(void) {
   CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, x_dims, w_dims,
                                        TCONV_ALGO_AUTO),
                   TCONV_STATUS_OK);
-  CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, x_dims, w_dims,
-                                       TCONV_ALGO_REFERENCE),
-                  TCONV_STATUS_OK);
+  static const tconv_algo cpu_algos[] = {TCONV_ALGO_REFERENCE, TCONV_ALGO_CPU_IGEMM,
+                                         TCONV_ALGO_CPU_DIRECT};
+  for (size_t i = 0; i < sizeof cpu_algos / sizeof cpu_algos[0]; ++i)
+    CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, x_dims, w_dims,
+                                         cpu_algos[i]),
+                    TCONV_STATUS_OK);
   static const tconv_algo cuda_only[] = {TCONV_ALGO_DIRECT, TCONV_ALGO_IGEMM, TCONV_ALGO_GEMM,
                                          TCONV_ALGO_DEPTHWISE};
   for (size_t i = 0; i < sizeof cuda_only / sizeof cuda_only[0]; ++i) {
@@ -338,8 +341,9 @@ static void test_workspace_sizes(void) {
   tconv_buffer_destroy(buf);
 }
 
-/* find on the CPU: one row (the reference), timed; y holds the result; the answer is
- * cached, and AUTO still computes the same bits. */
+/* find on the CPU: three rows (the reference and the two CPU algorithms), timed, fastest
+ * first; y holds the last one's result (cpu_direct, last in the table); the winner is cached
+ * and AUTO then computes its bits. */
 static void test_find_cpu(void) {
   const tconv_params p = params_2d();
   int64_t y_dims[4];
@@ -369,12 +373,18 @@ static void test_find_cpu(void) {
   CU_ASSERT_EQUAL(tconv_find_algo(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, &y, NULL, rows,
                                   TCONV_ALGO_COUNT, &count),
                   TCONV_STATUS_OK);
-  CU_ASSERT_EQUAL(count, 1);
-  CU_ASSERT_EQUAL(rows[0].algo, TCONV_ALGO_REFERENCE);
-  CU_ASSERT_EQUAL(rows[0].status, TCONV_STATUS_OK);
-  CU_ASSERT(rows[0].milliseconds >= 0.0);
-  CU_ASSERT_EQUAL(rows[0].workspace_bytes, 0);
-  CU_ASSERT_EQUAL(test_first_difference(got, ref, yn), -1);
+  CU_ASSERT_EQUAL_FATAL(count, 3);
+  int seen = 0;
+  for (int i = 0; i < count; ++i) {
+    seen |= 1 << rows[i].algo;
+    CU_ASSERT_EQUAL(rows[i].status, TCONV_STATUS_OK);
+    CU_ASSERT(rows[i].milliseconds >= (i > 0 ? rows[i - 1].milliseconds : 0.0));
+    CU_ASSERT_EQUAL(rows[i].workspace_bytes, 0);
+  }
+  CU_ASSERT_EQUAL(seen, (1 << TCONV_ALGO_REFERENCE) | (1 << TCONV_ALGO_CPU_IGEMM) |
+                            (1 << TCONV_ALGO_CPU_DIRECT));
+  CU_ASSERT(test_rel_error(got, ref, yn) <= TEST_F32_TOLERANCE);
+  const tconv_algo winner = rows[0].algo;
   /* Capacity 0: nothing written, count 0. */
   memset(rows, 0xA5, sizeof rows);
   const tconv_algo_perf untouched = rows[0];
@@ -383,12 +393,15 @@ static void test_find_cpu(void) {
                   TCONV_STATUS_OK);
   CU_ASSERT_EQUAL(count, 0);
   CU_ASSERT_EQUAL(memcmp(&rows[0], &untouched, sizeof untouched), 0);
-  /* AUTO after find: the same bits. */
+  /* AUTO after find: the winner's bits. */
+  case_poison(got, yn);
+  CU_ASSERT_EQUAL(tconv_transpose_forward(cpu, &p, &x, &w, NULL, &y, winner, NULL),
+                  TCONV_STATUS_OK);
+  memcpy(again, got, bytes_of(yn));
   case_poison(got, yn);
   CU_ASSERT_EQUAL(tconv_transpose_forward(cpu, &p, &x, &w, NULL, &y, TCONV_ALGO_AUTO, NULL),
                   TCONV_STATUS_OK);
-  memcpy(again, got, bytes_of(yn));
-  CU_ASSERT_EQUAL(test_first_difference(again, ref, yn), -1);
+  CU_ASSERT_EQUAL(test_first_difference(again, got, yn), -1);
   /* Bad arguments. */
   CU_ASSERT_EQUAL(tconv_find_algo(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, &y, NULL, rows,
                                   TCONV_ALGO_COUNT, NULL),

@@ -37,6 +37,7 @@ CU_ErrorCode test_register_solve(void);
 CU_ErrorCode test_register_algos(void);
 CU_ErrorCode test_register_gemm(void);
 CU_ErrorCode test_register_verify(void);
+CU_ErrorCode test_register_cpu(void);
 /* Registers the GPU suites when a device is usable; otherwise prints
  * "GPU suites: SKIPPED (<reason>)" and registers nothing. Returns 1 in *skipped then. */
 CU_ErrorCode test_register_gpu(int *skipped);

@@ -1,0 +1,264 @@
+/*
+ * cpu_igemm.c - the implicit GEMM of cpu_igemm, per phase and group:
+ *
+ *   C (Cout/g x positions) = A (Cout/g x K) * B (K x positions),  K = Cin/g x taps of the phase,
+ *   A[co][ci * taps + t] = w(ci, co, tap t),  B[ci * taps + t][col] = prepared x at the column's
+ *   offset + the tap's + the channel's.
+ *
+ * A is packed once per call into panels of mr rows (k-major, rows zero-padded), in parallel
+ * over (phase, group). The work is cut into tiles of (phase, group, mc rows, nc columns) that
+ * threads take in any order; a tile walks K in blocks of CPU_KC: it packs the block of B
+ * (nr-column panels, each row a few contiguous runs of the prepared input), then runs the
+ * micro-kernel over every (row panel, column panel) pair, accumulating into the tile's C in
+ * scratch memory (stored and reloaded exactly between blocks), and at the end adds the bias,
+ * applies the activation and writes C to y (outputs of a transposed phase are s apart).
+ * Columns are the phase's positions of every image, so small images still fill a tile.
+ */
+#include "cpu_impl.h"
+
+#include <string.h>
+
+#define IGEMM_KC 256     /* reduction steps per packed B block */
+#define IGEMM_NC 192     /* columns per tile (rounded to the micro-tile's nr) */
+#define IGEMM_MC_MAX 256 /* rows per tile at most */
+
+typedef struct igemm_scratch {
+  float *b, *c;
+  int64_t *tap_off, *tap_k;
+  const float **src; /* IGEMM_KC row sources */
+  cpu_piece *pieces;
+  struct segment {
+    int64_t col, len, in, out;
+  } * segments;
+} igemm_scratch;
+
+typedef struct igemm_job {
+  const cpu_plan *pl;
+  const cpu_kernels *kern;
+  const float *w, *bias;
+  float *y;
+  float *a;            /* every packed A */
+  int64_t *a_at;       /* where the A of (phase, group) starts */
+  int64_t *tile_first; /* first tile of each phase; phase_count + 1 entries */
+  int64_t m_pad, mc, mblocks, nc;
+  igemm_scratch *scratch; /* one per worker */
+} igemm_job;
+
+static int64_t phase_k(const igemm_job *j, const cpu_phase *ph) { return j->pl->cin_g * ph->ntaps; }
+
+/* ---- packing A -------------------------------------------------------------------------- */
+
+/* Task (phase, group): panel pi, then input channel, then the panel's rows, then taps, so
+ * the block of (pi, ci) fills contiguously and w is read along its rows. */
+static void pack_a(void *shared, int worker, int64_t task) {
+  const igemm_job *j = shared;
+  const cpu_plan *pl = j->pl;
+  igemm_scratch *s = &j->scratch[worker];
+  const int64_t groups = pl->pr->groups, g = task % groups, p = task / groups;
+  const int mr = j->kern->mr;
+  cpu_phase ph;
+  tconv_cpu_phase_of(pl, p, &ph);
+  tconv_cpu_phase_taps(pl, &ph, s->tap_off, s->tap_k);
+  const int64_t K = phase_k(j, &ph), nt = ph.ntaps;
+  float *a = j->a + j->a_at[task];
+  for (int64_t pi = 0; pi < j->m_pad / mr; ++pi)
+    for (int64_t ci = 0; ci < pl->cin_g; ++ci) {
+      float *block = a + (pi * K + ci * nt) * mr;
+      for (int r = 0; r < mr; ++r) {
+        const int64_t co = pi * mr + r;
+        if (co >= pl->cout_g) {
+          for (int64_t t = 0; t < nt; ++t)
+            block[t * mr + r] = 0.0f;
+          continue;
+        }
+        const float *wrow = j->w + tconv_cpu_weight_offset(pl, g, co, ci);
+        for (int64_t t = 0; t < nt; ++t)
+          block[t * mr + r] = wrow[s->tap_k[t]];
+      }
+    }
+}
+
+/* ---- one tile ----------------------------------------------------------------------------- */
+
+/* The tile's columns as runs along the innermost dimension (input and output offsets of
+ * their first column), and the runs cut at panel boundaries for packing. */
+static int64_t tile_segments(const igemm_job *j, const cpu_phase *ph, int64_t col0, int64_t ncols,
+                             igemm_scratch *s, int64_t *npieces) {
+  const cpu_plan *pl = j->pl;
+  const tconv_problem *pr = pl->pr;
+  const int64_t q1 = ph->dim[1]->count, q2 = ph->dim[2]->count;
+  const int nr = j->kern->nr;
+  int64_t nseg = 0;
+  *npieces = 0;
+  for (int64_t c = 0; c < ncols;) {
+    const int64_t at = col0 + c, n = at / ph->positions, rest = at % ph->positions;
+    const int64_t m0 = rest / (q1 * q2), m1 = rest / q2 % q1, m2 = rest % q2;
+    const int64_t len = q2 - m2 < ncols - c ? q2 - m2 : ncols - c;
+    struct segment *g = &s->segments[nseg++];
+    g->col = c;
+    g->len = len;
+    g->in = n * pl->n_stride + m0 * pl->in_stride[0] + m1 * pl->in_stride[1] + m2;
+    g->out = n * pr->cout * pr->out_spatial +
+             (ph->dim[0]->out_first + pl->out_step[0] * m0) * pl->out_stride[0] +
+             (ph->dim[1]->out_first + pl->out_step[1] * m1) * pl->out_stride[1] +
+             ph->dim[2]->out_first + pl->out_step[2] * m2;
+    for (int64_t done = 0; done < len;) {
+      const int64_t col = c + done, lane = col % nr;
+      const int64_t take = nr - lane < len - done ? nr - lane : len - done;
+      s->pieces[(*npieces)++] = (cpu_piece){col / nr * IGEMM_KC * nr + lane, g->in + done, take};
+      done += take;
+    }
+    c += len;
+  }
+  return nseg;
+}
+
+static void run_tile(void *shared, int worker, int64_t tile) {
+  const igemm_job *j = shared;
+  const cpu_plan *pl = j->pl;
+  const tconv_problem *pr = pl->pr;
+  const cpu_kernels *kern = j->kern;
+  igemm_scratch *s = &j->scratch[worker];
+  const int mr = kern->mr, nr = kern->nr;
+
+  int64_t p = 0, hi = pl->phase_count; /* the phase holding the tile: binary search */
+  while (hi - p > 1) {
+    const int64_t mid = (p + hi) / 2;
+    if (j->tile_first[mid] <= tile)
+      p = mid;
+    else
+      hi = mid;
+  }
+  cpu_phase ph;
+  tconv_cpu_phase_of(pl, p, &ph);
+  const int64_t cols = pr->n * ph.positions, nblocks = (cols + j->nc - 1) / j->nc;
+  int64_t t = tile - j->tile_first[p];
+  const int64_t nb = t % nblocks, mb = t / nblocks % j->mblocks, g = t / nblocks / j->mblocks;
+  const int64_t col0 = nb * j->nc, ncols = cols - col0 < j->nc ? cols - col0 : j->nc;
+  const int64_t row0 = mb * j->mc, rows = j->m_pad - row0 < j->mc ? j->m_pad - row0 : j->mc;
+  const int64_t K = phase_k(j, &ph), nt = ph.ntaps;
+  const int64_t npanels = (ncols + nr - 1) / nr;
+
+  int64_t npieces;
+  const int64_t nseg = tile_segments(j, &ph, col0, ncols, s, &npieces);
+  tconv_cpu_phase_taps(pl, &ph, s->tap_off, s->tap_k);
+  if (ncols % nr != 0) /* lanes past the last column stay zero in every block */
+    memset(s->b + (npanels - 1) * IGEMM_KC * nr, 0, (size_t)IGEMM_KC * (size_t)nr * sizeof(float));
+  if (K == 0)
+    memset(s->c, 0, (size_t)(rows * j->nc) * sizeof(float));
+
+  const float *a_tile = j->a + j->a_at[p * pr->groups + g] + row0 * K;
+  const float *xg = pl->x + g * pl->cin_g * pl->c_stride;
+  for (int64_t k0 = 0; k0 < K; k0 += IGEMM_KC) {
+    const int64_t kc = K - k0 < IGEMM_KC ? K - k0 : IGEMM_KC;
+    for (int64_t kk = 0; kk < kc; ++kk) {
+      const int64_t k = k0 + kk;
+      s->src[kk] = xg + k / nt * pl->c_stride + s->tap_off[k % nt];
+    }
+    kern->pack(kc, s->src, s->pieces, npieces, s->b);
+    for (int64_t pi = 0; pi < rows / mr; ++pi) {
+      const float *a = a_tile + pi * K * mr + k0 * mr;
+      for (int64_t pj = 0; pj < npanels; ++pj)
+        kern->gemm(kc, a, s->b + pj * IGEMM_KC * nr, s->c + pi * mr * j->nc + pj * nr, j->nc,
+                   k0 == 0);
+    }
+  }
+
+  for (int64_t r = 0; r < rows && row0 + r < pl->cout_g; ++r) {
+    const int64_t co = g * pl->cout_g + row0 + r;
+    const float bias = j->bias != NULL ? j->bias[co] : 0.0f;
+    float *y = j->y + co * pr->out_spatial;
+    for (int64_t i = 0; i < nseg; ++i)
+      tconv_cpu_store(pr, y + s->segments[i].out, pl->out_step[2],
+                      s->c + r * j->nc + s->segments[i].col, s->segments[i].len, bias);
+  }
+}
+
+/* ---- the core ----------------------------------------------------------------------------- */
+
+static void free_scratch(igemm_scratch *s, int workers) {
+  for (int i = 0; s != NULL && i < workers; ++i) {
+    tconv_cpu_free(s[i].b);
+    tconv_cpu_free(s[i].c);
+    tconv_cpu_free(s[i].tap_off);
+    tconv_cpu_free(s[i].tap_k);
+    tconv_cpu_free(s[i].src);
+    tconv_cpu_free(s[i].pieces);
+    tconv_cpu_free(s[i].segments);
+  }
+  tconv_cpu_free(s);
+}
+
+/* Scratch for up to `workers` workers; returns how many got all of theirs (0: none). */
+static int alloc_scratch(igemm_job *j, int workers) {
+  j->scratch = tconv_cpu_alloc(workers, sizeof *j->scratch);
+  if (j->scratch == NULL)
+    return 0;
+  memset(j->scratch, 0, (size_t)workers * sizeof *j->scratch);
+  const int nr = j->kern->nr;
+  for (int i = 0; i < workers; ++i) {
+    igemm_scratch *s = &j->scratch[i];
+    s->b = tconv_cpu_alloc(IGEMM_KC * j->nc, sizeof(float));
+    s->c = tconv_cpu_alloc(j->mc * j->nc, sizeof(float));
+    s->tap_off = tconv_cpu_alloc(j->pl->max_taps, sizeof(int64_t));
+    s->tap_k = tconv_cpu_alloc(j->pl->max_taps, sizeof(int64_t));
+    s->src = tconv_cpu_alloc(IGEMM_KC, sizeof(float *));
+    s->pieces = tconv_cpu_alloc(j->nc + j->nc / nr + 1, sizeof(cpu_piece));
+    s->segments = tconv_cpu_alloc(j->nc, sizeof(struct segment));
+    if (s->b == NULL || s->c == NULL || s->tap_off == NULL || s->tap_k == NULL || s->src == NULL ||
+        s->pieces == NULL || s->segments == NULL) {
+      free_scratch(j->scratch, i + 1); /* keeps none of this worker's, frees the array */
+      j->scratch = NULL;
+      return i > 0 ? alloc_scratch(j, i) : 0; /* again for the workers that fitted */
+    }
+  }
+  return workers;
+}
+
+tconv_status tconv_cpu_igemm_core(tconv_context *ctx, const cpu_plan *pl, const float *w,
+                                  const float *bias, float *y) {
+  const tconv_problem *pr = pl->pr;
+  igemm_job j = {pl, tconv_cpu_kernels(), w, bias, y, NULL, NULL, NULL, 0, 0, 0, 0, NULL};
+  const int mr = j.kern->mr, nr = j.kern->nr;
+  j.m_pad = (pl->cout_g + mr - 1) / mr * mr;
+  j.mblocks = (j.m_pad + IGEMM_MC_MAX - 1) / IGEMM_MC_MAX;
+  j.mc = (j.m_pad / mr + j.mblocks - 1) / j.mblocks * mr;
+  j.nc = IGEMM_NC / nr * nr;
+
+  const int64_t units = pl->phase_count * pr->groups;
+  j.a_at = tconv_cpu_alloc(units + pl->phase_count + 1, sizeof(int64_t));
+  if (j.a_at == NULL)
+    return tconv_cpu_out_of_memory(ctx, pl, "its tile tables");
+  j.tile_first = j.a_at + units;
+  int64_t a_size = 0, tiles = 0;
+  double work = 0.0;
+  for (int64_t p = 0; p < pl->phase_count; ++p) {
+    cpu_phase ph;
+    tconv_cpu_phase_of(pl, p, &ph);
+    const int64_t K = phase_k(&j, &ph), cols = pr->n * ph.positions;
+    for (int64_t g = 0; g < pr->groups; ++g) {
+      j.a_at[p * pr->groups + g] = a_size;
+      a_size += j.m_pad * K;
+    }
+    j.tile_first[p] = tiles;
+    tiles += pr->groups * j.mblocks * ((cols + j.nc - 1) / j.nc);
+    work += (double)pr->cout * (double)K * (double)cols;
+  }
+  j.tile_first[pl->phase_count] = tiles;
+
+  tconv_status status = TCONV_STATUS_OK;
+  const int want = tconv_cpu_workers(ctx, tiles, work);
+  int workers = 0;
+  if ((j.a = tconv_cpu_alloc(a_size, sizeof(float))) == NULL)
+    status = tconv_cpu_out_of_memory(ctx, pl, "the packed weights");
+  else if ((workers = alloc_scratch(&j, want)) == 0)
+    status = tconv_cpu_out_of_memory(ctx, pl, "the packing and accumulation buffers");
+  if (status == TCONV_STATUS_OK) {
+    tconv_cpu_parallel(workers < units ? workers : (int)units, units, pack_a, &j);
+    tconv_cpu_parallel(workers, tiles, run_tile, &j);
+  }
+  free_scratch(j.scratch, workers);
+  tconv_cpu_free(j.a);
+  tconv_cpu_free(j.a_at);
+  return status;
+}
