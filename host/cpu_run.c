@@ -181,10 +181,33 @@ static tconv_status run_plan(tconv_context *ctx, const char *algo, const tconv_p
   return status;
 }
 
-tconv_status tconv_cpu_run(tconv_context *ctx, const char *algo, const tconv_problem *pr,
+/* The problem with its spatial dimensions moved to the end (a rank-2 problem's H, W, 1
+ * becomes 1, H, W): the plan walks rows along the last dimension, which must be the longest
+ * real one. Sizes of 1 do not change any C-order offset, so x, w and y are read as they are. */
+static tconv_problem right_aligned(const tconv_problem *p) {
+  tconv_problem r = *p;
+  const int shift = CPU_DIMS - p->spatial_rank;
+  for (int a = CPU_DIMS - 1; a >= 0; --a) {
+    const int from = a - shift;
+    const int real = from >= 0;
+    r.in[a] = real ? p->in[from] : 1;
+    r.out[a] = real ? p->out[from] : 1;
+    r.k[a] = real ? p->k[from] : 1;
+    r.stride[a] = real ? p->stride[from] : 1;
+    r.dilation[a] = real ? p->dilation[from] : 1;
+    r.pad_begin[a] = real ? p->pad_begin[from] : 0;
+    r.pad_end[a] = real ? p->pad_end[from] : 0;
+    r.output_padding[a] = real ? p->output_padding[from] : 0;
+  }
+  return r;
+}
+
+tconv_status tconv_cpu_run(tconv_context *ctx, const char *algo, const tconv_problem *problem,
                            const float *x, const float *w, const float *bias, float *y,
                            cpu_core_fn core) {
   tconv_cpu_reset_workers();
+  const tconv_problem aligned = right_aligned(problem);
+  const tconv_problem *pr = &aligned;
   if (!circular_transposed(pr))
     return run_plan(ctx, algo, pr, x, w, bias, y, core);
   tconv_problem full;
