@@ -71,6 +71,8 @@ tconv_status tconv_context_create(tconv_context **ctx, tconv_backend backend, in
 void tconv_context_destroy(tconv_context *ctx) {
   if (ctx != NULL && ctx->backend == TCONV_BACKEND_CUDA)
     tconv_cuda_gemm_release(ctx);
+  if (ctx != NULL)
+    tconv_cpu_release(ctx);
   free(ctx);
 }
 

@@ -52,6 +52,10 @@ tconv_algo tconv_cpu_choose(const tconv_problem *problem);
  * an integer in 1..TCONV_MAX_THREADS. */
 tconv_status tconv_cpu_default_threads(int *threads, char *why, size_t why_size);
 
+/* Frees the scratch memory the CPU algorithms keep in ctx for reuse (host/cpu_memory.c);
+ * tconv_context_destroy calls it. */
+void tconv_cpu_release(tconv_context *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,10 +1,10 @@
 /*
- * cpu_direct.c - cpu_direct: one output channel and one phase per task. The task's reduction
- * (Cin/g x taps of the phase, in the same k order as cpu_igemm) becomes two short arrays, the
- * weights and the input offsets; then rows of the phase's positions - along the innermost
- * dimension, for every image and outer position - go through the direct kernel CPU_DIRECT_ROWS
- * at a time, their outputs held in vector registers for the whole reduction, and the
- * epilogue writes them to y. Without packing, it suits depthwise convolutions and problems
+ * cpu_direct.c - cpu_direct: one output channel per task, its phases in turn. A phase's
+ * reduction (Cin/g x taps of the phase, in the same k order as cpu_igemm) becomes two short
+ * arrays, the weights and the input offsets; then rows of the phase's positions - along the
+ * innermost dimension, for every image and outer position - go through the direct kernel
+ * CPU_DIRECT_ROWS at a time, their outputs held in vector registers for the whole reduction,
+ * and the epilogue writes them to y. Without packing, it suits depthwise convolutions and problems
  * with few output channels per group, where a GEMM tile would be mostly padding.
  */
 #include "cpu_impl.h"
@@ -13,6 +13,7 @@
 
 typedef struct direct_scratch {
   float *kw, *acc;
+  float *planes; /* the group's prepared input channels of one image */
   int64_t *koff, *tap_off, *tap_k;
 } direct_scratch;
 
@@ -24,12 +25,12 @@ typedef struct direct_job {
   direct_scratch *scratch;
 } direct_job;
 
-static void run_task(void *shared, int worker, int64_t task) {
-  const direct_job *j = shared;
+/* One phase of output channel co (group g, col within it) for image n, whose group's input
+ * channels start at xg (prepared or x's). */
+static void run_phase(const direct_job *j, direct_scratch *s, int64_t co, int64_t p, int64_t n,
+                      const float *xg) {
   const cpu_plan *pl = j->pl;
   const tconv_problem *pr = pl->pr;
-  direct_scratch *s = &j->scratch[worker];
-  const int64_t co = task / pl->phase_count, p = task % pl->phase_count;
   const int64_t g = co / pl->cout_g, col = co % pl->cout_g;
   cpu_phase ph;
   tconv_cpu_phase_of(pl, p, &ph);
@@ -43,48 +44,67 @@ static void run_task(void *shared, int worker, int64_t task) {
     }
   }
   const float bias = j->bias != NULL ? j->bias[co] : 0.0f;
-  const int64_t q0 = ph.dim[0]->count, q1 = ph.dim[1]->count, len = ph.dim[2]->count;
-  const int64_t rows = pr->n * q0 * q1;
+  const cpu_phase_dim *d0 = ph.dim[0], *d1 = ph.dim[1], *d2 = ph.dim[2];
+  const int64_t len = d2->count;
   if (K == 0)
     memset(s->acc, 0, (size_t)(CPU_DIRECT_ROWS * len) * sizeof(float));
-  const float *xg = pl->x + g * pl->cin_g * pl->c_stride;
-  for (int64_t r0 = 0; r0 < rows; r0 += CPU_DIRECT_ROWS) {
-    const int nrows = rows - r0 < CPU_DIRECT_ROWS ? (int)(rows - r0) : CPU_DIRECT_ROWS;
-    const float *src[CPU_DIRECT_ROWS];
-    float *out[CPU_DIRECT_ROWS];
-    int64_t y_off[CPU_DIRECT_ROWS];
-    for (int r = 0; r < nrows; ++r) {
-      const int64_t row = r0 + r, n = row / (q0 * q1), m0 = row / q1 % q0, m1 = row % q1;
-      src[r] = xg + n * pl->n_stride + m0 * pl->in_stride[0] + m1 * pl->in_stride[1];
-      out[r] = s->acc + r * len;
-      y_off[r] = (n * pr->cout + co) * pr->out_spatial +
-                 (ph.dim[0]->out_first + pl->out_step[0] * m0) * pl->out_stride[0] +
-                 (ph.dim[1]->out_first + pl->out_step[1] * m1) * pl->out_stride[1] +
-                 ph.dim[2]->out_first;
+  float *yn = j->y + (n * pr->cout + co) * pr->out_spatial + d2->out_first;
+  const float *src[CPU_DIRECT_ROWS];
+  float *out[CPU_DIRECT_ROWS], *dst[CPU_DIRECT_ROWS];
+  int rows = 0;
+  /* Rows (m0, m1) in order, CPU_DIRECT_ROWS at a time. */
+  for (int64_t m0 = 0; m0 < d0->count; ++m0)
+    for (int64_t m1 = 0; m1 < d1->count; ++m1) {
+      src[rows] = xg + m0 * pl->in_stride[0] + m1 * pl->in_stride[1];
+      out[rows] = s->acc + rows * len;
+      dst[rows] = yn + (d0->out_first + pl->out_step[0] * m0) * pl->out_stride[0] +
+                  (d1->out_first + pl->out_step[1] * m1) * pl->out_stride[1];
+      if (++rows < CPU_DIRECT_ROWS && !(m0 == d0->count - 1 && m1 == d1->count - 1))
+        continue;
+      if (K > 0)
+        j->kern->direct(K, s->kw, s->koff, src, out, rows, len);
+      for (int r = 0; r < rows; ++r)
+        tconv_cpu_store(pr, dst[r], pl->out_step[2], out[r], len, bias);
+      rows = 0;
     }
-    if (K > 0)
-      j->kern->direct(K, s->kw, s->koff, src, out, nrows, len);
-    for (int r = 0; r < nrows; ++r)
-      tconv_cpu_store(pr, j->y + y_off[r], pl->out_step[2], out[r], len, bias);
+}
+
+/* Task: one output channel, image by image: its group's input channels prepared (when the
+ * plan's layout differs from x) into the worker's buffer, where they stay in cache, then
+ * every phase in turn (their outputs interleave in y, so one thread writes the channel's
+ * cache lines whole). */
+static void run_task(void *shared, int worker, int64_t co) {
+  const direct_job *j = shared;
+  const cpu_plan *pl = j->pl;
+  direct_scratch *s = &j->scratch[worker];
+  const int64_t g = co / pl->cout_g;
+  for (int64_t n = 0; n < pl->pr->n; ++n) {
+    const float *xg = pl->x + n * pl->n_stride + g * pl->cin_g * pl->c_stride;
+    if (pl->copied) {
+      for (int64_t ci = 0; ci < pl->cin_g; ++ci)
+        tconv_cpu_prepare(pl, n, g * pl->cin_g + ci, s->planes + ci * pl->c_stride);
+      xg = s->planes;
+    }
+    for (int64_t p = 0; p < pl->phase_count; ++p)
+      run_phase(j, s, co, p, n, xg);
   }
 }
 
-static void free_scratch(direct_scratch *s, int workers) {
-  for (int i = 0; s != NULL && i < workers; ++i) {
-    tconv_cpu_free(s[i].kw);
-    tconv_cpu_free(s[i].acc);
-    tconv_cpu_free(s[i].koff);
-    tconv_cpu_free(s[i].tap_off);
-    tconv_cpu_free(s[i].tap_k);
-  }
-  tconv_cpu_free(s);
+static void lay_out(const cpu_plan *pl, direct_scratch *s, cpu_carve *c) {
+  const int64_t reduction = pl->cin_g * pl->max_taps;
+  s->acc = tconv_cpu_take(c, CPU_DIRECT_ROWS * pl->max_count[2], sizeof(float));
+  s->kw = tconv_cpu_take(c, reduction, sizeof(float));
+  s->koff = tconv_cpu_take(c, reduction, sizeof(int64_t));
+  s->tap_off = tconv_cpu_take(c, pl->max_taps, sizeof(int64_t));
+  s->tap_k = tconv_cpu_take(c, pl->max_taps, sizeof(int64_t));
+  s->planes = tconv_cpu_take(c, pl->copied ? pl->cin_g * pl->c_stride : 0, sizeof(float));
 }
 
 tconv_status tconv_cpu_direct_core(tconv_context *ctx, const cpu_plan *pl, const float *w,
                                    const float *bias, float *y) {
   const tconv_problem *pr = pl->pr;
   direct_job j = {pl, tconv_cpu_kernels(), w, bias, y, NULL};
-  const int64_t tasks = pr->cout * pl->phase_count, reduction = pl->cin_g * pl->max_taps;
+  const int64_t tasks = pr->cout;
   double work = 0.0;
   for (int64_t p = 0; p < pl->phase_count; ++p) {
     cpu_phase ph;
@@ -92,32 +112,24 @@ tconv_status tconv_cpu_direct_core(tconv_context *ctx, const cpu_plan *pl, const
     work += (double)ph.positions * (double)ph.ntaps;
   }
   work *= (double)pr->n * (double)pr->cout * (double)pl->cin_g;
-  int workers = tconv_cpu_workers(ctx, tasks, work);
-  while (workers > 0) {
-    j.scratch = tconv_cpu_alloc(workers, sizeof *j.scratch);
-    int ok = j.scratch != NULL;
-    if (ok) {
-      memset(j.scratch, 0, (size_t)workers * sizeof *j.scratch);
-      for (int i = 0; i < workers && ok; ++i) {
-        direct_scratch *s = &j.scratch[i];
-        s->kw = tconv_cpu_alloc(reduction, sizeof(float));
-        s->acc = tconv_cpu_alloc(CPU_DIRECT_ROWS * pl->max_count[2], sizeof(float));
-        s->koff = tconv_cpu_alloc(reduction, sizeof(int64_t));
-        s->tap_off = tconv_cpu_alloc(pl->max_taps, sizeof(int64_t));
-        s->tap_k = tconv_cpu_alloc(pl->max_taps, sizeof(int64_t));
-        ok = s->kw != NULL && s->acc != NULL && s->koff != NULL && s->tap_off != NULL &&
-             s->tap_k != NULL;
-      }
+  const int want = tconv_cpu_workers(ctx, tasks, work);
+  /* One block per worker; a worker whose block cannot be allocated is left out. */
+  j.scratch = tconv_cpu_alloc(ctx, want, sizeof *j.scratch);
+  int workers = 0;
+  if (j.scratch != NULL) {
+    cpu_carve size = {NULL, 0};
+    lay_out(pl, &j.scratch[0], &size);
+    for (; workers < want; ++workers) {
+      cpu_carve block = {tconv_cpu_alloc(ctx, (int64_t)size.used, 1), 0};
+      if (block.base == NULL)
+        break;
+      lay_out(pl, &j.scratch[workers], &block);
     }
-    if (ok)
-      break;
-    free_scratch(j.scratch, workers);
-    j.scratch = NULL;
-    workers /= 2; /* fewer workers need less scratch */
   }
-  if (workers == 0)
-    return tconv_cpu_out_of_memory(ctx, pl, "its per-thread buffers");
-  tconv_cpu_parallel(workers, tasks, run_task, &j);
-  free_scratch(j.scratch, workers);
-  return TCONV_STATUS_OK;
+  if (workers > 0)
+    tconv_cpu_parallel(workers, tasks, run_task, &j);
+  for (int i = 0; i < workers; ++i)
+    tconv_cpu_free(ctx, j.scratch[i].acc); /* the block's start */
+  tconv_cpu_free(ctx, j.scratch);
+  return workers > 0 ? TCONV_STATUS_OK : tconv_cpu_out_of_memory(ctx, pl, "its per-thread buffers");
 }

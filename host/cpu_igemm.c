@@ -6,8 +6,10 @@
  *   offset + the tap's + the channel's.
  *
  * A is packed once per call into panels of mr rows (k-major, rows zero-padded), in parallel
- * over (phase, group). The work is cut into tiles of (phase, group, mc rows, nc columns) that
- * threads take in any order; a tile walks K in blocks of CPU_KC: it packs the block of B
+ * over input channels (transposed) or row panels (conv), reading w in order. The work is cut
+ * into tasks of (group, mc rows, nc columns) that threads take in any order, each running
+ * that tile of every phase in turn (the phases' outputs interleave in y: one thread writes
+ * a region's cache lines whole); a tile walks K in blocks of IGEMM_KC: it packs the block of B
  * (nr-column panels, each row a few contiguous runs of the prepared input), then runs the
  * micro-kernel over every (row panel, column panel) pair, accumulating into the tile's C in
  * scratch memory (stored and reloaded exactly between blocks), and at the end adds the bias,
@@ -37,10 +39,12 @@ typedef struct igemm_job {
   const cpu_kernels *kern;
   const float *w, *bias;
   float *y;
-  float *a;            /* every packed A */
+  float *a;            /* every packed A: per (phase, group), panels of mr rows, k-major */
   int64_t *a_at;       /* where the A of (phase, group) starts */
-  int64_t *tile_first; /* first tile of each phase; phase_count + 1 entries */
+  int64_t *phase_taps; /* each phase's taps: taps_k[phase_taps[p] .. phase_taps[p + 1]) */
+  int64_t *taps_k;     /* their flat kernel indices */
   int64_t m_pad, mc, mblocks, nc;
+  int64_t nblocks;        /* column blocks of the phase with the most positions */
   igemm_scratch *scratch; /* one per worker */
 } igemm_job;
 
@@ -48,34 +52,39 @@ static int64_t phase_k(const igemm_job *j, const cpu_phase *ph) { return j->pl->
 
 /* ---- packing A -------------------------------------------------------------------------- */
 
-/* Task (phase, group): panel pi, then input channel, then the panel's rows, then taps, so
- * the block of (pi, ci) fills contiguously and w is read along its rows. */
+/* Writes A's entries of (group g, input channel ci, rows of panel pi) for every phase: w's
+ * rows for (ci, co) hold every tap, each going to its phase. */
+static void pack_a_block(const igemm_job *j, int64_t g, int64_t pi, int64_t ci) {
+  const cpu_plan *pl = j->pl;
+  const int mr = j->kern->mr;
+  for (int r = 0; r < mr; ++r) {
+    const int64_t co = pi * mr + r;
+    const float *wrow = co < pl->cout_g ? j->w + tconv_cpu_weight_offset(pl, g, co, ci) : NULL;
+    for (int64_t p = 0; p < pl->phase_count; ++p) {
+      const int64_t first = j->phase_taps[p], nt = j->phase_taps[p + 1] - first;
+      float *block = j->a + j->a_at[p * pl->pr->groups + g] + (pi * pl->cin_g + ci) * nt * mr;
+      for (int64_t t = 0; t < nt; ++t)
+        block[t * mr + r] = wrow != NULL ? wrow[j->taps_k[first + t]] : 0.0f;
+    }
+  }
+}
+
+/* Task: one input channel of a group (transposed, whose w is (Cin, Cout/g, k): its rows are
+ * contiguous) or one row panel of a group (conv, w (Cout, Cin/g, k)), so w is read in order. */
 static void pack_a(void *shared, int worker, int64_t task) {
+  (void)worker;
   const igemm_job *j = shared;
   const cpu_plan *pl = j->pl;
-  igemm_scratch *s = &j->scratch[worker];
-  const int64_t groups = pl->pr->groups, g = task % groups, p = task / groups;
-  const int mr = j->kern->mr;
-  cpu_phase ph;
-  tconv_cpu_phase_of(pl, p, &ph);
-  tconv_cpu_phase_taps(pl, &ph, s->tap_off, s->tap_k);
-  const int64_t K = phase_k(j, &ph), nt = ph.ntaps;
-  float *a = j->a + j->a_at[task];
-  for (int64_t pi = 0; pi < j->m_pad / mr; ++pi)
-    for (int64_t ci = 0; ci < pl->cin_g; ++ci) {
-      float *block = a + (pi * K + ci * nt) * mr;
-      for (int r = 0; r < mr; ++r) {
-        const int64_t co = pi * mr + r;
-        if (co >= pl->cout_g) {
-          for (int64_t t = 0; t < nt; ++t)
-            block[t * mr + r] = 0.0f;
-          continue;
-        }
-        const float *wrow = j->w + tconv_cpu_weight_offset(pl, g, co, ci);
-        for (int64_t t = 0; t < nt; ++t)
-          block[t * mr + r] = wrow[s->tap_k[t]];
-      }
-    }
+  const int64_t panels = j->m_pad / j->kern->mr;
+  if (pl->pr->op == TCONV_OP_TRANSPOSE) {
+    const int64_t g = task / pl->cin_g, ci = task % pl->cin_g;
+    for (int64_t pi = 0; pi < panels; ++pi)
+      pack_a_block(j, g, pi, ci);
+  } else {
+    const int64_t g = task / panels, pi = task % panels;
+    for (int64_t ci = 0; ci < pl->cin_g; ++ci)
+      pack_a_block(j, g, pi, ci);
+  }
 }
 
 /* ---- one tile ----------------------------------------------------------------------------- */
@@ -113,27 +122,16 @@ static int64_t tile_segments(const igemm_job *j, const cpu_phase *ph, int64_t co
   return nseg;
 }
 
-static void run_tile(void *shared, int worker, int64_t tile) {
-  const igemm_job *j = shared;
+/* One tile: phase p, group g, row block mb, column block nb (which exists). */
+static void run_tile(const igemm_job *j, igemm_scratch *s, int64_t p, int64_t g, int64_t mb,
+                     int64_t nb) {
   const cpu_plan *pl = j->pl;
   const tconv_problem *pr = pl->pr;
   const cpu_kernels *kern = j->kern;
-  igemm_scratch *s = &j->scratch[worker];
   const int mr = kern->mr, nr = kern->nr;
-
-  int64_t p = 0, hi = pl->phase_count; /* the phase holding the tile: binary search */
-  while (hi - p > 1) {
-    const int64_t mid = (p + hi) / 2;
-    if (j->tile_first[mid] <= tile)
-      p = mid;
-    else
-      hi = mid;
-  }
   cpu_phase ph;
   tconv_cpu_phase_of(pl, p, &ph);
-  const int64_t cols = pr->n * ph.positions, nblocks = (cols + j->nc - 1) / j->nc;
-  int64_t t = tile - j->tile_first[p];
-  const int64_t nb = t % nblocks, mb = t / nblocks % j->mblocks, g = t / nblocks / j->mblocks;
+  const int64_t cols = pr->n * ph.positions;
   const int64_t col0 = nb * j->nc, ncols = cols - col0 < j->nc ? cols - col0 : j->nc;
   const int64_t row0 = mb * j->mc, rows = j->m_pad - row0 < j->mc ? j->m_pad - row0 : j->mc;
   const int64_t K = phase_k(j, &ph), nt = ph.ntaps;
@@ -156,12 +154,11 @@ static void run_tile(void *shared, int worker, int64_t tile) {
       s->src[kk] = xg + k / nt * pl->c_stride + s->tap_off[k % nt];
     }
     kern->pack(kc, s->src, s->pieces, npieces, s->b);
-    for (int64_t pi = 0; pi < rows / mr; ++pi) {
-      const float *a = a_tile + pi * K * mr + k0 * mr;
-      for (int64_t pj = 0; pj < npanels; ++pj)
-        kern->gemm(kc, a, s->b + pj * IGEMM_KC * nr, s->c + pi * mr * j->nc + pj * nr, j->nc,
-                   k0 == 0);
-    }
+    /* One column panel of B stays in L1 while every row panel of A streams past it. */
+    for (int64_t pj = 0; pj < npanels; ++pj)
+      for (int64_t pi = 0; pi < rows / mr; ++pi)
+        kern->gemm(kc, a_tile + (pi * K + k0) * mr, s->b + pj * IGEMM_KC * nr,
+                   s->c + pi * mr * j->nc + pj * nr, j->nc, k0 == 0);
   }
 
   for (int64_t r = 0; r < rows && row0 + r < pl->cout_g; ++r) {
@@ -174,91 +171,114 @@ static void run_tile(void *shared, int worker, int64_t tile) {
   }
 }
 
-/* ---- the core ----------------------------------------------------------------------------- */
-
-static void free_scratch(igemm_scratch *s, int workers) {
-  for (int i = 0; s != NULL && i < workers; ++i) {
-    tconv_cpu_free(s[i].b);
-    tconv_cpu_free(s[i].c);
-    tconv_cpu_free(s[i].tap_off);
-    tconv_cpu_free(s[i].tap_k);
-    tconv_cpu_free(s[i].src);
-    tconv_cpu_free(s[i].pieces);
-    tconv_cpu_free(s[i].segments);
+/* Task (group, row block, column block): that tile of every phase in turn, so the outputs
+ * the phases interleave in y are written by one thread while their lines are in its cache. */
+static void run_task(void *shared, int worker, int64_t task) {
+  const igemm_job *j = shared;
+  const cpu_plan *pl = j->pl;
+  const int64_t nb = task % j->nblocks, mb = task / j->nblocks % j->mblocks,
+                g = task / j->nblocks / j->mblocks;
+  for (int64_t p = 0; p < pl->phase_count; ++p) {
+    cpu_phase ph;
+    tconv_cpu_phase_of(pl, p, &ph);
+    if (nb * j->nc < pl->pr->n * ph.positions)
+      run_tile(j, &j->scratch[worker], p, g, mb, nb);
   }
-  tconv_cpu_free(s);
 }
 
-/* Scratch for up to `workers` workers; returns how many got all of theirs (0: none). */
+/* ---- the core ----------------------------------------------------------------------------- */
+
+/* A worker's arrays, laid out in one block (see cpu_carve). */
+static void lay_out(const igemm_job *j, igemm_scratch *s, cpu_carve *c) {
+  const int64_t nr = j->kern->nr;
+  s->b = tconv_cpu_take(c, IGEMM_KC * j->nc, sizeof(float));
+  s->c = tconv_cpu_take(c, j->mc * j->nc, sizeof(float));
+  s->tap_off = tconv_cpu_take(c, j->pl->max_taps, sizeof(int64_t));
+  s->tap_k = tconv_cpu_take(c, j->pl->max_taps, sizeof(int64_t));
+  s->src = tconv_cpu_take(c, IGEMM_KC, sizeof(float *));
+  s->pieces = tconv_cpu_take(c, j->nc + j->nc / nr + 1, sizeof(cpu_piece));
+  s->segments = tconv_cpu_take(c, j->nc, sizeof(struct segment));
+}
+
+static void free_scratch(igemm_job *j, int workers) {
+  for (int i = 0; j->scratch != NULL && i < workers; ++i)
+    tconv_cpu_free(j->pl->ctx, j->scratch[i].b); /* the block's start */
+  tconv_cpu_free(j->pl->ctx, j->scratch);
+  j->scratch = NULL;
+}
+
+/* Scratch for up to `workers` workers; returns how many got theirs (0: none, or no array).
+ * A worker whose block cannot be allocated is left out: the others take its tiles. */
 static int alloc_scratch(igemm_job *j, int workers) {
-  j->scratch = tconv_cpu_alloc(workers, sizeof *j->scratch);
+  j->scratch = tconv_cpu_alloc(j->pl->ctx, workers, sizeof *j->scratch);
   if (j->scratch == NULL)
     return 0;
-  memset(j->scratch, 0, (size_t)workers * sizeof *j->scratch);
-  const int nr = j->kern->nr;
-  for (int i = 0; i < workers; ++i) {
-    igemm_scratch *s = &j->scratch[i];
-    s->b = tconv_cpu_alloc(IGEMM_KC * j->nc, sizeof(float));
-    s->c = tconv_cpu_alloc(j->mc * j->nc, sizeof(float));
-    s->tap_off = tconv_cpu_alloc(j->pl->max_taps, sizeof(int64_t));
-    s->tap_k = tconv_cpu_alloc(j->pl->max_taps, sizeof(int64_t));
-    s->src = tconv_cpu_alloc(IGEMM_KC, sizeof(float *));
-    s->pieces = tconv_cpu_alloc(j->nc + j->nc / nr + 1, sizeof(cpu_piece));
-    s->segments = tconv_cpu_alloc(j->nc, sizeof(struct segment));
-    if (s->b == NULL || s->c == NULL || s->tap_off == NULL || s->tap_k == NULL || s->src == NULL ||
-        s->pieces == NULL || s->segments == NULL) {
-      free_scratch(j->scratch, i + 1); /* keeps none of this worker's, frees the array */
-      j->scratch = NULL;
-      return i > 0 ? alloc_scratch(j, i) : 0; /* again for the workers that fitted */
-    }
+  cpu_carve size = {NULL, 0};
+  lay_out(j, &j->scratch[0], &size);
+  int got = 0;
+  for (; got < workers; ++got) {
+    cpu_carve block = {tconv_cpu_alloc(j->pl->ctx, (int64_t)size.used, 1), 0};
+    if (block.base == NULL)
+      break;
+    lay_out(j, &j->scratch[got], &block);
   }
-  return workers;
+  if (got == 0)
+    free_scratch(j, 0);
+  return got;
 }
 
 tconv_status tconv_cpu_igemm_core(tconv_context *ctx, const cpu_plan *pl, const float *w,
                                   const float *bias, float *y) {
   const tconv_problem *pr = pl->pr;
-  igemm_job j = {pl, tconv_cpu_kernels(), w, bias, y, NULL, NULL, NULL, 0, 0, 0, 0, NULL};
+  igemm_job j = {.pl = pl, .kern = tconv_cpu_kernels(), .w = w, .bias = bias, .y = y};
   const int mr = j.kern->mr, nr = j.kern->nr;
   j.m_pad = (pl->cout_g + mr - 1) / mr * mr;
   j.mblocks = (j.m_pad + IGEMM_MC_MAX - 1) / IGEMM_MC_MAX;
   j.mc = (j.m_pad / mr + j.mblocks - 1) / j.mblocks * mr;
   j.nc = IGEMM_NC / nr * nr;
 
-  const int64_t units = pl->phase_count * pr->groups;
-  j.a_at = tconv_cpu_alloc(units + pl->phase_count + 1, sizeof(int64_t));
+  /* Tables: a_at, phase_taps, taps_k, and room for one phase's tap offsets. */
+  const int64_t units = pl->phase_count * pr->groups, phases1 = pl->phase_count + 1;
+  j.a_at = tconv_cpu_alloc(ctx, units + phases1 + pr->k_spatial + pl->max_taps, sizeof(int64_t));
   if (j.a_at == NULL)
     return tconv_cpu_out_of_memory(ctx, pl, "its tile tables");
-  j.tile_first = j.a_at + units;
-  int64_t a_size = 0, tiles = 0;
+  j.phase_taps = j.a_at + units;
+  j.taps_k = j.phase_taps + phases1;
+  int64_t *offsets = j.taps_k + pr->k_spatial;
+  int64_t a_size = 0, taps = 0;
   double work = 0.0;
   for (int64_t p = 0; p < pl->phase_count; ++p) {
     cpu_phase ph;
     tconv_cpu_phase_of(pl, p, &ph);
     const int64_t K = phase_k(&j, &ph), cols = pr->n * ph.positions;
+    j.phase_taps[p] = taps;
+    tconv_cpu_phase_taps(pl, &ph, offsets, j.taps_k + taps);
+    taps += ph.ntaps;
     for (int64_t g = 0; g < pr->groups; ++g) {
       j.a_at[p * pr->groups + g] = a_size;
       a_size += j.m_pad * K;
     }
-    j.tile_first[p] = tiles;
-    tiles += pr->groups * j.mblocks * ((cols + j.nc - 1) / j.nc);
+    if ((cols + j.nc - 1) / j.nc > j.nblocks)
+      j.nblocks = (cols + j.nc - 1) / j.nc;
     work += (double)pr->cout * (double)K * (double)cols;
   }
-  j.tile_first[pl->phase_count] = tiles;
+  j.phase_taps[pl->phase_count] = taps;
+  const int64_t tiles = pr->groups * j.mblocks * j.nblocks;
+  const int64_t pack_tasks = pr->groups * (pr->op == TCONV_OP_TRANSPOSE ? pl->cin_g : j.m_pad / mr);
 
   tconv_status status = TCONV_STATUS_OK;
   const int want = tconv_cpu_workers(ctx, tiles, work);
   int workers = 0;
-  if ((j.a = tconv_cpu_alloc(a_size, sizeof(float))) == NULL)
+  if ((j.a = tconv_cpu_alloc(ctx, a_size, sizeof(float))) == NULL)
     status = tconv_cpu_out_of_memory(ctx, pl, "the packed weights");
   else if ((workers = alloc_scratch(&j, want)) == 0)
     status = tconv_cpu_out_of_memory(ctx, pl, "the packing and accumulation buffers");
   if (status == TCONV_STATUS_OK) {
-    tconv_cpu_parallel(workers < units ? workers : (int)units, units, pack_a, &j);
-    tconv_cpu_parallel(workers, tiles, run_tile, &j);
+    tconv_cpu_parallel(workers < pack_tasks ? workers : (int)pack_tasks, pack_tasks, pack_a, &j);
+    tconv_cpu_parallel(workers, tiles, run_task, &j);
   }
-  free_scratch(j.scratch, workers);
-  tconv_cpu_free(j.a);
-  tconv_cpu_free(j.a_at);
+  free_scratch(&j, workers);
+  tconv_cpu_free(ctx, j.a);
+  tconv_cpu_free(ctx, j.a_at);
   return status;
 }

@@ -39,11 +39,16 @@ typedef struct cpu_phase_dim {
 } cpu_phase_dim;
 
 typedef struct cpu_plan {
+  tconv_context *ctx;      /* whose threads and scratch memory it uses */
   const char *algo;        /* the algorithm's name, for sentences */
   const tconv_problem *pr; /* what is computed (the uncropped problem of a circular
                               transposed convolution, see cpu_plan.c) */
   int64_t cin_g, cout_g;
-  const float *x; /* the prepared input, (N, Cin, planes and extent), or the caller's x */
+  const float *source; /* the caller's x */
+  const float *x;      /* the prepared input, (N, Cin, planes and extent), or the caller's x
+                          when that is the same layout; NULL when copied but not prepared
+                          (tconv_cpu_prepare makes each channel's plane on demand) */
+  int copied;          /* whether the prepared layout differs from x */
   int64_t n_stride, c_stride, in_stride[CPU_DIMS];
   int64_t out_step[CPU_DIMS];   /* output coordinate step between consecutive positions */
   int64_t out_stride[CPU_DIMS]; /* element strides of y's spatial dimensions */
@@ -53,8 +58,12 @@ typedef struct cpu_plan {
   int64_t *tap_k[CPU_DIMS];              /* kernel index of each tap, grouped by phase */
   int64_t *tap_off[CPU_DIMS];            /* input offset of each tap */
   int64_t max_count[CPU_DIMS], max_taps; /* largest phase count per dim; most taps of a phase */
-  float *owned;                          /* the prepared copy when one was made */
-  void *arrays;                          /* the phase and tap arrays */
+  int64_t planes[CPU_DIMS], extent[CPU_DIMS]; /* the prepared input's shape per dimension */
+  const int64_t *map[CPU_DIMS]; /* x index of each prepared coordinate (plane-major), -1: 0 */
+  int64_t *run;                 /* per plane of the last dimension: the longest run of
+                                   sources a fixed step apart, (first, end, step) */
+  float *owned;                 /* the prepared copy when one was made */
+  void *arrays;                 /* the phase and tap arrays */
 } cpu_plan;
 
 /* One phase of the plan, flattened: p = (p0 * nphases[1] + p1) * nphases[2] + p2. */
@@ -65,10 +74,12 @@ typedef struct cpu_phase {
 } cpu_phase;
 
 /* Builds the plan of a problem without wrap-around (anything but a circular transposed
- * convolution), the prepared copy included (on ctx's threads). Returns OK or OUT_OF_MEMORY
- * (no sentence recorded: the caller words it). */
+ * convolution), with `copy` the prepared copy of the whole input too (on ctx's threads).
+ * Returns OK or OUT_OF_MEMORY (no sentence recorded: the caller words it). */
 tconv_status tconv_cpu_plan_build(tconv_context *ctx, cpu_plan *plan, const tconv_problem *pr,
-                                  const float *x);
+                                  const float *x, int copy);
+/* Writes the prepared plane of input channel ci of image n (c_stride elements) to dst. */
+void tconv_cpu_prepare(const cpu_plan *plan, int64_t n, int64_t ci, float *dst);
 void tconv_cpu_plan_free(cpu_plan *plan);
 /* Elements of the prepared input (an upper bound), or -1 when the count overflows. */
 int64_t tconv_cpu_prepared_count(const tconv_problem *pr);
@@ -95,11 +106,12 @@ tconv_status tconv_cpu_out_of_memory(tconv_context *ctx, const cpu_plan *plan, c
 typedef tconv_status (*cpu_core_fn)(tconv_context *ctx, const cpu_plan *plan, const float *w,
                                     const float *bias, float *y);
 
-/* Plans, runs `core`, and for a circular transposed convolution folds the uncropped result
- * into y. */
+/* Plans (with the prepared copy of the whole input when `copy`; without, the core prepares
+ * what it reads), runs `core`, and for a circular transposed convolution folds the uncropped
+ * result into y. */
 tconv_status tconv_cpu_run(tconv_context *ctx, const char *algo_name, const tconv_problem *pr,
                            const float *x, const float *w, const float *bias, float *y,
-                           cpu_core_fn core);
+                           cpu_core_fn core, int copy);
 
 /* host/cpu_igemm.c, host/cpu_direct.c */
 tconv_status tconv_cpu_igemm_core(tconv_context *ctx, const cpu_plan *plan, const float *w,
@@ -128,12 +140,16 @@ typedef struct cpu_kernels {
    * w[k] * src[r][off[k] + i], for i < len (one FMA per term). */
   void (*direct)(int64_t kc, const float *w, const int64_t *off, const float *const *src,
                  float *const *out, int rows, int64_t len);
+  /* dst[i] = src[i * step], i < n (step >= 1). */
+  void (*gather)(float *dst, const float *src, int64_t n, int64_t step);
   /* Packs kc rows of a B block: for kk < kc and every piece,
    * b[kk * nr + dst + i] = src[kk][piece src + i] for i < piece len (len <= nr). */
   void (*pack)(int64_t kc, const float *const *src, const cpu_piece *pieces, int64_t npieces,
                float *b);
 } cpu_kernels;
 
+/* The portable gather (memcpy for step 1). */
+void tconv_cpu_gather_generic(float *dst, const float *src, int64_t n, int64_t step);
 /* The portable packing loop (memcpy per piece), for sets with nr columns per row. */
 void tconv_cpu_pack_rows(int64_t kc, const float *const *src, const cpu_piece *pieces,
                          int64_t npieces, float *b, int nr);
@@ -161,10 +177,27 @@ int tconv_cpu_workers(const tconv_context *ctx, int64_t tasks, double work);
 /* Starts a forward call's count for tconv_test_cpu_workers(). */
 void tconv_cpu_reset_workers(void);
 
-/* 64-byte-aligned scratch memory of count elements of size elem; NULL on failure (or an
- * overflowing size). Free with tconv_cpu_free. */
-void *tconv_cpu_alloc(int64_t count, size_t elem);
-void tconv_cpu_free(void *p);
+/* ---- scratch memory (host/cpu_memory.c) -------------------------------------------------- */
+
+/* 64-byte-aligned scratch memory of count elements of size elem, from ctx's pool of blocks
+ * kept from earlier calls when one is large enough; NULL on failure (or an overflowing size).
+ * Contents undefined. Only the thread calling into ctx allocates. */
+void *tconv_cpu_alloc(tconv_context *ctx, int64_t count, size_t elem);
+/* Returns the block to ctx's pool (NULL is fine). */
+void tconv_cpu_free(tconv_context *ctx, void *p);
+
+/* Lays several arrays out in one block: every take is 64-byte aligned. With a NULL base,
+ * only counts the bytes (then allocate `used` and take again in the same order). */
+typedef struct cpu_carve {
+  char *base;
+  size_t used;
+} cpu_carve;
+
+static inline void *tconv_cpu_take(cpu_carve *c, int64_t count, size_t elem) {
+  void *p = c->base != NULL ? c->base + c->used : NULL;
+  c->used += ((size_t)count * elem + 63) / 64 * 64;
+  return p;
+}
 
 /* ---- test hooks (not exported from the shared library) --------------------------------- */
 

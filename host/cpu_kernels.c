@@ -46,6 +46,15 @@ static void direct_generic(int64_t kc, const float *w, const int64_t *off, const
     }
 }
 
+void tconv_cpu_gather_generic(float *dst, const float *src, int64_t n, int64_t step) {
+  if (step == 1) {
+    memcpy(dst, src, (size_t)n * sizeof(float));
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i)
+    dst[i] = src[i * step];
+}
+
 void tconv_cpu_pack_rows(int64_t kc, const float *const *src, const cpu_piece *pieces,
                          int64_t npieces, float *b, int nr) {
   for (int64_t kk = 0; kk < kc; ++kk, b += nr)
@@ -59,7 +68,8 @@ static void pack_generic(int64_t kc, const float *const *src, const cpu_piece *p
 }
 
 const cpu_kernels tconv_cpu_generic = {"generic",    GENERIC_MR,     GENERIC_NR,
-                                       gemm_generic, direct_generic, pack_generic};
+                                       gemm_generic, direct_generic, tconv_cpu_gather_generic,
+                                       pack_generic};
 
 static _Atomic(const cpu_kernels *) forced = NULL; /* test hook */
 

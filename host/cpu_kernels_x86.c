@@ -130,8 +130,30 @@ TARGET_AVX512 static void pack_avx512(int64_t kc, const float *const *src, const
   }
 }
 
-const cpu_kernels tconv_cpu_avx512 = {"avx512",    A512_MR,       A512_NR,
-                                      gemm_avx512, direct_avx512, pack_avx512};
+/* Step 1: masked moves; step 2: every other element of 32 by one permute; else scalar. */
+TARGET_AVX512 static void gather_avx512(float *dst, const float *src, int64_t n, int64_t step) {
+  if (step == 1) {
+    for (int64_t i = 0; i < n; i += 16) {
+      const __mmask16 m = lanes16(n - i);
+      _mm512_mask_storeu_ps(dst + i, m, _mm512_maskz_loadu_ps(m, src + i));
+    }
+  } else if (step == 2) {
+    const __m512i even =
+        _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    for (int64_t i = 0; i < n; i += 16) {
+      /* Sources src[2i .. 2i + 2(n - i) - 2]: 2(n - i) - 1 elements from 2i. */
+      const int64_t left = 2 * (n - i) - 1;
+      const __m512 lo = _mm512_maskz_loadu_ps(lanes16(left), src + 2 * i);
+      const __m512 hi = _mm512_maskz_loadu_ps(lanes16(left - 16), src + 2 * i + 16);
+      _mm512_mask_storeu_ps(dst + i, lanes16(n - i), _mm512_permutex2var_ps(lo, even, hi));
+    }
+  } else {
+    tconv_cpu_gather_generic(dst, src, n, step);
+  }
+}
+
+const cpu_kernels tconv_cpu_avx512 = {"avx512",      A512_MR,       A512_NR,    gemm_avx512,
+                                      direct_avx512, gather_avx512, pack_avx512};
 
 /* ---- AVX2 + FMA ---------------------------------------------------------------------- */
 
@@ -229,6 +251,7 @@ static void pack_avx2(int64_t kc, const float *const *src, const cpu_piece *piec
   tconv_cpu_pack_rows(kc, src, pieces, npieces, b, A2_NR);
 }
 
-const cpu_kernels tconv_cpu_avx2 = {"avx2", A2_MR, A2_NR, gemm_avx2, direct_avx2, pack_avx2};
+const cpu_kernels tconv_cpu_avx2 = {
+    "avx2", A2_MR, A2_NR, gemm_avx2, direct_avx2, tconv_cpu_gather_generic, pack_avx2};
 
 #endif /* TCONV_CPU_X86 */

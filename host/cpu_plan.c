@@ -223,52 +223,78 @@ static void fill_dim(const tconv_problem *pr, int a, const dim_geometry *g, cons
 
 /* ---- the prepared copy ------------------------------------------------------------------ */
 
+/* One (n, ci) plane: every prepared coordinate, in memory order (planes outer). Rows along
+ * the last dimension copy their run of consecutive (or stride-spaced) sources with the
+ * kernel set's gather; the padding at either end goes through the map. */
+void tconv_cpu_prepare(const cpu_plan *plan, int64_t n, int64_t ci, float *dst) {
+  const tconv_problem *pr = plan->pr;
+  const float *src = plan->source + (n * pr->cin + ci) * pr->in_spatial;
+  const cpu_kernels *kern = tconv_cpu_kernels();
+  const int64_t e0 = plan->extent[0], e1 = plan->extent[1], e2 = plan->extent[2];
+  for (int64_t v0 = 0; v0 < plan->planes[0]; ++v0)
+    for (int64_t v1 = 0; v1 < plan->planes[1]; ++v1)
+      for (int64_t v2 = 0; v2 < plan->planes[2]; ++v2) {
+        const int64_t *m2 = plan->map[2] + v2 * e2, *run = plan->run + 3 * v2;
+        for (int64_t w0 = 0; w0 < e0; ++w0)
+          for (int64_t w1 = 0; w1 < e1; ++w1, dst += e2) {
+            const int64_t i0 = plan->map[0][v0 * e0 + w0], i1 = plan->map[1][v1 * e1 + w1];
+            if (i0 < 0 || i1 < 0) {
+              memset(dst, 0, (size_t)e2 * sizeof *dst);
+              continue;
+            }
+            const float *row = src + (i0 * pr->in[1] + i1) * pr->in[2];
+            for (int64_t w2 = 0; w2 < run[0]; ++w2)
+              dst[w2] = m2[w2] >= 0 ? row[m2[w2]] : 0.0f;
+            kern->gather(dst + run[0], row + m2[run[0]], run[1] - run[0], run[2]);
+            for (int64_t w2 = run[1]; w2 < e2; ++w2)
+              dst[w2] = m2[w2] >= 0 ? row[m2[w2]] : 0.0f;
+          }
+      }
+}
+
 typedef struct copy_job {
-  const tconv_problem *pr;
-  const float *x;
+  const cpu_plan *plan;
   float *xp;
-  const dim_geometry *g;
-  const int64_t *map[CPU_DIMS];
-  int64_t c_stride;
 } copy_job;
 
-/* One (n, ci) plane: every prepared coordinate, in memory order (planes outer). */
 static void copy_plane(void *shared, int worker, int64_t task) {
   (void)worker;
   const copy_job *j = shared;
-  const tconv_problem *pr = j->pr;
-  const float *src = j->x + task * pr->in_spatial;
-  float *dst = j->xp + task * j->c_stride;
-  const dim_geometry *g = j->g;
-  for (int64_t v0 = 0; v0 < g[0].planes; ++v0)
-    for (int64_t v1 = 0; v1 < g[1].planes; ++v1)
-      for (int64_t v2 = 0; v2 < g[2].planes; ++v2)
-        for (int64_t w0 = 0; w0 < g[0].extent; ++w0)
-          for (int64_t w1 = 0; w1 < g[1].extent; ++w1) {
-            const int64_t i0 = j->map[0][v0 * g[0].extent + w0];
-            const int64_t i1 = j->map[1][v1 * g[1].extent + w1];
-            const int64_t *m2 = j->map[2] + v2 * g[2].extent;
-            if (i0 < 0 || i1 < 0) {
-              memset(dst, 0, (size_t)g[2].extent * sizeof *dst);
-            } else {
-              const float *row = src + (i0 * pr->in[1] + i1) * pr->in[2];
-              for (int64_t w2 = 0; w2 < g[2].extent; ++w2)
-                dst[w2] = m2[w2] >= 0 ? row[m2[w2]] : 0.0f;
-            }
-            dst += g[2].extent;
-          }
+  tconv_cpu_prepare(j->plan, task / j->plan->pr->cin, task % j->plan->pr->cin,
+                    j->xp + task * j->plan->c_stride);
+}
+
+/* The longest run of map[lo, hi) = map[lo] + step * (w - lo), all sources, as (lo, hi, step)
+ * (an empty run when there is none). */
+static void find_run(const int64_t *map, int64_t extent, int64_t step, int64_t *run) {
+  run[0] = run[1] = 0;
+  run[2] = step;
+  for (int64_t w = 0; w < extent;) {
+    if (map[w] < 0) {
+      ++w;
+      continue;
+    }
+    int64_t end = w + 1;
+    while (end < extent && map[end] == map[end - 1] + step)
+      ++end;
+    if (end - w > run[1] - run[0])
+      run[0] = w, run[1] = end;
+    w = end;
+  }
 }
 
 void tconv_cpu_plan_free(cpu_plan *plan) {
-  tconv_cpu_free(plan->owned);
-  tconv_cpu_free(plan->arrays);
+  tconv_cpu_free(plan->ctx, plan->owned);
+  tconv_cpu_free(plan->ctx, plan->arrays);
   memset(plan, 0, sizeof *plan);
 }
 
 tconv_status tconv_cpu_plan_build(tconv_context *ctx, cpu_plan *plan, const tconv_problem *pr,
-                                  const float *x) {
+                                  const float *x, int copy) {
   memset(plan, 0, sizeof *plan);
+  plan->ctx = ctx;
   plan->pr = pr;
+  plan->source = x;
   plan->cin_g = pr->cin / pr->groups;
   plan->cout_g = pr->cout / pr->groups;
   dim_geometry g[CPU_DIMS];
@@ -277,7 +303,8 @@ tconv_status tconv_cpu_plan_build(tconv_context *ctx, cpu_plan *plan, const tcon
     geometry(pr, a, &g[a], NULL);
     sizes += 4 * g[a].nphases + 3 * pr->k[a] + g[a].planes * g[a].extent;
   }
-  int64_t *arrays = tconv_cpu_alloc(sizes, sizeof(int64_t));
+  sizes += 3 * g[2].planes; /* the rows' runs */
+  int64_t *arrays = tconv_cpu_alloc(ctx, sizes, sizeof(int64_t));
   if (arrays == NULL)
     return TCONV_STATUS_OUT_OF_MEMORY;
   plan->arrays = arrays;
@@ -293,7 +320,9 @@ tconv_status tconv_cpu_plan_build(tconv_context *ctx, cpu_plan *plan, const tcon
       geometry(pr, a, &g[a], residues[a]); /* now with the exact planes */
     map[a] = arrays;
     arrays += g[a].planes * g[a].extent;
+    plan->map[a] = map[a];
   }
+  plan->run = arrays;
   /* Strides of the prepared layout (planes outer, then the extents), or of x itself. */
   int64_t extent_product = g[0].extent * g[1].extent * g[2].extent;
   int64_t in_stride[CPU_DIMS] = {g[1].extent * g[2].extent, g[2].extent, 1};
@@ -314,7 +343,12 @@ tconv_status tconv_cpu_plan_build(tconv_context *ctx, cpu_plan *plan, const tcon
       most = imax(most, plan->phase[a][p].ntaps);
     plan->max_taps *= most;
     plan->out_step[a] = pr->op == TCONV_OP_TRANSPOSE ? pr->stride[a] : 1;
+    plan->planes[a] = g[a].planes;
+    plan->extent[a] = g[a].extent;
   }
+  for (int64_t v = 0; v < g[2].planes; ++v)
+    find_run(map[2] + v * g[2].extent, g[2].extent, pr->op == TCONV_OP_CONV ? pr->stride[2] : 1,
+             plan->run + 3 * v);
   plan->out_stride[0] = pr->out[1] * pr->out[2];
   plan->out_stride[1] = pr->out[2];
   plan->out_stride[2] = 1;
@@ -328,16 +362,17 @@ tconv_status tconv_cpu_plan_build(tconv_context *ctx, cpu_plan *plan, const tcon
     for (int64_t u = 0; u < g[a].extent && identity; ++u)
       identity = map[a][u] == u;
   }
-  if (identity || plan->c_stride == 0) {
-    plan->x = x;
+  plan->copied = !identity && plan->c_stride > 0;
+  if (!plan->copied || !copy) {
+    plan->x = plan->copied ? NULL : x;
     return TCONV_STATUS_OK;
   }
-  plan->owned = tconv_cpu_alloc(plan->n_stride * pr->n, sizeof(float));
+  plan->owned = tconv_cpu_alloc(ctx, plan->n_stride * pr->n, sizeof(float));
   if (plan->owned == NULL) {
     tconv_cpu_plan_free(plan);
     return TCONV_STATUS_OUT_OF_MEMORY;
   }
-  copy_job job = {pr, x, plan->owned, g, {map[0], map[1], map[2]}, plan->c_stride};
+  copy_job job = {plan, plan->owned};
   const int64_t planes = pr->n * pr->cin;
   tconv_cpu_parallel(tconv_cpu_workers(ctx, planes, (double)(plan->n_stride * pr->n) / 8.0), planes,
                      copy_plane, &job);

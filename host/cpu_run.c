@@ -168,9 +168,9 @@ static void fold_plane(void *shared, int worker, int64_t task) {
 
 static tconv_status run_plan(tconv_context *ctx, const char *algo, const tconv_problem *pr,
                              const float *x, const float *w, const float *bias, float *y,
-                             cpu_core_fn core) {
+                             cpu_core_fn core, int copy) {
   cpu_plan plan;
-  tconv_status status = tconv_cpu_plan_build(ctx, &plan, pr, x);
+  tconv_status status = tconv_cpu_plan_build(ctx, &plan, pr, x, copy);
   if (status != TCONV_STATUS_OK) {
     const cpu_plan named = {.algo = algo, .pr = pr};
     return tconv_cpu_out_of_memory(ctx, &named, "the plan and the padded copy of the input");
@@ -204,29 +204,29 @@ static tconv_problem right_aligned(const tconv_problem *p) {
 
 tconv_status tconv_cpu_run(tconv_context *ctx, const char *algo, const tconv_problem *problem,
                            const float *x, const float *w, const float *bias, float *y,
-                           cpu_core_fn core) {
+                           cpu_core_fn core, int copy) {
   tconv_cpu_reset_workers();
   const tconv_problem aligned = right_aligned(problem);
   const tconv_problem *pr = &aligned;
   if (!circular_transposed(pr))
-    return run_plan(ctx, algo, pr, x, w, bias, y, core);
+    return run_plan(ctx, algo, pr, x, w, bias, y, core, copy);
   tconv_problem full;
   if (uncropped(pr, &full) != 0) /* supports() refused it already */
     return tconv_fail(ctx, TCONV_STATUS_INTERNAL, "%s: %s: the uncropped output overflows",
                       tconv_op_label(pr->op), algo);
-  float *scratch = tconv_cpu_alloc(full.y_count, sizeof(float));
+  float *scratch = tconv_cpu_alloc(ctx, full.y_count, sizeof(float));
   if (scratch == NULL) {
     const cpu_plan named = {.algo = algo, .pr = pr};
     return tconv_cpu_out_of_memory(ctx, &named, "the uncropped output");
   }
-  tconv_status status = run_plan(ctx, algo, &full, x, w, NULL, scratch, core);
+  tconv_status status = run_plan(ctx, algo, &full, x, w, NULL, scratch, core, copy);
   if (status == TCONV_STATUS_OK) {
     fold_job job = {pr, &full, scratch, bias, y};
     const int64_t planes = pr->n * pr->cout;
     tconv_cpu_parallel(tconv_cpu_workers(ctx, planes, (double)full.y_count), planes, fold_plane,
                        &job);
   }
-  tconv_cpu_free(scratch);
+  tconv_cpu_free(ctx, scratch);
   return status;
 }
 
@@ -234,12 +234,12 @@ tconv_status tconv_cpu_igemm_run(tconv_context *ctx, const tconv_problem *pr, co
                                  const float *w, const float *bias, float *y, void *workspace,
                                  size_t workspace_bytes) {
   (void)workspace, (void)workspace_bytes;
-  return tconv_cpu_run(ctx, "cpu_igemm", pr, x, w, bias, y, tconv_cpu_igemm_core);
+  return tconv_cpu_run(ctx, "cpu_igemm", pr, x, w, bias, y, tconv_cpu_igemm_core, 1);
 }
 
 tconv_status tconv_cpu_direct_run(tconv_context *ctx, const tconv_problem *pr, const float *x,
                                   const float *w, const float *bias, float *y, void *workspace,
                                   size_t workspace_bytes) {
   (void)workspace, (void)workspace_bytes;
-  return tconv_cpu_run(ctx, "cpu_direct", pr, x, w, bias, y, tconv_cpu_direct_core);
+  return tconv_cpu_run(ctx, "cpu_direct", pr, x, w, bias, y, tconv_cpu_direct_core, 0);
 }

@@ -1,8 +1,8 @@
 /*
  * cpu_threads.c - threads for the CPU algorithms: the default thread count of a context
  * (TCONV_NUM_THREADS, else the online processors), a parallel loop over tasks on pthreads
- * created per call, how many workers a job deserves, aligned scratch memory, and the test
- * hooks that simulate failing thread creation and allocation.
+ * created per call, how many workers a job deserves, and the test hook that simulates
+ * failing thread creation.
  *
  * The parallel loop hands out tasks from one atomic counter. Which thread runs a task never
  * changes what the task computes (cpu.h), so the scheduling is free to be dynamic; and a
@@ -24,7 +24,6 @@
 #define CPU_MIN_WORK 262144.0
 
 static atomic_int spawn_limit = -1;        /* test hook: creations allowed per section */
-static atomic_llong alloc_countdown = 0;   /* test hook: the allocation that fails */
 static _Thread_local int last_workers = 0; /* test hook: the caller's last section */
 
 tconv_status tconv_cpu_default_threads(int *threads, char *why, size_t why_size) {
@@ -107,21 +106,6 @@ int tconv_cpu_parallel(int workers, int64_t tasks, cpu_task_fn fn, void *shared)
   return started + 1;
 }
 
-void *tconv_cpu_alloc(int64_t count, size_t elem) {
-  if (atomic_load(&alloc_countdown) > 0 && atomic_fetch_sub(&alloc_countdown, 1) == 1)
-    return NULL;
-  if (count < 0 || elem == 0 || (uint64_t)count > (SIZE_MAX - 64) / elem)
-    return NULL;
-  size_t bytes = (size_t)count * elem;
-  bytes = (bytes + 63) / 64 * 64;
-  void *p = NULL;
-  if (posix_memalign(&p, 64, bytes > 0 ? bytes : 64) != 0)
-    return NULL;
-  return p;
-}
-
-void tconv_cpu_free(void *p) { free(p); }
-
 /* ---- test hooks --------------------------------------------------------------------- */
 
 int tconv_test_cpu_workers(void) { return last_workers; }
@@ -129,5 +113,3 @@ int tconv_test_cpu_workers(void) { return last_workers; }
 void tconv_cpu_reset_workers(void) { last_workers = 0; }
 
 void tconv_test_cpu_spawn_limit(int limit) { atomic_store(&spawn_limit, limit); }
-
-void tconv_test_cpu_fail_alloc(int64_t count) { atomic_store(&alloc_countdown, count); }

@@ -31,13 +31,13 @@ typedef struct thread_problem {
 /* clang-format off */
 static const thread_problem problems[] = {
   {"2-D transposed, strides (2,3), asymmetric pads, output_padding, leaky relu",
-   {TCONV_OP_TRANSPOSE, 2, 2, 32, 40, 1, 1, {13, 11, 1}, {4, 3, 1}, {2, 3, 1}, {1, 1, 1},
+   {TCONV_OP_TRANSPOSE, 2, 2, 16, 40, 1, 1, {27, 23, 1}, {4, 3, 1}, {2, 3, 1}, {1, 1, 1},
     {1, 0, 0}, {2, 1, 0}, {1, 2, 0}}, TCONV_PADDING_ZEROS, TCONV_ACTIVATION_LEAKY_RELU, 0.1f},
   {"3-D grouped conv, stride 2, dilation (1,2,1), reflect padding",
    {TCONV_OP_CONV, 3, 2, 16, 24, 2, 1, {9, 10, 11}, {3, 3, 3}, {2, 2, 2}, {1, 2, 1},
     {1, 2, 1}, {1, 1, 0}, {0, 0, 0}}, TCONV_PADDING_REFLECT, TCONV_ACTIVATION_NONE, 0.0f},
   {"1-D circular transposed, stride 3, dilation 2, tanh",
-   {TCONV_OP_TRANSPOSE, 1, 2, 64, 48, 1, 1, {40, 1, 1}, {7, 1, 1}, {3, 1, 1}, {2, 1, 1},
+   {TCONV_OP_TRANSPOSE, 1, 3, 16, 16, 1, 1, {400, 1, 1}, {7, 1, 1}, {3, 1, 1}, {2, 1, 1},
     {3, 0, 0}, {5, 0, 0}, {1, 0, 0}}, TCONV_PADDING_CIRCULAR, TCONV_ACTIVATION_TANH, 0.0f},
   {"2-D depthwise conv, stride 2, replicate padding, relu",
    {TCONV_OP_CONV, 2, 2, 48, 48, 48, 1, {40, 37, 1}, {5, 5, 1}, {2, 2, 1}, {1, 1, 1},
