@@ -23,6 +23,7 @@
 /* ---- AVX-512 ------------------------------------------------------------------------- */
 
 #define A512_MR 8
+#define PACK_AHEAD 8 /* packed rows between a prefetch and its use */
 #define A512_NR 48
 #define A512_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
 #define A512_DECLARE(i) __m512 c##i##0, c##i##1, c##i##2;
@@ -120,8 +121,15 @@ TARGET_AVX512 static void pack_avx512(int64_t kc, const float *const *src, const
                                       int64_t npieces, float *b) {
   for (int64_t kk = 0; kk < kc; ++kk, b += A512_NR) {
     const float *s = src[kk];
+    /* The rows PACK_AHEAD steps on usually start a new channel, far from this one: ask for
+     * their lines now, or the loads below wait on memory. */
+    const float *ahead = kk + PACK_AHEAD < kc ? src[kk + PACK_AHEAD] : NULL;
     for (int64_t p = 0; p < npieces; ++p) {
       const cpu_piece *c = &pieces[p];
+      if (ahead != NULL) {
+        _mm_prefetch((const char *)(ahead + c->src), _MM_HINT_T0);
+        _mm_prefetch((const char *)(ahead + c->src + c->len - 1), _MM_HINT_T0);
+      }
       for (int64_t i = 0; i < c->len; i += 16) {
         const __mmask16 m = lanes16(c->len - i);
         _mm512_mask_storeu_ps(b + c->dst + i, m, _mm512_maskz_loadu_ps(m, s + c->src + i));
