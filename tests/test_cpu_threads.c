@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define REPEATS 20
+#define REPEATS_MAX 20    /* fewer when TCONV_TEST_CPU_CASES is lowered */
 #define ALLOC_FAILURES 40 /* allocations failed in turn: more than a call makes */
 
 typedef struct thread_problem {
@@ -116,7 +116,8 @@ static void test_thread_counts(void) {
   CU_ASSERT_EQUAL(case_reported(), 0);
 }
 
-/* REPEATS runs on 7 threads: tasks land on other threads each time, the bits do not move. */
+/* Up to REPEATS_MAX runs on 7 threads: tasks land on other threads each time, the bits do not
+ * move. */
 static void test_repeated_runs(void) {
   begin_test();
   for (int i = 0; i < NUM_PROBLEMS; ++i) {
@@ -127,8 +128,10 @@ static void test_repeated_runs(void) {
       continue;
     if (cpu_harness_make(&h, ctx, &c) == 0) {
       int workers;
+      const int64_t repeats =
+          cpu_random_cases() / 15 < REPEATS_MAX ? cpu_random_cases() / 15 + 2 : REPEATS_MAX;
       if (run_with(&h, &c, &d, TCONV_ALGO_AUTO, 7, d.y[0], &workers) == 0)
-        for (int r = 0; r < REPEATS; ++r)
+        for (int64_t r = 0; r < repeats; ++r)
           if (run_with(&h, &c, &d, TCONV_ALGO_AUTO, 7, d.yi, &workers) != 0 ||
               case_compare_exact(&c, "a repeated run", d.yi, d.y[0]) != 0)
             break;
