@@ -127,7 +127,7 @@ tconv_status tconv_cpu_direct_core(tconv_context *ctx, const cpu_plan *pl, const
     }
   }
   if (workers > 0)
-    tconv_cpu_parallel(workers, tasks, run_task, &j);
+    tconv_cpu_parallel(ctx, workers, tasks, run_task, &j);
   for (int i = 0; i < workers; ++i)
     tconv_cpu_free(ctx, j.scratch[i].acc); /* the block's start */
   tconv_cpu_free(ctx, j.scratch);

@@ -274,8 +274,9 @@ tconv_status tconv_cpu_igemm_core(tconv_context *ctx, const cpu_plan *pl, const 
   else if ((workers = alloc_scratch(&j, want)) == 0)
     status = tconv_cpu_out_of_memory(ctx, pl, "the packing and accumulation buffers");
   if (status == TCONV_STATUS_OK) {
-    tconv_cpu_parallel(workers < pack_tasks ? workers : (int)pack_tasks, pack_tasks, pack_a, &j);
-    tconv_cpu_parallel(workers, tiles, run_task, &j);
+    tconv_cpu_parallel(ctx, workers < pack_tasks ? workers : (int)pack_tasks, pack_tasks, pack_a,
+                       &j);
+    tconv_cpu_parallel(ctx, workers, tiles, run_task, &j);
   }
   free_scratch(&j, workers);
   tconv_cpu_free(ctx, j.a);

@@ -162,13 +162,37 @@ extern const cpu_kernels tconv_cpu_avx2, tconv_cpu_avx512;
 #define TCONV_CPU_X86 1
 #endif
 
+/* ---- the CPU state of a context (host/cpu_memory.c) ------------------------------------- */
+
+#define CPU_POOL_SLOTS 64
+
+typedef struct cpu_pool_slot {
+  void *block;
+  size_t bytes;
+  int used; /* handed out and not returned yet */
+} cpu_pool_slot;
+
+typedef struct tconv_cpu_team tconv_cpu_team;
+
+struct tconv_cpu_state {
+  cpu_pool_slot slot[CPU_POOL_SLOTS]; /* scratch blocks kept for reuse */
+  tconv_cpu_team *team;               /* threads, made on first need (cpu_threads.c) */
+};
+
+/* ctx's state, made on first use; NULL when it cannot be allocated. */
+tconv_cpu_state *tconv_cpu_state_of(tconv_context *ctx);
+/* Stops and joins the team's threads and frees it (NULL is fine). */
+void tconv_cpu_team_release(tconv_cpu_team *team);
+
 /* ---- threads and scratch (host/cpu_threads.c) ------------------------------------------ */
 
-/* Runs fn(shared, worker, task) for every task < tasks on up to `workers` threads (the
- * caller's included, as worker 0); each takes the next task from a shared counter, so a
- * thread that cannot be created only means fewer workers. Returns how many ran. */
+/* Runs fn(shared, worker, task) for every task < tasks on up to `workers` threads of ctx's
+ * team (the caller's included, as worker 0); each takes the next task from a shared
+ * counter, so a thread that cannot be created only means fewer workers. Returns how many
+ * ran. */
 typedef void (*cpu_task_fn)(void *shared, int worker, int64_t task);
-int tconv_cpu_parallel(int workers, int64_t tasks, cpu_task_fn fn, void *shared);
+int tconv_cpu_parallel(tconv_context *ctx, int workers, int64_t tasks, cpu_task_fn fn,
+                       void *shared);
 
 /* How many workers a job of `tasks` tasks and `work` multiply-adds gets on ctx: at most the
  * context's thread count and the task count, and about one per CPU_MIN_WORK of work. */

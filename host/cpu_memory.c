@@ -1,10 +1,11 @@
 /*
- * cpu_memory.c - scratch memory of the CPU algorithms: 64-byte aligned blocks kept in a pool
- * per context and reused by later calls, so that a model's repeated layers do not map, fault
+ * cpu_memory.c - the CPU algorithms' state in a context (its thread team, cpu_threads.c, and
+ * its scratch memory) and that memory: 64-byte aligned blocks kept in a pool per context and
+ * reused by later calls, so that a model's repeated layers do not map, fault
  * in and zero fresh pages on every call (megabytes of packed weights and padded inputs).
  * Only the thread calling into the context allocates (workers never do), and a context is
  * used by one thread at a time, so the pool needs no lock. tconv_context_destroy() releases
- * it; the test hook makes a chosen allocation fail.
+ * both; the test hook makes a chosen allocation fail.
  */
 #include "cpu_impl.h"
 
@@ -12,23 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define POOL_SLOTS 64
 #define ALIGNMENT 64
 
-typedef struct pool_slot {
-  void *block;
-  size_t bytes;
-  int used;
-} pool_slot;
-
-struct tconv_cpu_pool {
-  pool_slot slot[POOL_SLOTS];
-};
+typedef cpu_pool_slot pool_slot;
+#define POOL_SLOTS CPU_POOL_SLOTS
 
 static atomic_llong alloc_countdown = 0; /* test hook: the allocation that fails */
 
 /* Best fit among the free blocks, or NULL. */
-static pool_slot *reuse(tconv_cpu_pool *pool, size_t bytes) {
+static pool_slot *reuse(tconv_cpu_state *pool, size_t bytes) {
   pool_slot *best = NULL;
   for (int i = 0; i < POOL_SLOTS; ++i) {
     pool_slot *s = &pool->slot[i];
@@ -40,7 +33,7 @@ static pool_slot *reuse(tconv_cpu_pool *pool, size_t bytes) {
 
 /* A slot for a new block: an empty one, else the free block most like the new one's role
  * (the largest smaller one), which is released. NULL when every slot holds a block in use. */
-static pool_slot *make_room(tconv_cpu_pool *pool, size_t bytes) {
+static pool_slot *make_room(tconv_cpu_state *pool, size_t bytes) {
   pool_slot *victim = NULL;
   for (int i = 0; i < POOL_SLOTS; ++i) {
     pool_slot *s = &pool->slot[i];
@@ -56,15 +49,20 @@ static pool_slot *make_room(tconv_cpu_pool *pool, size_t bytes) {
   return victim;
 }
 
+tconv_cpu_state *tconv_cpu_state_of(tconv_context *ctx) {
+  if (ctx->cpu == NULL)
+    ctx->cpu = calloc(1, sizeof *ctx->cpu);
+  return ctx->cpu;
+}
+
 void *tconv_cpu_alloc(tconv_context *ctx, int64_t count, size_t elem) {
   if (atomic_load(&alloc_countdown) > 0 && atomic_fetch_sub(&alloc_countdown, 1) == 1)
     return NULL;
   if (count < 0 || elem == 0 || (uint64_t)count > (SIZE_MAX - ALIGNMENT) / elem)
     return NULL;
   const size_t bytes = ((size_t)count * elem + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
-  if (ctx->cpu_pool == NULL)
-    ctx->cpu_pool = calloc(1, sizeof *ctx->cpu_pool); /* without one, blocks are not kept */
-  pool_slot *slot = ctx->cpu_pool != NULL ? reuse(ctx->cpu_pool, bytes) : NULL;
+  tconv_cpu_state *pool = tconv_cpu_state_of(ctx); /* without one, blocks are not kept */
+  pool_slot *slot = pool != NULL ? reuse(pool, bytes) : NULL;
   if (slot != NULL) {
     slot->used = 1;
     return slot->block;
@@ -72,7 +70,7 @@ void *tconv_cpu_alloc(tconv_context *ctx, int64_t count, size_t elem) {
   void *block = NULL;
   if (posix_memalign(&block, ALIGNMENT, bytes > 0 ? bytes : ALIGNMENT) != 0)
     return NULL;
-  if (ctx->cpu_pool != NULL && (slot = make_room(ctx->cpu_pool, bytes)) != NULL)
+  if (pool != NULL && (slot = make_room(pool, bytes)) != NULL)
     *slot = (pool_slot){block, bytes > 0 ? bytes : ALIGNMENT, 1};
   return block;
 }
@@ -80,21 +78,22 @@ void *tconv_cpu_alloc(tconv_context *ctx, int64_t count, size_t elem) {
 void tconv_cpu_free(tconv_context *ctx, void *block) {
   if (block == NULL)
     return;
-  for (int i = 0; ctx->cpu_pool != NULL && i < POOL_SLOTS; ++i)
-    if (ctx->cpu_pool->slot[i].block == block) {
-      ctx->cpu_pool->slot[i].used = 0;
+  for (int i = 0; ctx->cpu != NULL && i < POOL_SLOTS; ++i)
+    if (ctx->cpu->slot[i].block == block) {
+      ctx->cpu->slot[i].used = 0;
       return;
     }
   free(block);
 }
 
 void tconv_cpu_release(tconv_context *ctx) {
-  if (ctx->cpu_pool == NULL)
+  if (ctx->cpu == NULL)
     return;
+  tconv_cpu_team_release(ctx->cpu->team);
   for (int i = 0; i < POOL_SLOTS; ++i)
-    free(ctx->cpu_pool->slot[i].block);
-  free(ctx->cpu_pool);
-  ctx->cpu_pool = NULL;
+    free(ctx->cpu->slot[i].block);
+  free(ctx->cpu);
+  ctx->cpu = NULL;
 }
 
 void tconv_test_cpu_fail_alloc(int64_t count) { atomic_store(&alloc_countdown, count); }

@@ -374,8 +374,8 @@ tconv_status tconv_cpu_plan_build(tconv_context *ctx, cpu_plan *plan, const tcon
   }
   copy_job job = {plan, plan->owned};
   const int64_t planes = pr->n * pr->cin;
-  tconv_cpu_parallel(tconv_cpu_workers(ctx, planes, (double)(plan->n_stride * pr->n) / 8.0), planes,
-                     copy_plane, &job);
+  tconv_cpu_parallel(ctx, tconv_cpu_workers(ctx, planes, (double)(plan->n_stride * pr->n) / 8.0),
+                     planes, copy_plane, &job);
   plan->x = plan->owned;
   return TCONV_STATUS_OK;
 }

@@ -223,8 +223,8 @@ tconv_status tconv_cpu_run(tconv_context *ctx, const char *algo, const tconv_pro
   if (status == TCONV_STATUS_OK) {
     fold_job job = {pr, &full, scratch, bias, y};
     const int64_t planes = pr->n * pr->cout;
-    tconv_cpu_parallel(tconv_cpu_workers(ctx, planes, (double)full.y_count), planes, fold_plane,
-                       &job);
+    tconv_cpu_parallel(ctx, tconv_cpu_workers(ctx, planes, (double)full.y_count), planes,
+                       fold_plane, &job);
   }
   tconv_cpu_free(ctx, scratch);
   return status;

@@ -1,7 +1,8 @@
 /*
  * cpu_threads.c - threads for the CPU algorithms: the default thread count of a context
- * (TCONV_NUM_THREADS, else the online processors), a parallel loop over tasks on pthreads
- * created per call, how many workers a job deserves, and the test hook that simulates
+ * (TCONV_NUM_THREADS, else the online processors), the context's team of threads (created
+ * when first needed, asleep between jobs, joined by tconv_context_destroy), a parallel loop
+ * over tasks on it, how many workers a job deserves, and the test hook that simulates
  * failing thread creation.
  *
  * The parallel loop hands out tasks from one atomic counter. Which thread runs a task never
@@ -23,7 +24,7 @@
  * than it saves: about 20 microseconds of one core's work. */
 #define CPU_MIN_WORK 262144.0
 
-static atomic_int spawn_limit = -1;        /* test hook: creations allowed per section */
+static atomic_int spawn_limit = -1;        /* test hook: team threads allowed */
 static _Thread_local int last_workers = 0; /* test hook: the caller's last section */
 
 tconv_status tconv_cpu_default_threads(int *threads, char *why, size_t why_size) {
@@ -62,10 +63,25 @@ typedef struct parallel_job {
   atomic_llong next;
 } parallel_job;
 
-typedef struct worker_arg {
-  parallel_job *job;
-  int worker;
-} worker_arg;
+/* A context's team: threads created on first need and kept until the context goes, asleep
+ * between jobs. The calling thread is worker 0; team thread i is worker i + 1 and joins a
+ * job when i + 1 < its worker count. */
+struct tconv_cpu_team {
+  pthread_mutex_t lock;
+  pthread_cond_t start, done;
+  pthread_t thread[TCONV_MAX_THREADS];
+  int created;          /* team threads running */
+  int quit;             /* set by tconv_cpu_team_release */
+  unsigned long job_id; /* bumped per job; a thread waits for a new one */
+  parallel_job *job;    /* the current job */
+  int job_workers;      /* workers of the current job, the caller included */
+  int pending;          /* team threads of the current job not finished yet */
+};
+
+typedef struct team_thread {
+  tconv_cpu_team *team;
+  int index;
+} team_thread;
 
 static void run_tasks(parallel_job *job, int worker) {
   for (;;) {
@@ -76,34 +92,114 @@ static void run_tasks(parallel_job *job, int worker) {
   }
 }
 
-static void *worker_main(void *p) {
-  const worker_arg *a = p;
-  run_tasks(a->job, a->worker);
+static void *team_main(void *p) {
+  team_thread self = *(team_thread *)p;
+  free(p);
+  tconv_cpu_team *t = self.team;
+  unsigned long seen = 0;
+  pthread_mutex_lock(&t->lock);
+  for (;;) {
+    while (!t->quit && t->job_id == seen)
+      pthread_cond_wait(&t->start, &t->lock);
+    if (t->quit)
+      break;
+    seen = t->job_id;
+    if (self.index + 1 >= t->job_workers)
+      continue; /* not needed for this job */
+    parallel_job *job = t->job;
+    pthread_mutex_unlock(&t->lock);
+    run_tasks(job, self.index + 1);
+    pthread_mutex_lock(&t->lock);
+    if (--t->pending == 0)
+      pthread_cond_signal(&t->done);
+  }
+  pthread_mutex_unlock(&t->lock);
   return NULL;
 }
 
-int tconv_cpu_parallel(int workers, int64_t tasks, cpu_task_fn fn, void *shared) {
+/* The context's team with at least `threads` threads if it can get them (a thread that
+ * cannot be created, or that the test hook refuses, is simply not there); NULL when even the
+ * team cannot be made. */
+static tconv_cpu_team *team_of(tconv_context *ctx, int threads) {
+  tconv_cpu_state *state = tconv_cpu_state_of(ctx);
+  if (state == NULL)
+    return NULL;
+  tconv_cpu_team *t = state->team;
+  if (t == NULL) {
+    if ((t = calloc(1, sizeof *t)) == NULL)
+      return NULL;
+    if (pthread_mutex_init(&t->lock, NULL) != 0) {
+      free(t);
+      return NULL;
+    }
+    if (pthread_cond_init(&t->start, NULL) != 0 || pthread_cond_init(&t->done, NULL) != 0) {
+      pthread_mutex_destroy(&t->lock);
+      free(t); /* a condition variable that initialised is not kept: nothing uses it */
+      return NULL;
+    }
+    state->team = t;
+  }
+  const int limit = atomic_load(&spawn_limit);
+  while (t->created < threads && (limit < 0 || t->created < limit)) {
+    team_thread *arg = malloc(sizeof *arg);
+    if (arg == NULL)
+      break;
+    *arg = (team_thread){t, t->created};
+    if (pthread_create(&t->thread[t->created], NULL, team_main, arg) != 0) {
+      free(arg);
+      break;
+    }
+    ++t->created;
+  }
+  return t;
+}
+
+int tconv_cpu_parallel(tconv_context *ctx, int workers, int64_t tasks, cpu_task_fn fn,
+                       void *shared) {
   parallel_job job = {fn, shared, tasks, 0};
-  pthread_t threads[TCONV_MAX_THREADS];
-  worker_arg args[TCONV_MAX_THREADS];
   if (workers > TCONV_MAX_THREADS)
     workers = TCONV_MAX_THREADS;
+  tconv_cpu_team *t = workers > 1 ? team_of(ctx, workers - 1) : NULL;
   const int limit = atomic_load(&spawn_limit);
-  int started = 0;
-  for (int i = 1; i < workers; ++i) {
-    if (limit >= 0 && started >= limit)
-      break; /* as if pthread_create had failed */
-    args[started] = (worker_arg){&job, i};
-    if (pthread_create(&threads[started], NULL, worker_main, &args[started]) != 0)
-      break;
-    ++started;
+  int helpers = t != NULL ? t->created : 0;
+  if (helpers > workers - 1)
+    helpers = workers - 1;
+  if (limit >= 0 && helpers > limit)
+    helpers = limit;
+  if (helpers > 0) {
+    pthread_mutex_lock(&t->lock);
+    t->job = &job;
+    t->job_workers = helpers + 1;
+    t->pending = helpers;
+    ++t->job_id;
+    pthread_cond_broadcast(&t->start);
+    pthread_mutex_unlock(&t->lock);
   }
   run_tasks(&job, 0);
-  for (int i = 0; i < started; ++i)
-    pthread_join(threads[i], NULL);
-  if (started + 1 > last_workers)
-    last_workers = started + 1;
-  return started + 1;
+  if (helpers > 0) {
+    pthread_mutex_lock(&t->lock);
+    while (t->pending > 0)
+      pthread_cond_wait(&t->done, &t->lock);
+    pthread_mutex_unlock(&t->lock);
+  }
+  if (helpers + 1 > last_workers)
+    last_workers = helpers + 1;
+  return helpers + 1;
+}
+
+void tconv_cpu_team_release(tconv_cpu_team *t) {
+  if (t == NULL)
+    return;
+  pthread_mutex_lock(&t->lock);
+  t->quit = 1;
+  pthread_cond_broadcast(&t->start);
+  pthread_mutex_unlock(&t->lock);
+  for (int i = 0; i < t->created; ++i)
+    pthread_join(t->thread[i], NULL);
+  pthread_cond_destroy(&t->start);
+  pthread_cond_destroy(&t->done);
+  pthread_mutex_destroy(&t->lock);
+  free(t);
 }
 
 /* ---- test hooks --------------------------------------------------------------------- */

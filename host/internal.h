@@ -25,7 +25,7 @@ typedef struct tconv_algo_cache_entry {
 
 #define TCONV_ALGO_CACHE_CAPACITY 64
 
-typedef struct tconv_cpu_pool tconv_cpu_pool;
+typedef struct tconv_cpu_state tconv_cpu_state;
 
 struct tconv_context {
   tconv_backend backend; /* CPU or CUDA, never AUTO */
@@ -33,7 +33,7 @@ struct tconv_context {
   void *stream;          /* cudaStream_t; NULL = default stream */
   void *cublas;          /* cublasHandle_t, made on first use by the GEMM algorithm */
   int threads;           /* threads of the CPU algorithms (tconv_context_set_threads) */
-  struct tconv_cpu_pool *cpu_pool; /* their scratch blocks kept for reuse (cpu_memory.c) */
+  tconv_cpu_state *cpu;  /* their thread team and scratch memory, made on first use */
   int verify;            /* verify mode on */
   double verify_tolerance;
   struct {               /* test hook (tconv_test_plant): the next forward call's y[index]

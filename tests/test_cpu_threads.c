@@ -142,7 +142,8 @@ static void test_repeated_runs(void) {
   CU_ASSERT_EQUAL(case_reported(), 0);
 }
 
-/* Threads that cannot be created leave their work to the others: same bits. */
+/* Threads that cannot be created leave their work to the others: the one-thread bits. A
+ * fresh context per limit, so that its team is created under the limit. */
 static void test_spawn_failure(void) {
   begin_test();
   test_case c;
@@ -150,21 +151,28 @@ static void test_spawn_failure(void) {
   cpu_harness h;
   if (make_case(0, &c) != 0 || cpu_data_make(&c, &d) != 0)
     return;
+  int workers;
   if (cpu_harness_make(&h, ctx, &c) == 0) {
-    static const int limits[] = {0, 1, 2};
-    int workers;
     run_with(&h, &c, &d, TCONV_ALGO_CPU_IGEMM, 1, d.y[0], &workers);
-    for (size_t l = 0; l < sizeof limits / sizeof limits[0]; ++l) {
-      tconv_test_cpu_spawn_limit(limits[l]);
+    cpu_harness_free(&h);
+  }
+  static const int limits[] = {0, 1, 2};
+  tconv_context *shared = ctx;
+  for (size_t l = 0; l < sizeof limits / sizeof limits[0]; ++l) {
+    tconv_test_cpu_spawn_limit(limits[l]);
+    CU_ASSERT_EQUAL_FATAL(tconv_context_create(&ctx, TCONV_BACKEND_CPU, 0), TCONV_STATUS_OK);
+    if (cpu_harness_make(&h, ctx, &c) == 0) {
       for (int a = 0; a < CPU_ALGO_COUNT - 1; ++a)
         if (run_with(&h, &c, &d, cpu_algos[a], 7, d.yi, &workers) == 0) {
           case_compare_exact(&c, "with threads refused", d.yi, d.y[0]);
           CU_ASSERT_EQUAL(workers, limits[l] + 1);
         }
+      cpu_harness_free(&h);
     }
+    tconv_context_destroy(ctx);
     tconv_test_cpu_spawn_limit(-1);
-    cpu_harness_free(&h);
   }
+  ctx = shared;
   cpu_data_free(&d);
   CU_ASSERT_EQUAL(case_reported(), 0);
 }
