@@ -223,33 +223,37 @@ static void fill_dim(const tconv_problem *pr, int a, const dim_geometry *g, cons
 
 /* ---- the prepared copy ------------------------------------------------------------------ */
 
-/* One (n, ci) plane: every prepared coordinate, in memory order (planes outer). Rows along
- * the last dimension copy their run of consecutive (or stride-spaced) sources with the
- * kernel set's gather; the padding at either end goes through the map. */
+/* One (n, ci) plane. Rows along the last dimension copy their run of consecutive (or
+ * stride-spaced) sources with the kernel set's gather; the padding at either end goes
+ * through the map. The rows are visited in the order of the x rows they read (coordinate u =
+ * w * s + residue of the outer dimensions), so x streams in once; where they land in the
+ * plane-major layout does not matter, it is in cache. */
 void tconv_cpu_prepare(const cpu_plan *plan, int64_t n, int64_t ci, float *dst) {
   const tconv_problem *pr = plan->pr;
   const float *src = plan->source + (n * pr->cin + ci) * pr->in_spatial;
   const cpu_kernels *kern = tconv_cpu_kernels();
   const int64_t e0 = plan->extent[0], e1 = plan->extent[1], e2 = plan->extent[2];
-  for (int64_t v0 = 0; v0 < plan->planes[0]; ++v0)
-    for (int64_t v1 = 0; v1 < plan->planes[1]; ++v1)
-      for (int64_t v2 = 0; v2 < plan->planes[2]; ++v2) {
-        const int64_t *m2 = plan->map[2] + v2 * e2, *run = plan->run + 3 * v2;
-        for (int64_t w0 = 0; w0 < e0; ++w0)
-          for (int64_t w1 = 0; w1 < e1; ++w1, dst += e2) {
-            const int64_t i0 = plan->map[0][v0 * e0 + w0], i1 = plan->map[1][v1 * e1 + w1];
+  const int64_t p1 = plan->planes[1], p2 = plan->planes[2], plane = e0 * e1 * e2;
+  for (int64_t w0 = 0; w0 < e0; ++w0)
+    for (int64_t v0 = 0; v0 < plan->planes[0]; ++v0)
+      for (int64_t w1 = 0; w1 < e1; ++w1)
+        for (int64_t v1 = 0; v1 < p1; ++v1) {
+          const int64_t i0 = plan->map[0][v0 * e0 + w0], i1 = plan->map[1][v1 * e1 + w1];
+          const float *row = src + (i0 * pr->in[1] + i1) * pr->in[2];
+          for (int64_t v2 = 0; v2 < p2; ++v2) {
+            float *out = dst + ((v0 * p1 + v1) * p2 + v2) * plane + (w0 * e1 + w1) * e2;
             if (i0 < 0 || i1 < 0) {
-              memset(dst, 0, (size_t)e2 * sizeof *dst);
+              memset(out, 0, (size_t)e2 * sizeof *out);
               continue;
             }
-            const float *row = src + (i0 * pr->in[1] + i1) * pr->in[2];
+            const int64_t *m2 = plan->map[2] + v2 * e2, *run = plan->run + 3 * v2;
             for (int64_t w2 = 0; w2 < run[0]; ++w2)
-              dst[w2] = m2[w2] >= 0 ? row[m2[w2]] : 0.0f;
-            kern->gather(dst + run[0], row + m2[run[0]], run[1] - run[0], run[2]);
+              out[w2] = m2[w2] >= 0 ? row[m2[w2]] : 0.0f;
+            kern->gather(out + run[0], row + m2[run[0]], run[1] - run[0], run[2]);
             for (int64_t w2 = run[1]; w2 < e2; ++w2)
-              dst[w2] = m2[w2] >= 0 ? row[m2[w2]] : 0.0f;
+              out[w2] = m2[w2] >= 0 ? row[m2[w2]] : 0.0f;
           }
-      }
+        }
 }
 
 typedef struct copy_job {
