@@ -1,6 +1,6 @@
 /*
- * cpu_direct.c - cpu_direct: one output channel of one image per task, its phases in turn. A phase's
- * reduction (Cin/g x taps of the phase, in the same k order as cpu_igemm) becomes two short
+ * cpu_direct.c - cpu_direct: one output channel of one image per task, its phases in turn. A
+ * phase's reduction (Cin/g x taps of the phase, in the same k order as cpu_igemm) becomes two short
  * arrays, the weights and the input offsets; then rows of the phase's positions - along the
  * innermost dimension, for every image and outer position - go through the direct kernel
  * CPU_DIRECT_ROWS at a time, their outputs held in vector registers for the whole reduction,

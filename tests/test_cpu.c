@@ -213,16 +213,32 @@ static void test_edge_cases(void) {
   end_test(failed, (int64_t)case_edge_count);
 }
 
+/* Many column blocks per phase: cpu_igemm packs all of A once instead of per tile (the
+ * sweeps' small cases take the per-tile path). */
+/* clang-format off */
+static const case_spec wide_table[] = {
+  /* op, rank, N, Cin, Cout, groups, bias, in, k, s, d, pb, pe, op */
+  {TCONV_OP_TRANSPOSE, 2, 3, 20, 26, 1, 1, {21, 17, 1}, {4, 3, 1}, {2, 3, 1}, {1, 2, 1},
+   {1, 2, 0}, {2, 0, 0}, {1, 1, 0}},
+  {TCONV_OP_CONV, 3, 2, 12, 18, 3, 1, {9, 12, 11}, {3, 2, 3}, {1, 2, 2}, {2, 1, 1},
+   {2, 0, 1}, {1, 1, 2}, {0, 0, 0}},
+  {TCONV_OP_TRANSPOSE, 1, 5, 24, 10, 2, 0, {300, 1, 1}, {5, 1, 1}, {3, 1, 1}, {2, 1, 1},
+   {4, 0, 0}, {1, 0, 0}, {1, 0, 0}},
+};
+/* clang-format on */
+
 /* Layer-like sizes: many tiles of rows and columns, long reductions over several K blocks. */
 static void test_tiled_sizes(void) {
   begin_test();
   int64_t failed = 0;
-  for (size_t i = 0; i < case_tile_count; ++i) {
+  const size_t wide = sizeof wide_table / sizeof wide_table[0];
+  for (size_t i = 0; i < case_tile_count + wide; ++i) {
     test_case c;
-    case_from_spec(&c, &case_tile_table[i]);
+    case_from_spec(&c,
+                   i < case_tile_count ? &case_tile_table[i] : &wide_table[i - case_tile_count]);
     failed += check_case(&c, i % 3 == 0);
   }
-  end_test(failed, (int64_t)case_tile_count);
+  end_test(failed, (int64_t)(case_tile_count + wide));
 }
 
 /* After the sweeps: every algorithm ran every case, and the kernel sets were compared. */
