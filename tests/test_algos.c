@@ -106,47 +106,27 @@ static void test_igemm_sweep_1d(void) {
   end_test(failed, cases);
 }
 
-/* Random rank 1-3 cases; every fourth in a random configuration, every eighth in both
- * thread orders. */
+/* data: the cases emulated so far; every fourth runs in a random configuration, every eighth
+ * in both thread orders. */
+static int sweep_emulate_varied(test_case *c, void *data) {
+  int64_t *emulated = data;
+  const int64_t n = (*emulated)++;
+  const int config = n % 4 == 0 ? (int)test_rng_int(0, IGEMM_CONFIGS - 1) : -1;
+  return emulate_case(c, config, n % 8 == 0);
+}
+
+/* Random rank 1-3 cases. */
 static void test_igemm_sweep_random(void) {
   begin_test();
-  int64_t cases = 0, failed = 0;
-  while (cases < 400) {
-    test_case c;
-    case_random(&c, test_rng_int(0, 1) ? TCONV_OP_TRANSPOSE : TCONV_OP_CONV,
-                (int)test_rng_int(1, 3));
-    if (case_finish(&c) != 0) {
-      ++failed;
-      ++cases;
-      continue;
-    }
-    if (c.work > CASE_WORK_LIMIT / 4)
-      continue; /* redraw: bounded work per case */
-    const int config = cases % 4 == 0 ? (int)test_rng_int(0, IGEMM_CONFIGS - 1) : -1;
-    failed += emulate_case(&c, config, cases % 8 == 0);
-    ++cases;
-  }
-  end_test(failed, cases);
+  int64_t emulated = 0;
+  end_test(case_sweep_random(sweep_emulate_varied, &emulated, 400, 0, CASE_WORK_LIMIT / 4, NULL),
+           400);
 }
 
 /* Activations (and padding modes, which igemm must refuse but for zeros). */
 static void test_igemm_conventions(void) {
   begin_test();
-  int64_t cases = 0, failed = 0;
-  while (cases < 150) {
-    test_case c;
-    case_random_conventions(&c);
-    if (case_finish(&c) != 0) {
-      ++failed;
-      ++cases;
-      continue;
-    }
-    if (c.work > CASE_WORK_LIMIT / 4)
-      continue;
-    failed += emulate_case(&c, -1, 0);
-    ++cases;
-  }
-  end_test(failed, cases);
+  end_test(case_sweep_random(sweep_emulate, NULL, 150, 1, CASE_WORK_LIMIT / 4, NULL), 150);
 }
 
 static void test_igemm_edge_cases(void) {

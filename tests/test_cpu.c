@@ -139,9 +139,11 @@ static void test_worked_examples(void) {
   CU_ASSERT_EQUAL(case_reported(), 0);
 }
 
+/* data: the number of cases checked so far (every ISA_EVERY-th also under every kernel set),
+ * or NULL for none of them. */
 static int sweep_check(test_case *c, void *data) {
-  (void)data;
-  return check_case(c, 0);
+  int64_t *checked = data;
+  return check_case(c, checked != NULL && (*checked)++ % ISA_EVERY == 0);
 }
 
 static void test_sweep_1d(void) {
@@ -159,47 +161,21 @@ int64_t cpu_random_cases(void) {
 
 static void test_sweep_random(void) {
   begin_test();
-  int64_t cases = 0, failed = 0;
+  int64_t checked = 0;
   const int64_t wanted = cpu_random_cases();
-  while (cases < wanted) {
-    test_case c;
-    case_random(&c, test_rng_int(0, 1) ? TCONV_OP_TRANSPOSE : TCONV_OP_CONV,
-                (int)test_rng_int(1, 3));
-    if (case_finish(&c) != 0) {
-      ++failed;
-      ++cases;
-      continue;
-    }
-    if (c.work > CASE_WORK_LIMIT)
-      continue; /* redraw: bounded work per case */
-    failed += check_case(&c, cases % ISA_EVERY == 0);
-    ++cases;
-  }
-  end_test(failed, cases);
+  end_test(case_sweep_random(sweep_check, &checked, wanted, 0, CASE_WORK_LIMIT, NULL), wanted);
 }
 
 /* Padding modes (conv: reflect, replicate, circular; transposed: circular) and every fused
  * activation. */
 static void test_sweep_conventions(void) {
   begin_test();
-  int64_t cases = 0, failed = 0, padded = 0;
+  int64_t checked = 0, padded = 0;
   const int64_t wanted = cpu_random_cases() * 2 / 3;
-  while (cases < wanted) {
-    test_case c;
-    case_random_conventions(&c);
-    if (case_finish(&c) != 0) {
-      ++failed;
-      ++cases;
-      continue;
-    }
-    if (c.work > CASE_WORK_LIMIT / 4)
-      continue;
-    padded += c.padding_mode != TCONV_PADDING_ZEROS;
-    failed += check_case(&c, cases % ISA_EVERY == 0);
-    ++cases;
-  }
+  const int64_t failed =
+      case_sweep_random(sweep_check, &checked, wanted, 1, CASE_WORK_LIMIT / 4, &padded);
   CU_ASSERT(padded > wanted / 3);
-  end_test(failed, cases);
+  end_test(failed, wanted);
 }
 
 static void test_edge_cases(void) {

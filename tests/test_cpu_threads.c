@@ -80,8 +80,8 @@ static int run_with(cpu_harness *h, const test_case *c, const cpu_data *d, tconv
   return failed;
 }
 
-/* Every algorithm, every thread count: the bits of one thread, and several workers. */
-static void test_thread_counts(void) {
+/* Runs body on every problem with its data and a harness in the suite's context. */
+static void for_each_problem(void (*body)(int i, test_case *c, cpu_data *d, cpu_harness *h)) {
   begin_test();
   for (int i = 0; i < NUM_PROBLEMS; ++i) {
     test_case c;
@@ -90,25 +90,7 @@ static void test_thread_counts(void) {
     if (make_case(i, &c) != 0 || cpu_data_make(&c, &d) != 0)
       continue;
     if (cpu_harness_make(&h, ctx, &c) == 0) {
-      printf("\n  %s: workers", problems[i].name);
-      for (int a = 0; a < CPU_ALGO_COUNT; ++a) {
-        int workers;
-        if (run_with(&h, &c, &d, cpu_algos[a], 1, d.y[a], &workers) != 0)
-          continue;
-        case_compare_close(&c, "one thread vs the reference", d.y[a], d.ref);
-        CU_ASSERT_EQUAL(workers, 1);
-        printf(" %s", tconv_algo_name(cpu_algos[a]));
-        for (int t = 1; t < NUM_COUNTS; ++t) {
-          char what[96];
-          if (run_with(&h, &c, &d, cpu_algos[a], thread_counts[t], d.yi, &workers) != 0)
-            continue;
-          snprintf(what, sizeof what, "%s, %d threads vs 1", tconv_algo_name(cpu_algos[a]),
-                   thread_counts[t]);
-          case_compare_exact(&c, what, d.yi, d.y[a]);
-          printf(" %d:%d", thread_counts[t], workers);
-          CU_ASSERT(workers >= 2 && workers <= thread_counts[t]);
-        }
-      }
+      body(i, &c, &d, &h);
       cpu_harness_free(&h);
     }
     cpu_data_free(&d);
@@ -116,31 +98,46 @@ static void test_thread_counts(void) {
   CU_ASSERT_EQUAL(case_reported(), 0);
 }
 
+/* Every algorithm, every thread count: the bits of one thread, and several workers. */
+static void every_count(int i, test_case *c, cpu_data *d, cpu_harness *h) {
+  printf("\n  %s: workers", problems[i].name);
+  for (int a = 0; a < CPU_ALGO_COUNT; ++a) {
+    int workers;
+    if (run_with(h, c, d, cpu_algos[a], 1, d->y[a], &workers) != 0)
+      continue;
+    case_compare_close(c, "one thread vs the reference", d->y[a], d->ref);
+    CU_ASSERT_EQUAL(workers, 1);
+    printf(" %s", tconv_algo_name(cpu_algos[a]));
+    for (int t = 1; t < NUM_COUNTS; ++t) {
+      char what[96];
+      if (run_with(h, c, d, cpu_algos[a], thread_counts[t], d->yi, &workers) != 0)
+        continue;
+      snprintf(what, sizeof what, "%s, %d threads vs 1", tconv_algo_name(cpu_algos[a]),
+               thread_counts[t]);
+      case_compare_exact(c, what, d->yi, d->y[a]);
+      printf(" %d:%d", thread_counts[t], workers);
+      CU_ASSERT(workers >= 2 && workers <= thread_counts[t]);
+    }
+  }
+}
+
+static void test_thread_counts(void) { for_each_problem(every_count); }
+
 /* Up to REPEATS_MAX runs on 7 threads: tasks land on other threads each time, the bits do not
  * move. */
-static void test_repeated_runs(void) {
-  begin_test();
-  for (int i = 0; i < NUM_PROBLEMS; ++i) {
-    test_case c;
-    cpu_data d;
-    cpu_harness h;
-    if (make_case(i, &c) != 0 || cpu_data_make(&c, &d) != 0)
-      continue;
-    if (cpu_harness_make(&h, ctx, &c) == 0) {
-      int workers;
-      const int64_t repeats =
-          cpu_random_cases() / 15 < REPEATS_MAX ? cpu_random_cases() / 15 + 2 : REPEATS_MAX;
-      if (run_with(&h, &c, &d, TCONV_ALGO_AUTO, 7, d.y[0], &workers) == 0)
-        for (int64_t r = 0; r < repeats; ++r)
-          if (run_with(&h, &c, &d, TCONV_ALGO_AUTO, 7, d.yi, &workers) != 0 ||
-              case_compare_exact(&c, "a repeated run", d.yi, d.y[0]) != 0)
-            break;
-      cpu_harness_free(&h);
-    }
-    cpu_data_free(&d);
-  }
-  CU_ASSERT_EQUAL(case_reported(), 0);
+static void repeated_runs(int i, test_case *c, cpu_data *d, cpu_harness *h) {
+  (void)i;
+  int workers;
+  const int64_t repeats =
+      cpu_random_cases() / 15 < REPEATS_MAX ? cpu_random_cases() / 15 + 2 : REPEATS_MAX;
+  if (run_with(h, c, d, TCONV_ALGO_AUTO, 7, d->y[0], &workers) == 0)
+    for (int64_t r = 0; r < repeats; ++r)
+      if (run_with(h, c, d, TCONV_ALGO_AUTO, 7, d->yi, &workers) != 0 ||
+          case_compare_exact(c, "a repeated run", d->yi, d->y[0]) != 0)
+        break;
 }
+
+static void test_repeated_runs(void) { for_each_problem(repeated_runs); }
 
 /* Threads that cannot be created leave their work to the others: the one-thread bits. A
  * fresh context per limit, so that its team is created under the limit. */
