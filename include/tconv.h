@@ -122,7 +122,8 @@ typedef struct tconv_context tconv_context;
  * tconv_context_last_error(). */
 TCONV_API tconv_status tconv_context_create(tconv_context **ctx, tconv_backend backend,
                                             int device);
-/* Releases the context. Buffers created in it must be destroyed first. NULL is fine. */
+/* Releases the context, with the threads and the scratch memory its CPU calls keep for reuse.
+ * Buffers created in it must be destroyed first. NULL is fine. */
 TCONV_API void tconv_context_destroy(tconv_context *ctx);
 /* The backend actually in use (never AUTO). */
 TCONV_API tconv_backend tconv_context_backend(const tconv_context *ctx);
@@ -139,9 +140,9 @@ TCONV_API tconv_status tconv_context_synchronize(tconv_context *ctx);
  * CPU; empty string when none. Valid until the next call on the context. */
 TCONV_API const char *tconv_context_last_error(const tconv_context *ctx);
 /* Verify mode, for CI on GPU runners: after every forward call the context synchronizes,
- * recomputes the result on the host with the CPU reference (on the CPU backend: with a
- * second formulation - scatter for the transposed convolution, a second run for the
- * convolution) and compares. When max|y - ref| > tolerance * max(max|ref|, 1e-30), or any
+ * recomputes the result on the host with the CPU reference (on the CPU backend the transposed
+ * convolution is recomputed with the scatter formulation, which shares no code with the
+ * gather that the REFERENCE algorithm runs) and compares. When max|y - ref| > tolerance * max(max|ref|, 1e-30), or any
  * element is NaN where the reference is not, the call returns VERIFY_MISMATCH and the last
  * error names the worst element: its flat index, its N/C/spatial coordinates, the value and
  * the reference value. y keeps the computed (wrong) result. `tolerance` <= 0 selects the
@@ -156,13 +157,14 @@ TCONV_API int tconv_context_verify(const tconv_context *ctx);
 #define TCONV_VERIFY_DEFAULT_TOLERANCE 1e-5
 
 /* Threads of the CPU backend's algorithms (CPU_IGEMM, CPU_DIRECT) in this context's calls:
- * 1 .. TCONV_MAX_THREADS, or 0 for the default - TCONV_NUM_THREADS when the environment sets
- * it at context creation (an integer from 1 to TCONV_MAX_THREADS; any other value makes
- * tconv_context_create() fail with INVALID_ARGUMENT), else the number of online processors.
- * A call may use fewer threads than this (small problems, or threads the system refuses to
- * create); its result does not depend on the count: every thread count gives the same bits.
- * A CUDA context keeps the value, which its kernels do not use. INVALID_ARGUMENT for other
- * values (the count is then unchanged). */
+ * 1 .. TCONV_MAX_THREADS, or 0 for the default: TCONV_NUM_THREADS when the environment sets
+ * it (an integer from 1 to TCONV_MAX_THREADS; read by tconv_context_create(), which fails
+ * with INVALID_ARGUMENT on any other value, and by this call with 0), else the number of
+ * online processors. The threads are created on first need and sleep between calls; the
+ * calling thread is one of them. A call may use fewer (small problems, or threads the system
+ * refuses to create); its result does not depend on the count: every thread count gives the
+ * same bits. A CUDA context keeps the value, which its kernels do not use. INVALID_ARGUMENT
+ * for other values (the count is then unchanged). */
 TCONV_API tconv_status tconv_context_set_threads(tconv_context *ctx, int threads);
 /* The thread count in effect (never 0); 0 for NULL. */
 TCONV_API int tconv_context_threads(const tconv_context *ctx);

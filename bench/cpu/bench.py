@@ -308,8 +308,9 @@ def main():
     compiler = subprocess.run(["cc", "--version"], capture_output=True, text=True).stdout
     print(f"tconv-bench-cpu: tconv {lib.lib.tconv_version_string().decode()}, commit "
           f"{args.commit}, {date}")
+    load = os.getloadavg()
     print(f"machine: {machine_name()}, {os.cpu_count()} logical CPUs; {args.threads} threads "
-          f"each side")
+          f"each side; load average at start {load[0]:.2f} (other processes share the cores)")
     print(f"versions: PyTorch {torch.__version__}, NumPy {np.__version__}, Python "
           f"{platform.python_version()}, {compiler.splitlines()[0] if compiler else 'cc ?'}")
     print(f"FMA ceiling ({isa}, {args.threads} threads, register-only loop): "
@@ -330,11 +331,11 @@ def main():
               f"{r['tconv_ms']:9.2f} {r['torch_ms']:9.2f} {r['speed']:5.2f}x "
               f"{r['gflops_s']:8.1f} {r['peak_pct']:5.1f}% {r['error']:8.1e}"
               + ("" if r["status"] == "ok" else "  MISMATCH"), flush=True)
+    print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
     ok = [r for r in rows if r["status"] == "ok"]
     geomean = math.exp(sum(math.log(r["speed"]) for r in ok) / len(ok)) if ok else 0.0
     slowest = min(ok, key=lambda r: r["speed"]) if ok else None
     dense = [r for r in ok if r["dense"]]
-    print()
     print(f"geometric mean of the speed over PyTorch: {geomean:.2f}x over {len(ok)} layers "
           f"(target >= 1.5)")
     if slowest:
