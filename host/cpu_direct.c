@@ -1,5 +1,6 @@
 /*
- * cpu_direct.c - cpu_direct: one output channel of one image per task, its phases in turn. A
+ * cpu_direct.c - cpu_direct: one group of one image per task, its output channels and their
+ * phases in turn. A
  * phase's reduction (Cin/g x taps of the phase, in the same k order as cpu_igemm) becomes two short
  * arrays, the weights and the input offsets; then rows of the phase's positions - along the
  * innermost dimension, for every image and outer position - go through the direct kernel
@@ -69,23 +70,24 @@ static void run_phase(const direct_job *j, direct_scratch *s, int64_t co, int64_
     }
 }
 
-/* Task: one output channel of one image (consecutive tasks: neighbouring planes of x and
- * y). Its group's input channels are prepared (when the plan's layout differs from x) into
- * the worker's buffer, where they stay in cache, then every phase runs in turn (their outputs
- * interleave in y, so one thread writes the plane's cache lines whole). */
+/* Task: one group of one image (consecutive tasks: neighbouring planes of x and y). Its input
+ * channels are prepared (when the plan's layout differs from x) into the worker's buffer,
+ * once for all its output channels, then each output channel runs every phase in turn
+ * (their outputs interleave in y, so one thread writes the plane's cache lines whole). */
 static void run_task(void *shared, int worker, int64_t task) {
   const direct_job *j = shared;
   const cpu_plan *pl = j->pl;
   direct_scratch *s = &j->scratch[worker];
-  const int64_t n = task / pl->pr->cout, co = task % pl->pr->cout, g = co / pl->cout_g;
+  const int64_t n = task / pl->pr->groups, g = task % pl->pr->groups;
   const float *xg = pl->x + n * pl->n_stride + g * pl->cin_g * pl->c_stride;
   if (pl->copied) {
     for (int64_t ci = 0; ci < pl->cin_g; ++ci)
       tconv_cpu_prepare(pl, n, g * pl->cin_g + ci, s->planes + ci * pl->c_stride);
     xg = s->planes;
   }
-  for (int64_t p = 0; p < pl->phase_count; ++p)
-    run_phase(j, s, co, p, n, xg);
+  for (int64_t co = g * pl->cout_g; co < (g + 1) * pl->cout_g; ++co)
+    for (int64_t p = 0; p < pl->phase_count; ++p)
+      run_phase(j, s, co, p, n, xg);
 }
 
 static void lay_out(const cpu_plan *pl, direct_scratch *s, cpu_carve *c) {
@@ -102,7 +104,7 @@ tconv_status tconv_cpu_direct_core(tconv_context *ctx, const cpu_plan *pl, const
                                    const float *bias, float *y) {
   const tconv_problem *pr = pl->pr;
   direct_job j = {pl, tconv_cpu_kernels(), w, bias, y, NULL};
-  const int64_t tasks = pr->n * pr->cout;
+  const int64_t tasks = pr->n * pr->groups;
   double work = 0.0;
   for (int64_t p = 0; p < pl->phase_count; ++p) {
     cpu_phase ph;
