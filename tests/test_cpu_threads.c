@@ -140,13 +140,14 @@ static void repeated_runs(int i, test_case *c, cpu_data *d, cpu_harness *h) {
 static void test_repeated_runs(void) { for_each_problem(repeated_runs); }
 
 /* Threads that cannot be created leave their work to the others: the one-thread bits. A
- * fresh context per limit, so that its team is created under the limit. */
+ * fresh context per limit, so that its team is created under the limit. The depthwise
+ * problem: enough tasks and work for 3 workers in both algorithms. */
 static void test_spawn_failure(void) {
   begin_test();
   test_case c;
   cpu_data d;
   cpu_harness h;
-  if (make_case(0, &c) != 0 || cpu_data_make(&c, &d) != 0)
+  if (make_case(3, &c) != 0 || cpu_data_make(&c, &d) != 0)
     return;
   int workers;
   if (cpu_harness_make(&h, ctx, &c) == 0) {
