@@ -24,6 +24,7 @@ typedef struct direct_job {
   const float *w, *bias;
   float *y;
   direct_scratch *scratch;
+  int64_t shares; /* tasks per (image, group): its output channels split this many ways */
 } direct_job;
 
 /* One phase of output channel co (group g, col within it) for image n, whose group's input
@@ -70,22 +71,31 @@ static void run_phase(const direct_job *j, direct_scratch *s, int64_t co, int64_
     }
 }
 
-/* Task: one group of one image (consecutive tasks: neighbouring planes of x and y). Its input
- * channels are prepared (when the plan's layout differs from x) into the worker's buffer,
- * once for all its output channels, then each output channel runs every phase in turn
- * (their outputs interleave in y, so one thread writes the plane's cache lines whole). */
+/* Task: one group of one image (consecutive tasks: neighbouring planes of x and y), or a
+ * share of its output channels when there are fewer groups and images than threads. Its
+ * input channels are prepared (when the plan's layout differs from x) into the worker's
+ * buffer, once for all the task's output channels, then each output channel runs every phase
+ * in turn (their outputs interleave in y, so one thread writes the plane's cache lines
+ * whole). */
 static void run_task(void *shared, int worker, int64_t task) {
   const direct_job *j = shared;
   const cpu_plan *pl = j->pl;
   direct_scratch *s = &j->scratch[worker];
-  const int64_t n = task / pl->pr->groups, g = task % pl->pr->groups;
+  const int64_t share = task % j->shares, ng = task / j->shares;
+  const int64_t n = ng / pl->pr->groups, g = ng % pl->pr->groups;
+  const int64_t per_share = (pl->cout_g + j->shares - 1) / j->shares;
+  const int64_t co_first = g * pl->cout_g + share * per_share;
+  const int64_t co_end =
+      co_first + per_share < (g + 1) * pl->cout_g ? co_first + per_share : (g + 1) * pl->cout_g;
   const float *xg = pl->x + n * pl->n_stride + g * pl->cin_g * pl->c_stride;
+  if (co_first >= co_end)
+    return;
   if (pl->copied) {
     for (int64_t ci = 0; ci < pl->cin_g; ++ci)
       tconv_cpu_prepare(pl, n, g * pl->cin_g + ci, s->planes + ci * pl->c_stride);
     xg = s->planes;
   }
-  for (int64_t co = g * pl->cout_g; co < (g + 1) * pl->cout_g; ++co)
+  for (int64_t co = co_first; co < co_end; ++co)
     for (int64_t p = 0; p < pl->phase_count; ++p)
       run_phase(j, s, co, p, n, xg);
 }
@@ -103,8 +113,13 @@ static void lay_out(const cpu_plan *pl, direct_scratch *s, cpu_carve *c) {
 tconv_status tconv_cpu_direct_core(tconv_context *ctx, const cpu_plan *pl, const float *w,
                                    const float *bias, float *y) {
   const tconv_problem *pr = pl->pr;
-  direct_job j = {pl, tconv_cpu_kernels(), w, bias, y, NULL};
-  const int64_t tasks = pr->n * pr->groups;
+  direct_job j = {pl, tconv_cpu_kernels(), w, bias, y, NULL, 1};
+  /* Fewer (image, group) pairs than threads: their output channels are shared out too. */
+  const int64_t pairs = pr->n * pr->groups;
+  j.shares = pairs >= ctx->threads ? 1 : (ctx->threads + pairs - 1) / pairs;
+  if (j.shares > pl->cout_g)
+    j.shares = pl->cout_g;
+  const int64_t tasks = pairs * j.shares;
   double work = 0.0;
   for (int64_t p = 0; p < pl->phase_count; ++p) {
     cpu_phase ph;
