@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 /* Multiply-adds below which another worker costs more (thread creation, a second cache)
@@ -76,6 +77,7 @@ struct tconv_cpu_team {
   parallel_job *job;    /* the current job */
   int job_workers;      /* workers of the current job, the caller included */
   int pending;          /* team threads of the current job not finished yet */
+  pid_t pid;            /* the process that created the threads */
 };
 
 typedef struct team_thread {
@@ -125,6 +127,11 @@ static tconv_cpu_team *team_of(tconv_context *ctx, int threads) {
   if (state == NULL)
     return NULL;
   tconv_cpu_team *t = state->team;
+  if (t != NULL && t->pid != getpid()) {
+    /* A fork's child has none of the team's threads: waiting for them would hang. The old
+     * team is left behind (its lock may be in any state) and a new one made. */
+    t = state->team = NULL;
+  }
   if (t == NULL) {
     if ((t = calloc(1, sizeof *t)) == NULL)
       return NULL;
@@ -137,6 +144,7 @@ static tconv_cpu_team *team_of(tconv_context *ctx, int threads) {
       free(t); /* a condition variable that initialised is not kept: nothing uses it */
       return NULL;
     }
+    t->pid = getpid();
     state->team = t;
   }
   const int limit = atomic_load(&spawn_limit);
@@ -188,8 +196,8 @@ int tconv_cpu_parallel(tconv_context *ctx, int workers, int64_t tasks, cpu_task_
 }
 
 void tconv_cpu_team_release(tconv_cpu_team *t) {
-  if (t == NULL)
-    return;
+  if (t == NULL || t->pid != getpid())
+    return; /* a fork's child: the threads are not its own */
   pthread_mutex_lock(&t->lock);
   t->quit = 1;
   pthread_cond_broadcast(&t->start);

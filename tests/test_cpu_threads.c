@@ -9,13 +9,18 @@
  * fails (the work goes to fewer threads, same bits), allocations that fail (OUT_OF_MEMORY
  * with a sentence and y untouched, or success with the same bits), the refusal of a
  * circular transposed convolution whose uncropped output is out of proportion (AUTO then
- * runs the reference), and AUTO's choice between the two algorithms.
+ * runs the reference), a fork's child making its own threads, and AUTO's choice between the
+ * two algorithms.
  */
 #include "cpu_cases.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define REPEATS_MAX 20    /* fewer when TCONV_TEST_CPU_CASES is lowered */
@@ -313,6 +318,57 @@ static void test_refusal_falls_back(void) {
   CU_ASSERT_EQUAL(case_reported(), 0);
 }
 
+/* A process forked after a context's threads started has none of them: a call in the child
+ * must make new ones, not wait for the parent's (it would hang). The child's result must be
+ * the parent's bits. Not under ThreadSanitizer, which does not support a multithreaded
+ * fork's child starting threads. */
+static void test_fork(void) {
+#if defined(__SANITIZE_THREAD__)
+  printf("\n  not run under ThreadSanitizer");
+#else
+  begin_test();
+  test_case c;
+  cpu_data d;
+  cpu_harness h;
+  if (make_case(0, &c) != 0 || cpu_data_make(&c, &d) != 0)
+    return;
+  int workers;
+  if (cpu_harness_make(&h, ctx, &c) == 0) {
+    if (run_with(&h, &c, &d, TCONV_ALGO_CPU_IGEMM, 2, d.y[0], &workers) == 0) {
+      CU_ASSERT_EQUAL(workers, 2);
+      fflush(stdout);
+      const pid_t child = fork();
+      if (child == 0) { /* no CUnit here: the exit status says it all */
+        int guards_ok;
+        const tconv_status st = cpu_harness_call(&h, &c, TCONV_ALGO_CPU_IGEMM, d.x, d.w,
+                                                 CASE_BIAS(&c, d.bias), d.yi, &guards_ok);
+        _exit(st == TCONV_STATUS_OK && guards_ok && tconv_test_cpu_workers() == 2 &&
+                      test_first_difference(d.yi, d.y[0], c.y_count) < 0
+                  ? 0
+                  : 1);
+      }
+      CU_ASSERT_FATAL(child > 0);
+      int status = -1, waited = 0;
+      for (int tries = 0; tries < 600 && waited == 0; ++tries) { /* up to a minute */
+        waited = (int)waitpid(child, &status, WNOHANG);
+        if (waited == 0)
+          nanosleep(&(struct timespec){0, 100000000}, NULL);
+      }
+      if (waited == 0) {
+        kill(child, SIGKILL);
+        waitpid(child, &status, 0);
+        CU_FAIL("the forked child hung");
+      } else {
+        CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+      }
+    }
+    cpu_harness_free(&h);
+  }
+  cpu_data_free(&d);
+  CU_ASSERT_EQUAL(case_reported(), 0);
+#endif
+}
+
 /* AUTO takes cpu_direct for depthwise and narrow groups, cpu_igemm otherwise. */
 static void test_auto_choice(void) {
   static const struct {
@@ -348,6 +404,7 @@ CU_ErrorCode test_register_cpu_threads(void) {
       CU_add_test(suite, "TCONV_NUM_THREADS", test_environment) == NULL ||
       CU_add_test(suite, "refused problem: AUTO runs the reference", test_refusal_falls_back) ==
           NULL ||
+      CU_add_test(suite, "a forked child makes its own threads", test_fork) == NULL ||
       CU_add_test(suite, "AUTO's choice", test_auto_choice) == NULL)
     return CU_get_error();
   return CUE_SUCCESS;
