@@ -78,7 +78,12 @@ struct tconv_cpu_team {
   int job_workers;      /* workers of the current job, the caller included */
   int pending;          /* team threads of the current job not finished yet */
   pid_t pid;            /* the process that created the threads */
+  struct tconv_cpu_team *left_next; /* in a fork's child: the next team left behind */
 };
+
+/* Teams a fork's child found and replaced, kept reachable rather than freed: their locks may
+ * be in any state. */
+static _Atomic(tconv_cpu_team *) left_behind = NULL;
 
 typedef struct team_thread {
   tconv_cpu_team *team;
@@ -130,6 +135,7 @@ static tconv_cpu_team *team_of(tconv_context *ctx, int threads) {
   if (t != NULL && t->pid != getpid()) {
     /* A fork's child has none of the team's threads: waiting for them would hang. The old
      * team is left behind (its lock may be in any state) and a new one made. */
+    t->left_next = atomic_exchange(&left_behind, t);
     t = state->team = NULL;
   }
   if (t == NULL) {
