@@ -253,28 +253,30 @@ def draw(rows, svg, title):
     data = svg + ".dat"
     with open(data, "w") as f:
         for i, r in enumerate(rows):
-            speed = r["torch_ms"] / r["tconv_ms"] if r["status"] == "ok" else 0.0
+            speed = r["torch_ms"] / r["tconv_ms"] if r["status"] == "ok" else 0.26
             f.write(f'{i} "{r["layer"]}" {speed:.4f} {0 if r["op"] == "transposed" else 1} '
                     f'"{speed:.2f}"\n')
     script = f"""
 set terminal svg size 1200,600 dynamic enhanced font "sans,12" background rgb "white"
 set output "{svg}"
 set title "{title}" noenhanced
-set ylabel "speed over PyTorch (PyTorch ms / tconv ms)"
-set xtics rotate by 40 right nomirror noenhanced font ",11"
-set bmargin 7
-set yrange [0:*]
+set ylabel "speed over PyTorch (PyTorch ms / tconv ms, log scale)"
+set xtics rotate by -40 left nomirror noenhanced font ",11"
+set bmargin 8
+set logscale y
+set yrange [0.25:{max([r["torch_ms"] / r["tconv_ms"] for r in rows] + [2.0]) * 2.0:.1f}]
+set ytics (0.25, 0.5, 0.7, 1, 1.5, 2, 5, 10, 20, 50, 100, 200)
 set xrange [-0.7:{len(rows) - 0.3}]
 set grid ytics lc rgb "#dddddd"
 set border 3
 set key top left opaque
 set style fill solid 0.85 border rgb "#333333"
 set boxwidth 0.7
-set arrow from graph 0, first 1.0 to graph 1, first 1.0 nohead dt 2 lw 1.5 lc rgb "#222222" front
-set label "PyTorch = 1.0" at graph 1, first 1.0 right offset -0.5, 0.6 font ",10" front
 plot "{data}" using 1:($4 == 0 ? $3 : 1/0) with boxes lc rgb "#4477aa" title "transposed convolution", \\
      "{data}" using 1:($4 == 1 ? $3 : 1/0) with boxes lc rgb "#ee7733" title "strided convolution", \\
-     "{data}" using 1:3:5:xtic(2) with labels offset 0, 0.7 font ",10" notitle
+     "{data}" using 1:3:5:xtic(2) with labels offset 0, 0.7 font ",10" notitle, \\
+     1.0 with lines dt 2 lw 1.5 lc rgb "#222222" title "PyTorch = 1.0", \\
+     1.5 with lines dt 3 lw 1.5 lc rgb "#aa3333" title "target: geometric mean 1.5"
 """
     subprocess.run(["gnuplot"], input=script.encode(), check=True)
     os.remove(data)
