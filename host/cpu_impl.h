@@ -188,8 +188,8 @@ void tconv_cpu_team_release(tconv_cpu_team *team);
 
 /* Runs fn(shared, worker, task) for every task < tasks on up to `workers` threads of ctx's
  * team (the caller's included, as worker 0); each takes the next task from a shared
- * counter, so a thread that cannot be created only means fewer workers. Returns how many
- * ran. */
+ * counter, so a thread that cannot be created, or that is not scheduled before the tasks run
+ * out, only means fewer workers. Returns how many were offered the job. */
 typedef void (*cpu_task_fn)(void *shared, int worker, int64_t task);
 int tconv_cpu_parallel(tconv_context *ctx, int workers, int64_t tasks, cpu_task_fn fn,
                        void *shared);
@@ -228,8 +228,11 @@ static inline void *tconv_cpu_take(cpu_carve *c, int64_t count, size_t elem) {
 /* Forces a kernel set by name ("generic", "avx2", "avx512"), or NULL for the processor's
  * widest; returns 0, or -1 when this processor (or build) cannot run it. */
 int tconv_test_cpu_isa(const char *name);
-/* The most workers any parallel section of the calling thread's last CPU forward call ran. */
+/* The most workers any parallel section of the calling thread's last CPU forward call was
+ * offered (the caller and the team threads asked to help), and the most that took part
+ * (threads the scheduler did not wake before the work ran out are not waited for). */
 int tconv_test_cpu_workers(void);
+int tconv_test_cpu_joined(void);
 /* Thread creation fails after `limit` successful creations per parallel section (-1: never;
  * the default). */
 void tconv_test_cpu_spawn_limit(int limit);

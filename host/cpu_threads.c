@@ -26,7 +26,8 @@
 #define CPU_MIN_WORK 262144.0
 
 static atomic_int spawn_limit = -1;        /* test hook: team threads allowed */
-static _Thread_local int last_workers = 0; /* test hook: the caller's last section */
+static _Thread_local int last_offered = 0; /* test hooks: the caller's last forward call */
+static _Thread_local int last_joined = 0;
 
 tconv_status tconv_cpu_default_threads(int *threads, char *why, size_t why_size) {
   const char *env = getenv("TCONV_NUM_THREADS");
@@ -76,7 +77,9 @@ struct tconv_cpu_team {
   unsigned long job_id; /* bumped per job; a thread waits for a new one */
   parallel_job *job;    /* the current job */
   int job_workers;      /* workers of the current job, the caller included */
-  int pending;          /* team threads of the current job not finished yet */
+  int closed;           /* the caller ran out of tasks: no thread joins the job any more */
+  int active;           /* team threads that joined the current job and have not left it */
+  int joined;           /* team threads that joined the current job */
   pid_t pid;            /* the process that created the threads */
   struct tconv_cpu_team *left_next; /* in a fork's child: the next team left behind */
 };
@@ -111,13 +114,15 @@ static void *team_main(void *p) {
     if (t->quit)
       break;
     seen = t->job_id;
-    if (self.index + 1 >= t->job_workers)
-      continue; /* not needed for this job */
+    if (self.index + 1 >= t->job_workers || t->closed)
+      continue; /* not needed for this job, or too late for it */
     parallel_job *job = t->job;
+    ++t->active;
+    ++t->joined;
     pthread_mutex_unlock(&t->lock);
     run_tasks(job, self.index + 1);
     pthread_mutex_lock(&t->lock);
-    if (--t->pending == 0)
+    if (--t->active == 0 && t->closed)
       pthread_cond_signal(&t->done);
   }
   pthread_mutex_unlock(&t->lock);
@@ -184,20 +189,28 @@ int tconv_cpu_parallel(tconv_context *ctx, int workers, int64_t tasks, cpu_task_
     pthread_mutex_lock(&t->lock);
     t->job = &job;
     t->job_workers = helpers + 1;
-    t->pending = helpers;
+    t->closed = t->active = t->joined = 0;
     ++t->job_id;
     pthread_cond_broadcast(&t->start);
     pthread_mutex_unlock(&t->lock);
   }
   run_tasks(&job, 0);
+  int joined = 0;
   if (helpers > 0) {
+    /* Only threads that joined are waited for: one the scheduler has not woken yet (the
+     * cores are busy) would hold the caller up for a time slice while there is nothing
+     * left to do. */
     pthread_mutex_lock(&t->lock);
-    while (t->pending > 0)
+    t->closed = 1;
+    while (t->active > 0)
       pthread_cond_wait(&t->done, &t->lock);
+    joined = t->joined;
     pthread_mutex_unlock(&t->lock);
   }
-  if (helpers + 1 > last_workers)
-    last_workers = helpers + 1;
+  if (helpers + 1 > last_offered)
+    last_offered = helpers + 1;
+  if (joined + 1 > last_joined)
+    last_joined = joined + 1;
   return helpers + 1;
 }
 
@@ -218,8 +231,10 @@ void tconv_cpu_team_release(tconv_cpu_team *t) {
 
 /* ---- test hooks --------------------------------------------------------------------- */
 
-int tconv_test_cpu_workers(void) { return last_workers; }
+int tconv_test_cpu_workers(void) { return last_offered; }
 
-void tconv_cpu_reset_workers(void) { last_workers = 0; }
+int tconv_test_cpu_joined(void) { return last_joined; }
+
+void tconv_cpu_reset_workers(void) { last_offered = last_joined = 0; }
 
 void tconv_test_cpu_spawn_limit(int limit) { atomic_store(&spawn_limit, limit); }
