@@ -287,7 +287,7 @@ def main():
     ap.add_argument("--lib", required=True, help="libtconv.so")
     ap.add_argument("--peak", required=True, help="the FMA-peak shared object (peak.c)")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--reps", type=int, default=5, help="timed calls per side (median)")
+    ap.add_argument("--reps", type=int, default=7, help="timed calls per side (median)")
     ap.add_argument("--algo", default="auto", choices=sorted(ALGOS))
     ap.add_argument("--layer", default="", help="comma list of layers (default: all)")
     ap.add_argument("--csv", help="rows as CSV")
