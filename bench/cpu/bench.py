@@ -5,10 +5,10 @@ One process, one run: tconv (libtconv.so through ctypes, a CPU context) and PyTo
 (torch.nn.functional.conv{,_transpose}{1,2,3}d) on the same float32 NCHW arrays, the same
 thread count, and the machine's FMA ceiling (bench/cpu/peak.c: one register-only FMA loop per
 thread on the widest vector unit) measured in the same process. Per layer: the outputs are
-compared first (max |tconv - torch| / max |torch|; a non-finite value fails the layer), then
-each side gets a warm-up call and `--reps` timed calls in a row (PyTorch's OpenMP threads keep
-spinning for a while after a call, so the sides are not interleaved), and the medians are
-reported with the useful GFLOP/s (BENCH.md: products that reach an output from a real input
+compared first (max |tconv - torch| / max |torch|; that call is each side's warm-up; a
+non-finite value fails the layer), then `--reps` timed calls of each, alternating, each after
+a 20 ms pause (PyTorch's OpenMP threads keep spinning for a while after a call), and the
+medians are reported with the useful GFLOP/s (BENCH.md: products that reach an output from a real input
 element) and their share of the FMA ceiling.
 
 The suite: BENCH.md's 24 layers at CPU sizes - the nine of the CPU issue as they were measured
@@ -65,6 +65,7 @@ SUITE = [
 ]
 
 ALGOS = {"auto": 0, "reference": 2, "cpu_igemm": 6, "cpu_direct": 7}
+PAUSE = 0.02  # seconds before each timed call
 
 
 # ---- the library through ctypes ------------------------------------------------------------
@@ -203,14 +204,14 @@ def run_layer(lib, layer, reps, algo, seed):
             finite = bool(np.isfinite(y).all() and np.isfinite(expected).all())
             scale = float(np.abs(expected).max())
             error = float(np.abs(y - expected).max()) / scale if finite and scale > 0 else math.inf
-            # Each side timed in a batch after its own warm-up, with a pause between the
-            # sides: PyTorch's OpenMP threads spin for a while after a call, which would take
-            # the cores from whatever runs next.
+            # The sides alternate, so that both see the same share of a machine other jobs
+            # use, with a pause before every call: PyTorch's OpenMP threads spin for about a
+            # millisecond after a call, which would take the cores from the next one.
             ours, theirs = [], []
-            for fn, times in ((run, ours), (reference, theirs)):
-                time.sleep(0.1)
-                fn()
-                times.extend(seconds_of(fn)[0] for _ in range(reps))
+            for _ in range(reps):
+                for fn, times in ((run, ours), (reference, theirs)):
+                    time.sleep(PAUSE)
+                    times.append(seconds_of(fn)[0])
         finally:
             lib.release(buffers)
     flops = useful_flops(layer, y.shape)
@@ -317,7 +318,8 @@ def main():
           f"{platform.python_version()}, {compiler.splitlines()[0] if compiler else 'cc ?'}")
     print(f"FMA ceiling ({isa}, {args.threads} threads, register-only loop): "
           f"{peak / 1e9:.1f} GFLOP/s")
-    print(f"tconv algorithm: {args.algo}; median of {args.reps} calls after one warm-up\n")
+    print(f"tconv algorithm: {args.algo}; median of {args.reps} calls after one warm-up, the "
+          f"sides alternating, {PAUSE * 1e3:.0f} ms pause before each call\n")
     header = (f"{'layer':12s} {'op':10s} {'N':>4s}  {'shape':34s} {'tconv ms':>9s} "
               f"{'torch ms':>9s} {'speed':>6s} {'GFLOP/s':>8s} {'% peak':>6s} {'rel err':>8s}")
     print(header)
