@@ -7,7 +7,9 @@
 #                       and $(BUILD)/bench/cpu/results.txt, the rows to results.csv and the
 #                       chart of the speed over PyTorch to speedup.svg; fails when a layer's
 #                       output differs from PyTorch's
-#   BENCH_CPU_ARGS=...  more options, e.g. BENCH_CPU_ARGS="--layer dcgan.up2 --reps 9"
+#   BENCH_CPU_ARGS=...  more options, e.g. BENCH_CPU_ARGS="--layer dcgan.up2 --reps 9"; with
+#                       BENCH_CPU_THREADS=1, "--clock cpu" times both sides by CPU time (what
+#                       each gets while it runs, on a machine other jobs share)
 #
 # Python with torch and numpy is needed by this target only (never by the tests): the first of
 # BENCH_PYTHON, /usr/bin/python3 (Debian's, with python3-torch) and python3 that imports both. Without one, run as root with
@@ -43,7 +45,7 @@ deps-torch:
 
 $(BENCH_CPU_PEAK): bench/cpu/peak.c
 	@mkdir -p $(@D)
-	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Werror -O2 -fPIC -shared -o $@ $< -lpthread
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Werror -O2 -fPIC -shared -o $@ $< -lpthread -lm
 
 # The Python is probed again after deps-torch, which may have just installed it.
 bench-cpu: $(LIB_SO) $(BENCH_CPU_PEAK) deps-torch deps-gnuplot

@@ -182,10 +182,13 @@ def torch_call(layer, xt, wt):
     return lambda: f(xt, wt, None, s, p, opd, g)
 
 
+CLOCK = time.perf_counter  # --clock cpu: time.process_time
+
+
 def seconds_of(fn):
-    start = time.perf_counter()
+    start = CLOCK()
     out = fn()
-    return time.perf_counter() - start, out
+    return CLOCK() - start, out
 
 
 def run_layer(lib, layer, reps, algo, seed):
@@ -240,13 +243,13 @@ def machine_name():
     return platform.processor() or platform.machine()
 
 
-def fma_peak(path, threads):
+def fma_peak(path, threads, cpu):
     peak = ctypes.CDLL(path)
     peak.tconv_bench_fma_peak.restype = ctypes.c_double
     peak.tconv_bench_fma_peak.argtypes = [ctypes.c_int, ctypes.c_double, ctypes.c_int,
-                                          ctypes.c_char_p, ctypes.c_int]
+                                          ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
     isa = ctypes.create_string_buffer(16)
-    flops = peak.tconv_bench_fma_peak(threads, 0.25, 5, isa, 16)
+    flops = peak.tconv_bench_fma_peak(threads, 0.25, 5, cpu, isa, 16)
     return flops, isa.value.decode()
 
 
@@ -294,6 +297,9 @@ def main():
     ap.add_argument("--csv", help="rows as CSV")
     ap.add_argument("--svg", help="chart of the speed over PyTorch")
     ap.add_argument("--commit", default="unknown")
+    ap.add_argument("--clock", default="wall", choices=("wall", "cpu"),
+                    help="cpu: the process's CPU time, for --threads 1 on a machine other "
+                         "jobs share (what each side gets while it runs)")
     args = ap.parse_args()
     if args.reps < 3:
         ap.error("--reps must be at least 3")
@@ -303,10 +309,15 @@ def main():
         ap.error(f"unknown layer(s) {', '.join(unknown)}")
     suite = [l for l in SUITE if not wanted or l[0] in wanted]
 
+    if args.clock == "cpu":
+        if args.threads != 1:
+            ap.error("--clock cpu needs --threads 1 (OpenMP threads spin on CPU time)")
+        global CLOCK
+        CLOCK = time.process_time
     torch.set_num_threads(args.threads)
     lib = Library(args.lib)
     lib.set_threads(args.threads)
-    peak, isa = fma_peak(args.peak, args.threads)
+    peak, isa = fma_peak(args.peak, args.threads, args.clock == "cpu")
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     compiler = subprocess.run(["cc", "--version"], capture_output=True, text=True).stdout
     print(f"tconv-bench-cpu: tconv {lib.lib.tconv_version_string().decode()}, commit "
@@ -317,7 +328,7 @@ def main():
     print(f"versions: PyTorch {torch.__version__}, NumPy {np.__version__}, Python "
           f"{platform.python_version()}, {compiler.splitlines()[0] if compiler else 'cc ?'}")
     print(f"FMA ceiling ({isa}, {args.threads} threads, register-only loop): "
-          f"{peak / 1e9:.1f} GFLOP/s")
+          f"{peak / 1e9:.1f} GFLOP/s; times by the {args.clock} clock")
     print(f"tconv algorithm: {args.algo}; median of {args.reps} calls after one warm-up, the "
           f"sides alternating, {PAUSE * 1e3:.0f} ms pause before each call\n")
     header = (f"{'layer':12s} {'op':10s} {'N':>4s}  {'shape':34s} {'tconv ms':>9s} "
@@ -356,7 +367,8 @@ def main():
         with open(args.csv, "w", newline="") as f:
             out = csv.writer(f)
             out.writerow([f"# tconv {lib.lib.tconv_version_string().decode()} commit "
-                          f"{args.commit} {date}; {machine_name()}; {args.threads} threads; "
+                          f"{args.commit} {date}; {machine_name()}; {args.threads} threads, "
+                          f"{args.clock} clock; "
                           f"PyTorch {torch.__version__}; FMA ceiling {isa} {peak / 1e9:.1f} "
                           f"GFLOP/s"])
             keys = ["layer", "op", "n", "shape", "scaled", "dense", "status", "tconv_ms",

@@ -100,18 +100,21 @@ static void *run(void *p) {
   return NULL;
 }
 
-static double now(void) {
+/* Wall-clock seconds, or with `cpu` the process's CPU seconds (all its threads). */
+static double now(int cpu) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(cpu ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* FLOP/s of `threads` loops of `iterations` iterations each, run at once. */
-static double measure(int threads, int isa, int64_t iterations) {
+/* FLOP/s of `threads` loops of `iterations` iterations each, run at once; with `cpu`, per
+ * second of CPU time given to each thread (what the loops reach while they run, whatever
+ * else shares the cores). */
+static double measure(int threads, int isa, int64_t iterations, int cpu) {
   peak_thread t[64];
   if (threads > 64)
     threads = 64;
-  const double start = now();
+  const double start = now(cpu);
   int started = 0;
   for (int i = 0; i < threads; ++i) {
     t[i].iterations = iterations;
@@ -122,25 +125,27 @@ static double measure(int threads, int isa, int64_t iterations) {
   }
   for (int i = 0; i < started; ++i)
     pthread_join(t[i].thread, NULL);
-  const double seconds = now() - start;
+  const double seconds = (now(cpu) - start) / (cpu ? started : 1);
   return 2.0 * ACCUMULATORS * lanes(isa) * (double)iterations * started / seconds;
 }
 
-/* The best of `repeats` runs of about `seconds` each, in FLOP/s; the unit's name in isa
- * ("avx512", "avx2", "scalar"). Exported for ctypes. */
+/* The best of `repeats` runs of about `seconds` each, in FLOP/s (with `cpu`, per CPU second
+ * of each thread: see measure); the unit's name in isa ("avx512", "avx2", "scalar").
+ * Exported for ctypes. */
 __attribute__((visibility("default"))) double tconv_bench_fma_peak(int threads, double seconds,
-                                                                   int repeats, char *isa,
-                                                                   int isa_size);
-double tconv_bench_fma_peak(int threads, double seconds, int repeats, char *isa, int isa_size) {
+                                                                   int repeats, int cpu,
+                                                                   char *isa, int isa_size);
+double tconv_bench_fma_peak(int threads, double seconds, int repeats, int cpu, char *isa,
+                            int isa_size) {
   const int unit = widest();
   snprintf(isa, (size_t)isa_size, "%s", unit == 2 ? "avx512" : unit == 1 ? "avx2" : "scalar");
   int64_t iterations = 1 << 16; /* grown until one run takes about `seconds` */
-  double rate = measure(threads, unit, iterations);
+  double rate = measure(threads, unit, iterations, cpu);
   while ((double)iterations * 2.0 * ACCUMULATORS * lanes(unit) * threads / rate < seconds)
-    rate = measure(threads, unit, iterations *= 2);
+    rate = measure(threads, unit, iterations *= 2, cpu);
   double best = rate;
   for (int r = 1; r < repeats; ++r) {
-    rate = measure(threads, unit, iterations);
+    rate = measure(threads, unit, iterations, cpu);
     best = rate > best ? rate : best;
   }
   return best;
