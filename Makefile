@@ -95,12 +95,13 @@ CLI_LDLIBS :=
 all: probe lib cli
 
 help:
-	@echo "targets: all lib cli demo test gpu-check examples install uninstall check fuzz clean"
+	@echo "targets: all lib cli demo test gpu-check examples install uninstall check fuzz bench-cpu clean"
 	@echo "  make demo                the worked examples through the library"
 	@echo "  make test                every CUnit suite (GPU suites skipped without a device)"
 	@echo "  make test REQUIRE_GPU=1  fail instead of skipping the GPU suites"
 	@echo "  make gpu-check           GPU tests, compute-sanitizer, benchmark (needs a GPU)"
 	@echo "  make bench               tconv vs cuDNN, BENCH.md's suite (also bench-build, bench-chart CSV=F)"
+	@echo "  make bench-cpu           the CPU backend vs PyTorch's CPU convolution, BENCH.md's CPU suite"
 
 probe:
 	@echo "tconv $(VERSION)"
