@@ -20,11 +20,13 @@
 
 #include <string.h>
 
-#define IGEMM_KC 256       /* reduction steps per packed B block */
-#define IGEMM_NC 192       /* columns per tile (rounded to the micro-tile's nr) */
-#define IGEMM_MC_MAX 256   /* rows per tile at most */
-#define LAZY_MAX_BLOCKS 2  /* column blocks up to which A is packed per tile (lazy mode) */
-#define CPU_LAZY_PHASES 16 /* phases a lazy tile holds at most */
+#define IGEMM_KC 256        /* reduction steps per packed B block */
+#define IGEMM_NC 192        /* columns per tile (rounded to the micro-tile's nr) */
+#define IGEMM_MC_MAX 256    /* rows per tile at most */
+#define LAZY_MAX_BLOCKS 2   /* column blocks up to which A is packed per tile (lazy mode) */
+#define LAZY_MC_MAX 128     /* rows per tile in lazy mode */
+#define PREFETCH_BYTES 2048 /* how far ahead in w the weights packing prefetches */
+#define CPU_LAZY_PHASES 16  /* phases a lazy tile holds at most */
 
 typedef struct segment {
   int64_t col, len, in, out; /* first column in the tile, length, input and output offsets */
@@ -73,10 +75,11 @@ static void pack_a_block(const igemm_job *j, int64_t g, int64_t pi, int64_t ci,
   const int mr = j->kern->mr;
   const int64_t co0 = row0 + pi * mr;
   const float *w0 = j->w + tconv_cpu_weight_offset(pl, g, co0, ci); /* the panel's first row */
-  /* The panel after next reads the next rows of w (transposed: the next lines of one input
-   * channel), which the hardware does not fetch early enough on its own. */
-  for (int r = 0; r < mr && co0 + 2 * mr + r < pl->cout_g; ++r)
-    __builtin_prefetch(w0 + (2 * mr + r) * j->a_row_stride);
+  /* The rows of w about PREFETCH_BYTES on (transposed: further lines of one input channel,
+   * read by later panels), which the hardware does not fetch early enough on its own. */
+  const int64_t ahead = (PREFETCH_BYTES / (int64_t)sizeof(float) / j->a_row_stride + mr) / mr * mr;
+  for (int r = 0; r < mr && co0 + ahead + r < pl->cout_g; ++r)
+    __builtin_prefetch(w0 + (ahead + r) * j->a_row_stride);
   float *lazy_a = lazy != NULL ? lazy->a : NULL;
   for (int64_t p = 0; p < pl->phase_count; ++p) {
     const int64_t first = j->phase_taps[p], nt = j->phase_taps[p + 1] - first;
@@ -324,11 +327,25 @@ tconv_status tconv_cpu_igemm_core(tconv_context *ctx, const cpu_plan *pl, const 
   }
   j.phase_taps[pl->phase_count] = taps;
   j.a_row_stride = pr->op == TCONV_OP_TRANSPOSE ? pr->k_spatial : pl->cin_g * pr->k_spatial;
-  /* Few column blocks: every block would reread the packed A from memory for little work, so
-   * each tile packs its rows' A per channel block instead, all phases from one read of w. */
+  /* Few columns: every column block would reread the packed A from memory for little work,
+   * so one block takes every column and each tile packs its rows' A per block of input
+   * channels instead, all phases from one read of w. Rows and channels per block are fewer,
+   * so that the A blocks of every phase and their C tiles stay in cache. */
   j.lazy = j.nblocks <= LAZY_MAX_BLOCKS && pl->phase_count <= CPU_LAZY_PHASES;
-  if (j.lazy)
+  if (j.lazy) {
+    int64_t most = 0;
+    for (int64_t p = 0; p < pl->phase_count; ++p) {
+      cpu_phase ph;
+      tconv_cpu_phase_of(pl, p, &ph);
+      most = pr->n * ph.positions > most ? pr->n * ph.positions : most;
+    }
+    j.nc = (most + nr - 1) / nr * nr;
+    j.nblocks = 1;
+    j.mblocks = (j.m_pad + LAZY_MC_MAX - 1) / LAZY_MC_MAX;
+    j.mc = (j.m_pad / mr + j.mblocks - 1) / j.mblocks * mr;
+    j.cb = taps > 0 && IGEMM_KC / taps > 0 ? IGEMM_KC / taps : 1;
     j.set = pl->phase_count;
+  }
   j.piece_cap = j.nc + j.nc / nr + 1;
   const int64_t tiles = pr->groups * j.mblocks * j.nblocks;
   const int64_t pack_tasks = pr->groups * (pr->op == TCONV_OP_TRANSPOSE ? pl->cin_g : j.m_pad / mr);
