@@ -26,6 +26,7 @@
 #define LAZY_MAX_BLOCKS 2   /* column blocks up to which A is packed per tile (lazy mode) */
 #define LAZY_MC_MAX 128     /* rows per tile in lazy mode */
 #define PREFETCH_BYTES 2048 /* how far ahead in w the weights packing prefetches */
+#define LAZY_PREFETCH 2     /* input channels ahead that a lazy tile prefetches its rows of */
 #define CPU_LAZY_PHASES 16  /* phases a lazy tile holds at most */
 
 typedef struct segment {
@@ -75,12 +76,16 @@ static void pack_a_block(const igemm_job *j, int64_t g, int64_t pi, int64_t ci,
   const int mr = j->kern->mr;
   const int64_t co0 = row0 + pi * mr;
   const float *w0 = j->w + tconv_cpu_weight_offset(pl, g, co0, ci); /* the panel's first row */
-  /* The rows of w about PREFETCH_BYTES on (transposed: further lines of one input channel,
-   * read by later panels), which the hardware does not fetch early enough on its own. */
-  const int64_t ahead = (PREFETCH_BYTES / (int64_t)sizeof(float) / j->a_row_stride + mr) / mr * mr;
-  for (int r = 0; r < mr && co0 + ahead + r < pl->cout_g; ++r)
-    __builtin_prefetch(w0 + (ahead + r) * j->a_row_stride);
+  if (lazy == NULL) {
+    /* The rows of w about PREFETCH_BYTES on (transposed: further lines of one input channel,
+     * read by later panels), which the hardware does not fetch early enough on its own. */
+    const int64_t ahead =
+        (PREFETCH_BYTES / (int64_t)sizeof(float) / j->a_row_stride + mr) / mr * mr;
+    for (int r = 0; r < mr && co0 + ahead + r < pl->cout_g; ++r)
+      __builtin_prefetch(w0 + (ahead + r) * j->a_row_stride);
+  }
   float *lazy_a = lazy != NULL ? lazy->a : NULL;
+  const int valid = pl->cout_g - co0 < mr ? (int)(pl->cout_g - co0) : mr; /* rows, rest 0 */
   for (int64_t p = 0; p < pl->phase_count; ++p) {
     const int64_t first = j->phase_taps[p], nt = j->phase_taps[p + 1] - first;
     float *block;
@@ -90,11 +95,30 @@ static void pack_a_block(const igemm_job *j, int64_t g, int64_t pi, int64_t ci,
     } else {
       block = j->a + j->a_at[p * pl->pr->groups + g] + (pi * pl->cin_g + ci) * nt * mr;
     }
-    for (int r = 0; r < mr; ++r)
-      for (int64_t t = 0; t < nt; ++t)
-        block[t * mr + r] =
-            co0 + r < pl->cout_g ? w0[r * j->a_row_stride + j->taps_k[first + t]] : 0.0f;
+    for (int64_t t = 0; t < nt; ++t) {
+      const float *src = w0 + j->taps_k[first + t];
+      float *dst = block + t * mr;
+      int r = 0;
+      for (; r < valid; ++r)
+        dst[r] = src[r * j->a_row_stride];
+      for (; r < mr; ++r)
+        dst[r] = 0.0f;
+    }
   }
+}
+
+/* Lazy mode, transposed: a tile reads its rows of w (contiguous) channel after channel, a
+ * whole channel apart, where the hardware's prefetch (which stays within a page) does not
+ * follow; so the rows of a channel some way ahead are fetched early. (Convolution weights
+ * hold a row's channels side by side, which it does follow.) */
+static void prefetch_rows(const igemm_job *j, int64_t g, int64_t row0, int64_t rows, int64_t ci) {
+  const cpu_plan *pl = j->pl;
+  if (pl->pr->op != TCONV_OP_TRANSPOSE || ci >= pl->cin_g)
+    return;
+  const float *at = j->w + tconv_cpu_weight_offset(pl, g, row0, ci);
+  const int64_t n = (pl->cout_g - row0 < rows ? pl->cout_g - row0 : rows) * pl->pr->k_spatial;
+  for (int64_t e = 0; e < n; e += 64 / (int64_t)sizeof(float))
+    __builtin_prefetch(at + e);
 }
 
 /* Task: one input channel of a group (transposed, whose w is (Cin, Cout/g, k): its rows are
@@ -199,9 +223,11 @@ static void run_tile(const igemm_job *j, igemm_scratch *s, int64_t p0, int64_t g
   for (int64_t c0 = 0; c0 < pl->cin_g; c0 += j->cb) {
     const int64_t cb = pl->cin_g - c0 < j->cb ? pl->cin_g - c0 : j->cb;
     if (j->lazy)
-      for (int64_t ci = c0; ci < c0 + cb; ++ci)
+      for (int64_t ci = c0; ci < c0 + cb; ++ci) {
+        prefetch_rows(j, g, row0, rows, ci + LAZY_PREFETCH);
         for (int64_t pi = 0; pi < rows / mr; ++pi)
           pack_a_block(j, g, pi, ci, s, row0, c0, cb);
+      }
     for (int64_t i = 0; i < j->set; ++i) {
       const tile_phase *t = &tp[i];
       const int64_t nt = t->ph.ntaps, kc = cb * nt, npanels = (t->ncols + nr - 1) / nr;
@@ -217,10 +243,12 @@ static void run_tile(const igemm_job *j, igemm_scratch *s, int64_t p0, int64_t g
       /* A panel pi of this block: lazy blocks hold kc columns, global A K of them. */
       const int64_t a_row = j->lazy ? kc : t->K, a_k0 = j->lazy ? 0 : c0 * nt;
       /* One column panel of B stays in L1 while every row panel of A streams past it. */
-      for (int64_t pj = 0; pj < npanels; ++pj)
+      for (int64_t pj = 0; pj < npanels; ++pj) {
+        const int cols = pj == npanels - 1 && tail != 0 ? (int)tail : nr;
         for (int64_t pi = 0; pi < rows / mr; ++pi)
           kern->gemm(kc, t->a + (pi * a_row + a_k0) * mr, s->b + pj * IGEMM_KC * nr,
-                     t->c + pi * mr * j->nc + pj * nr, j->nc, c0 == 0);
+                     t->c + pi * mr * j->nc + pj * nr, j->nc, c0 == 0, cols);
+      }
     }
   }
 

@@ -134,8 +134,10 @@ typedef struct cpu_kernels {
   int mr, nr;       /* the GEMM micro-tile: rows (output channels) x columns (positions) */
   /* C (mr x nr, rows ldc apart) = (first ? 0 : C) + A x B over kc steps: a holds kc columns
    * of mr values, b kc rows of nr values (64-byte aligned); one FMA per element per step,
-   * in increasing step. */
-  void (*gemm)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int first);
+   * in increasing step. Columns from cols (1..nr) on may be left unread and unwritten (a
+   * set computes them in whole vectors). */
+  void (*gemm)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int first,
+               int cols);
   /* For r < rows: out[r][i] = sum over k < kc, in increasing k from 0, of
    * w[k] * src[r][off[k] + i], for i < len (one FMA per term). */
   void (*direct)(int64_t kc, const float *w, const int64_t *off, const float *const *src,

@@ -15,17 +15,17 @@
 #define GENERIC_CHUNK 64 /* direct: columns accumulated at once */
 
 static void gemm_generic(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                         int first) {
+                         int first, int cols) {
   float acc[GENERIC_MR][GENERIC_NR];
   for (int i = 0; i < GENERIC_MR; ++i)
-    for (int j = 0; j < GENERIC_NR; ++j)
+    for (int j = 0; j < cols; ++j)
       acc[i][j] = first ? 0.0f : c[i * ldc + j];
   for (int64_t k = 0; k < kc; ++k, a += GENERIC_MR, b += GENERIC_NR)
     for (int i = 0; i < GENERIC_MR; ++i)
-      for (int j = 0; j < GENERIC_NR; ++j)
+      for (int j = 0; j < cols; ++j)
         acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
   for (int i = 0; i < GENERIC_MR; ++i)
-    for (int j = 0; j < GENERIC_NR; ++j)
+    for (int j = 0; j < cols; ++j)
       c[i * ldc + j] = acc[i][j];
 }
 

@@ -5,7 +5,8 @@
  *
  *   gemm    AVX-512: 8 x 48 micro-tile, 24 zmm accumulators, 3 loads of B and 8 broadcasts of
  *           A per 24 FMAs. AVX2: 6 x 16, 12 ymm accumulators, 2 loads and 6 broadcasts per
- *           12 FMAs. Accumulators start at 0 (first) or at C, and are stored back once.
+ *           12 FMAs. Accumulators start at 0 (first) or at C, and are stored back once. A
+ *           narrower last panel runs a variant with only the vectors its columns need.
  *   direct  up to 4 rows x 64 (AVX-512) or 24 (AVX2) columns held in registers across the
  *           whole reduction: one load per FMA, no store in the loop. Variants per row count
  *           and vector count are generated, so no accumulator goes unused.
@@ -25,38 +26,55 @@
 #define A512_MR 8
 #define PACK_AHEAD 8 /* packed rows between a prefetch and its use */
 #define A512_NR 48
-#define A512_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
-#define A512_DECLARE(i) __m512 c##i##0, c##i##1, c##i##2;
-#define A512_ZERO(i) c##i##0 = c##i##1 = c##i##2 = _mm512_setzero_ps();
-#define A512_LOAD(i)                                                                               \
-  c##i##0 = _mm512_loadu_ps(c + (i)*ldc);                                                          \
-  c##i##1 = _mm512_loadu_ps(c + (i)*ldc + 16);                                                     \
-  c##i##2 = _mm512_loadu_ps(c + (i)*ldc + 32);
-#define A512_STEP(i)                                                                               \
-  {                                                                                                \
-    const __m512 a##i = _mm512_set1_ps(a[i]);                                                      \
-    c##i##0 = _mm512_fmadd_ps(a##i, b0, c##i##0);                                                  \
-    c##i##1 = _mm512_fmadd_ps(a##i, b1, c##i##1);                                                  \
-    c##i##2 = _mm512_fmadd_ps(a##i, b2, c##i##2);                                                  \
-  }
-#define A512_STORE(i)                                                                              \
-  _mm512_storeu_ps(c + (i)*ldc, c##i##0);                                                          \
-  _mm512_storeu_ps(c + (i)*ldc + 16, c##i##1);                                                     \
-  _mm512_storeu_ps(c + (i)*ldc + 32, c##i##2);
-
-TARGET_AVX512 static void gemm_avx512(int64_t kc, const float *a, const float *b, float *c,
-                                      int64_t ldc, int first) {
-  A512_ROWS(A512_DECLARE)
-  if (first) {
-    A512_ROWS(A512_ZERO)
-  } else {
-    A512_ROWS(A512_LOAD)
+/* The first V of the micro-tile's 3 vectors of columns: V = 3 is the whole tile, fewer serve
+ * a last panel with at most 16 V columns (its other lanes are not computed). Every index is
+ * a constant once unrolled, so the accumulators live in registers. */
+TARGET_AVX512 static inline __attribute__((always_inline)) void
+gemm512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int first, const int V) {
+  __m512 acc[A512_MR][3];
+  _Pragma("GCC unroll 8") for (int i = 0; i < A512_MR; ++i) {
+    _Pragma("GCC unroll 3") for (int v = 0; v < V; ++v) {
+      acc[i][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(c + i * ldc + 16 * v);
+    }
   }
   for (int64_t k = 0; k < kc; ++k, a += A512_MR, b += A512_NR) {
-    const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16), b2 = _mm512_load_ps(b + 32);
-    A512_ROWS(A512_STEP)
+    __m512 bv[3];
+    _Pragma("GCC unroll 3") for (int v = 0; v < V; ++v) { bv[v] = _mm512_load_ps(b + 16 * v); }
+    _Pragma("GCC unroll 8") for (int i = 0; i < A512_MR; ++i) {
+      const __m512 ai = _mm512_set1_ps(a[i]);
+      _Pragma("GCC unroll 3") for (int v = 0; v < V; ++v) {
+        acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
+      }
+    }
   }
-  A512_ROWS(A512_STORE)
+  _Pragma("GCC unroll 8") for (int i = 0; i < A512_MR; ++i) {
+    _Pragma("GCC unroll 3") for (int v = 0; v < V; ++v) {
+      _mm512_storeu_ps(c + i * ldc + 16 * v, acc[i][v]);
+    }
+  }
+}
+
+TARGET_AVX512 static void gemm512_1(int64_t kc, const float *a, const float *b, float *c,
+                                    int64_t ldc, int first) {
+  gemm512(kc, a, b, c, ldc, first, 1);
+}
+TARGET_AVX512 static void gemm512_2(int64_t kc, const float *a, const float *b, float *c,
+                                    int64_t ldc, int first) {
+  gemm512(kc, a, b, c, ldc, first, 2);
+}
+TARGET_AVX512 static void gemm512_3(int64_t kc, const float *a, const float *b, float *c,
+                                    int64_t ldc, int first) {
+  gemm512(kc, a, b, c, ldc, first, 3);
+}
+
+static void gemm_avx512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                        int first, int cols) {
+  if (cols > 32)
+    gemm512_3(kc, a, b, c, ldc, first);
+  else if (cols > 16)
+    gemm512_2(kc, a, b, c, ldc, first);
+  else
+    gemm512_1(kc, a, b, c, ldc, first);
 }
 
 /* Lanes [0, n) of a 16-lane vector, n clamped to 0..16. */
@@ -167,35 +185,48 @@ const cpu_kernels tconv_cpu_avx512 = {"avx512",      A512_MR,       A512_NR,    
 
 #define A2_MR 6
 #define A2_NR 16
-#define A2_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
-#define A2_DECLARE(i) __m256 c##i##0, c##i##1;
-#define A2_ZERO(i) c##i##0 = c##i##1 = _mm256_setzero_ps();
-#define A2_LOAD(i)                                                                                 \
-  c##i##0 = _mm256_loadu_ps(c + (i)*ldc);                                                          \
-  c##i##1 = _mm256_loadu_ps(c + (i)*ldc + 8);
-#define A2_STEP(i)                                                                                 \
-  {                                                                                                \
-    const __m256 a##i = _mm256_broadcast_ss(a + (i));                                              \
-    c##i##0 = _mm256_fmadd_ps(a##i, b0, c##i##0);                                                  \
-    c##i##1 = _mm256_fmadd_ps(a##i, b1, c##i##1);                                                  \
-  }
-#define A2_STORE(i)                                                                                \
-  _mm256_storeu_ps(c + (i)*ldc, c##i##0);                                                          \
-  _mm256_storeu_ps(c + (i)*ldc + 8, c##i##1);
 
-TARGET_AVX2 static void gemm_avx2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                                  int first) {
-  A2_ROWS(A2_DECLARE)
-  if (first) {
-    A2_ROWS(A2_ZERO)
-  } else {
-    A2_ROWS(A2_LOAD)
+/* The first V of the micro-tile's 2 vectors of columns (as gemm512). */
+TARGET_AVX2 static inline __attribute__((always_inline)) void
+gemm2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int first, const int V) {
+  __m256 acc[A2_MR][2];
+  _Pragma("GCC unroll 6") for (int i = 0; i < A2_MR; ++i) {
+    _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) {
+      acc[i][v] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(c + i * ldc + 8 * v);
+    }
   }
   for (int64_t k = 0; k < kc; ++k, a += A2_MR, b += A2_NR) {
-    const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
-    A2_ROWS(A2_STEP)
+    __m256 bv[2];
+    _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) { bv[v] = _mm256_load_ps(b + 8 * v); }
+    _Pragma("GCC unroll 6") for (int i = 0; i < A2_MR; ++i) {
+      const __m256 ai = _mm256_broadcast_ss(a + i);
+      _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) {
+        acc[i][v] = _mm256_fmadd_ps(ai, bv[v], acc[i][v]);
+      }
+    }
   }
-  A2_ROWS(A2_STORE)
+  _Pragma("GCC unroll 6") for (int i = 0; i < A2_MR; ++i) {
+    _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) {
+      _mm256_storeu_ps(c + i * ldc + 8 * v, acc[i][v]);
+    }
+  }
+}
+
+TARGET_AVX2 static void gemm2_1(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                                int first) {
+  gemm2(kc, a, b, c, ldc, first, 1);
+}
+TARGET_AVX2 static void gemm2_2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                                int first) {
+  gemm2(kc, a, b, c, ldc, first, 2);
+}
+
+static void gemm_avx2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int first,
+                      int cols) {
+  if (cols > 8)
+    gemm2_2(kc, a, b, c, ldc, first);
+  else
+    gemm2_1(kc, a, b, c, ldc, first);
 }
 
 /* Lanes [0, n) of an 8-lane vector as maskload's sign mask. */
