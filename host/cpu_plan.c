@@ -234,12 +234,18 @@ void tconv_cpu_prepare(const cpu_plan *plan, int64_t n, int64_t ci, float *dst) 
   const cpu_kernels *kern = tconv_cpu_kernels();
   const int64_t e0 = plan->extent[0], e1 = plan->extent[1], e2 = plan->extent[2];
   const int64_t p1 = plan->planes[1], p2 = plan->planes[2], plane = e0 * e1 * e2;
+  /* x's next channel plane, which the caller most likely prepares next: each row read here
+   * fetches the same row of that one early (the hardware does not run ahead of a plane this
+   * short by itself). */
+  const int64_t ahead = n * pr->cin + ci + 1 < pr->n * pr->cin ? pr->in_spatial : 0;
   for (int64_t w0 = 0; w0 < e0; ++w0)
     for (int64_t v0 = 0; v0 < plan->planes[0]; ++v0)
       for (int64_t w1 = 0; w1 < e1; ++w1)
         for (int64_t v1 = 0; v1 < p1; ++v1) {
           const int64_t i0 = plan->map[0][v0 * e0 + w0], i1 = plan->map[1][v1 * e1 + w1];
           const float *row = src + (i0 * pr->in[1] + i1) * pr->in[2];
+          for (int64_t e = 0; ahead != 0 && i0 >= 0 && i1 >= 0 && e < pr->in[2]; e += 16)
+            __builtin_prefetch(row + ahead + e);
           for (int64_t v2 = 0; v2 < p2; ++v2) {
             float *out = dst + ((v0 * p1 + v1) * p2 + v2) * plane + (w0 * e1 + w1) * e2;
             if (i0 < 0 || i1 < 0) {
