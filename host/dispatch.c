@@ -4,6 +4,7 @@
  * heuristic, or the winner tconv_find_algo() cached), run it, then let verify mode look.
  */
 #include "algos.h"
+#include "cpu.h"
 #include "internal.h"
 #include "reference.h"
 #include "launch.h"
@@ -47,6 +48,10 @@ static const algo_desc algos[TCONV_ALGO_COUNT] = {
                          tconv_cuda_gemm, tconv_gemm_plan},
     [TCONV_ALGO_DEPTHWISE] = {TCONV_BACKEND_CUDA, tconv_depthwise_supports, NULL,
                               tconv_cuda_depthwise, tconv_depthwise_plan},
+    [TCONV_ALGO_CPU_IGEMM] = {TCONV_BACKEND_CPU, tconv_cpu_igemm_supports, NULL,
+                              tconv_cpu_igemm_run, NULL},
+    [TCONV_ALGO_CPU_DIRECT] = {TCONV_BACKEND_CPU, tconv_cpu_direct_supports, NULL,
+                               tconv_cpu_direct_run, NULL},
 };
 
 static const char *backend_name(tconv_backend backend) {
@@ -149,13 +154,16 @@ static void cache_store(tconv_context *ctx, const tconv_problem *pr, tconv_algo 
   e->workspace_bytes = workspace_bytes;
 }
 
-/* The heuristic, which needs no workspace: on the GPU depthwise where it applies, then the
+/* The heuristic, which needs no workspace. CPU: the CPU algorithm the problem suits (cpu.h),
+ * or the reference for what neither takes. CUDA: depthwise where it applies, then the
  * implicit GEMM, then direct (which the caller still asks: it refuses storage no CUDA
- * algorithm takes yet); on the CPU the reference. */
+ * algorithm takes yet). */
 tconv_algo tconv_auto_algo(const tconv_problem *pr, tconv_backend backend) {
-  if (backend != TCONV_BACKEND_CUDA)
-    return TCONV_ALGO_REFERENCE;
   char why[TCONV_ERROR_CAPACITY / 2];
+  if (backend != TCONV_BACKEND_CUDA) {
+    const tconv_algo cpu = tconv_cpu_choose(pr);
+    return algo_takes(pr, cpu, why, sizeof why) ? cpu : TCONV_ALGO_REFERENCE;
+  }
   if (tconv_depthwise_supports(pr, why, sizeof why))
     return TCONV_ALGO_DEPTHWISE;
   if (tconv_igemm_supports(pr, why, sizeof why))
@@ -166,8 +174,7 @@ tconv_algo tconv_auto_algo(const tconv_problem *pr, tconv_backend backend) {
 /* AUTO: the cached winner when the workspace allows it, else the heuristic. */
 static tconv_algo choose(const tconv_context *ctx, const tconv_problem *pr,
                          size_t workspace_bytes) {
-  const tconv_algo_cache_entry *e =
-      ctx->backend == TCONV_BACKEND_CUDA ? cache_find(ctx, pr) : NULL;
+  const tconv_algo_cache_entry *e = cache_find(ctx, pr);
   if (e != NULL && e->workspace_bytes <= workspace_bytes)
     return e->algo;
   return tconv_auto_algo(pr, ctx->backend);

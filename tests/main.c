@@ -5,7 +5,7 @@
  * Environment: TCONV_TEST_SEED (random seed, printed), TCONV_TEST_ONLY (comma list of units
  * to run: shape,reference,api,index,golden,cli,
  * conventions,onnx,threads,examples,explain,upsample,npy,solve,algos,gemm,direct,verify,float16,
- * typed,mma,gpu), TCONV_REQUIRE_GPU=1 (a skipped GPU suite is a failure), TCONV_CLI and
+ * typed,mma,cpu,gpu), TCONV_REQUIRE_GPU=1 (a skipped GPU suite is a failure), TCONV_CLI and
  * TCONV_TEST_DATA (paths; set by make test), TCONV_TEST_CHILD (set by the GPU suites for the
  * child processes they start).
  */
@@ -63,6 +63,7 @@ int main(void) {
       {"direct", test_register_direct},   {"verify", test_register_verify},
       {"float16", test_register_float16}, {"typed", test_register_typed},
       {"mma", test_register_mma},
+      {"cpu", test_register_cpu},
   };
   for (size_t i = 0; i < sizeof units / sizeof units[0]; ++i) {
     if (selected(units[i].name) && units[i].reg() != CUE_SUCCESS) {

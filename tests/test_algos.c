@@ -4,7 +4,7 @@
  * the supports query with its reasons, workspace sizes, find and its cache), the implicit
  * GEMM's rules (what it takes, its choice of tile, K split and offset width), and the
  * plain-C planning interface (tconv_launch_plan_of, tconv_auto_algo) on the benchmark's
- * layers.
+ * layers. (The CPU algorithms' sweeps are in test_cpu.c.)
  */
 #include "cases.h"
 
@@ -35,8 +35,8 @@ static int algos_cleanup(void) {
 }
 
 static void test_names(void) {
-  static const char *const names[TCONV_ALGO_COUNT] = {"auto", "direct", "reference",
-                                                      "igemm", "gemm",   "depthwise"};
+  static const char *const names[TCONV_ALGO_COUNT] = {
+      "auto", "direct", "reference", "igemm", "gemm", "depthwise", "cpu_igemm", "cpu_direct"};
   for (int i = 0; i < TCONV_ALGO_COUNT; ++i) {
     CU_ASSERT_STRING_EQUAL(tconv_algo_name((tconv_algo)i), names[i]);
     tconv_algo algo = TCONV_ALGO_AUTO;
@@ -68,9 +68,11 @@ static void test_supported(void) {
   const tconv_tensor w = tconv_tensor_make(NULL, 0, 4, w_dims);
   CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, TCONV_ALGO_AUTO),
                   TCONV_STATUS_OK);
-  CU_ASSERT_EQUAL(
-      tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, TCONV_ALGO_REFERENCE),
-      TCONV_STATUS_OK);
+  static const tconv_algo cpu_algos[] = {TCONV_ALGO_REFERENCE, TCONV_ALGO_CPU_IGEMM,
+                                         TCONV_ALGO_CPU_DIRECT};
+  for (size_t i = 0; i < sizeof cpu_algos / sizeof cpu_algos[0]; ++i)
+    CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, cpu_algos[i]),
+                    TCONV_STATUS_OK);
   static const tconv_algo cuda_only[] = {TCONV_ALGO_DIRECT, TCONV_ALGO_IGEMM, TCONV_ALGO_GEMM,
                                          TCONV_ALGO_DEPTHWISE};
   for (size_t i = 0; i < sizeof cuda_only / sizeof cuda_only[0]; ++i) {
@@ -260,12 +262,18 @@ static void test_launch_plans(void) {
   CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_REFERENCE, &plan),
                   TCONV_STATUS_UNSUPPORTED);
   CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_AUTO, &plan), TCONV_STATUS_UNSUPPORTED);
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_CPU_IGEMM, &plan),
+                  TCONV_STATUS_UNSUPPORTED);
   CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, (tconv_algo)42, &plan),
                   TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_IGEMM, NULL),
                   TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT_EQUAL(tconv_auto_algo(&pr, TCONV_BACKEND_CUDA), TCONV_ALGO_IGEMM);
-  CU_ASSERT_EQUAL(tconv_auto_algo(&pr, TCONV_BACKEND_CPU), TCONV_ALGO_REFERENCE);
+  /* 3 output channels: the CPU's direct algorithm. */
+  CU_ASSERT_EQUAL(tconv_auto_algo(&pr, TCONV_BACKEND_CPU), TCONV_ALGO_CPU_DIRECT);
+  tconv_problem half = pr; /* the CPU algorithms take float32 only: AUTO runs the reference */
+  half.dtype = TCONV_DTYPE_FLOAT16;
+  CU_ASSERT_EQUAL(tconv_auto_algo(&half, TCONV_BACKEND_CPU), TCONV_ALGO_REFERENCE);
   tconv_params circular = p2;
   circular.padding_mode = TCONV_PADDING_CIRCULAR;
   CU_ASSERT_EQUAL_FATAL(
@@ -330,8 +338,9 @@ static void test_workspace_sizes(void) {
   tconv_buffer_destroy(buf);
 }
 
-/* find on the CPU: one row (the reference), timed; y holds the result; the answer is
- * cached, and AUTO still computes the same bits. */
+/* find on the CPU: three rows (the reference and the two CPU algorithms), timed, fastest
+ * first; y holds the last one's result (cpu_direct, last in the table); the winner is cached
+ * and AUTO then computes its bits. */
 static void test_find_cpu(void) {
   const tconv_params p = params_2d();
   int64_t y_dims[4];
@@ -361,12 +370,18 @@ static void test_find_cpu(void) {
   CU_ASSERT_EQUAL(tconv_find_algo(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, &y, NULL, rows,
                                   TCONV_ALGO_COUNT, &count),
                   TCONV_STATUS_OK);
-  CU_ASSERT_EQUAL(count, 1);
-  CU_ASSERT_EQUAL(rows[0].algo, TCONV_ALGO_REFERENCE);
-  CU_ASSERT_EQUAL(rows[0].status, TCONV_STATUS_OK);
-  CU_ASSERT(rows[0].milliseconds >= 0.0);
-  CU_ASSERT_EQUAL(rows[0].workspace_bytes, 0);
-  CU_ASSERT_EQUAL(test_first_difference(got, ref, yn), -1);
+  CU_ASSERT_EQUAL_FATAL(count, 3);
+  int seen = 0;
+  for (int i = 0; i < count; ++i) {
+    seen |= 1 << rows[i].algo;
+    CU_ASSERT_EQUAL(rows[i].status, TCONV_STATUS_OK);
+    CU_ASSERT(rows[i].milliseconds >= (i > 0 ? rows[i - 1].milliseconds : 0.0));
+    CU_ASSERT_EQUAL(rows[i].workspace_bytes, 0);
+  }
+  CU_ASSERT_EQUAL(seen, (1 << TCONV_ALGO_REFERENCE) | (1 << TCONV_ALGO_CPU_IGEMM) |
+                            (1 << TCONV_ALGO_CPU_DIRECT));
+  CU_ASSERT(test_rel_error(got, ref, yn) <= TEST_F32_TOLERANCE);
+  const tconv_algo winner = rows[0].algo;
   /* Capacity 0: nothing written, count 0. */
   memset(rows, 0xA5, sizeof rows);
   const tconv_algo_perf untouched = rows[0];
@@ -375,12 +390,15 @@ static void test_find_cpu(void) {
                   TCONV_STATUS_OK);
   CU_ASSERT_EQUAL(count, 0);
   CU_ASSERT_EQUAL(memcmp(&rows[0], &untouched, sizeof untouched), 0);
-  /* AUTO after find: the same bits. */
+  /* AUTO after find: the winner's bits. */
+  case_poison(got, yn);
+  CU_ASSERT_EQUAL(tconv_transpose_forward(cpu, &p, &x, &w, NULL, &y, winner, NULL),
+                  TCONV_STATUS_OK);
+  memcpy(again, got, bytes_of(yn));
   case_poison(got, yn);
   CU_ASSERT_EQUAL(tconv_transpose_forward(cpu, &p, &x, &w, NULL, &y, TCONV_ALGO_AUTO, NULL),
                   TCONV_STATUS_OK);
-  memcpy(again, got, bytes_of(yn));
-  CU_ASSERT_EQUAL(test_first_difference(again, ref, yn), -1);
+  CU_ASSERT_EQUAL(test_first_difference(again, got, yn), -1);
   /* Bad arguments. */
   CU_ASSERT_EQUAL(tconv_find_algo(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, &y, NULL, rows,
                                   TCONV_ALGO_COUNT, NULL),
