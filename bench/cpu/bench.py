@@ -78,7 +78,8 @@ class Params(ctypes.Structure):
                 ("groups", ctypes.c_int64), ("auto_pad", ctypes.c_int),
                 ("output_size", ctypes.c_int64 * 3), ("output_size_rule", ctypes.c_int),
                 ("padding_mode", ctypes.c_int), ("activation", ctypes.c_int),
-                ("activation_alpha", ctypes.c_float), ("activation_beta", ctypes.c_float)]
+                ("activation_alpha", ctypes.c_float), ("activation_beta", ctypes.c_float),
+                ("math", ctypes.c_int)]
 
 
 class Tensor(ctypes.Structure):
@@ -106,7 +107,7 @@ class Library:
                                            ctypes.c_void_p, ctypes.POINTER(Tensor),
                                            ctypes.c_int, ctypes.c_void_p]
         self.ctx = ctypes.c_void_p()
-        self.check(lib.tconv_context_create(ctypes.byref(self.ctx), 1, 0), "context create")
+        self.check(lib.tconv_context_create(1, 0, ctypes.byref(self.ctx)), "context create")
 
     def check(self, status, what):
         if status != 0:
