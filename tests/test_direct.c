@@ -39,8 +39,8 @@ static struct {
 
 /* Every output element through the kernels' element function; each offset written once.
  * Returns 1 after recording a failure. */
-static int emu_direct(const test_case *c, const tconv_problem *p, const float *x, const float *w,
-                      const float *bias, float *y) {
+static int emu_direct(const test_case *c, const tconv_problem *p, const void *x, const void *w,
+                      const void *bias, void *y) {
   const tconv_geom g = tconv_geom_make(p);
   const int kind = tconv_gather_kind(&g);
   unsigned char *written = calloc((size_t)(p->y_count > 0 ? p->y_count : 1), 1);
@@ -52,14 +52,14 @@ static int emu_direct(const test_case *c, const tconv_problem *p, const float *x
   for (int64_t e = 0; e < p->y_count && !failed; ++e) {
     float value;
     int64_t offset;
-    tconv_direct_element(&g, kind, x, w, bias, e, &value, &offset);
+    tconv_direct_element(&g, kind, g.dtype, x, w, bias, e, &value, &offset);
     if (offset < 0 || offset >= p->y_count || written[offset]++) {
       CASE_FAIL(c, "output %lld goes to offset %lld, outside y or written before", (long long)e,
                 (long long)offset);
       failed = 1;
       break;
     }
-    y[offset] = value;
+    tconv_elem_store(g.dtype, y, offset, value);
   }
   free(written);
   ++seen.direct_runs[kind];
@@ -70,8 +70,8 @@ static int emu_direct(const test_case *c, const tconv_problem *p, const float *x
 
 /* The tiled kernel: every tile's block, phase 1 then phase 2 for all its threads, in forward
  * or reverse thread order. */
-static int emu_dw_tiled(const tconv_problem *p, int reverse, const float *x, const float *w,
-                        const float *bias, float *y) {
+static int emu_dw_tiled(const tconv_problem *p, int reverse, const void *x, const void *w,
+                        const void *bias, void *y) {
   const tconv_dw_args a = tconv_dw_args_make(p);
   tconv_dw_shared *sh = malloc(sizeof *sh);
   if (sh == NULL)
@@ -79,9 +79,9 @@ static int emu_dw_tiled(const tconv_problem *p, int reverse, const float *x, con
   for (int64_t tile = 0; tile < a.tile_count; ++tile) {
     memset(sh, 0xFF, sizeof *sh); /* floats NaN, table entries -1 */
     for (int i = 0; i < a.threads; ++i)
-      tconv_dw_fill(&a, tile, reverse ? a.threads - 1 - i : i, sh, w);
+      tconv_dw_fill(&a, a.g.dtype, tile, reverse ? a.threads - 1 - i : i, sh, w);
     for (int i = 0; i < a.threads; ++i)
-      tconv_dw_compute(&a, tile, reverse ? a.threads - 1 - i : i, sh, x, w, bias, y);
+      tconv_dw_compute(&a, a.g.dtype, tile, reverse ? a.threads - 1 - i : i, sh, x, w, bias, y);
   }
   free(sh);
   ++seen.tiled_runs;
