@@ -18,6 +18,7 @@
  * supports decisions and tile shapes.
  */
 #include "cases.h"
+#include "typed.h"
 
 #include "algos.h"
 #include "problem.h"
@@ -274,6 +275,49 @@ static void test_depthwise_paths_reached(void) {
   CU_ASSERT(seen.generic_runs > 100);
 }
 
+/* ---- every dtype x layout x math ---------------------------------------------------------- */
+
+static int typed_direct(const test_case *c, const tconv_problem *p, const void *x, const void *w,
+                        const void *bias, void *y, void *data) {
+  (void)data;
+  return emu_direct(c, p, x, w, bias, y);
+}
+
+/* The depthwise launcher's choice: the tiled kernel (threads in reverse order here), or the
+ * direct kernels for other padding modes and channels-last data. */
+static int typed_depthwise(const test_case *c, const tconv_problem *p, const void *x,
+                           const void *w, const void *bias, void *y, void *data) {
+  (void)data;
+  if (!tconv_dw_tiled(p))
+    return emu_direct(c, p, x, w, bias, y);
+  if (emu_dw_tiled(p, 1, x, w, bias, y) == 0)
+    return 0;
+  CASE_FAIL(c, "out of host memory");
+  return 1;
+}
+
+static int reshape_depthwise(test_case *c) { return make_depthwise(c, test_rng_int(1, 5)); }
+
+#define TYPED_EMULATED_CASES 40
+
+static void test_direct_typed(void) {
+  int64_t ran[TYPED_COMBO_COUNT];
+  typed_sweep_emulated("direct", TYPED_EMULATED_CASES, NULL, tconv_direct_supports, typed_direct,
+                       NULL, ran);
+  for (int k = 0; k < TYPED_COMBO_COUNT; ++k)
+    CU_ASSERT(ran[k] == TYPED_EMULATED_CASES); /* direct takes every combination */
+}
+
+static void test_depthwise_typed(void) {
+  int64_t ran[TYPED_COMBO_COUNT];
+  const int64_t tiled = seen.tiled_runs;
+  typed_sweep_emulated("depthwise", TYPED_EMULATED_CASES, reshape_depthwise,
+                       tconv_depthwise_supports, typed_depthwise, NULL, ran);
+  for (int k = 0; k < TYPED_COMBO_COUNT; ++k)
+    CU_ASSERT(ran[k] == TYPED_EMULATED_CASES);
+  CU_ASSERT(seen.tiled_runs - tiled > 100); /* the channels-first zero-padded checks */
+}
+
 /* ---- rules ----------------------------------------------------------------------------- */
 
 /* The direct plan's multiply-adds: the (output, tap) pairs that reach an input, counted one
@@ -387,7 +431,9 @@ CU_ErrorCode test_register_direct(void) {
       CU_add_test(direct, "random rank 1-3, padding modes, activations",
                   test_direct_sweep_random) == NULL ||
       CU_add_test(direct, "edge and layer-like tables", test_direct_tables) == NULL ||
-      CU_add_test(direct, "every gather reached", test_direct_paths_reached) == NULL)
+      CU_add_test(direct, "every gather reached", test_direct_paths_reached) == NULL ||
+      CU_add_test(direct, "every dtype x layout x math vs the reference, by its tolerance",
+                  test_direct_typed) == NULL)
     return CU_get_error();
   CU_pSuite dw = CU_add_suite("depthwise_emulated", NULL, NULL);
   if (dw == NULL || CU_add_test(dw, "1-D sweep", test_depthwise_sweep_1d) == NULL ||
@@ -395,7 +441,9 @@ CU_ErrorCode test_register_direct(void) {
           NULL ||
       CU_add_test(dw, "benchmark layers, large kernels", test_depthwise_layers) == NULL ||
       CU_add_test(dw, "tiled, global-kernel and generic paths reached",
-                  test_depthwise_paths_reached) == NULL)
+                  test_depthwise_paths_reached) == NULL ||
+      CU_add_test(dw, "every dtype x layout x math vs the reference, by its tolerance",
+                  test_depthwise_typed) == NULL)
     return CU_get_error();
   CU_pSuite rules = CU_add_suite("direct_rules", NULL, NULL);
   if (rules == NULL ||
