@@ -14,6 +14,10 @@
  * 2, as __syncthreads orders them; shared memory NaN / -1 before each tile), threads forward
  * and in reverse (bitwise equal); the other padding modes through the direct kernels.
  *
+ * Both also run every dtype x layout x math combination (typed.h: seeded random cases,
+ * tensors of the dtype in their layouts at odd offsets, y poisoned and guarded, judged by the
+ * tolerance rule of host/tolerance.c against the float32 reference of the rounded inputs).
+ *
  * direct_rules: the launch plan's multiply-adds against a brute-force count, the depthwise
  * supports decisions and tile shapes.
  */

@@ -12,7 +12,8 @@
  * the workspace the query asks for, with a larger one (the same calls and the same bits are
  * required), and planned for a random smaller cap (several chunks). The column buffer is NaN
  * before each chunk and y before each run, and every GEMM output element must be written
- * exactly once.
+ * exactly once. The same replay also runs every dtype x layout x math combination (typed.h),
+ * judged by the tolerance rule of host/tolerance.c, half of the checks planned for a smaller cap.
  *
  * gemm_rules: supports decisions and reasons, workspace sizes and chunking (the cap, at least
  * one image, overflow refused), the GEMM call layout.

@@ -169,11 +169,10 @@ static void test_cuda_support_matrix(void) {
   static const struct {
     tconv_algo algo;
     int (*rule)(const tconv_problem *, char *, size_t);
-    int takes_all; /* else float32 nchw strict only */
-  } rules[4] = {{TCONV_ALGO_DIRECT, tconv_direct_supports, 1},
-                {TCONV_ALGO_DEPTHWISE, tconv_depthwise_supports, 1},
-                {TCONV_ALGO_GEMM, tconv_gemm_supports, 1},
-                {TCONV_ALGO_IGEMM, tconv_igemm_supports, 0}};
+  } rules[4] = {{TCONV_ALGO_DIRECT, tconv_direct_supports},
+                {TCONV_ALGO_DEPTHWISE, tconv_depthwise_supports},
+                {TCONV_ALGO_GEMM, tconv_gemm_supports},
+                {TCONV_ALGO_IGEMM, tconv_igemm_supports}};
   tconv_params p = tconv_params_default(2);
   p.groups = 4;
   const int64_t x[4] = {1, 4, 5, 5}, w[4] = {4, 1, 3, 3};
@@ -187,23 +186,17 @@ static void test_cuda_support_matrix(void) {
       q.dtype = t->dtype;
       q.x_layout = t->x, q.w_layout = t->w, q.y_layout = t->y;
       q.math = t->math;
-      const int plain = t->dtype == TCONV_DTYPE_FLOAT32 && t->x == TCONV_LAYOUT_NCHW &&
-                        t->w == TCONV_LAYOUT_NCHW && t->y == TCONV_LAYOUT_NCHW &&
-                        t->math == TCONV_MATH_STRICT;
+      const char *named;
+      const int expected = typed_cuda_takes(rules[r].algo, t, &named);
       char why[256] = "", what[96];
       typed_describe(t, what, sizeof what);
       const int takes = rules[r].rule(&q, why, sizeof why);
-      if (takes != (rules[r].takes_all || plain))
+      if (takes != expected)
         printf("\n  %s, %s: supports says %d (%s)", tconv_algo_name(rules[r].algo), what, takes,
                why);
-      CU_ASSERT_EQUAL(takes, rules[r].takes_all || plain);
-      if (takes)
+      CU_ASSERT_EQUAL(takes, expected);
+      if (takes || named == NULL)
         continue;
-      /* The reason names the first thing refused: the dtype, a layout, or the math. */
-      const char *named = t->dtype != TCONV_DTYPE_FLOAT32 ? tconv_dtype_name(t->dtype)
-                          : t->x != TCONV_LAYOUT_NCHW     ? "x layout nhwc"
-                          : t->w != TCONV_LAYOUT_NCHW     ? "w layout nhwc"
-                                                          : "math tf32";
       CU_ASSERT_PTR_NOT_NULL(strstr(why, named));
     }
 }

@@ -426,3 +426,20 @@ void typed_sweep_emulated(const char *name, int64_t cases, int (*reshape)(test_c
   }
   end_test(failed, done);
 }
+
+/* ---- the CUDA algorithms' support matrix ------------------------------------------------ */
+
+int typed_cuda_takes(tconv_algo algo, const typed_combo *combo, const char **named) {
+  const int plain = combo->dtype == TCONV_DTYPE_FLOAT32 && combo->x == TCONV_LAYOUT_NCHW &&
+                    combo->w == TCONV_LAYOUT_NCHW && combo->y == TCONV_LAYOUT_NCHW &&
+                    combo->math == TCONV_MATH_STRICT;
+  /* The reason names the first thing refused: the dtype, a layout, or the math. */
+  *named = combo->dtype != TCONV_DTYPE_FLOAT32 ? tconv_dtype_name(combo->dtype)
+           : combo->x != TCONV_LAYOUT_NCHW     ? "x layout nhwc"
+           : combo->w != TCONV_LAYOUT_NCHW     ? "w layout nhwc"
+                                               : "math tf32";
+  if (algo == TCONV_ALGO_IGEMM && !plain)
+    return 0;
+  *named = NULL;
+  return 1;
+}

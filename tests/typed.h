@@ -74,4 +74,10 @@ void typed_sweep_emulated(const char *name, int64_t cases, int (*reshape)(test_c
                           int (*supports)(const struct tconv_problem *, char *, size_t),
                           typed_emulator emulate, void *data, int64_t *ran);
 
+/* Whether the supports rule of CUDA algorithm `algo` takes `combo` on a problem the
+ * algorithm otherwise takes: direct, depthwise, gemm (and so AUTO) every combination, the
+ * implicit GEMM float32 channels-first STRICT only. When it does not, *named is the text its
+ * reason must hold (the first thing refused: the dtype, a layout or the math), else NULL. */
+int typed_cuda_takes(tconv_algo algo, const typed_combo *combo, const char **named);
+
 #endif /* TCONV_TEST_TYPED_H */
