@@ -289,8 +289,8 @@ static int typed_direct(const test_case *c, const tconv_problem *p, const void *
 
 /* The depthwise launcher's choice: the tiled kernel (threads in reverse order here), or the
  * direct kernels for other padding modes and channels-last data. */
-static int typed_depthwise(const test_case *c, const tconv_problem *p, const void *x,
-                           const void *w, const void *bias, void *y, void *data) {
+static int typed_depthwise(const test_case *c, const tconv_problem *p, const void *x, const void *w,
+                           const void *bias, void *y, void *data) {
   (void)data;
   if (!tconv_dw_tiled(p))
     return emu_direct(c, p, x, w, bias, y);
@@ -300,7 +300,10 @@ static int typed_depthwise(const test_case *c, const tconv_problem *p, const voi
   return 1;
 }
 
-static int reshape_depthwise(test_case *c) { return make_depthwise(c, test_rng_int(1, 5)); }
+static int reshape_depthwise(test_case *c, int64_t index) {
+  (void)index;
+  return make_depthwise(c, test_rng_int(1, 5));
+}
 
 #define TYPED_EMULATED_CASES 40
 

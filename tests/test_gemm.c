@@ -145,10 +145,8 @@ static void test_gemm_paths_reached(void) {
 
 /* ---- every dtype x layout x math ---------------------------------------------------------- */
 
-/* Runs counted by the typed sweep: in several chunks, and with 16-bit columns. */
-static struct {
-  int64_t multi_chunk, buffered_out;
-} typed_seen;
+/* Typed runs in several chunks, and 16-bit convolutions through the FP32 output buffer. */
+static struct { int64_t multi_chunk, buffered_out; } typed_seen;
 
 /* The launcher's plan, or on every other check one for a random smaller cap (several chunks
  * with the dtype's own column and output-buffer sizes). */

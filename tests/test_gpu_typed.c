@@ -39,40 +39,32 @@ static int suite_cleanup(void) {
   return 0;
 }
 
-/* Draws case `index`: 0 usable, -1 draw again, 1 failed (recorded). Odd ones depthwise. */
-static int draw(test_case *c, int64_t index) {
-  const int drawn = typed_draw_case(c, index, 4, CASE_WORK_LIMIT / 4);
-  if (drawn != 0 || index % 2 == 0)
-    return drawn;
+/* Every other case depthwise. */
+static int reshape(test_case *c, int64_t index) {
+  if (index % 2 == 0)
+    return 0;
   c->cin = c->cout = c->groups = test_rng_int(1, 5);
-  if (case_finish(c) != 0)
-    return 1;
-  return c->work > CASE_WORK_LIMIT / 4 ? -1 : 0;
+  return case_finish(c);
+}
+
+static int64_t ran[TYPED_ALGO_COUNT][TYPED_COMBO_COUNT];
+
+/* One case through every algorithm and every combination it takes; 1 on a failure. */
+static int gpu_case(const test_case *c, void *data) {
+  (void)data;
+  for (size_t a = 0; a < TYPED_ALGO_COUNT; ++a)
+    for (int k = 0; k < TYPED_COMBO_COUNT; ++k)
+      if (typed_supported(gpu, c, &typed_combos[k], typed_algos[a])) {
+        ++ran[a][k];
+        if (typed_check(gpu, typed_algos[a], c, &typed_combos[k], 0) != 0)
+          return 1;
+      }
+  return 0;
 }
 
 static void test_typed_sweep(void) {
   begin_test();
-  static int64_t ran[TYPED_ALGO_COUNT][TYPED_COMBO_COUNT];
-  int64_t cases = 0, failed = 0;
-  while (cases < TYPED_GPU_CASES) {
-    test_case c;
-    const int drawn = draw(&c, cases);
-    if (drawn < 0)
-      continue;
-    ++cases;
-    if (drawn > 0) {
-      ++failed;
-      continue;
-    }
-    int bad = 0;
-    for (size_t a = 0; a < TYPED_ALGO_COUNT && !bad; ++a)
-      for (int k = 0; k < TYPED_COMBO_COUNT && !bad; ++k)
-        if (typed_supported(gpu, &c, &typed_combos[k], typed_algos[a])) {
-          bad = typed_check(gpu, typed_algos[a], &c, &typed_combos[k], 0);
-          ++ran[a][k];
-        }
-    failed += bad;
-  }
+  const int64_t failed = typed_sweep(TYPED_GPU_CASES, 4, reshape, gpu_case, NULL);
   for (size_t a = 0; a < TYPED_ALGO_COUNT; ++a) {
     printf("\n  %s:", tconv_algo_name(typed_algos[a]));
     for (int k = 0; k < TYPED_COMBO_COUNT; ++k) {
@@ -85,7 +77,7 @@ static void test_typed_sweep(void) {
       CU_ASSERT(ran[a][k] > 0);
     }
   }
-  end_test(failed, cases);
+  end_test(failed, TYPED_GPU_CASES);
 }
 
 /* The public query per algorithm and combination on a depthwise transposed problem (one every
@@ -110,8 +102,8 @@ static void test_support_matrix(void) {
       if (st != (takes ? TCONV_STATUS_OK : TCONV_STATUS_UNSUPPORTED)) {
         char what[96];
         typed_describe(t, what, sizeof what);
-        printf("\n  %s, %s: %s (%s)", tconv_algo_name(typed_algos[a]), what,
-               tconv_status_name(st), why);
+        printf("\n  %s, %s: %s (%s)", tconv_algo_name(typed_algos[a]), what, tconv_status_name(st),
+               why);
       }
       CU_ASSERT_EQUAL(st, takes ? TCONV_STATUS_OK : TCONV_STATUS_UNSUPPORTED);
       if (!takes && st == TCONV_STATUS_UNSUPPORTED)

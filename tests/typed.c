@@ -102,17 +102,45 @@ int typed_draw_case(test_case *c, int64_t index, int conventions_every, int64_t 
   return c->work > work_limit ? -1 : 0;
 }
 
+int64_t typed_sweep(int64_t cases, int conventions_every, typed_reshape reshape,
+                    int (*check)(const test_case *c, void *data), void *data) {
+  int64_t failed = 0;
+  for (int64_t index = 0; index < cases; ++index) {
+    test_case c;
+    int drawn;
+    do {
+      drawn = typed_draw_case(&c, index, conventions_every, TYPED_WORK_LIMIT);
+      if (drawn == 0 && reshape != NULL)
+        drawn = reshape(&c, index) != 0 ? 1 : c.work > TYPED_WORK_LIMIT ? -1 : 0;
+    } while (drawn < 0);
+    failed += drawn != 0 || check(&c, data) != 0;
+  }
+  return failed;
+}
+
 /* ---- one check ------------------------------------------------------------------------- */
+
+/* A case's bufferless descriptors of x, w and y and its parameters, in a combination. */
+typedef struct typed_query {
+  tconv_tensor x, w, y;
+  tconv_params params;
+} typed_query;
+
+static typed_query query_of(const test_case *c, const typed_combo *combo) {
+  const int rank = c->rank + 2;
+  typed_query q;
+  q.x = tconv_tensor_make_typed(NULL, 0, rank, c->x_dims, combo->dtype, combo->x);
+  q.w = tconv_tensor_make_typed(NULL, 0, rank, c->w_dims, combo->dtype, combo->w);
+  q.y = tconv_tensor_make_typed(NULL, 0, rank, c->y_dims, combo->dtype, combo->y);
+  q.params = c->params;
+  q.params.math = combo->math;
+  return q;
+}
 
 int typed_supported(tconv_context *ctx, const test_case *c, const typed_combo *combo,
                     tconv_algo algo) {
-  const int rank = c->rank + 2;
-  const tconv_tensor x = tconv_tensor_make_typed(NULL, 0, rank, c->x_dims, combo->dtype, combo->x);
-  const tconv_tensor w = tconv_tensor_make_typed(NULL, 0, rank, c->w_dims, combo->dtype, combo->w);
-  const tconv_tensor y = tconv_tensor_make_typed(NULL, 0, rank, c->y_dims, combo->dtype, combo->y);
-  tconv_params p = c->params;
-  p.math = combo->math;
-  const tconv_status status = tconv_algo_supported(ctx, c->op, &p, &x, &w, &y, algo);
+  const typed_query q = query_of(c, combo);
+  const tconv_status status = tconv_algo_supported(ctx, c->op, &q.params, &q.x, &q.w, &q.y, algo);
   if (status == TCONV_STATUS_OK)
     return 1;
   char what[96];
@@ -257,7 +285,7 @@ static typed_layout stage(const test_case *c, const typed_combo *combo, typed_da
   l.wo = l.xo + (size_t)(c->x_count + GAP_ELEMENTS) * l.esize;
   l.bo = l.wo + (size_t)(c->w_count + GAP_ELEMENTS) * l.esize;
   l.yo = GUARD_ELEMENTS * l.esize;
-  l.guard = l.esize == 4 ? (const void *)&guard32
+  l.guard = l.esize == 4                          ? (const void *)&guard32
             : combo->dtype == TCONV_DTYPE_FLOAT16 ? (const void *)&guard_f16
                                                   : (const void *)&guard_bf16;
   store_tensor(combo->dtype, combo->x, rank, c->x_dims, d->x, d->in + l.xo);
@@ -277,8 +305,8 @@ static int unstage(const test_case *c, const typed_combo *combo, const char *wha
                    const typed_layout *l, typed_data *d) {
   for (int64_t i = 0; i < GUARD_ELEMENTS; ++i)
     if (memcmp(d->out + (size_t)i * l->esize, l->guard, l->esize) != 0 ||
-        memcmp(d->out + (size_t)(GUARD_ELEMENTS + c->y_count + i) * l->esize, l->guard,
-               l->esize) != 0) {
+        memcmp(d->out + (size_t)(GUARD_ELEMENTS + c->y_count + i) * l->esize, l->guard, l->esize) !=
+            0) {
       CASE_FAIL(c, "%s wrote outside y (guard element %lld)", what, (long long)i);
       return 1;
     }
@@ -351,13 +379,8 @@ int typed_check(tconv_context *ctx, tconv_algo algo, const test_case *c, const t
 /* ---- emulated kernels ------------------------------------------------------------------- */
 
 int typed_problem(const test_case *c, const typed_combo *combo, tconv_problem *p) {
-  const int rank = c->rank + 2;
-  const tconv_tensor x = tconv_tensor_make_typed(NULL, 0, rank, c->x_dims, combo->dtype, combo->x);
-  const tconv_tensor w = tconv_tensor_make_typed(NULL, 0, rank, c->w_dims, combo->dtype, combo->w);
-  const tconv_tensor y = tconv_tensor_make_typed(NULL, 0, rank, c->y_dims, combo->dtype, combo->y);
-  tconv_params params = c->params;
-  params.math = combo->math;
-  const tconv_status st = tconv_problem_init_tensors(NULL, p, c->op, &params, &x, &w, &y);
+  const typed_query q = query_of(c, combo);
+  const tconv_status st = tconv_problem_init_tensors(NULL, p, c->op, &q.params, &q.x, &q.w, &q.y);
   if (st != TCONV_STATUS_OK)
     CASE_FAIL(c, "typed problem: %s (%s)", tconv_status_name(st), tconv_last_error());
   return st != TCONV_STATUS_OK;
@@ -382,49 +405,50 @@ int typed_check_emulated(const test_case *c, const typed_combo *combo, const cha
   return failed;
 }
 
-void typed_sweep_emulated(const char *name, int64_t cases, int (*reshape)(test_case *c),
+/* What the emulations' sweep hands each case. */
+typedef struct emulated_sweep {
+  const char *name;
+  int (*supports)(const struct tconv_problem *, char *, size_t);
+  typed_emulator emulate;
+  void *data;
+  int64_t *ran;
+} emulated_sweep;
+
+/* One case through every combination the rule takes; 1 on a failure. */
+static int emulated_case(const test_case *c, void *data) {
+  const emulated_sweep *s = data;
+  for (int k = 0; k < TYPED_COMBO_COUNT; ++k) {
+    tconv_problem p;
+    char why[256] = "";
+    if (typed_problem(c, &typed_combos[k], &p) != 0)
+      return 1;
+    if (!s->supports(&p, why, sizeof why)) {
+      if (why[0] != '\0')
+        continue;
+      CASE_FAIL(c, "%s refuses a combination without a reason", s->name);
+      return 1;
+    }
+    ++s->ran[k];
+    if (typed_check_emulated(c, &typed_combos[k], s->name, s->emulate, s->data) != 0)
+      return 1;
+  }
+  return 0;
+}
+
+void typed_sweep_emulated(const char *name, int64_t cases, typed_reshape reshape,
                           int (*supports)(const struct tconv_problem *, char *, size_t),
                           typed_emulator emulate, void *data, int64_t *ran) {
   begin_test();
-  int64_t done = 0, failed = 0;
   memset(ran, 0, TYPED_COMBO_COUNT * sizeof *ran);
-  while (done < cases) {
-    test_case c;
-    int drawn = typed_draw_case(&c, done, 3, CASE_WORK_LIMIT / 4);
-    if (drawn == 0 && reshape != NULL)
-      drawn = reshape(&c) != 0 ? 1 : c.work > CASE_WORK_LIMIT / 4 ? -1 : 0;
-    if (drawn < 0)
-      continue;
-    ++done;
-    if (drawn > 0) {
-      ++failed;
-      continue;
-    }
-    int bad = 0;
-    for (int k = 0; k < TYPED_COMBO_COUNT && !bad; ++k) {
-      tconv_problem p;
-      char why[256] = "";
-      if ((bad = typed_problem(&c, &typed_combos[k], &p)) != 0)
-        break;
-      if (!supports(&p, why, sizeof why)) {
-        if (why[0] == '\0') {
-          CASE_FAIL(&c, "%s refuses a combination without a reason", name);
-          bad = 1;
-        }
-        continue;
-      }
-      bad = typed_check_emulated(&c, &typed_combos[k], name, emulate, data);
-      ++ran[k];
-    }
-    failed += bad;
-  }
+  emulated_sweep s = {name, supports, emulate, data, ran};
+  const int64_t failed = typed_sweep(cases, 3, reshape, emulated_case, &s);
   printf("\n  %s checks per combination:", name);
   for (int k = 0; k < TYPED_COMBO_COUNT; ++k) {
     char what[96];
     typed_describe(&typed_combos[k], what, sizeof what);
     printf("%s[%s: %lld]", k % 3 == 0 ? "\n   " : " ", what, (long long)ran[k]);
   }
-  end_test(failed, done);
+  end_test(failed, cases);
 }
 
 /* ---- the CUDA algorithms' support matrix ------------------------------------------------ */

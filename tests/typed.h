@@ -48,6 +48,21 @@ int typed_draw_case(test_case *c, int64_t index, int conventions_every, int64_t 
 int typed_check(tconv_context *ctx, tconv_algo algo, const test_case *c, const typed_combo *combo,
                 int exact);
 
+/* The work limit of the sweeps' cases (typed_sweep). */
+#define TYPED_WORK_LIMIT (CASE_WORK_LIMIT / 4)
+
+/* Changes a drawn case number `index` (e.g. into a depthwise one) and finishes it again; 0,
+ * or non-zero after recording a failure. */
+typedef int (*typed_reshape)(test_case *c, int64_t index);
+
+/* Runs `cases` seeded random cases through check (0 when it passes, 1 after recording a
+ * failure): case number i from typed_draw_case (every conventions_every-th with a padding
+ * mode and an activation), changed by `reshape` (may be NULL), drawn again until its work is
+ * within TYPED_WORK_LIMIT. Returns the cases that failed (a case that could not be finished
+ * counts, its failure recorded). */
+int64_t typed_sweep(int64_t cases, int conventions_every, typed_reshape reshape,
+                    int (*check)(const test_case *c, void *data), void *data);
+
 struct tconv_problem;
 /* The validated problem of a finished case with a combination's dtype, layouts and math; 0,
  * or 1 after recording a failure. */
@@ -65,12 +80,12 @@ typedef int (*typed_emulator)(const test_case *c, const struct tconv_problem *p,
 int typed_check_emulated(const test_case *c, const typed_combo *combo, const char *name,
                          typed_emulator emulate, void *data);
 
-/* The emulations' sweep: `cases` seeded random cases (every third with a padding mode and an
- * activation), each changed by `reshape` (may be NULL; it finishes the case again, e.g. into
- * a depthwise one) and run through every combination `supports` takes (a refusal must come
- * with a reason) by typed_check_emulated. Prints the checks per combination and stores them
- * in ran[TYPED_COMBO_COUNT]; the test fails on any failed check. */
-void typed_sweep_emulated(const char *name, int64_t cases, int (*reshape)(test_case *c),
+/* The emulations' sweep: `cases` seeded random cases (typed_sweep: every third with a
+ * padding mode and an activation, each changed by `reshape`, which may be NULL) run through
+ * every combination `supports` takes (a refusal must come with a reason) by
+ * typed_check_emulated. Prints the checks per combination and stores them in
+ * ran[TYPED_COMBO_COUNT]; the test fails on any failed check. */
+void typed_sweep_emulated(const char *name, int64_t cases, typed_reshape reshape,
                           int (*supports)(const struct tconv_problem *, char *, size_t),
                           typed_emulator emulate, void *data, int64_t *ran);
 
