@@ -15,8 +15,8 @@
 #include <time.h>
 
 /* The launchers take float * pointers (tconv_run_fn); the elements are of pr->dtype in pr's
- * layouts (the reference reads any; the CUDA algorithms take float32 NCHW only, by their
- * supports rules). */
+ * layouts, which the reference and every CUDA algorithm its supports rule admits read as
+ * such. */
 static tconv_status run_reference(tconv_context *ctx, const tconv_problem *pr, const float *x,
                                   const float *w, const float *bias, float *y, void *workspace,
                                   size_t workspace_bytes) {
@@ -156,8 +156,8 @@ static void cache_store(tconv_context *ctx, const tconv_problem *pr, tconv_algo 
 
 /* The heuristic, which needs no workspace. CPU: the CPU algorithm the problem suits (cpu.h),
  * or the reference for what neither takes. CUDA: depthwise where it applies, then the
- * implicit GEMM, then direct (which the caller still asks: it refuses storage no CUDA
- * algorithm takes yet). */
+ * implicit GEMM where it takes the problem, then direct, which takes every problem (every
+ * dtype, layout and math mode: what the others refuse falls through to it). */
 tconv_algo tconv_auto_algo(const tconv_problem *pr, tconv_backend backend) {
   char why[TCONV_ERROR_CAPACITY / 2];
   if (backend != TCONV_BACKEND_CUDA) {

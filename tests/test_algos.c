@@ -238,7 +238,7 @@ static void test_launch_plans(void) {
                         TCONV_STATUS_OK);
   tconv_launch_plan plan;
   CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_DIRECT, &plan), TCONV_STATUS_OK);
-  CU_ASSERT_STRING_EQUAL(plan.kernel, "direct_zeros");
+  CU_ASSERT_STRING_EQUAL(plan.kernel, "direct_zeros<float>");
   CU_ASSERT(plan.threads == 256 && plan.grid_stride == 1 && plan.split_k == 0);
   CU_ASSERT_EQUAL(plan.grid[0], (pr.y_count + 255) / 256);
   /* Every (output, tap) pair that reaches an input, times Cin: the reference's count. */
@@ -255,7 +255,7 @@ static void test_launch_plans(void) {
   CU_ASSERT(plan.bm == 128 && plan.bn == 16 && plan.bk == 8 && plan.cluster == plan.split_k);
   CU_ASSERT(plan.macs_computed >= pr.n * pr.cout * pr.cin * pairs);
   CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_GEMM, &plan), TCONV_STATUS_OK);
-  CU_ASSERT_STRING_EQUAL(plan.kernel, "gemm_col2im");
+  CU_ASSERT_STRING_EQUAL(plan.kernel, "gemm_col2im<float>");
   CU_ASSERT_EQUAL(plan.macs_computed, pr.n * pr.cout * pr.cin * 9 * pr.in_spatial);
   CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_DEPTHWISE, &plan), TCONV_STATUS_UNSUPPORTED);
   CU_ASSERT_PTR_NOT_NULL(strstr(tconv_last_error(), "does not take this problem"));
@@ -281,7 +281,37 @@ static void test_launch_plans(void) {
       TCONV_STATUS_OK);
   CU_ASSERT_EQUAL(tconv_auto_algo(&pr, TCONV_BACKEND_CUDA), TCONV_ALGO_DIRECT);
   CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_DIRECT, &plan), TCONV_STATUS_OK);
-  CU_ASSERT_STRING_EQUAL(plan.kernel, "direct_circular");
+  CU_ASSERT_STRING_EQUAL(plan.kernel, "direct_circular<float>");
+  /* Other storage: the plans name the kernel's instantiation; AUTO falls through to direct
+   * where the implicit GEMM refuses the dtype, layout or math. */
+  CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &pr, TCONV_OP_TRANSPOSE, &p2, x_dims, w_dims),
+                        TCONV_STATUS_OK);
+  tconv_problem q = pr;
+  q.dtype = TCONV_DTYPE_BFLOAT16;
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&q, TCONV_ALGO_DIRECT, &plan), TCONV_STATUS_OK);
+  CU_ASSERT_STRING_EQUAL(plan.kernel, "direct_zeros<__nv_bfloat16>");
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&q, TCONV_ALGO_GEMM, &plan), TCONV_STATUS_OK);
+  CU_ASSERT_STRING_EQUAL(plan.kernel, "gemm_col2im<__nv_bfloat16>");
+  CU_ASSERT_EQUAL(tconv_auto_algo(&q, TCONV_BACKEND_CUDA), TCONV_ALGO_DIRECT);
+  q = pr;
+  q.y_layout = TCONV_LAYOUT_NHWC;
+  CU_ASSERT_EQUAL(tconv_auto_algo(&q, TCONV_BACKEND_CUDA), TCONV_ALGO_DIRECT);
+  q = pr;
+  q.math = TCONV_MATH_TF32;
+  CU_ASSERT_EQUAL(tconv_auto_algo(&q, TCONV_BACKEND_CUDA), TCONV_ALGO_DIRECT);
+  /* Depthwise: the tiled kernel channels first, the direct kernels channels last. */
+  tconv_params dw = p2;
+  dw.groups = x_dims[1];
+  const int64_t dw_w[4] = {x_dims[1], 1, 3, 3};
+  CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &pr, TCONV_OP_TRANSPOSE, &dw, x_dims, dw_w),
+                        TCONV_STATUS_OK);
+  pr.dtype = TCONV_DTYPE_FLOAT16;
+  CU_ASSERT_EQUAL(tconv_auto_algo(&pr, TCONV_BACKEND_CUDA), TCONV_ALGO_DEPTHWISE);
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_DEPTHWISE, &plan), TCONV_STATUS_OK);
+  CU_ASSERT_STRING_EQUAL(plan.kernel, "depthwise_tiled<__half>");
+  pr.x_layout = TCONV_LAYOUT_NHWC;
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_DEPTHWISE, &plan), TCONV_STATUS_OK);
+  CU_ASSERT_STRING_EQUAL(plan.kernel, "direct_zeros<__half>");
 }
 
 /* BENCH.md's layers, as AUTO runs them: every one fills the 132 SMs (at least a block per

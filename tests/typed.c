@@ -4,6 +4,7 @@
 #include "typed.h"
 
 #include "float16.cuh"
+#include "problem.h"
 #include "tolerance.h"
 
 #include <math.h>
@@ -101,17 +102,45 @@ int typed_draw_case(test_case *c, int64_t index, int conventions_every, int64_t 
   return c->work > work_limit ? -1 : 0;
 }
 
+int64_t typed_sweep(int64_t cases, int conventions_every, typed_reshape reshape,
+                    int (*check)(const test_case *c, void *data), void *data) {
+  int64_t failed = 0;
+  for (int64_t index = 0; index < cases; ++index) {
+    test_case c;
+    int drawn;
+    do {
+      drawn = typed_draw_case(&c, index, conventions_every, TYPED_WORK_LIMIT);
+      if (drawn == 0 && reshape != NULL)
+        drawn = reshape(&c, index) != 0 ? 1 : c.work > TYPED_WORK_LIMIT ? -1 : 0;
+    } while (drawn < 0);
+    failed += drawn != 0 || check(&c, data) != 0;
+  }
+  return failed;
+}
+
 /* ---- one check ------------------------------------------------------------------------- */
+
+/* A case's bufferless descriptors of x, w and y and its parameters, in a combination. */
+typedef struct typed_query {
+  tconv_tensor x, w, y;
+  tconv_params params;
+} typed_query;
+
+static typed_query query_of(const test_case *c, const typed_combo *combo) {
+  const int rank = c->rank + 2;
+  typed_query q;
+  q.x = tconv_tensor_make_typed(NULL, 0, rank, c->x_dims, combo->dtype, combo->x);
+  q.w = tconv_tensor_make_typed(NULL, 0, rank, c->w_dims, combo->dtype, combo->w);
+  q.y = tconv_tensor_make_typed(NULL, 0, rank, c->y_dims, combo->dtype, combo->y);
+  q.params = c->params;
+  q.params.math = combo->math;
+  return q;
+}
 
 int typed_supported(tconv_context *ctx, const test_case *c, const typed_combo *combo,
                     tconv_algo algo) {
-  const int rank = c->rank + 2;
-  const tconv_tensor x = tconv_tensor_make_typed(NULL, 0, rank, c->x_dims, combo->dtype, combo->x);
-  const tconv_tensor w = tconv_tensor_make_typed(NULL, 0, rank, c->w_dims, combo->dtype, combo->w);
-  const tconv_tensor y = tconv_tensor_make_typed(NULL, 0, rank, c->y_dims, combo->dtype, combo->y);
-  tconv_params p = c->params;
-  p.math = combo->math;
-  const tconv_status status = tconv_algo_supported(ctx, c->op, &p, &x, &w, &y, algo);
+  const typed_query q = query_of(c, combo);
+  const tconv_status status = tconv_algo_supported(ctx, c->op, &q.params, &q.x, &q.w, &q.y, algo);
   if (status == TCONV_STATUS_OK)
     return 1;
   char what[96];
@@ -236,34 +265,68 @@ static int judge_exact(const test_case *c, const typed_combo *combo, const char 
   return 0;
 }
 
-/* Uploads, runs and downloads; checks the guards and un-permutes y into d->y. */
-static int run(tconv_context *ctx, tconv_algo algo, const test_case *c, const typed_combo *combo,
-               const char *what, typed_data *d) {
-  const size_t esize = tconv_dtype_size(combo->dtype);
-  const int rank = c->rank + 2;
-  const size_t xo = GAP_ELEMENTS * esize, wo = xo + (size_t)(c->x_count + GAP_ELEMENTS) * esize;
-  const size_t bo = wo + (size_t)(c->w_count + GAP_ELEMENTS) * esize;
-  store_tensor(combo->dtype, combo->x, rank, c->x_dims, d->x, d->in + xo);
-  store_tensor(combo->dtype, combo->w, rank, c->w_dims, d->w, d->in + wo);
-  for (int64_t i = 0; i < c->cout; ++i)
-    put(combo->dtype, d->in + bo, i, d->b[i]);
-  /* y: every byte 0xFF (NaN in every dtype); the guards a NaN pattern no kernel writes. */
+/* Where a check's tensors lie: byte offsets of x, w and bias in the input image, of y in the
+ * output image, and the guard pattern around y. */
+typedef struct typed_layout {
+  size_t xo, wo, bo, yo, esize;
+  const void *guard;
+} typed_layout;
+
+/* Stores x, w and bias in the combination's dtype and layouts at odd offsets of the input
+ * image; y every byte 0xFF (NaN in every dtype) between guards, a NaN pattern no kernel
+ * writes. */
+static typed_layout stage(const test_case *c, const typed_combo *combo, typed_data *d) {
   static const uint32_t guard32 = 0x7FA5A5A5u;
-  const uint16_t guard16 = combo->dtype == TCONV_DTYPE_FLOAT16 ? 0x7DA5u : 0x7FA5u;
-  const void *guard = esize == 4 ? (const void *)&guard32 : (const void *)&guard16;
+  static const uint16_t guard_f16 = 0x7DA5u, guard_bf16 = 0x7FA5u;
+  typed_layout l;
+  l.esize = tconv_dtype_size(combo->dtype);
+  const int rank = c->rank + 2;
+  l.xo = GAP_ELEMENTS * l.esize;
+  l.wo = l.xo + (size_t)(c->x_count + GAP_ELEMENTS) * l.esize;
+  l.bo = l.wo + (size_t)(c->w_count + GAP_ELEMENTS) * l.esize;
+  l.yo = GUARD_ELEMENTS * l.esize;
+  l.guard = l.esize == 4                          ? (const void *)&guard32
+            : combo->dtype == TCONV_DTYPE_FLOAT16 ? (const void *)&guard_f16
+                                                  : (const void *)&guard_bf16;
+  store_tensor(combo->dtype, combo->x, rank, c->x_dims, d->x, d->in + l.xo);
+  store_tensor(combo->dtype, combo->w, rank, c->w_dims, d->w, d->in + l.wo);
+  for (int64_t i = 0; i < c->cout; ++i)
+    put(combo->dtype, d->in + l.bo, i, d->b[i]);
   memset(d->out, 0xFF, d->out_bytes);
   for (int64_t i = 0; i < GUARD_ELEMENTS; ++i) {
-    memcpy(d->out + (size_t)i * esize, guard, esize);
-    memcpy(d->out + (size_t)(GUARD_ELEMENTS + c->y_count + i) * esize, guard, esize);
+    memcpy(d->out + (size_t)i * l.esize, l.guard, l.esize);
+    memcpy(d->out + (size_t)(GUARD_ELEMENTS + c->y_count + i) * l.esize, l.guard, l.esize);
   }
+  return l;
+}
+
+/* After the run: the guards must be intact; y is un-permuted into d->y. */
+static int unstage(const test_case *c, const typed_combo *combo, const char *what,
+                   const typed_layout *l, typed_data *d) {
+  for (int64_t i = 0; i < GUARD_ELEMENTS; ++i)
+    if (memcmp(d->out + (size_t)i * l->esize, l->guard, l->esize) != 0 ||
+        memcmp(d->out + (size_t)(GUARD_ELEMENTS + c->y_count + i) * l->esize, l->guard, l->esize) !=
+            0) {
+      CASE_FAIL(c, "%s wrote outside y (guard element %lld)", what, (long long)i);
+      return 1;
+    }
+  load_tensor(combo->dtype, combo->y, c->rank + 2, c->y_dims, d->out + l->yo, d->y);
+  return 0;
+}
+
+/* Uploads, runs and downloads. */
+static int run(tconv_context *ctx, tconv_algo algo, const test_case *c, const typed_combo *combo,
+               const char *what, typed_data *d) {
+  const typed_layout l = stage(c, combo, d);
+  const int rank = c->rank + 2;
   tconv_buffer *bin = NULL, *bout = NULL, *ws = NULL;
   tconv_params p = c->params;
   p.math = combo->math;
-  tconv_tensor tx = tconv_tensor_make_typed(NULL, xo, rank, c->x_dims, combo->dtype, combo->x);
-  tconv_tensor tw = tconv_tensor_make_typed(NULL, wo, rank, c->w_dims, combo->dtype, combo->w);
-  tconv_tensor tb = tconv_tensor_make_typed(NULL, bo, 1, &c->cout, combo->dtype, TCONV_LAYOUT_NCHW);
-  tconv_tensor ty = tconv_tensor_make_typed(NULL, GUARD_ELEMENTS * esize, rank, c->y_dims,
-                                            combo->dtype, combo->y);
+  tconv_tensor tx = tconv_tensor_make_typed(NULL, l.xo, rank, c->x_dims, combo->dtype, combo->x);
+  tconv_tensor tw = tconv_tensor_make_typed(NULL, l.wo, rank, c->w_dims, combo->dtype, combo->w);
+  tconv_tensor tb =
+      tconv_tensor_make_typed(NULL, l.bo, 1, &c->cout, combo->dtype, TCONV_LAYOUT_NCHW);
+  tconv_tensor ty = tconv_tensor_make_typed(NULL, l.yo, rank, c->y_dims, combo->dtype, combo->y);
   size_t ws_bytes = 0;
   const char *step = "buffers";
   tconv_status st = tconv_buffer_create(ctx, d->in_bytes, &bin);
@@ -292,23 +355,12 @@ static int run(tconv_context *ctx, tconv_algo algo, const test_case *c, const ty
     st = tconv_buffer_download(ctx, bout, 0, d->out, d->out_bytes);
   }
   if (st != TCONV_STATUS_OK)
-    CASE_FAIL(c, "%s, algo %s: %s: %s (%s)", what, tconv_algo_name(algo), step,
-              tconv_status_name(st), tconv_context_last_error(ctx));
+    CASE_FAIL(c, "%s: %s: %s (%s)", what, step, tconv_status_name(st),
+              tconv_context_last_error(ctx));
   tconv_buffer_destroy(ws);
   tconv_buffer_destroy(bin);
   tconv_buffer_destroy(bout);
-  if (st != TCONV_STATUS_OK)
-    return 1;
-  for (int64_t i = 0; i < GUARD_ELEMENTS; ++i)
-    if (memcmp(d->out + (size_t)i * esize, guard, esize) != 0 ||
-        memcmp(d->out + (size_t)(GUARD_ELEMENTS + c->y_count + i) * esize, guard, esize) != 0) {
-      CASE_FAIL(c, "%s, algo %s wrote outside y (guard element %lld)", what, tconv_algo_name(algo),
-                (long long)i);
-      return 1;
-    }
-  load_tensor(combo->dtype, combo->y, rank, c->y_dims, d->out + (size_t)GUARD_ELEMENTS * esize,
-              d->y);
-  return 0;
+  return st != TCONV_STATUS_OK || unstage(c, combo, what, &l, d);
 }
 
 int typed_check(tconv_context *ctx, tconv_algo algo, const test_case *c, const typed_combo *combo,
@@ -322,4 +374,96 @@ int typed_check(tconv_context *ctx, tconv_algo algo, const test_case *c, const t
                      judge(c, combo, what, &d) || (exact && judge_exact(c, combo, what, &d));
   data_free(&d);
   return failed;
+}
+
+/* ---- emulated kernels ------------------------------------------------------------------- */
+
+int typed_problem(const test_case *c, const typed_combo *combo, tconv_problem *p) {
+  const typed_query q = query_of(c, combo);
+  const tconv_status st = tconv_problem_init_tensors(NULL, p, c->op, &q.params, &q.x, &q.w, &q.y);
+  if (st != TCONV_STATUS_OK)
+    CASE_FAIL(c, "typed problem: %s (%s)", tconv_status_name(st), tconv_last_error());
+  return st != TCONV_STATUS_OK;
+}
+
+int typed_check_emulated(const test_case *c, const typed_combo *combo, const char *name,
+                         typed_emulator emulate, void *data) {
+  char what[160], combo_text[96];
+  typed_describe(combo, combo_text, sizeof combo_text);
+  snprintf(what, sizeof what, "%s, %s", combo_text, name);
+  tconv_problem p;
+  typed_data d;
+  memset(&d, 0, sizeof d);
+  int failed = typed_problem(c, combo, &p) || prepare(c, combo, &d);
+  if (!failed) {
+    const typed_layout l = stage(c, combo, &d);
+    failed = emulate(c, &p, d.in + l.xo, d.in + l.wo, c->bias ? d.in + l.bo : NULL, d.out + l.yo,
+                     data) ||
+             unstage(c, combo, what, &l, &d) || judge(c, combo, what, &d);
+  }
+  data_free(&d);
+  return failed;
+}
+
+/* What the emulations' sweep hands each case. */
+typedef struct emulated_sweep {
+  const char *name;
+  int (*supports)(const struct tconv_problem *, char *, size_t);
+  typed_emulator emulate;
+  void *data;
+  int64_t *ran;
+} emulated_sweep;
+
+/* One case through every combination the rule takes; 1 on a failure. */
+static int emulated_case(const test_case *c, void *data) {
+  const emulated_sweep *s = data;
+  for (int k = 0; k < TYPED_COMBO_COUNT; ++k) {
+    tconv_problem p;
+    char why[256] = "";
+    if (typed_problem(c, &typed_combos[k], &p) != 0)
+      return 1;
+    if (!s->supports(&p, why, sizeof why)) {
+      if (why[0] != '\0')
+        continue;
+      CASE_FAIL(c, "%s refuses a combination without a reason", s->name);
+      return 1;
+    }
+    ++s->ran[k];
+    if (typed_check_emulated(c, &typed_combos[k], s->name, s->emulate, s->data) != 0)
+      return 1;
+  }
+  return 0;
+}
+
+void typed_sweep_emulated(const char *name, int64_t cases, typed_reshape reshape,
+                          int (*supports)(const struct tconv_problem *, char *, size_t),
+                          typed_emulator emulate, void *data, int64_t *ran) {
+  begin_test();
+  memset(ran, 0, TYPED_COMBO_COUNT * sizeof *ran);
+  emulated_sweep s = {name, supports, emulate, data, ran};
+  const int64_t failed = typed_sweep(cases, 3, reshape, emulated_case, &s);
+  printf("\n  %s checks per combination:", name);
+  for (int k = 0; k < TYPED_COMBO_COUNT; ++k) {
+    char what[96];
+    typed_describe(&typed_combos[k], what, sizeof what);
+    printf("%s[%s: %lld]", k % 3 == 0 ? "\n   " : " ", what, (long long)ran[k]);
+  }
+  end_test(failed, cases);
+}
+
+/* ---- the CUDA algorithms' support matrix ------------------------------------------------ */
+
+int typed_cuda_takes(tconv_algo algo, const typed_combo *combo, const char **named) {
+  const int plain = combo->dtype == TCONV_DTYPE_FLOAT32 && combo->x == TCONV_LAYOUT_NCHW &&
+                    combo->w == TCONV_LAYOUT_NCHW && combo->y == TCONV_LAYOUT_NCHW &&
+                    combo->math == TCONV_MATH_STRICT;
+  /* The reason names the first thing refused: the dtype, a layout, or the math. */
+  *named = combo->dtype != TCONV_DTYPE_FLOAT32 ? tconv_dtype_name(combo->dtype)
+           : combo->x != TCONV_LAYOUT_NCHW     ? "x layout nhwc"
+           : combo->w != TCONV_LAYOUT_NCHW     ? "w layout nhwc"
+                                               : "math tf32";
+  if (algo == TCONV_ALGO_IGEMM && !plain)
+    return 0;
+  *named = NULL;
+  return 1;
 }
