@@ -43,13 +43,14 @@ template <class K, int GATHER, bool WIDE> struct DeviceExec {
   template <class Step> __device__ __forceinline__ void each(Step step) { step(thread, smem); }
   __device__ __forceinline__ void sync() { __syncthreads(); }
   __device__ __forceinline__ void cluster_sync() {
-    if (args.split_shift > 0)
+    if (args.choice.split > 1)
       cg::this_cluster().sync();
     else
       __syncthreads();
   }
   __device__ __forceinline__ const S &peer(int rank) const {
-    return args.split_shift > 0 ? *cg::this_cluster().map_shared_rank(&smem, (unsigned)rank) : smem;
+    return args.choice.split > 1 ? *cg::this_cluster().map_shared_rank(&smem, (unsigned)rank)
+                                 : smem;
   }
   __device__ __forceinline__ igemm::BlockInfo info(const Th &) const {
     return igemm::block_info<K>(args, blockIdx.x, blockIdx.y, blockIdx.z);
