@@ -41,8 +41,9 @@ extern "C" {
   X(0, 128, 128, 8, 8, 8, 256)                                                                     \
   X(1, 128, 64, 8, 8, 8, 128)                                                                      \
   X(2, 128, 32, 8, 8, 8, 64)                                                                       \
-  X(3, 128, 16, 8, 8, 4, 64)
-#define TCONV_IGEMM_CONFIG_COUNT 4
+  X(3, 128, 16, 8, 8, 4, 64)                                                                       \
+  X(4, 128, 8, 8, 8, 2, 64)
+#define TCONV_IGEMM_CONFIG_COUNT 5
 
 enum { TCONV_IGEMM_MASK, TCONV_IGEMM_GENERIC }; /* gathers */
 

@@ -35,7 +35,7 @@ static const tconv_igemm_config configs[TCONV_IGEMM_CONFIG_COUNT] = {
 /* The share of the FP32 issue rate each configuration's main loop keeps busy, as read from
  * its SASS (FFMA / all instructions of the K loop, rounded down): the choice weighs a
  * configuration's fit to Cout/g with it. */
-static const double config_efficiency[TCONV_IGEMM_CONFIG_COUNT] = {0.84, 0.81, 0.76, 0.64};
+static const double config_efficiency[TCONV_IGEMM_CONFIG_COUNT] = {0.84, 0.81, 0.76, 0.64, 0.46};
 
 tconv_igemm_config tconv_igemm_config_of(int id) { return configs[id]; }
 
