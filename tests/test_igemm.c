@@ -4,7 +4,7 @@
  * of host/algo_igemm.c) against the CPU reference, on the case generators of the GPU suites:
  * the 1-D sweep, random rank 1-3 cases, activations, the edge table and layer-like sizes, in
  * the choice the launcher makes and in forced ones (every tile configuration, K splits of
- * 1, 2, 4 and 8, the generic gather, 64-bit offsets). Shared memory and registers are NaN
+ * 1 to 8, the generic gather, 64-bit offsets). Shared memory and registers are NaN
  * before each block, y before each run; threads, blocks and clusters run forward with
  * copies landing at the wait, and in reverse with copies landing at once (bitwise equal).
  *
@@ -171,7 +171,7 @@ static int sweep_emulate(test_case *c, void *data) {
 static void test_igemm_sweep_1d(void) { case_test_sweep_1d(sweep_emulate); }
 
 /* Random rank 1-3 cases; every fourth in a random forced choice (the mask gather only where
- * every phase has at most 32 taps), every eighth in both orders. */
+ * every phase has at most 64 taps), every eighth in both orders. */
 static void test_igemm_sweep_random(void) {
   begin_test();
   int64_t cases = 0, failed = 0;
