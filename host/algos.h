@@ -33,6 +33,9 @@ int tconv_direct_supports(const tconv_problem *problem, char *why, size_t why_si
 #define TCONV_TYPED_KERNEL_NAMES(stem)                                                             \
   { stem "<float>", stem "<__half>", stem "<__nv_bfloat16>" }
 
+/* The most runs (phases, split slices) a launch plan lists block by block. */
+#define TCONV_PLAN_RUNS 32
+
 /* How an algorithm launches a problem on CUDA: what a host-only program (the kernel report's
  * model) needs to know, computed by the same functions as the launchers use. */
 typedef struct tconv_launch_plan {
@@ -49,6 +52,12 @@ typedef struct tconv_launch_plan {
   int cluster;             /* blocks per thread-block cluster (igemm's K split), else 1 */
   int64_t active_blocks;   /* blocks that do work (igemm: the phases' M tiles times the split;
                               blocks past a smaller phase's rows exit at once) */
+  /* The active blocks in launch order as runs of alike blocks: run_blocks[i] blocks of
+   * run_trips[i] main-loop trips each (igemm: a split's blocks at their cluster's busiest,
+   * the trips the cluster waits for; more than TCONV_PLAN_RUNS runs: the last one holds the
+   * rest at their most trips). 0 runs: the blocks are alike (main_loop_trips each). */
+  int runs;
+  int64_t run_blocks[TCONV_PLAN_RUNS], run_trips[TCONV_PLAN_RUNS];
 } tconv_launch_plan;
 
 /* Fills *plan for how `algo` (not AUTO) would launch `problem` on CUDA; UNSUPPORTED when it

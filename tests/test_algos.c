@@ -159,36 +159,40 @@ static void test_igemm_supports_rules(void) {
                         TCONV_STATUS_OK);
   CU_ASSERT_TRUE(tconv_igemm_supports(&pr, why, sizeof why));
   CU_ASSERT_TRUE(tconv_igemm_needs_generic(&pr));
-  /* The generic gather with positions beyond 2^30: refused (the mask gather takes them). */
-  const int64_t lx[3] = {1, 1, ((int64_t)1 << 30) + 5}, lw[3] = {1, 1, 40};
+  /* The generic gather (more than 64 taps) with positions beyond 2^30: refused (the mask
+   * gather takes them). */
+  const int64_t lx[3] = {1, 1, ((int64_t)1 << 30) + 5}, lw[3] = {1, 1, 70};
   CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &pr, TCONV_OP_CONV, &one, lx, lw),
                         TCONV_STATUS_OK);
   CU_ASSERT_FALSE(tconv_igemm_supports(&pr, why, sizeof why));
   CU_ASSERT_PTR_NOT_NULL(strstr(why, "input positions beyond 2^30"));
   /* ... and with 2^31 input elements (the generic gather has no 64-bit kernel). */
-  const int64_t wx[3] = {4096, 1, (int64_t)1 << 19}, ww[3] = {1, 1, 33};
+  const int64_t wx[3] = {4096, 1, (int64_t)1 << 19}, ww[3] = {1, 1, 65};
   CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &pr, TCONV_OP_CONV, &one, wx, ww),
                         TCONV_STATUS_OK);
   CU_ASSERT_FALSE(tconv_igemm_supports(&pr, why, sizeof why));
   CU_ASSERT_PTR_NOT_NULL(strstr(why, "tensors that need 64-bit offsets"));
-  const int64_t lw2[3] = {1, 1, 30};
+  const int64_t lw2[3] = {1, 1, 60}; /* two mask words */
   CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &pr, TCONV_OP_CONV, &one, lx, lw2),
                         TCONV_STATUS_OK);
   CU_ASSERT_TRUE(tconv_igemm_supports(&pr, why, sizeof why));
 }
 
-/* The tile follows Cout/g; only kernels the build has are chosen; the offset width. */
+/* On a problem of many waves the tile follows Cout/g; only kernels the build has are chosen,
+ * splits of 1 to 8; the offset width. */
 static void test_igemm_choice(void) {
   static const struct {
     int64_t cout, groups;
     int config;
   } table[] = {{128, 1, 0}, {512, 1, 0}, {256, 2, 0}, {127, 1, 0}, {64, 1, 1},
-               {126, 2, 1}, {32, 1, 2},  {31, 1, 2},  {16, 1, 3},  {3, 1, 3}, {256, 256, 3}};
+               {126, 2, 1}, {32, 1, 2},  {31, 1, 2},  {16, 1, 3},  {9, 1, 3}, {8, 1, 4},
+               {3, 1, 4},   {256, 256, 4}};
   for (size_t i = 0; i < sizeof table / sizeof table[0]; ++i) {
     tconv_params params = tconv_params_default(2);
     params.groups = table[i].groups;
-    const int64_t x[4] = {2, table[i].groups * 2, 9, 9};
-    const int64_t w[4] = {table[i].cout, 2, 3, 3};
+    const int64_t cin_g = table[i].groups > 2 ? 1 : 32; /* depthwise: one channel a group */
+    const int64_t x[4] = {64, table[i].groups * cin_g, 56, 56};
+    const int64_t w[4] = {table[i].cout, cin_g, 3, 3};
     tconv_problem p;
     CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &p, TCONV_OP_CONV, &params, x, w),
                           TCONV_STATUS_OK);
@@ -210,7 +214,7 @@ static void test_igemm_choice(void) {
       continue;
     const tconv_igemm_choice ch = tconv_igemm_choose(&p);
     CU_ASSERT(tconv_igemm_available(ch.config, ch.gather, ch.wide));
-    CU_ASSERT(ch.split == 1 || ch.split == 2 || ch.split == 4 || ch.split == 8);
+    CU_ASSERT(ch.split >= 1 && ch.split <= TCONV_IGEMM_MAX_SPLIT);
   }
   /* 64-bit offsets: x, or w, of 2^31 elements; a small problem keeps 32. */
   const int64_t sx[3] = {4, 8, 1000}, sw[3] = {8, 8, 3};
@@ -251,8 +255,8 @@ static void test_launch_plans(void) {
                    tconv_transpose_input_index(o1, j1, pr.in[1], 2, 1, 1) >= 0;
   CU_ASSERT_EQUAL(plan.macs_computed, pr.n * pr.cout * pr.cin * pairs);
   CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_IGEMM, &plan), TCONV_STATUS_OK);
-  CU_ASSERT_PTR_NOT_NULL(strstr(plan.kernel, "igemm_128x16_mask_i32"));
-  CU_ASSERT(plan.bm == 128 && plan.bn == 16 && plan.bk == 8 && plan.cluster == plan.split_k);
+  CU_ASSERT_PTR_NOT_NULL(strstr(plan.kernel, "igemm_128x8_mask_i32"));
+  CU_ASSERT(plan.bm == 128 && plan.bn == 8 && plan.bk == 8 && plan.cluster == plan.split_k);
   CU_ASSERT(plan.macs_computed >= pr.n * pr.cout * pr.cin * pairs);
   CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_GEMM, &plan), TCONV_STATUS_OK);
   CU_ASSERT_STRING_EQUAL(plan.kernel, "gemm_col2im<float>");
@@ -315,7 +319,9 @@ static void test_launch_plans(void) {
 }
 
 /* BENCH.md's layers, as AUTO runs them: every one fills the 132 SMs (at least a block per
- * SM), and the dense ones run the implicit GEMM. The table is printed: the static plan. */
+ * SM; the implicit GEMM's a whole round of resident blocks, at the occupancy its
+ * configurations are built for), and the dense ones run the implicit GEMM. The table is
+ * printed: the static plan. */
 static void test_bench_plans(void) {
   printf("\n  %-12s %-24s %5s %16s %6s %8s %6s", "layer", "kernel", "split", "grid", "blocks",
          "waves", "chunks");
@@ -334,6 +340,8 @@ static void test_bench_plans(void) {
     if (l->groups == 1)
       CU_ASSERT_EQUAL(algo, TCONV_ALGO_IGEMM);
     const int64_t per_sm = TCONV_IGEMM_WARPS_PER_SM * 32 / plan.threads;
+    if (algo == TCONV_ALGO_IGEMM)
+      CU_ASSERT(plan.active_blocks >= TCONV_IGEMM_PLAN_SMS * per_sm);
     char grid[40];
     snprintf(grid, sizeof grid, "%lldx%lldx%lld", (long long)plan.grid[0],
              (long long)plan.grid[1], (long long)plan.grid[2]);
