@@ -121,6 +121,39 @@ static void prefetch_rows(const igemm_job *j, int64_t g, int64_t row0, int64_t r
     __builtin_prefetch(at + e);
 }
 
+/* Lazy mode, transposed: the rows of w of the next channel block, fetched into L2 a few lines
+ * per micro-kernel call while this block's products run, so that packing it does not wait on
+ * memory (the weights are read once, for little arithmetic each). `line` counts the lines of
+ * the block in order; `quota` lines are asked for per call. */
+typedef struct next_rows {
+  const float *at; /* the block's first row, first channel; NULL: nothing to fetch */
+  int64_t channel_stride, per_channel, lines, line, quota;
+} next_rows;
+
+static next_rows next_block_rows(const igemm_job *j, int64_t g, int64_t row0, int64_t rows,
+                                 int64_t c_first, int64_t calls) {
+  const cpu_plan *pl = j->pl;
+  next_rows n = {0};
+  const int64_t channels = pl->cin_g - c_first < j->cb ? pl->cin_g - c_first : j->cb;
+  if (pl->pr->op != TCONV_OP_TRANSPOSE || channels <= 0 || calls <= 0)
+    return n;
+  const int64_t per_line = 64 / (int64_t)sizeof(float);
+  const int64_t elems = (pl->cout_g - row0 < rows ? pl->cout_g - row0 : rows) * pl->pr->k_spatial;
+  n.at = j->w + tconv_cpu_weight_offset(pl, g, row0, c_first);
+  n.channel_stride = pl->cout_g * pl->pr->k_spatial;
+  n.per_channel = (elems + per_line - 1) / per_line;
+  n.lines = channels * n.per_channel;
+  n.quota = (n.lines + calls - 1) / calls;
+  return n;
+}
+
+static void prefetch_next(next_rows *n) {
+  for (int64_t q = 0; q < n->quota && n->line < n->lines; ++q, ++n->line)
+    __builtin_prefetch(n->at + n->line / n->per_channel * n->channel_stride +
+                           n->line % n->per_channel * (64 / (int64_t)sizeof(float)),
+                       0, 2);
+}
+
 /* Task: one input channel of a group (transposed, whose w is (Cin, Cout/g, k): its rows are
  * contiguous) or one row panel of a group (conv, w (Cout, Cin/g, k)), so w is read in order. */
 static void pack_a(void *shared, int worker, int64_t task) {
@@ -228,6 +261,12 @@ static void run_tile(const igemm_job *j, igemm_scratch *s, int64_t p0, int64_t g
         for (int64_t pi = 0; pi < rows / mr; ++pi)
           pack_a_block(j, g, pi, ci, s, row0, c0, cb);
       }
+    int64_t calls = 0; /* micro-kernel calls of this block */
+    for (int64_t i = 0; i < j->set; ++i)
+      calls += tp[i].K > 0 ? (tp[i].ncols + nr - 1) / nr * (rows / mr) : 0;
+    next_rows next = {0};
+    if (j->lazy)
+      next = next_block_rows(j, g, row0, rows, c0 + cb, calls);
     for (int64_t i = 0; i < j->set; ++i) {
       const tile_phase *t = &tp[i];
       const int64_t nt = t->ph.ntaps, kc = cb * nt, npanels = (t->ncols + nr - 1) / nr;
@@ -245,9 +284,12 @@ static void run_tile(const igemm_job *j, igemm_scratch *s, int64_t p0, int64_t g
       /* One column panel of B stays in L1 while every row panel of A streams past it. */
       for (int64_t pj = 0; pj < npanels; ++pj) {
         const int cols = pj == npanels - 1 && tail != 0 ? (int)tail : nr;
-        for (int64_t pi = 0; pi < rows / mr; ++pi)
+        for (int64_t pi = 0; pi < rows / mr; ++pi) {
+          if (next.at != NULL)
+            prefetch_next(&next);
           kern->gemm(kc, t->a + (pi * a_row + a_k0) * mr, s->b + pj * IGEMM_KC * nr,
                      t->c + pi * mr * j->nc + pj * nr, j->nc, c0 == 0, cols);
+        }
       }
     }
   }
