@@ -178,15 +178,16 @@ static void test_overflow_is_detected(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(tconv_last_error(), "overflow"));
 }
 
-CU_ErrorCode test_register_shape(void) {
-  CU_pSuite s = CU_add_suite("shape", NULL, NULL);
-  if (s == NULL)
-    return CU_get_error();
-  if (!CU_add_test(s, "conv size = brute force", test_conv_size_matches_brute_force) ||
-      !CU_add_test(s, "transposed size = brute force", test_transpose_size_matches_brute_force) ||
-      !CU_add_test(s, "per-dimension parameters", test_per_dimension_parameters) ||
-      !CU_add_test(s, "known layers", test_known_layers) ||
-      !CU_add_test(s, "overflow detected", test_overflow_is_detected))
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+static CU_TestInfo shape_tests[] = {
+    {"conv size = brute force", test_conv_size_matches_brute_force},
+    {"transposed size = brute force", test_transpose_size_matches_brute_force},
+    {"per-dimension parameters", test_per_dimension_parameters},
+    {"known layers", test_known_layers},
+    {"overflow detected", test_overflow_is_detected},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites_shape[] = {
+    {"shape", NULL, NULL, NULL, NULL, shape_tests},
+    CU_SUITE_INFO_NULL,
+};

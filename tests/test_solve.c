@@ -322,20 +322,17 @@ static void test_bad_input_exit_2(void) {
 
 /* ---- registration ---------------------------------------------------------------------- */
 
-static int suite_init(void) { return test_tmp_dir_make(); }
-static int suite_cleanup(void) { return test_tmp_dir_remove(); }
+static CU_TestInfo solve_tests[] = {
+    {"sweep: pairs = library brute force, warning iff k % s", test_sweep_against_brute_force},
+    {"large sizes", test_large_sizes},
+    {"32x32 -> 64x64, kernel 4, stride 2", test_upsample_by_two},
+    {"Keras and TensorFlow choices", test_framework_choices},
+    {"asymmetric pads when no symmetric pair exists", test_asymmetric_pads},
+    {"bad input exits 2", test_bad_input_exit_2},
+    CU_TEST_INFO_NULL,
+};
 
-CU_ErrorCode test_register_solve(void) {
-  CU_pSuite s = CU_add_suite("solve", suite_init, suite_cleanup);
-  if (s == NULL)
-    return CU_get_error();
-  if (!CU_add_test(s, "sweep: pairs = library brute force, warning iff k % s",
-                   test_sweep_against_brute_force) ||
-      !CU_add_test(s, "large sizes", test_large_sizes) ||
-      !CU_add_test(s, "32x32 -> 64x64, kernel 4, stride 2", test_upsample_by_two) ||
-      !CU_add_test(s, "Keras and TensorFlow choices", test_framework_choices) ||
-      !CU_add_test(s, "asymmetric pads when no symmetric pair exists", test_asymmetric_pads) ||
-      !CU_add_test(s, "bad input exits 2", test_bad_input_exit_2))
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+CU_SuiteInfo test_suites_solve[] = {
+    {"solve", test_tmp_dir_make, test_tmp_dir_remove, NULL, NULL, solve_tests},
+    CU_SUITE_INFO_NULL,
+};

@@ -1,5 +1,5 @@
 /*
- * test_threads.c - suites "threads" and "determinism" (unit "threads").
+ * test_threads.c - suites "threads" and "threads_determinism" (unit "threads").
  *
  * "threads" checks the threading rules of tconv.h with pthreads: several threads, each with
  * its own CPU context, run forward calls at once and get the single-threaded bits; one
@@ -8,7 +8,7 @@
  * concurrently, and each thread's tconv_last_error() - and each context's last error - holds
  * its own sentence while the other threads are writing theirs.
  *
- * "determinism" runs every problem 50 times on the CPU backend (AUTO, which takes a CPU
+ * "threads_determinism" runs every problem 50 times on the CPU backend (AUTO, which takes a CPU
  * algorithm) and through each reference formulation, poisoning the output with NaN before
  * each run, and requires identical bits; the REFERENCE algorithm gives the gather's bits.
  *
@@ -531,24 +531,21 @@ static void test_backend_is_reference(void) {
   tconv_context_destroy(ctx);
 }
 
-CU_ErrorCode test_register_threads(void) {
-  CU_pSuite threads = CU_add_suite("threads", suite_init, suite_cleanup);
-  if (threads == NULL)
-    return CU_get_error();
-  if (!CU_add_test(threads, "one context per thread: single-threaded bits",
-                   test_context_per_thread) ||
-      !CU_add_test(threads, "one context shared under a lock: single-threaded bits",
-                   test_shared_context_with_lock) ||
-      !CU_add_test(threads, "context-free calls concurrently; last error per thread",
-                   test_context_free_functions))
-    return CU_get_error();
-  CU_pSuite determinism = CU_add_suite("determinism", suite_init, suite_cleanup);
-  if (determinism == NULL)
-    return CU_get_error();
-  if (!CU_add_test(determinism, "50 runs per problem and formulation: identical bits",
-                   test_repeated_runs_identical) ||
-      !CU_add_test(determinism, "REFERENCE = gather bitwise; AUTO within 1e-5",
-                   test_backend_is_reference))
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+static CU_TestInfo threads_tests[] = {
+    {"one context per thread: single-threaded bits", test_context_per_thread},
+    {"one context shared under a lock: single-threaded bits", test_shared_context_with_lock},
+    {"context-free calls concurrently; last error per thread", test_context_free_functions},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo threads_determinism_tests[] = {
+    {"50 runs per problem and formulation: identical bits", test_repeated_runs_identical},
+    {"REFERENCE = gather bitwise; AUTO within 1e-5", test_backend_is_reference},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites_threads[] = {
+    {"threads", suite_init, suite_cleanup, NULL, NULL, threads_tests},
+    {"threads_determinism", suite_init, suite_cleanup, NULL, NULL, threads_determinism_tests},
+    CU_SUITE_INFO_NULL,
+};
