@@ -3,9 +3,9 @@
  * them with CUnit's basic interface and exits non-zero when any failure was recorded.
  *
  * Environment: TCONV_TEST_SEED (random seed, printed), TCONV_TEST_ONLY (comma list of the
- * units of units.def to run), TCONV_REQUIRE_GPU=1 (a skipped GPU suite is a failure), TCONV_CLI and
- * TCONV_TEST_DATA (paths; set by make test), TCONV_TEST_CHILD (set by the GPU suites for the
- * child processes they start).
+ * units of units.def to run), TCONV_REQUIRE_GPU=1 (a skipped GPU suite is a failure),
+ * TCONV_CLI and TCONV_TEST_DATA (paths; set by make test), TCONV_TEST_CHILD (set by the GPU
+ * suites for the child processes they start).
  */
 #include "testutil.h"
 

@@ -45,11 +45,7 @@ static void test_conv_size_matches_brute_force(void) {
         for (int64_t d = 1; d <= 3; ++d)
           for (int64_t pb = 0; pb <= 5; ++pb)
             for (int64_t pe = 0; pe <= 5; ++pe) {
-              tconv_params p = tconv_params_default(1);
-              p.stride[0] = s;
-              p.dilation[0] = d;
-              p.pad_begin[0] = pb;
-              p.pad_end[0] = pe;
+              const tconv_params p = test_params_1d(s, d, pb, pe, 0);
               const int64_t x[3] = {2, 3, i}, w[3] = {4, 3, k};
               int64_t y[3] = {0, 0, 0};
               const tconv_status st = tconv_conv_output_shape(&p, x, w, y);
@@ -78,12 +74,7 @@ static void test_transpose_size_matches_brute_force(void) {
           for (int64_t pb = 0; pb <= 6; ++pb)
             for (int64_t pe = 0; pe <= 6; ++pe)
               for (int64_t op = 0; op < (s > d ? s : d); ++op) {
-                tconv_params p = tconv_params_default(1);
-                p.stride[0] = s;
-                p.dilation[0] = d;
-                p.pad_begin[0] = pb;
-                p.pad_end[0] = pe;
-                p.output_padding[0] = op;
+                const tconv_params p = test_params_1d(s, d, pb, pe, op);
                 const int64_t x[3] = {3, 4, i}, w[3] = {4, 5, k};
                 int64_t y[3] = {0, 0, 0};
                 const tconv_status st = tconv_transpose_output_shape(&p, x, w, y);

@@ -64,12 +64,7 @@ static int run_solve(const char *const *args) {
 /* The library's output for one dimension, or -1 when it refuses. */
 static int64_t library_size(int64_t i, int64_t k, int64_t s, int64_t d, int64_t pb, int64_t pe,
                             int64_t op) {
-  tconv_params p = tconv_params_default(1);
-  p.stride[0] = s;
-  p.dilation[0] = d;
-  p.pad_begin[0] = pb;
-  p.pad_end[0] = pe;
-  p.output_padding[0] = op;
+  const tconv_params p = test_params_1d(s, d, pb, pe, op);
   const int64_t x[3] = {1, 1, i}, w[3] = {1, 1, k};
   int64_t y[3];
   return tconv_transpose_output_shape(&p, x, w, y) == TCONV_STATUS_OK ? y[2] : -1;

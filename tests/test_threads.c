@@ -58,40 +58,39 @@ static void set_dims(int64_t *dst, int rank, const int64_t *src) {
   memcpy(dst, src, (size_t)rank * sizeof *dst);
 }
 
+/* problems[i] with its name, op, rank (spatial + 2) and shapes; default parameters. */
+static problem *problem_init(int i, const char *name, tconv_op op, int rank, const int64_t *x_dims,
+                             const int64_t *w_dims) {
+  problem *p = &problems[i];
+  p->name = name;
+  p->op = op;
+  p->params = tconv_params_default(rank - 2);
+  p->rank = rank;
+  set_dims(p->x_dims, rank, x_dims);
+  set_dims(p->w_dims, rank, w_dims);
+  return p;
+}
+
 /* Odd, non-square, asymmetric: every parameter away from its default somewhere. */
 static void define_problems(void) {
-  problem *p = &problems[0];
-  p->name = "2-D transposed, stride (2,3), asymmetric padding, output_padding, bias";
-  p->op = TCONV_OP_TRANSPOSE;
-  p->params = tconv_params_default(2);
-  p->rank = 4;
-  set_dims(p->x_dims, 4, (const int64_t[]){2, 4, 9, 7});
-  set_dims(p->w_dims, 4, (const int64_t[]){4, 3, 3, 4});
+  problem *p = problem_init(
+      0, "2-D transposed, stride (2,3), asymmetric padding, output_padding, bias",
+      TCONV_OP_TRANSPOSE, 4, (const int64_t[]){2, 4, 9, 7}, (const int64_t[]){4, 3, 3, 4});
   p->params.stride[0] = 2, p->params.stride[1] = 3;
   p->params.pad_begin[0] = 1, p->params.pad_begin[1] = 0;
   p->params.pad_end[0] = 1, p->params.pad_end[1] = 2;
   p->params.output_padding[0] = 1, p->params.output_padding[1] = 2;
 
-  p = &problems[1];
-  p->name = "3-D grouped conv, strides (2,1,2), dilation (1,2,1), bias";
-  p->op = TCONV_OP_CONV;
-  p->params = tconv_params_default(3);
-  p->rank = 5;
-  set_dims(p->x_dims, 5, (const int64_t[]){1, 4, 6, 7, 5});
-  set_dims(p->w_dims, 5, (const int64_t[]){6, 2, 3, 2, 3});
+  p = problem_init(1, "3-D grouped conv, strides (2,1,2), dilation (1,2,1), bias", TCONV_OP_CONV, 5,
+                   (const int64_t[]){1, 4, 6, 7, 5}, (const int64_t[]){6, 2, 3, 2, 3});
   p->params.groups = 2;
   p->params.stride[0] = 2, p->params.stride[2] = 2;
   p->params.dilation[1] = 2;
   p->params.pad_begin[0] = 1, p->params.pad_begin[2] = 1;
   p->params.pad_end[1] = 1, p->params.pad_end[2] = 1;
 
-  p = &problems[2];
-  p->name = "1-D grouped transposed, stride 3, dilation 2, output_padding 1, no bias";
-  p->op = TCONV_OP_TRANSPOSE;
-  p->params = tconv_params_default(1);
-  p->rank = 3;
-  set_dims(p->x_dims, 3, (const int64_t[]){3, 6, 11});
-  set_dims(p->w_dims, 3, (const int64_t[]){6, 2, 3});
+  p = problem_init(2, "1-D grouped transposed, stride 3, dilation 2, output_padding 1, no bias",
+                   TCONV_OP_TRANSPOSE, 3, (const int64_t[]){3, 6, 11}, (const int64_t[]){6, 2, 3});
   p->params.groups = 3;
   p->params.stride[0] = 3;
   p->params.dilation[0] = 2;

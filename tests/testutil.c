@@ -308,6 +308,16 @@ void test_write_bytes(const char *path, const void *bytes, size_t size) {
   fclose(f);
 }
 
+tconv_params test_params_1d(int64_t s, int64_t d, int64_t pb, int64_t pe, int64_t op) {
+  tconv_params p = tconv_params_default(1);
+  p.stride[0] = s;
+  p.dilation[0] = d;
+  p.pad_begin[0] = pb;
+  p.pad_end[0] = pe;
+  p.output_padding[0] = op;
+  return p;
+}
+
 /* A CU_TestInfo or CU_SuiteInfo table: entries of `size` bytes whose first member is the
  * name, the last one's NULL. */
 static void drop_named(void *table, size_t size, const char *name) {

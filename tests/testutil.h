@@ -49,6 +49,9 @@ void test_fill_int(float *a, int64_t n, int lo, int hi);
 double test_rel_error(const float *a, const float *b, int64_t n);
 /* Index of the first element where a and b differ bitwise, or -1. */
 int64_t test_first_difference(const float *a, const float *b, int64_t n);
+/* 1-D parameters: stride s, dilation d, padding pb before and pe after, output_padding op;
+ * the rest tconv_params_default(1)'s. */
+tconv_params test_params_1d(int64_t s, int64_t d, int64_t pb, int64_t pe, int64_t op);
 /* Product of dims[0..rank). */
 int64_t test_count(int rank, const int64_t *dims);
 /* Directory holding tests/data (from TCONV_TEST_DATA, default "tests/data"). */
