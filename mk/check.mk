@@ -18,10 +18,11 @@
 # non-zero - is not lost: any file there fails the check, and is printed.
 
 CHECK_DIR := $(BUILD)/check
-# Every unit of tests/main.c's table (TCONV_TEST_ONLY names), read from it so that a new unit
-# is checked without being listed here; gpu is registered apart from the table and not run.
+# Every unit of tests/units.def's UNIT rows (TCONV_TEST_ONLY names, each once, in order), read
+# from it so that a new unit is checked without being listed here; the GPU_UNIT rows need a
+# device and are not run.
 ifeq ($(origin CHECK_UNITS),undefined)
-CHECK_UNITS := $(shell grep -o '{"[a-z_0-9]*", *test_register_' tests/main.c | cut -d'"' -f2 | \
+CHECK_UNITS := $(shell awk -F'[ (,)]+' '$$1 == "UNIT" && !seen[$$2]++ {print $$2}' tests/units.def | \
   paste -sd, -)
 endif
 TSAN_UNITS ?= threads,api,cpu

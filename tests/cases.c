@@ -41,7 +41,7 @@ static void case_describe(const test_case *c, char *text, size_t size) {
 }
 
 /* Records a CUnit failure whose message names the case (CU_FAIL only takes literals). */
-void case_fail(int line, const test_case *c, const char *format, ...) {
+void case_fail(const char *file, int line, const test_case *c, const char *format, ...) {
   if (reported++ >= MAX_REPORTED_CASES)
     return;
   char what[256], where[400], message[700];
@@ -55,7 +55,7 @@ void case_fail(int line, const test_case *c, const char *format, ...) {
     snprintf(where, sizeof where, "no case");
   snprintf(message, sizeof message, "%s [%s]", what, where);
   printf("\n  FAILED: %s", message);
-  CU_assertImplementation(CU_FALSE, (unsigned)line, message, __FILE__, "", CU_FALSE);
+  CU_assertImplementation(CU_FALSE, (unsigned)line, message, file, "", CU_FALSE);
 }
 
 /* Every test starts its random stream from the seed, so a failure reproduces with

@@ -49,15 +49,15 @@ extern const size_t case_edge_count;
 extern const case_spec case_tile_table[];
 extern const size_t case_tile_count;
 
-/* Reporting: case_fail records a CUnit failure naming the case (up to a few per test, then
- * only counted); begin_test restarts the random stream from the seed and the count;
- * end_test asserts that no case failed. */
-void case_fail(int line, const test_case *c, const char *format, ...)
+/* Reporting: CASE_FAIL records a CUnit failure naming the case, at the file and line where
+ * it is written (up to a few per test, then only counted); begin_test restarts the random
+ * stream from the seed and the count; end_test asserts that no case failed. */
+void case_fail(const char *file, int line, const test_case *c, const char *format, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
+    __attribute__((format(printf, 4, 5)))
 #endif
     ;
-#define CASE_FAIL(c, ...) case_fail(__LINE__, (c), __VA_ARGS__)
+#define CASE_FAIL(c, ...) case_fail(__FILE__, __LINE__, (c), __VA_ARGS__)
 void begin_test(void);
 void end_test(int64_t failed, int64_t cases);
 /* Detailed failures recorded since begin_test. */
@@ -133,18 +133,15 @@ int case_compare(const test_case *c, const char *what, int integers, const float
  * gather, which tries every input position for every output and tap. */
 int64_t case_reference_work(const test_case *c);
 
-/* tests/test_gpu_faults.c: suites gpu_faults and gpu_large, registered by the GPU unit when
- * a device is usable. */
-CU_ErrorCode test_register_gpu_faults(void);
-/* tests/test_gpu_typed.c: suite gpu_typed, registered by the GPU unit likewise. */
-CU_ErrorCode test_register_gpu_typed(void);
-
 /* The GPU suites' context on device 0 (test_gpu_faults.c): made by gpu_suite_init and
  * released by gpu_suite_cleanup, a CUnit suite's init and cleanup; gpu_suite_context gives it
  * to the suite's tests. */
 int gpu_suite_init(void);
 int gpu_suite_cleanup(void);
 tconv_context *gpu_suite_context(void);
+/* Leaves the suite `name` out of a GPU table, saying so, when TCONV_TEST_GPU_LARGE=0 (the
+ * sanitizer runs, where problems of several GB would take hours). */
+void gpu_drop_large_suite(CU_SuiteInfo *suites, const char *name);
 
 /* A case with its inputs on a context's device and an output buffer (test_gpu_faults.c). */
 typedef struct device_case {
@@ -158,10 +155,5 @@ int device_case_make(device_case *d, tconv_context *on, const case_spec *spec, u
 /* Runs `algo` (workspace made as needed) and downloads y; 0 on success. */
 int device_case_run(device_case *d, tconv_context *on, tconv_algo algo, float *y);
 void device_case_release(device_case *d);
-
-/* tests/test_gpu_reliability.c and tests/test_gpu_process.c: suites gpu_reliability,
- * gpu_reliability_large and gpu_process (test_register_gpu_faults registers them). */
-CU_ErrorCode test_register_gpu_reliability(void);
-CU_ErrorCode test_register_gpu_process(void);
 
 #endif /* TCONV_TEST_CASES_H */

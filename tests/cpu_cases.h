@@ -49,7 +49,4 @@ int cpu_harness_run(cpu_harness *h, const test_case *c, tconv_algo algo, const f
 /* Random cases per sweep: TCONV_TEST_CPU_CASES, or 300. */
 int64_t cpu_random_cases(void);
 
-/* tests/test_cpu_threads.c: suite cpu_threads, registered by the cpu unit. */
-CU_ErrorCode test_register_cpu_threads(void);
-
 #endif /* TCONV_TEST_CPU_CASES_H */

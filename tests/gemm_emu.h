@@ -38,7 +38,4 @@ typedef struct emu_trace {
 int emu_gemm(const test_case *tc, const tconv_problem *p, size_t cap, size_t ws_bytes, int compute,
              const void *x, const void *w, const void *bias, void *y, emu_trace *trace);
 
-/* tests/test_gemm_plan.c: suite gemm_plan, registered by test_register_gemm (unit "gemm"). */
-CU_ErrorCode test_register_gemm_plan(void);
-
 #endif /* TCONV_TEST_GEMM_EMU_H */

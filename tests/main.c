@@ -1,13 +1,11 @@
 /*
- * main.c - the test runner: registers every suite, runs them with CUnit's basic interface
- * and exits non-zero when any failure was recorded.
+ * main.c - the test runner: registers the suite tables of the units listed in units.def, runs
+ * them with CUnit's basic interface and exits non-zero when any failure was recorded.
  *
- * Environment: TCONV_TEST_SEED (random seed, printed), TCONV_TEST_ONLY (comma list of units
- * to run: shape,reference,api,index,golden,cli,
- * conventions,onnx,threads,examples,explain,upsample,npy,solve,algos,gemm,direct,verify,float16,
- * typed,mma,cpu,gpu), TCONV_REQUIRE_GPU=1 (a skipped GPU suite is a failure), TCONV_CLI and
- * TCONV_TEST_DATA (paths; set by make test), TCONV_TEST_CHILD (set by the GPU suites for the
- * child processes they start).
+ * Environment: TCONV_TEST_SEED (random seed, printed), TCONV_TEST_ONLY (comma list of the
+ * units of units.def to run), TCONV_REQUIRE_GPU=1 (a skipped GPU suite is a failure),
+ * TCONV_CLI and TCONV_TEST_DATA (paths; set by make test), TCONV_TEST_CHILD (set by the GPU
+ * suites for the child processes they start).
  */
 #include "testutil.h"
 
@@ -49,32 +47,44 @@ int main(void) {
     fprintf(stderr, "cannot initialise CUnit: %s\n", CU_get_error_msg());
     return 1;
   }
+  /* Every row of units.def whose unit is selected; the GPU rows only when a device is usable
+   * (otherwise one line says they were skipped, and nothing is counted for them). */
   static const struct {
-    const char *name;
-    CU_ErrorCode (*reg)(void);
+    const char *unit;
+    CU_SuiteInfo *table;
   } units[] = {
-      {"shape", test_register_shape},   {"reference", test_register_reference},
-      {"api", test_register_api},       {"index", test_register_index},
-      {"golden", test_register_golden}, {"cli", test_register_cli},
-      {"conventions", test_register_conventions}, {"onnx", test_register_onnx}, {"threads", test_register_threads}, {"examples", test_register_examples},
-      {"explain", test_register_explain}, {"upsample", test_register_upsample},
-      {"npy", test_register_npy},         {"solve", test_register_solve},
-      {"algos", test_register_algos},     {"gemm", test_register_gemm},
-      {"direct", test_register_direct},   {"verify", test_register_verify},
-      {"float16", test_register_float16}, {"typed", test_register_typed},
-      {"mma", test_register_mma},
-      {"cpu", test_register_cpu},
+#define UNIT(unit, file) {#unit, test_suites_##file},
+#define GPU_UNIT(unit, file)
+#include "units.def"
+#undef UNIT
+#undef GPU_UNIT
   };
-  for (size_t i = 0; i < sizeof units / sizeof units[0]; ++i) {
-    if (selected(units[i].name) && units[i].reg() != CUE_SUCCESS) {
-      fprintf(stderr, "cannot register suite %s: %s\n", units[i].name, CU_get_error_msg());
-      CU_cleanup_registry();
-      return 1;
-    }
-  }
-  int gpu_skipped = 0;
-  if (selected("gpu") && test_register_gpu(&gpu_skipped) != CUE_SUCCESS) {
-    fprintf(stderr, "cannot register the GPU suites: %s\n", CU_get_error_msg());
+  static const struct {
+    const char *unit;
+    CU_SuiteInfo *(*table)(void);
+  } gpu_units[] = {
+#define UNIT(unit, file)
+#define GPU_UNIT(unit, file) {#unit, test_suites_##file},
+#include "units.def"
+#undef UNIT
+#undef GPU_UNIT
+  };
+  int gpu_wanted = 0;
+  for (size_t i = 0; i < sizeof gpu_units / sizeof gpu_units[0]; ++i)
+    gpu_wanted |= selected(gpu_units[i].unit);
+  char reason[512] = "";
+  const int gpu_skipped = gpu_wanted && tconv_cuda_probe(reason, sizeof reason) != TCONV_STATUS_OK;
+  if (gpu_skipped)
+    printf("GPU suites: SKIPPED (%s)\n", reason);
+  CU_ErrorCode error = CUE_SUCCESS;
+  for (size_t i = 0; i < sizeof units / sizeof units[0] && error == CUE_SUCCESS; ++i)
+    if (selected(units[i].unit))
+      error = CU_register_suites(units[i].table);
+  for (size_t i = 0; i < sizeof gpu_units / sizeof gpu_units[0] && error == CUE_SUCCESS; ++i)
+    if (gpu_wanted && !gpu_skipped && selected(gpu_units[i].unit))
+      error = CU_register_suites(gpu_units[i].table());
+  if (error != CUE_SUCCESS) {
+    fprintf(stderr, "cannot register the suites: %s\n", CU_get_error_msg());
     CU_cleanup_registry();
     return 1;
   }

@@ -1,6 +1,6 @@
 /*
- * test_algos.c - unit "algos": suite "igemm_emulated" (tests/test_igemm.c) and suite
- * "algos": the algorithm table through the public API on the CPU backend (names both ways,
+ * test_algos.c - suite "algos" (unit "algos", with tests/test_igemm.c's "igemm_emulated"):
+ * the algorithm table through the public API on the CPU backend (names both ways,
  * the supports query with its reasons, workspace sizes, find and its cache), the implicit
  * GEMM's rules (what it takes, its choice of tile, K split and offset width), and the
  * plain-C planning interface (tconv_launch_plan_of, tconv_auto_algo) on the benchmark's
@@ -512,22 +512,20 @@ static void test_forward_refusals(void) {
   tconv_buffer_destroy(buf);
 }
 
-CU_ErrorCode test_register_algos(void) {
-  const CU_ErrorCode emulated = test_register_igemm();
-  if (emulated != CUE_SUCCESS)
-    return emulated;
-  CU_pSuite suite = CU_add_suite("algos", algos_init, algos_cleanup);
-  if (suite == NULL || CU_add_test(suite, "names both ways", test_names) == NULL ||
-      CU_add_test(suite, "supports query on the CPU backend", test_supported) == NULL ||
-      CU_add_test(suite, "igemm supports rules", test_igemm_supports_rules) == NULL ||
-      CU_add_test(suite, "igemm choice: tile, kernels of the build, offset width",
-                  test_igemm_choice) == NULL ||
-      CU_add_test(suite, "launch plans and AUTO's choice", test_launch_plans) == NULL ||
-      CU_add_test(suite, "benchmark layers fill the GPU", test_bench_plans) == NULL ||
-      CU_add_test(suite, "workspace sizes", test_workspace_sizes) == NULL ||
-      CU_add_test(suite, "find on the CPU, cache", test_find_cpu) == NULL ||
-      CU_add_test(suite, "forward refusals: algorithm, backend, workspace, alignment",
-                  test_forward_refusals) == NULL)
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+static CU_TestInfo algos_tests[] = {
+    {"names both ways", test_names},
+    {"supports query on the CPU backend", test_supported},
+    {"igemm supports rules", test_igemm_supports_rules},
+    {"igemm choice: tile, kernels of the build, offset width", test_igemm_choice},
+    {"launch plans and AUTO's choice", test_launch_plans},
+    {"benchmark layers fill the GPU", test_bench_plans},
+    {"workspace sizes", test_workspace_sizes},
+    {"find on the CPU, cache", test_find_cpu},
+    {"forward refusals: algorithm, backend, workspace, alignment", test_forward_refusals},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites_algos[] = {
+    {"algos", algos_init, algos_cleanup, NULL, NULL, algos_tests},
+    CU_SUITE_INFO_NULL,
+};

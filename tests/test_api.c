@@ -556,21 +556,22 @@ static void test_overlap_by_address(void) {
   tconv_context_destroy(ctx);
 }
 
-CU_ErrorCode test_register_api(void) {
-  CU_pSuite s = CU_add_suite("api", NULL, NULL);
-  if (s == NULL)
-    return CU_get_error();
-  if (!CU_add_test(s, "status names and messages", test_status_names_and_messages) ||
-      !CU_add_test(s, "version", test_version) ||
-      !CU_add_test(s, "context lifecycle", test_context_lifecycle) ||
-      !CU_add_test(s, "context invalid arguments", test_context_invalid_arguments) ||
-      !CU_add_test(s, "CUDA availability and AUTO fallback", test_cuda_availability) ||
-      !CU_add_test(s, "buffers", test_buffers) ||
-      !CU_add_test(s, "CPU forward = reference", test_cpu_forward_matches_reference) ||
-      !CU_add_test(s, "every invalid forward call", test_invalid_forward_calls) ||
-      !CU_add_test(s, "NULL arguments", test_null_arguments) ||
-      !CU_add_test(s, "last error cleared on success", test_last_error_is_cleared) ||
-      !CU_add_test(s, "overlap by address across wrapped buffers", test_overlap_by_address))
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+static CU_TestInfo api_tests[] = {
+    {"status names and messages", test_status_names_and_messages},
+    {"version", test_version},
+    {"context lifecycle", test_context_lifecycle},
+    {"context invalid arguments", test_context_invalid_arguments},
+    {"CUDA availability and AUTO fallback", test_cuda_availability},
+    {"buffers", test_buffers},
+    {"CPU forward = reference", test_cpu_forward_matches_reference},
+    {"every invalid forward call", test_invalid_forward_calls},
+    {"NULL arguments", test_null_arguments},
+    {"last error cleared on success", test_last_error_is_cleared},
+    {"overlap by address across wrapped buffers", test_overlap_by_address},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites_api[] = {
+    {"api", NULL, NULL, NULL, NULL, api_tests},
+    CU_SUITE_INFO_NULL,
+};

@@ -361,24 +361,24 @@ static void test_run_float64_inputs(void) {
 
 /* ---- failures: exit status, message, and no output file ------------------------------- */
 
-/* write_valid_inputs()' files */
-char vx[TEST_PATH_SIZE], vw[TEST_PATH_SIZE], vt[TEST_PATH_SIZE];
+/* test_write_valid_inputs()' files */
+char test_vx[TEST_PATH_SIZE], test_vw[TEST_PATH_SIZE], test_vt[TEST_PATH_SIZE];
 
-/* Small valid inputs for the failure tests: vx (1, 4, 5, 5), conv weights vw (6, 2, 3, 3) for
- * groups 2, transposed weights vt (4, 3, 3, 3). */
-void write_valid_inputs(void) {
+/* Small valid inputs for the failure tests: test_vx (1, 4, 5, 5), conv weights test_vw
+ * (6, 2, 3, 3) for groups 2, transposed weights test_vt (4, 3, 3, 3). */
+void test_write_valid_inputs(void) {
   const int64_t xd[4] = {1, 4, 5, 5}, wd[4] = {6, 2, 3, 3}, td[4] = {4, 3, 3, 3};
   float v[200];
   char err[512];
   test_fill_int(v, 200, -2, 2);
-  CU_ASSERT_EQUAL(npy_write(test_tmp_path(vx, "vx.npy"), 4, xd, v, err, sizeof err), 0);
-  CU_ASSERT_EQUAL(npy_write(test_tmp_path(vw, "vw.npy"), 4, wd, v, err, sizeof err), 0);
-  CU_ASSERT_EQUAL(npy_write(test_tmp_path(vt, "vt.npy"), 4, td, v, err, sizeof err), 0);
+  CU_ASSERT_EQUAL(npy_write(test_tmp_path(test_vx, "vx.npy"), 4, xd, v, err, sizeof err), 0);
+  CU_ASSERT_EQUAL(npy_write(test_tmp_path(test_vw, "vw.npy"), 4, wd, v, err, sizeof err), 0);
+  CU_ASSERT_EQUAL(npy_write(test_tmp_path(test_vt, "vt.npy"), 4, td, v, err, sizeof err), 0);
 }
 
 static void test_bad_arguments_exit_2(void) {
-  write_valid_inputs();
-  const char *x = vx, *w = vw, *t = vt;
+  test_write_valid_inputs();
+  const char *x = test_vx, *w = test_vw, *t = test_vt;
   EXPECT_FAILURE(2, "frobnicate", "frobnicate");
   EXPECT_FAILURE(2, "conv|transpose", "run", "convolve", "--x", x, "--w", w);
   EXPECT_FAILURE(2, "--strid", "run", "conv", "--x", x, "--w", w, "--strid", "2");
@@ -419,8 +419,8 @@ static void test_bad_arguments_exit_2(void) {
 }
 
 static void test_runtime_failures_exit_1(void) {
-  write_valid_inputs();
-  const char *x = vx, *w = vw;
+  test_write_valid_inputs();
+  const char *x = test_vx, *w = test_vw;
   char path[TEST_PATH_SIZE];
   EXPECT_FAILURE(1, "missing.npy", "run", "conv", "--x", test_tmp_path(path, "missing.npy"), "--w",
                  w, "--groups", "2");
@@ -461,8 +461,8 @@ static void test_runtime_failures_exit_1(void) {
 }
 
 static void test_device_cuda(void) {
-  write_valid_inputs();
-  const char *x = vx, *w = vw;
+  test_write_valid_inputs();
+  const char *x = test_vx, *w = test_vw;
   char reason[256];
   if (tconv_cuda_probe(reason, sizeof reason) != TCONV_STATUS_OK) {
     EXPECT_FAILURE(1, "CUDA|cuda|device", "run", "conv", "--x", x, "--w", w, "--groups", "2",
@@ -481,24 +481,21 @@ static void test_device_cuda(void) {
   unlink(path);
 }
 
-static int suite_init(void) { return test_tmp_dir_make(); }
-static int suite_cleanup(void) { return test_tmp_dir_remove(); }
+static CU_TestInfo cli_tests[] = {
+    {"demo prints and checks the worked examples", test_demo},
+    {"usage and --help", test_usage},
+    {"shape conv = DESIGN formula", test_shape_conv},
+    {"shape transpose = DESIGN formula", test_shape_transpose},
+    {"run conv on the CPU = reference", test_run_conv_cpu},
+    {"run transpose on the CPU = reference", test_run_transpose_cpu},
+    {"run with float64 inputs", test_run_float64_inputs},
+    {"bad arguments exit 2, no output", test_bad_arguments_exit_2},
+    {"runtime failures exit 1, no output", test_runtime_failures_exit_1},
+    {"--device cuda", test_device_cuda},
+    CU_TEST_INFO_NULL,
+};
 
-CU_ErrorCode test_register_cli(void) {
-  CU_pSuite cli = CU_add_suite("cli", suite_init, suite_cleanup);
-  if (cli == NULL)
-    return CU_get_error();
-  if (!CU_add_test(cli, "demo prints and checks the worked examples", test_demo) ||
-      !CU_add_test(cli, "usage and --help", test_usage) ||
-      !CU_add_test(cli, "shape conv = DESIGN formula", test_shape_conv) ||
-      !CU_add_test(cli, "shape transpose = DESIGN formula", test_shape_transpose) ||
-      !CU_add_test(cli, "run conv on the CPU = reference", test_run_conv_cpu) ||
-      !CU_add_test(cli, "run transpose on the CPU = reference", test_run_transpose_cpu) ||
-      !CU_add_test(cli, "run with float64 inputs", test_run_float64_inputs) ||
-      !CU_add_test(cli, "bad arguments exit 2, no output", test_bad_arguments_exit_2) ||
-      !CU_add_test(cli, "runtime failures exit 1, no output", test_runtime_failures_exit_1) ||
-      !CU_add_test(cli, "--device cuda", test_device_cuda))
-    return CU_get_error();
-  const CU_ErrorCode options = test_register_cli_options();
-  return options != CUE_SUCCESS ? options : test_register_cli_typed();
-}
+CU_SuiteInfo test_suites_cli[] = {
+    {"cli", test_tmp_dir_make, test_tmp_dir_remove, NULL, NULL, cli_tests},
+    CU_SUITE_INFO_NULL,
+};

@@ -304,7 +304,8 @@ static void test_option_algo(void) {
     const tconv_tensor w = tconv_tensor_make(NULL, 0, 4, c.w_dims);
     tconv_status st =
         tconv_algo_supported(ctx, TCONV_OP_TRANSPOSE, &c.params, &x, &w, NULL, (tconv_algo)a);
-    const int64_t vx_dims[4] = {1, 4, 5, 5}, vt_dims[4] = {4, 3, 3, 3}; /* write_valid_inputs */
+    /* The shapes test_write_valid_inputs gives. */
+    const int64_t vx_dims[4] = {1, 4, 5, 5}, vt_dims[4] = {4, 3, 3, 3};
     const tconv_tensor valid_x = tconv_tensor_make(NULL, 0, 4, vx_dims);
     const tconv_tensor valid_t = tconv_tensor_make(NULL, 0, 4, vt_dims);
     CU_ASSERT_EQUAL(tconv_algo_supported(ctx, TCONV_OP_TRANSPOSE, &c.params, &valid_x, &valid_t,
@@ -317,12 +318,12 @@ static void test_option_algo(void) {
       check_param_case(&c);
       continue;
     }
-    write_valid_inputs();
+    test_write_valid_inputs();
     char words[64];
     snprintf(words, sizeof words, "algorithm %s", name);
     CU_ASSERT_EQUAL(cli_exit_code(st), 2);
-    EXPECT_FAILURE(2, words, "run", "transpose", "--x", vx, "--w", vt, "--device", "cpu", "--algo",
-                   name);
+    EXPECT_FAILURE(2, words, "run", "transpose", "--x", test_vx, "--w", test_vt, "--device", "cpu",
+                   "--algo", name);
   }
   tconv_context_destroy(ctx);
 }
@@ -382,8 +383,8 @@ static void test_option_verify(void) {
 
 /* Malformed values and conflicting options: exit 2, the option named, no output file. */
 static void test_option_errors(void) {
-  write_valid_inputs();
-  const char *x = vx, *w = vw, *t = vt;
+  test_write_valid_inputs();
+  const char *x = test_vx, *w = test_vw, *t = test_vt;
   static const struct {
     const char *option, *value, *words;
   } bad[] = {
@@ -480,21 +481,19 @@ static void test_option_errors(void) {
 
 /* ---- registration ------------------------------------------------------------------------ */
 
-static int suite_init(void) { return test_tmp_dir_make(); }
-static int suite_cleanup(void) { return test_tmp_dir_remove(); }
+static CU_TestInfo cli_options_tests[] = {
+    {"--pads = API pad_begin / pad_end", test_option_pads},
+    {"--auto-pad = API auto_pad", test_option_auto_pad},
+    {"--output-shape[-rule] = API output_size", test_option_output_shape},
+    {"--padding-mode = API padding_mode", test_option_padding_mode},
+    {"--activation = API activation", test_option_activation},
+    {"--algo: every name; unsupported is exit 2", test_option_algo},
+    {"--verify: pass, and a mismatch is exit 1", test_option_verify},
+    {"malformed and conflicting options exit 2", test_option_errors},
+    CU_TEST_INFO_NULL,
+};
 
-CU_ErrorCode test_register_cli_options(void) {
-  CU_pSuite s = CU_add_suite("cli_options", suite_init, suite_cleanup);
-  if (s == NULL)
-    return CU_get_error();
-  if (!CU_add_test(s, "--pads = API pad_begin / pad_end", test_option_pads) ||
-      !CU_add_test(s, "--auto-pad = API auto_pad", test_option_auto_pad) ||
-      !CU_add_test(s, "--output-shape[-rule] = API output_size", test_option_output_shape) ||
-      !CU_add_test(s, "--padding-mode = API padding_mode", test_option_padding_mode) ||
-      !CU_add_test(s, "--activation = API activation", test_option_activation) ||
-      !CU_add_test(s, "--algo: every name; unsupported is exit 2", test_option_algo) ||
-      !CU_add_test(s, "--verify: pass, and a mismatch is exit 1", test_option_verify) ||
-      !CU_add_test(s, "malformed and conflicting options exit 2", test_option_errors))
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+CU_SuiteInfo test_suites_cli_options[] = {
+    {"cli_options", test_tmp_dir_make, test_tmp_dir_remove, NULL, NULL, cli_options_tests},
+    CU_SUITE_INFO_NULL,
+};

@@ -210,30 +210,26 @@ static void test_npy_half(void) {
 }
 
 static void test_bad_values(void) {
-  write_valid_inputs();
+  test_write_valid_inputs();
   EXPECT_FAILURE(2, "--dtype: 'float64' is not one of float32, float16, bfloat16", "run", "conv",
-                 "--x", vx, "--w", vw, "--groups", "2", "--dtype", "float64");
-  EXPECT_FAILURE(2, "--layout: 'nchwc' is not one of nchw, nhwc", "run", "conv", "--x", vx, "--w",
-                 vw, "--groups", "2", "--layout", "nchwc");
-  EXPECT_FAILURE(2, "--math: 'fast' is not one of strict, tf32", "run", "conv", "--x", vx, "--w",
-                 vw, "--groups", "2", "--math", "fast");
-  /* nhwc reads vx (1, 4, 5, 5) as N=1, C=5, 4x5: channels do not match the weights. */
-  EXPECT_FAILURE(2, "groups 2 does not divide the 5 input channels", "run", "conv", "--x", vx,
-                 "--w", vw, "--groups", "2", "--layout", "nhwc");
+                 "--x", test_vx, "--w", test_vw, "--groups", "2", "--dtype", "float64");
+  EXPECT_FAILURE(2, "--layout: 'nchwc' is not one of nchw, nhwc", "run", "conv", "--x", test_vx,
+                 "--w", test_vw, "--groups", "2", "--layout", "nchwc");
+  EXPECT_FAILURE(2, "--math: 'fast' is not one of strict, tf32", "run", "conv", "--x", test_vx,
+                 "--w", test_vw, "--groups", "2", "--math", "fast");
+  /* nhwc reads test_vx (1, 4, 5, 5) as N=1, C=5, 4x5: channels do not match the weights. */
+  EXPECT_FAILURE(2, "groups 2 does not divide the 5 input channels", "run", "conv", "--x", test_vx,
+                 "--w", test_vw, "--groups", "2", "--layout", "nhwc");
 }
 
-static int suite_init(void) { return test_tmp_dir_make(); }
-static int suite_cleanup(void) { return test_tmp_dir_remove(); }
+static CU_TestInfo cli_typed_tests[] = {
+    {"run --dtype x --layout x --math = typed reference", test_run_every_dtype_and_layout},
+    {".npy float16 read / written, float64 rounded once, bfloat16 widened", test_npy_half},
+    {"bad --dtype / --layout / --math exit 2", test_bad_values},
+    CU_TEST_INFO_NULL,
+};
 
-CU_ErrorCode test_register_cli_typed(void) {
-  CU_pSuite s = CU_add_suite("cli_typed", suite_init, suite_cleanup);
-  if (s == NULL)
-    return CU_get_error();
-  if (!CU_add_test(s, "run --dtype x --layout x --math = typed reference",
-                   test_run_every_dtype_and_layout) ||
-      !CU_add_test(s, ".npy float16 read / written, float64 rounded once, bfloat16 widened",
-                   test_npy_half) ||
-      !CU_add_test(s, "bad --dtype / --layout / --math exit 2", test_bad_values))
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+CU_SuiteInfo test_suites_cli_typed[] = {
+    {"cli_typed", test_tmp_dir_make, test_tmp_dir_remove, NULL, NULL, cli_typed_tests},
+    CU_SUITE_INFO_NULL,
+};

@@ -444,19 +444,19 @@ static void test_enum_names(void) {
   tconv_context_destroy(ctx);
 }
 
-CU_ErrorCode test_register_conventions(void) {
-  CU_pSuite s = CU_add_suite("conventions", NULL, NULL);
-  if (s == NULL)
-    return CU_get_error();
-  if (!CU_add_test(s, "conv auto_pad = explicit ONNX pads", test_conv_auto_pad) ||
-      !CU_add_test(s, "transposed auto_pad and ONNX output_shape",
-                   test_transpose_auto_pad_and_onnx_output_shape) ||
-      !CU_add_test(s, "PyTorch output_size", test_pytorch_output_size) ||
-      !CU_add_test(s, "conv padding modes = padded input", test_conv_padding_modes) ||
-      !CU_add_test(s, "transposed circular", test_transpose_circular) ||
-      !CU_add_test(s, "activations", test_activations) ||
-      !CU_add_test(s, "invalid combinations", test_invalid_conventions) ||
-      !CU_add_test(s, "enum names read back", test_enum_names))
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+static CU_TestInfo conventions_tests[] = {
+    {"conv auto_pad = explicit ONNX pads", test_conv_auto_pad},
+    {"transposed auto_pad and ONNX output_shape", test_transpose_auto_pad_and_onnx_output_shape},
+    {"PyTorch output_size", test_pytorch_output_size},
+    {"conv padding modes = padded input", test_conv_padding_modes},
+    {"transposed circular", test_transpose_circular},
+    {"activations", test_activations},
+    {"invalid combinations", test_invalid_conventions},
+    {"enum names read back", test_enum_names},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites_conventions[] = {
+    {"conventions", NULL, NULL, NULL, NULL, conventions_tests},
+    CU_SUITE_INFO_NULL,
+};

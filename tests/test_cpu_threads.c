@@ -401,22 +401,20 @@ static void test_auto_choice(void) {
   }
 }
 
-CU_ErrorCode test_register_cpu_threads(void) {
-  CU_pSuite suite = CU_add_suite("cpu_threads", suite_init, suite_cleanup);
-  if (suite == NULL ||
-      CU_add_test(suite, "threads 1, 2, 3, 7: same bits, several workers", test_thread_counts) ==
-          NULL ||
-      CU_add_test(suite, "repeated runs on 7 threads: same bits", test_repeated_runs) == NULL ||
-      CU_add_test(suite, "thread creation refused: fewer workers, same bits", test_spawn_failure) ==
-          NULL ||
-      CU_add_test(suite, "allocation failures: OUT_OF_MEMORY, y untouched",
-                  test_allocation_failure) == NULL ||
-      CU_add_test(suite, "set_threads / threads", test_thread_api) == NULL ||
-      CU_add_test(suite, "TCONV_NUM_THREADS", test_environment) == NULL ||
-      CU_add_test(suite, "refused problem: AUTO runs the reference", test_refusal_falls_back) ==
-          NULL ||
-      CU_add_test(suite, "a forked child makes its own threads", test_fork) == NULL ||
-      CU_add_test(suite, "AUTO's choice", test_auto_choice) == NULL)
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+static CU_TestInfo cpu_threads_tests[] = {
+    {"threads 1, 2, 3, 7: same bits, several workers", test_thread_counts},
+    {"repeated runs on 7 threads: same bits", test_repeated_runs},
+    {"thread creation refused: fewer workers, same bits", test_spawn_failure},
+    {"allocation failures: OUT_OF_MEMORY, y untouched", test_allocation_failure},
+    {"set_threads / threads", test_thread_api},
+    {"TCONV_NUM_THREADS", test_environment},
+    {"refused problem: AUTO runs the reference", test_refusal_falls_back},
+    {"a forked child makes its own threads", test_fork},
+    {"AUTO's choice", test_auto_choice},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites_cpu_threads[] = {
+    {"cpu_threads", suite_init, suite_cleanup, NULL, NULL, cpu_threads_tests},
+    CU_SUITE_INFO_NULL,
+};

@@ -1,5 +1,5 @@
 /*
- * test_direct.c - suites "direct_emulated", "depthwise_emulated" and "direct_rules".
+ * test_direct.c - suites "direct_emulated", "direct_depthwise_emulated" and "direct_rules".
  *
  * No GPU is needed: the direct kernels' per-output code (cuda/geometry.cuh's
  * tconv_direct_element) and the depthwise kernel's per-thread phases (cuda/depthwise.cuh),
@@ -10,8 +10,8 @@
  * padding mode and activation, and the edge and layer-like tables, written at the offset the
  * element function gives (each exactly once, y NaN before).
  *
- * depthwise_emulated: the tiled kernel block by block (phase 1 for every thread, then phase
- * 2, as __syncthreads orders them; shared memory NaN / -1 before each tile), threads forward
+ * direct_depthwise_emulated: the tiled kernel block by block (phase 1 for every thread, then
+ * phase 2, as __syncthreads orders them; shared memory NaN / -1 before each tile), threads forward
  * and in reverse (bitwise equal); the other padding modes through the direct kernels.
  *
  * Both also run every dtype x layout x math combination (typed.h: seeded random cases,
@@ -432,31 +432,34 @@ static void test_depthwise_tiles(void) {
   }
 }
 
-CU_ErrorCode test_register_direct(void) {
-  CU_pSuite direct = CU_add_suite("direct_emulated", NULL, NULL);
-  if (direct == NULL || CU_add_test(direct, "1-D sweep", test_direct_sweep_1d) == NULL ||
-      CU_add_test(direct, "random rank 1-3, padding modes, activations",
-                  test_direct_sweep_random) == NULL ||
-      CU_add_test(direct, "edge and layer-like tables", test_direct_tables) == NULL ||
-      CU_add_test(direct, "every gather reached", test_direct_paths_reached) == NULL ||
-      CU_add_test(direct, "every dtype x layout x math vs the reference, by its tolerance",
-                  test_direct_typed) == NULL)
-    return CU_get_error();
-  CU_pSuite dw = CU_add_suite("depthwise_emulated", NULL, NULL);
-  if (dw == NULL || CU_add_test(dw, "1-D sweep", test_depthwise_sweep_1d) == NULL ||
-      CU_add_test(dw, "random rank 1-3, wide and tall planes", test_depthwise_sweep_random) ==
-          NULL ||
-      CU_add_test(dw, "benchmark layers, large kernels", test_depthwise_layers) == NULL ||
-      CU_add_test(dw, "tiled, global-kernel and generic paths reached",
-                  test_depthwise_paths_reached) == NULL ||
-      CU_add_test(dw, "every dtype x layout x math vs the reference, by its tolerance",
-                  test_depthwise_typed) == NULL)
-    return CU_get_error();
-  CU_pSuite rules = CU_add_suite("direct_rules", NULL, NULL);
-  if (rules == NULL ||
-      CU_add_test(rules, "direct plan counts the contributing taps", test_direct_macs) == NULL ||
-      CU_add_test(rules, "depthwise supports", test_depthwise_supports) == NULL ||
-      CU_add_test(rules, "depthwise tile shapes", test_depthwise_tiles) == NULL)
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+static CU_TestInfo direct_emulated_tests[] = {
+    {"1-D sweep", test_direct_sweep_1d},
+    {"random rank 1-3, padding modes, activations", test_direct_sweep_random},
+    {"edge and layer-like tables", test_direct_tables},
+    {"every gather reached", test_direct_paths_reached},
+    {"every dtype x layout x math vs the reference, by its tolerance", test_direct_typed},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo direct_depthwise_emulated_tests[] = {
+    {"1-D sweep", test_depthwise_sweep_1d},
+    {"random rank 1-3, wide and tall planes", test_depthwise_sweep_random},
+    {"benchmark layers, large kernels", test_depthwise_layers},
+    {"tiled, global-kernel and generic paths reached", test_depthwise_paths_reached},
+    {"every dtype x layout x math vs the reference, by its tolerance", test_depthwise_typed},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo direct_rules_tests[] = {
+    {"direct plan counts the contributing taps", test_direct_macs},
+    {"depthwise supports", test_depthwise_supports},
+    {"depthwise tile shapes", test_depthwise_tiles},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites_direct[] = {
+    {"direct_emulated", NULL, NULL, NULL, NULL, direct_emulated_tests},
+    {"direct_depthwise_emulated", NULL, NULL, NULL, NULL, direct_depthwise_emulated_tests},
+    {"direct_rules", NULL, NULL, NULL, NULL, direct_rules_tests},
+    CU_SUITE_INFO_NULL,
+};

@@ -471,14 +471,16 @@ static int suite_init(void) {
 
 static int suite_cleanup(void) { return remove_tree(tmp_dir); }
 
-CU_ErrorCode test_register_examples(void) {
-  CU_pSuite s = CU_add_suite("examples", suite_init, suite_cleanup);
-  if (s == NULL || CU_add_test(s, "README example", test_readme_example) == NULL ||
-      CU_add_test(s, "install, pkg-config, uninstall", test_install_pkgconfig_uninstall) == NULL ||
-      CU_add_test(s, "install with DESTDIR", test_install_destdir) == NULL ||
-      CU_add_test(s, "install rejects a relative PREFIX", test_install_rejects_relative_prefix) ==
-          NULL ||
-      CU_add_test(s, "make examples", test_examples_build_and_run) == NULL)
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+static CU_TestInfo examples_tests[] = {
+    {"README example", test_readme_example},
+    {"install, pkg-config, uninstall", test_install_pkgconfig_uninstall},
+    {"install with DESTDIR", test_install_destdir},
+    {"install rejects a relative PREFIX", test_install_rejects_relative_prefix},
+    {"make examples", test_examples_build_and_run},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites_examples[] = {
+    {"examples", suite_init, suite_cleanup, NULL, NULL, examples_tests},
+    CU_SUITE_INFO_NULL,
+};

@@ -258,23 +258,20 @@ static void test_asymmetric_sweep(void) {
 
 /* ---- registration -------------------------------------------------------------------- */
 
-static int suite_init(void) { return test_tmp_dir_make(); }
-static int suite_cleanup(void) { return test_tmp_dir_remove(); }
+static CU_TestInfo explain_tests[] = {
+    {"transposed 2x2 * 2x2, stride 1 -> 3x3", test_transpose_2x2_stride_1},
+    {"transposed 3x3 * 3x3, stride 2, padding 1 -> 5x5", test_transpose_stride_2_padded},
+    {"conv examples, rank 2 and rank 1", test_conv_examples},
+    {"--frames: one frame per output cell", test_frames},
+    {"plain unless colour is asked for", test_colour},
+    {"large or invalid problems exit 2", test_refusals},
+    {"written-out arithmetic = library, sweep", test_arithmetic_sweep},
+    {"--pads: asymmetric padding", test_asymmetric_pads},
+    {"written-out arithmetic = library, pb != pe sweep", test_asymmetric_sweep},
+    CU_TEST_INFO_NULL,
+};
 
-CU_ErrorCode test_register_explain(void) {
-  CU_pSuite s = CU_add_suite("explain", suite_init, suite_cleanup);
-  if (s == NULL)
-    return CU_get_error();
-  if (!CU_add_test(s, "transposed 2x2 * 2x2, stride 1 -> 3x3", test_transpose_2x2_stride_1) ||
-      !CU_add_test(s, "transposed 3x3 * 3x3, stride 2, padding 1 -> 5x5",
-                   test_transpose_stride_2_padded) ||
-      !CU_add_test(s, "conv examples, rank 2 and rank 1", test_conv_examples) ||
-      !CU_add_test(s, "--frames: one frame per output cell", test_frames) ||
-      !CU_add_test(s, "plain unless colour is asked for", test_colour) ||
-      !CU_add_test(s, "large or invalid problems exit 2", test_refusals) ||
-      !CU_add_test(s, "written-out arithmetic = library, sweep", test_arithmetic_sweep) ||
-      !CU_add_test(s, "--pads: asymmetric padding", test_asymmetric_pads) ||
-      !CU_add_test(s, "written-out arithmetic = library, pb != pe sweep", test_asymmetric_sweep))
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+CU_SuiteInfo test_suites_explain[] = {
+    {"explain", test_tmp_dir_make, test_tmp_dir_remove, NULL, NULL, explain_tests},
+    CU_SUITE_INFO_NULL,
+};

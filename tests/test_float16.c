@@ -201,18 +201,16 @@ static void test_tf32_rounding(void) {
     CU_ASSERT_FATAL((tconv_f32_bits(tconv_f32_to_tf32(tconv_f32_from_bits(u))) & 0x1FFFu) == 0);
 }
 
-CU_ErrorCode test_register_float16(void) {
-  CU_pSuite suite = CU_add_suite("float16", NULL, NULL);
-  if (suite == NULL)
-    return CU_get_error();
-  if (CU_add_test(suite, "all 65536 patterns widen exactly and narrow back",
-                  test_every_pattern_round_trips) == NULL ||
-      CU_add_test(suite, "float32: every tie, its neighbours, the edges", test_ties_and_edges) ==
-          NULL ||
-      CU_add_test(suite, "float32: strided sweep of bit patterns", test_float32_sweep) == NULL ||
-      CU_add_test(suite, "float64: one rounding beside every tie", test_float64_single_rounding) ==
-          NULL ||
-      CU_add_test(suite, "float32 -> TF32 (cvt.rna)", test_tf32_rounding) == NULL)
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+static CU_TestInfo float16_tests[] = {
+    {"all 65536 patterns widen exactly and narrow back", test_every_pattern_round_trips},
+    {"float32: every tie, its neighbours, the edges", test_ties_and_edges},
+    {"float32: strided sweep of bit patterns", test_float32_sweep},
+    {"float64: one rounding beside every tie", test_float64_single_rounding},
+    {"float32 -> TF32 (cvt.rna)", test_tf32_rounding},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites_float16[] = {
+    {"float16", NULL, NULL, NULL, NULL, float16_tests},
+    CU_SUITE_INFO_NULL,
+};

@@ -253,21 +253,23 @@ static void test_gemm_call_layout(void) {
   CU_ASSERT(c.offset_a == 3 * 35 && c.offset_b == 3 * 12 && c.offset_c == 12 * 35);
 }
 
-CU_ErrorCode test_register_gemm(void) {
-  CU_pSuite gemm = CU_add_suite("gemm_emulated", NULL, NULL);
-  if (gemm == NULL || CU_add_test(gemm, "1-D sweep", test_gemm_sweep_1d) == NULL ||
-      CU_add_test(gemm, "random rank 1-3, padding modes, activations", test_gemm_sweep_random) ==
-          NULL ||
-      CU_add_test(gemm, "edge and layer-like tables", test_gemm_tables) == NULL ||
-      CU_add_test(gemm, "several chunks and both batch layouts reached", test_gemm_paths_reached) ==
-          NULL ||
-      CU_add_test(gemm, "every dtype x layout x math vs the reference, by its tolerance",
-                  test_gemm_typed) == NULL)
-    return CU_get_error();
-  CU_pSuite rules = CU_add_suite("gemm_rules", NULL, NULL);
-  if (rules == NULL ||
-      CU_add_test(rules, "gemm workspace, chunking, overflow", test_gemm_workspace) == NULL ||
-      CU_add_test(rules, "gemm call layout", test_gemm_call_layout) == NULL)
-    return CU_get_error();
-  return test_register_gemm_plan();
-}
+static CU_TestInfo gemm_emulated_tests[] = {
+    {"1-D sweep", test_gemm_sweep_1d},
+    {"random rank 1-3, padding modes, activations", test_gemm_sweep_random},
+    {"edge and layer-like tables", test_gemm_tables},
+    {"several chunks and both batch layouts reached", test_gemm_paths_reached},
+    {"every dtype x layout x math vs the reference, by its tolerance", test_gemm_typed},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo gemm_rules_tests[] = {
+    {"gemm workspace, chunking, overflow", test_gemm_workspace},
+    {"gemm call layout", test_gemm_call_layout},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites_gemm[] = {
+    {"gemm_emulated", NULL, NULL, NULL, NULL, gemm_emulated_tests},
+    {"gemm_rules", NULL, NULL, NULL, NULL, gemm_rules_tests},
+    CU_SUITE_INFO_NULL,
+};

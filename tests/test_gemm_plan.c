@@ -130,13 +130,14 @@ static void test_batch_counts_past_65535(void) {
   end_test(0, (int64_t)(sizeof specs / sizeof specs[0]));
 }
 
-CU_ErrorCode test_register_gemm_plan(void) {
-  CU_pSuite s = CU_add_suite("gemm_plan", NULL, NULL);
-  if (s == NULL ||
-      CU_add_test(s, "a larger workspace changes neither the calls nor the bytes used",
-                  test_chunking_ignores_the_workspace_size) == NULL ||
-      CU_add_test(s, "batch counts past 65535 are cut into calls", test_batch_counts_past_65535) ==
-          NULL)
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+static CU_TestInfo gemm_plan_tests[] = {
+    {"a larger workspace changes neither the calls nor the bytes used",
+     test_chunking_ignores_the_workspace_size},
+    {"batch counts past 65535 are cut into calls", test_batch_counts_past_65535},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites_gemm_plan[] = {
+    {"gemm_plan", NULL, NULL, NULL, NULL, gemm_plan_tests},
+    CU_SUITE_INFO_NULL,
+};

@@ -563,21 +563,17 @@ static void test_golden_typed(void) {
   free(set);
 }
 
-CU_ErrorCode test_register_golden(void) {
-  CU_pSuite suite = CU_add_suite("golden", NULL, NULL);
-  if (suite == NULL)
-    return CU_get_error();
-  if (CU_add_test(suite, "MANIFEST parses, every line a case", test_golden_manifest) ==
-          NULL ||
-      CU_add_test(suite, "conv vs PyTorch", test_golden_conv) == NULL ||
-      CU_add_test(suite, "transpose (gather) vs PyTorch", test_golden_transpose_gather) ==
-          NULL ||
-      CU_add_test(suite, "transpose (scatter) vs PyTorch", test_golden_transpose_scatter) ==
-          NULL ||
-      CU_add_test(suite, "transpose (zero insertion) vs PyTorch",
-                  test_golden_transpose_zero_insertion) == NULL ||
-      CU_add_test(suite, "float16, bfloat16, channels last vs PyTorch (reference, CPU backend)",
-                  test_golden_typed) == NULL)
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+static CU_TestInfo golden_tests[] = {
+    {"MANIFEST parses, every line a case", test_golden_manifest},
+    {"conv vs PyTorch", test_golden_conv},
+    {"transpose (gather) vs PyTorch", test_golden_transpose_gather},
+    {"transpose (scatter) vs PyTorch", test_golden_transpose_scatter},
+    {"transpose (zero insertion) vs PyTorch", test_golden_transpose_zero_insertion},
+    {"float16, bfloat16, channels last vs PyTorch (reference, CPU backend)", test_golden_typed},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites_golden[] = {
+    {"golden", NULL, NULL, NULL, NULL, golden_tests},
+    CU_SUITE_INFO_NULL,
+};

@@ -1,14 +1,14 @@
 /*
- * test_gpu_faults.c - suites "gpu_faults" and "gpu_large" (registered with the GPU suites,
- * only when a device is usable): out-of-memory and CUDA errors become statuses and leave the
- * context working; every algorithm gives the same bits over 50 runs, on other streams and
- * from several threads with their own contexts; and problems whose input or output has more
+ * test_gpu_faults.c - suites "gpu_faults", "gpu_faults_large" and "gpu_faults_errors" (unit
+ * "gpu", registered only when a device is usable): out-of-memory and CUDA errors become statuses
+ * and leave the context working; every algorithm gives the same bits over 50 runs, on other streams
+ * and from several threads with their own contexts; and problems whose input or output has more
  * than 2^31 elements are computed without wrapping (checked at sampled positions against the
  * definition).
  *
  * Streams (and, for the CUDA-error test, memory freed behind the library's back) are made with
  * the CUDA runtime, declared weakly in cuda_weak.h to keep the tests free of CUDA headers.
- * TCONV_TEST_GPU_LARGE=0 leaves "gpu_large" unregistered (the sanitizer runs, where 12 GB
+ * TCONV_TEST_GPU_LARGE=0 leaves "gpu_faults_large" unregistered (the sanitizer runs, where 12 GB
  * problems would take hours); it then says so and counts nothing. TCONV_TEST_GPU_REPEATS sets
  * the number of repeated runs (default 50; the sanitizer runs use fewer).
  */
@@ -447,37 +447,43 @@ static void test_large_transpose(void) {
 /* Input of 2^31 + 7 elements (8 GiB), stride 2. */
 static void test_large_conv(void) { large_case(TCONV_OP_CONV, ((int64_t)1 << 31) + 7, 3, 2, 1); }
 
-CU_ErrorCode test_register_gpu_faults(void) {
-  CU_pSuite suite = CU_add_suite("gpu_faults", gpu_suite_init, gpu_suite_cleanup);
-  if (suite == NULL ||
-      CU_add_test(suite, "out of memory is a status; the context keeps working",
-                  test_out_of_memory) == NULL ||
-      CU_add_test(suite,
-                  "every algorithm: 50 runs (TCONV_TEST_GPU_REPEATS) and two streams bitwise "
-                  "equal",
-                  test_repeats_and_streams) == NULL ||
-      CU_add_test(suite, "threads with their own contexts and streams",
-                  test_threads_own_contexts) == NULL)
-    return CU_get_error();
+static CU_TestInfo gpu_faults_tests[] = {
+    {"out of memory is a status; the context keeps working", test_out_of_memory},
+    {"every algorithm: 50 runs (TCONV_TEST_GPU_REPEATS) and two streams bitwise equal",
+     test_repeats_and_streams},
+    {"threads with their own contexts and streams", test_threads_own_contexts},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo gpu_faults_large_tests[] = {
+    {"transposed conv, output > 2^31 elements", test_large_transpose},
+    {"conv, input > 2^31 elements", test_large_conv},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo gpu_faults_errors_tests[] = {
+    {"a CUDA error is a status naming the call", test_cuda_error_is_a_status},
+    CU_TEST_INFO_NULL,
+};
+
+void gpu_drop_large_suite(CU_SuiteInfo *suites, const char *name) {
   const char *large = getenv("TCONV_TEST_GPU_LARGE");
   if (large != NULL && strcmp(large, "0") == 0) {
-    printf("GPU suite gpu_large: not registered (TCONV_TEST_GPU_LARGE=0), nothing counted\n");
-  } else {
-    CU_pSuite big = CU_add_suite("gpu_large", gpu_suite_init, gpu_suite_cleanup);
-    if (big == NULL ||
-        CU_add_test(big, "transposed conv, output > 2^31 elements", test_large_transpose) ==
-            NULL ||
-        CU_add_test(big, "conv, input > 2^31 elements", test_large_conv) == NULL)
-      return CU_get_error();
+    printf("GPU suite %s: not registered (TCONV_TEST_GPU_LARGE=0), nothing counted\n", name);
+    test_drop_suite(suites, name);
   }
-  if (test_register_gpu_reliability() != CUE_SUCCESS || test_register_gpu_process() != CUE_SUCCESS)
-    return CU_get_error();
-  /* Last: should a driver let the copy to freed memory through and fault (a sticky error),
-   * nothing after it is lost. */
-  CU_pSuite errors = CU_add_suite("gpu_errors", gpu_suite_init, gpu_suite_cleanup);
-  if (errors == NULL ||
-      CU_add_test(errors, "a CUDA error is a status naming the call",
-                  test_cuda_error_is_a_status) == NULL)
-    return CU_get_error();
-  return CUE_SUCCESS;
+}
+
+/* gpu_faults_errors last: should a driver let the copy to freed memory through and fault (a
+ * sticky error), nothing after it is lost (the unit list puts this table last too). */
+static CU_SuiteInfo suites[] = {
+    {"gpu_faults", gpu_suite_init, gpu_suite_cleanup, NULL, NULL, gpu_faults_tests},
+    {"gpu_faults_large", gpu_suite_init, gpu_suite_cleanup, NULL, NULL, gpu_faults_large_tests},
+    {"gpu_faults_errors", gpu_suite_init, gpu_suite_cleanup, NULL, NULL, gpu_faults_errors_tests},
+    CU_SUITE_INFO_NULL,
+};
+
+CU_SuiteInfo *test_suites_gpu_faults(void) {
+  gpu_drop_large_suite(suites, "gpu_faults_large");
+  return suites;
 }

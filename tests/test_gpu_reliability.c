@@ -1,6 +1,6 @@
 /*
  * test_gpu_reliability.c - suites "gpu_reliability" and "gpu_reliability_large" (GPU only,
- * registered by test_register_gpu_faults when a device is usable): what a real GPU process
+ * unit "gpu", registered only when a device is usable): what a real GPU process
  * meets that no CPU test shows.
  *
  * - tconv_buffer_wrap checks the pointer: ordinary host memory, pinned host memory, freed
@@ -287,28 +287,30 @@ static void test_gemm_larger_workspace(void) {
   free(y_large);
 }
 
-CU_ErrorCode test_register_gpu_reliability(void) {
-  CU_pSuite s = CU_add_suite("gpu_reliability", gpu_suite_init, gpu_suite_cleanup);
-  if (s == NULL ||
-      CU_add_test(s, "wrap: device and managed memory taken, anything else refused, saying what",
-                  test_wrap_checks_the_pointer) == NULL ||
-      CU_add_test(s, "the cuBLAS handle and its workspace are made with the context",
-                  test_cublas_handle_made_with_the_context) == NULL ||
-      CU_add_test(s, "a stream change while gemm work is in flight",
-                  test_stream_change_in_flight) == NULL ||
-      CU_add_test(s, "gemm with groups = 70000 (more than 65535 matrices per series)",
-                  test_gemm_groups_past_65535) == NULL)
-    return CU_get_error();
-  const char *large = getenv("TCONV_TEST_GPU_LARGE");
-  if (large != NULL && strcmp(large, "0") == 0) {
-    printf("GPU suite gpu_reliability_large: not registered (TCONV_TEST_GPU_LARGE=0), nothing "
-           "counted\n");
-    return CUE_SUCCESS;
-  }
-  CU_pSuite big = CU_add_suite("gpu_reliability_large", gpu_suite_init, gpu_suite_cleanup);
-  if (big == NULL ||
-      CU_add_test(big, "gemm: a workspace twice the query's gives the same bits, its tail unused",
-                  test_gemm_larger_workspace) == NULL)
-    return CU_get_error();
-  return CUE_SUCCESS;
+static CU_TestInfo gpu_reliability_tests[] = {
+    {"wrap: device and managed memory taken, anything else refused, saying what",
+     test_wrap_checks_the_pointer},
+    {"the cuBLAS handle and its workspace are made with the context",
+     test_cublas_handle_made_with_the_context},
+    {"a stream change while gemm work is in flight", test_stream_change_in_flight},
+    {"gemm with groups = 70000 (more than 65535 matrices per series)", test_gemm_groups_past_65535},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo gpu_reliability_large_tests[] = {
+    {"gemm: a workspace twice the query's gives the same bits, its tail unused",
+     test_gemm_larger_workspace},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_SuiteInfo suites[] = {
+    {"gpu_reliability", gpu_suite_init, gpu_suite_cleanup, NULL, NULL, gpu_reliability_tests},
+    {"gpu_reliability_large", gpu_suite_init, gpu_suite_cleanup, NULL, NULL,
+     gpu_reliability_large_tests},
+    CU_SUITE_INFO_NULL,
+};
+
+CU_SuiteInfo *test_suites_gpu_reliability(void) {
+  gpu_drop_large_suite(suites, "gpu_reliability_large");
+  return suites;
 }

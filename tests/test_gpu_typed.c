@@ -111,14 +111,15 @@ static void test_support_matrix(void) {
     }
 }
 
-CU_ErrorCode test_register_gpu_typed(void) {
-  CU_pSuite suite = CU_add_suite("gpu_typed", suite_init, suite_cleanup);
-  if (suite == NULL)
-    return CU_get_error();
-  if (CU_add_test(suite, "every algorithm x dtype x layout x math it takes", test_typed_sweep) ==
-          NULL ||
-      CU_add_test(suite, "tconv_algo_supported per algorithm x dtype x layout x math",
-                  test_support_matrix) == NULL)
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+static CU_TestInfo gpu_typed_tests[] = {
+    {"every algorithm x dtype x layout x math it takes", test_typed_sweep},
+    {"tconv_algo_supported per algorithm x dtype x layout x math", test_support_matrix},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_SuiteInfo gpu_typed_suites[] = {
+    {"gpu_typed", suite_init, suite_cleanup, NULL, NULL, gpu_typed_tests},
+    CU_SUITE_INFO_NULL,
+};
+
+CU_SuiteInfo *test_suites_gpu_typed(void) { return gpu_typed_suites; }

@@ -446,21 +446,21 @@ static void test_igemm_variants_ran(void) {
   CU_ASSERT(seen.planned >= 500);
 }
 
-CU_ErrorCode test_register_igemm(void) {
-  CU_pSuite emu = CU_add_suite("igemm_emulated", NULL, NULL);
-  if (emu == NULL || CU_add_test(emu, "1-D sweep", test_igemm_sweep_1d) == NULL ||
-      CU_add_test(emu, "random rank 1-3 sweep, forced choices", test_igemm_sweep_random) == NULL ||
-      CU_add_test(emu, "activations; padding modes refused", test_igemm_conventions) == NULL ||
-      CU_add_test(emu, "edge cases, every configuration", test_igemm_edge_cases) == NULL ||
-      CU_add_test(emu, "layer-like sizes, every configuration", test_igemm_tiled_sizes) == NULL ||
-      CU_add_test(emu, "K split: exact on integers, bitwise in both orders",
-                  test_igemm_split_reduction) == NULL ||
-      CU_add_test(emu, "gathers and offset widths agree bitwise", test_igemm_variants_agree) ==
-          NULL ||
-      CU_add_test(emu, "more than 32 taps per phase: two mask words, then the generic gather",
-                  test_igemm_many_taps) == NULL ||
-      CU_add_test(emu, "offsets at the edge of 32 bits", test_igemm_offset_extremes) == NULL ||
-      CU_add_test(emu, "every variant ran, plans agree", test_igemm_variants_ran) == NULL)
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+static CU_TestInfo igemm_emulated_tests[] = {
+    {"1-D sweep", test_igemm_sweep_1d},
+    {"random rank 1-3 sweep, forced choices", test_igemm_sweep_random},
+    {"activations; padding modes refused", test_igemm_conventions},
+    {"edge cases, every configuration", test_igemm_edge_cases},
+    {"layer-like sizes, every configuration", test_igemm_tiled_sizes},
+    {"K split: exact on integers, bitwise in both orders", test_igemm_split_reduction},
+    {"gathers and offset widths agree bitwise", test_igemm_variants_agree},
+    {"more than 32 taps per phase: two mask words, then the generic gather", test_igemm_many_taps},
+    {"offsets at the edge of 32 bits", test_igemm_offset_extremes},
+    {"every variant ran, plans agree", test_igemm_variants_ran},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites_igemm[] = {
+    {"igemm_emulated", NULL, NULL, NULL, NULL, igemm_emulated_tests},
+    CU_SUITE_INFO_NULL,
+};

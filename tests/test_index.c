@@ -302,19 +302,18 @@ static void test_dividers(void) {
   CU_ASSERT_EQUAL(wrong, 0);
 }
 
-CU_ErrorCode test_register_index(void) {
-  CU_pSuite suite = CU_add_suite("index", NULL, NULL);
-  if (suite == NULL)
-    return CU_get_error();
-  if (CU_add_test(suite, "division helpers", test_division_helpers) == NULL ||
-      CU_add_test(suite, "tap plan (gcd, modular inverse)", test_tap_plan) == NULL ||
-      CU_add_test(suite, "mulmod and inverse, up to 2^63", test_modular_helpers) == NULL ||
-      CU_add_test(suite, "division by a constant (dividers)", test_dividers) == NULL ||
-      CU_add_test(suite, "transposed gather equals scatter",
-                  test_transpose_gather_equals_scatter) == NULL ||
-      CU_add_test(suite, "conv index equals scatter", test_conv_index_equals_scatter) == NULL ||
-      CU_add_test(suite, "large positions: progressions match per-tap tests",
-                  test_large_positions_match_per_tap) == NULL)
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+static CU_TestInfo index_tests[] = {
+    {"division helpers", test_division_helpers},
+    {"tap plan (gcd, modular inverse)", test_tap_plan},
+    {"mulmod and inverse, up to 2^63", test_modular_helpers},
+    {"division by a constant (dividers)", test_dividers},
+    {"transposed gather equals scatter", test_transpose_gather_equals_scatter},
+    {"conv index equals scatter", test_conv_index_equals_scatter},
+    {"large positions: progressions match per-tap tests", test_large_positions_match_per_tap},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites_index[] = {
+    {"index", NULL, NULL, NULL, NULL, index_tests},
+    CU_SUITE_INFO_NULL,
+};

@@ -337,16 +337,15 @@ static void test_tf32_products(void) {
   }
 }
 
-CU_ErrorCode test_register_mma(void) {
-  CU_pSuite suite = CU_add_suite("mma", NULL, NULL);
-  if (suite == NULL)
-    return CU_get_error();
-  if (CU_add_test(suite, "fragment layouts = the PTX ISA tables", test_layouts_match_isa) == NULL ||
-      CU_add_test(suite, "ldmatrix + m16n8k16 (f16, bf16; B n- and k-major) = A B + C",
-                  test_f16_bf16_products) == NULL ||
-      CU_add_test(suite, "a wrong .trans assumption is caught", test_wrong_layout_is_caught) ==
-          NULL ||
-      CU_add_test(suite, "m16n8k8 tf32 loads = A B + C", test_tf32_products) == NULL)
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+static CU_TestInfo mma_tests[] = {
+    {"fragment layouts = the PTX ISA tables", test_layouts_match_isa},
+    {"ldmatrix + m16n8k16 (f16, bf16; B n- and k-major) = A B + C", test_f16_bf16_products},
+    {"a wrong .trans assumption is caught", test_wrong_layout_is_caught},
+    {"m16n8k8 tf32 loads = A B + C", test_tf32_products},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites_mma[] = {
+    {"mma", NULL, NULL, NULL, NULL, mma_tests},
+    CU_SUITE_INFO_NULL,
+};

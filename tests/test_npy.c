@@ -268,19 +268,16 @@ static void test_npy_file_errors(void) {
 
 /* ---- registration ------------------------------------------------------------------------ */
 
-static int suite_init(void) { return test_tmp_dir_make(); }
-static int suite_cleanup(void) { return test_tmp_dir_remove(); }
+static CU_TestInfo npy_tests[] = {
+    {"write/read round trip, ranks 0 to 8", test_npy_write_read_round_trip},
+    {"versions 1.0/2.0/3.0 and header forms", test_npy_versions_and_header_forms},
+    {"float64 converted to float32", test_npy_float64_conversion},
+    {"malformed and truncated images", test_npy_malformed_headers},
+    {"file errors and atomic replacement", test_npy_file_errors},
+    CU_TEST_INFO_NULL,
+};
 
-CU_ErrorCode test_register_npy(void) {
-  CU_pSuite npy = CU_add_suite("npy", suite_init, suite_cleanup);
-  if (npy == NULL)
-    return CU_get_error();
-  if (!CU_add_test(npy, "write/read round trip, ranks 0 to 8", test_npy_write_read_round_trip) ||
-      !CU_add_test(npy, "versions 1.0/2.0/3.0 and header forms",
-                   test_npy_versions_and_header_forms) ||
-      !CU_add_test(npy, "float64 converted to float32", test_npy_float64_conversion) ||
-      !CU_add_test(npy, "malformed and truncated images", test_npy_malformed_headers) ||
-      !CU_add_test(npy, "file errors and atomic replacement", test_npy_file_errors))
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+CU_SuiteInfo test_suites_npy[] = {
+    {"npy", test_tmp_dir_make, test_tmp_dir_remove, NULL, NULL, npy_tests},
+    CU_SUITE_INFO_NULL,
+};

@@ -227,16 +227,17 @@ static void test_bias_reaches_uncovered_outputs(void) {
   }
 }
 
-CU_ErrorCode test_register_reference(void) {
-  CU_pSuite s = CU_add_suite("reference", NULL, NULL);
-  if (s == NULL)
-    return CU_get_error();
-  if (!CU_add_test(s, "worked example: convolution", test_seed_convolution_example) ||
-      !CU_add_test(s, "worked example: transposed, 3 formulations", test_seed_transposed_example) ||
-      !CU_add_test(s, "3 formulations equal on integer data", test_three_formulations_agree) ||
-      !CU_add_test(s, "formulations agree on float data", test_formulations_agree_on_float_data) ||
-      !CU_add_test(s, "adjoint identity", test_adjoint_identity) ||
-      !CU_add_test(s, "bias on uncovered outputs", test_bias_reaches_uncovered_outputs))
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+static CU_TestInfo reference_tests[] = {
+    {"worked example: convolution", test_seed_convolution_example},
+    {"worked example: transposed, 3 formulations", test_seed_transposed_example},
+    {"3 formulations equal on integer data", test_three_formulations_agree},
+    {"formulations agree on float data", test_formulations_agree_on_float_data},
+    {"adjoint identity", test_adjoint_identity},
+    {"bias on uncovered outputs", test_bias_reaches_uncovered_outputs},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites_reference[] = {
+    {"reference", NULL, NULL, NULL, NULL, reference_tests},
+    CU_SUITE_INFO_NULL,
+};

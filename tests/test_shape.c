@@ -45,11 +45,7 @@ static void test_conv_size_matches_brute_force(void) {
         for (int64_t d = 1; d <= 3; ++d)
           for (int64_t pb = 0; pb <= 5; ++pb)
             for (int64_t pe = 0; pe <= 5; ++pe) {
-              tconv_params p = tconv_params_default(1);
-              p.stride[0] = s;
-              p.dilation[0] = d;
-              p.pad_begin[0] = pb;
-              p.pad_end[0] = pe;
+              const tconv_params p = test_params_1d(s, d, pb, pe, 0);
               const int64_t x[3] = {2, 3, i}, w[3] = {4, 3, k};
               int64_t y[3] = {0, 0, 0};
               const tconv_status st = tconv_conv_output_shape(&p, x, w, y);
@@ -78,12 +74,7 @@ static void test_transpose_size_matches_brute_force(void) {
           for (int64_t pb = 0; pb <= 6; ++pb)
             for (int64_t pe = 0; pe <= 6; ++pe)
               for (int64_t op = 0; op < (s > d ? s : d); ++op) {
-                tconv_params p = tconv_params_default(1);
-                p.stride[0] = s;
-                p.dilation[0] = d;
-                p.pad_begin[0] = pb;
-                p.pad_end[0] = pe;
-                p.output_padding[0] = op;
+                const tconv_params p = test_params_1d(s, d, pb, pe, op);
                 const int64_t x[3] = {3, 4, i}, w[3] = {4, 5, k};
                 int64_t y[3] = {0, 0, 0};
                 const tconv_status st = tconv_transpose_output_shape(&p, x, w, y);
@@ -178,15 +169,16 @@ static void test_overflow_is_detected(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(tconv_last_error(), "overflow"));
 }
 
-CU_ErrorCode test_register_shape(void) {
-  CU_pSuite s = CU_add_suite("shape", NULL, NULL);
-  if (s == NULL)
-    return CU_get_error();
-  if (!CU_add_test(s, "conv size = brute force", test_conv_size_matches_brute_force) ||
-      !CU_add_test(s, "transposed size = brute force", test_transpose_size_matches_brute_force) ||
-      !CU_add_test(s, "per-dimension parameters", test_per_dimension_parameters) ||
-      !CU_add_test(s, "known layers", test_known_layers) ||
-      !CU_add_test(s, "overflow detected", test_overflow_is_detected))
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+static CU_TestInfo shape_tests[] = {
+    {"conv size = brute force", test_conv_size_matches_brute_force},
+    {"transposed size = brute force", test_transpose_size_matches_brute_force},
+    {"per-dimension parameters", test_per_dimension_parameters},
+    {"known layers", test_known_layers},
+    {"overflow detected", test_overflow_is_detected},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites_shape[] = {
+    {"shape", NULL, NULL, NULL, NULL, shape_tests},
+    CU_SUITE_INFO_NULL,
+};

@@ -64,12 +64,7 @@ static int run_solve(const char *const *args) {
 /* The library's output for one dimension, or -1 when it refuses. */
 static int64_t library_size(int64_t i, int64_t k, int64_t s, int64_t d, int64_t pb, int64_t pe,
                             int64_t op) {
-  tconv_params p = tconv_params_default(1);
-  p.stride[0] = s;
-  p.dilation[0] = d;
-  p.pad_begin[0] = pb;
-  p.pad_end[0] = pe;
-  p.output_padding[0] = op;
+  const tconv_params p = test_params_1d(s, d, pb, pe, op);
   const int64_t x[3] = {1, 1, i}, w[3] = {1, 1, k};
   int64_t y[3];
   return tconv_transpose_output_shape(&p, x, w, y) == TCONV_STATUS_OK ? y[2] : -1;
@@ -322,20 +317,17 @@ static void test_bad_input_exit_2(void) {
 
 /* ---- registration ---------------------------------------------------------------------- */
 
-static int suite_init(void) { return test_tmp_dir_make(); }
-static int suite_cleanup(void) { return test_tmp_dir_remove(); }
+static CU_TestInfo solve_tests[] = {
+    {"sweep: pairs = library brute force, warning iff k % s", test_sweep_against_brute_force},
+    {"large sizes", test_large_sizes},
+    {"32x32 -> 64x64, kernel 4, stride 2", test_upsample_by_two},
+    {"Keras and TensorFlow choices", test_framework_choices},
+    {"asymmetric pads when no symmetric pair exists", test_asymmetric_pads},
+    {"bad input exits 2", test_bad_input_exit_2},
+    CU_TEST_INFO_NULL,
+};
 
-CU_ErrorCode test_register_solve(void) {
-  CU_pSuite s = CU_add_suite("solve", suite_init, suite_cleanup);
-  if (s == NULL)
-    return CU_get_error();
-  if (!CU_add_test(s, "sweep: pairs = library brute force, warning iff k % s",
-                   test_sweep_against_brute_force) ||
-      !CU_add_test(s, "large sizes", test_large_sizes) ||
-      !CU_add_test(s, "32x32 -> 64x64, kernel 4, stride 2", test_upsample_by_two) ||
-      !CU_add_test(s, "Keras and TensorFlow choices", test_framework_choices) ||
-      !CU_add_test(s, "asymmetric pads when no symmetric pair exists", test_asymmetric_pads) ||
-      !CU_add_test(s, "bad input exits 2", test_bad_input_exit_2))
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+CU_SuiteInfo test_suites_solve[] = {
+    {"solve", test_tmp_dir_make, test_tmp_dir_remove, NULL, NULL, solve_tests},
+    CU_SUITE_INFO_NULL,
+};

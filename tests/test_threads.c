@@ -1,5 +1,5 @@
 /*
- * test_threads.c - suites "threads" and "determinism" (unit "threads").
+ * test_threads.c - suites "threads" and "threads_determinism" (unit "threads").
  *
  * "threads" checks the threading rules of tconv.h with pthreads: several threads, each with
  * its own CPU context, run forward calls at once and get the single-threaded bits; one
@@ -8,7 +8,7 @@
  * concurrently, and each thread's tconv_last_error() - and each context's last error - holds
  * its own sentence while the other threads are writing theirs.
  *
- * "determinism" runs every problem 50 times on the CPU backend (AUTO, which takes a CPU
+ * "threads_determinism" runs every problem 50 times on the CPU backend (AUTO, which takes a CPU
  * algorithm) and through each reference formulation, poisoning the output with NaN before
  * each run, and requires identical bits; the REFERENCE algorithm gives the gather's bits.
  *
@@ -58,40 +58,39 @@ static void set_dims(int64_t *dst, int rank, const int64_t *src) {
   memcpy(dst, src, (size_t)rank * sizeof *dst);
 }
 
+/* problems[i] with its name, op, rank (spatial + 2) and shapes; default parameters. */
+static problem *problem_init(int i, const char *name, tconv_op op, int rank, const int64_t *x_dims,
+                             const int64_t *w_dims) {
+  problem *p = &problems[i];
+  p->name = name;
+  p->op = op;
+  p->params = tconv_params_default(rank - 2);
+  p->rank = rank;
+  set_dims(p->x_dims, rank, x_dims);
+  set_dims(p->w_dims, rank, w_dims);
+  return p;
+}
+
 /* Odd, non-square, asymmetric: every parameter away from its default somewhere. */
 static void define_problems(void) {
-  problem *p = &problems[0];
-  p->name = "2-D transposed, stride (2,3), asymmetric padding, output_padding, bias";
-  p->op = TCONV_OP_TRANSPOSE;
-  p->params = tconv_params_default(2);
-  p->rank = 4;
-  set_dims(p->x_dims, 4, (const int64_t[]){2, 4, 9, 7});
-  set_dims(p->w_dims, 4, (const int64_t[]){4, 3, 3, 4});
+  problem *p = problem_init(
+      0, "2-D transposed, stride (2,3), asymmetric padding, output_padding, bias",
+      TCONV_OP_TRANSPOSE, 4, (const int64_t[]){2, 4, 9, 7}, (const int64_t[]){4, 3, 3, 4});
   p->params.stride[0] = 2, p->params.stride[1] = 3;
   p->params.pad_begin[0] = 1, p->params.pad_begin[1] = 0;
   p->params.pad_end[0] = 1, p->params.pad_end[1] = 2;
   p->params.output_padding[0] = 1, p->params.output_padding[1] = 2;
 
-  p = &problems[1];
-  p->name = "3-D grouped conv, strides (2,1,2), dilation (1,2,1), bias";
-  p->op = TCONV_OP_CONV;
-  p->params = tconv_params_default(3);
-  p->rank = 5;
-  set_dims(p->x_dims, 5, (const int64_t[]){1, 4, 6, 7, 5});
-  set_dims(p->w_dims, 5, (const int64_t[]){6, 2, 3, 2, 3});
+  p = problem_init(1, "3-D grouped conv, strides (2,1,2), dilation (1,2,1), bias", TCONV_OP_CONV, 5,
+                   (const int64_t[]){1, 4, 6, 7, 5}, (const int64_t[]){6, 2, 3, 2, 3});
   p->params.groups = 2;
   p->params.stride[0] = 2, p->params.stride[2] = 2;
   p->params.dilation[1] = 2;
   p->params.pad_begin[0] = 1, p->params.pad_begin[2] = 1;
   p->params.pad_end[1] = 1, p->params.pad_end[2] = 1;
 
-  p = &problems[2];
-  p->name = "1-D grouped transposed, stride 3, dilation 2, output_padding 1, no bias";
-  p->op = TCONV_OP_TRANSPOSE;
-  p->params = tconv_params_default(1);
-  p->rank = 3;
-  set_dims(p->x_dims, 3, (const int64_t[]){3, 6, 11});
-  set_dims(p->w_dims, 3, (const int64_t[]){6, 2, 3});
+  p = problem_init(2, "1-D grouped transposed, stride 3, dilation 2, output_padding 1, no bias",
+                   TCONV_OP_TRANSPOSE, 3, (const int64_t[]){3, 6, 11}, (const int64_t[]){6, 2, 3});
   p->params.groups = 3;
   p->params.stride[0] = 3;
   p->params.dilation[0] = 2;
@@ -531,24 +530,21 @@ static void test_backend_is_reference(void) {
   tconv_context_destroy(ctx);
 }
 
-CU_ErrorCode test_register_threads(void) {
-  CU_pSuite threads = CU_add_suite("threads", suite_init, suite_cleanup);
-  if (threads == NULL)
-    return CU_get_error();
-  if (!CU_add_test(threads, "one context per thread: single-threaded bits",
-                   test_context_per_thread) ||
-      !CU_add_test(threads, "one context shared under a lock: single-threaded bits",
-                   test_shared_context_with_lock) ||
-      !CU_add_test(threads, "context-free calls concurrently; last error per thread",
-                   test_context_free_functions))
-    return CU_get_error();
-  CU_pSuite determinism = CU_add_suite("determinism", suite_init, suite_cleanup);
-  if (determinism == NULL)
-    return CU_get_error();
-  if (!CU_add_test(determinism, "50 runs per problem and formulation: identical bits",
-                   test_repeated_runs_identical) ||
-      !CU_add_test(determinism, "REFERENCE = gather bitwise; AUTO within 1e-5",
-                   test_backend_is_reference))
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+static CU_TestInfo threads_tests[] = {
+    {"one context per thread: single-threaded bits", test_context_per_thread},
+    {"one context shared under a lock: single-threaded bits", test_shared_context_with_lock},
+    {"context-free calls concurrently; last error per thread", test_context_free_functions},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo threads_determinism_tests[] = {
+    {"50 runs per problem and formulation: identical bits", test_repeated_runs_identical},
+    {"REFERENCE = gather bitwise; AUTO within 1e-5", test_backend_is_reference},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites_threads[] = {
+    {"threads", suite_init, suite_cleanup, NULL, NULL, threads_tests},
+    {"threads_determinism", suite_init, suite_cleanup, NULL, NULL, threads_determinism_tests},
+    CU_SUITE_INFO_NULL,
+};

@@ -309,19 +309,17 @@ static void test_verify_typed(void) {
   tconv_context_destroy(ctx);
 }
 
-CU_ErrorCode test_register_typed(void) {
-  CU_pSuite suite = CU_add_suite("typed", suite_init, suite_cleanup);
-  if (suite == NULL)
-    return CU_get_error();
-  if (CU_add_test(suite, "CPU backend: every dtype x layout x math vs the references",
-                  test_cpu_sweep) == NULL ||
-      CU_add_test(suite, "typed reference: the three formulations agree (half, nhwc)",
-                  test_typed_formulations) == NULL ||
-      CU_add_test(suite, "tolerance rule: ulps and bounds", test_tolerance_rule) == NULL ||
-      CU_add_test(suite, "CUDA supports rules: dtype x layout x math per algorithm",
-                  test_cuda_support_matrix) == NULL ||
-      CU_add_test(suite, "queries on typed tensor descriptors", test_queries) == NULL ||
-      CU_add_test(suite, "verify mode on float16 nhwc", test_verify_typed) == NULL)
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+static CU_TestInfo typed_tests[] = {
+    {"CPU backend: every dtype x layout x math vs the references", test_cpu_sweep},
+    {"typed reference: the three formulations agree (half, nhwc)", test_typed_formulations},
+    {"tolerance rule: ulps and bounds", test_tolerance_rule},
+    {"CUDA supports rules: dtype x layout x math per algorithm", test_cuda_support_matrix},
+    {"queries on typed tensor descriptors", test_queries},
+    {"verify mode on float16 nhwc", test_verify_typed},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites_typed[] = {
+    {"typed", suite_init, suite_cleanup, NULL, NULL, typed_tests},
+    CU_SUITE_INFO_NULL,
+};

@@ -600,34 +600,33 @@ static void test_failures(void) {
 
 /* ---- registration ---------------------------------------------------------------------- */
 
-static int suite_init(void) { return test_tmp_dir_make(); }
-static int suite_cleanup(void) { return test_tmp_dir_remove(); }
+static CU_TestInfo upsample_tests[] = {
+    {"bilinear kernel values, F = 1..4", test_kernel_values},
+    {"bilinear kernel errors: status, nothing written", test_kernel_errors},
+    {"interpolation kernels: library bilinear, Keys cubic, limits", test_interp_kernels},
+    {"every sample of 120 PyTorch goldens, CPU, every storage", test_goldens_cpu},
+    {"bilinear/bicubic premultiply: no fringes, scales 1..16", test_no_fringes_every_scale},
+    {"bicubic x13, x16 16-bit RGBA: sums past 2^52 and -2^63 exact", test_bicubic_16_bit_extremes},
+    {"scale 1 is the identity", test_scale_1_is_identity},
+    {"tconv upsample writes the goldens", test_cli_writes_goldens},
+    {"failures: exit 2 / 1, exact message, no output file", test_failures},
+    CU_TEST_INFO_NULL,
+};
 
-CU_ErrorCode test_register_upsample(void) {
-  CU_pSuite s = CU_add_suite("upsample", suite_init, suite_cleanup);
-  if (s == NULL)
-    return CU_get_error();
-  if (!CU_add_test(s, "bilinear kernel values, F = 1..4", test_kernel_values) ||
-      !CU_add_test(s, "bilinear kernel errors: status, nothing written", test_kernel_errors) ||
-      !CU_add_test(s, "interpolation kernels: library bilinear, Keys cubic, limits",
-                   test_interp_kernels) ||
-      !CU_add_test(s, "every sample of 120 PyTorch goldens, CPU, every storage",
-                   test_goldens_cpu) ||
-      !CU_add_test(s, "bilinear/bicubic premultiply: no fringes, scales 1..16",
-                   test_no_fringes_every_scale) ||
-      !CU_add_test(s, "bicubic x13, x16 16-bit RGBA: sums past 2^52 and -2^63 exact",
-                   test_bicubic_16_bit_extremes) ||
-      !CU_add_test(s, "scale 1 is the identity", test_scale_1_is_identity) ||
-      !CU_add_test(s, "tconv upsample writes the goldens", test_cli_writes_goldens) ||
-      !CU_add_test(s, "failures: exit 2 / 1, exact message, no output file", test_failures))
-    return CU_get_error();
-  char reason[256];
-  if (tconv_cuda_probe(reason, sizeof reason) == TCONV_STATUS_OK) {
-    if (!CU_add_test(s, "every sample of 120 PyTorch goldens, CUDA, every storage",
-                     test_goldens_cuda))
-      return CU_get_error();
-  } else {
-    printf("upsample: goldens on CUDA NOT RUN (%s)\n", reason);
-  }
-  return CUE_SUCCESS;
-}
+static CU_TestInfo upsample_cuda_tests[] = {
+    {"every sample of 120 PyTorch goldens, CUDA, every storage", test_goldens_cuda},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites_upsample[] = {
+    {"upsample", test_tmp_dir_make, test_tmp_dir_remove, NULL, NULL, upsample_tests},
+    CU_SUITE_INFO_NULL,
+};
+
+/* The goldens on CUDA: a GPU table, registered only when a device is usable. */
+static CU_SuiteInfo upsample_cuda_suites[] = {
+    {"upsample_cuda", test_tmp_dir_make, test_tmp_dir_remove, NULL, NULL, upsample_cuda_tests},
+    CU_SUITE_INFO_NULL,
+};
+
+CU_SuiteInfo *test_suites_upsample_cuda(void) { return upsample_cuda_suites; }

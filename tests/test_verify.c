@@ -434,23 +434,22 @@ static void test_set_verify_invalid_arguments(void) {
   seed_teardown(&c, ctx);
 }
 
-CU_ErrorCode test_register_verify(void) {
-  CU_pSuite s = CU_add_suite("verify", NULL, NULL);
-  if (s == NULL ||
-      CU_add_test(s, "planted wrong value: VERIFY_MISMATCH, exact sentence",
-                  test_plant_is_caught_with_the_exact_sentence) == NULL ||
-      CU_add_test(s, "sentence names n, c and every spatial coordinate",
-                  test_sentence_names_every_coordinate) == NULL ||
-      CU_add_test(s, "verify off: the plant lands, OK", test_plant_lands_without_verify) == NULL ||
-      CU_add_test(s, "plant outside y is dropped", test_plant_out_of_range_is_dropped) == NULL ||
-      CU_add_test(s, "correct results pass: both ops, modes, activations, bias",
-                  test_correct_results_pass_over_a_sweep) == NULL ||
-      CU_add_test(s, "NaN and infinity", test_nan_and_infinity) == NULL ||
-      CU_add_test(s, "tolerance boundary is exact; <= 0 is the default",
-                  test_tolerance_boundary_is_exact) == NULL ||
-      CU_add_test(s, "TCONV_VERIFY=1 and nothing else turns it on",
-                  test_environment_variable) == NULL ||
-      CU_add_test(s, "set_verify invalid arguments", test_set_verify_invalid_arguments) == NULL)
-    return CU_get_error();
-  return CUE_SUCCESS;
-}
+static CU_TestInfo verify_tests[] = {
+    {"planted wrong value: VERIFY_MISMATCH, exact sentence",
+     test_plant_is_caught_with_the_exact_sentence},
+    {"sentence names n, c and every spatial coordinate", test_sentence_names_every_coordinate},
+    {"verify off: the plant lands, OK", test_plant_lands_without_verify},
+    {"plant outside y is dropped", test_plant_out_of_range_is_dropped},
+    {"correct results pass: both ops, modes, activations, bias",
+     test_correct_results_pass_over_a_sweep},
+    {"NaN and infinity", test_nan_and_infinity},
+    {"tolerance boundary is exact; <= 0 is the default", test_tolerance_boundary_is_exact},
+    {"TCONV_VERIFY=1 and nothing else turns it on", test_environment_variable},
+    {"set_verify invalid arguments", test_set_verify_invalid_arguments},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites_verify[] = {
+    {"verify", NULL, NULL, NULL, NULL, verify_tests},
+    CU_SUITE_INFO_NULL,
+};

@@ -307,3 +307,31 @@ void test_write_bytes(const char *path, const void *bytes, size_t size) {
   CU_ASSERT_EQUAL(fwrite(bytes, 1, size, f), size);
   fclose(f);
 }
+
+tconv_params test_params_1d(int64_t s, int64_t d, int64_t pb, int64_t pe, int64_t op) {
+  tconv_params p = tconv_params_default(1);
+  p.stride[0] = s;
+  p.dilation[0] = d;
+  p.pad_begin[0] = pb;
+  p.pad_end[0] = pe;
+  p.output_padding[0] = op;
+  return p;
+}
+
+/* A CU_TestInfo or CU_SuiteInfo table: entries of `size` bytes whose first member is the
+ * name, the last one's NULL. */
+static void drop_named(void *table, size_t size, const char *name) {
+  char *entry = table;
+  while (*(const char **)entry != NULL && strcmp(*(const char **)entry, name) != 0)
+    entry += size;
+  for (; *(const char **)entry != NULL; entry += size)
+    memcpy(entry, entry + size, size);
+}
+
+void test_drop_test(CU_TestInfo *tests, const char *name) {
+  drop_named(tests, sizeof *tests, name);
+}
+
+void test_drop_suite(CU_SuiteInfo *suites, const char *name) {
+  drop_named(suites, sizeof *suites, name);
+}

@@ -1,5 +1,5 @@
 /*
- * testutil.h - what every test file shares: the suite registration functions, a seeded
+ * testutil.h - what every test file shares: the suite tables of units.def, a seeded
  * random generator (seed printed by the runner), error norms and exact comparison, and for
  * the suites that run the command-line tool: a temporary directory and the spawn helper.
  */
@@ -12,43 +12,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Each test file registers its suites; returns CUE_SUCCESS or a CUnit error. */
-CU_ErrorCode test_register_shape(void);
-CU_ErrorCode test_register_reference(void);
-CU_ErrorCode test_register_api(void);
-CU_ErrorCode test_register_index(void);
-CU_ErrorCode test_register_golden(void);
-CU_ErrorCode test_register_cli(void);
-/* tests/test_cli_options.c; registered by test_register_cli (unit "cli"). */
-CU_ErrorCode test_register_cli_options(void);
-/* tests/test_cli_typed.c; registered by test_register_cli too. */
-CU_ErrorCode test_register_cli_typed(void);
+/* Each test file's suite table (CU_SuiteInfo, NULL-terminated), one declaration per row of
+ * units.def: an array for a UNIT row, a function for a GPU_UNIT row (called only when a
+ * device is usable; it may leave out what the environment or the machine excludes). */
+#define UNIT(unit, file) extern CU_SuiteInfo test_suites_##file[];
+#define GPU_UNIT(unit, file) CU_SuiteInfo *test_suites_##file(void);
+#include "units.def"
+#undef UNIT
+#undef GPU_UNIT
+/* Removes the entry named `name` from a NULL-terminated table (those after it move up). */
+void test_drop_test(CU_TestInfo *tests, const char *name);
+void test_drop_suite(CU_SuiteInfo *suites, const char *name);
+
 /* tests/test_cli.c: small valid .npy inputs in the temporary directory for the CLI failure
- * tests - vx (1, 4, 5, 5), conv weights vw (6, 2, 3, 3) for groups 2, transposed weights vt
- * (4, 3, 3, 3) - written by write_valid_inputs(). */
-extern char vx[], vw[], vt[];
-void write_valid_inputs(void);
-CU_ErrorCode test_register_conventions(void);
-CU_ErrorCode test_register_onnx(void);
-CU_ErrorCode test_register_threads(void);
-CU_ErrorCode test_register_examples(void);
-CU_ErrorCode test_register_explain(void);
-CU_ErrorCode test_register_upsample(void);
-CU_ErrorCode test_register_npy(void);
-CU_ErrorCode test_register_solve(void);
-CU_ErrorCode test_register_algos(void);
-/* tests/test_igemm.c; registered by test_register_algos (unit "algos"). */
-CU_ErrorCode test_register_igemm(void);
-CU_ErrorCode test_register_gemm(void);
-CU_ErrorCode test_register_direct(void);
-CU_ErrorCode test_register_verify(void);
-CU_ErrorCode test_register_float16(void);
-CU_ErrorCode test_register_typed(void);
-CU_ErrorCode test_register_mma(void);
-CU_ErrorCode test_register_cpu(void);
-/* Registers the GPU suites when a device is usable; otherwise prints
- * "GPU suites: SKIPPED (<reason>)" and registers nothing. Returns 1 in *skipped then. */
-CU_ErrorCode test_register_gpu(int *skipped);
+ * tests - test_vx (1, 4, 5, 5), conv weights test_vw (6, 2, 3, 3) for groups 2, transposed
+ * weights test_vt (4, 3, 3, 3) - written by test_write_valid_inputs(). */
+extern char test_vx[], test_vw[], test_vt[];
+void test_write_valid_inputs(void);
 /* tests/test_gpu_process.c: the run of a child process the GPU suites start
  * (TCONV_TEST_CHILD=mode); returns its exit status. */
 int test_child_main(const char *mode);
@@ -69,6 +49,9 @@ void test_fill_int(float *a, int64_t n, int lo, int hi);
 double test_rel_error(const float *a, const float *b, int64_t n);
 /* Index of the first element where a and b differ bitwise, or -1. */
 int64_t test_first_difference(const float *a, const float *b, int64_t n);
+/* 1-D parameters: stride s, dilation d, padding pb before and pe after, output_padding op;
+ * the rest tconv_params_default(1)'s. */
+tconv_params test_params_1d(int64_t s, int64_t d, int64_t pb, int64_t pe, int64_t op);
 /* Product of dims[0..rank). */
 int64_t test_count(int rank, const int64_t *dims);
 /* Directory holding tests/data (from TCONV_TEST_DATA, default "tests/data"). */
@@ -80,8 +63,8 @@ const char *test_cli_path(void);
 
 #define TEST_PATH_SIZE 1024
 
-/* Creates a fresh directory under $TMPDIR (or /tmp) and makes it the current one: a suite's
- * init calls it, its cleanup calls test_tmp_dir_remove(). Returns 0 or -1. */
+/* Creates a fresh directory under $TMPDIR (or /tmp) and makes it the current one: the init
+ * of a suite that writes files, with test_tmp_dir_remove() its cleanup. Returns 0 or -1. */
 int test_tmp_dir_make(void);
 /* Removes the current temporary directory and the files in it. Returns 0 or -1. */
 int test_tmp_dir_remove(void);
