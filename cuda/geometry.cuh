@@ -13,7 +13,8 @@
  * w + group*w_group + c*w_cin + n*w_cout + Σ j_d*w_s[d] with c the input and n the output
  * channel inside the group (convolution w is (Cout, Cin/g, k...), transposed (Cin, Cout/g,
  * k...): the roles map onto different tensor dimensions). tconv_geom_make() fills the dense
- * channels-first strides; another memory layout is another set of strides.
+ * channels-first strides; another memory layout is another set of strides
+ * (tconv_geom_apply_layouts: channels-last tensors).
  *
  * The gathers (one output element's sum over one input channel):
  *   tconv_gather_taps      zero padding, both ops: the contributing taps of every dimension
@@ -101,6 +102,36 @@ static inline tconv_geom tconv_geom_make(const tconv_problem *p) {
   g.div_cout_g = tconv_divider_make(g.cout_g);
   g.div_cin = tconv_divider_make(p->cin);
   return g;
+}
+
+/* The strides of the problem's own layouts (host only): each channels-last tensor (x, y,
+ * w) gets its channel index innermost, (outer, spatial..., inner) in memory, which is
+ * PyTorch's channels_last for data and for weights alike (conv (Cout, k..., Cin/g),
+ * transposed (Cin, k..., Cout/g)). Channels-first tensors keep tconv_geom_make's strides. */
+static inline void tconv_geom_apply_layouts(tconv_geom *g, const tconv_problem *p) {
+  int64_t xs = 1, ys = 1, ws = 1; /* products of the inner spatial sizes */
+  for (int d = TCONV_GEOM_DIMS - 1; d >= 0; --d) {
+    if (p->x_layout == TCONV_LAYOUT_NHWC)
+      g->x_s[d] = xs * g->cin;
+    if (p->y_layout == TCONV_LAYOUT_NHWC)
+      g->y_s[d] = ys * g->cout;
+    if (p->w_layout == TCONV_LAYOUT_NHWC)
+      g->w_s[d] = ws * (g->transposed ? g->cout_g : g->cin_g);
+    xs *= g->dim[d].in;
+    ys *= g->dim[d].out;
+    ws *= g->dim[d].k;
+  }
+  if (p->x_layout == TCONV_LAYOUT_NHWC)
+    g->x_c = 1; /* x_n = in_spatial * Cin either way */
+  if (p->y_layout == TCONV_LAYOUT_NHWC)
+    g->y_c = 1;
+  if (p->w_layout == TCONV_LAYOUT_NHWC) {
+    /* (outer, k..., inner): outer is the input channel (transposed) or the output one */
+    const int64_t inner = g->transposed ? g->cout_g : g->cin_g, outer = p->k_spatial * inner;
+    g->w_cin = g->transposed ? outer : 1;
+    g->w_cout = g->transposed ? 1 : outer;
+    g->w_group = (g->transposed ? g->cin_g : g->cout_g) * outer;
+  }
 }
 
 /* Splits a flat C-order index over the three output dimensions into positions; returns the

@@ -43,6 +43,8 @@ typedef struct tconv_launch_plan {
   int cluster;             /* blocks per thread-block cluster (igemm's K split), else 1 */
   int64_t active_blocks;   /* blocks that do work (igemm: the phases' M tiles times the split;
                               blocks past a smaller phase's rows exit at once) */
+  int smem_bytes;          /* dynamic shared memory per block (0: static only) */
+  int tensor_cores;        /* 1: the main loop is mma.sync (macs on tensor cores), else FFMA */
 } tconv_launch_plan;
 
 /* Fills *plan for how `algo` (not AUTO) would launch `problem` on CUDA; UNSUPPORTED when it
@@ -64,6 +66,18 @@ int64_t tconv_direct_max_taps(const tconv_problem *problem);
 /* host/algo_igemm.c */
 int tconv_igemm_supports(const tconv_problem *problem, char *why, size_t why_size);
 tconv_status tconv_igemm_plan(const tconv_problem *problem, tconv_launch_plan *plan);
+
+/* host/algo_igemm_tc.c: the tensor-core implicit GEMM (float16, bfloat16, TF32 math on
+ * float32), every layout; and the implicit-GEMM algorithm as the dispatch table holds it:
+ * float32 STRICT problems go to the FFMA kernel (tconv_igemm_*), the others to the tensor
+ * cores (tconv_igemm_tc_*). */
+int tconv_igemm_tc_supports(const tconv_problem *problem, char *why, size_t why_size);
+tconv_status tconv_igemm_tc_plan(const tconv_problem *problem, tconv_launch_plan *plan);
+int tconv_igemm_algo_supports(const tconv_problem *problem, char *why, size_t why_size);
+tconv_status tconv_igemm_algo_plan(const tconv_problem *problem, tconv_launch_plan *plan);
+tconv_status tconv_igemm_algo_run(tconv_context *ctx, const tconv_problem *problem,
+                                  const float *x, const float *w, const float *bias, float *y,
+                                  void *workspace, size_t workspace_bytes);
 
 /* host/algo_gemm.c. Workspace: the column matrix for a chunk of the batch; the chunk is the
  * largest that keeps it under the cap documented there, at least one image. */

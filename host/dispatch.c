@@ -14,8 +14,7 @@
 #include <time.h>
 
 /* The launchers take float * pointers (tconv_run_fn); the elements are of pr->dtype in pr's
- * layouts (the reference reads any; the CUDA algorithms take float32 NCHW only, by their
- * supports rules). */
+ * layouts (the reference reads any; each CUDA algorithm takes what its supports rule says). */
 static tconv_status run_reference(tconv_context *ctx, const tconv_problem *pr, const float *x,
                                   const float *w, const float *bias, float *y, void *workspace,
                                   size_t workspace_bytes) {
@@ -41,8 +40,8 @@ static const algo_desc algos[TCONV_ALGO_COUNT] = {
     [TCONV_ALGO_DIRECT] = {TCONV_BACKEND_CUDA, tconv_direct_supports, NULL, tconv_cuda_direct,
                            tconv_direct_plan},
     [TCONV_ALGO_REFERENCE] = {TCONV_BACKEND_CPU, NULL, NULL, run_reference, NULL},
-    [TCONV_ALGO_IGEMM] = {TCONV_BACKEND_CUDA, tconv_igemm_supports, NULL, tconv_cuda_igemm,
-                          tconv_igemm_plan},
+    [TCONV_ALGO_IGEMM] = {TCONV_BACKEND_CUDA, tconv_igemm_algo_supports, NULL,
+                          tconv_igemm_algo_run, tconv_igemm_algo_plan},
     [TCONV_ALGO_GEMM] = {TCONV_BACKEND_CUDA, tconv_gemm_supports, tconv_gemm_workspace,
                          tconv_cuda_gemm, tconv_gemm_plan},
     [TCONV_ALGO_DEPTHWISE] = {TCONV_BACKEND_CUDA, tconv_depthwise_supports, NULL,
@@ -158,7 +157,7 @@ tconv_algo tconv_auto_algo(const tconv_problem *pr, tconv_backend backend) {
   char why[TCONV_ERROR_CAPACITY / 2];
   if (tconv_depthwise_supports(pr, why, sizeof why))
     return TCONV_ALGO_DEPTHWISE;
-  if (tconv_igemm_supports(pr, why, sizeof why))
+  if (tconv_igemm_algo_supports(pr, why, sizeof why))
     return TCONV_ALGO_IGEMM;
   return TCONV_ALGO_DIRECT;
 }

@@ -62,6 +62,9 @@ void begin_test(void);
 void end_test(int64_t failed, int64_t cases);
 /* Detailed failures recorded since begin_test. */
 int case_reported(void);
+/* Quiet mode, for checks that are meant to fail (a deliberately broken kernel): case_fail
+ * only counts. Switches it on or off and returns the failures counted since the last call. */
+int64_t case_quiet(int on);
 
 int64_t max_i64(int64_t a, int64_t b);
 

@@ -48,7 +48,7 @@ static void test_typed_sweep(void) {
     for (size_t a = 0; a < TYPED_ALGO_COUNT && !bad; ++a)
       for (int k = 0; k < TYPED_COMBO_COUNT && !bad; ++k)
         if (typed_supported(gpu, &c, &typed_combos[k], typed_algos[a])) {
-          bad = typed_check(gpu, typed_algos[a], &c, &typed_combos[k], 0);
+          bad = typed_check(gpu, typed_algos[a], &c, &typed_combos[k], 0, (int)(cases % 2));
           ++ran[a][k];
         }
     failed += bad;

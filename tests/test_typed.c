@@ -54,7 +54,7 @@ static void test_cpu_sweep(void) {
     for (int k = 0; k < TYPED_COMBO_COUNT && !bad; ++k) {
       const tconv_algo algo = (k + cases) % 2 ? TCONV_ALGO_REFERENCE : TCONV_ALGO_AUTO;
       bad = !typed_supported(cpu, &c, &typed_combos[k], algo) ||
-            typed_check(cpu, algo, &c, &typed_combos[k], 1);
+            typed_check(cpu, algo, &c, &typed_combos[k], 1, (int)(cases % 2));
       ++runs;
     }
     failed += bad;

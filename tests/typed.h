@@ -8,8 +8,9 @@
  *
  * What one check does: seeded floats in [-1, 1) rounded to the dtype; x, w and bias stored
  * in the combination's layouts by the test's own permutation (not the library's offsets) at
- * odd element offsets of one buffer; y poisoned with NaN and guarded before and after; the
- * forward call; the guards must be intact; y is permuted back to channels-first by the test
+ * odd element offsets of one buffer, or each on a 16-byte boundary (aligned: what the
+ * tensor-core kernel's 16-byte loaders take); y poisoned with NaN and guarded before and
+ * after; the forward call (or a host emulation: typed_check_with); the guards must be intact; y is permuted back to channels-first by the test
  * and compared with (1) the float32 channels-first reference of the rounded inputs, within
  * |y - ref| <= ulp(ref) + L c S (S from the same reference on |x|, |w|, |bias|; float32
  * STRICT: the float32 rule), and (2) when `exact` is set, the typed reference on
@@ -30,6 +31,13 @@ typedef struct typed_combo {
 #define TYPED_COMBO_COUNT 24
 extern const typed_combo typed_combos[TYPED_COMBO_COUNT];
 
+/* The test's own storage code: the channels-first floats src of a rank-`rank` tensor stored in
+ * `layout` as dtype (rounded to nearest even), and back. */
+void typed_store(tconv_dtype dtype, tconv_layout layout, int rank, const int64_t *dims,
+                 const float *src, void *dst);
+void typed_load(tconv_dtype dtype, tconv_layout layout, int rank, const int64_t *dims,
+                const void *src, float *dst);
+
 /* "float16 x nhwc w nchw y nhwc strict" */
 void typed_describe(const typed_combo *combo, char *text, size_t size);
 
@@ -43,8 +51,18 @@ int typed_supported(tconv_context *ctx, const test_case *c, const typed_combo *c
  * exceeds work_limit (draw again), 1 when it could not be finished (a failure recorded). */
 int typed_draw_case(test_case *c, int64_t index, int conventions_every, int64_t work_limit);
 
-/* One finished case through `algo`; 0 when it passes, 1 after recording the failure. */
+/* One finished case through `algo`, the tensors aligned or at odd offsets; 0 when it passes,
+ * 1 after recording the failure. */
 int typed_check(tconv_context *ctx, tconv_algo algo, const test_case *c, const typed_combo *combo,
-                int exact);
+                int exact, int aligned);
+
+/* A computation of the case on host copies of the tensors, stored in the combination's dtype
+ * and layouts (bias NULL without one), writing y; 0, or 1 with the reason in why. */
+typedef int (*typed_runner)(void *data, const test_case *c, const typed_combo *combo,
+                            const void *x, const void *w, const void *bias, void *y, char *why,
+                            size_t why_size);
+/* typed_check with `runner` (named `name` in failures) instead of a forward call. */
+int typed_check_with(typed_runner runner, void *data, const char *name, const test_case *c,
+                     const typed_combo *combo, int aligned);
 
 #endif /* TCONV_TEST_TYPED_H */
