@@ -98,6 +98,8 @@ void tconv_tc_args_make(const tconv_problem *problem, const tconv_tc_choice *cho
                         tconv_tc_args *args);
 /* Dynamic shared memory of a configuration's kernels (the stages, the tap table). */
 int tconv_tc_smem_bytes(int config);
+/* Resident blocks per SM a configuration's kernels are built for (their launch bounds). */
+int tconv_tc_resident(int config);
 /* The kernel's name: "igemm_tc_<f16|bf16|tf32>_<BM>x<BN>_<kvec|nvec|elem>". */
 const char *tconv_tc_kernel_name(const tconv_tc_choice *choice);
 /* What one launch computes (blocks that run, K chunks of the busiest, multiply-adds issued). */

@@ -49,9 +49,7 @@ tconv_status tconv_cuda_set_stream(tconv_context *ctx, void *stream);
  * errors are reported. host/algos.h says which problems each one takes; none re-checks.
  *   direct     cuda/direct.cu      one thread per output element; every problem
  *   igemm      cuda/igemm.cu       implicit GEMM, the transposed conv per output phase
- *   igemm_tc   cuda/igemm_tc.cu    the same on tensor cores (float16, bfloat16, TF32); the
- *                                  dispatch table's implicit GEMM runs one or the other
- *                                  (tconv_igemm_algo_run, host/algos.h)
+ *   igemm_tc   cuda/igemm_tc.cu    the same on tensor cores (float16, bfloat16, TF32)
  *   gemm       cuda/gemm.cu        im2col + cuBLAS SGEMM, SGEMM + gather col2im
  *   depthwise  cuda/depthwise.cu   one input and one output channel per group
  * A new algorithm is one more X(name) here, its row in host/dispatch.c's table and its file;

@@ -1,9 +1,8 @@
 /*
  * algo_igemm_tc.c - the tensor-core implicit GEMM's host side (cuda/igemm_tc_args.h): which
  * problems it takes, how each is launched (tile configuration, element type, loader), the
- * kernel arguments and the launch plan; and the implicit-GEMM algorithm's rule, plan and run,
- * which send float32 STRICT problems to the FFMA kernel (host/algo_igemm.c) and float16,
- * bfloat16 and TF32 ones here.
+ * kernel arguments and the launch plan. Float32 STRICT problems are the FFMA implicit GEMM's
+ * (host/algo_igemm.c); AUTO sends float16, bfloat16 and TF32 ones here (host/dispatch.c).
  *
  * Limits, from the launch: as the FFMA kernel's (blockIdx.z the output phase, at most 65535,
  * and at most TCONV_IGEMM_MAX_RESIDUES residues over the dimensions; blockIdx.y the group and
@@ -61,6 +60,8 @@ int tconv_tc_path_of(const tconv_problem *p, int aligned) {
     return TCONV_TC_ELEM;
   return transposed ? TCONV_TC_NVEC : TCONV_TC_KVEC;
 }
+
+int tconv_tc_resident(int config) { return config_resident[config]; }
 
 int tconv_tc_smem_bytes(int config) {
   const tconv_tc_config c = configs[config];
@@ -153,7 +154,9 @@ const char *tconv_tc_kernel_name(const tconv_tc_choice *c) {
 
 int tconv_igemm_tc_supports(const tconv_problem *p, char *why, size_t why_size) {
   if (p->dtype == TCONV_DTYPE_FLOAT32 && p->math != TCONV_MATH_TF32) {
-    snprintf(why, why_size, "float32 tensors use tensor cores only under TF32 math");
+    snprintf(why, why_size,
+             "math %s: float32 tensors take the tensor cores under math tf32 only; use igemm",
+             tconv_math_name(p->math));
     return 0;
   }
   if (p->padding_mode != TCONV_PADDING_ZEROS) {
@@ -237,26 +240,4 @@ tconv_status tconv_igemm_tc_plan(const tconv_problem *p, tconv_launch_plan *plan
   plan->smem_bytes = tconv_tc_smem_bytes(choice.config);
   plan->tensor_cores = 1;
   return TCONV_STATUS_OK;
-}
-
-/* ---- the implicit-GEMM algorithm: FFMA or tensor cores ----------------------------------- */
-
-static int tensor_cores(const tconv_problem *p) {
-  return p->dtype != TCONV_DTYPE_FLOAT32 || p->math == TCONV_MATH_TF32;
-}
-
-int tconv_igemm_algo_supports(const tconv_problem *p, char *why, size_t why_size) {
-  return tensor_cores(p) ? tconv_igemm_tc_supports(p, why, why_size)
-                         : tconv_igemm_supports(p, why, why_size);
-}
-
-tconv_status tconv_igemm_algo_plan(const tconv_problem *p, tconv_launch_plan *plan) {
-  return tensor_cores(p) ? tconv_igemm_tc_plan(p, plan) : tconv_igemm_plan(p, plan);
-}
-
-tconv_status tconv_igemm_algo_run(tconv_context *ctx, const tconv_problem *p, const float *x,
-                                  const float *w, const float *bias, float *y, void *workspace,
-                                  size_t workspace_bytes) {
-  return tensor_cores(p) ? tconv_cuda_igemm_tc(ctx, p, x, w, bias, y, workspace, workspace_bytes)
-                         : tconv_cuda_igemm(ctx, p, x, w, bias, y, workspace, workspace_bytes);
 }

@@ -67,17 +67,10 @@ int64_t tconv_direct_max_taps(const tconv_problem *problem);
 int tconv_igemm_supports(const tconv_problem *problem, char *why, size_t why_size);
 tconv_status tconv_igemm_plan(const tconv_problem *problem, tconv_launch_plan *plan);
 
-/* host/algo_igemm_tc.c: the tensor-core implicit GEMM (float16, bfloat16, TF32 math on
- * float32), every layout; and the implicit-GEMM algorithm as the dispatch table holds it:
- * float32 STRICT problems go to the FFMA kernel (tconv_igemm_*), the others to the tensor
- * cores (tconv_igemm_tc_*). */
+/* host/algo_igemm_tc.c: the tensor-core implicit GEMM (float16, bfloat16 under either math,
+ * float32 under TF32 math), every layout. */
 int tconv_igemm_tc_supports(const tconv_problem *problem, char *why, size_t why_size);
 tconv_status tconv_igemm_tc_plan(const tconv_problem *problem, tconv_launch_plan *plan);
-int tconv_igemm_algo_supports(const tconv_problem *problem, char *why, size_t why_size);
-tconv_status tconv_igemm_algo_plan(const tconv_problem *problem, tconv_launch_plan *plan);
-tconv_status tconv_igemm_algo_run(tconv_context *ctx, const tconv_problem *problem,
-                                  const float *x, const float *w, const float *bias, float *y,
-                                  void *workspace, size_t workspace_bytes);
 
 /* host/algo_gemm.c. Workspace: the column matrix for a chunk of the batch; the chunk is the
  * largest that keeps it under the cap documented there, at least one image. */

@@ -40,12 +40,14 @@ static const algo_desc algos[TCONV_ALGO_COUNT] = {
     [TCONV_ALGO_DIRECT] = {TCONV_BACKEND_CUDA, tconv_direct_supports, NULL, tconv_cuda_direct,
                            tconv_direct_plan},
     [TCONV_ALGO_REFERENCE] = {TCONV_BACKEND_CPU, NULL, NULL, run_reference, NULL},
-    [TCONV_ALGO_IGEMM] = {TCONV_BACKEND_CUDA, tconv_igemm_algo_supports, NULL,
-                          tconv_igemm_algo_run, tconv_igemm_algo_plan},
+    [TCONV_ALGO_IGEMM] = {TCONV_BACKEND_CUDA, tconv_igemm_supports, NULL, tconv_cuda_igemm,
+                          tconv_igemm_plan},
     [TCONV_ALGO_GEMM] = {TCONV_BACKEND_CUDA, tconv_gemm_supports, tconv_gemm_workspace,
                          tconv_cuda_gemm, tconv_gemm_plan},
     [TCONV_ALGO_DEPTHWISE] = {TCONV_BACKEND_CUDA, tconv_depthwise_supports, NULL,
                               tconv_cuda_depthwise, tconv_depthwise_plan},
+    [TCONV_ALGO_IGEMM_TC] = {TCONV_BACKEND_CUDA, tconv_igemm_tc_supports, NULL,
+                             tconv_cuda_igemm_tc, tconv_igemm_tc_plan},
 };
 
 static const char *backend_name(tconv_backend backend) {
@@ -149,15 +151,19 @@ static void cache_store(tconv_context *ctx, const tconv_problem *pr, tconv_algo 
 }
 
 /* The heuristic, which needs no workspace: on the GPU depthwise where it applies, then the
- * implicit GEMM, then direct (which the caller still asks: it refuses storage no CUDA
- * algorithm takes yet); on the CPU the reference. */
+ * implicit GEMM (on tensor cores for float16, bfloat16 and TF32 math, where that kernel takes
+ * the problem; else the FFMA one), then direct (which the caller still asks: it refuses
+ * storage no CUDA algorithm takes yet); on the CPU the reference. */
 tconv_algo tconv_auto_algo(const tconv_problem *pr, tconv_backend backend) {
   if (backend != TCONV_BACKEND_CUDA)
     return TCONV_ALGO_REFERENCE;
   char why[TCONV_ERROR_CAPACITY / 2];
   if (tconv_depthwise_supports(pr, why, sizeof why))
     return TCONV_ALGO_DEPTHWISE;
-  if (tconv_igemm_algo_supports(pr, why, sizeof why))
+  const int tensor_cores = pr->dtype != TCONV_DTYPE_FLOAT32 || pr->math == TCONV_MATH_TF32;
+  if (tensor_cores && tconv_igemm_tc_supports(pr, why, sizeof why))
+    return TCONV_ALGO_IGEMM_TC;
+  if (tconv_igemm_supports(pr, why, sizeof why))
     return TCONV_ALGO_IGEMM;
   return TCONV_ALGO_DIRECT;
 }

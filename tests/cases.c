@@ -361,6 +361,11 @@ int64_t case_quiet(int on) {
   return count;
 }
 
+void case_scale_channels(test_case *c, int64_t m) {
+  c->cin = c->groups * (c->cin / c->groups) * m;
+  c->cout = c->groups * (c->cout / c->groups) * m;
+}
+
 void case_random_conventions(test_case *c) {
   static const float alphas[6] = {0, 0, 0.2f, 0, 0, -0.5f}, betas[6] = {0, 0, 0, 0, 0, 0.75f};
   case_random(c, test_rng_int(0, 1) ? TCONV_OP_TRANSPOSE : TCONV_OP_CONV, (int)test_rng_int(1, 3));

@@ -78,6 +78,9 @@ void case_from_spec(test_case *c, const case_spec *spec);
 void case_dims_neutral(test_case *c);
 /* Channels: plain, grouped, or depthwise (one input channel per group). */
 void case_random_channels(test_case *c);
+/* Every group's input and output channel counts times `m` (8: what the tensor-core kernel's
+ * 16-byte loaders take in either element size). Not finished. */
+void case_scale_channels(test_case *c, int64_t m);
 /* A random case of `rank` spatial dims: every dimension's parameters drawn independently,
  * pads up to one beyond ke - 1, every output_padding valid for its dimension. */
 void case_random(test_case *c, tconv_op op, int rank);

@@ -35,8 +35,8 @@ static int algos_cleanup(void) {
 }
 
 static void test_names(void) {
-  static const char *const names[TCONV_ALGO_COUNT] = {"auto", "direct", "reference",
-                                                      "igemm", "gemm",   "depthwise"};
+  static const char *const names[TCONV_ALGO_COUNT] = {
+      "auto", "direct", "reference", "igemm", "gemm", "depthwise", "igemm_tc"};
   for (int i = 0; i < TCONV_ALGO_COUNT; ++i) {
     CU_ASSERT_STRING_EQUAL(tconv_algo_name((tconv_algo)i), names[i]);
     tconv_algo algo = TCONV_ALGO_AUTO;
@@ -72,7 +72,7 @@ static void test_supported(void) {
       tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, TCONV_ALGO_REFERENCE),
       TCONV_STATUS_OK);
   static const tconv_algo cuda_only[] = {TCONV_ALGO_DIRECT, TCONV_ALGO_IGEMM, TCONV_ALGO_GEMM,
-                                         TCONV_ALGO_DEPTHWISE};
+                                         TCONV_ALGO_DEPTHWISE, TCONV_ALGO_IGEMM_TC};
   for (size_t i = 0; i < sizeof cuda_only / sizeof cuda_only[0]; ++i) {
     CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_CONV, &p, &x, &x, NULL, cuda_only[i]),
                     TCONV_STATUS_UNSUPPORTED);

@@ -1,10 +1,12 @@
 /*
  * test_gpu_typed.c - suite gpu_typed: every CUDA algorithm over every dtype x layout x math
  * combination (typed.h) on seeded random cases. A combination an algorithm's supports rule
- * refuses must come with a sentence; one it takes is run (inputs at odd offsets, y poisoned
- * and guarded) and compared with the reference by the dtype's tolerance. Today the CUDA
- * algorithms take float32 channels-first STRICT only, so that combination is what runs; the
- * others start running, and being checked, as soon as an algorithm's rule takes them.
+ * refuses must come with a sentence; one it takes is run (inputs at odd offsets, or aligned
+ * on every other case; y poisoned and guarded) and compared with the reference by the
+ * dtype's tolerance. igemm_tc takes float16, bfloat16 and TF32 in every layout (every fourth
+ * case has channel counts its 16-byte loaders take); the other CUDA algorithms take float32
+ * channels-first STRICT, and the other combinations start running, and being checked, as
+ * soon as an algorithm's rule takes them.
  * Registered by the GPU unit when a device is usable.
  */
 #include "typed.h"
@@ -16,8 +18,9 @@
 
 static tconv_context *gpu;
 
-static const tconv_algo typed_algos[] = {TCONV_ALGO_DIRECT, TCONV_ALGO_IGEMM, TCONV_ALGO_GEMM,
-                                         TCONV_ALGO_DEPTHWISE, TCONV_ALGO_AUTO};
+static const tconv_algo typed_algos[] = {TCONV_ALGO_DIRECT,    TCONV_ALGO_IGEMM,
+                                         TCONV_ALGO_GEMM,      TCONV_ALGO_DEPTHWISE,
+                                         TCONV_ALGO_IGEMM_TC, TCONV_ALGO_AUTO};
 #define TYPED_ALGO_COUNT (sizeof typed_algos / sizeof typed_algos[0])
 
 static int suite_init(void) {
@@ -36,7 +39,11 @@ static void test_typed_sweep(void) {
   int64_t cases = 0, failed = 0;
   while (cases < TYPED_GPU_CASES) {
     test_case c;
-    const int drawn = typed_draw_case(&c, cases, 4, CASE_WORK_LIMIT / 4);
+    int drawn = typed_draw_case(&c, cases, 4, CASE_WORK_LIMIT / 4);
+    if (drawn == 0 && cases % 4 == 0) { /* channel counts igemm_tc's 16-byte loaders take */
+      case_scale_channels(&c, 8);
+      drawn = case_finish(&c) != 0 ? 1 : c.work > 2 * CASE_WORK_LIMIT ? -1 : 0;
+    }
     if (drawn < 0)
       continue;
     if (drawn > 0) {
@@ -55,7 +62,8 @@ static void test_typed_sweep(void) {
     ++cases;
   }
   /* What was compared, per algorithm and combination; float32 nchw strict must have run on
-   * every algorithm, so the sweep cannot pass without comparing. */
+   * every algorithm (float16 nchw strict on igemm_tc, which takes float32 under TF32 math
+   * only), so the sweep cannot pass without comparing. */
   for (size_t a = 0; a < TYPED_ALGO_COUNT; ++a) {
     printf("\n  %-9s", tconv_algo_name(typed_algos[a]));
     for (int k = 0; k < TYPED_COMBO_COUNT; ++k)
@@ -64,7 +72,7 @@ static void test_typed_sweep(void) {
         typed_describe(&typed_combos[k], what, sizeof what);
         printf(" [%s: %lld]", what, (long long)ran[a][k]);
       }
-    CU_ASSERT(ran[a][0] > 0);
+    CU_ASSERT(ran[a][typed_algos[a] == TCONV_ALGO_IGEMM_TC ? 4 : 0] > 0);
   }
   end_test(failed, cases);
 }

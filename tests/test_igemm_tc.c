@@ -14,8 +14,7 @@
  * equal to the forward run; the launcher's choice checked against the launch plan. Beside
  * them: TF32 operands are rounded to nearest (the result equals the reference on rounded
  * inputs to the FP32 bound), no ldmatrix has a bank conflict, deliberate bugs in the kernel
- * code are caught, and the implicit-GEMM algorithm's rule, plan and AUTO's choice for the
- * new types.
+ * code are caught, and the algorithm's rule, plan and AUTO's choice for the new types.
  */
 #include "igemm_tc_emu.h"
 #include "typed.h"
@@ -57,7 +56,7 @@ static void combo_problem(const typed_combo *k, tconv_problem *p) {
 /* The launch plan of the launcher's choice is what ran. */
 static int check_plan(const tconv_problem *p, const test_tc_run *r, char *why, size_t why_size) {
   tconv_launch_plan plan;
-  if (tconv_launch_plan_of(p, TCONV_ALGO_IGEMM, &plan) != TCONV_STATUS_OK) {
+  if (tconv_launch_plan_of(p, TCONV_ALGO_IGEMM_TC, &plan) != TCONV_STATUS_OK) {
     snprintf(why, why_size, "no plan: %s", tconv_last_error());
     return 1;
   }
@@ -122,14 +121,6 @@ static int run_emulation(void *data, const test_case *c, const typed_combo *k, c
   return bad;
 }
 
-/* Channel counts per group a multiple of 8 (both element sizes' vector), so the 16-byte
- * loaders can take the case; the work grows by 64 at most. */
-static void vector_channels(test_case *c) {
-  const int64_t m = 8;
-  c->cin = c->groups * (c->cin / c->groups) * m;
-  c->cout = c->groups * (c->cout / c->groups) * m;
-}
-
 /* A random combination the tensor cores take. */
 static const typed_combo *random_combo(void) {
   for (;;) {
@@ -157,7 +148,7 @@ static int takes(const test_case *c, const typed_combo *k) {
     return 0;
   combo_problem(k, &p);
   char why[256];
-  if (tconv_igemm_algo_supports(&p, why, sizeof why))
+  if (tconv_igemm_tc_supports(&p, why, sizeof why))
     return 1;
   if (c->padding_mode == TCONV_PADDING_ZEROS)
     CASE_FAIL(c, "the tensor-core rule refuses a zero-padded case: %s", why);
@@ -172,7 +163,7 @@ static void test_tc_random_sweep(void) {
     if (typed_draw_case(&c, cases, 4, CASE_WORK_LIMIT / 4) != 0)
       continue;
     if (cases % 2 == 0) {
-      vector_channels(&c);
+      case_scale_channels(&c, 8); /* the work grows by 64 at most */
       if (case_finish(&c) != 0 || c.work > 2 * CASE_WORK_LIMIT)
         continue;
     }
@@ -204,7 +195,7 @@ static int64_t tables_every_choice(const case_spec *rows, size_t count, int64_t 
         test_case c;
         case_from_spec(&c, &rows[i]);
         if (vec)
-          vector_channels(&c);
+          case_scale_channels(&c, 8);
         if (case_finish(&c) != 0) {
           ++failed;
           continue;
@@ -349,7 +340,7 @@ static void test_tc_mutants(void) {
   }
 }
 
-/* The implicit GEMM's rule, plan and AUTO's choice for the new types. */
+/* igemm_tc's rule beside igemm's, its plan, and AUTO's choice for every dtype and math. */
 static void test_tc_rules(void) {
   const int64_t xd[4] = {2, 16, 6, 5}, wd[4] = {16, 24, 4, 4};
   tconv_params params = tconv_params_default(2);
@@ -359,33 +350,47 @@ static void test_tc_rules(void) {
   CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &p, TCONV_OP_TRANSPOSE, &params, xd, wd),
                         TCONV_STATUS_OK);
   char why[256];
-  CU_ASSERT(tconv_igemm_algo_supports(&p, why, sizeof why)); /* float32 strict: FFMA */
+  /* float32 strict: the FFMA kernel's; this one names the math it needs */
+  CU_ASSERT(!tconv_igemm_tc_supports(&p, why, sizeof why) && strstr(why, "math strict") != NULL);
+  CU_ASSERT_EQUAL(tconv_auto_algo(&p, TCONV_BACKEND_CUDA), TCONV_ALGO_IGEMM);
   tconv_launch_plan plan;
-  CU_ASSERT_EQUAL(tconv_igemm_algo_plan(&p, &plan), TCONV_STATUS_OK);
-  CU_ASSERT(strncmp(plan.kernel, "igemm_", 6) == 0 && strncmp(plan.kernel, "igemm_tc", 8) != 0);
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&p, TCONV_ALGO_IGEMM, &plan), TCONV_STATUS_OK);
+  CU_ASSERT(!plan.tensor_cores && strncmp(plan.kernel, "igemm_tc", 8) != 0);
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&p, TCONV_ALGO_IGEMM_TC, &plan), TCONV_STATUS_UNSUPPORTED);
   p.x_layout = p.y_layout = p.w_layout = TCONV_LAYOUT_NHWC; /* FFMA: channels-first only */
-  CU_ASSERT(!tconv_igemm_algo_supports(&p, why, sizeof why) && strstr(why, "nhwc") != NULL);
-  for (int dtype = 0; dtype < 3; ++dtype) {
-    tconv_problem q = p;
-    q.dtype = (tconv_dtype)dtype;
-    q.math = TCONV_MATH_TF32;
-    CU_ASSERT(tconv_igemm_algo_supports(&q, why, sizeof why));
-    CU_ASSERT_EQUAL(tconv_auto_algo(&q, TCONV_BACKEND_CUDA), TCONV_ALGO_IGEMM);
-    CU_ASSERT_EQUAL(tconv_launch_plan_of(&q, TCONV_ALGO_IGEMM, &plan), TCONV_STATUS_OK);
-    const tconv_tc_choice ch = tconv_tc_choose(&q, 1);
-    CU_ASSERT(ch.path == TCONV_TC_NVEC && plan.tensor_cores && plan.smem_bytes > 0);
-    CU_ASSERT_STRING_EQUAL(plan.kernel, tconv_tc_kernel_name(&ch));
-    CU_ASSERT_EQUAL(tconv_tc_choose(&q, 0).path, TCONV_TC_ELEM); /* unaligned tensors */
-    q.w_layout = TCONV_LAYOUT_NCHW;
-    CU_ASSERT_EQUAL(tconv_tc_choose(&q, 1).path, TCONV_TC_ELEM);
-    q.padding_mode = TCONV_PADDING_CIRCULAR;
-    CU_ASSERT(!tconv_igemm_algo_supports(&q, why, sizeof why) && strstr(why, "circular"));
-  }
+  CU_ASSERT(!tconv_igemm_supports(&p, why, sizeof why) && strstr(why, "nhwc") != NULL);
+  tconv_algo named = TCONV_ALGO_AUTO;
+  CU_ASSERT(tconv_algo_from_name("igemm_tc", &named) == TCONV_STATUS_OK &&
+            named == TCONV_ALGO_IGEMM_TC);
+  for (int dtype = 0; dtype < 3; ++dtype)
+    for (int math = 0; math < 2; ++math) {
+      tconv_problem q = p;
+      q.dtype = (tconv_dtype)dtype;
+      q.math = math ? TCONV_MATH_TF32 : TCONV_MATH_STRICT;
+      if (q.dtype == TCONV_DTYPE_FLOAT32 && q.math == TCONV_MATH_STRICT)
+        continue;
+      CU_ASSERT(tconv_igemm_tc_supports(&q, why, sizeof why));
+      CU_ASSERT(!tconv_igemm_supports(&q, why, sizeof why));
+      CU_ASSERT_EQUAL(tconv_auto_algo(&q, TCONV_BACKEND_CUDA), TCONV_ALGO_IGEMM_TC);
+      CU_ASSERT_EQUAL(tconv_launch_plan_of(&q, TCONV_ALGO_IGEMM_TC, &plan), TCONV_STATUS_OK);
+      const tconv_tc_choice ch = tconv_tc_choose(&q, 1);
+      CU_ASSERT(ch.path == TCONV_TC_NVEC && plan.tensor_cores && plan.smem_bytes > 0);
+      CU_ASSERT(ch.type == (q.dtype == TCONV_DTYPE_FLOAT16    ? TCONV_TC_F16
+                            : q.dtype == TCONV_DTYPE_BFLOAT16 ? TCONV_TC_BF16
+                                                              : TCONV_TC_TF32));
+      CU_ASSERT_STRING_EQUAL(plan.kernel, tconv_tc_kernel_name(&ch));
+      CU_ASSERT_EQUAL(tconv_tc_choose(&q, 0).path, TCONV_TC_ELEM); /* unaligned tensors */
+      q.w_layout = TCONV_LAYOUT_NCHW;
+      CU_ASSERT_EQUAL(tconv_tc_choose(&q, 1).path, TCONV_TC_ELEM);
+      q.padding_mode = TCONV_PADDING_CIRCULAR;
+      CU_ASSERT(!tconv_igemm_tc_supports(&q, why, sizeof why) &&
+                strstr(why, "padding mode circular"));
+    }
   /* a 5x5x5 convolution: 125 taps in its one phase */
   const int64_t x3[5] = {1, 8, 6, 6, 6}, w3[5] = {8, 8, 5, 5, 5};
   tconv_problem big = case_problem_of(TCONV_OP_CONV, 3, x3, w3, 1);
   big.dtype = TCONV_DTYPE_FLOAT16;
-  CU_ASSERT(!tconv_igemm_algo_supports(&big, why, sizeof why) && strstr(why, "125 kernel taps"));
+  CU_ASSERT(!tconv_igemm_tc_supports(&big, why, sizeof why) && strstr(why, "125 kernel taps"));
   CU_ASSERT_EQUAL(tconv_auto_algo(&big, TCONV_BACKEND_CUDA), TCONV_ALGO_DIRECT);
 }
 
@@ -405,7 +410,7 @@ static void test_tc_bench_plans(void) {
     tconv_launch_plan plan;
     const tconv_algo algo = tconv_auto_algo(&p, TCONV_BACKEND_CUDA);
     CU_ASSERT_EQUAL_FATAL(tconv_launch_plan_of(&p, algo, &plan), TCONV_STATUS_OK);
-    CU_ASSERT(algo == TCONV_ALGO_IGEMM && plan.tensor_cores);
+    CU_ASSERT(algo == TCONV_ALGO_IGEMM_TC && plan.tensor_cores);
     if (l->groups == 1 && l->cin % 8 == 0 && l->cout % 8 == 0)
       CU_ASSERT(strstr(plan.kernel, "elem") == NULL);
     printf("\n  %-12s %-28s %10lldx%lldx%lld %6lld blocks %6lld chunks", l->name, plan.kernel,
