@@ -177,16 +177,8 @@ template <class K, int L> struct Warp {
     TapEntry *table = reinterpret_cast<TapEntry *>(ex.smem() + K::TAPS_OFF);
     for (int l = 0; l < L; ++l)
       for (int32_t e = warp * 32 + ex.lane(l); e < b.T; e += K::THREADS) {
-        int32_t tap[3];
-        tap[2] = e % b.taps[2];
-        tap[1] = e / b.taps[2] % b.taps[1];
-        tap[0] = e / (b.taps[2] * b.taps[1]);
-        int64_t xoff = 0, woff = 0;
-        TCONV_UNROLL
-        for (int d = 0; d < 3; ++d) {
-          xoff += tap[d] * a.t_cstep[d] * a.g.x_s[d];
-          woff += (a.res[a.res_first[d] + b.r[d]].j_first + tap[d] * a.j_step[d]) * a.g.w_s[d];
-        }
+        int64_t dt[3], xoff, woff;
+        igemm::tap_entry(a, b, e, dt, &xoff, &woff);
         table[e].xoff = xoff;
         table[e].woff = woff;
       }

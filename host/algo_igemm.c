@@ -165,9 +165,13 @@ void tconv_igemm_args_make(const tconv_problem *p, const tconv_igemm_choice *cho
 }
 
 tconv_igemm_work tconv_igemm_work_of(const tconv_igemm_args *a) {
-  tconv_igemm_work work = {0, 0, 0};
   const tconv_igemm_config c = configs[a->choice.config];
-  const int64_t split = a->choice.split;
+  return tconv_igemm_work_tiled(a, c.bm, c.bn, c.bk, a->choice.split);
+}
+
+tconv_igemm_work tconv_igemm_work_tiled(const tconv_igemm_args *a, int bm, int bn, int bk,
+                                        int64_t split) {
+  tconv_igemm_work work = {0, 0, 0};
   for (int64_t phase = 0; phase < a->phases; ++phase) {
     int64_t rest = phase, rows = a->g.n, taps = 1;
     for (int d = TCONV_GEOM_DIMS - 1; d >= 0; --d) {
@@ -176,11 +180,11 @@ tconv_igemm_work tconv_igemm_work_of(const tconv_igemm_args *a) {
       rows *= a->q_count[d][r < a->q_split[d] ? 0 : 1];
       taps *= a->res[a->res_first[d] + r].taps;
     }
-    const int64_t tiles = ceil_div(rows, c.bm) * a->n_tiles * a->g.groups;
-    const int64_t chunks = ceil_div(a->g.cin_g * taps, c.bk);
+    const int64_t tiles = ceil_div(rows, bm) * a->n_tiles * a->g.groups;
+    const int64_t chunks = ceil_div(a->g.cin_g * taps, bk);
     const int64_t per_split = ceil_div(chunks, split);
     work.blocks += tiles * split;
-    work.macs += tiles * chunks * c.bm * c.bn * c.bk;
+    work.macs += tiles * chunks * bm * bn * bk;
     if (tiles > 0 && per_split > work.max_chunks)
       work.max_chunks = per_split;
   }

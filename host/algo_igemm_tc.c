@@ -84,25 +84,9 @@ void tconv_tc_args_make(const tconv_problem *p, const tconv_tc_choice *choice, t
 }
 
 tconv_igemm_work tconv_tc_work_of(const tconv_tc_args *a) {
-  tconv_igemm_work work = {0, 0, 0};
   const tconv_tc_config c = configs[a->choice.config];
-  const int64_t bk = TCONV_TC_ROW_BYTES / element_bytes(a->choice.type);
-  for (int64_t phase = 0; phase < a->base.phases; ++phase) {
-    int64_t rest = phase, rows = a->base.g.n, taps = 1;
-    for (int d = TCONV_GEOM_DIMS - 1; d >= 0; --d) {
-      const int32_t r = (int32_t)(rest % a->base.residues[d]);
-      rest /= a->base.residues[d];
-      rows *= a->base.q_count[d][r < a->base.q_split[d] ? 0 : 1];
-      taps *= a->base.res[a->base.res_first[d] + r].taps;
-    }
-    const int64_t tiles = ceil_div(rows, c.bm) * a->base.n_tiles * a->base.g.groups;
-    const int64_t chunks = ceil_div(a->base.g.cin_g * taps, bk);
-    work.blocks += tiles;
-    work.macs += tiles * chunks * c.bm * c.bn * bk;
-    if (tiles > 0 && chunks > work.max_chunks)
-      work.max_chunks = chunks;
-  }
-  return work;
+  return tconv_igemm_work_tiled(&a->base, c.bm, c.bn,
+                                TCONV_TC_ROW_BYTES / element_bytes(a->choice.type), 1);
 }
 
 /* Time of a launch in the choice's model, in units of one chunk of a 128 x 128 tile at full
