@@ -19,8 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define GRID_YZ_MAX 65535
-#define GRID_X_MAX 2147483647
 
 /* The configurations, as igemm_tc.cu instantiates them. */
 static const tconv_tc_config configs[TCONV_TC_CONFIG_COUNT] = {
@@ -37,7 +35,6 @@ static const int config_resident[TCONV_TC_CONFIG_COUNT] = {2, 3, 4};
 static const double config_efficiency[TCONV_TC_CONFIG_COUNT] = {1.0, 0.9, 0.75};
 #define WARPS_TO_FILL_SM 8 /* resident warps an SM needs to keep its tensor cores busy */
 
-static const char *const mode_names[] = {"zeros", "reflect", "replicate", "circular"};
 
 tconv_tc_config tconv_tc_config_of(int id) { return configs[id]; }
 
@@ -143,25 +140,9 @@ int tconv_igemm_tc_supports(const tconv_problem *p, char *why, size_t why_size) 
              tconv_math_name(p->math));
     return 0;
   }
-  if (p->padding_mode != TCONV_PADDING_ZEROS) {
-    snprintf(why, why_size, "padding mode %s is not supported (zeros only); use direct",
-             mode_names[p->padding_mode]);
+  if (!tconv_igemm_phases_fit(p, why, why_size))
     return 0;
-  }
-  int64_t phases = 1, residues = 0, k_total = p->cin / p->groups;
-  for (int d = 0; d < TCONV_MAX_SPATIAL; ++d) {
-    const int64_t s = p->op == TCONV_OP_TRANSPOSE ? p->stride[d] : 1;
-    if (s > TCONV_IGEMM_MAX_RESIDUES || s > GRID_YZ_MAX / phases ||
-        residues + s > TCONV_IGEMM_MAX_RESIDUES) {
-      snprintf(why, why_size,
-               "the output phases (the product of the strides, %d at most, and their sum, %d "
-               "at most) are too many; use direct",
-               GRID_YZ_MAX, TCONV_IGEMM_MAX_RESIDUES);
-      return 0;
-    }
-    phases *= s;
-    residues += s;
-  }
+  int64_t k_total = p->cin / p->groups;
   /* The phases' tap counts, from the FFMA kernel's phase tables. */
   const tconv_igemm_choice phases_only = {0, TCONV_IGEMM_MASK, 0, 1};
   tconv_igemm_args a;
@@ -187,18 +168,7 @@ int tconv_igemm_tc_supports(const tconv_problem *p, char *why, size_t why_size) 
   int64_t rows = p->n;
   for (int d = 0; d < TCONV_GEOM_DIMS; ++d)
     rows *= a.q_count[d][0];
-  if (ceil_div(rows, 64) > GRID_X_MAX) {
-    snprintf(why, why_size, "%lld output positions per phase exceed the grid (%lld tiles)",
-             (long long)rows, (long long)GRID_X_MAX);
-    return 0;
-  }
-  const int64_t cout_g = p->cout / p->groups;
-  if (p->groups * ceil_div(cout_g, 64) > GRID_YZ_MAX) {
-    snprintf(why, why_size, "%lld groups of %lld output channels exceed the grid's %d tiles",
-             (long long)p->groups, (long long)cout_g, GRID_YZ_MAX);
-    return 0;
-  }
-  return 1;
+  return tconv_igemm_grid_fits(p, rows, ceil_div(rows, 64), 64, why, why_size);
 }
 
 tconv_status tconv_igemm_tc_plan(const tconv_problem *p, tconv_launch_plan *plan) {

@@ -65,6 +65,13 @@ int64_t tconv_direct_max_taps(const tconv_problem *problem);
 
 /* host/algo_igemm.c */
 int tconv_igemm_supports(const tconv_problem *problem, char *why, size_t why_size);
+/* Whether the problem's padding is zeros and its output phases fit the launch (both implicit
+ * GEMMs: blockIdx.z the phase, at most TCONV_IGEMM_MAX_RESIDUES residues); else why. */
+int tconv_igemm_phases_fit(const tconv_problem *problem, char *why, size_t why_size);
+/* Whether a grid of x_blocks blocks (for `rows` output positions per phase) by the groups'
+ * N tiles of bn output channels fits CUDA's grid limits; the reason in why when not. */
+int tconv_igemm_grid_fits(const tconv_problem *problem, int64_t rows, int64_t x_blocks, int bn,
+                          char *why, size_t why_size);
 tconv_status tconv_igemm_plan(const tconv_problem *problem, tconv_launch_plan *plan);
 
 /* host/algo_igemm_tc.c: the tensor-core implicit GEMM (float16, bfloat16 under either math,
