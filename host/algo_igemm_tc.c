@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 /* The configurations, as igemm_tc.cu instantiates them. */
 static const tconv_tc_config configs[TCONV_TC_CONFIG_COUNT] = {
 #define TC_CONFIG_ROW(id, bm, bn, wm, wn) {bm, bn, wm, wn, (bm / wm) * (bn / wn) * 32},
@@ -34,7 +33,6 @@ static const tconv_tc_config configs[TCONV_TC_CONFIG_COUNT] = {
 static const int config_resident[TCONV_TC_CONFIG_COUNT] = {2, 3, 4};
 static const double config_efficiency[TCONV_TC_CONFIG_COUNT] = {1.0, 0.9, 0.75};
 #define WARPS_TO_FILL_SM 8 /* resident warps an SM needs to keep its tensor cores busy */
-
 
 tconv_tc_config tconv_tc_config_of(int id) { return configs[id]; }
 
