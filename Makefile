@@ -96,7 +96,7 @@ all: probe lib cli
 
 help:
 	@echo "targets: all lib cli demo test gpu-check examples install uninstall check fuzz"
-	@echo "         format-check clean"
+	@echo "         format-check bench-cpu clean"
 	@echo "  make demo                the worked examples through the library"
 	@echo "  make test                every CUnit suite (GPU suites skipped without a device)"
 	@echo "  make test REQUIRE_GPU=1  fail instead of skipping the GPU suites"
@@ -106,6 +106,7 @@ help:
 	@echo "  make kernel-report       static sm_90 figures of every kernel and the model"
 	@echo "                           (bench/MODEL.md)"
 	@echo "  make format-check        the files clang-format 14 would change (.clang-format)"
+	@echo "  make bench-cpu           the CPU backend vs PyTorch's CPU convolution, BENCH.md's CPU suite"
 
 probe:
 	@echo "tconv $(VERSION)"

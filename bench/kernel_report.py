@@ -15,6 +15,7 @@ usage: kernel_report.py --cubins DIR --plans FILE [--tools DIR] [--measured CSV]
 import argparse
 import csv
 import glob
+import heapq
 import json
 import math
 import os
@@ -81,12 +82,26 @@ def kernel_of(stem, kernels):
     return found[0]
 
 
+def makespan(runs, slots):
+    """When the last block ends, in main-loop trips: the blocks start in launch order (runs of
+    [blocks, trips] alike blocks), each on the slot (a resident block's place on an SM) that
+    frees first, as the hardware's block scheduler hands them out."""
+    free = [0] * slots
+    for blocks, trips in runs:
+        if trips == 0:
+            continue  # ends at once (its epilogue is not modelled)
+        for _ in range(blocks):
+            heapq.heapreplace(free, free[0] + trips)
+    return max(free)
+
+
 def model_layer(plan, kernels):
     """One layer's prediction: see the model's description in the output."""
     k = kernel_of(plan["kernel"], kernels)
     threads, warps = plan["threads"], -(-plan["threads"] // 32)
     resident, _ = sass.occupancy(k["registers"], threads, k["smem"])
-    blocks = plan["grid"][0] * plan["grid"][1] * plan["grid"][2]
+    # Blocks that do work (igemm's blocks past a smaller phase's rows exit at once).
+    blocks = plan.get("active_blocks") or plan["grid"][0] * plan["grid"][1] * plan["grid"][2]
     per_sm = max(1, min(resident, -(-blocks // sass.SMS)))  # blocks an SM runs at once
     useful_macs = plan["useful_flops"] / 2
     m = dict(layer=plan["layer"], plan=plan, kernel=k, resident=resident, blocks=blocks,
@@ -103,10 +118,15 @@ def model_layer(plan, kernels):
         # the loop's other instructions in the loop's proportion.
         block_instr = plan["main_loop_trips"] * macs_per_trip / 32 * loop["instructions"] / loop["ffma"]
         latency = min(1.0, per_sm * warps / sass.SCHEDULERS / WARPS_TO_HIDE_LATENCY)
-        # Rounds of per_sm blocks an SM runs: the wave count when the blocks are alike, fewer
-        # busiest-block rounds when most blocks have less work (output phases with fewer taps).
         busiest = plan["main_loop_trips"] * macs_per_trip
-        rounds = max(1, math.ceil(plan["macs_computed"] / (sass.SMS * per_sm * busiest) - 1e-9))
+        if plan.get("runs"):
+            # The blocks in launch order on the SMS x per_sm slots: the busiest-block time
+            # scaled by the makespan over the busiest block's trips.
+            rounds = makespan(plan["runs"], sass.SMS * per_sm) / plan["main_loop_trips"]
+        else:
+            # Rounds of per_sm blocks an SM runs: the wave count when the blocks are alike,
+            # fewer busiest-block rounds when most blocks have less work.
+            rounds = max(1, math.ceil(plan["macs_computed"] / (sass.SMS * per_sm * busiest) - 1e-9))
         m["issue_s"] = rounds * per_sm * block_instr / (sass.SCHEDULERS * latency * sass.CLOCK_HZ)
         m["share"] = loop["ffma"] / loop["instructions"]
         m["latency"] = latency
@@ -220,19 +240,26 @@ def method_section():
   {sass.CLOCK_HZ / 1e9:.2f} GHz, FP32 peak {sass.SMS} x {sass.FP32_LANES} x 2 x {sass.CLOCK_HZ / 1e9:.2f} GHz = {sass.PEAK_FLOPS / 1e12:.1f} TFLOP/s, HBM {sass.HBM_BYTES_PER_S / 1e12:.2f} TB/s.
 - fill: useful multiply-adds (products that reach an output from a real input) over
   those computed (tile padding, taps that land on padding or outside the phase).
-- blocks per SM at once = min(resident blocks at the plan's block size, ceil(blocks / {sass.SMS}));
-  waves (column) = blocks / ({sass.SMS} x resident blocks).
+- blocks: those that do work (the implicit GEMM's blocks past a smaller phase's rows exit at
+  once); blocks per SM at once = min(resident blocks at the plan's block size,
+  ceil(blocks / {sass.SMS})); waves (column) = blocks / ({sass.SMS} x resident blocks).
 - issue-bound time: each SM's {sass.SCHEDULERS} schedulers issue one warp instruction per cycle. The busiest
   block's main loop issues trips x (multiply-adds per trip) / 32 FFMAs and the loop's other
-  instructions in the SASS loop's proportion. An SM runs its blocks in rounds of (blocks at
-  once): ceil(computed multiply-adds / ({sass.SMS} x blocks at once x the busiest block's)) rounds, the
+  instructions in the SASS loop's proportion. An SM holds (blocks at once) blocks, which share
+  its issue: {sass.SMS} x (blocks at once) slots. Implicit GEMM: the plan lists its blocks in launch
+  order (runs of alike blocks: each output phase's tiles, with its K chunks; a split's blocks
+  at their cluster's busiest), and each block starts on the slot that frees first, as the
+  hardware hands blocks out in blockIdx order; the time is when the last one ends (heavy
+  phases launched first leave the light ones to fill in behind them). Other kernels:
+  ceil(computed multiply-adds / ({sass.SMS} x blocks at once x the busiest block's)) rounds, the
   wave count when the blocks are alike. With fewer than {WARPS_TO_HIDE_LATENCY} warps per scheduler the issue
   rate falls in proportion. Prologue and epilogue are left out.
 - bandwidth-bound time: x + w + y once at {sass.HBM_BYTES_PER_S / 1e12:.2f} TB/s. The model's time is the larger of
   the two; model TFLOP/s = useful FLOPs / that time.
 - limiter: bandwidth when it binds; else the smallest of tile fill, FFMA share of the main loop,
-  latency (warps per scheduler) and SM balance (SM time left idle by a partial last round or by
-  blocks with less work than the busiest): the issue-bound share of peak is their product.
+  latency (warps per scheduler) and SM balance (slot time left idle by a partial last round or
+  by blocks with less work than the busiest, as scheduled above): the issue-bound share of peak
+  is their product.
   Factors under {pct(LOSS_SHOWN)} follow the limiter.
 - measured: AUTO's useful TFLOP/s from a tconv-bench CSV (`make kernel-report MEASURED=FILE`),
   with its ratio to the model; "-" until a GPU has run the benchmark.

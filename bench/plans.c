@@ -1,6 +1,7 @@
 /*
  * plans.c - tconv-plans: for each layer of the suite, the launch AUTO makes on CUDA
- * (host/algos.h) and the layer's useful FLOPs and bytes (suite.c), one JSON object per line.
+ * (host/algos.h: grid, main-loop trips, the blocks in launch order as runs of alike blocks)
+ * and the layer's useful FLOPs and bytes (suite.c), one JSON object per line.
  * Then one line per tensor-core kernel (cuda/igemm_tc_args.h): its block, dynamic shared
  * memory and the resident blocks its launch bounds ask for, which the SASS does not hold.
  * The kernel report (bench/kernel_report.py) reads it to model each layer; nothing here
@@ -20,12 +21,16 @@ static void print_plan(const bench_layer *l, const bench_shape *sh, tconv_algo a
          "\"dense2d\": %d, \"special\": %d, \"algo\": \"%s\", \"kernel\": \"%s\", "
          "\"threads\": %d, \"grid\": [%lld, %lld, %lld], \"main_loop_trips\": %lld, "
          "\"macs_computed\": %lld, \"bm\": %d, \"bn\": %d, \"bk\": %d, \"split_k\": %d, "
-         "\"useful_flops\": %.0f, \"bytes\": %.0f}\n",
+         "\"useful_flops\": %.0f, \"bytes\": %.0f, \"active_blocks\": %lld, \"runs\": [",
          l->name, bench_op_name(l->op), l->rank, (long long)l->groups, bench_layer_is_dense2d(l),
          bench_layer_is_special(l), tconv_algo_name(algo), p->kernel, p->threads,
          (long long)p->grid[0], (long long)p->grid[1], (long long)p->grid[2],
          (long long)p->main_loop_trips, (long long)p->macs_computed, p->bm, p->bn, p->bk,
-         p->split_k, sh->flops, sh->bytes);
+         p->split_k, sh->flops, sh->bytes, (long long)p->active_blocks);
+  for (int i = 0; i < p->runs; ++i)
+    printf("%s[%lld, %lld]", i ? ", " : "", (long long)p->run_blocks[i],
+           (long long)p->run_trips[i]);
+  printf("]}\n");
 }
 
 static void print_tc_kernels(void) {

@@ -14,27 +14,41 @@
  *               rows and columns in shared memory; each thread one column of up to four rows.
  *   v1 generic  reflect / replicate / circular convolution and circular transposed: the
  *               direct algorithm's kernels (one channel per group is what they compute).
+ *   v2          one tiled kernel per element type (float, __half, __nv_bfloat16; FP32
+ *               arithmetic); channels-last x or y go to the direct kernels, whose warps run
+ *               along the channels.
  */
 #include "launch.h"
 
 #include "depthwise.cuh"
 #include "grid.cuh"
 
-static __global__ void __launch_bounds__(TCONV_DW_THREADS)
-    depthwise_tiled(const tconv_dw_args a, const float *__restrict__ x, const float *__restrict__ w,
-                    const float *__restrict__ bias, float *__restrict__ y) {
+/* Four resident blocks said explicitly (64 registers): left to itself, ptxas gives the float
+ * instantiation 48 registers and a spill. */
+template <class T>
+static __global__ void __launch_bounds__(TCONV_DW_THREADS, 4)
+    depthwise_tiled(const tconv_dw_args a, const T *__restrict__ x, const T *__restrict__ w,
+                    const T *__restrict__ bias, T *__restrict__ y) {
+  constexpr int DT = TCONV_DTYPE_OF(T);
   __shared__ tconv_dw_shared sh;
   const int tid = (int)threadIdx.x;
   for (int64_t tile = blockIdx.x; tile < a.tile_count; tile += gridDim.x) {
-    tconv_dw_fill(&a, tile, tid, &sh, w);
+    tconv_dw_fill(&a, DT, tile, tid, &sh, w);
     __syncthreads();
-    tconv_dw_compute(&a, tile, tid, &sh, x, w, bias, y);
+    tconv_dw_compute(&a, DT, tile, tid, &sh, x, w, bias, y);
     __syncthreads(); /* the next tile refills the tables */
   }
 }
 
+template <class T>
+static tconv_status depthwise_launch(tconv_context *ctx, const tconv_dw_args &a, const void *x,
+                                     const void *w, const void *bias, void *y) {
+  return tconv_launch_wave(ctx, TCONV_KERNEL(depthwise_tiled<T>), a.threads, a.tile_count, a,
+                           (const T *)x, (const T *)w, (const T *)bias, (T *)y);
+}
+
 /* host/algo_depthwise.c decided the problem is depthwise and within the tiled path's int32
- * limits. */
+ * limits. The pointers are the problem's dtype (tconv_run_fn's float * aside). */
 extern "C" tconv_status tconv_cuda_depthwise(tconv_context *ctx, const tconv_problem *problem,
                                              const float *x, const float *w, const float *bias,
                                              float *y, void *workspace, size_t workspace_bytes) {
@@ -44,6 +58,12 @@ extern "C" tconv_status tconv_cuda_depthwise(tconv_context *ctx, const tconv_pro
     return TCONV_STATUS_OK;
   TCONV_CUDA_TRY(ctx, cudaSetDevice(ctx->device));
   const tconv_dw_args a = tconv_dw_args_make(problem);
-  return tconv_launch_wave(ctx, TCONV_KERNEL(depthwise_tiled), a.threads, a.tile_count, a, x, w,
-                           bias, y);
+  switch (problem->dtype) {
+  case TCONV_DTYPE_FLOAT16:
+    return depthwise_launch<__half>(ctx, a, x, w, bias, y);
+  case TCONV_DTYPE_BFLOAT16:
+    return depthwise_launch<__nv_bfloat16>(ctx, a, x, w, bias, y);
+  default:
+    return depthwise_launch<float>(ctx, a, x, w, bias, y);
+  }
 }

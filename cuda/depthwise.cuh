@@ -22,8 +22,14 @@
  * The column's progression sits in registers for all of the thread's rows.
  *
  * Other padding modes (convolution with reflect / replicate / circular padding, circular
- * transposed) run the direct algorithm's kernel, which with one channel per group is
- * exactly the depthwise computation.
+ * transposed), and channels-last x or y, run the direct algorithm's kernel, which with one
+ * channel per group is exactly the depthwise computation: channels last, its warps run along
+ * the channels, the contiguous dimension, where the tiles' lanes would stride by C.
+ *
+ * Storage: x, w, bias and y of the problem's dtype (an argument, a compile-time constant in
+ * the kernel), widened to FP32 on load (the staged kernel is FP32 in shared memory), one
+ * rounding at the store. The weights' layout does not matter: with one channel per group,
+ * (C, 1, k...) and (C, k..., 1) are the same memory.
  *
  * Per-plane offsets and tap indices are int32 in the tiled path (supports() refuses planes,
  * kernels and sizes above 2^31 - 1); plane bases are int64.
@@ -66,9 +72,10 @@ typedef struct tconv_dw_args {
   int kernel_in_smem; /* k_spatial <= TCONV_DW_SMEM_TAPS */
 } tconv_dw_args;
 
-/* Whether the tiled path runs the problem (else the generic one). */
+/* Whether the tiled path runs the problem (else the direct kernels). */
 static inline int tconv_dw_tiled(const tconv_problem *p) {
-  return p->padding_mode == TCONV_PADDING_ZEROS;
+  return p->padding_mode == TCONV_PADDING_ZEROS && p->x_layout == TCONV_LAYOUT_NCHW &&
+         p->y_layout == TCONV_LAYOUT_NCHW;
 }
 
 /* The tile shape: tile_w the smallest power of two >= W in [MIN_TILE_W, THREADS]; as many
@@ -112,6 +119,14 @@ static inline tconv_dw_args tconv_dw_args_make(const tconv_problem *p) {
   return a;
 }
 
+/* Weight i from wr: the staged FP32 kernel (in_smem), or `dtype` elements in global memory.
+ * A generic load, not the read-only path: in_smem, the pointer is shared memory. */
+TCONV_HD float tconv_dw_weight(int in_smem, int dtype, const void *wr, int64_t i) {
+  if (in_smem || dtype == TCONV_DTYPE_FLOAT32)
+    return ((const float *)wr)[i];
+  return tconv_elem_widen(dtype, ((const uint16_t *)wr)[i]);
+}
+
 /* A tile's place: image n and channel c, the outermost coordinate o0, the first row and
  * column. */
 typedef struct tconv_dw_tile {
@@ -147,9 +162,10 @@ TCONV_HD tconv_dw_taps tconv_dw_taps_at(const tconv_dw_args *a, int dim, int64_t
   return r;
 }
 
-/* Phase 1, thread tid of the block: its share of the tables and of the kernel. */
-TCONV_HD void tconv_dw_fill(const tconv_dw_args *a, int64_t tile, int tid, tconv_dw_shared *sh,
-                            const float *w) {
+/* Phase 1, thread tid of the block: its share of the tables and of the kernel (w: `dtype`
+ * elements). */
+TCONV_HD void tconv_dw_fill(const tconv_dw_args *a, int dtype, int64_t tile, int tid,
+                            tconv_dw_shared *sh, const void *w) {
   const tconv_dw_tile t = tconv_dw_tile_of(a, tile);
   const int entries = a->tile_w + a->tile_h + 1;
   for (int e = tid; e < entries; e += a->threads) {
@@ -161,28 +177,33 @@ TCONV_HD void tconv_dw_fill(const tconv_dw_args *a, int64_t tile, int tid, tconv
       sh->outer = tconv_dw_taps_at(a, 0, t.o0);
   }
   if (a->kernel_in_smem) { /* staged dense, read through the weights' strides */
-    const float *wc = w + t.c * a->g.w_group;
+    const void *wc = tconv_elem_at(dtype, w, t.c * a->g.w_group);
     const int32_t k1 = (int32_t)a->g.dim[1].k, k2 = (int32_t)a->g.dim[2].k;
     for (int32_t e = tid; e < (int32_t)a->g.k_spatial; e += a->threads)
-      sh->w[e] = TCONV_LOAD(wc + (e / (k1 * k2)) * a->w_s[0] + (e / k2 % k1) * a->w_s[1] +
-                            (e % k2) * a->w_s[2]);
+      sh->w[e] = tconv_elem_load(dtype, wc,
+                                 (e / (k1 * k2)) * a->w_s[0] + (e / k2 % k1) * a->w_s[1] +
+                                     (e % k2) * a->w_s[2]);
   }
 }
 
-/* Phase 2, thread tid of the block: its outputs of the tile (none for threads past W). */
-TCONV_HD void tconv_dw_compute(const tconv_dw_args *a, int64_t tile, int tid,
-                               const tconv_dw_shared *sh, const float *x, const float *w,
-                               const float *bias, float *y) {
+/* Phase 2, thread tid of the block: its outputs of the tile (none for threads past W); x, w,
+ * bias and y of `dtype`. */
+TCONV_HD void tconv_dw_compute(const tconv_dw_args *a, int dtype, int64_t tile, int tid,
+                               const tconv_dw_shared *sh, const void *x, const void *w,
+                               const void *bias, void *y) {
   const tconv_dw_tile t = tconv_dw_tile_of(a, tile);
   const int tx = tid % a->tile_w, ty = tid / a->tile_w;
   const int64_t ow = t.col0 + tx;
   const tconv_geom *g = &a->g;
   if (ow >= g->dim[2].out)
     return;
-  const float *wc = a->kernel_in_smem ? sh->w : w + t.c * g->w_group;
-  const int32_t *ws = a->kernel_in_smem ? NULL : a->w_s; /* the staged kernel is dense */
-  const float *xp = x + t.n * g->x_n + t.c * g->x_c;
-  float *yp = y + t.n * g->y_n + t.c * g->y_c + t.o0 * g->y_s[0] + ow * g->y_s[2];
+  /* The staged kernel is dense FP32; the one in global memory `dtype` at w's strides. */
+  const int in_smem = a->kernel_in_smem, wdt = in_smem ? TCONV_DTYPE_FLOAT32 : dtype;
+  const void *wc = in_smem ? (const void *)sh->w : tconv_elem_at(dtype, w, t.c * g->w_group);
+  const int32_t *ws = in_smem ? NULL : a->w_s;
+  const void *xp = tconv_elem_at(dtype, x, t.n * g->x_n + t.c * g->x_c);
+  void *yp =
+      tconv_elem_at_mut(dtype, y, t.n * g->y_n + t.c * g->y_c + t.o0 * g->y_s[0] + ow * g->y_s[2]);
   const tconv_dw_taps outer = sh->outer, col = sh->col[tx];
   const int32_t k1 = (int32_t)g->dim[1].k, k2 = (int32_t)g->dim[2].k;
   const int32_t w0 = ws != NULL ? ws[0] : k1 * k2, w1 = ws != NULL ? ws[1] : k2;
@@ -200,14 +221,15 @@ TCONV_HD void tconv_dw_compute(const tconv_dw_args *a, int64_t tile, int tid,
       for (int32_t c1 = 0; c1 < rt.count; ++c1) {
         const int32_t j1 = rt.j_first + c1 * a->j_step[1];
         const int32_t q1 = rt.in_first + c1 * a->in_step[1];
-        const float *xr = xp + (q0 * a->x_s[0] + q1 * a->x_s[1]);
-        const float *wr = wc + (j0 * w0 + j1 * w1);
+        const void *xr = tconv_elem_at(dtype, xp, q0 * a->x_s[0] + q1 * a->x_s[1]);
+        const void *wr = tconv_elem_at(wdt, wc, j0 * w0 + j1 * w1);
         for (int32_t c2 = 0; c2 < col.count; ++c2)
-          acc = fmaf(TCONV_LOAD(xr + (col.in_first + c2 * a->in_step[2]) * a->x_s[2]),
-                     wr[(col.j_first + c2 * a->j_step[2]) * w2], acc);
+          acc = fmaf(tconv_elem_load(dtype, xr, (col.in_first + c2 * a->in_step[2]) * a->x_s[2]),
+                     tconv_dw_weight(in_smem, dtype, wr, (col.j_first + c2 * a->j_step[2]) * w2),
+                     acc);
       }
     }
-    yp[oh * g->y_s[1]] = tconv_finish(g, bias, t.c, acc);
+    tconv_elem_store(dtype, yp, oh * g->y_s[1], tconv_finish(g, dtype, bias, t.c, acc));
   }
 }
 

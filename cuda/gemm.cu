@@ -1,24 +1,32 @@
 /*
- * gemm.cu - the cuBLAS algorithm: convolution = im2col + SGEMM (+ bias and activation in a
- * small epilogue pass); transposed convolution = SGEMM into columns + a gather col2im that
- * adds the bias and applies the activation. The decomposition, every kernel's per-element
- * math and every argument given to cuBLAS are in cuda/gemm.cuh (tests/test_gemm.c runs the
- * same code on the CPU); this file only launches.
+ * gemm.cu - the cuBLAS algorithm: convolution = im2col + GEMM (+ bias, activation and the
+ * rounding to y's dtype in a small epilogue pass); transposed convolution = GEMM into columns
+ * + a gather col2im that adds the bias and applies the activation. The decomposition, every
+ * kernel's per-element math and every argument given to cuBLAS are in cuda/gemm.cuh
+ * (tests/test_gemm.c runs the same code on the CPU); this file only launches.
+ *
+ * Storage: every dtype and layout. float32 STRICT runs cublasSgemmStridedBatched_64 (FP32
+ * products and sums); float32 TF32 runs cublasGemmStridedBatchedEx_64 with
+ * CUBLAS_COMPUTE_32F_FAST_TF32 (tensor cores, x and w read with 10 mantissa bits);
+ * float16 and bfloat16 run it with 16-bit A and B, an FP32 C and CUBLAS_COMPUTE_32F (exact
+ * products, FP32 sums, tensor cores). The element kernels are templates over the element type
+ * (float, __half, __nv_bfloat16) and compute in FP32; every output is rounded once.
  *
  * The batch runs in chunks of as many images as TCONV_GEMM_WORKSPACE_CAP (512 MiB) holds
- * columns for (at least one): the chunk depends on the problem alone, never on the size of the
- * workspace handed in, so a larger workspace changes neither the calls nor the bits, and no
- * byte of it past what tconv_workspace_size() says is touched. Per chunk, the GEMM is issued
- * as strided-batched calls (over the chunk's images, one series per group, or over the
- * groups, one series per image; a series longer than TCONV_GEMM_MAX_BATCH is cut into
- * several calls) through the 64-bit cuBLAS API, so no dimension, leading dimension or stride
- * is ever narrowed to int.
+ * columns (and, for a 16-bit convolution, FP32 outputs) for (at least one): the chunk depends
+ * on the problem alone, never on the size of the workspace handed in, so a larger workspace
+ * changes neither the calls nor the bits, and no byte of it past what tconv_workspace_size()
+ * says is touched. Per chunk, the GEMM is issued as strided-batched calls (over the chunk's
+ * images, one series per group, or over the groups, one series per image; a series longer
+ * than TCONV_GEMM_MAX_BATCH is cut into several calls) through the 64-bit cuBLAS API, so no
+ * dimension, leading dimension or stride is ever narrowed to int.
  *
  * The cuBLAS handle belongs to the context and is made with it (tconv_cuda_gemm_init):
  * PEDANTIC_MATH, so that neither TF32 tensor cores nor BF16x9 emulation - whatever the
- * environment says (NVIDIA_TF32_OVERRIDE, cuBLAS's emulation variables) - touch strict FP32;
- * atomics disallowed; a workspace of its own (cublasSetWorkspace), so that cuBLAS's kernel
- * choice does not depend on what its internal pool holds. cublasSetStream resets the handle's
+ * environment says (NVIDIA_TF32_OVERRIDE, cuBLAS's emulation variables) - touch strict FP32
+ * (the Ex calls name their compute type, which the math mode does not override); atomics
+ * disallowed; a workspace of its own (cublasSetWorkspace), so that cuBLAS's kernel choice
+ * does not depend on what its internal pool holds. cublasSetStream resets the handle's
  * workspace to that pool, so every use binds the stream and then the workspace again.
  *
  * Determinism: col2im sums each output's column entries in a fixed order (no atomics);
@@ -26,12 +34,14 @@
  * configuration with atomics disallowed and a fixed workspace.
  *
  * Thread → element: the three element-wise kernels (im2col: one thread per column element;
- * epilogue: one per y element; col2im: one per output element) are grid-stride loops over
- * int64 linear indices, consecutive threads on consecutive innermost positions, one wave of
- * blocks; indices are split with the geometry's dividers, never a 64-bit division.
+ * epilogue: one per y element; col2im: one per output element, in y's memory order) are
+ * grid-stride loops over int64 linear indices, consecutive threads on consecutive
+ * addresses, one wave of blocks; indices are split with the geometry's dividers, never a
+ * 64-bit division.
  *
  * Versions:
  *   v1  naive element kernels, every index decomposed per element.
+ *   v2  every dtype (16-bit operands, FP32 results) and layout; TF32 through the compute type.
  */
 #include "launch.h"
 
@@ -71,45 +81,57 @@ static tconv_status gemm_cublas_fail(tconv_context *ctx, cublasStatus_t status,
 #define GEMM_CUBLAS_WORKSPACE_HOPPER ((size_t)32 << 20)
 #define GEMM_CUBLAS_WORKSPACE_OLDER ((size_t)4 << 20)
 
+template <class T>
 static __global__ void __launch_bounds__(TCONV_GEMM_THREADS)
-    gemm_im2col(const tconv_geom g, int64_t n0, int64_t count, const float *__restrict__ x,
-                float *__restrict__ col) {
-  tconv_grid_stride(count, [&](int64_t e) { col[e] = tconv_im2col_value(&g, x, n0, e); });
+    gemm_im2col(const tconv_geom g, int64_t n0, int64_t count, const T *__restrict__ x,
+                T *__restrict__ col) {
+  constexpr int DT = TCONV_DTYPE_OF(T);
+  tconv_grid_stride(count, [&](int64_t e) {
+    tconv_elem_store(DT, col, e, tconv_im2col_value(&g, DT, x, n0, e));
+  });
 }
 
-/* y points at the chunk's first output; e runs over the chunk. */
+/* The GEMM's FP32 sums `sums` (y itself for float32: read and written in place, hence no
+ * __restrict__) into y; both point at the chunk's first output, e runs over the chunk. */
+template <class T>
 static __global__ void __launch_bounds__(TCONV_GEMM_THREADS)
-    gemm_epilogue(const tconv_geom g, int64_t count, const float *__restrict__ bias,
-                  float *__restrict__ y) {
-  tconv_grid_stride(count, [&](int64_t e) { y[e] = tconv_gemm_epilogue_value(&g, bias, e, y[e]); });
+    gemm_epilogue(const tconv_geom g, int64_t count, const T *__restrict__ bias, const float *sums,
+                  T *y) {
+  constexpr int DT = TCONV_DTYPE_OF(T);
+  tconv_grid_stride(count, [&](int64_t e) {
+    tconv_elem_store(DT, y, e, tconv_gemm_epilogue_value(&g, DT, bias, e, sums[e]));
+  });
 }
 
 /* e runs over the chunk's outputs from image n0; one instantiation per gather, so neither
  * carries the other's registers. */
-template <int KIND>
-static __device__ __forceinline__ void
-col2im_body(const tconv_geom &g, int64_t n0, int64_t count, const float *__restrict__ col,
-            const float *__restrict__ bias, float *__restrict__ y) {
+template <int KIND, class T>
+static __device__ __forceinline__ void col2im_body(const tconv_geom &g, int64_t n0, int64_t count,
+                                                   const float *__restrict__ col,
+                                                   const T *__restrict__ bias, T *__restrict__ y) {
+  constexpr int DT = TCONV_DTYPE_OF(T);
   tconv_grid_stride(count, [&](int64_t e) {
     float value;
     int64_t offset;
-    tconv_col2im(&g, KIND, col, bias, n0, e, &value, &offset);
-    y[offset] = value;
+    tconv_col2im(&g, KIND, DT, col, bias, n0, e, &value, &offset);
+    tconv_elem_store(DT, y, offset, value);
   });
 }
 
 /* At least one resident block, said explicitly (as in direct.cu: ptxas would otherwise cap
  * the registers for three and spill the gathers to the stack). */
+template <class T>
 static __global__ void __launch_bounds__(TCONV_GEMM_THREADS, 1)
     gemm_col2im(const tconv_geom g, int64_t n0, int64_t count, const float *__restrict__ col,
-                const float *__restrict__ bias, float *__restrict__ y) {
+                const T *__restrict__ bias, T *__restrict__ y) {
   col2im_body<TCONV_GATHER_TAPS>(g, n0, count, col, bias, y);
 }
 
+template <class T>
 static __global__ void __launch_bounds__(TCONV_GEMM_THREADS, 1)
     gemm_col2im_circular(const tconv_geom g, int64_t n0, int64_t count,
-                         const float *__restrict__ col, const float *__restrict__ bias,
-                         float *__restrict__ y) {
+                         const float *__restrict__ col, const T *__restrict__ bias,
+                         T *__restrict__ y) {
   col2im_body<TCONV_GATHER_CIRCULAR>(g, n0, count, col, bias, y);
 }
 
@@ -168,20 +190,43 @@ extern "C" void tconv_cuda_gemm_release(tconv_context *ctx) {
   (void)cudaGetLastError();
 }
 
-/* The chunk's GEMM: every call of tconv_gemm_call_make(), alpha 1, beta 0. */
+/* cuBLAS's name for an operand's element type. */
+static cudaDataType gemm_data_type(int dtype) {
+  return dtype == TCONV_DTYPE_FLOAT16    ? CUDA_R_16F
+         : dtype == TCONV_DTYPE_BFLOAT16 ? CUDA_R_16BF
+                                         : CUDA_R_32F;
+}
+
+/* The chunk's GEMM: every call of tconv_gemm_call_make(), alpha 1, beta 0, in the problem's
+ * arithmetic (gemm.cuh). */
 static tconv_status gemm_products(tconv_context *ctx, cublasHandle_t handle,
                                   const tconv_problem *problem, int64_t n0, int64_t images,
-                                  const float *x, const float *w, float *y, float *col) {
+                                  const tconv_gemm_buffers *bufs) {
   const float one = 1.0f, zero = 0.0f;
+  const int strict = problem->dtype == TCONV_DTYPE_FLOAT32 && problem->math == TCONV_MATH_STRICT;
+  const cublasComputeType_t compute =
+      problem->dtype == TCONV_DTYPE_FLOAT32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
   const int64_t calls = tconv_gemm_call_count(problem, images);
   for (int64_t index = 0; index < calls; ++index) {
     const tconv_gemm_call c = tconv_gemm_call_make(problem, n0, images, index);
-    const tconv_gemm_operands o = tconv_gemm_operands_make(problem, &c, x, w, y, col);
+    const cublasOperation_t ta = c.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
+    const cublasOperation_t tb = c.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
+    void *a = tconv_gemm_operand_at(problem, bufs, c.role_a, c.offset_a);
+    void *b = tconv_gemm_operand_at(problem, bufs, c.role_b, c.offset_b);
+    void *out = tconv_gemm_operand_at(problem, bufs, c.role_c, c.offset_c);
+    if (strict) {
+      TCONV_CUBLAS_TRY(ctx, cublasSgemmStridedBatched_64(handle, ta, tb, c.m, c.n, c.k, &one,
+                                                         (const float *)a, c.lda, c.stride_a,
+                                                         (const float *)b, c.ldb, c.stride_b, &zero,
+                                                         (float *)out, c.ldc, c.stride_c, c.batch));
+      continue;
+    }
     TCONV_CUBLAS_TRY(
-        ctx, cublasSgemmStridedBatched_64(handle, c.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N,
-                                          c.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, c.m, c.n, c.k,
-                                          &one, o.a, c.lda, c.stride_a, o.b, c.ldb, c.stride_b,
-                                          &zero, o.c, c.ldc, c.stride_c, c.batch));
+        ctx, cublasGemmStridedBatchedEx_64(
+                 handle, ta, tb, c.m, c.n, c.k, &one, a,
+                 gemm_data_type(tconv_gemm_role_dtype(problem, c.role_a)), c.lda, c.stride_a, b,
+                 gemm_data_type(tconv_gemm_role_dtype(problem, c.role_b)), c.ldb, c.stride_b, &zero,
+                 out, CUDA_R_32F, c.ldc, c.stride_c, c.batch, compute, CUBLAS_GEMM_DEFAULT));
   }
   return TCONV_STATUS_OK;
 }
@@ -191,41 +236,74 @@ static int64_t gemm_work(int64_t count) {
   return (count + TCONV_GEMM_THREADS - 1) / TCONV_GEMM_THREADS;
 }
 
-/* One chunk of the convolution: im2col, the GEMM into y, the epilogue when there is one. */
+/* One chunk of the convolution: im2col, the GEMM into y (or the FP32 buffer), the epilogue
+ * when there is one. */
+template <class T>
 static tconv_status gemm_conv_chunk(tconv_context *ctx, cublasHandle_t handle,
                                     const tconv_problem *problem, const tconv_geom *g, int64_t n0,
-                                    int64_t images, const float *x, const float *w,
-                                    const float *bias, float *y, float *col) {
+                                    int64_t images, const T *bias, T *y,
+                                    const tconv_gemm_buffers *bufs) {
   const int64_t columns = images * tconv_gemm_image_columns(problem);
-  const int64_t outputs = images * problem->cout * problem->out_spatial;
-  tconv_status status = tconv_launch_wave(ctx, TCONV_KERNEL(gemm_im2col), TCONV_GEMM_THREADS,
-                                          gemm_work(columns), *g, n0, columns, x, col);
+  const int64_t per_image = problem->cout * problem->out_spatial, outputs = images * per_image;
+  tconv_status status =
+      tconv_launch_wave(ctx, TCONV_KERNEL(gemm_im2col<T>), TCONV_GEMM_THREADS, gemm_work(columns),
+                        *g, n0, columns, (const T *)bufs->x, (T *)bufs->col);
   if (status == TCONV_STATUS_OK)
-    status = gemm_products(ctx, handle, problem, n0, images, x, w, y, col);
+    status = gemm_products(ctx, handle, problem, n0, images, bufs);
   if (status != TCONV_STATUS_OK || !tconv_gemm_needs_epilogue(g, bias))
     return status;
-  return tconv_launch_wave(ctx, TCONV_KERNEL(gemm_epilogue), TCONV_GEMM_THREADS, gemm_work(outputs),
-                           *g, outputs, bias, y + n0 * (outputs / images));
+  T *y_chunk = y + n0 * per_image;
+  const float *sums =
+      tconv_gemm_out_buffered(problem) ? (const float *)bufs->out : (const float *)(void *)y_chunk;
+  return tconv_launch_wave(ctx, TCONV_KERNEL(gemm_epilogue<T>), TCONV_GEMM_THREADS,
+                           gemm_work(outputs), *g, outputs, bias, sums, y_chunk);
 }
 
 /* One chunk of the transposed convolution: the GEMM into the columns, then col2im. */
+template <class T>
 static tconv_status gemm_transpose_chunk(tconv_context *ctx, cublasHandle_t handle,
                                          const tconv_problem *problem, const tconv_geom *g,
-                                         int64_t n0, int64_t images, const float *x, const float *w,
-                                         const float *bias, float *y, float *col) {
+                                         int64_t n0, int64_t images, const T *bias, T *y,
+                                         const tconv_gemm_buffers *bufs) {
   const int64_t outputs = images * problem->cout * problem->out_spatial;
-  const tconv_status status = gemm_products(ctx, handle, problem, n0, images, x, w, y, col);
+  const tconv_status status = gemm_products(ctx, handle, problem, n0, images, bufs);
   if (status != TCONV_STATUS_OK)
     return status;
+  const float *col = (const float *)bufs->col;
   if (tconv_gather_kind(g) == TCONV_GATHER_CIRCULAR)
-    return tconv_launch_wave(ctx, TCONV_KERNEL(gemm_col2im_circular), TCONV_GEMM_THREADS,
+    return tconv_launch_wave(ctx, TCONV_KERNEL(gemm_col2im_circular<T>), TCONV_GEMM_THREADS,
                              gemm_work(outputs), *g, n0, outputs, col, bias, y);
-  return tconv_launch_wave(ctx, TCONV_KERNEL(gemm_col2im), TCONV_GEMM_THREADS, gemm_work(outputs),
-                           *g, n0, outputs, col, bias, y);
+  return tconv_launch_wave(ctx, TCONV_KERNEL(gemm_col2im<T>), TCONV_GEMM_THREADS,
+                           gemm_work(outputs), *g, n0, outputs, col, bias, y);
 }
 
-/* Both ops: the batch in chunks planned from the problem alone (gemm.cuh). The chunks share
- * the workspace; they are ordered on ctx's stream, to which cuBLAS is bound. */
+/* Both ops for element type T: the batch in chunks planned from the problem alone
+ * (gemm.cuh). The chunks share the workspace: the chunk's FP32 output buffers, then its
+ * columns; they are ordered on ctx's stream, to which cuBLAS is bound. */
+template <class T>
+static tconv_status gemm_run(tconv_context *ctx, const tconv_problem *problem, const void *x,
+                             const void *w, const void *bias, void *y, void *workspace,
+                             int64_t chunk) {
+  cublasHandle_t handle = NULL;
+  tconv_status status = gemm_handle(ctx, &handle);
+  const tconv_geom g = tconv_geom_make(problem);
+  tconv_gemm_buffers bufs;
+  bufs.x = x;
+  bufs.w = w;
+  bufs.out = tconv_gemm_out_buffered(problem) ? workspace : y;
+  bufs.col = (unsigned char *)workspace + chunk * tconv_gemm_image_out_bytes(problem);
+  for (int64_t n0 = 0; n0 < problem->n && status == TCONV_STATUS_OK; n0 += chunk) {
+    const int64_t images = problem->n - n0 < chunk ? problem->n - n0 : chunk;
+    status =
+        problem->op == TCONV_OP_CONV
+            ? gemm_conv_chunk(ctx, handle, problem, &g, n0, images, (const T *)bias, (T *)y, &bufs)
+            : gemm_transpose_chunk(ctx, handle, problem, &g, n0, images, (const T *)bias, (T *)y,
+                                   &bufs);
+  }
+  return status;
+}
+
+/* The pointers are the problem's dtype in its layouts (tconv_run_fn's float * aside). */
 extern "C" tconv_status tconv_cuda_gemm(tconv_context *ctx, const tconv_problem *problem,
                                         const float *x, const float *w, const float *bias, float *y,
                                         void *workspace, size_t workspace_bytes) {
@@ -238,16 +316,12 @@ extern "C" tconv_status tconv_cuda_gemm(tconv_context *ctx, const tconv_problem 
                       "gemm: a workspace of %zu bytes is too small; this problem needs %zu "
                       "(tconv_workspace_size)",
                       workspace_bytes, need);
-  cublasHandle_t handle = NULL;
-  tconv_status status = gemm_handle(ctx, &handle);
-  const tconv_geom g = tconv_geom_make(problem);
-  for (int64_t n0 = 0; n0 < problem->n && status == TCONV_STATUS_OK; n0 += chunk) {
-    const int64_t images = problem->n - n0 < chunk ? problem->n - n0 : chunk;
-    status = problem->op == TCONV_OP_CONV
-                 ? gemm_conv_chunk(ctx, handle, problem, &g, n0, images, x, w, bias, y,
-                                   (float *)workspace)
-                 : gemm_transpose_chunk(ctx, handle, problem, &g, n0, images, x, w, bias, y,
-                                        (float *)workspace);
+  switch (problem->dtype) {
+  case TCONV_DTYPE_FLOAT16:
+    return gemm_run<__half>(ctx, problem, x, w, bias, y, workspace, chunk);
+  case TCONV_DTYPE_BFLOAT16:
+    return gemm_run<__nv_bfloat16>(ctx, problem, x, w, bias, y, workspace, chunk);
+  default:
+    return gemm_run<float>(ctx, problem, x, w, bias, y, workspace, chunk);
   }
-  return status;
 }

@@ -12,9 +12,10 @@
  * dimension: x[n, c, t] = x + n*x_n + c*x_c + Σ t_d*x_s[d], likewise y; the weights by role,
  * w + group*w_group + c*w_cin + n*w_cout + Σ j_d*w_s[d] with c the input and n the output
  * channel inside the group (convolution w is (Cout, Cin/g, k...), transposed (Cin, Cout/g,
- * k...): the roles map onto different tensor dimensions). tconv_geom_make() fills the dense
- * channels-first strides; another memory layout is another set of strides
- * (tconv_geom_apply_layouts: channels-last tensors).
+ * k...): the roles map onto different tensor dimensions). tconv_geom_make() fills the strides
+ * of each tensor's layout (tconv.h): channels first, or channels last, where the channel (the
+ * weights' second dimension) is innermost and every spatial stride is a multiple of the
+ * channel count. Elements are of the problem's dtype (cuda/element.cuh); every sum is FP32.
  *
  * The gathers (one output element's sum over one input channel):
  *   tconv_gather_taps      zero padding, both ops: the contributing taps of every dimension
@@ -28,24 +29,21 @@
 #ifndef TCONV_CUDA_GEOMETRY_CUH
 #define TCONV_CUDA_GEOMETRY_CUH
 
+#include "element.cuh"
 #include "index.cuh"
 #include "problem.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* Loads through the read-only data cache on the device; a plain load on the host. */
-#ifdef __CUDA_ARCH__
-#define TCONV_LOAD(p) __ldg(p)
-#else
-#define TCONV_LOAD(p) (*(p))
-#endif
-
 #define TCONV_GEOM_DIMS 3
 
 typedef struct tconv_geom {
   int transposed;               /* tconv_op == TRANSPOSE */
   int padding_mode, activation; /* tconv_padding_mode, tconv_activation */
+  int dtype;                    /* tconv_dtype of x, w, bias and y (the kernels use their
+                                   template's constant instead) */
+  int x_last, w_last, y_last;   /* 1 where the tensor is channels last */
   float alpha, beta;            /* activation parameters */
   int64_t n, cin, cout, groups, cin_g, cout_g;
   tconv_dim dim[TCONV_GEOM_DIMS]; /* right-aligned */
@@ -53,16 +51,34 @@ typedef struct tconv_geom {
   int64_t x_n, x_c, x_s[TCONV_GEOM_DIMS];
   int64_t y_n, y_c, y_s[TCONV_GEOM_DIMS];
   int64_t w_group, w_cin, w_cout, w_s[TCONV_GEOM_DIMS];
-  tconv_divider div_cout, div_cout_g, div_cin;
+  tconv_divider div_cout, div_cout_g, div_cin, div_cin_g, div_groups;
 } tconv_geom;
 
-/* The geometry of a validated problem with dense channels-first tensors (host only). */
+/* The strides of a tensor (A, B, spatial...) with `b` entries along B and spatial sizes
+ * `sizes` (right-aligned): *sa and *sb along A and B, ss[] per spatial dimension. Channels
+ * first is C order; channels last moves B innermost. */
+static inline void tconv_geom_strides(int last, int64_t b, const int64_t *sizes, int64_t *sa,
+                                      int64_t *sb, int64_t *ss) {
+  int64_t s = last ? b : 1;
+  for (int d = TCONV_GEOM_DIMS - 1; d >= 0; --d) {
+    ss[d] = s;
+    s *= sizes[d];
+  }
+  *sb = last ? 1 : s;
+  *sa = last ? s : s * b;
+}
+
+/* The geometry of a validated problem, its tensors in the problem's layouts (host only). */
 static inline tconv_geom tconv_geom_make(const tconv_problem *p) {
   tconv_geom g;
   const int shift = TCONV_GEOM_DIMS - p->spatial_rank;
   g.transposed = p->op == TCONV_OP_TRANSPOSE;
   g.padding_mode = (int)p->padding_mode;
   g.activation = (int)p->activation;
+  g.dtype = (int)p->dtype;
+  g.x_last = p->x_layout == TCONV_LAYOUT_NHWC;
+  g.w_last = p->w_layout == TCONV_LAYOUT_NHWC;
+  g.y_last = p->y_layout == TCONV_LAYOUT_NHWC;
   g.alpha = p->activation_alpha;
   g.beta = p->activation_beta;
   g.n = p->n;
@@ -71,67 +87,33 @@ static inline tconv_geom tconv_geom_make(const tconv_problem *p) {
   g.groups = p->groups;
   g.cin_g = p->cin / p->groups;
   g.cout_g = p->cout / p->groups;
+  int64_t in[TCONV_GEOM_DIMS], out[TCONV_GEOM_DIMS], k[TCONV_GEOM_DIMS];
   for (int d = 0; d < TCONV_GEOM_DIMS; ++d) {
     const int f = d - shift; /* the problem's dimension, or < 0 for a leading 1 */
     g.dim[d] = f >= 0 ? tconv_dim_make(p->in[f], p->out[f], p->k[f], p->stride[f], p->dilation[f],
                                        p->pad_begin[f])
                       : tconv_dim_make(1, 1, 1, 1, 1, 0);
+    in[d] = g.dim[d].in;
+    out[d] = g.dim[d].out;
+    k[d] = g.dim[d].k;
   }
   g.in_spatial = p->in_spatial;
   g.out_spatial = p->out_spatial;
   g.k_spatial = p->k_spatial;
-  int64_t xs = 1, ys = 1, ws = 1;
-  for (int d = TCONV_GEOM_DIMS - 1; d >= 0; --d) {
-    g.x_s[d] = xs;
-    g.y_s[d] = ys;
-    g.w_s[d] = ws;
-    xs *= g.dim[d].in;
-    ys *= g.dim[d].out;
-    ws *= g.dim[d].k;
-  }
-  g.x_c = p->in_spatial;
-  g.x_n = p->cin * p->in_spatial;
-  g.y_c = p->out_spatial;
-  g.y_n = p->cout * p->out_spatial;
-  /* w's second dimension holds Cin/g (conv) or Cout/g (transposed) channels of k_spatial. */
-  const int64_t w1 = p->k_spatial, w0 = (g.transposed ? g.cout_g : g.cin_g) * p->k_spatial;
-  g.w_cin = g.transposed ? w0 : w1;
-  g.w_cout = g.transposed ? w1 : w0;
-  g.w_group = g.transposed ? g.cin_g * w0 : g.cout_g * w0;
+  tconv_geom_strides(g.x_last, p->cin, in, &g.x_n, &g.x_c, g.x_s);
+  tconv_geom_strides(g.y_last, p->cout, out, &g.y_n, &g.y_c, g.y_s);
+  /* w's first dimension holds Cout (conv) or Cin (transposed), its second Cin/g or Cout/g. */
+  int64_t wa, wb;
+  tconv_geom_strides(g.w_last, g.transposed ? g.cout_g : g.cin_g, k, &wa, &wb, g.w_s);
+  g.w_cin = g.transposed ? wa : wb;
+  g.w_cout = g.transposed ? wb : wa;
+  g.w_group = (g.transposed ? g.cin_g : g.cout_g) * wa;
   g.div_cout = tconv_divider_make(p->cout);
   g.div_cout_g = tconv_divider_make(g.cout_g);
   g.div_cin = tconv_divider_make(p->cin);
+  g.div_cin_g = tconv_divider_make(g.cin_g);
+  g.div_groups = tconv_divider_make(p->groups);
   return g;
-}
-
-/* The strides of the problem's own layouts (host only): each channels-last tensor (x, y,
- * w) gets its channel index innermost, (outer, spatial..., inner) in memory, which is
- * PyTorch's channels_last for data and for weights alike (conv (Cout, k..., Cin/g),
- * transposed (Cin, k..., Cout/g)). Channels-first tensors keep tconv_geom_make's strides. */
-static inline void tconv_geom_apply_layouts(tconv_geom *g, const tconv_problem *p) {
-  int64_t xs = 1, ys = 1, ws = 1; /* products of the inner spatial sizes */
-  for (int d = TCONV_GEOM_DIMS - 1; d >= 0; --d) {
-    if (p->x_layout == TCONV_LAYOUT_NHWC)
-      g->x_s[d] = xs * g->cin;
-    if (p->y_layout == TCONV_LAYOUT_NHWC)
-      g->y_s[d] = ys * g->cout;
-    if (p->w_layout == TCONV_LAYOUT_NHWC)
-      g->w_s[d] = ws * (g->transposed ? g->cout_g : g->cin_g);
-    xs *= g->dim[d].in;
-    ys *= g->dim[d].out;
-    ws *= g->dim[d].k;
-  }
-  if (p->x_layout == TCONV_LAYOUT_NHWC)
-    g->x_c = 1; /* x_n = in_spatial * Cin either way */
-  if (p->y_layout == TCONV_LAYOUT_NHWC)
-    g->y_c = 1;
-  if (p->w_layout == TCONV_LAYOUT_NHWC) {
-    /* (outer, k..., inner): outer is the input channel (transposed) or the output one */
-    const int64_t inner = g->transposed ? g->cout_g : g->cin_g, outer = p->k_spatial * inner;
-    g->w_cin = g->transposed ? outer : 1;
-    g->w_cout = g->transposed ? 1 : outer;
-    g->w_group = (g->transposed ? g->cin_g : g->cout_g) * outer;
-  }
 }
 
 /* Splits a flat C-order index over the three output dimensions into positions; returns the
@@ -146,33 +128,52 @@ TCONV_HD int64_t tconv_geom_split_out(const tconv_geom *g, int64_t flat, int64_t
   return flat;
 }
 
+/* Splits index e of y's elements in memory order (y's layout: channels first (n, c, o),
+ * channels last (n, o, c)) into image, channel and positions; consecutive e are consecutive
+ * addresses of a dense y, so the threads of a warp store side by side in either layout. */
+TCONV_HD void tconv_geom_split_y(const tconv_geom *g, int64_t e, int64_t *n, int64_t *c,
+                                 int64_t *o) {
+  if (g->y_last) {
+    const int64_t rest = tconv_div(g->div_cout, e);
+    *c = e - rest * g->cout;
+    *n = tconv_geom_split_out(g, rest, o);
+  } else {
+    const int64_t plane = tconv_geom_split_out(g, e, o);
+    *n = tconv_div(g->div_cout, plane);
+    *c = plane - *n * g->cout;
+  }
+}
+
 /* Offset of y[n, c, o]. */
 TCONV_HD int64_t tconv_y_offset(const tconv_geom *g, int64_t n, int64_t c, const int64_t *o) {
   return n * g->y_n + c * g->y_c + o[0] * g->y_s[0] + o[1] * g->y_s[1] + o[2] * g->y_s[2];
 }
 
-/* Bias (when there is one) then the activation: the end of every output element. */
-TCONV_HD float tconv_finish(const tconv_geom *g, const float *bias, int64_t co, float acc) {
+/* Bias (a `dtype` vector, when there is one) then the activation: the end of every output
+ * element, in FP32. */
+TCONV_HD float tconv_finish(const tconv_geom *g, int dtype, const void *bias, int64_t co,
+                            float acc) {
   if (bias != NULL)
-    acc += TCONV_LOAD(bias + co);
+    acc += tconv_elem_load(dtype, bias, co);
   return tconv_activation_apply(g->activation, g->alpha, g->beta, acc);
 }
 
 /* ---- gathers ----------------------------------------------------------------------------- */
 
-/* What a gather reads. With wgt: the input at position t is src[Σ t_d*src_s[d]] and tap j's
- * weight wgt[Σ j_d*w_s[d]], the term their product. Without (wgt NULL): the term is
- * src[Σ j_d*w_s[d] + Σ t_d*src_s[d]], a column matrix's entry for (j, t). */
+/* What a gather reads, elements of one dtype (the gathers' `dtype`). With wgt: the input at
+ * position t is src[Σ t_d*src_s[d]] and tap j's weight wgt[Σ j_d*w_s[d]], the term their
+ * product. Without (wgt NULL): the term is src[Σ j_d*w_s[d] + Σ t_d*src_s[d]], a column
+ * matrix's entry for (j, t). */
 typedef struct tconv_gather_src {
-  const float *src, *wgt;
+  const void *src, *wgt;
   int64_t src_s[TCONV_GEOM_DIMS], w_s[TCONV_GEOM_DIMS];
 } tconv_gather_src;
 
-TCONV_HD float tconv_gather_term(const tconv_gather_src *a, int64_t t_off, int64_t j_off,
+TCONV_HD float tconv_gather_term(const tconv_gather_src *a, int dtype, int64_t t_off, int64_t j_off,
                                  float acc) {
   if (a->wgt != NULL)
-    return fmaf(TCONV_LOAD(a->src + t_off), TCONV_LOAD(a->wgt + j_off), acc);
-  return acc + TCONV_LOAD(a->src + j_off + t_off);
+    return fmaf(tconv_elem_load(dtype, a->src, t_off), tconv_elem_load(dtype, a->wgt, j_off), acc);
+  return acc + tconv_elem_load(dtype, a->src, j_off + t_off);
 }
 
 /* The contributing taps of output position o in every dimension (zero padding). */
@@ -184,7 +185,8 @@ TCONV_HD void tconv_output_taps(const tconv_geom *g, const int64_t *o, tconv_tap
 }
 
 /* Zero padding, both ops: the progressions, outermost dimension first, increasing taps. */
-TCONV_HD float tconv_gather_taps(const tconv_taps *t, const tconv_gather_src *a, float acc) {
+TCONV_HD float tconv_gather_taps(const tconv_taps *t, const tconv_gather_src *a, int dtype,
+                                 float acc) {
   const int64_t tj0 = t[0].j_step * a->w_s[0], tq0 = t[0].in_step * a->src_s[0];
   const int64_t tj1 = t[1].j_step * a->w_s[1], tq1 = t[1].in_step * a->src_s[1];
   const int64_t tj2 = t[2].j_step * a->w_s[2], tq2 = t[2].in_step * a->src_s[2];
@@ -194,7 +196,7 @@ TCONV_HD float tconv_gather_taps(const tconv_taps *t, const tconv_gather_src *a,
     for (int64_t c1 = 0; c1 < t[1].count; ++c1, j1 += tj1, q1 += tq1) {
       int64_t j2 = j1 + t[2].j_first * a->w_s[2], q2 = q1 + t[2].in_first * a->src_s[2];
       for (int64_t c2 = 0; c2 < t[2].count; ++c2, j2 += tj2, q2 += tq2)
-        acc = tconv_gather_term(a, q2, j2, acc);
+        acc = tconv_gather_term(a, dtype, q2, j2, acc);
     }
   }
   return acc;
@@ -202,7 +204,7 @@ TCONV_HD float tconv_gather_taps(const tconv_taps *t, const tconv_gather_src *a,
 
 /* Convolution, reflect / replicate / circular padding: every tap in C order. */
 TCONV_HD float tconv_gather_padded(const tconv_geom *g, const int64_t *o, const tconv_gather_src *a,
-                                   float acc) {
+                                   int dtype, float acc) {
   const tconv_dim *m = g->dim;
   for (int64_t j0 = 0; j0 < m[0].k; ++j0) {
     const int64_t t0 = tconv_padded_source(&m[0], g->padding_mode,
@@ -218,7 +220,7 @@ TCONV_HD float tconv_gather_padded(const tconv_geom *g, const int64_t *o, const 
         const int64_t t2 = tconv_padded_source(&m[2], g->padding_mode,
                                                o[2] * m[2].stride - m[2].pad + j2 * m[2].dilation);
         if (t2 >= 0)
-          acc = tconv_gather_term(a, t0 * a->src_s[0] + t1 * a->src_s[1] + t2 * a->src_s[2],
+          acc = tconv_gather_term(a, dtype, t0 * a->src_s[0] + t1 * a->src_s[1] + t2 * a->src_s[2],
                                   j0 * a->w_s[0] + j1 * a->w_s[1] + j2 * a->w_s[2], acc);
       }
     }
@@ -229,7 +231,7 @@ TCONV_HD float tconv_gather_padded(const tconv_geom *g, const int64_t *o, const 
 /* Transposed, circular padding: per dimension and tap, every wrap w with
  * t*s = o + pb - j*d + w*out inside the input, in the order j0, w0, j1, w1, j2, w2. */
 TCONV_HD float tconv_gather_circular(const tconv_geom *g, const int64_t *o,
-                                     const tconv_gather_src *a, float acc) {
+                                     const tconv_gather_src *a, int dtype, float acc) {
   const tconv_dim *m = g->dim;
   for (int64_t j0 = 0; j0 < m[0].k; ++j0) {
     int64_t lo0, hi0;
@@ -253,7 +255,7 @@ TCONV_HD float tconv_gather_circular(const tconv_geom *g, const int64_t *o,
             for (int64_t w2 = lo2; w2 <= hi2; ++w2) {
               const int64_t p2 = b2 + w2 * m[2].out, t2 = tconv_div(m[2].div_stride, p2);
               if (t2 * m[2].stride == p2)
-                acc = tconv_gather_term(a, to + t2 * a->src_s[2], jo + j2 * a->w_s[2], acc);
+                acc = tconv_gather_term(a, dtype, to + t2 * a->src_s[2], jo + j2 * a->w_s[2], acc);
             }
           }
         }
@@ -273,14 +275,15 @@ static inline int tconv_gather_kind(const tconv_geom *g) {
   return g->transposed ? TCONV_GATHER_CIRCULAR : TCONV_GATHER_PADDED;
 }
 
-/* One gather of `kind` (taps: the output's progressions, already made for TAPS). */
-TCONV_HD float tconv_gather(const tconv_geom *g, int kind, const int64_t *o, const tconv_taps *taps,
-                            const tconv_gather_src *a, float acc) {
+/* One gather of `kind` over `dtype` elements (taps: the output's progressions, already made
+ * for TAPS). */
+TCONV_HD float tconv_gather(const tconv_geom *g, int kind, int dtype, const int64_t *o,
+                            const tconv_taps *taps, const tconv_gather_src *a, float acc) {
   if (kind == TCONV_GATHER_TAPS)
-    return tconv_gather_taps(taps, a, acc);
+    return tconv_gather_taps(taps, a, dtype, acc);
   if (kind == TCONV_GATHER_PADDED)
-    return tconv_gather_padded(g, o, a, acc);
-  return tconv_gather_circular(g, o, a, acc);
+    return tconv_gather_padded(g, o, a, dtype, acc);
+  return tconv_gather_circular(g, o, a, dtype, acc);
 }
 
 /* ---- one output element, directly (the direct algorithm; depthwise's generic path) ------ */
@@ -288,9 +291,10 @@ TCONV_HD float tconv_gather(const tconv_geom *g, int kind, const int64_t *o, con
 #define TCONV_DIRECT_THREADS 256 /* threads per block of the direct kernels */
 
 /* y[n, co, o] = act(bias[co] + Σ_{c in group(co)} gather(x[n, c], w[c, co])): input channels
- * in order, each channel's taps in the gather's order. */
-TCONV_HD float tconv_direct_value(const tconv_geom *g, int kind, const float *x, const float *w,
-                                  const float *bias, int64_t n, int64_t co, const int64_t *o) {
+ * in order, each channel's taps in the gather's order, FP32 whatever `dtype` (x, w, bias). */
+TCONV_HD float tconv_direct_value(const tconv_geom *g, int kind, int dtype, const void *x,
+                                  const void *w, const void *bias, int64_t n, int64_t co,
+                                  const int64_t *o) {
   const int64_t group = tconv_div(g->div_cout_g, co), nn = co - group * g->cout_g;
   tconv_taps taps[TCONV_GEOM_DIMS];
   if (kind == TCONV_GATHER_TAPS)
@@ -301,21 +305,24 @@ TCONV_HD float tconv_direct_value(const tconv_geom *g, int kind, const float *x,
     a.src_s[d] = g->x_s[d];
     a.w_s[d] = g->w_s[d];
   }
-  a.src = x + n * g->x_n + group * g->cin_g * g->x_c;
-  a.wgt = w + group * g->w_group + nn * g->w_cout;
+  a.src = tconv_elem_at(dtype, x, n * g->x_n + group * g->cin_g * g->x_c);
+  a.wgt = tconv_elem_at(dtype, w, group * g->w_group + nn * g->w_cout);
   float acc = 0.0f;
-  for (int64_t c = 0; c < g->cin_g; ++c, a.src += g->x_c, a.wgt += g->w_cin)
-    acc = tconv_gather(g, kind, o, taps, &a, acc);
-  return tconv_finish(g, bias, co, acc);
+  for (int64_t c = 0; c < g->cin_g; ++c) {
+    acc = tconv_gather(g, kind, dtype, o, taps, &a, acc);
+    a.src = tconv_elem_at(dtype, a.src, g->x_c);
+    a.wgt = tconv_elem_at(dtype, a.wgt, g->w_cin);
+  }
+  return tconv_finish(g, dtype, bias, co, acc);
 }
 
-/* The element at flat C-order index e of y (dense): its (n, co, o), value and offset in y. */
-TCONV_HD void tconv_direct_element(const tconv_geom *g, int kind, const float *x, const float *w,
-                                   const float *bias, int64_t e, float *value, int64_t *y_off) {
-  int64_t o[TCONV_GEOM_DIMS];
-  const int64_t plane = tconv_geom_split_out(g, e, o);
-  const int64_t n = tconv_div(g->div_cout, plane), co = plane - n * g->cout;
-  *value = tconv_direct_value(g, kind, x, w, bias, n, co, o);
+/* The element at index e of y in memory order (tconv_geom_split_y): its value and offset. */
+TCONV_HD void tconv_direct_element(const tconv_geom *g, int kind, int dtype, const void *x,
+                                   const void *w, const void *bias, int64_t e, float *value,
+                                   int64_t *y_off) {
+  int64_t n, co, o[TCONV_GEOM_DIMS];
+  tconv_geom_split_y(g, e, &n, &co, o);
+  *value = tconv_direct_value(g, kind, dtype, x, w, bias, n, co, o);
   *y_off = tconv_y_offset(g, n, co, o);
 }
 

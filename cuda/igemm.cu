@@ -43,13 +43,14 @@ template <class K, int GATHER, bool WIDE> struct DeviceExec {
   template <class Step> __device__ __forceinline__ void each(Step step) { step(thread, smem); }
   __device__ __forceinline__ void sync() { __syncthreads(); }
   __device__ __forceinline__ void cluster_sync() {
-    if (args.split_shift > 0)
+    if (args.choice.split > 1)
       cg::this_cluster().sync();
     else
       __syncthreads();
   }
   __device__ __forceinline__ const S &peer(int rank) const {
-    return args.split_shift > 0 ? *cg::this_cluster().map_shared_rank(&smem, (unsigned)rank) : smem;
+    return args.choice.split > 1 ? *cg::this_cluster().map_shared_rank(&smem, (unsigned)rank)
+                                 : smem;
   }
   __device__ __forceinline__ igemm::BlockInfo info(const Th &) const {
     return igemm::block_info<K>(args, blockIdx.x, blockIdx.y, blockIdx.z);
@@ -115,6 +116,7 @@ IGEMM_KERNEL(1, 128, 64, mask, TCONV_IGEMM_MASK, i32, false)
 IGEMM_KERNEL(1, 128, 64, mask, TCONV_IGEMM_MASK, i64, true)
 IGEMM_KERNEL(2, 128, 32, mask, TCONV_IGEMM_MASK, i32, false)
 IGEMM_KERNEL(3, 128, 16, mask, TCONV_IGEMM_MASK, i32, false)
+IGEMM_KERNEL(4, 128, 8, mask, TCONV_IGEMM_MASK, i32, false)
 
 typedef void (*igemm_kernel)(const tconv_igemm_args, const float *, const float *, const float *,
                              float *);
@@ -125,6 +127,7 @@ static const igemm_kernel kernels[TCONV_IGEMM_CONFIG_COUNT][2][2] = {
     {{igemm_128x64_mask_i32, igemm_128x64_mask_i64}, {nullptr, nullptr}},
     {{igemm_128x32_mask_i32, nullptr}, {nullptr, nullptr}},
     {{igemm_128x16_mask_i32, nullptr}, {nullptr, nullptr}},
+    {{igemm_128x8_mask_i32, nullptr}, {nullptr, nullptr}},
 };
 
 extern "C" tconv_status tconv_cuda_igemm(tconv_context *ctx, const tconv_problem *problem,

@@ -11,7 +11,7 @@
  * weight of tap j(tap) from c to n, y[image, n, o(q)] = act(C + bias).
  *
  * A block computes a BM x BN tile of one phase's C, in a cluster of `split` blocks that each
- * take a 1/split share of K (the split is a launch parameter; 1 is a plain block). Threads
+ * take a 1/split share of K (the split, 1 to 8, is a launch parameter; 1: a plain block). Threads
  * form a TY x TX grid, each a TM x TN micro-tile: rows ty*TM/2 + [0, TM/2) in each half of
  * the tile, columns tx*4 + [0, 4) in each half (TN = 8) or tx*TN + [0, TN) (TN = 4, 2), so
  * every operand comes from shared memory in 128-bit loads (64-bit for TN = 2) and a warp's
@@ -25,7 +25,7 @@
  *   - per block, a tap table in shared memory gives each tap's x offset and w offset (and
  *     for the generic gather its t displacement per dimension);
  *   - per thread, each of its A rows has its x offset, and either a mask of the taps that
- *     fall inside the input (MASK gather: every phase has at most 32 taps) or its input
+ *     fall inside the input (MASK gather: every phase has at most 64 taps, two words) or its input
  *     position per dimension (GENERIC: bounds checked per element); each B column its w
  *     offset;
  *   - the thread's position in K, (channel, tap), advances by BK per chunk with one compare.
@@ -75,8 +75,7 @@ template <int BM_, int BN_, int BK_, int TM_, int TN_, int THREADS_> struct Tile
   static_assert(THREADS % BK == 0 && BM % A_R == 0 && BN % A_R == 0 && A_RPT % 4 == 0,
                 "loads divide");
   static_assert(TM % 8 == 0 && (TN == 8 || TN == 4 || TN == 2), "128-bit fragments");
-  static_assert(THREADS % HALF == 0 && (HALF * CHUNKS) % TCONV_IGEMM_MAX_SPLIT == 0,
-                "one epilogue row per thread and pass, whole shares per rank");
+  static_assert(THREADS % HALF == 0, "one epilogue row per thread and pass");
 };
 
 /* Offsets: 32-bit when every partial offset the kernel forms (a row's, a tap's, a channel's)
@@ -120,7 +119,8 @@ template <class K, int GATHER, bool WIDE> struct Smem {
     float a[K::STAGES][K::BK][K::BM];
     float b[K::STAGES][K::BK][K::BN];
     Off row_off[K::A_RPT / 4][K::THREADS][4];
-    uint32_t row_mask[GATHER == TCONV_IGEMM_MASK ? K::A_RPT / 4 : 0][K::THREADS][4];
+    uint32_t row_mask[GATHER == TCONV_IGEMM_MASK ? K::A_RPT / 4 : 0][TCONV_IGEMM_MASK_WORDS]
+                     [K::THREADS][4];
     int32_t row_t[GATHER == TCONV_IGEMM_MASK ? 0 : K::A_RPT / 4][3][K::THREADS][4];
     Off cols[(K::B_CPT + 3) / 4][K::THREADS][4];
     TapEntry<GATHER, Off>
@@ -135,7 +135,7 @@ template <class K, int GATHER, bool WIDE> struct Smem {
 
 /* What a block computes (the same for all its threads). */
 struct BlockInfo {
-  int32_t r[3];    /* residue (phase) per dimension */
+  int32_t r[3];    /* residue (phase) per dimension: output positions r + q * stride */
   int32_t taps[3]; /* taps per dimension */
   int32_t T;       /* taps of the phase */
   int32_t split, rank;
@@ -151,20 +151,21 @@ IGEMM_HD BlockInfo block_info(const tconv_igemm_args &a, int64_t bx, int64_t by,
   b.M = a.g.n;
   TCONV_UNROLL
   for (int d = 2; d >= 0; --d) {
-    b.r[d] = phase % a.residues[d];
+    b.r[d] = a.order[a.res_first[d] + phase % a.residues[d]];
     phase /= a.residues[d];
     b.taps[d] = a.res[a.res_first[d] + b.r[d]].taps;
     b.T *= b.taps[d];
     b.M *= a.q_count[d][b.r[d] < a.q_split[d] ? 0 : 1];
   }
-  b.split = 1 << a.split_shift;
-  b.rank = (int32_t)(bx & (b.split - 1));
-  b.m0 = (bx >> a.split_shift) * K::BM;
+  b.split = a.choice.split;
+  const int64_t tile = bx / b.split;
+  b.rank = (int32_t)(bx - tile * b.split);
+  b.m0 = tile * K::BM;
   const int32_t n_tiles = (int32_t)a.n_tiles;
   b.group = (int32_t)by / n_tiles;
   b.n0 = ((int32_t)by - b.group * n_tiles) * (int64_t)K::BN;
   const int32_t k_total = (int32_t)a.g.cin_g * b.T;
-  const int32_t per_split = (((k_total + K::BK - 1) / K::BK + b.split - 1) >> a.split_shift);
+  const int32_t per_split = ((k_total + K::BK - 1) / K::BK + b.split - 1) / b.split;
   b.k_begin = b.rank * per_split * K::BK;
   b.k_end = (b.rank + 1) * per_split * K::BK;
   if (b.k_end > k_total)
@@ -323,7 +324,7 @@ template <class K, int GATHER, bool WIDE> struct Thread {
       const bool valid = m < b.M;
       const int64_t image = split_row(a, b, valid ? m : 0, q);
       int64_t off = image * a.g.x_n + group_x;
-      [[maybe_unused]] uint32_t dim_mask[3];
+      [[maybe_unused]] uint64_t dim_mask[3];
       TCONV_UNROLL
       for (int d = 0; d < 3; ++d) {
         const int64_t t0 = a.res[a.res_first[d] + b.r[d]].t_base + q[d] * a.t_qstep[d];
@@ -332,7 +333,7 @@ template <class K, int GATHER, bool WIDE> struct Thread {
           dim_mask[d] = 0;
           for (int32_t tap = 0; tap < b.taps[d]; ++tap) {
             const int64_t t = t0 + tap * a.t_cstep[d];
-            dim_mask[d] |= (uint32_t)(t >= 0 && t < a.g.dim[d].in) << tap;
+            dim_mask[d] |= (uint64_t)(t >= 0 && t < a.g.dim[d].in) << tap;
           }
         } else {
           s.u.m.row_t[i / 4][d][tid][i % 4] = valid ? (int32_t)t0 : -(1 << 30); /* never in */
@@ -340,12 +341,16 @@ template <class K, int GATHER, bool WIDE> struct Thread {
       }
       s.u.m.row_off[i / 4][tid][i % 4] = Offset<WIDE>::of(off);
       if constexpr (MASK) {
-        uint32_t mask = 0; /* tap (e0, e1, e2) is bit (e0 * taps1 + e1) * taps2 + e2 */
+        uint64_t mask = 0; /* tap (e0, e1, e2) is bit (e0 * taps1 + e1) * taps2 + e2 */
         for (int32_t e0 = 0; e0 < b.taps[0]; ++e0)
           for (int32_t e1 = 0; e1 < b.taps[1]; ++e1)
             if ((dim_mask[0] >> e0 & 1) && (dim_mask[1] >> e1 & 1))
               mask |= dim_mask[2] << ((e0 * b.taps[1] + e1) * b.taps[2]);
-        s.u.m.row_mask[i / 4][tid][i % 4] = valid ? mask : 0;
+        if (!valid)
+          mask = 0;
+        TCONV_UNROLL
+        for (int word = 0; word < TCONV_IGEMM_MASK_WORDS; ++word)
+          s.u.m.row_mask[i / 4][word][tid][i % 4] = (uint32_t)(mask >> (32 * word));
       }
     }
     TCONV_UNROLL
@@ -374,7 +379,9 @@ template <class K, int GATHER, bool WIDE> struct Thread {
     const float *wk = at(w, (Off)k_c * Offset<WIDE>::of(a.g.w_cin) + e.woff);
     float *da = &s.u.m.a[stage][tid / K::A_R][tid % K::A_R];
     float *db = &s.u.m.b[stage][tid / K::A_R][tid % K::A_R];
-    const uint32_t bit = MASK && ok ? 1u << (k_tap & 31) : 0u; /* MASK: k_tap < 32 */
+    /* MASK: tap k_tap < 64 is bit k_tap % 32 of mask word k_tap / 32 */
+    const uint32_t bit = MASK && ok ? 1u << (k_tap & 31) : 0u;
+    [[maybe_unused]] const int word = k_tap >> 5;
     TCONV_UNROLL
     for (int q = 0; q < K::A_RPT / 4; ++q) {
       Off off[4];
@@ -383,7 +390,7 @@ template <class K, int GATHER, bool WIDE> struct Thread {
         vload<(int)(16 / sizeof(Off))>(s.u.m.row_off[q][tid] + j, off + j);
       if constexpr (MASK) {
         uint32_t mask[4];
-        vload<4>(s.u.m.row_mask[q][tid], mask);
+        vload<4>(s.u.m.row_mask[q][word][tid], mask);
         TCONV_UNROLL
         for (int j = 0; j < 4; ++j)
           ex.copy(*this, da + (4 * q + j) * K::A_R, at(xk, off[j]), (mask[j] & bit) != 0);
@@ -466,15 +473,16 @@ template <class K, int GATHER, bool WIDE> struct Thread {
   template <int ACT, class Ex>
   IGEMM_HD void drain_c(Ex &ex, const tconv_igemm_args &a, const BlockInfo &b, int half,
                         const float *bias, float *y) const {
-    const int per_rank = K::HALF * K::CHUNKS / b.split;
-    const int first = b.rank * per_rank;
+    /* rank's share of the tile's HALF * CHUNKS chunks: [first, last), as even as it gets */
+    const int first = b.rank * (K::HALF * K::CHUNKS) / b.split;
+    const int last = (b.rank + 1) * (K::HALF * K::CHUNKS) / b.split;
     const int r = (first + tid) % K::HALF; /* the same row for every element below */
     const int64_t m = b.m0 + half * K::HALF + r;
     if (m >= b.M)
       return;
     const int64_t row_off = y_row_offset(a, b, m);
     const float *bias_g = bias != nullptr ? bias + b.group * a.g.cout_g : nullptr;
-    for (int e = first + tid; e < first + per_rank; e += K::THREADS) {
+    for (int e = first + tid; e < last; e += K::THREADS) {
       const int chunk = e / K::HALF;
       float v[4], p[4];
       vload<4>(ex.peer(0).u.c + c_index<K>(r, chunk), v);

@@ -23,11 +23,12 @@
 extern "C" {
 #endif
 
-#define TCONV_IGEMM_STAGES 2         /* cp.async double buffering: the next chunk in flight */
-#define TCONV_IGEMM_MASK_TAPS 32     /* phases with up to this many taps: per-row tap masks */
+#define TCONV_IGEMM_STAGES 2     /* cp.async double buffering: the next chunk in flight */
+#define TCONV_IGEMM_MASK_TAPS 64 /* phases with up to this many taps: per-row tap masks */
+#define TCONV_IGEMM_MASK_WORDS (TCONV_IGEMM_MASK_TAPS / 32)
 #define TCONV_IGEMM_MAX_TAPS 512     /* the generic gather's tap table in shared memory */
 #define TCONV_IGEMM_MAX_RESIDUES 128 /* Σ strides of a transposed problem (phases per dim) */
-#define TCONV_IGEMM_MAX_SPLIT 8      /* K split across a cluster of blocks */
+#define TCONV_IGEMM_MAX_SPLIT 8      /* K split across a cluster of blocks (portable size) */
 #define TCONV_IGEMM_POSITION_LIMIT ((int64_t)1 << 30) /* generic gather: |t| in int32 */
 /* The device the plan is made for (H100 SXM, H200: 132 SMs). The choice is a function of
  * the problem alone, so results are the same bits on every GPU model. */
@@ -40,8 +41,9 @@ extern "C" {
   X(0, 128, 128, 8, 8, 8, 256)                                                                     \
   X(1, 128, 64, 8, 8, 8, 128)                                                                      \
   X(2, 128, 32, 8, 8, 8, 64)                                                                       \
-  X(3, 128, 16, 8, 8, 4, 64)
-#define TCONV_IGEMM_CONFIG_COUNT 4
+  X(3, 128, 16, 8, 8, 4, 64)                                                                       \
+  X(4, 128, 8, 8, 8, 2, 64)
+#define TCONV_IGEMM_CONFIG_COUNT 5
 
 enum { TCONV_IGEMM_MASK, TCONV_IGEMM_GENERIC }; /* gathers */
 
@@ -58,7 +60,7 @@ typedef struct tconv_igemm_choice {
   int gather; /* MASK: every phase has <= MASK_TAPS taps; GENERIC: bounds checked per
                  element */
   int wide;   /* 64-bit offsets (tconv_igemm_needs_wide) */
-  int split;  /* K split: 1, 2, 4 or 8 blocks (a cluster) per output tile */
+  int split;  /* K split: 1 to TCONV_IGEMM_MAX_SPLIT blocks (a cluster) per output tile */
 } tconv_igemm_choice;
 
 /* One residue of one dimension (transposed; the convolution has one per dimension). */
@@ -68,20 +70,26 @@ typedef struct tconv_igemm_residue {
   int32_t j_first; /* kernel index of tap 0 */
 } tconv_igemm_residue;
 
-/* Everything the kernel reads, made once on the host. */
+/* Everything the kernel reads, made once on the host.
+ *
+ * Launch order: the hardware starts blocks roughly in blockIdx order (x fastest, z last), so
+ * the phases (blockIdx.z) are laid out with the most taps first: along each dimension the
+ * residues go in order[] (most taps first, ties by residue), and phase z is the mixed-radix
+ * number of those positions, dimension 0 most significant. The busiest blocks then start
+ * first and the light ones fill in behind them. */
 typedef struct tconv_igemm_args {
   tconv_geom g;
   tconv_igemm_choice choice;
-  int32_t split_shift;                /* log2 split */
   int64_t m_tiles;                    /* M tiles of the largest phase (grid.x = m_tiles * split) */
   int64_t n_tiles;                    /* N tiles per group (grid.y = groups * n_tiles) */
   int64_t phases;                     /* grid.z */
   int32_t residues[TCONV_GEOM_DIMS];  /* phases along each dimension */
-  int32_t res_first[TCONV_GEOM_DIMS]; /* where each dimension's residues start in res */
-  int64_t t_qstep[TCONV_GEOM_DIMS];   /* t per step of q */
-  int64_t t_cstep[TCONV_GEOM_DIMS];   /* t per tap */
-  int64_t o_step[TCONV_GEOM_DIMS];    /* o per step of q */
-  int64_t j_step[TCONV_GEOM_DIMS];    /* kernel index per tap */
+  int32_t res_first[TCONV_GEOM_DIMS]; /* where each dimension's residues start in res, order */
+  uint8_t order[TCONV_IGEMM_MAX_RESIDUES]; /* launch position -> residue, per dimension */
+  int64_t t_qstep[TCONV_GEOM_DIMS];        /* t per step of q */
+  int64_t t_cstep[TCONV_GEOM_DIMS];        /* t per tap */
+  int64_t o_step[TCONV_GEOM_DIMS];         /* o per step of q */
+  int64_t j_step[TCONV_GEOM_DIMS];         /* kernel index per tap */
   /* q_count of residue r is q_count[d][0] for r < q_split[d], q_count[d][1] after. */
   int64_t q_count[TCONV_GEOM_DIMS][2];
   int32_t q_split[TCONV_GEOM_DIMS];
@@ -116,9 +124,16 @@ void tconv_igemm_args_make(const tconv_problem *problem, const tconv_igemm_choic
 const char *tconv_igemm_kernel_name(const tconv_igemm_choice *choice);
 
 /* What one launch computes: blocks that run (not the early exits past a phase's M), the
- * K chunks of the busiest block, the multiply-adds issued (tile padding included). */
+ * K chunks of the busiest block, the multiply-adds issued (tile padding included), and the
+ * blocks in launch order as runs of alike blocks: run_blocks[i] blocks of run_chunks[i] K
+ * chunks each (a split's blocks counted at their cluster's busiest, since the cluster's
+ * epilogue waits for it), adjacent phases of equal chunks merged. Past
+ * TCONV_IGEMM_WORK_RUNS runs, the last one takes the rest at their most chunks. */
+#define TCONV_IGEMM_WORK_RUNS 32 /* = TCONV_PLAN_RUNS (host/algos.h) */
 typedef struct tconv_igemm_work {
   int64_t blocks, max_chunks, macs;
+  int runs;
+  int64_t run_blocks[TCONV_IGEMM_WORK_RUNS], run_chunks[TCONV_IGEMM_WORK_RUNS];
 } tconv_igemm_work;
 tconv_igemm_work tconv_igemm_work_of(const tconv_igemm_args *args);
 /* The same for tiles of bm x bn output elements and K chunks of bk, K split `split` ways, on

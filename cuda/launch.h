@@ -44,13 +44,14 @@ tconv_status tconv_cuda_set_stream(tconv_context *ctx, void *stream);
 
 /* The algorithms' launchers, one per algorithm and of the dispatch table's run signature:
  * both ops (the problem says which), x, w, bias (may be NULL) and y device pointers to the
- * problem's tensors, workspace of workspace_bytes >= the algorithm's workspace size (host/
+ * problem's tensors (elements of the problem's dtype in its layouts, whatever the float *
+ * says), workspace of workspace_bytes >= the algorithm's workspace size (host/
  * algos.h; NULL and 0 for those that need none). Asynchronous on ctx's stream; launch
  * errors are reported. host/algos.h says which problems each one takes; none re-checks.
  *   direct     cuda/direct.cu      one thread per output element; every problem
  *   igemm      cuda/igemm.cu       implicit GEMM, the transposed conv per output phase
  *   igemm_tc   cuda/igemm_tc.cu    the same on tensor cores (float16, bfloat16, TF32)
- *   gemm       cuda/gemm.cu        im2col + cuBLAS SGEMM, SGEMM + gather col2im
+ *   gemm       cuda/gemm.cu        im2col + cuBLAS GEMM, GEMM + gather col2im
  *   depthwise  cuda/depthwise.cu   one input and one output channel per group
  * A new algorithm is one more X(name) here, its row in host/dispatch.c's table and its file;
  * host/nocuda.c stubs every name of the list. */

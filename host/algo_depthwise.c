@@ -4,7 +4,9 @@
  *
  * Taken: groups == Cin == Cout (one input and one output channel per group), both ops,
  * ranks 1-3, every stride, dilation, padding and output_padding; convolution with every
- * padding mode, transposed convolution with zero or circular padding. Refused: channel
+ * padding mode, transposed convolution with zero or circular padding; every dtype, layout
+ * and math mode (TF32 computed in strict FP32; channels-last x or y, like the padding modes
+ * other than zeros, run the direct kernels). Refused: channel
  * multipliers (Cout a multiple of Cin) and grouped problems with several channels per
  * group; and, since the tiled kernel keeps positions inside one channel in 32-bit
  * integers, a spatial size, kernel size, stride or dilation, or the element count of one
@@ -32,8 +34,6 @@ static const char *int32_excess(const tconv_problem *p) {
 }
 
 int tconv_depthwise_supports(const tconv_problem *problem, char *why, size_t why_size) {
-  if (!tconv_fp32_nchw_only(problem, why, why_size))
-    return 0;
   if (problem->groups != problem->cin || problem->cout != problem->cin) {
     snprintf(why, why_size,
              "needs one input and one output channel per group (groups == Cin == Cout); this "
@@ -53,7 +53,8 @@ tconv_status tconv_depthwise_plan(const tconv_problem *problem, tconv_launch_pla
   if (!tconv_dw_tiled(problem))
     return tconv_direct_plan(problem, plan); /* the direct kernels run other padding modes */
   const tconv_dw_args a = tconv_dw_args_make(problem);
-  plan->kernel = "depthwise_tiled";
+  static const char *const names[TCONV_DTYPE_COUNT] = TCONV_TYPED_KERNEL_NAMES("depthwise_tiled");
+  plan->kernel = names[problem->dtype];
   plan->threads = a.threads;
   plan->grid[0] = a.tile_count;
   plan->grid[1] = plan->grid[2] = 1;

@@ -1,7 +1,7 @@
 /*
- * algo_direct.c - the direct algorithm's host side: it takes every problem and needs no
- * workspace, so what is left is its launch plan (algos.h) and the multiply-adds its gathers
- * issue, which the depthwise plan shares.
+ * algo_direct.c - the direct algorithm's host side: it takes every problem (every dtype,
+ * layout and math mode; algo_storage.c) and needs no workspace, so what is left is its launch plan
+ * (algos.h) and the multiply-adds its gathers issue, which the depthwise plan shares.
  *
  * The gathers visit only contributing taps with zero padding, so their multiply-adds are the
  * (output, tap) pairs that reach a real input, per dimension a sum that factors: Σ_o Π_d
@@ -79,11 +79,13 @@ int64_t tconv_direct_max_taps(const tconv_problem *p) {
 }
 
 tconv_status tconv_direct_plan(const tconv_problem *p, tconv_launch_plan *plan) {
-  static const char *const names[3] = {"direct_zeros", "direct_padded", "direct_circular"};
+  static const char *const names[3][TCONV_DTYPE_COUNT] = {
+      TCONV_TYPED_KERNEL_NAMES("direct_zeros"), TCONV_TYPED_KERNEL_NAMES("direct_padded"),
+      TCONV_TYPED_KERNEL_NAMES("direct_circular")};
   const int kind = p->padding_mode == TCONV_PADDING_ZEROS ? TCONV_GATHER_TAPS
                    : p->op == TCONV_OP_CONV               ? TCONV_GATHER_PADDED
                                                           : TCONV_GATHER_CIRCULAR;
-  plan->kernel = names[kind];
+  plan->kernel = names[kind][p->dtype];
   plan->threads = TCONV_DIRECT_THREADS;
   plan->grid[0] = (p->y_count + TCONV_DIRECT_THREADS - 1) / TCONV_DIRECT_THREADS;
   plan->grid[1] = plan->grid[2] = 1;

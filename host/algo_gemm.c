@@ -5,13 +5,16 @@
  *
  * Taken: both ops, ranks 1-3, every stride, dilation, padding, output_padding and group
  * count; convolution with every padding mode, transposed convolution with zero or circular
- * padding (everything shape.c accepts). The cuBLAS calls use the 64-bit API, so large
- * dimensions are not a reason to refuse. Refused: a problem whose column matrix for a
- * single image does not fit in 64-bit byte counts.
+ * padding (everything shape.c accepts); every dtype, layout and math mode (float32 STRICT:
+ * SGEMM; TF32: cuBLAS's TF32 compute type; float16 / bfloat16: 16-bit operands, FP32
+ * results). The cuBLAS calls use the 64-bit API, so large dimensions are not a reason to
+ * refuse. Refused: a problem whose workspace for a single image does not fit in 64-bit byte
+ * counts.
  *
- * Workspace: the column matrix of a chunk of the batch, convolution Cin·ks·P floats per
- * image, transposed Cout·ks·Q, with ks the kernel's spatial size and P / Q the output /
- * input spatial sizes. The chunk is the largest number of images whose columns stay under
+ * Workspace per image: the column matrix, convolution Cin·ks·P elements of the dtype,
+ * transposed Cout·ks·Q floats, with ks the kernel's spatial size and P / Q the output /
+ * input spatial sizes; plus, for a float16 / bfloat16 convolution, its Cout·P FP32 GEMM
+ * results. The chunk is the largest number of images whose workspace stays under
  * TCONV_GEMM_WORKSPACE_CAP (512 MiB), but at least one image, even when that one is larger.
  */
 #include "algos.h"
@@ -21,9 +24,7 @@
 #include <stdio.h>
 
 int tconv_gemm_supports(const tconv_problem *problem, char *why, size_t why_size) {
-  if (!tconv_fp32_nchw_only(problem, why, why_size))
-    return 0;
-  if (tconv_gemm_image_columns(problem) < 0) {
+  if (tconv_gemm_image_bytes(problem) < 0) {
     snprintf(why, why_size,
              "the column matrix of one image (%s channels x kernel x %s positions) overflows "
              "64-bit byte counts",
@@ -47,9 +48,10 @@ tconv_status tconv_gemm_plan(const tconv_problem *p, tconv_launch_plan *plan) {
   const int64_t elements =
       images * (conv ? tconv_gemm_image_columns(p) : p->cout * p->out_spatial);
   const int64_t positions = conv ? p->out_spatial : p->in_spatial;
-  plan->kernel = conv ? "gemm_im2col" : p->padding_mode == TCONV_PADDING_CIRCULAR
-                                            ? "gemm_col2im_circular"
-                                            : "gemm_col2im";
+  static const char *const names[3][TCONV_DTYPE_COUNT] = {
+      TCONV_TYPED_KERNEL_NAMES("gemm_im2col"), TCONV_TYPED_KERNEL_NAMES("gemm_col2im_circular"),
+      TCONV_TYPED_KERNEL_NAMES("gemm_col2im")};
+  plan->kernel = names[conv ? 0 : p->padding_mode == TCONV_PADDING_CIRCULAR ? 1 : 2][p->dtype];
   plan->threads = TCONV_GEMM_THREADS;
   plan->grid[0] = (elements + TCONV_GEMM_THREADS - 1) / TCONV_GEMM_THREADS;
   plan->grid[1] = plan->grid[2] = 1;

@@ -23,6 +23,8 @@
 
 static const char *const mode_names[] = {"zeros", "reflect", "replicate", "circular"};
 
+_Static_assert(TCONV_IGEMM_WORK_RUNS == TCONV_PLAN_RUNS, "the plan holds the work's runs");
+
 /* The configurations, as igemm.cuh instantiates them. */
 static const tconv_igemm_config configs[TCONV_IGEMM_CONFIG_COUNT] = {
 #define IGEMM_CONFIG_ROW(id, bm, bn, bk, tm, tn, threads) {bm, bn, bk, tm, tn, threads},
@@ -33,7 +35,7 @@ static const tconv_igemm_config configs[TCONV_IGEMM_CONFIG_COUNT] = {
 /* The share of the FP32 issue rate each configuration's main loop keeps busy, as read from
  * its SASS (FFMA / all instructions of the K loop, rounded down): the choice weighs a
  * configuration's fit to Cout/g with it. */
-static const double config_efficiency[TCONV_IGEMM_CONFIG_COUNT] = {0.84, 0.81, 0.76, 0.64};
+static const double config_efficiency[TCONV_IGEMM_CONFIG_COUNT] = {0.84, 0.81, 0.76, 0.64, 0.46};
 
 tconv_igemm_config tconv_igemm_config_of(int id) { return configs[id]; }
 
@@ -122,8 +124,6 @@ void tconv_igemm_args_make(const tconv_problem *p, const tconv_igemm_choice *cho
   memset(a, 0, sizeof *a);
   a->g = tconv_geom_make(p);
   a->choice = *choice;
-  while ((1 << a->split_shift) < choice->split)
-    ++a->split_shift;
   const tconv_igemm_config c = configs[choice->config];
   int32_t next = 0;
   int64_t rows = p->n;
@@ -157,6 +157,17 @@ void tconv_igemm_args_make(const tconv_problem *p, const tconv_igemm_choice *cho
     }
     for (int i = 0; i < 2; ++i)
       a->q_div[d][i] = tconv_divider_make(a->q_count[d][i] > 0 ? a->q_count[d][i] : 1);
+    /* Launch order: most taps first, ties by residue (so the ones with more rows first). */
+    for (int32_t i = 0; i < a->residues[d]; ++i) {
+      int32_t j = i;
+      for (; j > 0; --j) {
+        const int32_t prev = a->order[a->res_first[d] + j - 1];
+        if (a->res[a->res_first[d] + prev].taps >= a->res[a->res_first[d] + i].taps)
+          break;
+        a->order[a->res_first[d] + j] = (uint8_t)prev;
+      }
+      a->order[a->res_first[d] + j] = (uint8_t)i;
+    }
     a->phases *= a->residues[d];
     rows *= a->q_count[d][0];
   }
@@ -171,11 +182,12 @@ tconv_igemm_work tconv_igemm_work_of(const tconv_igemm_args *a) {
 
 tconv_igemm_work tconv_igemm_work_tiled(const tconv_igemm_args *a, int bm, int bn, int bk,
                                         int64_t split) {
-  tconv_igemm_work work = {0, 0, 0};
-  for (int64_t phase = 0; phase < a->phases; ++phase) {
-    int64_t rest = phase, rows = a->g.n, taps = 1;
+  tconv_igemm_work work;
+  memset(&work, 0, sizeof work);
+  for (int64_t z = 0; z < a->phases; ++z) { /* launch order (block_info's decoding) */
+    int64_t rest = z, rows = a->g.n, taps = 1;
     for (int d = TCONV_GEOM_DIMS - 1; d >= 0; --d) {
-      const int32_t r = (int32_t)(rest % a->residues[d]);
+      const int32_t r = a->order[a->res_first[d] + rest % a->residues[d]];
       rest /= a->residues[d];
       rows *= a->q_count[d][r < a->q_split[d] ? 0 : 1];
       taps *= a->res[a->res_first[d] + r].taps;
@@ -183,56 +195,156 @@ tconv_igemm_work tconv_igemm_work_tiled(const tconv_igemm_args *a, int bm, int b
     const int64_t tiles = ceil_div(rows, bm) * a->n_tiles * a->g.groups;
     const int64_t chunks = ceil_div(a->g.cin_g * taps, bk);
     const int64_t per_split = ceil_div(chunks, split);
+    if (tiles == 0)
+      continue;
     work.blocks += tiles * split;
     work.macs += tiles * chunks * bm * bn * bk;
-    if (tiles > 0 && per_split > work.max_chunks)
+    if (per_split > work.max_chunks)
       work.max_chunks = per_split;
+    const int last = work.runs - 1;
+    if (work.runs > 0 &&
+        (work.run_chunks[last] == per_split || work.runs == TCONV_IGEMM_WORK_RUNS)) {
+      work.run_blocks[last] += tiles * split;
+      if (per_split > work.run_chunks[last])
+        work.run_chunks[last] = per_split;
+    } else {
+      work.run_blocks[work.runs] = tiles * split;
+      work.run_chunks[work.runs++] = per_split;
+    }
   }
   return work;
 }
 
 /* ---- the choice -------------------------------------------------------------------------- */
 
-/* Time of a launch in the plan's model, in units of one chunk of one resident set of blocks:
- * the waves of the reference GPU it takes (resident blocks per SM at the configurations'
- * occupancy) times the chunks of the busiest block plus its epilogue (two chunks' worth; a
- * split adds the exchange through distributed shared memory). */
-static double launch_cost(const tconv_problem *p, const tconv_igemm_choice *choice) {
-  tconv_igemm_args a;
-  tconv_igemm_args_make(p, choice, &a);
-  const tconv_igemm_work work = tconv_igemm_work_of(&a);
-  const tconv_igemm_config c = configs[choice->config];
-  const int64_t per_sm = TCONV_IGEMM_WARPS_PER_SM * 32 / c.threads;
-  const int64_t wave = (int64_t)TCONV_IGEMM_PLAN_SMS * per_sm;
-  const double epilogue = choice->split == 1 ? 2.0 : 2.0 + choice->split / 2.0;
-  return (double)ceil_div(work.blocks, wave) * ((double)work.max_chunks + epilogue);
+/* Blocks of a launch, as the plan's model of the reference GPU runs them: the slots (resident
+ * blocks on every SM) take the blocks in launch order, each block the slot that frees first
+ * (what the hardware's block scheduler does, roughly). Runs of run_blocks[i] blocks lasting
+ * time[i]; returns when the last one ends. The slots are kept as groups of equal finish
+ * time, sorted; a run of at least a round of blocks whose length covers the groups' spread
+ * is taken in whole rounds. */
+#define SCHEDULE_GROUPS 64
+#define SCHEDULE_STEPS 20000 /* then the rest is spread evenly (a bound, never reached here) */
+
+static double schedule_makespan(int runs, const int64_t *run_blocks, const double *time,
+                                int64_t slots) {
+  double t[SCHEDULE_GROUPS + 1];
+  int64_t c[SCHEDULE_GROUPS + 1];
+  int groups = 1, steps = 0;
+  t[0] = 0.0;
+  c[0] = slots;
+  for (int i = 0; i < runs; ++i) {
+    int64_t n = run_blocks[i];
+    const double d = time[i];
+    while (n > 0) {
+      if (n >= slots && t[groups - 1] - t[0] <= d) {
+        const int64_t rounds = n / slots;
+        for (int g = 0; g < groups; ++g)
+          t[g] += (double)rounds * d;
+        n -= rounds * slots;
+        continue;
+      }
+      if (++steps > SCHEDULE_STEPS) {
+        double busy = 0.0;
+        for (int g = 0; g < groups; ++g)
+          busy += t[g] * (double)c[g];
+        const double even = (busy + (double)n * d) / (double)slots;
+        return even > t[groups - 1] ? even : t[groups - 1];
+      }
+      /* the earliest group takes what it can; those slots end at t[0] + d */
+      const int64_t m = n < c[0] ? n : c[0];
+      const double end = t[0] + d;
+      n -= m;
+      c[0] -= m;
+      if (c[0] == 0) {
+        memmove(t, t + 1, (size_t)(groups - 1) * sizeof t[0]);
+        memmove(c, c + 1, (size_t)(groups - 1) * sizeof c[0]);
+        --groups;
+      }
+      int at = 0;
+      while (at < groups && t[at] < end)
+        ++at;
+      if (at < groups && t[at] == end) {
+        c[at] += m;
+        continue;
+      }
+      memmove(t + at + 1, t + at, (size_t)(groups - at) * sizeof t[0]);
+      memmove(c + at + 1, c + at, (size_t)(groups - at) * sizeof c[0]);
+      t[at] = end;
+      c[at] = m;
+      if (++groups > SCHEDULE_GROUPS) { /* merge the closest neighbours, at the later time */
+        int g = 0;
+        for (int h = 1; h + 1 < groups; ++h)
+          if (t[h + 1] - t[h] < t[g + 1] - t[g])
+            g = h;
+        c[g + 1] += c[g];
+        memmove(t + g, t + g + 1, (size_t)(groups - g - 1) * sizeof t[0]);
+        memmove(c + g, c + g + 1, (size_t)(groups - g - 1) * sizeof c[0]);
+        --groups;
+      }
+    }
+  }
+  return t[groups - 1];
 }
 
+/* The cost model of the choice, in FFMA issue slots of one SM: the makespan of the blocks
+ * on the reference GPU's slots (resident blocks at the occupancy every configuration is
+ * built for), a block lasting its K chunks plus an epilogue of two chunks' worth (a split
+ * adds the exchange through distributed shared memory, half a chunk per block), a chunk of
+ * a slot costing its multiply-adds over the configuration's FFMA share, times the blocks an
+ * SM holds at once (they share its issue). */
+static double launch_cost(const tconv_igemm_config *c, int id, const tconv_igemm_work *work,
+                          int split) {
+  double time[TCONV_IGEMM_WORK_RUNS];
+  const double epilogue = split == 1 ? 2.0 : 2.0 + split / 2.0;
+  for (int i = 0; i < work->runs; ++i)
+    time[i] = (double)work->run_chunks[i] + epilogue;
+  const int64_t per_sm = TCONV_IGEMM_WARPS_PER_SM * 32 / c->threads;
+  const double chunk = (double)per_sm * c->bm * c->bn * c->bk / config_efficiency[id];
+  return schedule_makespan(work->runs, work->run_blocks, time, TCONV_IGEMM_PLAN_SMS * per_sm) *
+         chunk;
+}
+
+/* A launch that leaves SMs idle from the start (fewer blocks than one round of resident
+ * blocks) is taken only when every launch that fills them costs more than this much more in
+ * the model: the model has no term for what a fuller GPU hides (latency, uneven blocks). */
+#define PARTIAL_WAVE_SLACK 0.25
+
 tconv_igemm_choice tconv_igemm_choose(const tconv_problem *p) {
-  tconv_igemm_choice best = {0, TCONV_IGEMM_MASK, tconv_igemm_needs_wide(p), 1};
-  const int64_t n = p->cout / p->groups;
-  if (tconv_igemm_needs_generic(p))
-    best.gather = TCONV_IGEMM_GENERIC;
-  double score = -1.0;
+  const tconv_igemm_choice base = {
+      0, tconv_igemm_needs_generic(p) ? TCONV_IGEMM_GENERIC : TCONV_IGEMM_MASK,
+      tconv_igemm_needs_wide(p), 1};
+  tconv_igemm_choice best = base, full = base;
+  double best_cost = -1.0, full_cost = -1.0;
   for (int id = 0; id < TCONV_IGEMM_CONFIG_COUNT; ++id) {
-    const double s =
-        (double)n / (double)(ceil_div(n, configs[id].bn) * configs[id].bn) * config_efficiency[id];
-    if (tconv_igemm_available(id, best.gather, best.wide) && s > score) {
-      score = s; /* ties keep the wider tile */
-      best.config = id;
+    if (!tconv_igemm_available(id, base.gather, base.wide))
+      continue;
+    tconv_igemm_choice choice = base;
+    choice.config = id;
+    tconv_igemm_args a;
+    tconv_igemm_args_make(p, &choice, &a);
+    const tconv_igemm_work one = tconv_igemm_work_of(&a); /* split 1; runs hold for any */
+    const int64_t slots =
+        (int64_t)TCONV_IGEMM_PLAN_SMS * TCONV_IGEMM_WARPS_PER_SM * 32 / configs[id].threads;
+    for (int split = 1; split <= TCONV_IGEMM_MAX_SPLIT; ++split) {
+      tconv_igemm_work w = one;
+      for (int i = 0; i < w.runs; ++i) {
+        w.run_blocks[i] *= split;
+        w.run_chunks[i] = ceil_div(w.run_chunks[i], split);
+      }
+      const double cost = launch_cost(&configs[id], id, &w, split);
+      choice.split = split;
+      if (best_cost < 0.0 || cost < best_cost) { /* ties keep the wider tile, the smaller split */
+        best_cost = cost;
+        best = choice;
+      }
+      if (one.blocks * split >= slots && (full_cost < 0.0 || cost < full_cost)) {
+        full_cost = cost;
+        full = choice;
+      }
     }
   }
-  double cost = launch_cost(p, &best);
-  for (int split = 2; split <= TCONV_IGEMM_MAX_SPLIT; split *= 2) {
-    tconv_igemm_choice c = best;
-    c.split = split;
-    const double t = launch_cost(p, &c);
-    if (t < cost) {
-      cost = t;
-      best.split = split;
-    }
-  }
-  return best;
+  return full_cost >= 0.0 && full_cost <= best_cost * (1.0 + PARTIAL_WAVE_SLACK) ? full : best;
 }
 
 const char *tconv_igemm_kernel_name(const tconv_igemm_choice *c) {
@@ -346,5 +458,10 @@ tconv_status tconv_igemm_plan(const tconv_problem *p, tconv_launch_plan *plan) {
   plan->grid_stride = 0;
   plan->cluster = choice.split;
   plan->active_blocks = work.blocks;
+  plan->runs = work.runs;
+  for (int i = 0; i < work.runs; ++i) {
+    plan->run_blocks[i] = work.run_blocks[i];
+    plan->run_trips[i] = work.run_chunks[i];
+  }
   return TCONV_STATUS_OK;
 }

@@ -64,11 +64,11 @@ int tconv_tc_smem_bytes(int config) {
 }
 
 void tconv_tc_args_make(const tconv_problem *p, const tconv_tc_choice *choice, tconv_tc_args *a) {
-  /* The FFMA kernel's phase tables and geometry, then this kernel's strides and tiles. */
+  /* The FFMA kernel's phase tables and geometry (with each tensor's layout), then this
+   * kernel's tiles. */
   const tconv_igemm_choice phases_only = {0, TCONV_IGEMM_MASK, 0, 1};
   memset(a, 0, sizeof *a);
   tconv_igemm_args_make(p, &phases_only, &a->base);
-  tconv_geom_apply_layouts(&a->base.g, p);
   const tconv_tc_config c = configs[choice->config];
   int64_t rows = p->n;
   for (int d = 0; d < TCONV_GEOM_DIMS; ++d)

@@ -20,12 +20,21 @@
 extern "C" {
 #endif
 
-/* host/algo_storage.c: 1 for float32 channels-first x, w and y under STRICT math, the
- * storage every CUDA algorithm takes today; else 0 with the reason. Each *_supports below
- * applies it first. */
+/* host/algo_storage.c: the storage (dtype, layouts) and math rules. The direct, depthwise and
+ * gemm algorithms take every dtype, layout and math mode (direct and depthwise compute TF32
+ * calls in strict FP32); tconv_fp32_nchw_only is the implicit GEMM's: 1 for float32
+ * channels-first x, w and y under STRICT math, else 0 with the reason. */
 int tconv_fp32_nchw_only(const tconv_problem *problem, char *why, size_t why_size);
-/* The direct algorithm: every problem of that storage. */
+/* The direct algorithm: every problem. */
 int tconv_direct_supports(const tconv_problem *problem, char *why, size_t why_size);
+
+/* The stem of a typed kernel's name for each dtype (indexed by tconv_dtype), as the SASS
+ * names the instantiations of a kernel template over float, __half and __nv_bfloat16. */
+#define TCONV_TYPED_KERNEL_NAMES(stem)                                                             \
+  { stem "<float>", stem "<__half>", stem "<__nv_bfloat16>" }
+
+/* The most runs (phases, split slices) a launch plan lists block by block. */
+#define TCONV_PLAN_RUNS 32
 
 /* How an algorithm launches a problem on CUDA: what a host-only program (the kernel report's
  * model) needs to know, computed by the same functions as the launchers use. */
@@ -43,6 +52,12 @@ typedef struct tconv_launch_plan {
   int cluster;             /* blocks per thread-block cluster (igemm's K split), else 1 */
   int64_t active_blocks;   /* blocks that do work (igemm: the phases' M tiles times the split;
                               blocks past a smaller phase's rows exit at once) */
+  /* The active blocks in launch order as runs of alike blocks: run_blocks[i] blocks of
+   * run_trips[i] main-loop trips each (igemm: a split's blocks at their cluster's busiest,
+   * the trips the cluster waits for; more than TCONV_PLAN_RUNS runs: the last one holds the
+   * rest at their most trips). 0 runs: the blocks are alike (main_loop_trips each). */
+  int runs;
+  int64_t run_blocks[TCONV_PLAN_RUNS], run_trips[TCONV_PLAN_RUNS];
   int smem_bytes;          /* dynamic shared memory per block (0: static only) */
   int tensor_cores;        /* 1: the main loop is mma.sync (macs on tensor cores), else FFMA */
 } tconv_launch_plan;
@@ -55,7 +70,7 @@ tconv_status tconv_launch_plan_of(const tconv_problem *problem, tconv_algo algo,
 /* The algorithm AUTO's heuristic picks on `backend` (no find cache). */
 tconv_algo tconv_auto_algo(const tconv_problem *problem, tconv_backend backend);
 
-/* host/algo_direct.c: every problem of the storage tconv_fp32_nchw_only takes, no workspace. */
+/* host/algo_direct.c: every problem, no workspace. */
 tconv_status tconv_direct_plan(const tconv_problem *problem, tconv_launch_plan *plan);
 /* The multiply-adds the direct gathers issue: Σ over outputs of their contributing taps
  * (every tap with a non-zero padding mode, every circular wrap), times Cin/g; and the most

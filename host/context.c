@@ -4,6 +4,7 @@
  */
 #include "internal.h"
 #include "launch.h"
+#include "cpu.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,9 @@ tconv_status tconv_context_create(tconv_backend backend, int device, tconv_conte
                       device);
 
   char reason[TCONV_ERROR_CAPACITY / 2] = ""; /* leaves room for the sentence around it */
+  int threads = 1;
+  if (tconv_cpu_default_threads(&threads, reason, sizeof reason) != TCONV_STATUS_OK)
+    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "context create: %s", reason);
   tconv_backend chosen = TCONV_BACKEND_CPU;
   if (backend != TCONV_BACKEND_CPU) {
     const tconv_status probe = tconv_cuda_probe_device(device, reason, sizeof reason);
@@ -52,6 +56,7 @@ tconv_status tconv_context_create(tconv_backend backend, int device, tconv_conte
   c->backend = chosen;
   c->device = chosen == TCONV_BACKEND_CUDA ? device : 0;
   c->stream = NULL;
+  c->threads = threads;
   const char *verify = getenv("TCONV_VERIFY");
   c->verify = verify != NULL && strcmp(verify, "1") == 0;
   c->verify_tolerance = TCONV_VERIFY_DEFAULT_TOLERANCE;
@@ -74,6 +79,8 @@ tconv_status tconv_context_create(tconv_backend backend, int device, tconv_conte
 void tconv_context_destroy(tconv_context *ctx) {
   if (ctx != NULL && ctx->backend == TCONV_BACKEND_CUDA)
     tconv_cuda_context_release(ctx);
+  if (ctx != NULL)
+    tconv_cpu_release(ctx);
   free(ctx);
 }
 
@@ -124,3 +131,23 @@ tconv_status tconv_context_set_verify(tconv_context *ctx, int enabled, double to
 }
 
 int tconv_context_verify(const tconv_context *ctx) { return ctx != NULL ? ctx->verify : 0; }
+
+tconv_status tconv_context_set_threads(tconv_context *ctx, int threads) {
+  if (ctx == NULL)
+    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "set threads: ctx is NULL");
+  tconv_clear_error(ctx);
+  if (threads < 0 || threads > TCONV_MAX_THREADS)
+    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT,
+                      "set threads: threads %d is not 0 (the default) or 1 to %d", threads,
+                      TCONV_MAX_THREADS);
+  if (threads == 0) {
+    char why[TCONV_ERROR_CAPACITY / 2];
+    const tconv_status status = tconv_cpu_default_threads(&threads, why, sizeof why);
+    if (status != TCONV_STATUS_OK)
+      return tconv_fail(ctx, status, "set threads: %s", why);
+  }
+  ctx->threads = threads;
+  return TCONV_STATUS_OK;
+}
+
+int tconv_context_threads(const tconv_context *ctx) { return ctx != NULL ? ctx->threads : 0; }

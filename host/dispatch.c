@@ -4,6 +4,7 @@
  * heuristic, or the winner tconv_find_algo() cached), run it, then let verify mode look.
  */
 #include "algos.h"
+#include "cpu.h"
 #include "internal.h"
 #include "reference.h"
 #include "launch.h"
@@ -14,7 +15,8 @@
 #include <time.h>
 
 /* The launchers take float * pointers (tconv_run_fn); the elements are of pr->dtype in pr's
- * layouts (the reference reads any; each CUDA algorithm takes what its supports rule says). */
+ * layouts, which the reference and every CUDA algorithm its supports rule admits read as
+ * such. */
 static tconv_status run_reference(tconv_context *ctx, const tconv_problem *pr, const float *x,
                                   const float *w, const float *bias, float *y, void *workspace,
                                   size_t workspace_bytes) {
@@ -46,6 +48,10 @@ static const algo_desc algos[TCONV_ALGO_COUNT] = {
                          tconv_cuda_gemm, tconv_gemm_plan},
     [TCONV_ALGO_DEPTHWISE] = {TCONV_BACKEND_CUDA, tconv_depthwise_supports, NULL,
                               tconv_cuda_depthwise, tconv_depthwise_plan},
+    [TCONV_ALGO_CPU_IGEMM] = {TCONV_BACKEND_CPU, tconv_cpu_igemm_supports, NULL,
+                              tconv_cpu_igemm_run, NULL},
+    [TCONV_ALGO_CPU_DIRECT] = {TCONV_BACKEND_CPU, tconv_cpu_direct_supports, NULL,
+                               tconv_cpu_direct_run, NULL},
     [TCONV_ALGO_IGEMM_TC] = {TCONV_BACKEND_CUDA, tconv_igemm_tc_supports, NULL,
                              tconv_cuda_igemm_tc, tconv_igemm_tc_plan},
 };
@@ -150,14 +156,17 @@ static void cache_store(tconv_context *ctx, const tconv_problem *pr, tconv_algo 
   e->workspace_bytes = workspace_bytes;
 }
 
-/* The heuristic, which needs no workspace: on the GPU depthwise where it applies, then the
+/* The heuristic, which needs no workspace. CPU: the CPU algorithm the problem suits (cpu.h),
+ * or the reference for what neither takes. CUDA: depthwise where it applies, then the
  * implicit GEMM (on tensor cores for float16, bfloat16 and TF32 math, where that kernel takes
- * the problem; else the FFMA one), then direct (which the caller still asks: it refuses
- * storage no CUDA algorithm takes yet); on the CPU the reference. */
+ * the problem; else the FFMA one where it does), then direct, which takes every problem (every
+ * dtype, layout and math mode: what the others refuse falls through to it). */
 tconv_algo tconv_auto_algo(const tconv_problem *pr, tconv_backend backend) {
-  if (backend != TCONV_BACKEND_CUDA)
-    return TCONV_ALGO_REFERENCE;
   char why[TCONV_ERROR_CAPACITY / 2];
+  if (backend != TCONV_BACKEND_CUDA) {
+    const tconv_algo cpu = tconv_cpu_choose(pr);
+    return algo_takes(pr, cpu, why, sizeof why) ? cpu : TCONV_ALGO_REFERENCE;
+  }
   if (tconv_depthwise_supports(pr, why, sizeof why))
     return TCONV_ALGO_DEPTHWISE;
   const int tensor_cores = pr->dtype != TCONV_DTYPE_FLOAT32 || pr->math == TCONV_MATH_TF32;
@@ -171,8 +180,7 @@ tconv_algo tconv_auto_algo(const tconv_problem *pr, tconv_backend backend) {
 /* AUTO: the cached winner when the workspace allows it, else the heuristic. */
 static tconv_algo choose(const tconv_context *ctx, const tconv_problem *pr,
                          size_t workspace_bytes) {
-  const tconv_algo_cache_entry *e =
-      ctx->backend == TCONV_BACKEND_CUDA ? cache_find(ctx, pr) : NULL;
+  const tconv_algo_cache_entry *e = cache_find(ctx, pr);
   if (e != NULL && e->workspace_bytes <= workspace_bytes)
     return e->algo;
   return tconv_auto_algo(pr, ctx->backend);

@@ -27,6 +27,8 @@ typedef struct tconv_algo_cache_entry {
 
 #define TCONV_ALGO_CACHE_CAPACITY 64
 
+typedef struct tconv_cpu_state tconv_cpu_state;
+
 struct tconv_context {
   tconv_backend backend; /* CPU or CUDA, never AUTO */
   int device;            /* CUDA device index; 0 on the CPU backend */
@@ -35,6 +37,8 @@ struct tconv_context {
   void *cublas;          /* cublasHandle_t, made with the context */
   void *cublas_workspace; /* the handle's own device memory (cublasSetWorkspace), of */
   size_t cublas_workspace_bytes; /* this many bytes */
+  int threads;           /* threads of the CPU algorithms (tconv_context_set_threads) */
+  tconv_cpu_state *cpu;  /* their thread team and scratch memory, made on first use */
   int verify;            /* verify mode on */
   double verify_tolerance;
   struct {               /* test hook (tconv_test_plant): the next forward call's y[index]

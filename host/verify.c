@@ -4,10 +4,11 @@
  * After a forward computation, the result y is recomputed on the host and compared:
  *   CUDA backend  x, w, bias and y are copied to the host, the CPU reference recomputes y
  *                 (gather for the transposed convolution, the conv loop nest for conv);
- *   CPU backend   y came from the reference itself, so a second formulation checks it: the
- *                 scatter formulation for the transposed convolution (it shares no index
- *                 code with the gather), a second run of the loop nest for conv (which
- *                 catches at least a result written over or left unwritten afterwards).
+ *   CPU backend   y came from a CPU algorithm (cpu_igemm, cpu_direct) or from the reference
+ *                 itself; the scatter formulation checks the transposed convolution (it
+ *                 shares no index code with the gather), the loop nest the convolution (for
+ *                 the REFERENCE algorithm a second run, which catches at least a result
+ *                 written over or left unwritten afterwards).
  * The comparison is the documented one. float32 under STRICT math: a mismatch when
  * max|y - ref| exceeds tolerance * max(max|ref|, 1e-30), or when a non-finite element of one
  * is not the same value in the other (NaN where the reference has a number or the other way

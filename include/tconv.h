@@ -147,7 +147,8 @@ TCONV_API const char *tconv_last_error(void);
 
 /* Where a context computes.
  *   AUTO  CUDA when a device is usable, else CPU (a context's backend is never AUTO)
- *   CPU   the CPU algorithms (today the reference loop nest); buffers live in host memory
+ *   CPU   the CPU algorithms (CPU_IGEMM, CPU_DIRECT) and the reference; buffers live in host
+ *         memory
  *   CUDA  CUDA kernels; buffers live in device memory */
 #define TCONV_BACKEND_LIST(X)                                                                      \
   X(AUTO, "auto", 0)                                                                               \
@@ -182,8 +183,9 @@ typedef struct tconv_context tconv_context;
  * owns a cuBLAS handle, made here (not in the first forward call), with a workspace of its
  * own on the device (32 MiB from Hopper on, 4 MiB before). */
 TCONV_API tconv_status tconv_context_create(tconv_backend backend, int device, tconv_context **ctx);
-/* Releases the context. Buffers created in it must be destroyed first. NULL is fine. On the
- * CUDA backend this waits for the whole device (cublasDestroy does). */
+/* Releases the context, with the threads and the scratch memory its CPU calls keep for reuse.
+ * Buffers created in it must be destroyed first. NULL is fine. On the CUDA backend this
+ * waits for the whole device (cublasDestroy does). */
 TCONV_API void tconv_context_destroy(tconv_context *ctx);
 /* The backend actually in use (never AUTO); CPU for NULL. */
 TCONV_API tconv_backend tconv_context_backend(const tconv_context *ctx);
@@ -208,9 +210,9 @@ TCONV_API tconv_status tconv_context_synchronize(tconv_context *ctx);
  * context. */
 TCONV_API const char *tconv_context_last_error(const tconv_context *ctx);
 /* Verify mode, for CI on GPU runners: after every forward call the context synchronizes,
- * recomputes the result on the host with the CPU reference (on the CPU backend: with a
- * second formulation - scatter for the transposed convolution, a second run for the
- * convolution) and compares. float32 tensors with STRICT math: when max|y - ref| >
+ * recomputes the result on the host with the CPU reference (on the CPU backend, whose
+ * REFERENCE algorithm is that reference: with a second formulation - scatter for the
+ * transposed convolution, a second run for the convolution) and compares. float32 tensors with STRICT math: when max|y - ref| >
  * tolerance * max(max|ref|, 1e-30) over the elements finite in both, or when they differ
  * in an element that is not finite in one of them (a NaN matches a NaN, an infinity only the
  * same infinity), the call returns VERIFY_MISMATCH. float16, bfloat16 and TF32 calls: every element is held to
@@ -227,6 +229,20 @@ TCONV_API tconv_status tconv_context_set_verify(tconv_context *ctx, int enabled,
 /* Whether verify mode is on (0 or 1); 0 for NULL. */
 TCONV_API int tconv_context_verify(const tconv_context *ctx);
 #define TCONV_VERIFY_DEFAULT_TOLERANCE 1e-5
+
+/* Threads of the CPU backend's algorithms (CPU_IGEMM, CPU_DIRECT) in this context's calls:
+ * 1 .. TCONV_MAX_THREADS, or 0 for the default: TCONV_NUM_THREADS when the environment sets
+ * it (an integer from 1 to TCONV_MAX_THREADS; read by tconv_context_create(), which fails
+ * with INVALID_ARGUMENT on any other value, and by this call with 0), else the number of
+ * online processors. The threads are created on first need and sleep between calls; the
+ * calling thread is one of them. A call may use fewer (small problems, or threads the system
+ * refuses to create); its result does not depend on the count: every thread count gives the
+ * same bits. A CUDA context keeps the value, which its kernels do not use. INVALID_ARGUMENT
+ * for other values (the count is then unchanged). */
+TCONV_API tconv_status tconv_context_set_threads(tconv_context *ctx, int threads);
+/* The thread count in effect (never 0); 0 for NULL. */
+TCONV_API int tconv_context_threads(const tconv_context *ctx);
+#define TCONV_MAX_THREADS 1024
 
 /* Whether CUDA device 0 is usable, without creating a tconv context (the probe does make
  * device 0's primary CUDA context, as creating a context on it would): OK, or NO_DEVICE
@@ -551,6 +567,13 @@ TCONV_API tconv_status tconv_transpose_output_shape(const tconv_params *params,
  *              image) and cuts batches of more than 64512 matrices into several cuBLAS calls
  *   DEPTHWISE  CUDA: groups with one input and one output channel per group (depthwise,
  *              e.g. bilinear upsampling)
+ *   CPU_IGEMM  CPU: implicit GEMM over packed panels with a vectorised micro-kernel (AVX-512,
+ *              AVX2 + FMA or portable, chosen at run time), multithreaded; the transposed
+ *              convolution per output phase, as IGEMM. FP32 accumulation in a fixed order:
+ *              the same bits for every thread count, and the same as CPU_DIRECT. float32
+ *              channels-first tensors only
+ *   CPU_DIRECT CPU: one output channel at a time, rows of outputs held in vector registers;
+ *              for depthwise and narrow problems. float32 channels-first tensors only
  *   IGEMM_TC   CUDA: IGEMM's implicit GEMM on tensor cores (mma.sync), FP32 accumulation:
  *              float16 and bfloat16 under either math, float32 under TF32 math only; every
  *              layout; zero padding only, at most 64 kernel taps per output phase */
@@ -561,7 +584,9 @@ TCONV_API tconv_status tconv_transpose_output_shape(const tconv_params *params,
   X(IGEMM, "igemm", 3)                                                                             \
   X(GEMM, "gemm", 4)                                                                               \
   X(DEPTHWISE, "depthwise", 5)                                                                     \
-  X(IGEMM_TC, "igemm_tc", 6)
+  X(CPU_IGEMM, "cpu_igemm", 6)                                                                     \
+  X(CPU_DIRECT, "cpu_direct", 7)                                                                   \
+  X(IGEMM_TC, "igemm_tc", 8)
 
 typedef enum tconv_algo {
 #define TCONV_ALGO_ENUM_(NAME, name, value) TCONV_ALGO_##NAME = value,
@@ -569,8 +594,8 @@ typedef enum tconv_algo {
 #undef TCONV_ALGO_ENUM_
 } tconv_algo;
 #define TCONV_ALGO_COUNT (0 TCONV_ALGO_LIST(TCONV_COUNT_ONE_))
-/* "auto", "direct", "reference", "igemm", "gemm", "depthwise", "igemm_tc"; NULL when out of
- * range. */
+/* "auto", "direct", "reference", "igemm", "gemm", "depthwise", "cpu_igemm", "cpu_direct",
+ * "igemm_tc"; NULL when out of range. */
 TCONV_API const char *tconv_algo_name(tconv_algo algo);
 /* The algo named `name` into *algo; INVALID_ARGUMENT when none is. */
 TCONV_API tconv_status tconv_algo_from_name(const char *name, tconv_algo *algo);

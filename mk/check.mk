@@ -4,7 +4,7 @@
 #                   run on the CPU suites with leak detection; the CLI the cli suite spawns is
 #                   the sanitized one, so its runs are checked too;
 #                2. the plain test binary under valgrind's memcheck on the same suites.
-#   make tsan    the test binary built with ThreadSanitizer on the threads and api suites.
+#   make tsan    the test binary built with ThreadSanitizer on the threads, api and cpu units.
 #
 # Each variant is a recursive make of the ordinary rules into its own build directory with
 # NVCC= (host/nocuda.c instead of cuda/*.cu): CUDA's runtime is kept out, since its
@@ -24,11 +24,14 @@ ifeq ($(origin CHECK_UNITS),undefined)
 CHECK_UNITS := $(shell grep -o '{"[a-z_0-9]*", *test_register_' tests/main.c | cut -d'"' -f2 | \
   paste -sd, -)
 endif
-TSAN_UNITS ?= threads,api
+TSAN_UNITS ?= threads,api,cpu
 CHECK_CFLAGS ?= -O2 -g
 CHECK_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 TSAN_SAN := -fsanitize=thread
 VALGRIND ?= valgrind
+# The cpu unit's random sweeps under valgrind (its default is 300): every path still runs, at
+# a sixth of the cases, so the step stays within minutes.
+VALGRIND_CPU_CASES ?= 50
 VALGRIND_DEB := valgrind
 
 # Sub-makes compile in parallel: with the caller's -j when given, else one job per core.
@@ -78,6 +81,7 @@ check-valgrind: deps-test deps-valgrind
 	 echo "check: valgrind memcheck on units $(CHECK_UNITS) (log: $$dir/valgrind.log)"; \
 	 start=$$(date +%s); \
 	 $(CHECK_ENV) TCONV_CLI=$$dir/bin/tconv TCONV_TEST_ONLY=$(CHECK_UNITS) \
+	 TCONV_TEST_CPU_CASES=$(VALGRIND_CPU_CASES) \
 	   $(VALGRIND) --error-exitcode=1 --leak-check=full \
 	   --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
 	   --log-file=$$dir/valgrind.log $$dir/bin/tconv-tests > $$dir/tests.log 2>&1; rc=$$?; \

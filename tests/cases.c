@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_REPORTED_CASES 10   /* detailed failure records per test; then only a count */
+#define MAX_REPORTED_CASES 10 /* detailed failure records per test; then only a count */
 
 /* ---- reporting ---------------------------------------------------------------------------- */
 
@@ -256,7 +256,7 @@ void case_fill_inputs(const test_case *c, int integers, float *x, float *w, floa
 }
 
 int case_reference(const test_case *c, const float *x, const float *w, const float *bias,
-                     float *y) {
+                   float *y) {
   const tconv_status status =
       c->op == TCONV_OP_CONV
           ? tconv_reference_conv(&c->params, c->x_dims, x, c->w_dims, w, c->bias ? bias : NULL,
@@ -301,7 +301,6 @@ int64_t case_reference_work(const test_case *c) {
     return c->work;
   return c->work * (c->x_count / (c->n * c->cin));
 }
-
 
 /* One row per case reads better than clang-format's one field per line. */
 /* clang-format off */
@@ -431,6 +430,37 @@ void case_buffers_free(case_buffers *b) {
   free(b->y);
   free(b->y2);
   memset(b, 0, sizeof *b);
+}
+
+tconv_status case_supported(tconv_context *ctx, const test_case *c, tconv_algo algo) {
+  const tconv_tensor x = tconv_tensor_make(NULL, 0, c->rank + 2, c->x_dims);
+  const tconv_tensor w = tconv_tensor_make(NULL, 0, c->rank + 2, c->w_dims);
+  return tconv_algo_supported(ctx, c->op, &c->params, &x, &w, NULL, algo);
+}
+
+int64_t case_sweep_random(int (*fn)(test_case *c, void *data), void *data, int64_t wanted,
+                          int conventions, int64_t work_limit, int64_t *padded) {
+  int64_t cases = 0, failed = 0;
+  while (cases < wanted) {
+    test_case c;
+    if (conventions)
+      case_random_conventions(&c);
+    else
+      case_random(&c, test_rng_int(0, 1) ? TCONV_OP_TRANSPOSE : TCONV_OP_CONV,
+                  (int)test_rng_int(1, 3));
+    if (case_finish(&c) != 0) {
+      ++failed;
+      ++cases;
+      continue;
+    }
+    if (c.work > work_limit)
+      continue; /* redraw: bounded work per case */
+    if (padded != NULL)
+      *padded += c.padding_mode != TCONV_PADDING_ZEROS;
+    failed += fn(&c, data);
+    ++cases;
+  }
+  return failed;
 }
 
 int64_t case_sweep_1d(int (*fn)(test_case *c, void *data), void *data, int64_t *cases) {

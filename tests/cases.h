@@ -87,6 +87,15 @@ void case_random(test_case *c, tconv_op op, int rank);
 /* A random case with a random activation and padding mode (conv: any mode whose pad limits
  * the case meets; transposed: zeros or circular). Not finished. */
 void case_random_conventions(test_case *c);
+/* Random cases until `wanted` have run: case_random_conventions() when `conventions`, else
+ * case_random() of a random op and rank; a case over work_limit multiply-adds is drawn again.
+ * Calls fn on each finished case (a case that does not finish counts as a failure); returns
+ * the failures reported. *padded (may be NULL) counts cases with a padding mode besides
+ * zeros. */
+/* tconv_algo_supported() for the case's float32 channels-first tensors in ctx. */
+tconv_status case_supported(tconv_context *ctx, const test_case *c, tconv_algo algo);
+int64_t case_sweep_random(int (*fn)(test_case *c, void *data), void *data, int64_t wanted,
+                          int conventions, int64_t work_limit, int64_t *padded);
 /* The 1-D sweep: every stride 1-4, kernel 1-5, dilation 1-3, and for the transposed op every
  * valid output_padding (plus two convolutions per triple), pads drawn up to ke. Calls fn on
  * each finished case; returns the number of failures fn reported (fn returns 1 on one). */
@@ -118,8 +127,7 @@ struct tconv_problem case_problem_of(tconv_op op, int rank, const int64_t *x_dim
 void case_poison(float *a, int64_t n);
 
 /* The CPU reference (gather formulation) into y; 0 on success. */
-int case_reference(const test_case *c, const float *x, const float *w, const float *bias,
-                   float *y);
+int case_reference(const test_case *c, const float *x, const float *w, const float *bias, float *y);
 /* Relative error within TEST_F32_TOLERANCE / bitwise equality; 0 when it holds. */
 int case_compare_close(const test_case *c, const char *what, const float *y, const float *ref);
 int case_compare_exact(const test_case *c, const char *what, const float *y, const float *ref);

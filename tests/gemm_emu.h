@@ -1,9 +1,10 @@
 /*
  * gemm_emu.h - the cuBLAS algorithm (cuda/gemm.cu) replayed on the CPU with the code it
  * shares with the host (cuda/gemm.cuh): the chunk plan, im2col, the exact argument list of
- * every cublasSgemmStridedBatched_64 call - checked as cuBLAS needs it and computed by a
- * naive column-major SGEMM - then col2im or the epilogue. Used by the emulation sweeps
- * (test_gemm.c) and the chunking and batch-limit tests (test_gemm_plan.c).
+ * every strided-batched cuBLAS call - checked as cuBLAS needs it and computed by a
+ * naive column-major GEMM in the problem's arithmetic - then col2im or the epilogue; every
+ * dtype, layout and math mode (x, w, bias and y of the problem's dtype in its layouts). Used by the
+ * emulation sweeps (test_gemm.c) and the chunking and batch-limit tests (test_gemm_plan.c).
  */
 #ifndef TCONV_TEST_GEMM_EMU_H
 #define TCONV_TEST_GEMM_EMU_H
@@ -35,7 +36,7 @@ typedef struct emu_trace {
  * bias, y are not read and may be NULL: for problems too large to compute). Fills *trace.
  * Returns 0, or 1 after recording a failure against tc (which may be NULL). */
 int emu_gemm(const test_case *tc, const tconv_problem *p, size_t cap, size_t ws_bytes, int compute,
-             const float *x, const float *w, const float *bias, float *y, emu_trace *trace);
+             const void *x, const void *w, const void *bias, void *y, emu_trace *trace);
 
 /* tests/test_gemm_plan.c: suite gemm_plan, registered by test_register_gemm (unit "gemm"). */
 CU_ErrorCode test_register_gemm_plan(void);

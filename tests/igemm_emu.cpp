@@ -15,6 +15,7 @@
  */
 #include "igemm.cuh"
 
+#include <algorithm>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -131,6 +132,7 @@ int emulate(const tconv_igemm_args &a, test_igemm_run *run, const float *x, int6
   HostCluster<K, GATHER, WIDE> ex(*run, split, x, x_count, w, w_count);
   const int64_t tiles_y = a.g.groups * a.n_tiles;
   const int64_t clusters = a.phases * tiles_y * a.m_tiles;
+  std::vector<int32_t> busiest((size_t)clusters, -1); /* per cluster in launch order; -1: exits */
   for (int64_t i = 0; i < clusters && !ex.failed; ++i) {
     const int64_t c = run->reverse ? clusters - 1 - i : i;
     const int64_t mt = c % a.m_tiles, by = c / a.m_tiles % tiles_y, bz = c / a.m_tiles / tiles_y;
@@ -138,6 +140,8 @@ int emulate(const tconv_igemm_args &a, test_igemm_run *run, const float *x, int6
       ex.infos[r] = igemm::block_info<K>(a, mt * split + r, by, bz);
     if (ex.infos[0].m0 >= ex.infos[0].M)
       continue; /* the whole cluster returns */
+    for (int r = 0; r < split; ++r)
+      busiest[(size_t)c] = std::max(busiest[(size_t)c], ex.infos[r].chunks);
     for (int r = 0; r < split; ++r)
       poison(ex.smem[r].get());
     for (auto &t : ex.threads)
@@ -163,6 +167,20 @@ int emulate(const tconv_igemm_args &a, test_igemm_run *run, const float *x, int6
       }
       ex.open[t].clear();
       ex.committed[t].clear();
+    }
+  }
+  const int capacity = TCONV_PLAN_RUNS;
+  run->runs = 0;
+  for (int32_t chunks : busiest) {
+    if (chunks < 0)
+      continue;
+    const int last = run->runs - 1;
+    if (run->runs > 0 && (run->run_chunks[last] == chunks || run->runs == capacity)) {
+      run->run_blocks[last] += split;
+      run->run_chunks[last] = std::max(run->run_chunks[last], (int64_t)chunks);
+    } else {
+      run->run_blocks[run->runs] = split;
+      run->run_chunks[run->runs++] = chunks;
     }
   }
   if (ex.failed)
@@ -219,7 +237,9 @@ extern "C" int test_igemm_emulate(const tconv_problem *p, test_igemm_run *run, c
     return emulate_config<1>(*a, run, x, p->x_count, w, p->w_count, bias, y);
   case 2:
     return emulate_config<2>(*a, run, x, p->x_count, w, p->w_count, bias, y);
-  default:
+  case 3:
     return emulate_config<3>(*a, run, x, p->x_count, w, p->w_count, bias, y);
+  default:
+    return emulate_config<4>(*a, run, x, p->x_count, w, p->w_count, bias, y);
   }
 }

@@ -5,7 +5,7 @@
 #ifndef TCONV_TEST_IGEMM_EMU_H
 #define TCONV_TEST_IGEMM_EMU_H
 
-#include "problem.h"
+#include "algos.h"
 
 /* One emulated launch. */
 typedef struct test_igemm_run {
@@ -14,8 +14,12 @@ typedef struct test_igemm_run {
   int reverse; /* in: threads, blocks and clusters in reverse order */
   int late;    /* in: asynchronous copies land at the issuing thread's wait (1) or at once */
   /* out: the grid, the blocks that ran (not the early exits), the K chunks of the busiest
-   * block, the multiply-adds issued */
+   * block, the multiply-adds issued; the clusters that ran in launch order as runs of equal
+   * chunks (each cluster's busiest block), as the plan counts them (TCONV_PLAN_RUNS at
+   * most: the last run takes the rest at their most chunks) */
   int64_t grid[3], blocks, max_chunks, macs;
+  int runs;
+  int64_t run_blocks[TCONV_PLAN_RUNS], run_chunks[TCONV_PLAN_RUNS];
   char error[160]; /* out: why the emulation failed */
 } test_igemm_run;
 

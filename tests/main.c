@@ -5,7 +5,7 @@
  * Environment: TCONV_TEST_SEED (random seed, printed), TCONV_TEST_ONLY (comma list of units
  * to run: shape,reference,api,index,golden,cli,
  * conventions,onnx,threads,examples,explain,upsample,npy,solve,algos,gemm,direct,verify,float16,
- * typed,mma,igemm_tc,gpu), TCONV_REQUIRE_GPU=1 (a skipped GPU suite is a failure), TCONV_CLI and
+ * typed,mma,cpu,igemm_tc,gpu), TCONV_REQUIRE_GPU=1 (a skipped GPU suite is a failure), TCONV_CLI and
  * TCONV_TEST_DATA (paths; set by make test), TCONV_TEST_CHILD (set by the GPU suites for the
  * child processes they start).
  */
@@ -62,7 +62,9 @@ int main(void) {
       {"algos", test_register_algos},     {"gemm", test_register_gemm},
       {"direct", test_register_direct},   {"verify", test_register_verify},
       {"float16", test_register_float16}, {"typed", test_register_typed},
-      {"mma", test_register_mma},         {"igemm_tc", test_register_igemm_tc},
+      {"mma", test_register_mma},
+      {"cpu", test_register_cpu},
+      {"igemm_tc", test_register_igemm_tc},
   };
   for (size_t i = 0; i < sizeof units / sizeof units[0]; ++i) {
     if (selected(units[i].name) && units[i].reg() != CUE_SUCCESS) {

@@ -31,8 +31,6 @@ static void to_file_order(int rank, const int64_t *dims, const float *src, float
   file_dims[rank - 1] = dims[1];
 }
 
-/* One run: random inputs written as float32 files (rounded by the tool on load), the run,
- * and y compared bit for bit with the typed reference of the rounded inputs. */
 /* The header dict of a version 1.0 .npy file (after its 10-byte preamble). */
 static void read_header(const char *path, char *text, size_t size) {
   text[0] = '\0';
@@ -44,6 +42,9 @@ static void read_header(const char *path, char *text, size_t size) {
   fclose(f);
 }
 
+/* One run of the reference algorithm: random inputs written as float32 files (rounded by the
+ * tool on load), the run, and y compared bit for bit with the typed reference of the rounded
+ * inputs. */
 static void check_run(tconv_op op, tconv_dtype dtype, tconv_layout layout, const char *math) {
   const int rank = 4;
   const int64_t xd[4] = {2, 4, 5, 3};
@@ -84,7 +85,8 @@ static void check_run(tconv_op op, tconv_dtype dtype, tconv_layout layout, const
       CLI("run", op == TCONV_OP_CONV ? "conv" : "transpose", "--x", xp, "--w", wp, "--bias", bp,
           "--out", yp, "--stride", "2", "--padding", "1", "--groups", "2", "--output-padding",
           op == TCONV_OP_CONV ? "0" : "1,0", "--dtype", tconv_dtype_name(dtype), "--layout",
-          tconv_layout_name(layout), "--math", math, "--device", "cpu");
+          tconv_layout_name(layout), "--math", math, "--device", "cpu", "--algo",
+          "reference");
   EXPECT_EXIT(r, 0, "typed run");
   EXPECT_HAS(r->out, dtype == TCONV_DTYPE_FLOAT16 ? ": float16 " : ": float32 ");
   if (layout == TCONV_LAYOUT_NHWC)

@@ -14,10 +14,15 @@
  * 2, as __syncthreads orders them; shared memory NaN / -1 before each tile), threads forward
  * and in reverse (bitwise equal); the other padding modes through the direct kernels.
  *
+ * Both also run every dtype x layout x math combination (typed.h: seeded random cases,
+ * tensors of the dtype in their layouts at odd offsets, y poisoned and guarded, judged by the
+ * tolerance rule of host/tolerance.c against the float32 reference of the rounded inputs).
+ *
  * direct_rules: the launch plan's multiply-adds against a brute-force count, the depthwise
  * supports decisions and tile shapes.
  */
 #include "cases.h"
+#include "typed.h"
 
 #include "algos.h"
 #include "problem.h"
@@ -39,8 +44,8 @@ static struct {
 
 /* Every output element through the kernels' element function; each offset written once.
  * Returns 1 after recording a failure. */
-static int emu_direct(const test_case *c, const tconv_problem *p, const float *x, const float *w,
-                      const float *bias, float *y) {
+static int emu_direct(const test_case *c, const tconv_problem *p, const void *x, const void *w,
+                      const void *bias, void *y) {
   const tconv_geom g = tconv_geom_make(p);
   const int kind = tconv_gather_kind(&g);
   unsigned char *written = calloc((size_t)(p->y_count > 0 ? p->y_count : 1), 1);
@@ -52,14 +57,14 @@ static int emu_direct(const test_case *c, const tconv_problem *p, const float *x
   for (int64_t e = 0; e < p->y_count && !failed; ++e) {
     float value;
     int64_t offset;
-    tconv_direct_element(&g, kind, x, w, bias, e, &value, &offset);
+    tconv_direct_element(&g, kind, g.dtype, x, w, bias, e, &value, &offset);
     if (offset < 0 || offset >= p->y_count || written[offset]++) {
       CASE_FAIL(c, "output %lld goes to offset %lld, outside y or written before", (long long)e,
                 (long long)offset);
       failed = 1;
       break;
     }
-    y[offset] = value;
+    tconv_elem_store(g.dtype, y, offset, value);
   }
   free(written);
   ++seen.direct_runs[kind];
@@ -70,8 +75,8 @@ static int emu_direct(const test_case *c, const tconv_problem *p, const float *x
 
 /* The tiled kernel: every tile's block, phase 1 then phase 2 for all its threads, in forward
  * or reverse thread order. */
-static int emu_dw_tiled(const tconv_problem *p, int reverse, const float *x, const float *w,
-                        const float *bias, float *y) {
+static int emu_dw_tiled(const tconv_problem *p, int reverse, const void *x, const void *w,
+                        const void *bias, void *y) {
   const tconv_dw_args a = tconv_dw_args_make(p);
   tconv_dw_shared *sh = malloc(sizeof *sh);
   if (sh == NULL)
@@ -79,9 +84,9 @@ static int emu_dw_tiled(const tconv_problem *p, int reverse, const float *x, con
   for (int64_t tile = 0; tile < a.tile_count; ++tile) {
     memset(sh, 0xFF, sizeof *sh); /* floats NaN, table entries -1 */
     for (int i = 0; i < a.threads; ++i)
-      tconv_dw_fill(&a, tile, reverse ? a.threads - 1 - i : i, sh, w);
+      tconv_dw_fill(&a, a.g.dtype, tile, reverse ? a.threads - 1 - i : i, sh, w);
     for (int i = 0; i < a.threads; ++i)
-      tconv_dw_compute(&a, tile, reverse ? a.threads - 1 - i : i, sh, x, w, bias, y);
+      tconv_dw_compute(&a, a.g.dtype, tile, reverse ? a.threads - 1 - i : i, sh, x, w, bias, y);
   }
   free(sh);
   ++seen.tiled_runs;
@@ -274,6 +279,52 @@ static void test_depthwise_paths_reached(void) {
   CU_ASSERT(seen.generic_runs > 100);
 }
 
+/* ---- every dtype x layout x math ---------------------------------------------------------- */
+
+static int typed_direct(const test_case *c, const tconv_problem *p, const void *x, const void *w,
+                        const void *bias, void *y, void *data) {
+  (void)data;
+  return emu_direct(c, p, x, w, bias, y);
+}
+
+/* The depthwise launcher's choice: the tiled kernel (threads in reverse order here), or the
+ * direct kernels for other padding modes and channels-last data. */
+static int typed_depthwise(const test_case *c, const tconv_problem *p, const void *x, const void *w,
+                           const void *bias, void *y, void *data) {
+  (void)data;
+  if (!tconv_dw_tiled(p))
+    return emu_direct(c, p, x, w, bias, y);
+  if (emu_dw_tiled(p, 1, x, w, bias, y) == 0)
+    return 0;
+  CASE_FAIL(c, "out of host memory");
+  return 1;
+}
+
+static int reshape_depthwise(test_case *c, int64_t index) {
+  (void)index;
+  return make_depthwise(c, test_rng_int(1, 5));
+}
+
+#define TYPED_EMULATED_CASES 40
+
+static void test_direct_typed(void) {
+  int64_t ran[TYPED_COMBO_COUNT];
+  typed_sweep_emulated("direct", TYPED_EMULATED_CASES, NULL, tconv_direct_supports, typed_direct,
+                       NULL, ran);
+  for (int k = 0; k < TYPED_COMBO_COUNT; ++k)
+    CU_ASSERT(ran[k] == TYPED_EMULATED_CASES); /* direct takes every combination */
+}
+
+static void test_depthwise_typed(void) {
+  int64_t ran[TYPED_COMBO_COUNT];
+  const int64_t tiled = seen.tiled_runs;
+  typed_sweep_emulated("depthwise", TYPED_EMULATED_CASES, reshape_depthwise,
+                       tconv_depthwise_supports, typed_depthwise, NULL, ran);
+  for (int k = 0; k < TYPED_COMBO_COUNT; ++k)
+    CU_ASSERT(ran[k] == TYPED_EMULATED_CASES);
+  CU_ASSERT(seen.tiled_runs - tiled > 100); /* the channels-first zero-padded checks */
+}
+
 /* ---- rules ----------------------------------------------------------------------------- */
 
 /* The direct plan's multiply-adds: the (output, tap) pairs that reach an input, counted one
@@ -387,7 +438,9 @@ CU_ErrorCode test_register_direct(void) {
       CU_add_test(direct, "random rank 1-3, padding modes, activations",
                   test_direct_sweep_random) == NULL ||
       CU_add_test(direct, "edge and layer-like tables", test_direct_tables) == NULL ||
-      CU_add_test(direct, "every gather reached", test_direct_paths_reached) == NULL)
+      CU_add_test(direct, "every gather reached", test_direct_paths_reached) == NULL ||
+      CU_add_test(direct, "every dtype x layout x math vs the reference, by its tolerance",
+                  test_direct_typed) == NULL)
     return CU_get_error();
   CU_pSuite dw = CU_add_suite("depthwise_emulated", NULL, NULL);
   if (dw == NULL || CU_add_test(dw, "1-D sweep", test_depthwise_sweep_1d) == NULL ||
@@ -395,7 +448,9 @@ CU_ErrorCode test_register_direct(void) {
           NULL ||
       CU_add_test(dw, "benchmark layers, large kernels", test_depthwise_layers) == NULL ||
       CU_add_test(dw, "tiled, global-kernel and generic paths reached",
-                  test_depthwise_paths_reached) == NULL)
+                  test_depthwise_paths_reached) == NULL ||
+      CU_add_test(dw, "every dtype x layout x math vs the reference, by its tolerance",
+                  test_depthwise_typed) == NULL)
     return CU_get_error();
   CU_pSuite rules = CU_add_suite("direct_rules", NULL, NULL);
   if (rules == NULL ||

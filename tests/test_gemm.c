@@ -12,13 +12,15 @@
  * the workspace the query asks for, with a larger one (the same calls and the same bits are
  * required), and planned for a random smaller cap (several chunks). The column buffer is NaN
  * before each chunk and y before each run, and every GEMM output element must be written
- * exactly once.
+ * exactly once. The same replay also runs every dtype x layout x math combination (typed.h),
+ * judged by the tolerance rule of host/tolerance.c, half of the checks planned for a smaller cap.
  *
  * gemm_rules: supports decisions and reasons, workspace sizes and chunking (the cap, at least
  * one image, overflow refused), the GEMM call layout.
  */
 #include "cases.h"
 #include "gemm_emu.h"
+#include "typed.h"
 
 #include "algos.h"
 #include "problem.h"
@@ -141,6 +143,42 @@ static void test_gemm_paths_reached(void) {
   CU_ASSERT(seen.calls_over_groups > 100);
 }
 
+/* ---- every dtype x layout x math ---------------------------------------------------------- */
+
+/* Typed runs in several chunks, and 16-bit convolutions through the FP32 output buffer. */
+static struct { int64_t multi_chunk, buffered_out; } typed_seen;
+
+/* The launcher's plan, or on every other check one for a random smaller cap (several chunks
+ * with the dtype's own column and output-buffer sizes). */
+static int typed_gemm(const test_case *c, const tconv_problem *p, const void *x, const void *w,
+                      const void *bias, void *y, void *data) {
+  (void)data;
+  size_t cap = TCONV_GEMM_WORKSPACE_CAP;
+  if (test_rng_int(0, 1))
+    cap = (size_t)tconv_gemm_image_bytes(p) * (size_t)test_rng_int(1, max_i64(p->n - 1, 1));
+  emu_trace t;
+  const size_t ws_bytes = tconv_gemm_workspace_for_cap(p, cap);
+  if (emu_gemm(c, p, cap, ws_bytes, 1, x, w, bias, y, &t) != 0)
+    return 1;
+  typed_seen.multi_chunk += t.chunks > 1;
+  typed_seen.buffered_out += tconv_gemm_out_buffered(p);
+  return 0;
+}
+
+#define TYPED_EMULATED_CASES 40
+
+static void test_gemm_typed(void) {
+  int64_t ran[TYPED_COMBO_COUNT];
+  typed_sweep_emulated("gemm", TYPED_EMULATED_CASES, NULL, tconv_gemm_supports, typed_gemm, NULL,
+                       ran);
+  for (int k = 0; k < TYPED_COMBO_COUNT; ++k)
+    CU_ASSERT(ran[k] == TYPED_EMULATED_CASES); /* gemm takes every combination */
+  printf("\n  runs in several chunks %lld, convolutions through the FP32 output buffer %lld",
+         (long long)typed_seen.multi_chunk, (long long)typed_seen.buffered_out);
+  CU_ASSERT(typed_seen.multi_chunk > 50);
+  CU_ASSERT(typed_seen.buffered_out > 50);
+}
+
 /* ---- rules: supports, workspace, call layout, tile shapes ----------------------------- */
 
 static void test_gemm_workspace(void) {
@@ -222,7 +260,9 @@ CU_ErrorCode test_register_gemm(void) {
           NULL ||
       CU_add_test(gemm, "edge and layer-like tables", test_gemm_tables) == NULL ||
       CU_add_test(gemm, "several chunks and both batch layouts reached", test_gemm_paths_reached) ==
-          NULL)
+          NULL ||
+      CU_add_test(gemm, "every dtype x layout x math vs the reference, by its tolerance",
+                  test_gemm_typed) == NULL)
     return CU_get_error();
   CU_pSuite rules = CU_add_suite("gemm_rules", NULL, NULL);
   if (rules == NULL ||

@@ -168,9 +168,7 @@ static const tconv_algo gpu_algos[] = {TCONV_ALGO_DIRECT, TCONV_ALGO_IGEMM, TCON
 static int64_t algo_cases[GPU_ALGO_COUNT]; /* cases each algorithm ran, for the summary */
 
 static int supported(const test_case *c, tconv_algo algo) {
-  const tconv_tensor x = tconv_tensor_make(NULL, 0, c->rank + 2, c->x_dims);
-  const tconv_tensor w = tconv_tensor_make(NULL, 0, c->rank + 2, c->w_dims);
-  return tconv_algo_supported(gpu_ctx, c->op, &c->params, &x, &w, NULL, algo) == TCONV_STATUS_OK;
+  return case_supported(gpu_ctx, c, algo) == TCONV_STATUS_OK;
 }
 
 /* One algorithm on one case: floats (close to the reference, a second run bitwise equal to
@@ -341,46 +339,19 @@ static void test_sweep_random(void) {
   const int64_t wanted = random_cases();
   printf("\n  seed %llu (TCONV_TEST_SEED=%llu TCONV_TEST_ONLY=gpu repeats these cases)",
          (unsigned long long)test_rng_seed_value(), (unsigned long long)test_rng_seed_value());
-  int64_t cases = 0, failed = 0;
-  while (cases < wanted) {
-    test_case c;
-    case_random(&c, test_rng_int(0, 1) ? TCONV_OP_TRANSPOSE : TCONV_OP_CONV,
-                (int)test_rng_int(1, 3));
-    if (case_finish(&c) != 0) {
-      ++failed;
-      ++cases;
-      continue;
-    }
-    if (c.work > CASE_WORK_LIMIT)
-      continue; /* redraw: bounded work per case */
-    failed += check_case(&c);
-    ++cases;
-  }
-  end_test(failed, cases);
+  end_test(case_sweep_random(sweep_check, NULL, wanted, 0, CASE_WORK_LIMIT, NULL), wanted);
 }
 
 /* Padding modes (conv: reflect, replicate, circular; transposed: circular) and every fused
- * activation on random cases. */
+ * activation on random cases; the padded kernels visit every tap, so the work bound is lower. */
 static void test_sweep_conventions(void) {
   begin_test();
-  int64_t cases = 0, failed = 0, padded = 0;
+  int64_t padded = 0;
   const int64_t wanted = random_cases() / 2; /* 300 by default */
-  while (cases < wanted) {
-    test_case c;
-    case_random_conventions(&c);
-    if (case_finish(&c) != 0) {
-      ++failed;
-      ++cases;
-      continue;
-    }
-    if (c.work > CASE_WORK_LIMIT / 4)
-      continue; /* redraw: the padded kernels visit every tap */
-    padded += c.padding_mode != TCONV_PADDING_ZEROS;
-    failed += check_case(&c);
-    ++cases;
-  }
+  const int64_t failed =
+      case_sweep_random(sweep_check, NULL, wanted, 1, CASE_WORK_LIMIT / 4, &padded);
   CU_ASSERT(padded > wanted / 3);
-  end_test(failed, cases);
+  end_test(failed, wanted);
 }
 
 /* Cases a random draw rarely produces. */

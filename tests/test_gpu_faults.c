@@ -121,9 +121,7 @@ static const tconv_algo cuda_algos[] = {TCONV_ALGO_DIRECT, TCONV_ALGO_IGEMM, TCO
 #define CUDA_ALGO_COUNT (sizeof cuda_algos / sizeof cuda_algos[0])
 
 static int takes(tconv_context *on, const test_case *c, tconv_algo algo) {
-  const tconv_tensor x = tconv_tensor_make(NULL, 0, c->rank + 2, c->x_dims);
-  const tconv_tensor w = tconv_tensor_make(NULL, 0, c->rank + 2, c->w_dims);
-  return tconv_algo_supported(on, c->op, &c->params, &x, &w, NULL, algo) == TCONV_STATUS_OK;
+  return case_supported(on, c, algo) == TCONV_STATUS_OK;
 }
 
 /* ---- out of memory, CUDA errors ------------------------------------------------------- */

@@ -4,7 +4,7 @@
  * of host/algo_igemm.c) against the CPU reference, on the case generators of the GPU suites:
  * the 1-D sweep, random rank 1-3 cases, activations, the edge table and layer-like sizes, in
  * the choice the launcher makes and in forced ones (every tile configuration, K splits of
- * 1, 2, 4 and 8, the generic gather, 64-bit offsets). Shared memory and registers are NaN
+ * 1 to 8, the generic gather, 64-bit offsets). Shared memory and registers are NaN
  * before each block, y before each run; threads, blocks and clusters run forward with
  * copies landing at the wait, and in reverse with copies landing at once (bitwise equal).
  *
@@ -27,15 +27,14 @@
 
 /* What the sweeps reached, so that a test can insist every variant ran. */
 static struct {
-  int64_t config[TCONV_IGEMM_CONFIG_COUNT], split[4], generic, wide, reversed, planned;
+  int64_t config[TCONV_IGEMM_CONFIG_COUNT], split[TCONV_IGEMM_MAX_SPLIT], generic, wide, reversed,
+      planned;
 } seen;
 
 typedef struct forced {
   int config, gather, wide, split; /* -1: the launcher's */
 } forced;
 static const forced LAUNCHER = {-1, -1, -1, -1};
-
-static int split_index(int split) { return split == 1 ? 0 : split == 2 ? 1 : split == 4 ? 2 : 3; }
 
 /* One emulated run into y (poisoned first). Returns 1 after recording a failure. */
 static int run_once(const test_case *c, const tconv_problem *p, forced f, int reverse,
@@ -55,11 +54,21 @@ static int run_once(const test_case *c, const tconv_problem *p, forced f, int re
     return 1;
   }
   ++seen.config[run->config];
-  ++seen.split[split_index(run->split)];
+  ++seen.split[run->split - 1];
   seen.generic += run->gather == TCONV_IGEMM_GENERIC;
   seen.wide += run->wide;
   seen.reversed += reverse;
   return 0;
+}
+
+/* The plan's runs of alike blocks in launch order are the emulation's. */
+static int same_runs(const tconv_launch_plan *plan, const test_igemm_run *run) {
+  if (plan->runs != run->runs)
+    return 0;
+  for (int i = 0; i < run->runs; ++i)
+    if (plan->run_blocks[i] != run->run_blocks[i] || plan->run_trips[i] != run->run_chunks[i])
+      return 0;
+  return 1;
 }
 
 /* The launch plan of the launcher's choice is what the emulation ran. */
@@ -76,7 +85,8 @@ static int check_plan(const test_case *c, const tconv_problem *p, const test_ige
       plan.bm != k.bm || plan.bn != k.bn || plan.bk != k.bk || plan.split_k != run->split ||
       plan.cluster != run->split || plan.grid[0] != run->grid[0] || plan.grid[1] != run->grid[1] ||
       plan.grid[2] != run->grid[2] || plan.active_blocks != run->blocks ||
-      plan.main_loop_trips != run->max_chunks || plan.macs_computed != run->macs) {
+      plan.main_loop_trips != run->max_chunks || plan.macs_computed != run->macs ||
+      !same_runs(&plan, run)) {
     CASE_FAIL(c,
               "plan %s %dx%dx%d split %d grid %lldx%lldx%lld, %lld blocks, %lld chunks, %lld "
               "MACs; ran %dx%d split %d grid %lldx%lldx%lld, %lld blocks, %lld chunks, %lld MACs",
@@ -149,7 +159,7 @@ static forced random_forced(void) {
   f.config = (int)test_rng_int(0, TCONV_IGEMM_CONFIG_COUNT - 1);
   f.gather = f.config == 0 && test_rng_int(0, 2) == 0 ? TCONV_IGEMM_GENERIC : TCONV_IGEMM_MASK;
   f.wide = tconv_igemm_available(f.config, f.gather, 1) ? (int)test_rng_int(0, 1) : 0;
-  f.split = 1 << test_rng_int(0, 3);
+  f.split = (int)test_rng_int(1, TCONV_IGEMM_MAX_SPLIT);
   return f;
 }
 
@@ -161,7 +171,7 @@ static int sweep_emulate(test_case *c, void *data) {
 static void test_igemm_sweep_1d(void) { case_test_sweep_1d(sweep_emulate); }
 
 /* Random rank 1-3 cases; every fourth in a random forced choice (the mask gather only where
- * every phase has at most 32 taps), every eighth in both orders. */
+ * every phase has at most 64 taps), every eighth in both orders. */
 static void test_igemm_sweep_random(void) {
   begin_test();
   int64_t cases = 0, failed = 0;
@@ -209,15 +219,15 @@ static void test_igemm_conventions(void) {
   end_test(failed, cases);
 }
 
-/* A table in every configuration, splits cycling through 1, 2, 4, 8; the first
- * configuration in both orders. */
+/* A table in every configuration, splits cycling through 1 to 8; the first configuration in
+ * both orders. */
 static int64_t table_every_config(const case_spec *rows, size_t count, int64_t *cases) {
   int64_t failed = 0;
   for (size_t i = 0; i < count; ++i)
     for (int config = 0; config < TCONV_IGEMM_CONFIG_COUNT; ++config) {
       test_case c;
       case_from_spec(&c, &rows[i]);
-      forced f = {config, TCONV_IGEMM_MASK, 0, 1 << ((int)i + config) % 4};
+      forced f = {config, TCONV_IGEMM_MASK, 0, 1 + ((int)i + config) % TCONV_IGEMM_MAX_SPLIT};
       tconv_problem p;
       if (case_finish(&c) != 0 || case_problem(&c, &p) != 0) {
         ++failed;
@@ -307,7 +317,9 @@ static void test_igemm_variants_agree(void) {
   end_test(failed, cases);
 }
 
-/* Phases with more than 32 taps: the launcher's generic gather. */
+/* Phases with more than 32 taps: up to 64 the mask gather with two mask words, in the tile
+ * that follows Cout; past 64 the generic gather. The launcher's choice in both orders, a
+ * split of 3, and for the mask gather the generic one forced (the same products). */
 static void test_igemm_many_taps(void) {
   /* clang-format off */
   static const case_spec rows[] = {
@@ -315,15 +327,24 @@ static void test_igemm_many_taps(void) {
     /* 7x7 strided convolution (49 taps; the stem of a ResNet) */
     {TCONV_OP_CONV, 2, 2, 3, 20, 1, 1, {17, 15, 1}, {7, 7, 1}, {2, 2, 1}, {1, 1, 1},
      {3, 3, 0}, {3, 3, 0}, {0, 0, 0}},
-    /* 4x4x4 3-D convolution (64 taps), dilated in one dimension */
+    /* 4x4x4 3-D convolution (64 taps: every bit of both words), dilated in one dimension */
     {TCONV_OP_CONV, 3, 1, 5, 9, 1, 0, {7, 8, 6}, {4, 4, 4}, {1, 2, 1}, {2, 1, 1},
      {2, 1, 3}, {1, 0, 2}, {0, 0, 0}},
     /* transposed, stride 1, 9x5 kernel (45 taps in the one phase) */
     {TCONV_OP_TRANSPOSE, 2, 2, 6, 7, 1, 1, {5, 6, 1}, {9, 5, 1}, {1, 1, 1}, {1, 1, 1},
      {4, 2, 0}, {4, 2, 0}, {0, 0, 0}},
-    /* 1-D, 40 taps */
-    {TCONV_OP_CONV, 1, 3, 4, 33, 1, 1, {90, 1, 1}, {40, 1, 1}, {3, 1, 1}, {1, 1, 1},
+    /* 1-D, 33 taps (the first of the second word) */
+    {TCONV_OP_CONV, 1, 3, 4, 70, 1, 1, {90, 1, 1}, {33, 1, 1}, {3, 1, 1}, {1, 1, 1},
      {5, 0, 0}, {2, 0, 0}, {0, 0, 0}},
+    /* transposed 2-D, stride 2, 15x9 kernel: phases of 8x5 = 40 down to 7x4 = 28 taps */
+    {TCONV_OP_TRANSPOSE, 2, 1, 3, 40, 1, 1, {6, 7, 1}, {15, 9, 1}, {2, 2, 1}, {1, 1, 1},
+     {7, 4, 0}, {6, 3, 0}, {1, 1, 0}},
+    /* 9x9 convolution (81 taps): generic */
+    {TCONV_OP_CONV, 2, 1, 3, 40, 1, 1, {12, 11, 1}, {9, 9, 1}, {1, 2, 1}, {1, 1, 1},
+     {4, 4, 0}, {4, 3, 0}, {0, 0, 0}},
+    /* 1-D transposed, 70 taps in the one phase: generic */
+    {TCONV_OP_TRANSPOSE, 1, 2, 3, 9, 1, 0, {30, 1, 1}, {70, 1, 1}, {1, 1, 1}, {1, 1, 1},
+     {20, 0, 0}, {30, 0, 0}, {0, 0, 0}},
   };
   /* clang-format on */
   begin_test();
@@ -336,15 +357,37 @@ static void test_igemm_many_taps(void) {
       ++failed;
       continue;
     }
+    const tconv_geom g = tconv_geom_make(&p);
+    int64_t most = 0; /* the most taps of a phase, counted here */
+    for (int64_t o0 = 0; o0 < g.dim[0].out; ++o0)
+      for (int64_t o1 = 0; o1 < g.dim[1].out; ++o1)
+        for (int64_t o2 = 0; o2 < g.dim[2].out; ++o2) {
+          const int64_t o[3] = {o0, o1, o2};
+          int64_t taps = 1;
+          for (int d = 0; d < 3; ++d)
+            taps *=
+                g.transposed
+                    ? (g.dim[d].k - (o[d] + g.dim[d].pad) % g.dim[d].stride + g.dim[d].stride - 1) /
+                          g.dim[d].stride
+                    : g.dim[d].k;
+          most = taps > most ? taps : most;
+        }
     const tconv_igemm_choice choice = tconv_igemm_choose(&p);
-    if (choice.gather != TCONV_IGEMM_GENERIC || choice.config != 0) {
-      CASE_FAIL(&c, "the launcher picks config %d gather %d", choice.config, choice.gather);
+    const int generic = most > TCONV_IGEMM_MASK_TAPS;
+    if (choice.gather != (generic ? TCONV_IGEMM_GENERIC : TCONV_IGEMM_MASK) ||
+        tconv_igemm_needs_generic(&p) != generic) {
+      CASE_FAIL(&c, "%lld taps: the launcher picks gather %d", (long long)most, choice.gather);
       ++failed;
     }
     failed += emulate_case(&c, LAUNCHER, 1);
-    const forced split = {-1, -1, -1, 4};
+    const forced split = {-1, -1, -1, 3};
     failed += emulate_case(&c, split, 0);
     cases += 2;
+    if (!generic) {
+      const forced other = {0, TCONV_IGEMM_GENERIC, 0, 2};
+      failed += emulate_case(&c, other, 0);
+      ++cases;
+    }
   }
   end_test(failed, cases);
 }
@@ -392,13 +435,13 @@ static void test_igemm_variants_ran(void) {
     printf("\n  config %d: %lld emulated runs", i, (long long)seen.config[i]);
     CU_ASSERT(seen.config[i] >= 20);
   }
-  printf("\n  splits 1/2/4/8: %lld/%lld/%lld/%lld; generic %lld, 64-bit %lld, reversed %lld, "
-         "plans checked %lld",
-         (long long)seen.split[0], (long long)seen.split[1], (long long)seen.split[2],
-         (long long)seen.split[3], (long long)seen.generic, (long long)seen.wide,
-         (long long)seen.reversed, (long long)seen.planned);
-  for (int i = 0; i < 4; ++i)
+  printf("\n  splits 1..%d:", TCONV_IGEMM_MAX_SPLIT);
+  for (int i = 0; i < TCONV_IGEMM_MAX_SPLIT; ++i) {
+    printf(" %lld", (long long)seen.split[i]);
     CU_ASSERT(seen.split[i] >= 20);
+  }
+  printf("; generic %lld, 64-bit %lld, reversed %lld, plans checked %lld", (long long)seen.generic,
+         (long long)seen.wide, (long long)seen.reversed, (long long)seen.planned);
   CU_ASSERT(seen.generic >= 20 && seen.wide >= 20 && seen.reversed >= 20);
   CU_ASSERT(seen.planned >= 500);
 }
@@ -414,8 +457,8 @@ CU_ErrorCode test_register_igemm(void) {
                   test_igemm_split_reduction) == NULL ||
       CU_add_test(emu, "gathers and offset widths agree bitwise", test_igemm_variants_agree) ==
           NULL ||
-      CU_add_test(emu, "more than 32 taps per phase: the generic gather", test_igemm_many_taps) ==
-          NULL ||
+      CU_add_test(emu, "more than 32 taps per phase: two mask words, then the generic gather",
+                  test_igemm_many_taps) == NULL ||
       CU_add_test(emu, "offsets at the edge of 32 bits", test_igemm_offset_extremes) == NULL ||
       CU_add_test(emu, "every variant ran, plans agree", test_igemm_variants_ran) == NULL)
     return CU_get_error();

@@ -45,14 +45,6 @@ static int tensor_cores(const typed_combo *k) {
   return k->dtype != TCONV_DTYPE_FLOAT32 || k->math == TCONV_MATH_TF32;
 }
 
-static void combo_problem(const typed_combo *k, tconv_problem *p) {
-  p->dtype = k->dtype;
-  p->x_layout = k->x;
-  p->w_layout = k->w;
-  p->y_layout = k->y;
-  p->math = k->math;
-}
-
 /* The launch plan of the launcher's choice is what ran. */
 static int check_plan(const tconv_problem *p, const test_tc_run *r, char *why, size_t why_size) {
   tconv_launch_plan plan;
@@ -81,9 +73,8 @@ static int run_emulation(void *data, const test_case *c, const typed_combo *k, c
                          const void *w, const void *bias, void *y, char *why, size_t why_size) {
   const emu *e = data;
   tconv_problem p;
-  if (case_problem(c, &p) != 0)
+  if (typed_problem(c, k, &p) != 0)
     return 1;
-  combo_problem(k, &p);
   test_tc_run r;
   memset(&r, 0, sizeof r);
   r.config = e->config;
@@ -144,9 +135,8 @@ static const typed_combo *vector_combo(int64_t index) {
  * mode (the only one the random cases reach). */
 static int takes(const test_case *c, const typed_combo *k) {
   tconv_problem p;
-  if (case_problem(c, &p) != 0)
+  if (typed_problem(c, k, &p) != 0)
     return 0;
-  combo_problem(k, &p);
   char why[256];
   if (tconv_igemm_tc_supports(&p, why, sizeof why))
     return 1;
@@ -395,7 +385,8 @@ static void test_tc_rules(void) {
 }
 
 /* The benchmark's layers in float16 channels-last: planned on the tensor cores, the dense
- * ones with the 16-byte loaders. The table is printed: the static plan. */
+ * ones with the 16-byte loaders, but for the depthwise layers, which AUTO gives the depthwise
+ * algorithm (it takes every storage). The table is printed: the static plan. */
 static void test_tc_bench_plans(void) {
   for (int i = 0; i < bench_suite_size; ++i) {
     const bench_layer *l = &bench_suite[i];
@@ -410,7 +401,9 @@ static void test_tc_bench_plans(void) {
     tconv_launch_plan plan;
     const tconv_algo algo = tconv_auto_algo(&p, TCONV_BACKEND_CUDA);
     CU_ASSERT_EQUAL_FATAL(tconv_launch_plan_of(&p, algo, &plan), TCONV_STATUS_OK);
-    CU_ASSERT(algo == TCONV_ALGO_IGEMM_TC && plan.tensor_cores);
+    const int depthwise = tconv_depthwise_supports(&p, why, sizeof why);
+    CU_ASSERT(algo == (depthwise ? TCONV_ALGO_DEPTHWISE : TCONV_ALGO_IGEMM_TC));
+    CU_ASSERT_EQUAL(plan.tensor_cores, !depthwise);
     if (l->groups == 1 && l->cin % 8 == 0 && l->cout % 8 == 0)
       CU_ASSERT(strstr(plan.kernel, "elem") == NULL);
     printf("\n  %-12s %-28s %10lldx%lldx%lld %6lld blocks %6lld chunks", l->name, plan.kernel,

@@ -1,12 +1,14 @@
 /*
  * test_typed.c - unit "typed": float16, bfloat16, channels-last and TF32 through the public
  * API on the CPU backend, the typed reference entry points, the tolerance rule, verify mode
- * on typed tensors, and the CUDA algorithms' refusals (their supports rules run on the host).
+ * on typed tensors, and the CUDA algorithms' support matrix (their supports rules run on the
+ * host).
  *
  * The sweep (typed.h) runs seeded random cases, with padding modes and activations, over
- * every dtype x layout x math combination: the CPU backend's result, permuted back by the
- * test's own code, must equal the typed reference on channels-first copies bit for bit and
- * lie within the dtype's tolerance of the float32 reference of the rounded inputs.
+ * every dtype x layout x math combination, the tensors at odd offsets or aligned on
+ * alternate cases: the CPU backend's result, permuted back by the test's own code, must lie
+ * within the dtype's tolerance of the float32 reference of the rounded inputs and, where the
+ * reference computes it, equal the typed reference on channels-first copies bit for bit.
  */
 #include "typed.h"
 
@@ -36,7 +38,8 @@ static int suite_cleanup(void) {
 }
 
 /* Random cases, every third with a padding mode and an activation; each case runs every
- * combination (AUTO and REFERENCE alternate). */
+ * combination (AUTO and REFERENCE alternate), bit for bit against the typed reference where
+ * the reference computes it. */
 static void test_cpu_sweep(void) {
   begin_test();
   int64_t cases = 0, failed = 0, runs = 0;
@@ -53,8 +56,15 @@ static void test_cpu_sweep(void) {
     int bad = 0;
     for (int k = 0; k < TYPED_COMBO_COUNT && !bad; ++k) {
       const tconv_algo algo = (k + cases) % 2 ? TCONV_ALGO_REFERENCE : TCONV_ALGO_AUTO;
-      bad = !typed_supported(cpu, &c, &typed_combos[k], algo) ||
-            typed_check(cpu, algo, &c, &typed_combos[k], 1, (int)(cases % 2));
+      const typed_combo *combo = &typed_combos[k];
+      /* AUTO runs a CPU algorithm (FP32 accumulation, not the reference's bits) on float32
+       * channels-first STRICT tensors, the reference on the rest. */
+      const int cpu_algorithm = combo->dtype == TCONV_DTYPE_FLOAT32 &&
+                                combo->x == TCONV_LAYOUT_NCHW && combo->w == TCONV_LAYOUT_NCHW &&
+                                combo->y == TCONV_LAYOUT_NCHW && combo->math == TCONV_MATH_STRICT;
+      bad = !typed_supported(cpu, &c, combo, algo) ||
+            typed_check(cpu, algo, &c, combo, algo == TCONV_ALGO_REFERENCE || !cpu_algorithm,
+                        (int)(cases % 2));
       ++runs;
     }
     failed += bad;
@@ -161,29 +171,45 @@ static void test_tolerance_rule(void) {
   CU_ASSERT(tconv_tolerance_per_element(TCONV_DTYPE_BFLOAT16, TCONV_MATH_STRICT));
 }
 
-/* Every CUDA algorithm's supports rule refuses what it does not take yet, with a reason. */
-static void test_cuda_algorithms_refuse(void) {
-  int (*const rules[4])(const tconv_problem *, char *, size_t) = {
-      tconv_direct_supports, tconv_igemm_supports, tconv_gemm_supports, tconv_depthwise_supports};
+/* The CUDA algorithms' storage rules, combination by combination: direct, depthwise and gemm
+ * take every dtype x layout x math; the implicit GEMM float32 channels-first STRICT only, the
+ * tensor-core one float16 and bfloat16 under either math and float32 under TF32 math (every
+ * layout), each naming what it refuses. */
+static void test_cuda_support_matrix(void) {
+  static const struct {
+    tconv_algo algo;
+    int (*rule)(const tconv_problem *, char *, size_t);
+  } rules[5] = {{TCONV_ALGO_DIRECT, tconv_direct_supports},
+                {TCONV_ALGO_DEPTHWISE, tconv_depthwise_supports},
+                {TCONV_ALGO_GEMM, tconv_gemm_supports},
+                {TCONV_ALGO_IGEMM, tconv_igemm_supports},
+                {TCONV_ALGO_IGEMM_TC, tconv_igemm_tc_supports}};
   tconv_params p = tconv_params_default(2);
   p.groups = 4;
   const int64_t x[4] = {1, 4, 5, 5}, w[4] = {4, 1, 3, 3};
   tconv_problem pr;
   CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &pr, TCONV_OP_TRANSPOSE, &p, x, w),
                         TCONV_STATUS_OK);
-  for (int r = 0; r < 4; ++r) {
-    char why[256] = "";
-    CU_ASSERT(rules[r](&pr, why, sizeof why)); /* float32 NCHW STRICT: taken (depthwise) */
-    tconv_problem q = pr;
-    q.dtype = TCONV_DTYPE_FLOAT16;
-    CU_ASSERT(!rules[r](&q, why, sizeof why) && strstr(why, "float16") != NULL);
-    q = pr;
-    q.w_layout = TCONV_LAYOUT_NHWC;
-    CU_ASSERT(!rules[r](&q, why, sizeof why) && strstr(why, "w layout nhwc") != NULL);
-    q = pr;
-    q.math = TCONV_MATH_TF32;
-    CU_ASSERT(!rules[r](&q, why, sizeof why) && strstr(why, "tf32") != NULL);
-  }
+  for (int r = 0; r < 5; ++r)
+    for (int k = 0; k < TYPED_COMBO_COUNT; ++k) {
+      const typed_combo *t = &typed_combos[k];
+      tconv_problem q = pr;
+      q.dtype = t->dtype;
+      q.x_layout = t->x, q.w_layout = t->w, q.y_layout = t->y;
+      q.math = t->math;
+      const char *named;
+      const int expected = typed_cuda_takes(rules[r].algo, t, &named);
+      char why[256] = "", what[96];
+      typed_describe(t, what, sizeof what);
+      const int takes = rules[r].rule(&q, why, sizeof why);
+      if (takes != expected)
+        printf("\n  %s, %s: supports says %d (%s)", tconv_algo_name(rules[r].algo), what, takes,
+               why);
+      CU_ASSERT_EQUAL(takes, expected);
+      if (takes || named == NULL)
+        continue;
+      CU_ASSERT_PTR_NOT_NULL(strstr(why, named));
+    }
 }
 
 /* The tensor form of the supports query, and the storage checks of the queries. */
@@ -296,8 +322,8 @@ CU_ErrorCode test_register_typed(void) {
       CU_add_test(suite, "typed reference: the three formulations agree (half, nhwc)",
                   test_typed_formulations) == NULL ||
       CU_add_test(suite, "tolerance rule: ulps and bounds", test_tolerance_rule) == NULL ||
-      CU_add_test(suite, "CUDA supports rules refuse half, nhwc and tf32 with a reason",
-                  test_cuda_algorithms_refuse) == NULL ||
+      CU_add_test(suite, "CUDA supports rules: dtype x layout x math per algorithm",
+                  test_cuda_support_matrix) == NULL ||
       CU_add_test(suite, "queries on typed tensor descriptors", test_queries) == NULL ||
       CU_add_test(suite, "verify mode on float16 nhwc", test_verify_typed) == NULL)
     return CU_get_error();

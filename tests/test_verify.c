@@ -300,7 +300,8 @@ static void test_correct_results_pass_over_a_sweep(void) {
           if (st != TCONV_STATUS_OK)
             printf("\n  op %d rank %d mode %d act %d: %s\n", op, srank, mode, act,
                    tconv_context_last_error(ctx));
-          CU_ASSERT_EQUAL(test_first_difference(c.y, c.ref, c.y_count), -1);
+          /* AUTO runs a CPU algorithm (float accumulation): close to the reference. */
+          CU_ASSERT(test_rel_error(c.y, c.ref, c.y_count) <= TEST_F32_TOLERANCE);
           vcase_free(&c);
           ++ran;
         }

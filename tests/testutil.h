@@ -45,6 +45,7 @@ CU_ErrorCode test_register_verify(void);
 CU_ErrorCode test_register_float16(void);
 CU_ErrorCode test_register_typed(void);
 CU_ErrorCode test_register_mma(void);
+CU_ErrorCode test_register_cpu(void);
 CU_ErrorCode test_register_igemm_tc(void);
 /* Registers the GPU suites when a device is usable; otherwise prints
  * "GPU suites: SKIPPED (<reason>)" and registers nothing. Returns 1 in *skipped then. */

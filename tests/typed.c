@@ -4,6 +4,7 @@
 #include "typed.h"
 
 #include "float16.cuh"
+#include "problem.h"
 #include "tolerance.h"
 
 #include <math.h>
@@ -72,7 +73,7 @@ static int64_t at(tconv_layout layout, int64_t a, int64_t b, int64_t p, int64_t 
 }
 
 void typed_store(tconv_dtype dtype, tconv_layout layout, int rank, const int64_t *dims,
-                         const float *src, void *dst) {
+                 const float *src, void *dst) {
   const int64_t ns = test_count(rank - 2, dims + 2);
   for (int64_t a = 0; a < dims[0]; ++a)
     for (int64_t b = 0; b < dims[1]; ++b)
@@ -81,7 +82,7 @@ void typed_store(tconv_dtype dtype, tconv_layout layout, int rank, const int64_t
 }
 
 void typed_load(tconv_dtype dtype, tconv_layout layout, int rank, const int64_t *dims,
-                        const void *src, float *dst) {
+                const void *src, float *dst) {
   const int64_t ns = test_count(rank - 2, dims + 2);
   for (int64_t a = 0; a < dims[0]; ++a)
     for (int64_t b = 0; b < dims[1]; ++b)
@@ -100,17 +101,45 @@ int typed_draw_case(test_case *c, int64_t index, int conventions_every, int64_t 
   return c->work > work_limit ? -1 : 0;
 }
 
+int64_t typed_sweep(int64_t cases, int conventions_every, typed_reshape reshape,
+                    int (*check)(const test_case *c, void *data), void *data) {
+  int64_t failed = 0;
+  for (int64_t index = 0; index < cases; ++index) {
+    test_case c;
+    int drawn;
+    do {
+      drawn = typed_draw_case(&c, index, conventions_every, TYPED_WORK_LIMIT);
+      if (drawn == 0 && reshape != NULL)
+        drawn = reshape(&c, index) != 0 ? 1 : c.work > TYPED_WORK_LIMIT ? -1 : 0;
+    } while (drawn < 0);
+    failed += drawn != 0 || check(&c, data) != 0;
+  }
+  return failed;
+}
+
 /* ---- one check ------------------------------------------------------------------------- */
+
+/* A case's bufferless descriptors of x, w and y and its parameters, in a combination. */
+typedef struct typed_query {
+  tconv_tensor x, w, y;
+  tconv_params params;
+} typed_query;
+
+static typed_query query_of(const test_case *c, const typed_combo *combo) {
+  const int rank = c->rank + 2;
+  typed_query q;
+  q.x = tconv_tensor_make_typed(NULL, 0, rank, c->x_dims, combo->dtype, combo->x);
+  q.w = tconv_tensor_make_typed(NULL, 0, rank, c->w_dims, combo->dtype, combo->w);
+  q.y = tconv_tensor_make_typed(NULL, 0, rank, c->y_dims, combo->dtype, combo->y);
+  q.params = c->params;
+  q.params.math = combo->math;
+  return q;
+}
 
 int typed_supported(tconv_context *ctx, const test_case *c, const typed_combo *combo,
                     tconv_algo algo) {
-  const int rank = c->rank + 2;
-  const tconv_tensor x = tconv_tensor_make_typed(NULL, 0, rank, c->x_dims, combo->dtype, combo->x);
-  const tconv_tensor w = tconv_tensor_make_typed(NULL, 0, rank, c->w_dims, combo->dtype, combo->w);
-  const tconv_tensor y = tconv_tensor_make_typed(NULL, 0, rank, c->y_dims, combo->dtype, combo->y);
-  tconv_params p = c->params;
-  p.math = combo->math;
-  const tconv_status status = tconv_algo_supported(ctx, c->op, &p, &x, &w, &y, algo);
+  const typed_query q = query_of(c, combo);
+  const tconv_status status = tconv_algo_supported(ctx, c->op, &q.params, &q.x, &q.w, &q.y, algo);
   if (status == TCONV_STATUS_OK)
     return 1;
   char what[96];
@@ -263,8 +292,8 @@ static const void *guard_of(size_t esize, tconv_dtype dtype) {
   return dtype == TCONV_DTYPE_FLOAT16 ? (const void *)&guard_f16 : (const void *)&guard_bf16;
 }
 
-/* The buffer images: x, w and bias stored in the combination's layouts; y's bytes all 0xFF
- * (NaN in every dtype) between guards. */
+/* The buffer images: x, w and bias stored in the combination's dtype and layouts at d's
+ * offsets; y's bytes all 0xFF (NaN in every dtype) between guards. */
 static void stage(const test_case *c, const typed_combo *combo, typed_data *d) {
   const size_t esize = tconv_dtype_size(combo->dtype);
   const int rank = c->rank + 2;
@@ -280,9 +309,8 @@ static void stage(const test_case *c, const typed_combo *combo, typed_data *d) {
   }
 }
 
-/* After the run: the guards must be intact; y un-permuted into d->y. */
-static int collect(const test_case *c, const typed_combo *combo, const char *what,
-                   typed_data *d) {
+/* After the run: the guards must be intact; y is un-permuted into d->y. */
+static int unstage(const test_case *c, const typed_combo *combo, const char *what, typed_data *d) {
   const size_t esize = tconv_dtype_size(combo->dtype);
   const void *guard = guard_of(esize, combo->dtype);
   for (size_t i = 0; i < d->guard; i += esize)
@@ -353,44 +381,151 @@ static int run_api(void *data, const test_case *c, const typed_combo *combo, con
   return st != TCONV_STATUS_OK;
 }
 
-/* prepare, stage, run, collect, judge (and judge_exact when exact). */
+/* prepare, stage, run, unstage, judge (and judge_exact when exact). A runner that fails with
+ * an empty reason has recorded its failure itself. */
 static int check(const test_case *c, const typed_combo *combo, int aligned, int exact,
-                 const char *what, typed_data *d, typed_runner runner, void *data) {
+                 const char *what, typed_runner runner, void *data, typed_data *d) {
   if (prepare(c, combo, aligned, d))
     return 1;
   stage(c, combo, d);
   char why[400] = "";
   if (runner(data, c, combo, d->in + d->xo, d->in + d->wo, c->bias ? d->in + d->bo : NULL,
              d->out + d->yo, why, sizeof why) != 0) {
-    CASE_FAIL(c, "%s: %s", what, why);
+    if (why[0] != '\0')
+      CASE_FAIL(c, "%s: %s", what, why);
     return 1;
   }
-  return collect(c, combo, what, d) || judge(c, combo, what, d) ||
+  return unstage(c, combo, what, d) || judge(c, combo, what, d) ||
          (exact && judge_exact(c, combo, what, d));
+}
+
+/* check with `what` made of the combination, the name and the placement. */
+static int check_named(const test_case *c, const typed_combo *combo, const char *name, int aligned,
+                       int exact, typed_runner runner, void *data, typed_data *d) {
+  char what[200], combo_text[96];
+  typed_describe(combo, combo_text, sizeof combo_text);
+  snprintf(what, sizeof what, "%s, %s%s", combo_text, name, aligned ? "" : ", odd offsets");
+  memset(d, 0, sizeof *d);
+  const int failed = check(c, combo, aligned, exact, what, runner, data, d);
+  data_free(d);
+  return failed;
 }
 
 int typed_check_with(typed_runner runner, void *data, const char *name, const test_case *c,
                      const typed_combo *combo, int aligned) {
-  char what[200], combo_text[96];
-  typed_describe(combo, combo_text, sizeof combo_text);
-  snprintf(what, sizeof what, "%s, %s%s", combo_text, name, aligned ? "" : ", odd offsets");
   typed_data d;
-  memset(&d, 0, sizeof d);
-  const int failed = check(c, combo, aligned, 0, what, &d, runner, data);
-  data_free(&d);
-  return failed;
+  return check_named(c, combo, name, aligned, 0, runner, data, &d);
 }
 
 int typed_check(tconv_context *ctx, tconv_algo algo, const test_case *c, const typed_combo *combo,
                 int exact, int aligned) {
-  char what[200], combo_text[96];
-  typed_describe(combo, combo_text, sizeof combo_text);
-  snprintf(what, sizeof what, "%s, algo %s%s", combo_text, tconv_algo_name(algo),
-           aligned ? "" : ", odd offsets");
+  char name[64];
+  snprintf(name, sizeof name, "algo %s", tconv_algo_name(algo));
   typed_data d;
-  memset(&d, 0, sizeof d);
   api_run api = {ctx, algo, &d};
-  const int failed = check(c, combo, aligned, exact, what, &d, run_api, &api);
-  data_free(&d);
-  return failed;
+  return check_named(c, combo, name, aligned, exact, run_api, &api, &d);
+}
+
+/* ---- emulated kernels ------------------------------------------------------------------- */
+
+int typed_problem(const test_case *c, const typed_combo *combo, tconv_problem *p) {
+  const typed_query q = query_of(c, combo);
+  const tconv_status st = tconv_problem_init_tensors(NULL, p, c->op, &q.params, &q.x, &q.w, &q.y);
+  if (st != TCONV_STATUS_OK)
+    CASE_FAIL(c, "typed problem: %s (%s)", tconv_status_name(st), tconv_last_error());
+  return st != TCONV_STATUS_OK;
+}
+
+/* The runner of typed_check_emulated: the emulation on problem p (it records its failures). */
+typedef struct emulated_run {
+  const tconv_problem *p;
+  typed_emulator emulate;
+  void *data;
+} emulated_run;
+
+static int run_emulated(void *data, const test_case *c, const typed_combo *combo, const void *x,
+                        const void *w, const void *bias, void *y, char *why, size_t why_size) {
+  (void)combo, (void)why, (void)why_size;
+  const emulated_run *r = data;
+  return r->emulate(c, r->p, x, w, bias, y, r->data);
+}
+
+int typed_check_emulated(const test_case *c, const typed_combo *combo, const char *name,
+                         typed_emulator emulate, void *data) {
+  tconv_problem p;
+  if (typed_problem(c, combo, &p) != 0)
+    return 1;
+  emulated_run r = {&p, emulate, data};
+  typed_data d;
+  return check_named(c, combo, name, 0, 0, run_emulated, &r, &d);
+}
+
+/* What the emulations' sweep hands each case. */
+typedef struct emulated_sweep {
+  const char *name;
+  int (*supports)(const struct tconv_problem *, char *, size_t);
+  typed_emulator emulate;
+  void *data;
+  int64_t *ran;
+} emulated_sweep;
+
+/* One case through every combination the rule takes; 1 on a failure. */
+static int emulated_case(const test_case *c, void *data) {
+  const emulated_sweep *s = data;
+  for (int k = 0; k < TYPED_COMBO_COUNT; ++k) {
+    tconv_problem p;
+    char why[256] = "";
+    if (typed_problem(c, &typed_combos[k], &p) != 0)
+      return 1;
+    if (!s->supports(&p, why, sizeof why)) {
+      if (why[0] != '\0')
+        continue;
+      CASE_FAIL(c, "%s refuses a combination without a reason", s->name);
+      return 1;
+    }
+    ++s->ran[k];
+    if (typed_check_emulated(c, &typed_combos[k], s->name, s->emulate, s->data) != 0)
+      return 1;
+  }
+  return 0;
+}
+
+void typed_sweep_emulated(const char *name, int64_t cases, typed_reshape reshape,
+                          int (*supports)(const struct tconv_problem *, char *, size_t),
+                          typed_emulator emulate, void *data, int64_t *ran) {
+  begin_test();
+  memset(ran, 0, TYPED_COMBO_COUNT * sizeof *ran);
+  emulated_sweep s = {name, supports, emulate, data, ran};
+  const int64_t failed = typed_sweep(cases, 3, reshape, emulated_case, &s);
+  printf("\n  %s checks per combination:", name);
+  for (int k = 0; k < TYPED_COMBO_COUNT; ++k) {
+    char what[96];
+    typed_describe(&typed_combos[k], what, sizeof what);
+    printf("%s[%s: %lld]", k % 3 == 0 ? "\n   " : " ", what, (long long)ran[k]);
+  }
+  end_test(failed, cases);
+}
+
+/* ---- the CUDA algorithms' support matrix ------------------------------------------------ */
+
+int typed_cuda_takes(tconv_algo algo, const typed_combo *combo, const char **named) {
+  const int plain = combo->dtype == TCONV_DTYPE_FLOAT32 && combo->x == TCONV_LAYOUT_NCHW &&
+                    combo->w == TCONV_LAYOUT_NCHW && combo->y == TCONV_LAYOUT_NCHW &&
+                    combo->math == TCONV_MATH_STRICT;
+  /* The reason names the first thing refused: the dtype, a layout, or the math. */
+  *named = combo->dtype != TCONV_DTYPE_FLOAT32 ? tconv_dtype_name(combo->dtype)
+           : combo->x != TCONV_LAYOUT_NCHW     ? "x layout nhwc"
+           : combo->w != TCONV_LAYOUT_NCHW     ? "w layout nhwc"
+                                               : "math tf32";
+  if (algo == TCONV_ALGO_IGEMM && !plain)
+    return 0;
+  /* The tensor cores: float16 and bfloat16 in every layout under either math, float32 under
+   * TF32 math only. */
+  if (algo == TCONV_ALGO_IGEMM_TC && combo->dtype == TCONV_DTYPE_FLOAT32 &&
+      combo->math != TCONV_MATH_TF32) {
+    *named = "math strict";
+    return 0;
+  }
+  *named = NULL;
+  return 1;
 }

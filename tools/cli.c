@@ -19,6 +19,34 @@ int cli_fail(int code, const char *format, ...) {
   return code;
 }
 
+static const char *dtype_name(int v) { return tconv_dtype_name((tconv_dtype)v); }
+static const char *layout_name(int v) { return tconv_layout_name((tconv_layout)v); }
+static const char *math_name(int v) { return tconv_math_name((tconv_math)v); }
+
+/* One of the library's names for the option's values (NULL: the first). 0, or exit code 2
+ * with the error printed. */
+static int parse_named(const char *option, const char *text, args_name_fn name, int count,
+                       int *value) {
+  char err[CLI_ERR_SIZE];
+  *value = 0;
+  if (text != NULL && args_named(option, text, name, count, value, err, sizeof err) != 0)
+    return cli_fail(CLI_EXIT_USAGE, "%s", err);
+  return 0;
+}
+
+int cli_parse_storage(const char *dtype, const char *layout, const char *math,
+                      tconv_dtype *dtype_out, tconv_layout *layout_out, tconv_math *math_out) {
+  int dt, lay, mm, rc;
+  if ((rc = parse_named("dtype", dtype, dtype_name, TCONV_DTYPE_COUNT, &dt)) != 0 ||
+      (rc = parse_named("layout", layout, layout_name, TCONV_LAYOUT_COUNT, &lay)) != 0 ||
+      (rc = parse_named("math", math, math_name, TCONV_MATH_COUNT, &mm)) != 0)
+    return rc;
+  *dtype_out = (tconv_dtype)dt;
+  *layout_out = (tconv_layout)lay;
+  *math_out = (tconv_math)mm;
+  return 0;
+}
+
 int cli_exit_code(tconv_status status) {
   switch (status) {
   case TCONV_STATUS_OK:

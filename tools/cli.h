@@ -51,6 +51,11 @@ typedef struct cli_storage {
   tconv_layout x, w, y;
 } cli_storage;
 
+/* --dtype, --layout and --math (each NULL: float32, nchw, strict) by the library's names.
+ * Returns 0, or exit code 2 with the error printed. */
+int cli_parse_storage(const char *dtype, const char *layout, const char *math,
+                      tconv_dtype *dtype_out, tconv_layout *layout_out, tconv_math *math_out);
+
 /* Bytes of t's float32 data; 0 when the count is negative or does not fit in size_t. */
 size_t cli_tensor_bytes(const cli_tensor *t);
 /* The same for elements of `dtype`. */

@@ -10,10 +10,17 @@
  * depthwise problem, and the outputs are put together again in 64- or 128-bit integers.
  * Every output the library returns is checked to be an integer inside the bound, so an
  * algorithm that does not keep integers exact is reported, never rounded silently.
+ *
+ * Other storages (interp_storage) narrow the bounds, never the result: float16 tensors hold
+ * integers exactly up to 2^11 and bfloat16 up to 2^8 (operands and the stored result; the
+ * library sums in FP32), and TF32 math rounds float32 operands to 11 significant bits. The
+ * digits get fewer bits and more planes; a filter whose taps themselves do not fit is
+ * refused.
  */
 #include "interp.h"
 
 #include "cli.h"
+#include "float16.cuh"
 
 #include <float.h>
 #include <math.h>
@@ -179,21 +186,73 @@ static inline wide_int digit_value(const digit_planes *dp, int64_t c, int64_t i)
   return v;
 }
 
+/* The integers a storage holds exactly: `operand` bounds |x| and |w| as the arithmetic sees
+ * them, `result` bounds |y| as stored. Products and sums in between are FP32 (or double),
+ * exact below 2^24. */
+static void exact_limits(const interp_storage *s, int64_t *operand, int64_t *result) {
+  if (s->dtype == TCONV_DTYPE_FLOAT16) {
+    *operand = *result = (int64_t)1 << 11;
+  } else if (s->dtype == TCONV_DTYPE_BFLOAT16) {
+    *operand = *result = (int64_t)1 << 8;
+  } else {
+    *result = EXACT_LIMIT;
+    *operand = s->math == TCONV_MATH_TF32 ? (int64_t)1 << 11 : EXACT_LIMIT;
+  }
+}
+
+/* Element `at` of an array of s->dtype; the values stored are integers it holds exactly. */
+static void store_element(void *data, tconv_dtype dtype, int64_t at, float v) {
+  if (dtype == TCONV_DTYPE_FLOAT16)
+    ((uint16_t *)data)[at] = tconv_f32_to_f16(v);
+  else if (dtype == TCONV_DTYPE_BFLOAT16)
+    ((uint16_t *)data)[at] = tconv_f32_to_bf16(v);
+  else
+    ((float *)data)[at] = v;
+}
+
+static float load_element(const void *data, tconv_dtype dtype, int64_t at) {
+  if (dtype == TCONV_DTYPE_FLOAT16)
+    return tconv_f16_to_f32(((const uint16_t *)data)[at]);
+  if (dtype == TCONV_DTYPE_BFLOAT16)
+    return tconv_bf16_to_f32(((const uint16_t *)data)[at]);
+  return ((const float *)data)[at];
+}
+
+/* The bits per digit that keep the pass exact in storage s (0: none do), and a sentence when
+ * none do or a tap itself is out of reach. */
+static int digit_bits(const pass *ps, const interp_storage *s, char *err, size_t err_size) {
+  int64_t operand, result, tap = 0;
+  exact_limits(s, &operand, &result);
+  for (int64_t a = 0; a < ps->kh; a++)
+    for (int64_t b = 0; b < ps->kw; b++)
+      tap = llabs(ps->th[a] * ps->tw[b]) > tap ? llabs(ps->th[a] * ps->tw[b]) : tap;
+  const int64_t bound = phase_sum(ps->th, ps->kh, ps->sh) * phase_sum(ps->tw, ps->kw, ps->sw);
+  int bits = 0;
+  while (tap <= operand && bits < 24 && ((int64_t)2 << bits) - 1 <= operand &&
+         (((int64_t)2 << bits) - 1) * bound <= result)
+    bits++;
+  if (bits == 0)
+    snprintf(err, err_size,
+             "--dtype %s --math %s: this filter and scale need taps up to %lld summing to %lld "
+             "per output, beyond the integers those tensors hold exactly (operands up to %lld, "
+             "results up to %lld); use %s",
+             tconv_dtype_name(s->dtype), tconv_math_name(s->math), (long long)tap, (long long)bound,
+             (long long)operand, (long long)result,
+             s->dtype == TCONV_DTYPE_FLOAT32 ? "--math strict" : "a wider --dtype");
+  return bits;
+}
+
 /* Cuts `channels` planes of ih x iw integers into digits, runs the pass on ctx and checks
  * that every output is an exact integer. Returns 0 with out filled (out->y malloc'ed), or
  * an exit code with a sentence in err. */
-static int run_pass(tconv_context *ctx, const pass *ps, const int64_t *in, int64_t channels,
-                    int64_t ih, int64_t iw, digit_planes *out, interp_pass_info *info, char *err,
-                    size_t err_size) {
-  const int64_t bound = phase_sum(ps->th, ps->kh, ps->sh) * phase_sum(ps->tw, ps->kw, ps->sw);
-  int bits = 0;
-  while (bits < 24 && (((int64_t)2 << bits) - 1) * bound <= EXACT_LIMIT)
-    bits++;
-  if (bits == 0) {
-    snprintf(err, err_size, "internal: taps summing to %lld leave no exact digit in float32",
-             (long long)bound);
-    return CLI_EXIT_RUNTIME;
-  }
+static int run_pass(tconv_context *ctx, const pass *ps, const interp_storage *s, const int64_t *in,
+                    int64_t channels, int64_t ih, int64_t iw, digit_planes *out,
+                    interp_pass_info *info, char *err, size_t err_size) {
+  const int bits = digit_bits(ps, s, err, err_size);
+  if (bits == 0)
+    return CLI_EXIT_USAGE;
+  int64_t operand, result;
+  exact_limits(s, &operand, &result);
   const int64_t plane_in = ih * iw;
   memset(out, 0, sizeof *out);
   out->bits = bits;
@@ -220,15 +279,20 @@ static int run_pass(tconv_context *ctx, const pass *ps, const int64_t *in, int64
     snprintf(err, err_size, "%s", tconv_last_error());
     return cli_exit_code(st);
   }
-  const size_t x_bytes = cli_tensor_bytes(&x), w_bytes = cli_tensor_bytes(&w),
-               y_bytes = cli_tensor_bytes(&y);
+  params.math = s->math;
+  const size_t x_bytes = cli_tensor_bytes_of(&x, s->dtype),
+               w_bytes = cli_tensor_bytes_of(&w, s->dtype),
+               y_bytes = cli_tensor_bytes_of(&y, s->dtype);
+  const int64_t count = planes * y.dims[2] * y.dims[3];
+  /* y as float32 planes: the library's own array, or one converted from s's storage. */
+  const int native = s->dtype == TCONV_DTYPE_FLOAT32 && s->layout == TCONV_LAYOUT_NCHW;
   x.data = x_bytes > 0 ? malloc(x_bytes) : NULL;
   w.data = w_bytes > 0 ? malloc(w_bytes) : NULL;
   y.data = y_bytes > 0 ? malloc(y_bytes) : NULL;
-  float *xf = x.data, *wf = w.data;
-  const float *yf = y.data;
+  float *yf = native ? y.data : malloc((size_t)(count > 0 ? count : 1) * sizeof(float));
+  const int last = s->layout == TCONV_LAYOUT_NHWC; /* channels last: planes innermost */
   int rc = 0;
-  if (x.data == NULL || w.data == NULL || y.data == NULL) {
+  if (x.data == NULL || w.data == NULL || y.data == NULL || yf == NULL) {
     snprintf(err, err_size, "out of memory for %lld planes of %lldx%lld", (long long)planes,
              (long long)y.dims[3], (long long)y.dims[2]);
     rc = CLI_EXIT_RUNTIME;
@@ -238,45 +302,56 @@ static int run_pass(tconv_context *ctx, const pass *ps, const int64_t *in, int64
       const int shift = bits * (int)(p - out->first[c]);
       for (int64_t i = 0; i < plane_in; i++) {
         const int64_t v = in[c * plane_in + i], digit = (llabs(v) >> shift) & ((1 << bits) - 1);
-        xf[p * plane_in + i] = (float)(v < 0 ? -digit : digit);
+        store_element(x.data, s->dtype, last ? i * planes + p : p * plane_in + i,
+                      (float)(v < 0 ? -digit : digit));
       }
     }
+    /* w (planes, 1, kh, kw) has one output channel per group: both layouts store it alike. */
     for (int64_t p = out->first[c]; p < out->first[c + 1]; p++)
       for (int64_t a = 0; a < ps->kh; a++)
         for (int64_t b = 0; b < ps->kw; b++)
-          wf[(p * ps->kh + a) * ps->kw + b] = (float)(ps->th[a] * ps->tw[b]);
+          store_element(w.data, s->dtype, (p * ps->kh + a) * ps->kw + b,
+                        (float)(ps->th[a] * ps->tw[b]));
   }
   if (rc == 0) {
+    const cli_storage storage = {s->dtype, s->layout, s->layout, s->layout};
     const double start = seconds_now();
-    st = cli_forward(ctx, TCONV_OP_TRANSPOSE, &params, TCONV_ALGO_AUTO, &x, &w, NULL, &y, err,
-                     err_size);
+    st = cli_forward_typed(ctx, TCONV_OP_TRANSPOSE, &params, TCONV_ALGO_AUTO, &storage, &x, &w,
+                           NULL, &y, err, err_size);
     info->seconds = seconds_now() - start;
     if (st != TCONV_STATUS_OK)
       rc = cli_exit_code(st);
   }
-  const int64_t count = planes * y.dims[2] * y.dims[3];
+  const int64_t plane_out = y.dims[2] * y.dims[3];
+  if (rc == 0 && !native)
+    for (int64_t p = 0; p < planes; p++)
+      for (int64_t i = 0; i < plane_out; i++)
+        yf[p * plane_out + i] =
+            load_element(y.data, s->dtype, last ? i * planes + p : p * plane_out + i);
   for (int64_t i = 0; rc == 0 && i < count; i++) {
     const float v = yf[i];
-    if (!(fabsf(v) <= (float)EXACT_LIMIT) || v != (float)(int32_t)v) {
-      const int64_t plane = y.dims[2] * y.dims[3];
+    if (!(fabsf(v) <= (float)result) || v != (float)(int32_t)v) {
+      const int64_t plane = plane_out;
       snprintf(err, err_size,
                "the library returned %.9g at plane %lld, row %lld, column %lld where an exact "
-               "integer was due: the algorithm it chose does not keep float32 integer "
-               "arithmetic exact",
+               "integer was due: the algorithm it chose does not keep %s integer arithmetic "
+               "exact",
                (double)v, (long long)(i / plane), (long long)(i % plane / y.dims[3]),
-               (long long)(i % y.dims[3]));
+               (long long)(i % y.dims[3]), tconv_dtype_name(s->dtype));
       rc = CLI_EXIT_RUNTIME;
     }
   }
   free(x.data);
   free(w.data);
-  if (rc != 0) {
+  if (!native)
     free(y.data);
+  if (rc != 0) {
+    free(yf);
     return rc;
   }
   out->height = y.dims[2];
   out->width = y.dims[3];
-  out->y = y.data;
+  out->y = yf;
   *info = (interp_pass_info){ps->kh, ps->kw, planes, bits, info->seconds};
   return 0;
 }
@@ -389,7 +464,11 @@ static int64_t *recombined(const digit_planes *dp) {
 }
 
 int interp_upsample(tconv_context *ctx, const pngfile_image *in, const interp_kernel *kernel,
-                    pngfile_image *out, interp_report *report, char *err, size_t err_size) {
+                    const interp_storage *storage, pngfile_image *out, interp_report *report,
+                    char *err, size_t err_size) {
+  static const interp_storage float32_nchw = {TCONV_DTYPE_FLOAT32, TCONV_LAYOUT_NCHW,
+                                              TCONV_MATH_STRICT};
+  const interp_storage *s = storage != NULL ? storage : &float32_nchw;
   memset(out, 0, sizeof *out);
   memset(report, 0, sizeof *report);
   snprintf(err, err_size, "out of memory"); /* replaced by any other failure's sentence */
@@ -409,15 +488,15 @@ int interp_upsample(tconv_context *ctx, const pngfile_image *in, const interp_ke
   digit_planes mid = {0}, last = {0};
   int rc = values == NULL ? CLI_EXIT_RUNTIME : 0;
   if (rc == 0)
-    rc = run_pass(ctx, &rows, values, c_n, in->height + 2 * m, in->width + 2 * m, &mid,
+    rc = run_pass(ctx, &rows, s, values, c_n, in->height + 2 * m, in->width + 2 * m, &mid,
                   &report->pass[0], err, err_size);
   free(values);
   values = rc == 0 ? recombined(&mid) : NULL;
   if (rc == 0 && values == NULL)
     rc = CLI_EXIT_RUNTIME;
   if (rc == 0)
-    rc = run_pass(ctx, &columns, values, c_n, mid.height, mid.width, &last, &report->pass[1], err,
-                  err_size);
+    rc = run_pass(ctx, &columns, s, values, c_n, mid.height, mid.width, &last, &report->pass[1],
+                  err, err_size);
   free(mid.y);
   free(values);
   if (rc == 0 && (last.height != in->height * f || last.width != in->width * f)) {

@@ -60,6 +60,15 @@ int interp_kernel_make(interp_filter filter, int64_t factor, interp_kernel *kern
                        size_t err_size);
 void interp_kernel_free(interp_kernel *kernel);
 
+/* How the passes store their tensors: the library's dtype, one layout for x, w and y, and
+ * the math mode. Every storage gives the same image: the arithmetic stays in the integers it
+ * holds exactly (interp.c), or interp_upsample() refuses it with the reason. */
+typedef struct interp_storage {
+  tconv_dtype dtype;
+  tconv_layout layout;
+  tconv_math math;
+} interp_storage;
+
 /* What interp_upsample() asked of the library. */
 typedef struct interp_pass_info {
   int64_t kernel_h, kernel_w; /* kernel extent */
@@ -73,10 +82,12 @@ typedef struct interp_report {
 } interp_report;
 
 /* out = in upsampled by the kernel, every pass a depthwise transposed convolution on ctx
- * with algorithm AUTO. out gets the same channels and bit depth, F times the width and
- * height (the caller checks that these fit). Returns 0, or a CLI exit code with a sentence
- * in err; out is then empty. */
+ * with algorithm AUTO on tensors stored as `storage` says (NULL: float32, channels first,
+ * strict). out gets the same channels and bit depth, F times the width and height (the
+ * caller checks that these fit). Returns 0, or a CLI exit code with a sentence in err (exit
+ * code 2 when the storage cannot hold the filter's integers exactly); out is then empty. */
 int interp_upsample(tconv_context *ctx, const pngfile_image *in, const interp_kernel *kernel,
-                    pngfile_image *out, interp_report *report, char *err, size_t err_size);
+                    const interp_storage *storage, pngfile_image *out, interp_report *report,
+                    char *err, size_t err_size);
 
 #endif /* TCONV_INTERP_H */

@@ -291,21 +291,6 @@ static void file_dims(tconv_layout layout, int rank, const int64_t *dims, int64_
   }
 }
 
-/* --dtype, --layout, --math: one of the library's names for the values (NULL: the first).
- * Returns 0, or exit code 2 with the error printed. */
-static int parse_named(const char *option, const char *text, args_name_fn name, int count,
-                       int *value) {
-  char err[CLI_ERR_SIZE];
-  *value = 0;
-  if (text != NULL && args_named(option, text, name, count, value, err, sizeof err) != 0)
-    return cli_fail(CLI_EXIT_USAGE, "%s", err);
-  return 0;
-}
-
-static const char *dtype_name(int v) { return tconv_dtype_name((tconv_dtype)v); }
-static const char *layout_name(int v) { return tconv_layout_name((tconv_layout)v); }
-static const char *math_name(int v) { return tconv_math_name((tconv_math)v); }
-
 /* The --algo name through the library's table, so every algorithm it has is accepted. */
 static int parse_algo(const char *name, tconv_algo *algo) {
   *algo = TCONV_ALGO_AUTO;
@@ -446,15 +431,12 @@ static int cmd_run(int argc, char **argv) {
                                 : "out Y.npy");
   tconv_backend backend = TCONV_BACKEND_AUTO;
   tconv_algo algo = TCONV_ALGO_AUTO;
-  int dt, lay, mm;
+  run_storage rs;
   if ((rc = cli_parse_device(device, &backend)) != 0 || (rc = parse_algo(algo_name, &algo)) != 0 ||
-      (rc = parse_named("dtype", dtype, dtype_name, TCONV_DTYPE_COUNT, &dt)) != 0 ||
-      (rc = parse_named("layout", layout, layout_name, TCONV_LAYOUT_COUNT, &lay)) != 0 ||
-      (rc = parse_named("math", math, math_name, TCONV_MATH_COUNT, &mm)) != 0)
+      (rc = cli_parse_storage(dtype, layout, math, &rs.dtype, &rs.layout, &rs.math)) != 0)
     return rc;
   if (params_check(&p, err, sizeof err) != 0)
     return cli_fail(CLI_EXIT_USAGE, "%s", err);
-  const run_storage rs = {(tconv_dtype)dt, (tconv_layout)lay, (tconv_math)mm};
   return run_files(op, x, w, bias, out, &p, backend, algo, verify, &rs);
 }
 

@@ -21,7 +21,8 @@
 
 static const char upsample_usage[] =
     "usage: tconv upsample IN.png OUT.png --scale F [--filter bilinear|nearest|bicubic]\n"
-    "                      [--device auto|cpu|cuda]\n"
+    "                      [--device auto|cpu|cuda] [--dtype float32|float16|bfloat16]\n"
+    "                      [--layout nchw|nhwc] [--math strict|tf32]\n"
     "Scales IN.png up by the integer F (1 .. 1048576; bicubic 1 .. 64) and writes OUT.png with\n"
     "the same colour type and bit depth. Every pixel equals PyTorch's\n"
     "F.interpolate(scale_factor=F, mode=FILTER, align_corners=False) in exact arithmetic,\n"
@@ -29,10 +30,14 @@ static const char upsample_usage[] =
     "colour premultiplied by alpha, nearest copies pixels as they are. Computed by two\n"
     "depthwise transposed convolutions through the library, rows then columns. Palette and\n"
     "1/2/4-bit grey images are expanded to 8 bits (RGB, RGBA with transparency, grey); a tRNS\n"
-    "chunk becomes an alpha channel. Default filter: bilinear.\n";
+    "chunk becomes an alpha channel. Default filter: bilinear.\n"
+    "--dtype, --layout and --math choose how the convolutions' tensors are stored and\n"
+    "computed (default float32, nchw, strict); each gives the same image, the digits\n"
+    "narrowing to the integers the dtype holds exactly (float16 2^11, bfloat16 2^8; TF32 math\n"
+    "rounds operands to 11 bits). A filter and scale whose taps do not fit are refused.\n";
 
 typedef struct upsample_options {
-  const char *in, *out, *scale, *filter, *device;
+  const char *in, *out, *scale, *filter, *device, *dtype, *layout, *math;
 } upsample_options;
 
 /* Splits positional arguments from options. Returns 0, -1 (help printed) or an exit code. */
@@ -58,10 +63,12 @@ static int parse(int argc, char **argv, upsample_options *uo) {
       return cli_fail(CLI_EXIT_USAGE, "upsample: unexpected argument '%s'", argv[i]);
     }
   }
-  const args_option options[] = {
-      {"scale", &uo->scale, NULL}, {"filter", &uo->filter, NULL}, {"device", &uo->device, NULL}};
+  const args_option options[] = {{"scale", &uo->scale, NULL},   {"filter", &uo->filter, NULL},
+                                 {"device", &uo->device, NULL}, {"dtype", &uo->dtype, NULL},
+                                 {"layout", &uo->layout, NULL}, {"math", &uo->math, NULL}};
   char err[CLI_ERR_SIZE];
-  if (args_parse(n_opts, opts, options, 3, err, sizeof err) != ARGS_OK)
+  if (args_parse(n_opts, opts, options, (int)(sizeof options / sizeof options[0]), err,
+                 sizeof err) != ARGS_OK)
     return cli_fail(CLI_EXIT_USAGE, "%s", err);
   if (n_pos < 2)
     return cli_fail(CLI_EXIT_USAGE, "upsample needs IN.png and OUT.png (see tconv upsample -h)");
@@ -78,8 +85,10 @@ static double seconds_now(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* The filter, the factor and the device from the options. Returns 0 or an exit code. */
-static int read_options(const upsample_options *uo, interp_kernel *kernel, tconv_backend *backend) {
+/* The filter, the factor, the device and the storage from the options. Returns 0 or an exit
+ * code. */
+static int read_options(const upsample_options *uo, interp_kernel *kernel, tconv_backend *backend,
+                        interp_storage *storage) {
   char err[CLI_ERR_SIZE];
   int64_t f;
   interp_filter filter = INTERP_BILINEAR;
@@ -89,6 +98,9 @@ static int read_options(const upsample_options *uo, interp_kernel *kernel, tconv
     return cli_fail(CLI_EXIT_USAGE, "--filter: '%s' is not one of bilinear, nearest, bicubic",
                     uo->filter);
   int rc = cli_parse_device(uo->device, backend);
+  if (rc == 0)
+    rc = cli_parse_storage(uo->dtype, uo->layout, uo->math, &storage->dtype, &storage->layout,
+                           &storage->math);
   if (rc == 0 && (rc = interp_kernel_make(filter, f, kernel, err, sizeof err)) != 0)
     cli_fail(rc, "%s", err);
   return rc;
@@ -97,7 +109,8 @@ static int read_options(const upsample_options *uo, interp_kernel *kernel, tconv
 /* Prints what was computed, how, and how long it took. */
 static void print_summary(const upsample_options *uo, const pngfile_image *in,
                           const pngfile_image *out, const interp_kernel *kernel,
-                          const interp_report *report, tconv_backend backend, double seconds) {
+                          const interp_report *report, const interp_storage *storage,
+                          tconv_backend backend, double seconds) {
   double library = 0;
   char shapes[128] = "", planes[64] = "";
   for (int p = 0; p < 2; p++) {
@@ -109,22 +122,25 @@ static void print_summary(const upsample_options *uo, const pngfile_image *in,
     library += pi->seconds;
   }
   printf("%s: %lldx%lld %s %d-bit -> %s: %lldx%lld, %s x%lld on %s in %.3f ms (2 depthwise "
-         "transposed convolutions, kernel %s, stride %lld, %s planes; library calls %.3f ms)\n",
+         "transposed convolutions, kernel %s, stride %lld, %s planes of %s %s %s; library calls "
+         "%.3f ms)\n",
          uo->in, (long long)in->width, (long long)in->height, pngfile_colour_name(in->channels),
          in->bit_depth, uo->out, (long long)out->width, (long long)out->height,
          interp_filter_name(kernel->filter), (long long)kernel->factor,
          backend == TCONV_BACKEND_CUDA ? "cuda" : "cpu", 1e3 * seconds, shapes,
-         (long long)kernel->factor, planes, 1e3 * library);
+         (long long)kernel->factor, planes, tconv_dtype_name(storage->dtype),
+         tconv_layout_name(storage->layout), tconv_math_name(storage->math), 1e3 * library);
 }
 
 int cli_upsample(int argc, char **argv) {
-  upsample_options uo = {NULL, NULL, NULL, NULL, NULL};
+  upsample_options uo = {NULL};
   int rc = parse(argc, argv, &uo);
   if (rc != 0)
     return rc < 0 ? 0 : rc;
   interp_kernel kernel;
   tconv_backend backend = TCONV_BACKEND_AUTO;
-  if ((rc = read_options(&uo, &kernel, &backend)) != 0)
+  interp_storage storage;
+  if ((rc = read_options(&uo, &kernel, &backend, &storage)) != 0)
     return rc;
 
   char err[CLI_ERR_SIZE];
@@ -147,7 +163,7 @@ int cli_upsample(int argc, char **argv) {
   double seconds = 0;
   if (rc == 0) {
     const double start = seconds_now();
-    rc = interp_upsample(ctx, &in, &kernel, &out, &report, err, sizeof err);
+    rc = interp_upsample(ctx, &in, &kernel, &storage, &out, &report, err, sizeof err);
     seconds = seconds_now() - start;
     if (rc != 0)
       cli_fail(rc, "%s", err);
@@ -155,7 +171,7 @@ int cli_upsample(int argc, char **argv) {
   if (rc == 0 && pngfile_write(uo.out, &out, err, sizeof err) != 0)
     rc = cli_fail(CLI_EXIT_RUNTIME, "%s", err);
   if (rc == 0)
-    print_summary(&uo, &in, &out, &kernel, &report, tconv_context_backend(ctx), seconds);
+    print_summary(&uo, &in, &out, &kernel, &report, &storage, tconv_context_backend(ctx), seconds);
   tconv_context_destroy(ctx);
   interp_kernel_free(&kernel);
   pngfile_free(&out);

@@ -1,0 +1,462 @@
+/*
+ * cpu_igemm.c - the implicit GEMM of cpu_igemm, per phase and group:
+ *
+ *   C (Cout/g x positions) = A (Cout/g x K) * B (K x positions),  K = Cin/g x taps of the phase,
+ *   A[co][ci * taps + t] = w(ci, co, tap t),  B[ci * taps + t][col] = prepared x at the column's
+ *   offset + the tap's + the channel's.
+ *
+ * A is packed once per call into panels of mr rows (k-major, rows zero-padded), in parallel
+ * over row panels or input channels (see pack_by_panels). The work is cut
+ * into tasks of (group, mc rows, nc columns) that threads take in any order, each running
+ * that tile of every phase in turn (the phases' outputs interleave in y: one thread writes
+ * a region's cache lines whole); a tile walks K in blocks of IGEMM_KC: it packs the block of B
+ * (nr-column panels, each row a few contiguous runs of the prepared input), then runs the
+ * micro-kernel over every (row panel, column panel) pair, accumulating into the tile's C in
+ * scratch memory (stored and reloaded exactly between blocks), and at the end adds the bias,
+ * applies the activation and writes C to y (outputs of a transposed phase are s apart).
+ * Columns are the phase's positions of every image, so small images still fill a tile.
+ */
+#include "cpu_impl.h"
+
+#include <string.h>
+
+#define IGEMM_KC 256        /* reduction steps per packed B block */
+#define IGEMM_NC 192        /* columns per tile (rounded to the micro-tile's nr) */
+#define IGEMM_MC_MAX 256    /* rows per tile at most */
+#define LAZY_MAX_BLOCKS 2   /* column blocks up to which A is packed per tile (lazy mode) */
+#define LAZY_MC_MAX 128     /* rows per tile in lazy mode */
+#define PREFETCH_BYTES 2048 /* how far ahead in w the weights packing prefetches */
+#define PANEL_RUN_MIN 64     /* w values per channel and panel from which A is packed by panels */
+#define PACK_A_AHEAD 4      /* channels ahead that the global packing prefetches (transposed) */
+#define LAZY_PREFETCH 2     /* input channels ahead that a lazy tile prefetches its rows of */
+#define CPU_LAZY_PHASES 16  /* phases a lazy tile holds at most */
+
+typedef struct segment {
+  int64_t col, len, in, out; /* first column in the tile, length, input and output offsets */
+} segment;
+
+/* A worker's buffers. Per phase of its tile set (one phase, or every phase in lazy mode):
+ * C, tap offsets, segments and pieces; shared: the B block, the row sources, and in lazy mode
+ * the A blocks of every phase for one block of input channels. */
+typedef struct igemm_scratch {
+  float *b, *c, *a;
+  int64_t *tap_off, *tap_k;
+  const float **src; /* IGEMM_KC row sources */
+  cpu_piece *pieces;
+  segment *segments;
+} igemm_scratch;
+
+typedef struct igemm_job {
+  const cpu_plan *pl;
+  const cpu_kernels *kern;
+  const float *w, *bias;
+  float *y;
+  int lazy;             /* A packed per tile and channel block (few column blocks) */
+  float *a;             /* else every packed A: per (phase, group), panels of mr rows */
+  int64_t *a_at;        /* where the A of (phase, group) starts */
+  int64_t *phase_taps;  /* each phase's taps: taps_k[phase_taps[p] .. phase_taps[p + 1]) */
+  int64_t *taps_k;      /* their flat kernel indices */
+  int64_t a_row_stride; /* between the w rows of consecutive output channels */
+  int64_t m_pad, mc, mblocks, nc;
+  int64_t nblocks;        /* column blocks of the phase with the most positions */
+  int64_t cb;             /* input channels per K block: cb x (most taps of a phase) <= IGEMM_KC */
+  int64_t set;            /* phases a tile runs at once: 1, or every phase in lazy mode */
+  int64_t piece_cap;      /* pieces per phase */
+  igemm_scratch *scratch; /* one per worker */
+} igemm_job;
+
+static int64_t phase_k(const igemm_job *j, const cpu_phase *ph) { return j->pl->cin_g * ph->ntaps; }
+
+/* ---- packing A -------------------------------------------------------------------------- */
+
+/* Whether the global packing runs over row panels (else, transposed only, over input
+ * channels). w of a transposed convolution is (Cin, Cout/g, k): per channel, a panel's rows are
+ * one run of mr x k values. Runs of PANEL_RUN_MIN values or more are read panel after panel,
+ * each phase's packed A then written in order; shorter runs (small kernels) would be read a
+ * channel apart a few lines at a time, so w is read in order instead. Measured: dcgan.up2
+ * (k 4x4) gains about 10 % by panels, unet.up1 (k 2x2) loses about 5 %. */
+static int pack_by_panels(const igemm_job *j) {
+  return j->pl->pr->op != TCONV_OP_TRANSPOSE ||
+         j->kern->mr * j->pl->pr->k_spatial >= PANEL_RUN_MIN;
+}
+
+/* Writes A's entries of (group g, input channel ci, rows of panel pi) for every phase: w's
+ * rows for (ci, co) hold every tap, each going to its phase. Destination: the global packed A,
+ * or with `lazy` (channel block from c0, cb channels) the worker's A blocks. */
+static void pack_a_block(const igemm_job *j, int64_t g, int64_t pi, int64_t ci,
+                         const igemm_scratch *lazy, int64_t row0, int64_t c0, int64_t cb) {
+  const cpu_plan *pl = j->pl;
+  const int mr = j->kern->mr;
+  const int64_t co0 = row0 + pi * mr;
+  const float *w0 = j->w + tconv_cpu_weight_offset(pl, g, co0, ci); /* the panel's first row */
+  if (lazy == NULL && (pl->pr->op != TCONV_OP_TRANSPOSE || !pack_by_panels(j))) {
+    /* The rows of w about PREFETCH_BYTES on (transposed: further lines of one input channel,
+     * read by later panels), which the hardware does not fetch early enough on its own. */
+    const int64_t ahead =
+        (PREFETCH_BYTES / (int64_t)sizeof(float) / j->a_row_stride + mr) / mr * mr;
+    for (int r = 0; r < mr && co0 + ahead + r < pl->cout_g; ++r)
+      __builtin_prefetch(w0 + (ahead + r) * j->a_row_stride);
+  }
+  float *lazy_a = lazy != NULL ? lazy->a : NULL;
+  const int valid = pl->cout_g - co0 < mr ? (int)(pl->cout_g - co0) : mr; /* rows, rest 0 */
+  for (int64_t p = 0; p < pl->phase_count; ++p) {
+    const int64_t first = j->phase_taps[p], nt = j->phase_taps[p + 1] - first;
+    float *block;
+    if (lazy_a != NULL) { /* phase regions of j->mc x j->cb * nt, one after the other */
+      block = lazy_a + (pi * cb + ci - c0) * nt * mr;
+      lazy_a += j->mc * j->cb * nt;
+    } else {
+      block = j->a + j->a_at[p * pl->pr->groups + g] + (pi * pl->cin_g + ci) * nt * mr;
+    }
+    for (int64_t t = 0; t < nt; ++t) {
+      const float *src = w0 + j->taps_k[first + t];
+      float *dst = block + t * mr;
+      int r = 0;
+      for (; r < valid; ++r)
+        dst[r] = src[r * j->a_row_stride];
+      for (; r < mr; ++r)
+        dst[r] = 0.0f;
+    }
+  }
+}
+
+/* Lazy mode, transposed: a tile reads its rows of w (contiguous) channel after channel, a
+ * whole channel apart, where the hardware's prefetch (which stays within a page) does not
+ * follow; so the rows of a channel some way ahead are fetched early. (Convolution weights
+ * hold a row's channels side by side, which it does follow.) */
+static void prefetch_rows(const igemm_job *j, int64_t g, int64_t row0, int64_t rows, int64_t ci) {
+  const cpu_plan *pl = j->pl;
+  if (pl->pr->op != TCONV_OP_TRANSPOSE || ci >= pl->cin_g)
+    return;
+  const float *at = j->w + tconv_cpu_weight_offset(pl, g, row0, ci);
+  const int64_t n = (pl->cout_g - row0 < rows ? pl->cout_g - row0 : rows) * pl->pr->k_spatial;
+  for (int64_t e = 0; e < n; e += 64 / (int64_t)sizeof(float))
+    __builtin_prefetch(at + e);
+}
+
+/* Lazy mode, transposed: the rows of w of the next channel block, fetched into L2 a few lines
+ * per micro-kernel call while this block's products run, so that packing it does not wait on
+ * memory (the weights are read once, for little arithmetic each). `line` counts the lines of
+ * the block in order; `quota` lines are asked for per call. */
+typedef struct next_rows {
+  const float *at; /* the block's first row, first channel; NULL: nothing to fetch */
+  int64_t channel_stride, per_channel, lines, line, quota;
+} next_rows;
+
+static next_rows next_block_rows(const igemm_job *j, int64_t g, int64_t row0, int64_t rows,
+                                 int64_t c_first, int64_t calls) {
+  const cpu_plan *pl = j->pl;
+  next_rows n = {0};
+  const int64_t channels = pl->cin_g - c_first < j->cb ? pl->cin_g - c_first : j->cb;
+  if (pl->pr->op != TCONV_OP_TRANSPOSE || channels <= 0 || calls <= 0)
+    return n;
+  const int64_t per_line = 64 / (int64_t)sizeof(float);
+  const int64_t elems = (pl->cout_g - row0 < rows ? pl->cout_g - row0 : rows) * pl->pr->k_spatial;
+  n.at = j->w + tconv_cpu_weight_offset(pl, g, row0, c_first);
+  n.channel_stride = pl->cout_g * pl->pr->k_spatial;
+  n.per_channel = (elems + per_line - 1) / per_line;
+  n.lines = channels * n.per_channel;
+  n.quota = (n.lines + calls - 1) / calls;
+  return n;
+}
+
+static void prefetch_next(next_rows *n) {
+  for (int64_t q = 0; q < n->quota && n->line < n->lines; ++q, ++n->line)
+    __builtin_prefetch(n->at + n->line / n->per_channel * n->channel_stride +
+                           n->line % n->per_channel * (64 / (int64_t)sizeof(float)),
+                       0, 2);
+}
+
+/* Task: by panels, one row panel of a group, channel after channel (transposed, the run
+ * PACK_A_AHEAD channels on is asked for: the hardware does not fetch a channel apart);
+ * by channels, one input channel of a group, every panel. */
+static void pack_a(void *shared, int worker, int64_t task) {
+  (void)worker;
+  const igemm_job *j = shared;
+  const cpu_plan *pl = j->pl;
+  const int mr = j->kern->mr;
+  const int64_t panels = j->m_pad / mr;
+  if (!pack_by_panels(j)) {
+    const int64_t g = task / pl->cin_g, ci = task % pl->cin_g;
+    for (int64_t pi = 0; pi < panels; ++pi)
+      pack_a_block(j, g, pi, ci, NULL, 0, 0, 0);
+    return;
+  }
+  const int64_t g = task / panels, pi = task % panels;
+  const int64_t rows = pl->cout_g - pi * mr < mr ? pl->cout_g - pi * mr : mr;
+  for (int64_t ci = 0; ci < pl->cin_g; ++ci) {
+    if (pl->pr->op == TCONV_OP_TRANSPOSE && ci + PACK_A_AHEAD < pl->cin_g) {
+      const float *at = j->w + tconv_cpu_weight_offset(pl, g, pi * mr, ci + PACK_A_AHEAD);
+      for (int64_t e = 0; e < rows * pl->pr->k_spatial; e += 64 / (int64_t)sizeof(float))
+        __builtin_prefetch(at + e);
+    }
+    pack_a_block(j, g, pi, ci, NULL, 0, 0, 0);
+  }
+}
+
+/* ---- one tile ----------------------------------------------------------------------------- */
+
+/* The tile's columns as runs along the innermost dimension (input and output offsets of
+ * their first column), and the runs cut at panel boundaries for packing. */
+static int64_t tile_segments(const igemm_job *j, const cpu_phase *ph, int64_t col0, int64_t ncols,
+                             segment *segments, cpu_piece *pieces, int64_t *npieces) {
+  const cpu_plan *pl = j->pl;
+  const tconv_problem *pr = pl->pr;
+  const int64_t q1 = ph->dim[1]->count, q2 = ph->dim[2]->count;
+  const int nr = j->kern->nr;
+  int64_t nseg = 0;
+  *npieces = 0;
+  for (int64_t c = 0; c < ncols;) {
+    const int64_t at = col0 + c, n = at / ph->positions, rest = at % ph->positions;
+    const int64_t m0 = rest / (q1 * q2), m1 = rest / q2 % q1, m2 = rest % q2;
+    const int64_t len = q2 - m2 < ncols - c ? q2 - m2 : ncols - c;
+    segment *g = &segments[nseg++];
+    g->col = c;
+    g->len = len;
+    g->in = n * pl->n_stride + m0 * pl->in_stride[0] + m1 * pl->in_stride[1] + m2;
+    g->out = n * pr->cout * pr->out_spatial +
+             (ph->dim[0]->out_first + pl->out_step[0] * m0) * pl->out_stride[0] +
+             (ph->dim[1]->out_first + pl->out_step[1] * m1) * pl->out_stride[1] +
+             ph->dim[2]->out_first + pl->out_step[2] * m2;
+    for (int64_t done = 0; done < len;) {
+      const int64_t col = c + done, lane = col % nr;
+      const int64_t take = nr - lane < len - done ? nr - lane : len - done;
+      pieces[(*npieces)++] = (cpu_piece){col / nr * IGEMM_KC * nr + lane, g->in + done, take};
+      done += take;
+    }
+    c += len;
+  }
+  return nseg;
+}
+
+/* What a tile keeps per phase of its set. */
+typedef struct tile_phase {
+  cpu_phase ph;
+  int64_t ncols, nseg, npieces, K;
+  float *c;
+  int64_t *tap_off;
+  segment *segments;
+  cpu_piece *pieces;
+  const float *a; /* global mode: its rows' A; lazy mode: its block in the worker's A */
+} tile_phase;
+
+/* One tile: group g, row block mb, column block nb, of the phases [p0, p0 + j->set) that have
+ * columns there. K is walked in blocks of j->cb input channels (the same k order as one
+ * pass: channels ascending, taps inside): per block, in lazy mode the A blocks of every
+ * phase are packed from w at once (its rows read once), then each phase packs its B block
+ * and runs the micro-kernel over every (row panel, column panel) pair into its C. */
+static void run_tile(const igemm_job *j, igemm_scratch *s, int64_t p0, int64_t g, int64_t mb,
+                     int64_t nb) {
+  const cpu_plan *pl = j->pl;
+  const tconv_problem *pr = pl->pr;
+  const cpu_kernels *kern = j->kern;
+  const int mr = kern->mr, nr = kern->nr;
+  const int64_t row0 = mb * j->mc, rows = j->m_pad - row0 < j->mc ? j->m_pad - row0 : j->mc;
+  tile_phase tp[CPU_LAZY_PHASES];
+  int64_t lazy_at = 0;
+  for (int64_t i = 0; i < j->set; ++i) {
+    tile_phase *t = &tp[i];
+    tconv_cpu_phase_of(pl, p0 + i, &t->ph);
+    const int64_t cols = pr->n * t->ph.positions, col0 = nb * j->nc;
+    t->ncols = col0 < cols ? (cols - col0 < j->nc ? cols - col0 : j->nc) : 0;
+    t->K = pl->cin_g * t->ph.ntaps;
+    t->c = s->c + i * j->mc * j->nc;
+    t->tap_off = s->tap_off + i * pl->max_taps;
+    t->segments = s->segments + i * j->nc;
+    t->pieces = s->pieces + i * j->piece_cap;
+    t->a = j->lazy ? s->a + lazy_at : j->a + j->a_at[(p0 + i) * pr->groups + g] + row0 * t->K;
+    lazy_at += j->mc * j->cb * t->ph.ntaps;
+    if (t->ncols == 0)
+      continue;
+    t->nseg = tile_segments(j, &t->ph, col0, t->ncols, t->segments, t->pieces, &t->npieces);
+    tconv_cpu_phase_taps(pl, &t->ph, t->tap_off, s->tap_k);
+    if (t->K == 0)
+      memset(t->c, 0, (size_t)(rows * j->nc) * sizeof(float));
+  }
+
+  const float *xg = pl->x + g * pl->cin_g * pl->c_stride;
+  for (int64_t c0 = 0; c0 < pl->cin_g; c0 += j->cb) {
+    const int64_t cb = pl->cin_g - c0 < j->cb ? pl->cin_g - c0 : j->cb;
+    if (j->lazy)
+      for (int64_t ci = c0; ci < c0 + cb; ++ci) {
+        prefetch_rows(j, g, row0, rows, ci + LAZY_PREFETCH);
+        for (int64_t pi = 0; pi < rows / mr; ++pi)
+          pack_a_block(j, g, pi, ci, s, row0, c0, cb);
+      }
+    int64_t calls = 0; /* micro-kernel calls of this block */
+    for (int64_t i = 0; i < j->set; ++i)
+      calls += tp[i].K > 0 ? (tp[i].ncols + nr - 1) / nr * (rows / mr) : 0;
+    next_rows next = {0};
+    if (j->lazy)
+      next = next_block_rows(j, g, row0, rows, c0 + cb, calls);
+    for (int64_t i = 0; i < j->set; ++i) {
+      const tile_phase *t = &tp[i];
+      const int64_t nt = t->ph.ntaps, kc = cb * nt, npanels = (t->ncols + nr - 1) / nr;
+      if (t->ncols == 0 || kc == 0)
+        continue;
+      for (int64_t kk = 0; kk < kc; ++kk)
+        s->src[kk] = xg + (c0 + kk / nt) * pl->c_stride + t->tap_off[kk % nt];
+      kern->pack(kc, s->src, t->pieces, t->npieces, s->b);
+      const int64_t tail = t->ncols % nr; /* lanes past the last column must hold zeros */
+      for (int64_t kk = 0; tail != 0 && kk < kc; ++kk)
+        memset(s->b + (npanels - 1) * IGEMM_KC * nr + kk * nr + tail, 0,
+               (size_t)(nr - tail) * sizeof(float));
+      /* A panel pi of this block: lazy blocks hold kc columns, global A K of them. */
+      const int64_t a_row = j->lazy ? kc : t->K, a_k0 = j->lazy ? 0 : c0 * nt;
+      /* One column panel of B stays in L1 while every row panel of A streams past it. */
+      for (int64_t pj = 0; pj < npanels; ++pj) {
+        const int cols = pj == npanels - 1 && tail != 0 ? (int)tail : nr;
+        for (int64_t pi = 0; pi < rows / mr; ++pi) {
+          if (next.at != NULL)
+            prefetch_next(&next);
+          kern->gemm(kc, t->a + (pi * a_row + a_k0) * mr, s->b + pj * IGEMM_KC * nr,
+                     t->c + pi * mr * j->nc + pj * nr, j->nc, c0 == 0, cols);
+        }
+      }
+    }
+  }
+
+  for (int64_t i = 0; i < j->set; ++i)
+    for (int64_t r = 0; r < rows && row0 + r < pl->cout_g && tp[i].ncols > 0; ++r) {
+      const int64_t co = g * pl->cout_g + row0 + r;
+      const float bias = j->bias != NULL ? j->bias[co] : 0.0f;
+      float *y = j->y + co * pr->out_spatial;
+      for (int64_t q = 0; q < tp[i].nseg; ++q)
+        tconv_cpu_store(pr, y + tp[i].segments[q].out, pl->out_step[2],
+                        tp[i].c + r * j->nc + tp[i].segments[q].col, tp[i].segments[q].len, bias);
+    }
+}
+
+/* Task (group, row block, column block): that tile of every phase (in lazy mode all at once,
+ * else in turn), so the outputs the phases interleave in y are written by one thread while
+ * their lines are in its cache. */
+static void run_task(void *shared, int worker, int64_t task) {
+  const igemm_job *j = shared;
+  const int64_t nb = task % j->nblocks, mb = task / j->nblocks % j->mblocks,
+                g = task / j->nblocks / j->mblocks;
+  for (int64_t p0 = 0; p0 < j->pl->phase_count; p0 += j->set)
+    run_tile(j, &j->scratch[worker], p0, g, mb, nb);
+}
+
+/* ---- the core ----------------------------------------------------------------------------- */
+
+/* A worker's arrays, laid out in one block (see cpu_carve). */
+static void lay_out(const igemm_job *j, igemm_scratch *s, cpu_carve *c) {
+  const int64_t total_taps = j->phase_taps[j->pl->phase_count];
+  s->b = tconv_cpu_take(c, IGEMM_KC * j->nc, sizeof(float));
+  s->c = tconv_cpu_take(c, j->set * j->mc * j->nc, sizeof(float));
+  s->a = tconv_cpu_take(c, j->lazy ? j->mc * j->cb * total_taps : 0, sizeof(float));
+  s->tap_off = tconv_cpu_take(c, j->set * j->pl->max_taps, sizeof(int64_t));
+  s->tap_k = tconv_cpu_take(c, j->pl->max_taps, sizeof(int64_t));
+  s->src = tconv_cpu_take(c, IGEMM_KC, sizeof(float *));
+  s->pieces = tconv_cpu_take(c, j->set * j->piece_cap, sizeof(cpu_piece));
+  s->segments = tconv_cpu_take(c, j->set * j->nc, sizeof(segment));
+}
+
+static void free_scratch(igemm_job *j, int workers) {
+  for (int i = 0; j->scratch != NULL && i < workers; ++i)
+    tconv_cpu_free(j->pl->ctx, j->scratch[i].b); /* the block's start */
+  tconv_cpu_free(j->pl->ctx, j->scratch);
+  j->scratch = NULL;
+}
+
+/* Scratch for up to `workers` workers; returns how many got theirs (0: none, or no array).
+ * A worker whose block cannot be allocated is left out: the others take its tiles. */
+static int alloc_scratch(igemm_job *j, int workers) {
+  j->scratch = tconv_cpu_alloc(j->pl->ctx, workers, sizeof *j->scratch);
+  if (j->scratch == NULL)
+    return 0;
+  cpu_carve size = {NULL, 0};
+  lay_out(j, &j->scratch[0], &size);
+  int got = 0;
+  for (; got < workers; ++got) {
+    cpu_carve block = {tconv_cpu_alloc(j->pl->ctx, (int64_t)size.used, 1), 0};
+    if (block.base == NULL)
+      break;
+    lay_out(j, &j->scratch[got], &block);
+  }
+  if (got == 0)
+    free_scratch(j, 0);
+  return got;
+}
+
+tconv_status tconv_cpu_igemm_core(tconv_context *ctx, const cpu_plan *pl, const float *w,
+                                  const float *bias, float *y) {
+  const tconv_problem *pr = pl->pr;
+  igemm_job j = {.pl = pl, .kern = tconv_cpu_kernels(), .w = w, .bias = bias, .y = y};
+  const int mr = j.kern->mr, nr = j.kern->nr;
+  j.m_pad = (pl->cout_g + mr - 1) / mr * mr;
+  j.mblocks = (j.m_pad + IGEMM_MC_MAX - 1) / IGEMM_MC_MAX;
+  j.mc = (j.m_pad / mr + j.mblocks - 1) / j.mblocks * mr;
+  j.nc = IGEMM_NC / nr * nr;
+  j.cb = pl->max_taps == 0 ? pl->cin_g : IGEMM_KC / pl->max_taps > 0 ? IGEMM_KC / pl->max_taps : 1;
+  j.set = 1;
+
+  /* Tables: a_at, phase_taps, taps_k, and room for one phase's tap offsets. */
+  const int64_t units = pl->phase_count * pr->groups, phases1 = pl->phase_count + 1;
+  j.a_at = tconv_cpu_alloc(ctx, units + phases1 + pr->k_spatial + pl->max_taps, sizeof(int64_t));
+  if (j.a_at == NULL)
+    return tconv_cpu_out_of_memory(ctx, pl, "its tile tables");
+  j.phase_taps = j.a_at + units;
+  j.taps_k = j.phase_taps + phases1;
+  int64_t *offsets = j.taps_k + pr->k_spatial;
+  int64_t a_size = 0, taps = 0;
+  double work = 0.0;
+  for (int64_t p = 0; p < pl->phase_count; ++p) {
+    cpu_phase ph;
+    tconv_cpu_phase_of(pl, p, &ph);
+    const int64_t K = phase_k(&j, &ph), cols = pr->n * ph.positions;
+    j.phase_taps[p] = taps;
+    tconv_cpu_phase_taps(pl, &ph, offsets, j.taps_k + taps);
+    taps += ph.ntaps;
+    for (int64_t g = 0; g < pr->groups; ++g) {
+      j.a_at[p * pr->groups + g] = a_size;
+      a_size += j.m_pad * K;
+    }
+    if ((cols + j.nc - 1) / j.nc > j.nblocks)
+      j.nblocks = (cols + j.nc - 1) / j.nc;
+    work += (double)pr->cout * (double)K * (double)cols;
+  }
+  j.phase_taps[pl->phase_count] = taps;
+  j.a_row_stride = pr->op == TCONV_OP_TRANSPOSE ? pr->k_spatial : pl->cin_g * pr->k_spatial;
+  /* Few columns: every column block would reread the packed A from memory for little work,
+   * so one block takes every column and each tile packs its rows' A per block of input
+   * channels instead, all phases from one read of w. Rows and channels per block are fewer,
+   * so that the A blocks of every phase and their C tiles stay in cache. */
+  j.lazy = j.nblocks <= LAZY_MAX_BLOCKS && pl->phase_count <= CPU_LAZY_PHASES;
+  if (j.lazy) {
+    int64_t most = 0;
+    for (int64_t p = 0; p < pl->phase_count; ++p) {
+      cpu_phase ph;
+      tconv_cpu_phase_of(pl, p, &ph);
+      most = pr->n * ph.positions > most ? pr->n * ph.positions : most;
+    }
+    j.nc = (most + nr - 1) / nr * nr;
+    j.nblocks = 1;
+    j.mblocks = (j.m_pad + LAZY_MC_MAX - 1) / LAZY_MC_MAX;
+    j.mc = (j.m_pad / mr + j.mblocks - 1) / j.mblocks * mr;
+    j.cb = taps > 0 && IGEMM_KC / taps > 0 ? IGEMM_KC / taps : 1;
+    j.set = pl->phase_count;
+  }
+  j.piece_cap = j.nc + j.nc / nr + 1;
+  const int64_t tiles = pr->groups * j.mblocks * j.nblocks;
+  const int64_t pack_tasks = pr->groups * (pack_by_panels(&j) ? j.m_pad / mr : pl->cin_g);
+
+  tconv_status status = TCONV_STATUS_OK;
+  const int want = tconv_cpu_workers(ctx, tiles, work);
+  int workers = 0;
+  if (!j.lazy && (j.a = tconv_cpu_alloc(ctx, a_size, sizeof(float))) == NULL)
+    status = tconv_cpu_out_of_memory(ctx, pl, "the packed weights");
+  else if ((workers = alloc_scratch(&j, want)) == 0)
+    status = tconv_cpu_out_of_memory(ctx, pl, "the packing and accumulation buffers");
+  if (status == TCONV_STATUS_OK) {
+    if (!j.lazy)
+      tconv_cpu_parallel(ctx, workers < pack_tasks ? workers : (int)pack_tasks, pack_tasks, pack_a,
+                         &j);
+    tconv_cpu_parallel(ctx, workers, tiles, run_task, &j);
+  }
+  free_scratch(&j, workers);
+  tconv_cpu_free(ctx, j.a);
+  tconv_cpu_free(ctx, j.a_at);
+  return status;
+}

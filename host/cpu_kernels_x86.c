@@ -1,0 +1,296 @@
+/*
+ * cpu_kernels_x86.c - the AVX-512 and AVX2 + FMA kernel sets (see cpu_impl.h for what each
+ * kernel computes). Each function carries its instruction set in a target attribute, so the
+ * file builds with the default -march and runs only where cpu_kernels.c found the unit.
+ *
+ *   gemm    AVX-512: 8 x 48 micro-tile, 24 zmm accumulators, 3 loads of B and 8 broadcasts of
+ *           A per 24 FMAs. AVX2: 6 x 16, 12 ymm accumulators, 2 loads and 6 broadcasts per
+ *           12 FMAs. Accumulators start at 0 (first) or at C, and are stored back once. A
+ *           narrower last panel runs a variant with only the vectors its columns need.
+ *   direct  up to 4 rows x 64 (AVX-512) or 24 (AVX2) columns held in registers across the
+ *           whole reduction: one load per FMA, no store in the loop. Variants per row count
+ *           and vector count are generated, so no accumulator goes unused.
+ *   pack    masked 16-lane moves (AVX-512); memcpy (AVX2).
+ */
+#include "cpu_impl.h"
+
+#ifdef TCONV_CPU_X86
+
+#include <immintrin.h>
+
+#define TARGET_AVX512 __attribute__((target("avx512f")))
+#define TARGET_AVX2 __attribute__((target("avx2,fma")))
+
+/* ---- AVX-512 ------------------------------------------------------------------------- */
+
+#define A512_MR 8
+#define PACK_AHEAD 8 /* packed rows between a prefetch and its use */
+#define A512_NR 48
+/* The first V of the micro-tile's 3 vectors of columns: V = 3 is the whole tile, fewer serve
+ * a last panel with at most 16 V columns (its other lanes are not computed). Every index is
+ * a constant once unrolled, so the accumulators live in registers. */
+TARGET_AVX512 static inline __attribute__((always_inline)) void
+gemm512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int first, const int V) {
+  __m512 acc[A512_MR][3];
+  _Pragma("GCC unroll 8") for (int i = 0; i < A512_MR; ++i) {
+    _Pragma("GCC unroll 3") for (int v = 0; v < V; ++v) {
+      acc[i][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(c + i * ldc + 16 * v);
+    }
+  }
+  for (int64_t k = 0; k < kc; ++k, a += A512_MR, b += A512_NR) {
+    __m512 bv[3];
+    _Pragma("GCC unroll 3") for (int v = 0; v < V; ++v) { bv[v] = _mm512_load_ps(b + 16 * v); }
+    _Pragma("GCC unroll 8") for (int i = 0; i < A512_MR; ++i) {
+      const __m512 ai = _mm512_set1_ps(a[i]);
+      _Pragma("GCC unroll 3") for (int v = 0; v < V; ++v) {
+        acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
+      }
+    }
+  }
+  _Pragma("GCC unroll 8") for (int i = 0; i < A512_MR; ++i) {
+    _Pragma("GCC unroll 3") for (int v = 0; v < V; ++v) {
+      _mm512_storeu_ps(c + i * ldc + 16 * v, acc[i][v]);
+    }
+  }
+}
+
+TARGET_AVX512 static void gemm512_1(int64_t kc, const float *a, const float *b, float *c,
+                                    int64_t ldc, int first) {
+  gemm512(kc, a, b, c, ldc, first, 1);
+}
+TARGET_AVX512 static void gemm512_2(int64_t kc, const float *a, const float *b, float *c,
+                                    int64_t ldc, int first) {
+  gemm512(kc, a, b, c, ldc, first, 2);
+}
+TARGET_AVX512 static void gemm512_3(int64_t kc, const float *a, const float *b, float *c,
+                                    int64_t ldc, int first) {
+  gemm512(kc, a, b, c, ldc, first, 3);
+}
+
+static void gemm_avx512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                        int first, int cols) {
+  if (cols > 32)
+    gemm512_3(kc, a, b, c, ldc, first);
+  else if (cols > 16)
+    gemm512_2(kc, a, b, c, ldc, first);
+  else
+    gemm512_1(kc, a, b, c, ldc, first);
+}
+
+/* Lanes [0, n) of a 16-lane vector, n clamped to 0..16. */
+TARGET_AVX512 static inline __mmask16 lanes16(int64_t n) {
+  return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1u);
+}
+
+/* R rows x V vectors of 16 columns, every accumulator in a register. */
+#define A512_DIRECT(R, V)                                                                          \
+  TARGET_AVX512 static void direct512_##R##_##V(int64_t kc, const float *w, const int64_t *off,    \
+                                                const float *const *src, float *const *out,        \
+                                                int64_t i0, int64_t n) {                           \
+    __mmask16 m[V];                                                                                \
+    __m512 acc[R][V];                                                                              \
+    _Pragma("GCC unroll 4") for (int v = 0; v < V; ++v) {                                          \
+      m[v] = lanes16(n - 16 * v);                                                                  \
+      _Pragma("GCC unroll 4") for (int r = 0; r < R; ++r) { acc[r][v] = _mm512_setzero_ps(); }     \
+    }                                                                                              \
+    for (int64_t k = 0; k < kc; ++k) {                                                             \
+      const __m512 wk = _mm512_set1_ps(w[k]);                                                      \
+      const int64_t o = off[k] + i0;                                                               \
+      _Pragma("GCC unroll 4") for (int r = 0; r < R; ++r) {                                        \
+        _Pragma("GCC unroll 4") for (int v = 0; v < V; ++v) {                                      \
+          acc[r][v] =                                                                              \
+              _mm512_fmadd_ps(wk, _mm512_maskz_loadu_ps(m[v], src[r] + o + 16 * v), acc[r][v]);    \
+        }                                                                                          \
+      }                                                                                            \
+    }                                                                                              \
+    _Pragma("GCC unroll 4") for (int r = 0; r < R; ++r) {                                          \
+      _Pragma("GCC unroll 4") for (int v = 0; v < V; ++v) {                                        \
+        _mm512_mask_storeu_ps(out[r] + i0 + 16 * v, m[v], acc[r][v]);                              \
+      }                                                                                            \
+    }                                                                                              \
+  }
+
+#define A512_DIRECT_V(R) A512_DIRECT(R, 1) A512_DIRECT(R, 2) A512_DIRECT(R, 3) A512_DIRECT(R, 4)
+A512_DIRECT_V(1)
+A512_DIRECT_V(2)
+A512_DIRECT_V(3)
+A512_DIRECT_V(4)
+
+typedef void (*direct_block_fn)(int64_t kc, const float *w, const int64_t *off,
+                                const float *const *src, float *const *out, int64_t i0, int64_t n);
+
+#define A512_ROW(R)                                                                                \
+  { direct512_##R##_1, direct512_##R##_2, direct512_##R##_3, direct512_##R##_4 }
+static const direct_block_fn direct512[CPU_DIRECT_ROWS][4] = {A512_ROW(1), A512_ROW(2), A512_ROW(3),
+                                                              A512_ROW(4)};
+
+#define A512_CHUNK 64
+
+TARGET_AVX512 static void direct_avx512(int64_t kc, const float *w, const int64_t *off,
+                                        const float *const *src, float *const *out, int rows,
+                                        int64_t len) {
+  for (int64_t i0 = 0; i0 < len; i0 += A512_CHUNK) {
+    const int64_t n = len - i0 < A512_CHUNK ? len - i0 : A512_CHUNK;
+    direct512[rows - 1][(n + 15) / 16 - 1](kc, w, off, src, out, i0, n);
+  }
+}
+
+TARGET_AVX512 static void pack_avx512(int64_t kc, const float *const *src, const cpu_piece *pieces,
+                                      int64_t npieces, float *b) {
+  for (int64_t kk = 0; kk < kc; ++kk, b += A512_NR) {
+    const float *s = src[kk];
+    /* The rows PACK_AHEAD steps on usually start a new channel, far from this one: ask for
+     * their lines now, or the loads below wait on memory. */
+    const float *ahead = kk + PACK_AHEAD < kc ? src[kk + PACK_AHEAD] : NULL;
+    for (int64_t p = 0; p < npieces; ++p) {
+      const cpu_piece *c = &pieces[p];
+      if (ahead != NULL) {
+        _mm_prefetch((const char *)(ahead + c->src), _MM_HINT_T0);
+        _mm_prefetch((const char *)(ahead + c->src + c->len - 1), _MM_HINT_T0);
+      }
+      for (int64_t i = 0; i < c->len; i += 16) {
+        const __mmask16 m = lanes16(c->len - i);
+        _mm512_mask_storeu_ps(b + c->dst + i, m, _mm512_maskz_loadu_ps(m, s + c->src + i));
+      }
+    }
+  }
+}
+
+/* Step 1: masked moves; step 2: every other element of 32 by one permute; else scalar. */
+TARGET_AVX512 static void gather_avx512(float *dst, const float *src, int64_t n, int64_t step) {
+  if (step == 1) {
+    for (int64_t i = 0; i < n; i += 16) {
+      const __mmask16 m = lanes16(n - i);
+      _mm512_mask_storeu_ps(dst + i, m, _mm512_maskz_loadu_ps(m, src + i));
+    }
+  } else if (step == 2) {
+    const __m512i even =
+        _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    for (int64_t i = 0; i < n; i += 16) {
+      /* Sources src[2i .. 2i + 2(n - i) - 2]: 2(n - i) - 1 elements from 2i. */
+      const int64_t left = 2 * (n - i) - 1;
+      const __m512 lo = _mm512_maskz_loadu_ps(lanes16(left), src + 2 * i);
+      const __m512 hi = _mm512_maskz_loadu_ps(lanes16(left - 16), src + 2 * i + 16);
+      _mm512_mask_storeu_ps(dst + i, lanes16(n - i), _mm512_permutex2var_ps(lo, even, hi));
+    }
+  } else {
+    tconv_cpu_gather_generic(dst, src, n, step);
+  }
+}
+
+const cpu_kernels tconv_cpu_avx512 = {"avx512",      A512_MR,       A512_NR,    gemm_avx512,
+                                      direct_avx512, gather_avx512, pack_avx512};
+
+/* ---- AVX2 + FMA ---------------------------------------------------------------------- */
+
+#define A2_MR 6
+#define A2_NR 16
+
+/* The first V of the micro-tile's 2 vectors of columns (as gemm512). */
+TARGET_AVX2 static inline __attribute__((always_inline)) void
+gemm2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int first, const int V) {
+  __m256 acc[A2_MR][2];
+  _Pragma("GCC unroll 6") for (int i = 0; i < A2_MR; ++i) {
+    _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) {
+      acc[i][v] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(c + i * ldc + 8 * v);
+    }
+  }
+  for (int64_t k = 0; k < kc; ++k, a += A2_MR, b += A2_NR) {
+    __m256 bv[2];
+    _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) { bv[v] = _mm256_load_ps(b + 8 * v); }
+    _Pragma("GCC unroll 6") for (int i = 0; i < A2_MR; ++i) {
+      const __m256 ai = _mm256_broadcast_ss(a + i);
+      _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) {
+        acc[i][v] = _mm256_fmadd_ps(ai, bv[v], acc[i][v]);
+      }
+    }
+  }
+  _Pragma("GCC unroll 6") for (int i = 0; i < A2_MR; ++i) {
+    _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) {
+      _mm256_storeu_ps(c + i * ldc + 8 * v, acc[i][v]);
+    }
+  }
+}
+
+TARGET_AVX2 static void gemm2_1(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                                int first) {
+  gemm2(kc, a, b, c, ldc, first, 1);
+}
+TARGET_AVX2 static void gemm2_2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                                int first) {
+  gemm2(kc, a, b, c, ldc, first, 2);
+}
+
+static void gemm_avx2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int first,
+                      int cols) {
+  if (cols > 8)
+    gemm2_2(kc, a, b, c, ldc, first);
+  else
+    gemm2_1(kc, a, b, c, ldc, first);
+}
+
+/* Lanes [0, n) of an 8-lane vector as maskload's sign mask. */
+TARGET_AVX2 static inline __m256i lanes8(int64_t n) {
+  const __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const int clamped = n >= 8 ? 8 : n <= 0 ? 0 : (int)n;
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(clamped), index);
+}
+
+#define A2_DIRECT(R, V)                                                                            \
+  TARGET_AVX2 static void direct2_##R##_##V(int64_t kc, const float *w, const int64_t *off,        \
+                                            const float *const *src, float *const *out,            \
+                                            int64_t i0, int64_t n) {                               \
+    __m256i m[V];                                                                                  \
+    __m256 acc[R][V];                                                                              \
+    _Pragma("GCC unroll 4") for (int v = 0; v < V; ++v) {                                          \
+      m[v] = lanes8(n - 8 * v);                                                                    \
+      _Pragma("GCC unroll 4") for (int r = 0; r < R; ++r) { acc[r][v] = _mm256_setzero_ps(); }     \
+    }                                                                                              \
+    for (int64_t k = 0; k < kc; ++k) {                                                             \
+      const __m256 wk = _mm256_broadcast_ss(w + k);                                                \
+      const int64_t o = off[k] + i0;                                                               \
+      _Pragma("GCC unroll 4") for (int r = 0; r < R; ++r) {                                        \
+        _Pragma("GCC unroll 4") for (int v = 0; v < V; ++v) {                                      \
+          acc[r][v] =                                                                              \
+              _mm256_fmadd_ps(wk, _mm256_maskload_ps(src[r] + o + 8 * v, m[v]), acc[r][v]);        \
+        }                                                                                          \
+      }                                                                                            \
+    }                                                                                              \
+    _Pragma("GCC unroll 4") for (int r = 0; r < R; ++r) {                                          \
+      _Pragma("GCC unroll 4") for (int v = 0; v < V; ++v) {                                        \
+        _mm256_maskstore_ps(out[r] + i0 + 8 * v, m[v], acc[r][v]);                                 \
+      }                                                                                            \
+    }                                                                                              \
+  }
+
+#define A2_DIRECT_V(R) A2_DIRECT(R, 1) A2_DIRECT(R, 2) A2_DIRECT(R, 3)
+A2_DIRECT_V(1)
+A2_DIRECT_V(2)
+A2_DIRECT_V(3)
+A2_DIRECT_V(4)
+
+#define A2_ROW(R)                                                                                  \
+  { direct2_##R##_1, direct2_##R##_2, direct2_##R##_3 }
+static const direct_block_fn direct2[CPU_DIRECT_ROWS][3] = {A2_ROW(1), A2_ROW(2), A2_ROW(3),
+                                                            A2_ROW(4)};
+
+#define A2_CHUNK 24
+
+TARGET_AVX2 static void direct_avx2(int64_t kc, const float *w, const int64_t *off,
+                                    const float *const *src, float *const *out, int rows,
+                                    int64_t len) {
+  for (int64_t i0 = 0; i0 < len; i0 += A2_CHUNK) {
+    const int64_t n = len - i0 < A2_CHUNK ? len - i0 : A2_CHUNK;
+    direct2[rows - 1][(n + 7) / 8 - 1](kc, w, off, src, out, i0, n);
+  }
+}
+
+static void pack_avx2(int64_t kc, const float *const *src, const cpu_piece *pieces, int64_t npieces,
+                      float *b) {
+  tconv_cpu_pack_rows(kc, src, pieces, npieces, b, A2_NR);
+}
+
+const cpu_kernels tconv_cpu_avx2 = {
+    "avx2", A2_MR, A2_NR, gemm_avx2, direct_avx2, tconv_cpu_gather_generic, pack_avx2};
+
+#endif /* TCONV_CPU_X86 */
