@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """kernel_report.py - what `make kernel-report` prints and writes to bench/MODEL.md: the
-kernels' static figures on sm_90 (ptxas, SASS), the main loops of the implicit-GEMM kernels,
+kernels' static figures on sm_90 (ptxas, SASS; the tensor-core kernels' dynamic shared memory
+from tconv-plans), the main loops of the implicit-GEMM kernels (FFMA and tensor-core),
 the suite's static targets, and a MODEL of the suite's layers on an H100 SXM built from the
 launch plans (tconv-plans: host/algos.h through bench/plans.c) and those static figures.
 
@@ -58,6 +59,17 @@ def load_kernels(cubin_dir, tools):
     return kernels
 
 
+def apply_tc_kernels(rows, kernels):
+    """The tensor-core kernels' dynamic shared memory (tconv-plans' tc_kernel lines): their
+    resident blocks and occupancy at their block size with it."""
+    for row in rows:
+        k = kernel_of(row["tc_kernel"], kernels)
+        k["dsmem"], k["resident_asked"] = row["dynamic_smem"], row["resident"]
+        k["blocks"], k["limiter"] = sass.occupancy(k["registers"], row["threads"],
+                                                   k["smem"] + row["dynamic_smem"])
+        k["occupancy"] = k["blocks"] * -(-row["threads"] // 32) / sass.MAX_WARPS
+
+
 def kernel_of(stem, kernels):
     """The kernel a plan names: the exact name, else the one kernel the stem is a prefix of."""
     found = [k for k in kernels if sass.matches(stem, k["name"])]
@@ -97,7 +109,7 @@ def model_layer(plan, kernels):
              fill=useful_macs / plan["macs_computed"] if plan["macs_computed"] else 0.0,
              hbm_s=plan["bytes"] / sass.HBM_BYTES_PER_S)
     loop = k["loop"]
-    if loop is None or plan["main_loop_trips"] == 0 or resident == 0:
+    if loop is None or loop["ffma"] == 0 or plan["main_loop_trips"] == 0 or resident == 0:
         m.update(issue_s=None, share=None, latency=None, balance=None)
         m["time_s"], m["limiter"] = m["hbm_s"], "bandwidth (no FFMA loop modelled)"
     else:
@@ -148,31 +160,43 @@ def measured_of(csv_path):
 
 def kernel_section(kernels, used):
     rows = [[short(k["name"]), k["file"], k["bound"] if k["bounded"] else "(1024)", k["registers"],
-             f"{k['spill_stores']}/{k['spill_loads']}", k["stack"], k["smem"], k["blocks"],
-             k["limiter"], pct(k["occupancy"])] for k in kernels]
+             f"{k['spill_stores']}/{k['spill_loads']}", k["stack"], k["smem"], k.get("dsmem", 0),
+             k["blocks"], k["limiter"], pct(k["occupancy"])] for k in kernels]
     head = ["kernel", "file", "block", "registers", "spill st/ld B", "stack B", "static smem B",
-            "blocks/SM", "limited by", "occupancy"]
+            "dynamic smem B", "blocks/SM", "limited by", "occupancy"]
     loops = [[short(k["name"]), l["instructions"], l["ffma"], pct(l["ffma"] / l["instructions"]),
-              f"{l['lds']}/{l['lds64']}/{l['lds128']}", l["sts"], l["ldg"], l["local"], l["barriers"]]
+              l["hmma"], pct(l["hmma"] / l["instructions"]), l["ldsm"],
+              f"{l['lds']}/{l['lds64']}/{l['lds128']}", l["sts"], l["ldg"], l["ldgsts"], l["local"],
+              l["barriers"]]
              for k in kernels if (k["name"].startswith("igemm") or k["name"] in used) and (l := k["loop"])]
-    loop_head = ["kernel", "instructions", "FFMA", "FFMA share", "LDS/LDS.64/LDS.128", "STS",
-                 "LDG", "LDL+STL", "BAR"]
+    loop_head = ["kernel", "instructions", "FFMA", "FFMA share", "HMMA", "HMMA share", "LDSM",
+                 "LDS/LDS.64/LDS.128", "STS", "LDG", "LDGSTS", "LDL+STL", "BAR"]
     return ("## Kernels (static: ptxas and SASS, sm_90)\n\nBlock: the `__launch_bounds__` size "
-            "(1024 where a kernel has none); blocks/SM and occupancy at that size on an H100 SXM.\n\n"
+            "(1024 where a kernel has none); blocks/SM and occupancy at that size on an H100 SXM, "
+            "with the dynamic shared memory the launcher asks for (tensor-core kernels).\n\n"
             + table(head, rows) + "\n\n## Main loops (static): the implicit-GEMM kernels and those the "
-            "model runs\n\nThe innermost loop around the basic block with the most FFMAs, each "
-            "instruction counted once (inner loops included once).\n\n" + table(loop_head, loops) + "\n")
+            "model runs\n\nThe innermost loop around the basic block with the most FFMAs or HMMAs, "
+            "each instruction counted once (inner loops included once). An HMMA is one warp's "
+            "mma.sync: 16x8x16 multiply-adds (float16, bfloat16) or 16x8x8 (TF32).\n\n"
+            + table(loop_head, loops) + "\n")
 
 
 def targets_section(kernels, models):
     dense_kernels = {m["kernel"]["name"] for m in models if m["plan"]["dense2d"]}
-    lines, igemm = [], [k for k in kernels if k["name"].startswith("igemm")]
+    tc = [k for k in kernels if "dsmem" in k]
+    lines, igemm = [], [k for k in kernels if k["name"].startswith("igemm") and "dsmem" not in k]
     for k in igemm:
         l, want = k["loop"], DENSE_FFMA_SHARE if k["name"] in dense_kernels else OTHER_FFMA_SHARE
         share = l["ffma"] / l["instructions"] if l else 0.0
         lines.append(f"- {short(k['name'])}: FFMA {pct(share)} of the main loop (target "
                      f"{pct(want)}{', serves dense 2-D layers' if want == DENSE_FFMA_SHARE else ''}): "
                      f"{'met' if share >= want else 'MISSED'}")
+    for k in tc:
+        l = k["loop"]
+        mix = f"HMMA {l['hmma']} of {l['instructions']} main-loop instructions ({pct(l['hmma'] / l['instructions'])})" if l else "no HMMA loop found"
+        lines.append(f"- {short(k['name'])}: {mix}; {k['blocks']} blocks/SM with "
+                     f"{k['dsmem']} B dynamic shared memory (launch bounds ask {k['resident_asked']}): "
+                     f"{'met' if l and k['blocks'] >= k['resident_asked'] else 'MISSED'}")
     stacked = [short(k["name"]) for k in kernels if k["stack"] > 0 or k["spill_stores"] > 0]
     lines.append(f"- no stack or spills in any kernel: "
                  f"{'met' if not stacked else 'MISSED (' + ', '.join(stacked) + ')'}")
@@ -256,7 +280,9 @@ def main():
     if not kernels:
         raise SystemExit(f"kernel_report: no kernel in {args.cubins}/*.cubin")
     with open(args.plans) as f:
-        plans = [json.loads(line) for line in f if line.strip()]
+        rows = [json.loads(line) for line in f if line.strip()]
+    plans = [r for r in rows if "layer" in r]
+    apply_tc_kernels([r for r in rows if "tc_kernel" in r], kernels)
     models = [model_layer(p, kernels) for p in plans]
     measured = measured_of(args.measured) if args.measured else {}
     text = "\n".join([

@@ -2,12 +2,15 @@
  * plans.c - tconv-plans: for each layer of the suite, the launch AUTO makes on CUDA
  * (host/algos.h: grid, main-loop trips, the blocks in launch order as runs of alike blocks)
  * and the layer's useful FLOPs and bytes (suite.c), one JSON object per line.
+ * Then one line per tensor-core kernel (cuda/igemm_tc_args.h): its block, dynamic shared
+ * memory and the resident blocks its launch bounds ask for, which the SASS does not hold.
  * The kernel report (bench/kernel_report.py) reads it to model each layer; nothing here
  * needs a GPU or cuDNN.
  *
  * Exit status 0, or 1 when a layer does not resolve or has no plan.
  */
 #include "algos.h"
+#include "igemm_tc_args.h"
 #include "suite.h"
 
 #include <stdio.h>
@@ -28,6 +31,18 @@ static void print_plan(const bench_layer *l, const bench_shape *sh, tconv_algo a
     printf("%s[%lld, %lld]", i ? ", " : "", (long long)p->run_blocks[i],
            (long long)p->run_trips[i]);
   printf("]}\n");
+}
+
+static void print_tc_kernels(void) {
+  for (int type = 0; type < TCONV_TC_TYPES; ++type)
+    for (int config = 0; config < TCONV_TC_CONFIG_COUNT; ++config)
+      for (int path = 0; path < TCONV_TC_PATHS; ++path) {
+        const tconv_tc_choice choice = {config, type, path};
+        printf("{\"tc_kernel\": \"%s\", \"threads\": %d, \"dynamic_smem\": %d, "
+               "\"resident\": %d}\n",
+               tconv_tc_kernel_name(&choice), tconv_tc_config_of(config).threads,
+               tconv_tc_smem_bytes(config), tconv_tc_resident(config));
+      }
 }
 
 int main(void) {
@@ -56,5 +71,6 @@ int main(void) {
     }
     print_plan(l, &sh, algo, &plan);
   }
+  print_tc_kernels();
   return failures != 0;
 }

@@ -5,8 +5,8 @@ the main loop from the disassembly, and the resident blocks per SM on an H100 SX
 Used by kernel_report.py (make kernel-report); reads cubins compiled for sm_90 with
 `-Xptxas -v` (whose log sits beside each cubin) through cuobjdump and nvdisasm.
 
-The main loop: the basic block with the most FFMAs (the unrolled multiply step of a tiled
-kernel, the tap step of a per-output kernel), then the innermost loop around it, that is the
+The main loop: the basic block with the most FFMAs or HMMAs (the unrolled multiply step of a
+tiled kernel, on CUDA cores or tensor cores; the tap step of a per-output kernel), then the innermost loop around it, that is the
 smallest address range from a backward branch's target to the branch that contains the block.
 Its instructions are counted statically, once each, inner loops (K-position carries, say)
 included once.
@@ -161,8 +161,9 @@ def main_loop(instructions, labels):
         block.append(ins)
     blocks.append(block)
     ffmas = lambda body: sum(1 for _, op, _ in body if op.split(".")[0] == "FFMA")
-    hottest = max(blocks, key=ffmas)
-    if ffmas(hottest) == 0:
+    hmmas = lambda body: sum(1 for _, op, _ in body if op.split(".")[0] == "HMMA")
+    hottest = max(blocks, key=lambda body: ffmas(body) + hmmas(body))
+    if ffmas(hottest) + hmmas(hottest) == 0:
         return None
     lo, hi = hottest[0][0], hottest[-1][0]
     loops = []
@@ -183,6 +184,9 @@ def main_loop(instructions, labels):
         end=end,
         instructions=len(body),
         ffma=ffmas([(0, op, t) for op, t in body]),
+        hmma=hmmas([(0, op, t) for op, t in body]),
+        ldsm=count(lambda op, t: base(op) == "LDSM"),
+        ldgsts=count(lambda op, t: base(op) == "LDGSTS"),
         lds=count(lambda op, t: op == "LDS" or (base(op) == "LDS" and not re.search(r"\.(64|128)$", op))),
         lds64=count(lambda op, t: base(op) == "LDS" and op.endswith(".64")),
         lds128=count(lambda op, t: base(op) == "LDS" and op.endswith(".128")),

@@ -199,6 +199,23 @@ IGEMM_HD int64_t y_row_offset(const tconv_igemm_args &a, const BlockInfo &b, int
   return off;
 }
 
+/* Tap e of the block's phase (e = (e0 taps1 + e1) taps2 + e2): its input step per dimension
+ * (dt) and its x and w offsets from tap 0, the tap tables' entries. */
+IGEMM_HD void tap_entry(const tconv_igemm_args &a, const BlockInfo &b, int32_t e, int64_t *dt,
+                        int64_t *xoff, int64_t *woff) {
+  int32_t tap[3];
+  tap[2] = e % b.taps[2];
+  tap[1] = e / b.taps[2] % b.taps[1];
+  tap[0] = e / (b.taps[2] * b.taps[1]);
+  *xoff = *woff = 0;
+  TCONV_UNROLL
+  for (int d = 0; d < 3; ++d) {
+    dt[d] = tap[d] * a.t_cstep[d];
+    *xoff += dt[d] * a.g.x_s[d];
+    *woff += (a.res[a.res_first[d] + b.r[d]].j_first + tap[d] * a.j_step[d]) * a.g.w_s[d];
+  }
+}
+
 /* N elements of T in one 128- or 64-bit access (a vector instruction on the device; p is
  * aligned to the access). */
 template <int BYTES> struct Vector;
@@ -281,19 +298,12 @@ template <class K, int GATHER, bool WIDE> struct Thread {
   /* Fills this thread's share of the tap table. */
   IGEMM_HD void fill_taps(const tconv_igemm_args &a, const BlockInfo &b, S &s) const {
     for (int32_t e = tid; e < b.T; e += K::THREADS) {
-      int32_t tap[3];
-      tap[2] = e % b.taps[2];
-      tap[1] = e / b.taps[2] % b.taps[1];
-      tap[0] = e / (b.taps[2] * b.taps[1]);
-      int64_t xoff = 0, woff = 0;
-      TCONV_UNROLL
-      for (int d = 0; d < 3; ++d) {
-        const int64_t dt = tap[d] * a.t_cstep[d];
-        const int64_t j = a.res[a.res_first[d] + b.r[d]].j_first + tap[d] * a.j_step[d];
-        xoff += dt * a.g.x_s[d];
-        woff += j * a.g.w_s[d];
-        if constexpr (!MASK)
-          s.u.m.tap[e].dt[d] = (int32_t)dt;
+      int64_t dt[3], xoff, woff;
+      tap_entry(a, b, e, dt, &xoff, &woff);
+      if constexpr (!MASK) {
+        TCONV_UNROLL
+        for (int d = 0; d < 3; ++d)
+          s.u.m.tap[e].dt[d] = (int32_t)dt[d];
       }
       s.u.m.tap[e].xoff = Offset<WIDE>::of(xoff);
       s.u.m.tap[e].woff = Offset<WIDE>::of(woff);

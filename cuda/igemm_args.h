@@ -136,6 +136,10 @@ typedef struct tconv_igemm_work {
   int64_t run_blocks[TCONV_IGEMM_WORK_RUNS], run_chunks[TCONV_IGEMM_WORK_RUNS];
 } tconv_igemm_work;
 tconv_igemm_work tconv_igemm_work_of(const tconv_igemm_args *args);
+/* The same for tiles of bm x bn output elements and K chunks of bk, K split `split` ways, on
+ * args' phases (the tensor-core kernel's tiles are its own). */
+tconv_igemm_work tconv_igemm_work_tiled(const tconv_igemm_args *args, int bm, int bn, int bk,
+                                        int64_t split);
 
 #ifdef __cplusplus
 }

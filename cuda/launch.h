@@ -50,11 +50,12 @@ tconv_status tconv_cuda_set_stream(tconv_context *ctx, void *stream);
  * errors are reported. host/algos.h says which problems each one takes; none re-checks.
  *   direct     cuda/direct.cu      one thread per output element; every problem
  *   igemm      cuda/igemm.cu       implicit GEMM, the transposed conv per output phase
+ *   igemm_tc   cuda/igemm_tc.cu    the same on tensor cores (float16, bfloat16, TF32)
  *   gemm       cuda/gemm.cu        im2col + cuBLAS GEMM, GEMM + gather col2im
  *   depthwise  cuda/depthwise.cu   one input and one output channel per group
  * A new algorithm is one more X(name) here, its row in host/dispatch.c's table and its file;
  * host/nocuda.c stubs every name of the list. */
-#define TCONV_CUDA_ALGOS(X) X(direct) X(igemm) X(gemm) X(depthwise)
+#define TCONV_CUDA_ALGOS(X) X(direct) X(igemm) X(igemm_tc) X(gemm) X(depthwise)
 
 typedef tconv_status (*tconv_run_fn)(tconv_context *ctx, const tconv_problem *problem,
                                      const float *x, const float *w, const float *bias, float *y,

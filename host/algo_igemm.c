@@ -176,10 +176,14 @@ void tconv_igemm_args_make(const tconv_problem *p, const tconv_igemm_choice *cho
 }
 
 tconv_igemm_work tconv_igemm_work_of(const tconv_igemm_args *a) {
+  const tconv_igemm_config c = configs[a->choice.config];
+  return tconv_igemm_work_tiled(a, c.bm, c.bn, c.bk, a->choice.split);
+}
+
+tconv_igemm_work tconv_igemm_work_tiled(const tconv_igemm_args *a, int bm, int bn, int bk,
+                                        int64_t split) {
   tconv_igemm_work work;
   memset(&work, 0, sizeof work);
-  const tconv_igemm_config c = configs[a->choice.config];
-  const int64_t split = a->choice.split;
   for (int64_t z = 0; z < a->phases; ++z) { /* launch order (block_info's decoding) */
     int64_t rest = z, rows = a->g.n, taps = 1;
     for (int d = TCONV_GEOM_DIMS - 1; d >= 0; --d) {
@@ -188,13 +192,13 @@ tconv_igemm_work tconv_igemm_work_of(const tconv_igemm_args *a) {
       rows *= a->q_count[d][r < a->q_split[d] ? 0 : 1];
       taps *= a->res[a->res_first[d] + r].taps;
     }
-    const int64_t tiles = ceil_div(rows, c.bm) * a->n_tiles * a->g.groups;
-    const int64_t chunks = ceil_div(a->g.cin_g * taps, c.bk);
+    const int64_t tiles = ceil_div(rows, bm) * a->n_tiles * a->g.groups;
+    const int64_t chunks = ceil_div(a->g.cin_g * taps, bk);
     const int64_t per_split = ceil_div(chunks, split);
     if (tiles == 0)
       continue;
     work.blocks += tiles * split;
-    work.macs += tiles * chunks * c.bm * c.bn * c.bk;
+    work.macs += tiles * chunks * bm * bn * bk;
     if (per_split > work.max_chunks)
       work.max_chunks = per_split;
     const int last = work.runs - 1;
@@ -359,35 +363,14 @@ const char *tconv_igemm_kernel_name(const tconv_igemm_choice *c) {
 int tconv_igemm_supports(const tconv_problem *p, char *why, size_t why_size) {
   if (!tconv_fp32_nchw_only(p, why, why_size))
     return 0;
-  if (p->padding_mode != TCONV_PADDING_ZEROS) {
-    snprintf(why, why_size, "padding mode %s is not supported (zeros only); use direct",
-             mode_names[p->padding_mode]);
+  if (!tconv_igemm_phases_fit(p, why, why_size))
     return 0;
-  }
-  int64_t phases = 1, residues = 0, k_total = p->cin / p->groups;
-  for (int d = 0; d < TCONV_MAX_SPATIAL; ++d) {
-    const int64_t s = p->op == TCONV_OP_TRANSPOSE ? p->stride[d] : 1;
-    if (s > TCONV_IGEMM_MAX_RESIDUES || s > GRID_YZ_MAX / phases) {
-      snprintf(why, why_size,
-               "the output phases (the product of the strides, %d at most, and their sum, %d "
-               "at most) are too many; use direct",
-               GRID_YZ_MAX, TCONV_IGEMM_MAX_RESIDUES);
-      return 0;
-    }
-    phases *= s;
-    residues += s;
+  int64_t k_total = p->cin / p->groups;
+  for (int d = 0; d < TCONV_MAX_SPATIAL; ++d)
     if (tconv_mul_i64(k_total, p->k[d], &k_total)) {
       snprintf(why, why_size, "the GEMM dimensions overflow 64 bits");
       return 0;
     }
-  }
-  if (residues > TCONV_IGEMM_MAX_RESIDUES) {
-    snprintf(why, why_size,
-             "the output phases (the product of the strides, %d at most, and their sum, %d at "
-             "most) are too many; use direct",
-             GRID_YZ_MAX, TCONV_IGEMM_MAX_RESIDUES);
-    return 0;
-  }
   if (k_total > INT32_MAX - 1024) {
     snprintf(why, why_size, "the reduction (Cin/g x kernel = %lld) exceeds 2^31 - 1024",
              (long long)k_total);
@@ -412,13 +395,42 @@ int tconv_igemm_supports(const tconv_problem *p, char *why, size_t why_size) {
     const int64_t s = p->op == TCONV_OP_TRANSPOSE ? p->stride[d] : 1;
     rows *= (p->out[d] + s - 1) / s; /* <= y_count */
   }
-  if (ceil_div(rows, 128) * TCONV_IGEMM_MAX_SPLIT > GRID_X_MAX) {
+  return tconv_igemm_grid_fits(p, rows, ceil_div(rows, 128) * TCONV_IGEMM_MAX_SPLIT, 16, why,
+                               why_size);
+}
+
+int tconv_igemm_phases_fit(const tconv_problem *p, char *why, size_t why_size) {
+  if (p->padding_mode != TCONV_PADDING_ZEROS) {
+    snprintf(why, why_size, "padding mode %s is not supported (zeros only); use direct",
+             mode_names[p->padding_mode]);
+    return 0;
+  }
+  int64_t phases = 1, residues = 0;
+  for (int d = 0; d < TCONV_MAX_SPATIAL; ++d) {
+    const int64_t s = p->op == TCONV_OP_TRANSPOSE ? p->stride[d] : 1;
+    if (s > TCONV_IGEMM_MAX_RESIDUES || s > GRID_YZ_MAX / phases ||
+        residues + s > TCONV_IGEMM_MAX_RESIDUES) {
+      snprintf(why, why_size,
+               "the output phases (the product of the strides, %d at most, and their sum, %d "
+               "at most) are too many; use direct",
+               GRID_YZ_MAX, TCONV_IGEMM_MAX_RESIDUES);
+      return 0;
+    }
+    phases *= s;
+    residues += s;
+  }
+  return 1;
+}
+
+int tconv_igemm_grid_fits(const tconv_problem *p, int64_t rows, int64_t x_blocks, int bn,
+                          char *why, size_t why_size) {
+  if (x_blocks > GRID_X_MAX) {
     snprintf(why, why_size, "%lld output positions per phase exceed the grid (%lld tiles)",
              (long long)rows, (long long)GRID_X_MAX);
     return 0;
   }
   const int64_t cout_g = p->cout / p->groups;
-  if (p->groups * ceil_div(cout_g, 16) > GRID_YZ_MAX) {
+  if (p->groups * ceil_div(cout_g, bn) > GRID_YZ_MAX) {
     snprintf(why, why_size, "%lld groups of %lld output channels exceed the grid's %d tiles",
              (long long)p->groups, (long long)cout_g, GRID_YZ_MAX);
     return 0;

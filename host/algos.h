@@ -58,6 +58,8 @@ typedef struct tconv_launch_plan {
    * rest at their most trips). 0 runs: the blocks are alike (main_loop_trips each). */
   int runs;
   int64_t run_blocks[TCONV_PLAN_RUNS], run_trips[TCONV_PLAN_RUNS];
+  int smem_bytes;          /* dynamic shared memory per block (0: static only) */
+  int tensor_cores;        /* 1: the main loop is mma.sync (macs on tensor cores), else FFMA */
 } tconv_launch_plan;
 
 /* Fills *plan for how `algo` (not AUTO) would launch `problem` on CUDA; UNSUPPORTED when it
@@ -78,7 +80,19 @@ int64_t tconv_direct_max_taps(const tconv_problem *problem);
 
 /* host/algo_igemm.c */
 int tconv_igemm_supports(const tconv_problem *problem, char *why, size_t why_size);
+/* Whether the problem's padding is zeros and its output phases fit the launch (both implicit
+ * GEMMs: blockIdx.z the phase, at most TCONV_IGEMM_MAX_RESIDUES residues); else why. */
+int tconv_igemm_phases_fit(const tconv_problem *problem, char *why, size_t why_size);
+/* Whether a grid of x_blocks blocks (for `rows` output positions per phase) by the groups'
+ * N tiles of bn output channels fits CUDA's grid limits; the reason in why when not. */
+int tconv_igemm_grid_fits(const tconv_problem *problem, int64_t rows, int64_t x_blocks, int bn,
+                          char *why, size_t why_size);
 tconv_status tconv_igemm_plan(const tconv_problem *problem, tconv_launch_plan *plan);
+
+/* host/algo_igemm_tc.c: the tensor-core implicit GEMM (float16, bfloat16 under either math,
+ * float32 under TF32 math), every layout. */
+int tconv_igemm_tc_supports(const tconv_problem *problem, char *why, size_t why_size);
+tconv_status tconv_igemm_tc_plan(const tconv_problem *problem, tconv_launch_plan *plan);
 
 /* host/algo_gemm.c. Workspace: the column matrix for a chunk of the batch; the chunk is the
  * largest that keeps it under the cap documented there, at least one image. */

@@ -52,6 +52,8 @@ static const algo_desc algos[TCONV_ALGO_COUNT] = {
                               tconv_cpu_igemm_run, NULL},
     [TCONV_ALGO_CPU_DIRECT] = {TCONV_BACKEND_CPU, tconv_cpu_direct_supports, NULL,
                                tconv_cpu_direct_run, NULL},
+    [TCONV_ALGO_IGEMM_TC] = {TCONV_BACKEND_CUDA, tconv_igemm_tc_supports, NULL,
+                             tconv_cuda_igemm_tc, tconv_igemm_tc_plan},
 };
 
 static const char *backend_name(tconv_backend backend) {
@@ -156,7 +158,8 @@ static void cache_store(tconv_context *ctx, const tconv_problem *pr, tconv_algo 
 
 /* The heuristic, which needs no workspace. CPU: the CPU algorithm the problem suits (cpu.h),
  * or the reference for what neither takes. CUDA: depthwise where it applies, then the
- * implicit GEMM where it takes the problem, then direct, which takes every problem (every
+ * implicit GEMM (on tensor cores for float16, bfloat16 and TF32 math, where that kernel takes
+ * the problem; else the FFMA one where it does), then direct, which takes every problem (every
  * dtype, layout and math mode: what the others refuse falls through to it). */
 tconv_algo tconv_auto_algo(const tconv_problem *pr, tconv_backend backend) {
   char why[TCONV_ERROR_CAPACITY / 2];
@@ -166,6 +169,9 @@ tconv_algo tconv_auto_algo(const tconv_problem *pr, tconv_backend backend) {
   }
   if (tconv_depthwise_supports(pr, why, sizeof why))
     return TCONV_ALGO_DEPTHWISE;
+  const int tensor_cores = pr->dtype != TCONV_DTYPE_FLOAT32 || pr->math == TCONV_MATH_TF32;
+  if (tensor_cores && tconv_igemm_tc_supports(pr, why, sizeof why))
+    return TCONV_ALGO_IGEMM_TC;
   if (tconv_igemm_supports(pr, why, sizeof why))
     return TCONV_ALGO_IGEMM;
   return TCONV_ALGO_DIRECT;

@@ -547,8 +547,9 @@ TCONV_API tconv_status tconv_transpose_output_shape(const tconv_params *params,
  * inherits cuBLAS's own guarantee (same toolkit, GPU model and SM count), which holds because
  * the context's cuBLAS handle has its own workspace and runs on one stream at a time (a
  * stream change waits for the old stream), and because its calls depend on the problem
- * alone, not on the size of the workspace passed. Today every CUDA algorithm takes float32
- * channels-first tensors under STRICT math only (the supports query says so for the rest).
+ * alone, not on the size of the workspace passed. Every CUDA algorithm but IGEMM_TC takes
+ * float32 channels-first tensors under STRICT math only (the supports query says so for the
+ * rest).
  *   AUTO       the backend's best choice by a heuristic; needs no workspace (or the winner
  *              tconv_find_algo() cached for this problem, when the workspace passed is large
  *              enough for it)
@@ -572,7 +573,10 @@ TCONV_API tconv_status tconv_transpose_output_shape(const tconv_params *params,
  *              the same bits for every thread count, and the same as CPU_DIRECT. float32
  *              channels-first tensors only
  *   CPU_DIRECT CPU: one output channel at a time, rows of outputs held in vector registers;
- *              for depthwise and narrow problems. float32 channels-first tensors only */
+ *              for depthwise and narrow problems. float32 channels-first tensors only
+ *   IGEMM_TC   CUDA: IGEMM's implicit GEMM on tensor cores (mma.sync), FP32 accumulation:
+ *              float16 and bfloat16 under either math, float32 under TF32 math only; every
+ *              layout; zero padding only, at most 64 kernel taps per output phase */
 #define TCONV_ALGO_LIST(X)                                                                         \
   X(AUTO, "auto", 0)                                                                               \
   X(DIRECT, "direct", 1)                                                                           \
@@ -581,7 +585,8 @@ TCONV_API tconv_status tconv_transpose_output_shape(const tconv_params *params,
   X(GEMM, "gemm", 4)                                                                               \
   X(DEPTHWISE, "depthwise", 5)                                                                     \
   X(CPU_IGEMM, "cpu_igemm", 6)                                                                     \
-  X(CPU_DIRECT, "cpu_direct", 7)
+  X(CPU_DIRECT, "cpu_direct", 7)                                                                   \
+  X(IGEMM_TC, "igemm_tc", 8)
 
 typedef enum tconv_algo {
 #define TCONV_ALGO_ENUM_(NAME, name, value) TCONV_ALGO_##NAME = value,
@@ -589,8 +594,8 @@ typedef enum tconv_algo {
 #undef TCONV_ALGO_ENUM_
 } tconv_algo;
 #define TCONV_ALGO_COUNT (0 TCONV_ALGO_LIST(TCONV_COUNT_ONE_))
-/* "auto", "direct", "reference", "igemm", "gemm", "depthwise", "cpu_igemm",
- * "cpu_direct"; NULL when out of range. */
+/* "auto", "direct", "reference", "igemm", "gemm", "depthwise", "cpu_igemm", "cpu_direct",
+ * "igemm_tc"; NULL when out of range. */
 TCONV_API const char *tconv_algo_name(tconv_algo algo);
 /* The algo named `name` into *algo; INVALID_ARGUMENT when none is. */
 TCONV_API tconv_status tconv_algo_from_name(const char *name, tconv_algo *algo);

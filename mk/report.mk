@@ -2,10 +2,11 @@
 #
 #   make kernel-report             compiles every cuda/*.cu for sm_90 into $(BUILD)/report/
 #                                  (cubin + ptxas -v log), builds tconv-plans (AUTO's launch of
-#                                  each suite layer, host/algos.h), then prints the report and
-#                                  writes it to $(MODEL_MD): per kernel registers, spills, stack,
-#                                  shared memory, occupancy on an H100 SXM; the main loops'
-#                                  instruction mix; the suite's static targets; the MODEL
+#                                  each suite layer, host/algos.h; the tensor-core kernels'
+#                                  dynamic shared memory), then prints the report and writes it
+#                                  to $(MODEL_MD): per kernel registers, spills, stack, shared
+#                                  memory, occupancy on an H100 SXM; the main loops' instruction
+#                                  mix (FFMA, HMMA); the suite's static targets; the MODEL
 #   make kernel-report MEASURED=F  sets a tconv-bench CSV's measured TFLOP/s beside the model
 #
 # Needs nvcc, python3, c++filt, and cuobjdump + nvdisasm: from the toolkit's bin/ when it has

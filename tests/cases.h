@@ -62,6 +62,9 @@ void begin_test(void);
 void end_test(int64_t failed, int64_t cases);
 /* Detailed failures recorded since begin_test. */
 int case_reported(void);
+/* Quiet mode, for checks that are meant to fail (a deliberately broken kernel): case_fail
+ * only counts. Switches it on or off and returns the failures counted since the last call. */
+int64_t case_quiet(int on);
 
 int64_t max_i64(int64_t a, int64_t b);
 
@@ -75,6 +78,9 @@ void case_from_spec(test_case *c, const case_spec *spec);
 void case_dims_neutral(test_case *c);
 /* Channels: plain, grouped, or depthwise (one input channel per group). */
 void case_random_channels(test_case *c);
+/* Every group's input and output channel counts times `m` (8: what the tensor-core kernel's
+ * 16-byte loaders take in either element size). Not finished. */
+void case_scale_channels(test_case *c, int64_t m);
 /* A random case of `rank` spatial dims: every dimension's parameters drawn independently,
  * pads up to one beyond ke - 1, every output_padding valid for its dimension. */
 void case_random(test_case *c, tconv_op op, int rank);

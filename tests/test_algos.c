@@ -36,7 +36,8 @@ static int algos_cleanup(void) {
 
 static void test_names(void) {
   static const char *const names[TCONV_ALGO_COUNT] = {
-      "auto", "direct", "reference", "igemm", "gemm", "depthwise", "cpu_igemm", "cpu_direct"};
+      "auto",      "direct",    "reference", "igemm",   "gemm",
+      "depthwise", "cpu_igemm", "cpu_direct", "igemm_tc"};
   for (int i = 0; i < TCONV_ALGO_COUNT; ++i) {
     CU_ASSERT_STRING_EQUAL(tconv_algo_name((tconv_algo)i), names[i]);
     tconv_algo algo = TCONV_ALGO_AUTO;
@@ -74,7 +75,7 @@ static void test_supported(void) {
     CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, cpu_algos[i]),
                     TCONV_STATUS_OK);
   static const tconv_algo cuda_only[] = {TCONV_ALGO_DIRECT, TCONV_ALGO_IGEMM, TCONV_ALGO_GEMM,
-                                         TCONV_ALGO_DEPTHWISE};
+                                         TCONV_ALGO_DEPTHWISE, TCONV_ALGO_IGEMM_TC};
   for (size_t i = 0; i < sizeof cuda_only / sizeof cuda_only[0]; ++i) {
     CU_ASSERT_EQUAL(tconv_algo_supported(cpu, TCONV_OP_CONV, &p, &x, &x, NULL, cuda_only[i]),
                     TCONV_STATUS_UNSUPPORTED);
@@ -286,8 +287,9 @@ static void test_launch_plans(void) {
   CU_ASSERT_EQUAL(tconv_auto_algo(&pr, TCONV_BACKEND_CUDA), TCONV_ALGO_DIRECT);
   CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_DIRECT, &plan), TCONV_STATUS_OK);
   CU_ASSERT_STRING_EQUAL(plan.kernel, "direct_circular<float>");
-  /* Other storage: the plans name the kernel's instantiation; AUTO falls through to direct
-   * where the implicit GEMM refuses the dtype, layout or math. */
+  /* Other storage: the plans name the kernel's instantiation; AUTO takes the tensor cores for
+   * bfloat16 and TF32 math and falls through to direct where both implicit GEMMs refuse the
+   * dtype, layout or math (float32 STRICT channels-last). */
   CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &pr, TCONV_OP_TRANSPOSE, &p2, x_dims, w_dims),
                         TCONV_STATUS_OK);
   tconv_problem q = pr;
@@ -296,13 +298,13 @@ static void test_launch_plans(void) {
   CU_ASSERT_STRING_EQUAL(plan.kernel, "direct_zeros<__nv_bfloat16>");
   CU_ASSERT_EQUAL(tconv_launch_plan_of(&q, TCONV_ALGO_GEMM, &plan), TCONV_STATUS_OK);
   CU_ASSERT_STRING_EQUAL(plan.kernel, "gemm_col2im<__nv_bfloat16>");
-  CU_ASSERT_EQUAL(tconv_auto_algo(&q, TCONV_BACKEND_CUDA), TCONV_ALGO_DIRECT);
+  CU_ASSERT_EQUAL(tconv_auto_algo(&q, TCONV_BACKEND_CUDA), TCONV_ALGO_IGEMM_TC);
   q = pr;
   q.y_layout = TCONV_LAYOUT_NHWC;
   CU_ASSERT_EQUAL(tconv_auto_algo(&q, TCONV_BACKEND_CUDA), TCONV_ALGO_DIRECT);
   q = pr;
   q.math = TCONV_MATH_TF32;
-  CU_ASSERT_EQUAL(tconv_auto_algo(&q, TCONV_BACKEND_CUDA), TCONV_ALGO_DIRECT);
+  CU_ASSERT_EQUAL(tconv_auto_algo(&q, TCONV_BACKEND_CUDA), TCONV_ALGO_IGEMM_TC);
   /* Depthwise: the tiled kernel channels first, the direct kernels channels last. */
   tconv_params dw = p2;
   dw.groups = x_dims[1];

@@ -422,8 +422,8 @@ static void test_option_errors(void) {
                    "--stride", "2", bad[i].option, bad[i].value);
   }
   /* The unknown --algo names the valid ones. */
-  EXPECT_FAILURE(2, "auto (default) | direct | reference | igemm | gemm | depthwise", "run", "conv",
-                 "--x", x, "--w", w, "--groups", "2", "--algo", "fastest");
+  EXPECT_FAILURE(2, "auto (default) | direct | reference | igemm | gemm | depthwise | igemm_tc",
+                 "run", "conv", "--x", x, "--w", w, "--groups", "2", "--algo", "fastest");
   /* An unknown name lists the library's names (the activations with their parameters). */
   EXPECT_FAILURE(2, "--auto-pad: 'same' is not one of notset, valid, same_upper, same_lower",
                  "shape", "conv", "--input", "5", "--kernel", "3", "--auto-pad", "same");

@@ -3,11 +3,13 @@
  * combination (typed.h) on seeded random cases, through the public API.
  *
  * The sweep: every other case is made depthwise (groups = Cin = Cout), so the depthwise
- * algorithm runs too. A combination an algorithm's supports rule refuses must come with a
- * sentence; one it takes is run (inputs at odd offsets, y poisoned and guarded) and compared
- * with the float32 reference of the rounded inputs by the dtype's tolerance rule
- * (host/tolerance.c). Every combination the algorithm is meant to take (typed_cuda_takes:
- * direct, depthwise, gemm and AUTO all, the implicit GEMM float32 channels-first STRICT) must
+ * algorithm runs too, and every fourth has its channel counts scaled by 8, which igemm_tc's
+ * 16-byte loaders take. A combination an algorithm's supports rule refuses must come with a
+ * sentence; one it takes is run (inputs at odd offsets, or aligned in two cases of four, the
+ * scaled one among them; y poisoned and guarded) and compared with the float32 reference of
+ * the rounded inputs by the dtype's tolerance rule (host/tolerance.c). Every combination the
+ * algorithm is meant to take (typed_cuda_takes: direct, depthwise, gemm and AUTO all, the
+ * implicit GEMM float32 channels-first STRICT, igemm_tc float16, bfloat16 and TF32) must
  * have run, so the sweep cannot pass without comparing.
  *
  * The support matrix: tconv_algo_supported on the CUDA context answers OK or UNSUPPORTED per
@@ -25,8 +27,9 @@
 
 static tconv_context *gpu;
 
-static const tconv_algo typed_algos[] = {TCONV_ALGO_DIRECT, TCONV_ALGO_IGEMM, TCONV_ALGO_GEMM,
-                                         TCONV_ALGO_DEPTHWISE, TCONV_ALGO_AUTO};
+static const tconv_algo typed_algos[] = {TCONV_ALGO_DIRECT,   TCONV_ALGO_IGEMM,
+                                         TCONV_ALGO_GEMM,     TCONV_ALGO_DEPTHWISE,
+                                         TCONV_ALGO_IGEMM_TC, TCONV_ALGO_AUTO};
 #define TYPED_ALGO_COUNT (sizeof typed_algos / sizeof typed_algos[0])
 
 static int suite_init(void) {
@@ -39,24 +42,31 @@ static int suite_cleanup(void) {
   return 0;
 }
 
-/* Every other case depthwise. */
+/* Every other case depthwise; every fourth with channel counts igemm_tc's 16-byte loaders
+ * take. */
 static int reshape(test_case *c, int64_t index) {
-  if (index % 2 == 0)
+  if (index % 4 == 0)
+    case_scale_channels(c, 8);
+  else if (index % 2 == 1)
+    c->cin = c->cout = c->groups = test_rng_int(1, 5);
+  else
     return 0;
-  c->cin = c->cout = c->groups = test_rng_int(1, 5);
   return case_finish(c);
 }
 
 static int64_t ran[TYPED_ALGO_COUNT][TYPED_COMBO_COUNT];
 
-/* One case through every algorithm and every combination it takes; 1 on a failure. */
+/* One case through every algorithm and every combination it takes, the tensors aligned in
+ * cases 0 and 1 of every four (data: the case number); 1 on a failure. */
 static int gpu_case(const test_case *c, void *data) {
-  (void)data;
+  int64_t *index = data;
+  const int aligned = *index % 4 < 2;
+  ++*index;
   for (size_t a = 0; a < TYPED_ALGO_COUNT; ++a)
     for (int k = 0; k < TYPED_COMBO_COUNT; ++k)
       if (typed_supported(gpu, c, &typed_combos[k], typed_algos[a])) {
         ++ran[a][k];
-        if (typed_check(gpu, typed_algos[a], c, &typed_combos[k], 0) != 0)
+        if (typed_check(gpu, typed_algos[a], c, &typed_combos[k], 0, aligned) != 0)
           return 1;
       }
   return 0;
@@ -64,7 +74,8 @@ static int gpu_case(const test_case *c, void *data) {
 
 static void test_typed_sweep(void) {
   begin_test();
-  const int64_t failed = typed_sweep(TYPED_GPU_CASES, 4, reshape, gpu_case, NULL);
+  int64_t index = 0;
+  const int64_t failed = typed_sweep(TYPED_GPU_CASES, 4, reshape, gpu_case, &index);
   for (size_t a = 0; a < TYPED_ALGO_COUNT; ++a) {
     printf("\n  %s:", tconv_algo_name(typed_algos[a]));
     for (int k = 0; k < TYPED_COMBO_COUNT; ++k) {

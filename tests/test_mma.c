@@ -1,10 +1,10 @@
 /*
  * test_mma.c - unit "mma": the tensor-core fragment code of cuda/mma_frag.cuh on the host.
  *
- * This file has its own model of the instructions, written from the PTX ISA's text (the
- * "row = groupID for ai where ..." tables of the mma.m16n8k16 / m16n8k8 fragment sections and
- * the ldmatrix description) in the ISA's own case-by-case form, and shares nothing with the
- * header but the conversions. Checks:
+ * The test side has its own model of the instructions (tests/mma_isa.c), written from the
+ * PTX ISA's text (the "row = groupID for ai where ..." tables of the mma.m16n8k16 / m16n8k8
+ * fragment sections and the ldmatrix description) in the ISA's own case-by-case form, which
+ * shares nothing with the header but the conversions. Checks:
  *   - the header's (lane, element) -> (row, col) functions equal this file's tables, and each
  *     covers its tile exactly once;
  *   - fragments loaded the header's way (its per-lane ldmatrix addresses and loads) and
@@ -17,87 +17,13 @@
 #include "testutil.h"
 
 #include "mma_frag.cuh"
+#include "mma_isa.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #define LD 24 /* padded leading dimension of the shared-memory tiles (elements) */
-
-/* ---- the ISA's tables, as the text states them ------------------------------------------ */
-
-static void isa_a16816(int lane, int i, int *row, int *col) {
-  const int g = lane >> 2, t = lane % 4;
-  *row = (i < 2 || (i >= 4 && i < 6)) ? g : g + 8;
-  *col = i < 4 ? t * 2 + (i & 0x1) : t * 2 + (i & 0x1) + 8;
-}
-static void isa_b16816(int lane, int i, int *row, int *col) {
-  const int g = lane >> 2, t = lane % 4;
-  *row = i < 2 ? t * 2 + (i & 0x1) : t * 2 + (i & 0x1) + 8;
-  *col = g;
-}
-static void isa_c(int lane, int i, int *row, int *col) {
-  const int g = lane >> 2, t = lane % 4;
-  *row = i < 2 ? g : g + 8;
-  *col = t * 2 + (i & 0x1);
-}
-static void isa_a1688_tf32(int lane, int i, int *row, int *col) {
-  const int g = lane >> 2, t = lane % 4;
-  *row = (i == 0 || i == 2) ? g : g + 8;
-  *col = (i == 0 || i == 1) ? t : t + 4;
-}
-static void isa_b1688_tf32(int lane, int i, int *row, int *col) {
-  const int g = lane >> 2, t = lane % 4;
-  *row = i == 0 ? t : t + 4;
-  *col = g;
-}
-
-/* ldmatrix as the text describes it: threads 8j..8j+7 hold the row addresses of matrix j;
- * "a group of four consecutive threads loads an entire row", thread 0 the first fragment;
- * .trans delivers the matrix as if stored column-major. */
-static void isa_ldmatrix(const uint16_t *smem, const int64_t *addr, int num, int trans,
-                         uint32_t regs[32][4]) {
-  for (int j = 0; j < num; ++j) {
-    uint16_t m[8][8];
-    for (int r = 0; r < 8; ++r)
-      for (int c = 0; c < 8; ++c)
-        m[r][c] = smem[addr[8 * j + r] + c];
-    for (int lane = 0; lane < 32; ++lane) {
-      const int r = lane / 4, c0 = (lane % 4) * 2;
-      const uint16_t lo = trans ? m[c0][r] : m[r][c0], hi = trans ? m[c0 + 1][r] : m[r][c0 + 1];
-      regs[lane][j] = (uint32_t)lo | (uint32_t)hi << 16;
-    }
-  }
-}
-
-/* The mma of this file: operands from the registers by the tables, sums in double. */
-static float operand(uint32_t reg, int half, int kind) {
-  const uint16_t h = (uint16_t)(reg >> (16 * half));
-  return kind == 1 ? tconv_bf16_to_f32(h) : tconv_f16_to_f32(h);
-}
-
-static void isa_mma16816(const uint32_t a[32][4], const uint32_t b[32][2], const float c[16][8],
-                         int bf16, float d[16][8]) {
-  float A[16][16], B[16][8];
-  for (int lane = 0; lane < 32; ++lane) {
-    int row, col;
-    for (int i = 0; i < 8; ++i) {
-      isa_a16816(lane, i, &row, &col);
-      A[row][col] = operand(a[lane][i / 2], i % 2, bf16);
-    }
-    for (int i = 0; i < 4; ++i) {
-      isa_b16816(lane, i, &row, &col);
-      B[row][col] = operand(b[lane][i / 2], i % 2, bf16);
-    }
-  }
-  for (int m = 0; m < 16; ++m)
-    for (int n = 0; n < 8; ++n) {
-      double s = c[m][n];
-      for (int k = 0; k < 16; ++k)
-        s += (double)A[m][k] * B[k][n];
-      d[m][n] = (float)s;
-    }
-}
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
@@ -303,26 +229,11 @@ static void test_tf32_products(void) {
         c_regs[lane][i] = C[row * 8 + col];
       }
     }
-    /* This file's model: operands by the ISA tables. */
-    float Am[16][8], Bm[8][8];
-    for (int lane = 0; lane < 32; ++lane) {
-      int row, col;
-      for (int i = 0; i < 4; ++i) {
-        isa_a1688_tf32(lane, i, &row, &col);
-        Am[row][col] = tconv_f32_from_bits(ra[lane][i]);
-      }
-      for (int i = 0; i < 2; ++i) {
-        isa_b1688_tf32(lane, i, &row, &col);
-        Bm[row][col] = tconv_f32_from_bits(rb[lane][i]);
-      }
-    }
-    for (int m = 0; m < 16; ++m)
-      for (int n = 0; n < 8; ++n) {
-        double s = C[m * 8 + n];
-        for (int k = 0; k < 8; ++k)
-          s += (double)Am[m][k] * Bm[k][n];
-        D[m * 8 + n] = (float)s;
-      }
+    /* The test side's model. */
+    float Cm[16][8], Dm[16][8];
+    memcpy(Cm, C, sizeof Cm);
+    isa_mma1688_tf32(ra, rb, Cm, Dm);
+    memcpy(D, Dm, sizeof Dm);
     /* The header's emulation. */
     tconv_mma1688_tf32_emulate(ra, rb, c_regs, d_regs);
     for (int lane = 0; lane < 32; ++lane)

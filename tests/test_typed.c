@@ -5,9 +5,10 @@
  * host).
  *
  * The sweep (typed.h) runs seeded random cases, with padding modes and activations, over
- * every dtype x layout x math combination: the CPU backend's result, permuted back by the
- * test's own code, must equal the typed reference on channels-first copies bit for bit and
- * lie within the dtype's tolerance of the float32 reference of the rounded inputs.
+ * every dtype x layout x math combination, the tensors at odd offsets or aligned on
+ * alternate cases: the CPU backend's result, permuted back by the test's own code, must lie
+ * within the dtype's tolerance of the float32 reference of the rounded inputs and, where the
+ * reference computes it, equal the typed reference on channels-first copies bit for bit.
  */
 #include "typed.h"
 
@@ -62,7 +63,8 @@ static void test_cpu_sweep(void) {
                                 combo->x == TCONV_LAYOUT_NCHW && combo->w == TCONV_LAYOUT_NCHW &&
                                 combo->y == TCONV_LAYOUT_NCHW && combo->math == TCONV_MATH_STRICT;
       bad = !typed_supported(cpu, &c, combo, algo) ||
-            typed_check(cpu, algo, &c, combo, algo == TCONV_ALGO_REFERENCE || !cpu_algorithm);
+            typed_check(cpu, algo, &c, combo, algo == TCONV_ALGO_REFERENCE || !cpu_algorithm,
+                        (int)(cases % 2));
       ++runs;
     }
     failed += bad;
@@ -170,23 +172,25 @@ static void test_tolerance_rule(void) {
 }
 
 /* The CUDA algorithms' storage rules, combination by combination: direct, depthwise and gemm
- * take every dtype x layout x math; the implicit GEMM float32 channels-first STRICT only,
- * naming what it refuses. */
+ * take every dtype x layout x math; the implicit GEMM float32 channels-first STRICT only, the
+ * tensor-core one float16 and bfloat16 under either math and float32 under TF32 math (every
+ * layout), each naming what it refuses. */
 static void test_cuda_support_matrix(void) {
   static const struct {
     tconv_algo algo;
     int (*rule)(const tconv_problem *, char *, size_t);
-  } rules[4] = {{TCONV_ALGO_DIRECT, tconv_direct_supports},
+  } rules[5] = {{TCONV_ALGO_DIRECT, tconv_direct_supports},
                 {TCONV_ALGO_DEPTHWISE, tconv_depthwise_supports},
                 {TCONV_ALGO_GEMM, tconv_gemm_supports},
-                {TCONV_ALGO_IGEMM, tconv_igemm_supports}};
+                {TCONV_ALGO_IGEMM, tconv_igemm_supports},
+                {TCONV_ALGO_IGEMM_TC, tconv_igemm_tc_supports}};
   tconv_params p = tconv_params_default(2);
   p.groups = 4;
   const int64_t x[4] = {1, 4, 5, 5}, w[4] = {4, 1, 3, 3};
   tconv_problem pr;
   CU_ASSERT_EQUAL_FATAL(tconv_problem_init(NULL, &pr, TCONV_OP_TRANSPOSE, &p, x, w),
                         TCONV_STATUS_OK);
-  for (int r = 0; r < 4; ++r)
+  for (int r = 0; r < 5; ++r)
     for (int k = 0; k < TYPED_COMBO_COUNT; ++k) {
       const typed_combo *t = &typed_combos[k];
       tconv_problem q = pr;

@@ -14,6 +14,7 @@
 
 #define GAP_ELEMENTS 3    /* before x, w and bias in the input buffer: odd offsets */
 #define GUARD_ELEMENTS 37 /* before and after y */
+#define ALIGNED_GUARD 64  /* bytes before y (and after it) when the tensors are aligned */
 
 const typed_combo typed_combos[TYPED_COMBO_COUNT] = {
 #define LAYOUTS(d, m)                                                                              \
@@ -71,9 +72,8 @@ static int64_t at(tconv_layout layout, int64_t a, int64_t b, int64_t p, int64_t 
   return layout == TCONV_LAYOUT_NHWC ? (a * ns + p) * nb + b : (a * nb + b) * ns + p;
 }
 
-/* Stores the channels-first floats src of a rank-`rank` tensor in `layout` as dtype. */
-static void store_tensor(tconv_dtype dtype, tconv_layout layout, int rank, const int64_t *dims,
-                         const float *src, void *dst) {
+void typed_store(tconv_dtype dtype, tconv_layout layout, int rank, const int64_t *dims,
+                 const float *src, void *dst) {
   const int64_t ns = test_count(rank - 2, dims + 2);
   for (int64_t a = 0; a < dims[0]; ++a)
     for (int64_t b = 0; b < dims[1]; ++b)
@@ -81,9 +81,8 @@ static void store_tensor(tconv_dtype dtype, tconv_layout layout, int rank, const
         put(dtype, dst, at(layout, a, b, p, dims[1], ns), src[(a * dims[1] + b) * ns + p]);
 }
 
-/* The reverse: channels-first floats from a stored tensor. */
-static void load_tensor(tconv_dtype dtype, tconv_layout layout, int rank, const int64_t *dims,
-                        const void *src, float *dst) {
+void typed_load(tconv_dtype dtype, tconv_layout layout, int rank, const int64_t *dims,
+                const void *src, float *dst) {
   const int64_t ns = test_count(rank - 2, dims + 2);
   for (int64_t a = 0; a < dims[0]; ++a)
     for (int64_t b = 0; b < dims[1]; ++b)
@@ -157,6 +156,8 @@ typedef struct typed_data {
   float *ax, *aw, *ab;                    /* |x|, |w|, |bias| */
   unsigned char *in, *out, *nx, *nw, *ny; /* input / output buffer images; NCHW stored copies */
   size_t in_bytes, out_bytes;
+  size_t xo, wo, bo, yo, guard; /* byte offsets of x, w, bias in `in`, of y in `out`; guard
+                                   bytes before and after y */
 } typed_data;
 
 static void data_free(typed_data *d) {
@@ -179,16 +180,35 @@ static int reference32(const test_case *c, const tconv_params *p, const float *x
   return st != TCONV_STATUS_OK;
 }
 
+static size_t round16(size_t v) { return (v + 15) / 16 * 16; }
+
+/* Where the tensors go: odd element offsets after gaps of GAP_ELEMENTS, or (aligned) each on
+ * a 16-byte boundary of the buffers, whose images are malloc'ed (16-byte aligned) and whose
+ * device buffers start at least that aligned. */
+static void place(const test_case *c, size_t esize, int aligned, typed_data *d) {
+  const size_t gap = aligned ? 16 : GAP_ELEMENTS * esize;
+  d->xo = gap;
+  d->wo = d->xo + (size_t)c->x_count * esize + gap;
+  d->bo = d->wo + (size_t)c->w_count * esize + gap;
+  if (aligned) {
+    d->wo = round16(d->wo);
+    d->bo = round16(d->bo);
+  }
+  d->in_bytes = d->bo + (size_t)c->cout * esize;
+  d->guard = aligned ? ALIGNED_GUARD : GUARD_ELEMENTS * esize;
+  d->yo = d->guard;
+  d->out_bytes = (size_t)c->y_count * esize + 2 * d->guard;
+}
+
 /* Inputs, the float32 reference and the magnitudes S. */
-static int prepare(const test_case *c, const typed_combo *combo, typed_data *d) {
+static int prepare(const test_case *c, const typed_combo *combo, int aligned, typed_data *d) {
   const size_t esize = tconv_dtype_size(combo->dtype);
+  place(c, esize, aligned, d);
   d->x = malloc((size_t)c->x_count * 4), d->w = malloc((size_t)c->w_count * 4);
   d->b = malloc((size_t)c->cout * 4), d->ref = malloc((size_t)c->y_count * 4);
   d->mag = malloc((size_t)c->y_count * 4), d->y = malloc((size_t)c->y_count * 4);
   d->ax = malloc((size_t)c->x_count * 4), d->aw = malloc((size_t)c->w_count * 4);
   d->ab = malloc((size_t)c->cout * 4);
-  d->in_bytes = (size_t)(c->x_count + c->w_count + c->cout + 3 * GAP_ELEMENTS) * esize;
-  d->out_bytes = (size_t)(c->y_count + 2 * GUARD_ELEMENTS) * esize;
   d->in = malloc(d->in_bytes), d->out = malloc(d->out_bytes);
   d->nx = malloc((size_t)c->x_count * esize), d->nw = malloc((size_t)c->w_count * esize);
   d->ny = malloc((size_t)c->y_count * esize);
@@ -233,14 +253,12 @@ static int judge(const test_case *c, const typed_combo *combo, const char *what,
 /* The typed reference on channels-first stored copies, compared bit for bit with y. */
 static int judge_exact(const test_case *c, const typed_combo *combo, const char *what,
                        typed_data *d) {
-  const size_t esize = tconv_dtype_size(combo->dtype);
   const int rank = c->rank + 2;
   const tconv_layout nchw = TCONV_LAYOUT_NCHW;
-  store_tensor(combo->dtype, nchw, rank, c->x_dims, d->x, d->nx);
-  store_tensor(combo->dtype, nchw, rank, c->w_dims, d->w, d->nw);
-  unsigned char *nb = d->in; /* the bias needs no permutation: reuse its stored copy */
-  const void *bias =
-      c->bias ? nb + (size_t)(c->x_count + c->w_count + 3 * GAP_ELEMENTS) * esize : NULL;
+  typed_store(combo->dtype, nchw, rank, c->x_dims, d->x, d->nx);
+  typed_store(combo->dtype, nchw, rank, c->w_dims, d->w, d->nw);
+  /* the bias needs no permutation: its stored copy serves */
+  const void *bias = c->bias ? d->in + d->bo : NULL;
   tconv_params p = c->params;
   p.math = combo->math;
   const tconv_status st =
@@ -265,68 +283,68 @@ static int judge_exact(const test_case *c, const typed_combo *combo, const char 
   return 0;
 }
 
-/* Where a check's tensors lie: byte offsets of x, w and bias in the input image, of y in the
- * output image, and the guard pattern around y. */
-typedef struct typed_layout {
-  size_t xo, wo, bo, yo, esize;
-  const void *guard;
-} typed_layout;
-
-/* Stores x, w and bias in the combination's dtype and layouts at odd offsets of the input
- * image; y every byte 0xFF (NaN in every dtype) between guards, a NaN pattern no kernel
- * writes. */
-static typed_layout stage(const test_case *c, const typed_combo *combo, typed_data *d) {
+/* The guard pattern of a dtype: a NaN no kernel writes. */
+static const void *guard_of(size_t esize, tconv_dtype dtype) {
   static const uint32_t guard32 = 0x7FA5A5A5u;
   static const uint16_t guard_f16 = 0x7DA5u, guard_bf16 = 0x7FA5u;
-  typed_layout l;
-  l.esize = tconv_dtype_size(combo->dtype);
+  if (esize == 4)
+    return &guard32;
+  return dtype == TCONV_DTYPE_FLOAT16 ? (const void *)&guard_f16 : (const void *)&guard_bf16;
+}
+
+/* The buffer images: x, w and bias stored in the combination's dtype and layouts at d's
+ * offsets; y's bytes all 0xFF (NaN in every dtype) between guards. */
+static void stage(const test_case *c, const typed_combo *combo, typed_data *d) {
+  const size_t esize = tconv_dtype_size(combo->dtype);
   const int rank = c->rank + 2;
-  l.xo = GAP_ELEMENTS * l.esize;
-  l.wo = l.xo + (size_t)(c->x_count + GAP_ELEMENTS) * l.esize;
-  l.bo = l.wo + (size_t)(c->w_count + GAP_ELEMENTS) * l.esize;
-  l.yo = GUARD_ELEMENTS * l.esize;
-  l.guard = l.esize == 4                          ? (const void *)&guard32
-            : combo->dtype == TCONV_DTYPE_FLOAT16 ? (const void *)&guard_f16
-                                                  : (const void *)&guard_bf16;
-  store_tensor(combo->dtype, combo->x, rank, c->x_dims, d->x, d->in + l.xo);
-  store_tensor(combo->dtype, combo->w, rank, c->w_dims, d->w, d->in + l.wo);
+  typed_store(combo->dtype, combo->x, rank, c->x_dims, d->x, d->in + d->xo);
+  typed_store(combo->dtype, combo->w, rank, c->w_dims, d->w, d->in + d->wo);
   for (int64_t i = 0; i < c->cout; ++i)
-    put(combo->dtype, d->in + l.bo, i, d->b[i]);
+    put(combo->dtype, d->in + d->bo, i, d->b[i]);
+  const void *guard = guard_of(esize, combo->dtype);
   memset(d->out, 0xFF, d->out_bytes);
-  for (int64_t i = 0; i < GUARD_ELEMENTS; ++i) {
-    memcpy(d->out + (size_t)i * l.esize, l.guard, l.esize);
-    memcpy(d->out + (size_t)(GUARD_ELEMENTS + c->y_count + i) * l.esize, l.guard, l.esize);
+  for (size_t i = 0; i < d->guard; i += esize) {
+    memcpy(d->out + i, guard, esize);
+    memcpy(d->out + d->out_bytes - d->guard + i, guard, esize);
   }
-  return l;
 }
 
 /* After the run: the guards must be intact; y is un-permuted into d->y. */
-static int unstage(const test_case *c, const typed_combo *combo, const char *what,
-                   const typed_layout *l, typed_data *d) {
-  for (int64_t i = 0; i < GUARD_ELEMENTS; ++i)
-    if (memcmp(d->out + (size_t)i * l->esize, l->guard, l->esize) != 0 ||
-        memcmp(d->out + (size_t)(GUARD_ELEMENTS + c->y_count + i) * l->esize, l->guard, l->esize) !=
-            0) {
-      CASE_FAIL(c, "%s wrote outside y (guard element %lld)", what, (long long)i);
+static int unstage(const test_case *c, const typed_combo *combo, const char *what, typed_data *d) {
+  const size_t esize = tconv_dtype_size(combo->dtype);
+  const void *guard = guard_of(esize, combo->dtype);
+  for (size_t i = 0; i < d->guard; i += esize)
+    if (memcmp(d->out + i, guard, esize) != 0 ||
+        memcmp(d->out + d->out_bytes - d->guard + i, guard, esize) != 0) {
+      CASE_FAIL(c, "%s wrote outside y (guard element %zu)", what, i / esize);
       return 1;
     }
-  load_tensor(combo->dtype, combo->y, c->rank + 2, c->y_dims, d->out + l->yo, d->y);
+  typed_load(combo->dtype, combo->y, c->rank + 2, c->y_dims, d->out + d->yo, d->y);
   return 0;
 }
 
-/* Uploads, runs and downloads. */
-static int run(tconv_context *ctx, tconv_algo algo, const test_case *c, const typed_combo *combo,
-               const char *what, typed_data *d) {
-  const typed_layout l = stage(c, combo, d);
+/* The runner of typed_check: uploads the images, runs `algo` on ctx, downloads y's. */
+typedef struct api_run {
+  tconv_context *ctx;
+  tconv_algo algo;
+  const typed_data *d;
+} api_run;
+
+static int run_api(void *data, const test_case *c, const typed_combo *combo, const void *x,
+                   const void *w, const void *bias, void *y, char *why, size_t why_size) {
+  (void)x, (void)w, (void)y; /* the images travel whole; the offsets are d's */
+  const api_run *r = data;
+  tconv_context *ctx = r->ctx;
+  const typed_data *d = r->d;
   const int rank = c->rank + 2;
   tconv_buffer *bin = NULL, *bout = NULL, *ws = NULL;
   tconv_params p = c->params;
   p.math = combo->math;
-  tconv_tensor tx = tconv_tensor_make_typed(NULL, l.xo, rank, c->x_dims, combo->dtype, combo->x);
-  tconv_tensor tw = tconv_tensor_make_typed(NULL, l.wo, rank, c->w_dims, combo->dtype, combo->w);
+  tconv_tensor tx = tconv_tensor_make_typed(NULL, d->xo, rank, c->x_dims, combo->dtype, combo->x);
+  tconv_tensor tw = tconv_tensor_make_typed(NULL, d->wo, rank, c->w_dims, combo->dtype, combo->w);
   tconv_tensor tb =
-      tconv_tensor_make_typed(NULL, l.bo, 1, &c->cout, combo->dtype, TCONV_LAYOUT_NCHW);
-  tconv_tensor ty = tconv_tensor_make_typed(NULL, l.yo, rank, c->y_dims, combo->dtype, combo->y);
+      tconv_tensor_make_typed(NULL, d->bo, 1, &c->cout, combo->dtype, TCONV_LAYOUT_NCHW);
+  tconv_tensor ty = tconv_tensor_make_typed(NULL, d->yo, rank, c->y_dims, combo->dtype, combo->y);
   size_t ws_bytes = 0;
   const char *step = "buffers";
   tconv_status st = tconv_buffer_create(ctx, d->in_bytes, &bin);
@@ -340,40 +358,72 @@ static int run(tconv_context *ctx, tconv_algo algo, const test_case *c, const ty
   ty.buffer = bout;
   if (st == TCONV_STATUS_OK) {
     step = "workspace";
-    st = tconv_workspace_size(ctx, c->op, &p, &tx, &tw, &ty, algo, &ws_bytes);
+    st = tconv_workspace_size(ctx, c->op, &p, &tx, &tw, &ty, r->algo, &ws_bytes);
   }
   if (st == TCONV_STATUS_OK && ws_bytes > 0)
     st = tconv_buffer_create(ctx, ws_bytes, &ws);
   if (st == TCONV_STATUS_OK) {
     step = "forward";
-    const tconv_tensor *b = c->bias ? &tb : NULL;
-    st = c->op == TCONV_OP_CONV ? tconv_conv_forward(ctx, &p, &tx, &tw, b, &ty, algo, ws)
-                                : tconv_transpose_forward(ctx, &p, &tx, &tw, b, &ty, algo, ws);
+    const tconv_tensor *b = bias != NULL ? &tb : NULL;
+    st = c->op == TCONV_OP_CONV ? tconv_conv_forward(ctx, &p, &tx, &tw, b, &ty, r->algo, ws)
+                                : tconv_transpose_forward(ctx, &p, &tx, &tw, b, &ty, r->algo, ws);
   }
   if (st == TCONV_STATUS_OK) {
     step = "download";
     st = tconv_buffer_download(ctx, bout, 0, d->out, d->out_bytes);
   }
   if (st != TCONV_STATUS_OK)
-    CASE_FAIL(c, "%s: %s: %s (%s)", what, step, tconv_status_name(st),
-              tconv_context_last_error(ctx));
+    snprintf(why, why_size, "%s: %s (%s)", step, tconv_status_name(st),
+             tconv_context_last_error(ctx));
   tconv_buffer_destroy(ws);
   tconv_buffer_destroy(bin);
   tconv_buffer_destroy(bout);
-  return st != TCONV_STATUS_OK || unstage(c, combo, what, &l, d);
+  return st != TCONV_STATUS_OK;
+}
+
+/* prepare, stage, run, unstage, judge (and judge_exact when exact). A runner that fails with
+ * an empty reason has recorded its failure itself. */
+static int check(const test_case *c, const typed_combo *combo, int aligned, int exact,
+                 const char *what, typed_runner runner, void *data, typed_data *d) {
+  if (prepare(c, combo, aligned, d))
+    return 1;
+  stage(c, combo, d);
+  char why[400] = "";
+  if (runner(data, c, combo, d->in + d->xo, d->in + d->wo, c->bias ? d->in + d->bo : NULL,
+             d->out + d->yo, why, sizeof why) != 0) {
+    if (why[0] != '\0')
+      CASE_FAIL(c, "%s: %s", what, why);
+    return 1;
+  }
+  return unstage(c, combo, what, d) || judge(c, combo, what, d) ||
+         (exact && judge_exact(c, combo, what, d));
+}
+
+/* check with `what` made of the combination, the name and the placement. */
+static int check_named(const test_case *c, const typed_combo *combo, const char *name, int aligned,
+                       int exact, typed_runner runner, void *data, typed_data *d) {
+  char what[200], combo_text[96];
+  typed_describe(combo, combo_text, sizeof combo_text);
+  snprintf(what, sizeof what, "%s, %s%s", combo_text, name, aligned ? "" : ", odd offsets");
+  memset(d, 0, sizeof *d);
+  const int failed = check(c, combo, aligned, exact, what, runner, data, d);
+  data_free(d);
+  return failed;
+}
+
+int typed_check_with(typed_runner runner, void *data, const char *name, const test_case *c,
+                     const typed_combo *combo, int aligned) {
+  typed_data d;
+  return check_named(c, combo, name, aligned, 0, runner, data, &d);
 }
 
 int typed_check(tconv_context *ctx, tconv_algo algo, const test_case *c, const typed_combo *combo,
-                int exact) {
-  char what[160], combo_text[96];
-  typed_describe(combo, combo_text, sizeof combo_text);
-  snprintf(what, sizeof what, "%s, algo %s", combo_text, tconv_algo_name(algo));
+                int exact, int aligned) {
+  char name[64];
+  snprintf(name, sizeof name, "algo %s", tconv_algo_name(algo));
   typed_data d;
-  memset(&d, 0, sizeof d);
-  const int failed = prepare(c, combo, &d) || run(ctx, algo, c, combo, what, &d) ||
-                     judge(c, combo, what, &d) || (exact && judge_exact(c, combo, what, &d));
-  data_free(&d);
-  return failed;
+  api_run api = {ctx, algo, &d};
+  return check_named(c, combo, name, aligned, exact, run_api, &api, &d);
 }
 
 /* ---- emulated kernels ------------------------------------------------------------------- */
@@ -386,23 +436,28 @@ int typed_problem(const test_case *c, const typed_combo *combo, tconv_problem *p
   return st != TCONV_STATUS_OK;
 }
 
+/* The runner of typed_check_emulated: the emulation on problem p (it records its failures). */
+typedef struct emulated_run {
+  const tconv_problem *p;
+  typed_emulator emulate;
+  void *data;
+} emulated_run;
+
+static int run_emulated(void *data, const test_case *c, const typed_combo *combo, const void *x,
+                        const void *w, const void *bias, void *y, char *why, size_t why_size) {
+  (void)combo, (void)why, (void)why_size;
+  const emulated_run *r = data;
+  return r->emulate(c, r->p, x, w, bias, y, r->data);
+}
+
 int typed_check_emulated(const test_case *c, const typed_combo *combo, const char *name,
                          typed_emulator emulate, void *data) {
-  char what[160], combo_text[96];
-  typed_describe(combo, combo_text, sizeof combo_text);
-  snprintf(what, sizeof what, "%s, %s", combo_text, name);
   tconv_problem p;
+  if (typed_problem(c, combo, &p) != 0)
+    return 1;
+  emulated_run r = {&p, emulate, data};
   typed_data d;
-  memset(&d, 0, sizeof d);
-  int failed = typed_problem(c, combo, &p) || prepare(c, combo, &d);
-  if (!failed) {
-    const typed_layout l = stage(c, combo, &d);
-    failed = emulate(c, &p, d.in + l.xo, d.in + l.wo, c->bias ? d.in + l.bo : NULL, d.out + l.yo,
-                     data) ||
-             unstage(c, combo, what, &l, &d) || judge(c, combo, what, &d);
-  }
-  data_free(&d);
-  return failed;
+  return check_named(c, combo, name, 0, 0, run_emulated, &r, &d);
 }
 
 /* What the emulations' sweep hands each case. */
@@ -464,6 +519,13 @@ int typed_cuda_takes(tconv_algo algo, const typed_combo *combo, const char **nam
                                                : "math tf32";
   if (algo == TCONV_ALGO_IGEMM && !plain)
     return 0;
+  /* The tensor cores: float16 and bfloat16 in every layout under either math, float32 under
+   * TF32 math only. */
+  if (algo == TCONV_ALGO_IGEMM_TC && combo->dtype == TCONV_DTYPE_FLOAT32 &&
+      combo->math != TCONV_MATH_TF32) {
+    *named = "math strict";
+    return 0;
+  }
   *named = NULL;
   return 1;
 }

@@ -4,17 +4,20 @@
  * the reference by the dtype's tolerance (host/tolerance.c). Used by the CPU unit "typed"
  * (the CPU backend), by the GPU suite gpu_typed (every CUDA algorithm, each on the
  * combinations its supports rule takes, so a CUDA algorithm that starts taking a combination
- * is compared automatically), and by the host emulations of the direct, depthwise and gemm
- * kernels (typed_check_emulated: the kernels' own code run on the CPU in place of the call).
+ * is compared automatically), and by the host emulations of the direct, depthwise, gemm and
+ * tensor-core kernels (typed_check_emulated, typed_check_with: the kernels' own code run on
+ * the CPU in place of the call).
  *
  * What one check does: seeded floats in [-1, 1) rounded to the dtype; x, w and bias stored
  * in the combination's layouts by the test's own permutation (not the library's offsets) at
- * odd element offsets of one buffer; y poisoned with NaN and guarded before and after; the
- * forward call; the guards must be intact; y is permuted back to channels-first by the test
- * and compared with (1) the float32 channels-first reference of the rounded inputs, within
- * |y - ref| <= ulp(ref) + L c S (S from the same reference on |x|, |w|, |bias|; float32
- * STRICT: the float32 rule), and (2) when `exact` is set, the typed reference on
- * channels-first copies, bit for bit (the CPU backend computes exactly that).
+ * odd element offsets of one buffer, or each on a 16-byte boundary (aligned: what the
+ * tensor-core kernel's 16-byte loaders take); y poisoned with NaN and guarded before and
+ * after; the forward call (or a host emulation: typed_check_with, typed_check_emulated); the
+ * guards must be intact; y is permuted back to channels-first by the test and compared with
+ * (1) the float32 channels-first reference of the rounded inputs, within |y - ref| <=
+ * ulp(ref) + L c S (S from the same reference on |x|, |w|, |bias|; float32 STRICT: the float32
+ * rule), and (2) when `exact` is set, the typed reference on channels-first copies, bit for
+ * bit (the CPU backend's reference computes exactly that).
  */
 #ifndef TCONV_TEST_TYPED_H
 #define TCONV_TEST_TYPED_H
@@ -31,6 +34,13 @@ typedef struct typed_combo {
 #define TYPED_COMBO_COUNT 24
 extern const typed_combo typed_combos[TYPED_COMBO_COUNT];
 
+/* The test's own storage code: the channels-first floats src of a rank-`rank` tensor stored in
+ * `layout` as dtype (rounded to nearest even), and back. */
+void typed_store(tconv_dtype dtype, tconv_layout layout, int rank, const int64_t *dims,
+                 const float *src, void *dst);
+void typed_load(tconv_dtype dtype, tconv_layout layout, int rank, const int64_t *dims,
+                const void *src, float *dst);
+
 /* "float16 x nhwc w nchw y nhwc strict" */
 void typed_describe(const typed_combo *combo, char *text, size_t size);
 
@@ -44,9 +54,19 @@ int typed_supported(tconv_context *ctx, const test_case *c, const typed_combo *c
  * exceeds work_limit (draw again), 1 when it could not be finished (a failure recorded). */
 int typed_draw_case(test_case *c, int64_t index, int conventions_every, int64_t work_limit);
 
-/* One finished case through `algo`; 0 when it passes, 1 after recording the failure. */
+/* One finished case through `algo`, the tensors aligned or at odd offsets; 0 when it passes,
+ * 1 after recording the failure. */
 int typed_check(tconv_context *ctx, tconv_algo algo, const test_case *c, const typed_combo *combo,
-                int exact);
+                int exact, int aligned);
+
+/* A computation of the case on host copies of the tensors, stored in the combination's dtype
+ * and layouts (bias NULL without one), writing y; 0, or 1 with the reason in why (left empty
+ * when the runner has recorded the failure itself). */
+typedef int (*typed_runner)(void *data, const test_case *c, const typed_combo *combo, const void *x,
+                            const void *w, const void *bias, void *y, char *why, size_t why_size);
+/* typed_check with `runner` (named `name` in failures) instead of a forward call. */
+int typed_check_with(typed_runner runner, void *data, const char *name, const test_case *c,
+                     const typed_combo *combo, int aligned);
 
 /* The work limit of the sweeps' cases (typed_sweep). */
 #define TYPED_WORK_LIMIT (CASE_WORK_LIMIT / 4)
@@ -90,9 +110,11 @@ void typed_sweep_emulated(const char *name, int64_t cases, typed_reshape reshape
                           typed_emulator emulate, void *data, int64_t *ran);
 
 /* Whether the supports rule of CUDA algorithm `algo` takes `combo` on a problem the
- * algorithm otherwise takes: direct, depthwise, gemm (and so AUTO) every combination, the
- * implicit GEMM float32 channels-first STRICT only. When it does not, *named is the text its
- * reason must hold (the first thing refused: the dtype, a layout or the math), else NULL. */
+ * algorithm otherwise takes (igemm_tc: zero padding, at most TCONV_TC_MAX_TAPS taps per output
+ * phase): direct, depthwise, gemm (and so AUTO) every combination, the implicit GEMM float32
+ * channels-first STRICT only, igemm_tc float16 and bfloat16 under either math and float32
+ * under TF32 math, every layout. When it does not, *named is the text its reason must hold
+ * (the first thing refused: the dtype, a layout or the math), else NULL. */
 int typed_cuda_takes(tconv_algo algo, const typed_combo *combo, const char **named);
 
 #endif /* TCONV_TEST_TYPED_H */
