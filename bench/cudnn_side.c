@@ -22,6 +22,7 @@
 #include "cudnn_side.h"
 
 #include "common.h"
+#include "elements.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -99,6 +100,37 @@ static int set_tensor(cudnnTensorDescriptor_t desc, const int64_t *dims, int ran
   return 0;
 }
 
+/* cuDNN's strides as set, against the library's element offsets (elements.h): a unit step
+ * along each logical dim must land on the same element on both sides. Needs no GPU. */
+static int check_strides(cudnnTensorDescriptor_t desc, const int64_t *dims, int rank,
+                         tconv_layout layout, const char *label, char *why, size_t why_size) {
+  cudnnDataType_t type;
+  int n = 0, d[CUDNN_DIMS], strides[CUDNN_DIMS];
+  DESCRIBE(cudnnGetTensorNdDescriptor(desc, CUDNN_DIMS, &type, &n, d, strides));
+  int64_t spatials = 1;
+  for (int i = 2; i < rank; ++i)
+    spatials *= dims[i];
+  int64_t expect[TCONV_MAX_RANK], got[TCONV_MAX_RANK], step = 1;
+  expect[0] = tconv_layout_offset(layout, 1, 0, dims[1], 0, spatials);
+  expect[1] = tconv_layout_offset(layout, 0, 1, dims[1], 0, spatials);
+  for (int i = rank - 1; i >= 2; --i) {
+    expect[i] = tconv_layout_offset(layout, 0, 0, dims[1], step, spatials);
+    step *= dims[i];
+  }
+  got[0] = strides[0];
+  got[1] = strides[1];
+  for (int i = 2, j = rank == 3 ? 3 : 2; i < rank; ++i, ++j) /* past the lifted dim of 1-D */
+    got[i] = strides[j];
+  for (int i = 0; i < rank; ++i)
+    if (got[i] != expect[i]) {
+      snprintf(why, why_size,
+               "cuDNN's %s strides differ from the library's %s offsets in dim %d: %lld, not %lld",
+               label, tconv_layout_name(layout), i, (long long)got[i], (long long)expect[i]);
+      return -1;
+    }
+  return 0;
+}
+
 int cudnn_layer_create(cudnn_layer *cl, tconv_op op, const bench_shape *sh,
                        const bench_storage *st, char *why, size_t why_size) {
   memset(cl, 0, sizeof *cl);
@@ -109,7 +141,9 @@ int cudnn_layer_create(cudnn_layer *cl, tconv_op op, const bench_shape *sh,
   DESCRIBE(cudnnCreateFilterDescriptor(&cl->w));
   DESCRIBE(cudnnCreateConvolutionDescriptor(&cl->conv));
   if (set_tensor(cl->x, sh->x, sh->dims, st, why, why_size) != 0 ||
-      set_tensor(cl->y, sh->y, sh->dims, st, why, why_size) != 0)
+      set_tensor(cl->y, sh->y, sh->dims, st, why, why_size) != 0 ||
+      check_strides(cl->x, sh->x, sh->dims, st->layout, "x", why, why_size) != 0 ||
+      check_strides(cl->y, sh->y, sh->dims, st->layout, "y", why, why_size) != 0)
     return -1;
   int wd[CUDNN_DIMS];
   const int n = cudnn_dims(sh->w, sh->dims, wd);
