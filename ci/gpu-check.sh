@@ -87,7 +87,8 @@ finish() {
         if [ -s "$out/bench.txt" ]; then
             # Per suite run: the float32 one's summary in full, the others' first lines.
             echo "-- benchmark summaries (each bench run's own, over its layers):"
-            awk '/^summary \(/ { ++n; k = 0 } n && k < (n == 1 ? 18 : 4) { print; ++k }' "$out/bench.txt"
+            awk '/^summary \(/ { ++n; k = 0; on = 1 } /^tconv-bench: tconv / { on = 0 }
+                on && k < (n == 1 ? 18 : 4) { print; ++k }' "$out/bench.txt"
         fi
         echo "files in $out: $(cd "$out" && ls | tr '\n' ' ')"
         if [ $rehearse = 1 ]; then
