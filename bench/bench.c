@@ -81,7 +81,8 @@ static const char usage_text[] =
     "errors as \"tconv-bench: error: ...\". A layer that fails is reported and the run goes\n"
     "on with the next, unless the device is left unusable.\n"
     "Exit status: 0 when every layer was measured and every tconv row ran, matched cuDNN\n"
-    "by the storage's rule and was deterministic; 1 otherwise or on any failure (no GPU included); 2 on\n"
+    "by the storage's rule and was deterministic; 1 otherwise or on any failure (no GPU included); "
+    "2 on\n"
     "bad arguments; 3 when --layer-timeout ended the run.\n";
 
 typedef struct options {
@@ -186,8 +187,8 @@ static int parse_options(int argc, char **argv, options *o) {
 
 /* The layer's descriptors as a run creates them: the storage's, and for the per-element
  * rule the float32 strict ones of the magnitudes (layer.c). */
-static int describe(const bench_layer *l, const bench_shape *sh, const bench_storage *st,
-                    char *why, size_t why_size) {
+static int describe(const bench_layer *l, const bench_shape *sh, const bench_storage *st, char *why,
+                    size_t why_size) {
   const bench_storage magnitudes = {TCONV_DTYPE_FLOAT32, st->layout, TCONV_MATH_STRICT};
   cudnn_layer cl;
   int rc = cudnn_layer_create(&cl, l->op, sh, st, why, why_size);
@@ -299,8 +300,8 @@ static int print_header(const options *o, int device, size_t l2_bytes, size_t fl
          "read+write (%.3f ms)\n",
          c->gemm_n, c->flops / 1e12, c->gemm_ms, (double)c->copy_bytes / BENCH_MIB,
          c->bandwidth / 1e12, c->copy_ms);
-  printf("suite:     %d of %d layers, fixed seeds; against cuDNN: %s\n\n", layers,
-         bench_suite_size, bench_rule_text(&o->storage));
+  printf("suite:     %d of %d layers, fixed seeds; against cuDNN: %s\n\n", layers, bench_suite_size,
+         bench_rule_text(&o->storage));
   return 0;
 }
 

@@ -131,8 +131,8 @@ static int check_strides(cudnnTensorDescriptor_t desc, const int64_t *dims, int 
   return 0;
 }
 
-int cudnn_layer_create(cudnn_layer *cl, tconv_op op, const bench_shape *sh,
-                       const bench_storage *st, char *why, size_t why_size) {
+int cudnn_layer_create(cudnn_layer *cl, tconv_op op, const bench_shape *sh, const bench_storage *st,
+                       char *why, size_t why_size) {
   memset(cl, 0, sizeof *cl);
   cl->op = op;
   cl->storage = *st;
@@ -170,7 +170,7 @@ int cudnn_layer_create(cudnn_layer *cl, tconv_op op, const bench_shape *sh,
                                            CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
   DESCRIBE(cudnnSetConvolutionGroupCount(cl->conv, (int)pa->groups));
   DESCRIBE(cudnnSetConvolutionMathType(cl->conv, bench_storage_strict(st) ? CUDNN_FMA_MATH
-                                                                           : CUDNN_DEFAULT_MATH));
+                                                                          : CUDNN_DEFAULT_MATH));
 
   /* The forward convolution's input is tconv's y for the transposed layer, x for the
    * convolution; its output must be the other tensor. */
@@ -211,7 +211,7 @@ static int math_allowed(const bench_storage *st, cudnnMathType_t math) {
 
 /* Copies a perf array (forward and backward-data perf structs have the same fields under
  * different types, hence a macro) and marks the rows the run's comparison may use. */
-#define COPY_ROWS(st, perf, n, limit, found)                                                         \
+#define COPY_ROWS(st, perf, n, limit, found)                                                       \
   do {                                                                                             \
     (found)->count = (n) < CUDNN_FOUND_MAX ? (n) : CUDNN_FOUND_MAX;                                \
     for (int i_ = 0; i_ < (found)->count; ++i_) {                                                  \
@@ -227,10 +227,10 @@ static int math_allowed(const bench_storage *st, cudnnMathType_t math) {
   } while (0)
 
 /* The heuristic's first row that succeeded, fits and whose math the run allows. */
-#define PICK_FIRST(st, perf, n, limit, choice)                                                         \
+#define PICK_FIRST(st, perf, n, limit, choice)                                                     \
   do {                                                                                             \
     cudnn_found found_;                                                                            \
-    COPY_ROWS(st, perf, n, limit, &found_);                                                            \
+    COPY_ROWS(st, perf, n, limit, &found_);                                                        \
     (choice)->found = 0;                                                                           \
     for (int i_ = 0; i_ < found_.count && !(choice)->found; ++i_)                                  \
       if (found_.rows[i_].eligible) {                                                              \

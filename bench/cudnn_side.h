@@ -21,7 +21,7 @@
 
 typedef struct cudnn_layer {
   tconv_op op;
-  bench_storage storage; /* the data type, layout and math of every descriptor */
+  bench_storage storage;        /* the data type, layout and math of every descriptor */
   cudnnTensorDescriptor_t x, y; /* tconv's x and y */
   cudnnFilterDescriptor_t w;
   cudnnConvolutionDescriptor_t conv;

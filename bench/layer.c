@@ -60,9 +60,8 @@ static int upload(tconv_context *ctx, tconv_buffer **buffer, const void *host, s
 
 /* The seeded tensor of `dims` in the storage, on the device; its host copy in *host_out when
  * asked for (freed by the caller), else freed here. */
-static int upload_random(tconv_context *ctx, const bench_storage *st, int rank,
-                         const int64_t *dims, int64_t count, uint64_t seed, tconv_buffer **buffer,
-                         void **host_out) {
+static int upload_random(tconv_context *ctx, const bench_storage *st, int rank, const int64_t *dims,
+                         int64_t count, uint64_t seed, tconv_buffer **buffer, void **host_out) {
   const size_t bytes = (size_t)count * tconv_dtype_size(st->dtype);
   void *host = malloc(bytes);
   if (host == NULL)
@@ -201,7 +200,7 @@ static int measure_cudnn(const bench_env *env, const cudnn_layer *cl, layer_data
     if (!row->found.eligible) { /* a failed status speaks for itself in the table */
       if (row->found.status == CUDNN_STATUS_SUCCESS)
         snprintf(row->note, sizeof row->note, "%s",
-                 row->found.memory > ws_bytes ? "workspace above the limit"
+                 row->found.memory > ws_bytes          ? "workspace above the limit"
                  : bench_storage_strict(&env->storage) ? "tensor-op math (not strict FP32)"
                                                        : "converts float32 to half (below TF32)");
       continue;
@@ -297,8 +296,7 @@ static int measure_algo(const bench_env *env, const bench_shape *sh, tconv_op op
   }
   int rc = checked_run(env, &t, d->first, row);
   if (rc == 0) {
-    const bench_match m =
-        bench_compare(&env->storage, d->first, d->ref, d->magnitude, d->y_count);
+    const bench_match m = bench_compare(&env->storage, d->first, d->ref, d->magnitude, d->y_count);
     row->error = m.error;
     row->outside = m.outside;
     row->matched = m.ok;
@@ -375,8 +373,8 @@ static int run_find(const bench_env *env, const bench_shape *sh, tconv_op op, co
  * strict FP32 on |x| and |w| (exact as floats) in the run's layout, into d->magnitude. The
  * sum of non-negative terms is accurate to a few float32 ulps whatever the algorithm, far
  * inside what the bound's c * S allows for. */
-static int magnitudes(const bench_env *env, tconv_op op, const bench_shape *sh,
-                      const void *x_host, const void *w_host, layer_data *d) {
+static int magnitudes(const bench_env *env, tconv_op op, const bench_shape *sh, const void *x_host,
+                      const void *w_host, layer_data *d) {
   const bench_storage st = {TCONV_DTYPE_FLOAT32, env->storage.layout, TCONV_MATH_STRICT};
   const tconv_dtype dtype = env->storage.dtype;
   const int64_t most = sh->x_count > sh->w_count ? sh->x_count : sh->w_count;

@@ -1,8 +1,8 @@
 /*
  * layer.h - one layer of the suite, measured in the run's storage (typed.h): every algorithm
- * cuDNN's FindEx returns in that storage and the default (v7) pick, then every tconv algorithm that takes the layer and AUTO
- * (each checked against cuDNN's output and for determinism before it is timed), then
- * tconv_find_algo()'s pick.
+ * cuDNN's FindEx returns in that storage and the default (v7) pick, then every tconv algorithm that
+ * takes the layer and AUTO (each checked against cuDNN's output and for determinism before it is
+ * timed), then tconv_find_algo()'s pick.
  */
 #ifndef TCONV_BENCH_LAYER_H
 #define TCONV_BENCH_LAYER_H

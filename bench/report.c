@@ -12,9 +12,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-int bench_row_valid(const bench_algo_result *row) {
-  return row->ran && row->matched;
-}
+int bench_row_valid(const bench_algo_result *row) { return row->ran && row->matched; }
 
 const char *bench_row_status(const bench_algo_result *row) {
   if (!row->ran)
@@ -155,7 +153,8 @@ void bench_layer_report(FILE *out, const bench_result *r) {
 /* ---- CSV ------------------------------------------------------------------------------ */
 
 void bench_csv_header(FILE *out) {
-  fputs("layer,op,dtype,layout,math,algo,status,ms,host_ms,tflops,gbps,pct_floor,floor_ms,workspace_bytes,"
+  fputs("layer,op,dtype,layout,math,algo,status,ms,host_ms,tflops,gbps,pct_floor,floor_ms,"
+        "workspace_bytes,"
         "max_rel_error,deterministic,cudnn_best_algo,cudnn_best_ms,cudnn_best_workspace_bytes,"
         "cudnn_v7_algo,cudnn_v7_ms,cudnn_v7_workspace_bytes,speedup,speedup_v7,find_pick,note\n",
         out);
@@ -397,8 +396,8 @@ int bench_summary(FILE *out, const bench_result *results, int count, const bench
     strict_targets(out, &below, &special, &dense_peak, &dense_sgemm, c, min_layer, min_speedup);
   list_print(out, "auto needed a workspace or failed:", &auto_ws, "none (target met)");
   list_print(out, "not deterministic (bitwise, two runs):", &nondet, "none (target met)");
-  snprintf(label, sizeof label, "outside %s:",
-           strict ? "1e-4 of cuDNN (max relative)" : "the per-element bound");
+  snprintf(label, sizeof label,
+           "outside %s:", strict ? "1e-4 of cuDNN (max relative)" : "the per-element bound");
   list_print(out, label, &wrong, "none");
   list_print(out, "failed to run:", &failed, "none");
   list_print(out, "layers that failed (not measured):", &layers_failed, "none");

@@ -27,7 +27,8 @@ typedef struct bench_storage {
   tconv_math math; /* tconv_params.math on tconv's side; cuDNN's math type on the other */
 } bench_storage;
 
-#define BENCH_STORAGE_DEFAULT {TCONV_DTYPE_FLOAT32, TCONV_LAYOUT_NCHW, TCONV_MATH_STRICT}
+#define BENCH_STORAGE_DEFAULT                                                                      \
+  { TCONV_DTYPE_FLOAT32, TCONV_LAYOUT_NCHW, TCONV_MATH_STRICT }
 
 /* 1 for float32 with STRICT math: cuDNN's CUDNN_FMA_MATH, the normwise rule. 0 for the
  * tensor-core modes: cuDNN's default math, the per-element rule. */
