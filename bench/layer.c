@@ -428,6 +428,7 @@ done:
 int bench_run_layer(const bench_env *env, const bench_layer *layer, bench_result *r) {
   memset(r, 0, sizeof *r);
   r->layer = layer;
+  r->storage = env->storage; /* a layer that fails still reports its storage */
   r->best = -1;
   char why[512];
   if (bench_shape_of(layer, &r->shape, why, sizeof why) != 0) {
@@ -436,7 +437,6 @@ int bench_run_layer(const bench_env *env, const bench_layer *layer, bench_result
     return bench_fail("%s", why);
   }
   r->shape.params.math = env->storage.math;
-  r->storage = env->storage;
   const bench_shape *sh = &r->shape;
   r->floor_ms = bench_floor_ms(env->ceilings, sh->flops, sh->bytes);
 
