@@ -81,9 +81,8 @@ static const char usage_text[] =
     "errors as \"tconv-bench: error: ...\". A layer that fails is reported and the run goes\n"
     "on with the next, unless the device is left unusable.\n"
     "Exit status: 0 when every layer was measured and every tconv row ran, matched cuDNN\n"
-    "by the storage's rule and was deterministic; 1 otherwise or on any failure (no GPU included); "
-    "2 on\n"
-    "bad arguments; 3 when --layer-timeout ended the run.\n";
+    "by the storage's rule and was deterministic; 1 otherwise or on any failure (no GPU\n"
+    "included); 2 on bad arguments; 3 when --layer-timeout ended the run.\n";
 
 typedef struct options {
   int selected[64]; /* by suite index; all when none is named */
