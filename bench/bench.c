@@ -14,6 +14,7 @@
 #include "layer.h"
 #include "report.h"
 #include "suite.h"
+#include "typed.h"
 
 #include <cudnn.h>
 
@@ -35,15 +36,20 @@
 
 static const char usage_text[] =
     "usage: tconv-bench [--layer NAME[,NAME..]] [--reps N] [--csv FILE] [--device N]\n"
-    "                   [--layer-timeout S]\n"
-    "       tconv-bench --list | --help\n"
+    "                   [--layer-timeout S] [--dtype D] [--layout L] [--math M]\n"
+    "       tconv-bench --list [--dtype D] [--layout L] [--math M] | --help\n"
     "\n"
-    "Measures tconv against cuDNN (strict FP32: CUDNN_FMA_MATH, no TF32) on the suite's 24\n"
-    "layers (--list), in one process on one GPU. For each layer: every strict-FP32 algorithm\n"
+    "Measures tconv against cuDNN on the suite's 24 layers (--list), in one process on one\n"
+    "GPU, both sides on the same tensors in the same storage: by default float32 NCHW in\n"
+    "strict FP32 (cuDNN: CUDNN_FMA_MATH, no TF32); with --dtype float16|bfloat16 or --math\n"
+    "tf32, cuDNN in its default math (CUDNN_DEFAULT_MATH: tensor cores allowed) and tconv\n"
+    "with that dtype and params.math. For each layer: every algorithm of that math\n"
     "that cudnnFind*AlgorithmEx returns (up to 4 GiB of workspace), each checked and timed here,\n"
     "the fastest being the baseline, and cuDNN's default pick (the *_v7 heuristic); every\n"
     "tconv algorithm that takes the layer, and auto on its own row; tconv_find_algo()'s pick.\n"
-    "Every output is poisoned first; tconv's are compared with cuDNN's (max relative error)\n"
+    "Every output is poisoned first; tconv's are compared with cuDNN's (float32 strict: max\n"
+    "relative error <= 1e-4; the other storages: per element, within twice the library's\n"
+    "tolerance for the dtype, ulp + c * S, S = sum |x w| computed by cuDNN in strict FP32)\n"
     "and run twice to check that they are bitwise deterministic before they are timed. Times\n"
     "are medians of CUDA event timings after at least 20 ms of warm-up, with the L2 cache\n"
     "flushed by reading a buffer of twice its size before each repetition; the host time to\n"
@@ -58,8 +64,15 @@ static const char usage_text[] =
     "  --device N     CUDA device index (default 0)\n"
     "  --layer-timeout S  end the process (exit status 3) when one layer takes more than S\n"
     "                 seconds, so that a caller can go on with the next layers\n"
+    "  --dtype D      float32 (default), float16 or bfloat16: x, w and y of both sides;\n"
+    "                 cuDNN's compute type stays CUDNN_DATA_FLOAT (FP32 accumulation)\n"
+    "  --layout L     nchw (default) or nhwc: channels last on both sides, weights included\n"
+    "                 (cuDNN: NHWC strides, CUDNN_TENSOR_NHWC filters)\n"
+    "  --math M       strict (default) or tf32: tconv's params.math; cuDNN gets\n"
+    "                 CUDNN_FMA_MATH for float32 strict, CUDNN_DEFAULT_MATH otherwise\n"
     "  --list         print the suite with its shapes, checked against the library and\n"
-    "                 cuDNN's descriptors; needs no GPU\n"
+    "                 cuDNN's descriptors in the storage the options give (and, but for\n"
+    "                 float32 strict, the float32 ones of the magnitudes); needs no GPU\n"
     "  --help         this text\n"
     "\n"
     "stdout: a header block (GPU, driver, CUDA, cuBLAS, cuDNN and tconv versions, commit,\n"
@@ -68,8 +81,8 @@ static const char usage_text[] =
     "errors as \"tconv-bench: error: ...\". A layer that fails is reported and the run goes\n"
     "on with the next, unless the device is left unusable.\n"
     "Exit status: 0 when every layer was measured and every tconv row ran, matched cuDNN\n"
-    "within 1e-4 and was deterministic; 1 otherwise or on any failure (no GPU included); 2 on\n"
-    "bad arguments; 3 when --layer-timeout ended the run.\n";
+    "by the storage's rule and was deterministic; 1 otherwise or on any failure (no GPU\n"
+    "included); 2 on bad arguments; 3 when --layer-timeout ended the run.\n";
 
 typedef struct options {
   int selected[64]; /* by suite index; all when none is named */
@@ -78,6 +91,7 @@ typedef struct options {
   int device;
   int layer_timeout; /* seconds, 0: none */
   const char *csv;
+  bench_storage storage; /* --dtype, --layout, --math */
   int list, help;
 } options;
 
@@ -102,6 +116,7 @@ static int parse_int(const char *text, int min, int max, int *out) {
 static int parse_options(int argc, char **argv, options *o) {
   memset(o, 0, sizeof *o);
   o->reps = QUOTED_MIN_REPS;
+  o->storage = (bench_storage)BENCH_STORAGE_DEFAULT;
   for (int i = 1; i < argc; ++i) {
     const char *arg = argv[i], *value = NULL;
     char name[32];
@@ -113,7 +128,8 @@ static int parse_options(int argc, char **argv, options *o) {
     name[len] = '\0';
     const int takes_value = strcmp(name, "--layer") == 0 || strcmp(name, "--reps") == 0 ||
                             strcmp(name, "--csv") == 0 || strcmp(name, "--device") == 0 ||
-                            strcmp(name, "--layer-timeout") == 0;
+                            strcmp(name, "--layer-timeout") == 0 || strcmp(name, "--dtype") == 0 ||
+                            strcmp(name, "--layout") == 0 || strcmp(name, "--math") == 0;
     if (takes_value) {
       if (eq != NULL)
         value = eq + 1;
@@ -143,6 +159,15 @@ static int parse_options(int argc, char **argv, options *o) {
     } else if (strcmp(name, "--device") == 0) {
       if (parse_int(value, 0, INT_MAX, &o->device) != 0)
         return usage_error("--device wants a device index (0, 1, ...), not '%s'", value);
+    } else if (strcmp(name, "--dtype") == 0) {
+      if (tconv_dtype_from_name(value, &o->storage.dtype) != TCONV_STATUS_OK)
+        return usage_error("--dtype wants float32, float16 or bfloat16, not '%s'", value);
+    } else if (strcmp(name, "--layout") == 0) {
+      if (tconv_layout_from_name(value, &o->storage.layout) != TCONV_STATUS_OK)
+        return usage_error("--layout wants nchw or nhwc, not '%s'", value);
+    } else if (strcmp(name, "--math") == 0) {
+      if (tconv_math_from_name(value, &o->storage.math) != TCONV_STATUS_OK)
+        return usage_error("--math wants strict or tf32, not '%s'", value);
     } else if (strcmp(name, "--csv") == 0) {
       if (value[0] == '\0')
         return usage_error("%s", "--csv wants a file name");
@@ -159,20 +184,32 @@ static int parse_options(int argc, char **argv, options *o) {
 
 /* ---- --list ----------------------------------------------------------------------------- */
 
-static int list_suite(void) {
+/* The layer's descriptors as a run creates them: the storage's, and for the per-element
+ * rule the float32 strict ones of the magnitudes (layer.c). */
+static int describe(const bench_layer *l, const bench_shape *sh, const bench_storage *st, char *why,
+                    size_t why_size) {
+  const bench_storage magnitudes = {TCONV_DTYPE_FLOAT32, st->layout, TCONV_MATH_STRICT};
+  cudnn_layer cl;
+  int rc = cudnn_layer_create(&cl, l->op, sh, st, why, why_size);
+  cudnn_layer_destroy(&cl);
+  if (rc == 0 && !bench_storage_strict(st)) {
+    rc = cudnn_layer_create(&cl, l->op, sh, &magnitudes, why, why_size);
+    cudnn_layer_destroy(&cl);
+  }
+  return rc;
+}
+
+static int list_suite(const bench_storage *st) {
   int failures = 0;
   printf("%-12s %-10s %3s %10s %-10s %2s %1s %1s %-5s %3s %-11s %9s %9s  %s\n", "layer", "op", "N",
          "Cin->Cout", "input", "k", "s", "p", "op/d", "g", "output", "GFLOP", "MiB", "from");
   for (int i = 0; i < bench_suite_size; ++i) {
     const bench_layer *l = &bench_suite[i];
     bench_shape sh;
-    cudnn_layer cl;
     char why[512], channels[32], input[48], output[48], extra[16];
     int ok = bench_shape_of(l, &sh, why, sizeof why) == 0;
-    if (ok) {
-      ok = cudnn_layer_create(&cl, l->op, &sh, why, sizeof why) == 0;
-      cudnn_layer_destroy(&cl);
-    }
+    if (ok)
+      ok = describe(l, &sh, st, why, sizeof why) == 0;
     snprintf(channels, sizeof channels, "%lld->%lld", (long long)l->cin, (long long)l->cout);
     bench_format_sizes(l->in, l->rank, input, sizeof input);
     bench_format_sizes(l->out, l->rank, output, sizeof output);
@@ -187,9 +224,11 @@ static int list_suite(void) {
       ++failures;
     }
   }
+  char storage[64];
+  bench_storage_format(st, storage, sizeof storage);
   printf("%d layers; output sizes checked against the library's shape query and cuDNN's "
-         "forward output dims%s\n",
-         bench_suite_size, failures ? ": FAILED" : "");
+         "forward output dims, descriptors in %s%s\n",
+         bench_suite_size, storage, failures ? ": FAILED" : "");
   return failures ? 1 : 0;
 }
 
@@ -242,7 +281,16 @@ static int print_header(const options *o, int device, size_t l2_bytes, size_t fl
   const size_t cudnn_cuda = cudnnGetCudartVersion();
   printf("cudnn:     %s (headers %s; the library built for CUDA %zu.%zu)\n", cudnn_run, cudnn_built,
          cudnn_cuda / 1000, cudnn_cuda % 1000 / 10);
-  printf("math:      strict FP32: cuDNN CUDNN_FMA_MATH, cuBLAS default math (no TF32)\n");
+  char storage[64];
+  bench_storage_format(&o->storage, storage, sizeof storage);
+  if (bench_storage_strict(&o->storage))
+    printf("storage:   %s: both sides strict FP32; cuDNN CUDNN_FMA_MATH, cuBLAS default math "
+           "(no TF32)\n",
+           storage);
+  else
+    printf("storage:   %s: tconv params.math %s; cuDNN %s data, compute CUDNN_DATA_FLOAT, "
+           "CUDNN_DEFAULT_MATH (tensor cores allowed)\n",
+           storage, tconv_math_name(o->storage.math), tconv_dtype_name(o->storage.dtype));
   printf("timing:    median of %d repetitions%s after >= %.0f ms of warm-up, CUDA events, L2 "
          "flushed before each by reading %.0f MiB; host enqueue time per call beside\n",
          o->reps, o->reps < QUOTED_MIN_REPS ? " (fewer than 20: not for quoting)" : "",
@@ -251,8 +299,8 @@ static int print_header(const options *o, int device, size_t l2_bytes, size_t fl
          "read+write (%.3f ms)\n",
          c->gemm_n, c->flops / 1e12, c->gemm_ms, (double)c->copy_bytes / BENCH_MIB,
          c->bandwidth / 1e12, c->copy_ms);
-  printf("suite:     %d of %d layers, fixed seeds; tolerance against cuDNN %.0e\n\n", layers,
-         bench_suite_size, BENCH_TOLERANCE);
+  printf("suite:     %d of %d layers, fixed seeds; against cuDNN: %s\n\n", layers, bench_suite_size,
+         bench_rule_text(&o->storage));
   return 0;
 }
 
@@ -352,7 +400,7 @@ static int run(const options *o) {
     goto done;
   if (s.csv != NULL)
     bench_csv_header(s.csv);
-  const bench_env env = {s.ctx, s.cudnn, &s.timer, &ceilings, CUDNN_WORKSPACE_CAP};
+  const bench_env env = {s.ctx, s.cudnn, &s.timer, &ceilings, CUDNN_WORKSPACE_CAP, o->storage};
   int done_layers = 0;
   for (int i = 0; i < bench_suite_size; ++i) {
     if (!o->selected[i])
@@ -409,6 +457,6 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (o.list)
-    return list_suite();
+    return list_suite(&o.storage);
   return run(&o);
 }

@@ -4,7 +4,9 @@
 # nondeterministic), drawn as bars by gnuplot (bench/chart.gp) into an SVG, with the 1.0
 # line where tconv and cuDNN are even. A layer without a valid tconv result gets no bar and
 # the label "n/a". Columns are found by their names in the header line; lines starting with
-# '#' are skipped.
+# '#' are skipped, and so are the header lines of runs appended to the same file. When the
+# rows hold more than one storage (the dtype, layout and math columns), each layer gets one
+# bar per storage, labelled "layer dtype/layout/math".
 #
 # usage: bench/chart.sh RESULTS.csv OUT.svg [TITLE]
 set -euo pipefail
@@ -42,8 +44,14 @@ awk -F, '
         }
         header = 1; next
     }
+    $1 == "layer" { next }
     {
         name = $col["layer"]
+        if ("dtype" in col) {
+            storage = $col["dtype"] "/" $col["layout"] "/" $col["math"]
+            if (!(storage in storages)) { storages[storage] = 1; ++nstorages }
+            name = name " " storage
+        }
         if (!(name in seen)) {
             seen[name] = 1; order[++n] = name
             kind[name] = $col["op"] == "transposed" ? 0 : 1
@@ -58,13 +66,14 @@ awk -F, '
         if (bad) exit 1
         if (n == 0) { print "chart.sh: the CSV has no rows" > "/dev/stderr"; exit 1 }
         for (i = 1; i <= n; ++i) {
-            name = order[i]
+            name = order[i]; shown = name
+            if (nstorages <= 1) sub(/ [^ ]*$/, "", shown)
             if (name in best && cudnn[name] > 0) {
                 s = cudnn[name] / best[name]; label = sprintf("%.2f", s)
             } else {
                 s = 0; label = "n/a"
             }
-            printf "%d \"%s\" %.6f %d \"%s\"\n", i - 1, name, s, kind[name], label
+            printf "%d \"%s\" %.6f %d \"%s\"\n", i - 1, shown, s, kind[name], label
         }
     }' "$csv" > "$data"
 

@@ -178,28 +178,6 @@ void bench_random_fill(float *data, int64_t n, uint64_t stream) {
   }
 }
 
-double bench_max_rel_error(const float *a, const float *ref, int64_t n) {
-  double diff = 0.0, scale = 0.0;
-  for (int64_t i = 0; i < n; ++i) {
-    const double r = ref[i], v = a[i];
-    if (!isfinite(v) || !isfinite(r))
-      return INFINITY;
-    const double d = fabs(v - r);
-    if (d > diff)
-      diff = d;
-    if (fabs(r) > scale)
-      scale = fabs(r);
-  }
-  return scale > 0.0 ? diff / scale : diff;
-}
-
-int64_t bench_count_nonfinite(const float *a, int64_t n) {
-  int64_t count = 0;
-  for (int64_t i = 0; i < n; ++i)
-    count += !isfinite(a[i]);
-  return count;
-}
-
 void bench_format_bytes(double bytes, char *out, size_t out_size) {
   if (bytes <= 0.0)
     snprintf(out, out_size, "0");

@@ -95,12 +95,6 @@ int bench_time(bench_timer *t, int flush, bench_work_fn work, void *arg, bench_t
  * selects an independent sequence (x, w, ...), so results do not depend on the order. */
 void bench_random_fill(float *data, int64_t n, uint64_t stream);
 
-/* max |a - ref| / max |ref|; infinity when either holds a NaN or an infinity (an output
- * still holding its poison fails the comparison, whichever side it is on). */
-double bench_max_rel_error(const float *a, const float *ref, int64_t n);
-/* Elements of a that are not finite (NaN poison left, or an overflow). */
-int64_t bench_count_nonfinite(const float *a, int64_t n);
-
 /* "0", "512 B", "3.5 MiB", "1.2 GiB". */
 void bench_format_bytes(double bytes, char *out, size_t out_size);
 

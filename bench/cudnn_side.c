@@ -22,6 +22,7 @@
 #include "cudnn_side.h"
 
 #include "common.h"
+#include "elements.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -70,31 +71,85 @@ static void format_dims(const int *dims, int n, char *out, size_t out_size) {
   bench_format_sizes(wide, n, out, out_size);
 }
 
-static int set_tensor(cudnnTensorDescriptor_t desc, const int64_t *dims, int rank, char *why,
-                      size_t why_size) {
+static cudnnDataType_t cudnn_type(tconv_dtype dtype) {
+  return dtype == TCONV_DTYPE_FLOAT16    ? CUDNN_DATA_HALF
+         : dtype == TCONV_DTYPE_BFLOAT16 ? CUDNN_DATA_BFLOAT16
+                                         : CUDNN_DATA_FLOAT;
+}
+
+/* Packed strides of the dims in the layout: NCHW in C order, NHWC with the channel (dim 1)
+ * innermost and the spatial dims outside it in order - tconv's element offsets. */
+static int set_tensor(cudnnTensorDescriptor_t desc, const int64_t *dims, int rank,
+                      const bench_storage *st, char *why, size_t why_size) {
   int d[CUDNN_DIMS], strides[CUDNN_DIMS];
   const int n = cudnn_dims(dims, rank, d);
-  strides[n - 1] = 1;
-  for (int i = n - 2; i >= 0; --i)
-    strides[i] = strides[i + 1] * d[i + 1];
-  DESCRIBE(cudnnSetTensorNdDescriptor(desc, CUDNN_DATA_FLOAT, n, d, strides));
+  if (st->layout == TCONV_LAYOUT_NHWC) {
+    strides[1] = 1;
+    int inner = d[1];
+    for (int i = n - 1; i >= 2; --i) {
+      strides[i] = inner;
+      inner *= d[i];
+    }
+    strides[0] = inner;
+  } else {
+    strides[n - 1] = 1;
+    for (int i = n - 2; i >= 0; --i)
+      strides[i] = strides[i + 1] * d[i + 1];
+  }
+  DESCRIBE(cudnnSetTensorNdDescriptor(desc, cudnn_type(st->dtype), n, d, strides));
   return 0;
 }
 
-int cudnn_layer_create(cudnn_layer *cl, tconv_op op, const bench_shape *sh, char *why,
-                       size_t why_size) {
+/* cuDNN's strides as set, against the library's element offsets (elements.h): a unit step
+ * along each logical dim must land on the same element on both sides. Needs no GPU. */
+static int check_strides(cudnnTensorDescriptor_t desc, const int64_t *dims, int rank,
+                         tconv_layout layout, const char *label, char *why, size_t why_size) {
+  cudnnDataType_t type;
+  int n = 0, d[CUDNN_DIMS], strides[CUDNN_DIMS];
+  DESCRIBE(cudnnGetTensorNdDescriptor(desc, CUDNN_DIMS, &type, &n, d, strides));
+  int64_t spatials = 1;
+  for (int i = 2; i < rank; ++i)
+    spatials *= dims[i];
+  int64_t expect[TCONV_MAX_RANK], got[TCONV_MAX_RANK], step = 1;
+  expect[0] = tconv_layout_offset(layout, 1, 0, dims[1], 0, spatials);
+  expect[1] = tconv_layout_offset(layout, 0, 1, dims[1], 0, spatials);
+  for (int i = rank - 1; i >= 2; --i) {
+    expect[i] = tconv_layout_offset(layout, 0, 0, dims[1], step, spatials);
+    step *= dims[i];
+  }
+  got[0] = strides[0];
+  got[1] = strides[1];
+  for (int i = 2, j = rank == 3 ? 3 : 2; i < rank; ++i, ++j) /* past the lifted dim of 1-D */
+    got[i] = strides[j];
+  for (int i = 0; i < rank; ++i)
+    if (got[i] != expect[i]) {
+      snprintf(why, why_size,
+               "cuDNN's %s strides differ from the library's %s offsets in dim %d: %lld, not %lld",
+               label, tconv_layout_name(layout), i, (long long)got[i], (long long)expect[i]);
+      return -1;
+    }
+  return 0;
+}
+
+int cudnn_layer_create(cudnn_layer *cl, tconv_op op, const bench_shape *sh, const bench_storage *st,
+                       char *why, size_t why_size) {
   memset(cl, 0, sizeof *cl);
   cl->op = op;
+  cl->storage = *st;
   DESCRIBE(cudnnCreateTensorDescriptor(&cl->x));
   DESCRIBE(cudnnCreateTensorDescriptor(&cl->y));
   DESCRIBE(cudnnCreateFilterDescriptor(&cl->w));
   DESCRIBE(cudnnCreateConvolutionDescriptor(&cl->conv));
-  if (set_tensor(cl->x, sh->x, sh->dims, why, why_size) != 0 ||
-      set_tensor(cl->y, sh->y, sh->dims, why, why_size) != 0)
+  if (set_tensor(cl->x, sh->x, sh->dims, st, why, why_size) != 0 ||
+      set_tensor(cl->y, sh->y, sh->dims, st, why, why_size) != 0 ||
+      check_strides(cl->x, sh->x, sh->dims, st->layout, "x", why, why_size) != 0 ||
+      check_strides(cl->y, sh->y, sh->dims, st->layout, "y", why, why_size) != 0)
     return -1;
   int wd[CUDNN_DIMS];
   const int n = cudnn_dims(sh->w, sh->dims, wd);
-  DESCRIBE(cudnnSetFilterNdDescriptor(cl->w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, n, wd));
+  DESCRIBE(cudnnSetFilterNdDescriptor(
+      cl->w, cudnn_type(st->dtype),
+      st->layout == TCONV_LAYOUT_NHWC ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW, n, wd));
 
   const tconv_params *pa = &sh->params;
   int pad[3], stride[3], dilation[3], k = 0;
@@ -114,7 +169,8 @@ int cudnn_layer_create(cudnn_layer *cl, tconv_op op, const bench_shape *sh, char
   DESCRIBE(cudnnSetConvolutionNdDescriptor(cl->conv, k, pad, stride, dilation,
                                            CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
   DESCRIBE(cudnnSetConvolutionGroupCount(cl->conv, (int)pa->groups));
-  DESCRIBE(cudnnSetConvolutionMathType(cl->conv, CUDNN_FMA_MATH));
+  DESCRIBE(cudnnSetConvolutionMathType(cl->conv, bench_storage_strict(st) ? CUDNN_FMA_MATH
+                                                                          : CUDNN_DEFAULT_MATH));
 
   /* The forward convolution's input is tconv's y for the transposed layer, x for the
    * convolution; its output must be the other tensor. */
@@ -145,9 +201,17 @@ void cudnn_layer_destroy(cudnn_layer *cl) {
   memset(cl, 0, sizeof *cl);
 }
 
+/* Whether a row's math fits the run: strict FP32 takes no tensor-op row; the tensor-core
+ * modes take any, except conversion of float32 data to half precision. */
+static int math_allowed(const bench_storage *st, cudnnMathType_t math) {
+  if (bench_storage_strict(st))
+    return math != CUDNN_TENSOR_OP_MATH && math != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+  return st->dtype != TCONV_DTYPE_FLOAT32 || math != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+}
+
 /* Copies a perf array (forward and backward-data perf structs have the same fields under
- * different types, hence a macro) and marks the rows a strict-FP32 comparison may use. */
-#define COPY_ROWS(perf, n, limit, found)                                                           \
+ * different types, hence a macro) and marks the rows the run's comparison may use. */
+#define COPY_ROWS(st, perf, n, limit, found)                                                       \
   do {                                                                                             \
     (found)->count = (n) < CUDNN_FOUND_MAX ? (n) : CUDNN_FOUND_MAX;                                \
     for (int i_ = 0; i_ < (found)->count; ++i_) {                                                  \
@@ -158,16 +222,15 @@ void cudnn_layer_destroy(cudnn_layer *cl) {
       row_->find_ms = (perf)[i_].time;                                                             \
       row_->memory = (perf)[i_].memory;                                                            \
       row_->eligible = row_->status == CUDNN_STATUS_SUCCESS && row_->memory <= (limit) &&          \
-                       row_->math != CUDNN_TENSOR_OP_MATH &&                                       \
-                       row_->math != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;                        \
+                       math_allowed((st), row_->math);                                             \
     }                                                                                              \
   } while (0)
 
-/* The heuristic's first row that succeeded, fits and is not a tensor-core kernel. */
-#define PICK_FIRST(perf, n, limit, choice)                                                         \
+/* The heuristic's first row that succeeded, fits and whose math the run allows. */
+#define PICK_FIRST(st, perf, n, limit, choice)                                                     \
   do {                                                                                             \
     cudnn_found found_;                                                                            \
-    COPY_ROWS(perf, n, limit, &found_);                                                            \
+    COPY_ROWS(st, perf, n, limit, &found_);                                                        \
     (choice)->found = 0;                                                                           \
     for (int i_ = 0; i_ < found_.count && !(choice)->found; ++i_)                                  \
       if (found_.rows[i_].eligible) {                                                              \
@@ -185,13 +248,13 @@ int cudnn_find_all(cudnnHandle_t h, const cudnn_layer *cl, const void *x, const 
     BENCH_CUDNN(cudnnFindConvolutionForwardAlgorithmEx(h, cl->x, x, cl->w, w, cl->conv, cl->y, y,
                                                        CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count,
                                                        perf, workspace, workspace_bytes));
-    COPY_ROWS(perf, count, workspace_bytes, found);
+    COPY_ROWS(&cl->storage, perf, count, workspace_bytes, found);
   } else {
     cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
     BENCH_CUDNN(cudnnFindConvolutionBackwardDataAlgorithmEx(
         h, cl->w, w, cl->x, x, cl->conv, cl->y, y, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count,
         perf, workspace, workspace_bytes));
-    COPY_ROWS(perf, count, workspace_bytes, found);
+    COPY_ROWS(&cl->storage, perf, count, workspace_bytes, found);
   }
   return 0;
 }
@@ -203,16 +266,17 @@ int cudnn_heuristic_pick(cudnnHandle_t h, const cudnn_layer *cl, size_t workspac
     cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
     BENCH_CUDNN(cudnnGetConvolutionForwardAlgorithm_v7(
         h, cl->x, cl->w, cl->conv, cl->y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, perf));
-    PICK_FIRST(perf, count, workspace_limit, pick);
+    PICK_FIRST(&cl->storage, perf, count, workspace_limit, pick);
   } else {
     cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
     BENCH_CUDNN(cudnnGetConvolutionBackwardDataAlgorithm_v7(
         h, cl->w, cl->x, cl->conv, cl->y, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf));
-    PICK_FIRST(perf, count, workspace_limit, pick);
+    PICK_FIRST(&cl->storage, perf, count, workspace_limit, pick);
   }
   if (!pick->found)
-    return bench_fail("cuDNN's heuristic offers no strict-FP32 algorithm within %.0f MiB of "
+    return bench_fail("cuDNN's heuristic offers no %s algorithm within %.0f MiB of "
                       "workspace (%d candidates)",
+                      bench_storage_strict(&cl->storage) ? "strict-FP32" : "eligible",
                       (double)workspace_limit / BENCH_MIB, count);
   return 0;
 }

@@ -13,6 +13,7 @@
 #define TCONV_BENCH_CUDNN_SIDE_H
 
 #include "suite.h"
+#include "typed.h"
 
 #include <cudnn.h>
 
@@ -20,6 +21,7 @@
 
 typedef struct cudnn_layer {
   tconv_op op;
+  bench_storage storage;        /* the data type, layout and math of every descriptor */
   cudnnTensorDescriptor_t x, y; /* tconv's x and y */
   cudnnFilterDescriptor_t w;
   cudnnConvolutionDescriptor_t conv;
@@ -39,7 +41,7 @@ typedef struct cudnn_found_row {
   cudnnMathType_t math;
   float find_ms; /* cuDNN's own time (warm L2, one run) */
   size_t memory;
-  int eligible; /* succeeded, strict FP32 (no tensor-op math), workspace within the limit */
+  int eligible; /* succeeded, workspace within the limit, math allowed (cudnn_side.c) */
 } cudnn_found_row;
 
 #define CUDNN_FOUND_MAX CUDNN_CONVOLUTION_FWD_ALGO_COUNT /* >= the backward-data count */
@@ -49,11 +51,20 @@ typedef struct cudnn_found {
   cudnn_found_row rows[CUDNN_FOUND_MAX];
 } cudnn_found;
 
-/* Creates the descriptors of `shape` (math type CUDNN_FMA_MATH: strict FP32) and checks that
- * cuDNN's forward output of the convolution's input is the other tensor. Needs no GPU.
- * Returns 0, or -1 with the reason in why. */
-int cudnn_layer_create(cudnn_layer *cl, tconv_op op, const bench_shape *shape, char *why,
-                       size_t why_size);
+/* Creates the descriptors of `shape` in `storage` and checks that cuDNN's forward output of
+ * the convolution's input is the other tensor. Needs no GPU. Returns 0, or -1 with the
+ * reason in why. The storage maps to cuDNN as:
+ *   dtype   CUDNN_DATA_FLOAT / _HALF / _BFLOAT16 for the tensors and the filter; the
+ *           convolution's compute type is CUDNN_DATA_FLOAT in all three (FP32 accumulation)
+ *   layout  NCHW: packed strides; NHWC: the channel stride 1 (the tensors' strides) and
+ *           CUDNN_TENSOR_NHWC for the filter, i.e. (K, k..., C/g) - tconv's NHWC weights
+ *   math    float32 STRICT: CUDNN_FMA_MATH (no TF32); float32 TF32, float16 and bfloat16:
+ *           CUDNN_DEFAULT_MATH, cuDNN's own default, under which it may run tensor cores
+ *           (TF32 for float data on Ampere and later, FP16/BF16 MMA). FindEx's rows with
+ *           CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION are not eligible for float32 data: they
+ *           round the inputs to half precision, below what TF32 promises. */
+int cudnn_layer_create(cudnn_layer *cl, tconv_op op, const bench_shape *shape,
+                       const bench_storage *storage, char *why, size_t why_size);
 void cudnn_layer_destroy(cudnn_layer *cl);
 
 /* cudnnFind*AlgorithmEx with `workspace_bytes` of workspace: every row it returns, in its

@@ -149,10 +149,14 @@ def model_layer(plan, kernels):
 
 
 def measured_of(csv_path):
-    """{layer: useful TFLOP/s of AUTO} from a tconv-bench CSV (rows whose status is ok)."""
+    """{layer: useful TFLOP/s of AUTO} from a tconv-bench CSV (rows whose status is ok), float32
+    strict NCHW rows only (the model's storage; a CSV without those columns is all of it)."""
     out = {}
+    strict = {"dtype": "float32", "layout": "nchw", "math": "strict"}
     with open(csv_path, newline="") as f:
         for row in csv.DictReader(line for line in f if not line.startswith("#")):
+            if any(row.get(k, v) != v for k, v in strict.items()):
+                continue
             if row.get("algo") == "auto" and row.get("status") == "ok" and row.get("tflops"):
                 out[row["layer"]] = float(row["tflops"])
     return out

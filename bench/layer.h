@@ -1,8 +1,8 @@
 /*
- * layer.h - one layer of the suite, measured: every strict-FP32 algorithm cuDNN's FindEx
- * returns and the default (v7) pick, then every tconv algorithm that takes the layer and AUTO
- * (each checked against cuDNN's output and for determinism before it is timed), then
- * tconv_find_algo()'s pick.
+ * layer.h - one layer of the suite, measured in the run's storage (typed.h): every algorithm
+ * cuDNN's FindEx returns in that storage and the default (v7) pick, then every tconv algorithm that
+ * takes the layer and AUTO (each checked against cuDNN's output and for determinism before it is
+ * timed), then tconv_find_algo()'s pick.
  */
 #ifndef TCONV_BENCH_LAYER_H
 #define TCONV_BENCH_LAYER_H
@@ -18,6 +18,7 @@ typedef struct bench_env {
   bench_timer *timer;
   const bench_ceilings *ceilings;
   size_t cudnn_workspace_cap; /* the most cuDNN's search may use */
+  bench_storage storage;      /* dtype, layout and math of both sides */
 } bench_env;
 
 /* Measures `layer` into *r. Failures of one algorithm (tconv's or cuDNN's) land in its row;

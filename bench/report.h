@@ -9,10 +9,12 @@
 #include "ceiling.h"
 #include "cudnn_side.h"
 #include "suite.h"
+#include "typed.h"
 
 #include <stdio.h>
 
-/* The largest acceptable max relative error of a tconv output against cuDNN's: both are
+/* float32 STRICT (typed.h has the rule of the other storages): the largest acceptable max
+ * relative error of a tconv output against cuDNN's: both are
  * float32 results that the tests hold within 1e-5 of the exact value (tconv against the
  * double reference), so they differ by about 2e-5 at most; the margin covers cuDNN's FFT and
  * Winograd algorithms, whose rounding is coarser. */
@@ -26,6 +28,8 @@ typedef struct bench_algo_result {
   double host_ms;    /* median host time to enqueue one call */
   size_t workspace;  /* bytes */
   double error;      /* max relative error against cuDNN's output */
+  int64_t outside;   /* elements beyond the per-element bound (typed.h), 0 under the normwise */
+  int matched;       /* within the storage's rule (bench_compare) */
   int deterministic; /* two runs bitwise equal: 1, 0, or -1 when not checked */
   char note[240];
 } bench_algo_result;
@@ -41,6 +45,7 @@ typedef struct bench_cudnn_result {
 
 typedef struct bench_result {
   const bench_layer *layer;
+  bench_storage storage; /* the run's dtype, layout and math */
   bench_shape shape;
   double floor_ms;
   int failed; /* the layer could not be measured (failure says why) */
@@ -56,17 +61,18 @@ typedef struct bench_result {
   char find_note[240]; /* why find_pick is NULL */
 } bench_result;
 
-/* The suite's targets, strict FP32. */
+/* The suite's targets, strict FP32 (the tensor-core modes: BENCH_TARGET_TENSOR only). */
 #define BENCH_TARGET_GEOMEAN 1.5 /* geometric mean of the speedup over cuDNN's best */
 #define BENCH_TARGET_LOWEST 0.9  /* no layer below */
 #define BENCH_TARGET_SPECIAL 2.0 /* grouped, 1-D, 3-D, output_padding layers */
 #define BENCH_TARGET_PEAK 0.70   /* dense 2-D layers: share of the FP32 peak, useful FLOP/s */
 #define BENCH_TARGET_SGEMM 0.80  /* and of the SGEMM ceiling measured in the run */
+#define BENCH_TARGET_TENSOR 1.2  /* TF32, FP16, BF16: geometric mean over cuDNN's default math */
 #define BENCH_FP32_PEAK 66.9e12  /* H100 SXM (and H200): 132 SMs x 128 lanes x 2 x 1.98 GHz */
 
-/* Whether a row counts: it ran and matched cuDNN. */
+/* Whether a row counts: it ran and matched cuDNN by the storage's rule. */
 int bench_row_valid(const bench_algo_result *row);
-/* "ok", "failed", "wrong" (error above BENCH_TOLERANCE) or "nondeterministic". */
+/* "ok", "failed", "wrong" (outside the storage's rule) or "nondeterministic". */
 const char *bench_row_status(const bench_algo_result *row);
 
 /* One layer's block of the table: the layer, every tconv row with AUTO last, FindEx's rows

@@ -13,7 +13,11 @@
 #   3 tests      the GPU suites alone (TCONV_TEST_ONLY=gpu: every algorithm against the CPU
 #                reference, the > 2^31-element cases included), REQUIRE_GPU
 #   4 bench      tconv-bench, its table and CSV written layer by layer; a layer that hangs
-#                or crashes the process is skipped and the run goes on with the next
+#                or crashes the process is skipped and the run goes on with the next. The
+#                float32 strict suite first; in what its cap leaves, float16 NHWC, then
+#                bfloat16 NHWC, then float32 TF32 (each its own table in bench.txt and its
+#                rows in bench.csv, with the dtype, layout and math columns; each recorded as
+#                its own step: bench-f16, bench-bf16, bench-tf32)
 #   5 sanitizer  with the time left: compute-sanitizer memcheck (API memory checks off: the
 #                fault suites hand bogus pointers on purpose) and racecheck on a reduced sweep,
 #                without the child process that faults its device on purpose
@@ -55,6 +59,7 @@ jobs=$(nproc 2>/dev/null || echo 4)
 # Caps (seconds) and what each step took on the estimate of ci/gpu-prepare.sh's notes.
 cap_probe=40 cap_build=150 cap_tests=170 cap_bench=200 cap_model=20 reserve=8
 bench_min=120 # the bench keeps at least this much, whatever the tests took
+bench_typed_min=40 # a typed suite (float16, bfloat16, TF32) starts only with this much of the cap left
 
 mkdir -p "$out" || exit 1
 exec > >(tee "$out/gpu-check.log") 2>&1
@@ -80,8 +85,10 @@ finish() {
         [ -n "${device_line:-}" ] && echo "device:    $device_line"
         printf '%s\n' "${summary[@]}"
         if [ -s "$out/bench.txt" ]; then
-            echo "-- benchmark summary (the last bench run's own, over its layers):"
-            sed -n '/^summary (/,$p' "$out/bench.txt" | sed -n '2,18p'
+            # Per suite run: the float32 one's summary in full, the others' first lines.
+            echo "-- benchmark summaries (each bench run's own, over its layers):"
+            awk '/^summary \(/ { ++n; k = 0; on = 1 } /^tconv-bench: tconv / { on = 0 }
+                on && k < (n == 1 ? 18 : 4) { print; ++k }' "$out/bench.txt"
         fi
         echo "files in $out: $(cd "$out" && ls | tr '\n' ' ')"
         if [ $rehearse = 1 ]; then
@@ -140,7 +147,11 @@ starts() { # starts <name>: the binary loads and runs a part that makes no CUDA 
     case $1 in
     tests) TCONV_TEST_ONLY=index timeout 30 "$b" > /dev/null ;;
     cli) timeout 30 "$b" shape transpose --input 4 --kernel 3 --stride 2 > /dev/null ;;
-    bench) timeout 30 "$b" --list > /dev/null ;;
+    bench) # every storage the bench step runs: its options and cuDNN's descriptors
+        timeout 30 "$b" --list > /dev/null &&
+            timeout 30 "$b" --list --dtype float16 --layout nhwc > /dev/null &&
+            timeout 30 "$b" --list --dtype bfloat16 --layout nhwc > /dev/null &&
+            timeout 30 "$b" --list --dtype float32 --math tf32 > /dev/null ;;
     esac || { echo "$1: $b does not run (exit $?)"; return 1; }
     echo "$1: $b starts"
 }
@@ -193,6 +204,7 @@ if [ $rehearse = 1 ]; then
     say "rehearsal ends before the first CUDA call; the device steps would be:"
     for step in "3 tests     GPU suites, REQUIRE_GPU (estimate 60-120 s)        cap $cap_tests s" \
         "4 bench     24 layers, --layer-timeout 60 (estimate 90-150 s) cap $cap_bench s, kept >= $bench_min s" \
+        "  then      float16 nhwc, bfloat16 nhwc, float32 tf32, each with >= $bench_typed_min s of that cap left" \
         "5 sanitizer memcheck + racecheck, $((${TCONV_SANITIZER_CASES:-40})) cases       the time left" \
         "6 model     MODEL.md beside the measurements (estimate 5 s)     cap $cap_model s"; do
         echo "  $step"
@@ -229,55 +241,84 @@ else
 fi
 
 # ---- 4 bench ------------------------------------------------------------------------------
-t0=$SECONDS
-say "4 bench: tconv-bench (cap $(cap $cap_bench) s) -> bench.txt, bench.csv, bench.log"
+# One suite per storage, each its own table in bench.txt and rows in bench.csv (told apart by
+# the dtype, layout and math columns): float32 strict first, then, in what its cap leaves,
+# float16 NHWC, bfloat16 NHWC and float32 TF32, each only when at least bench_typed_min
+# seconds remain. Within a suite, a layer that hangs or crashes the process is skipped and
+# the suite goes on with the next layers.
 all_layers=$("${bin[bench]}" --list 2>/dev/null | awk 'NR > 1 && NF > 3 && $1 !~ /^[0-9]+$/ { print $1 }')
-todo=$(echo "$all_layers" | tr '\n' ',' | sed 's/,$//')
-skipped_layers=()
-bench_end=$((SECONDS + $(cap $cap_bench)))
-runs=0
-rc=1
+touch "$out/bench.txt" "$out/bench.log"
 rm -f "$out/bench.csv"
-while [ -n "$todo" ] && [ $((bench_end - SECONDS)) -gt 20 ]; do
-    runs=$((runs + 1))
-    part=$out/bench.csv.part
-    timeout --kill-after=5 $((bench_end - SECONDS)) stdbuf -o0 -e0 "${bin[bench]}" \
-        --layer "$todo" --layer-timeout 60 --csv "$part" >> "$out/bench.txt" 2>> "$out/bench.log"
-    rc=$?
-    if [ -s "$part" ]; then
-        if [ -s "$out/bench.csv" ]; then tail -n +2 "$part" >> "$out/bench.csv"; else cat "$part" > "$out/bench.csv"; fi
+# bench_suite <step> <end (SECONDS)> [storage options...]: the suite until <end>; records the step.
+bench_suite() {
+    local step=$1 end=$2
+    shift 2
+    local t0=$SECONDS runs=0 rc=1 mark current done_layers measured geo failed_layers detail
+    local todo suite_csv part skipped_layers=()
+    todo=$(echo "$all_layers" | tr '\n' ',' | sed 's/,$//')
+    suite_csv=$(mktemp) part=$(mktemp)
+    while [ -n "$todo" ] && [ $((end - SECONDS)) -gt 20 ]; do
+        runs=$((runs + 1))
+        mark=$(wc -l < "$out/bench.log")
+        rm -f "$part"
+        timeout --kill-after=5 $((end - SECONDS)) stdbuf -o0 -e0 "${bin[bench]}" "$@" \
+            --layer "$todo" --layer-timeout 60 --csv "$part" >> "$out/bench.txt" 2>> "$out/bench.log"
+        rc=$?
+        if [ -s "$part" ]; then
+            if [ -s "$suite_csv" ]; then tail -n +2 "$part" >> "$suite_csv"; else cat "$part" > "$suite_csv"; fi
+        fi
+        [ $rc -le 1 ] && break # finished (1: a row or layer failed, reported in the table)
+        # Killed, crashed or timed out: skip the layer it was in, go on with the rest.
+        done_layers=$(awk -F, 'NR > 1 { print $1 }' "$suite_csv" 2>/dev/null | sort -u)
+        current=$(tail -n +$((mark + 1)) "$out/bench.log" |
+            sed -n 's/^tconv-bench: layer \(.*\): start$/\1/p' | tail -n 1)
+        if [ -z "$current" ] || [[ " ${skipped_layers[*]} " == *" $current "* ]]; then
+            echo "bench ($*): exit $rc before any layer could be measured; not retrying"
+            break
+        fi
+        echo "bench ($*): exit $rc in layer $current; going on with the remaining layers"
+        skipped_layers+=("$current (exit $rc)")
+        todo=$(for l in $all_layers; do
+            echo "$done_layers" | grep -qx "$l" || [ "$l" = "$current" ] || echo "$l"
+        done | tr '\n' ',' | sed 's/,$//')
+    done
+    measured=$(awk -F, 'NR > 1 { print $1 }' "$suite_csv" 2>/dev/null | sort -u | grep -c .)
+    # The geometric mean over every layer measured, whichever run measured it: per layer the
+    # fastest valid tconv row that is not AUTO, cuDNN's baseline over it.
+    geo=$(awk -F, -v target="$([ $# -eq 0 ] && echo 1.5 || echo 1.2)" '
+        NR == 1 { for (i = 1; i <= NF; ++i) col[$i] = i; next }
+        $col["algo"] != "auto" && ($col["status"] == "ok" || $col["status"] == "nondeterministic") {
+            s = $col["speedup"] + 0; if (s > 0 && (!($1 in best) || s > best[$1])) best[$1] = s }
+        END { n = 0; for (l in best) { sum += log(best[l]); ++n; if (!lo || best[l] < lo) { lo = best[l]; ll = l } }
+              if (n) printf "geomean %.3f over %d layers (target %s), lowest %.3f (%s)", exp(sum / n), n, target, lo, ll }' \
+        "$suite_csv" 2>/dev/null)
+    failed_layers=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; ++i) col[$i] = i; next }
+        $col["status"] == "layer-failed" { printf "%s ", $1 }' "$suite_csv" 2>/dev/null)
+    if [ -s "$suite_csv" ]; then # one header line in bench.csv: the first suite's
+        if [ -s "$out/bench.csv" ]; then tail -n +2 "$suite_csv" >> "$out/bench.csv"; else cat "$suite_csv" > "$out/bench.csv"; fi
     fi
-    rm -f "$part"
-    [ $rc -le 1 ] && break # finished (1: a row or layer failed, reported in the table)
-    # Killed, crashed or timed out: skip the layer it was in, go on with the rest.
-    done_layers=$(awk -F, 'NR > 1 { print $1 }' "$out/bench.csv" 2>/dev/null | sort -u)
-    current=$(sed -n 's/^tconv-bench: layer \(.*\): start$/\1/p' "$out/bench.log" | tail -n 1)
-    if [ -z "$current" ] || [[ " ${skipped_layers[*]} " == *" $current "* ]]; then
-        echo "bench: exit $rc before any layer could be measured; not retrying"
-        break
+    rm -f "$suite_csv" "$part"
+    detail="${*:+$* : }$measured of $(echo "$all_layers" | grep -c .) layers in $runs run(s); ${geo:-no speedup}"
+    [ -n "$failed_layers" ] && detail="$detail; layers failed: $failed_layers"
+    [ ${#skipped_layers[@]} -gt 0 ] && detail="$detail; skipped: ${skipped_layers[*]}"
+    [ -n "$todo" ] && [ $rc -gt 1 ] && detail="$detail; not reached: $todo"
+    record "$step" "$([ $rc -eq 0 ] && [ ${#skipped_layers[@]} -eq 0 ] && echo ok || echo FAILED)" \
+        $((SECONDS - t0)) "$detail"
+}
+bench_end=$((SECONDS + $(cap $cap_bench)))
+say "4 bench: tconv-bench, float32 strict, then the typed suites in what the cap leaves" \
+    "(cap $(cap $cap_bench) s) -> bench.txt, bench.csv, bench.log"
+bench_suite bench "$bench_end"
+for typed in "bench-f16:--dtype float16 --layout nhwc" "bench-bf16:--dtype bfloat16 --layout nhwc" \
+    "bench-tf32:--dtype float32 --layout nchw --math tf32"; do
+    if [ $((bench_end - SECONDS)) -lt $bench_typed_min ]; then
+        record "${typed%%:*}" skipped 0 "${typed#*:}: $((bench_end - SECONDS)) s left of the bench cap"
+        continue
     fi
-    echo "bench: exit $rc in layer $current; going on with the remaining layers"
-    skipped_layers+=("$current (exit $rc)")
-    todo=$(for l in $all_layers; do
-        echo "$done_layers" | grep -qx "$l" || [ "$l" = "$current" ] || echo "$l"
-    done | tr '\n' ',' | sed 's/,$//')
+    say "4 bench: ${typed#*:} ($((bench_end - SECONDS)) s left of the cap)"
+    read -r -a storage <<< "${typed#*:}"
+    bench_suite "${typed%%:*}" "$bench_end" "${storage[@]}"
 done
-measured=$(awk -F, 'NR > 1 { print $1 }' "$out/bench.csv" 2>/dev/null | sort -u | grep -c .)
-# The geometric mean over every layer measured, whichever run measured it: per layer the
-# fastest valid tconv row that is not AUTO, cuDNN's baseline over it.
-geo=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; ++i) col[$i] = i; next }
-    $col["algo"] != "auto" && ($col["status"] == "ok" || $col["status"] == "nondeterministic") {
-        s = $col["speedup"] + 0; if (s > 0 && (!($1 in best) || s > best[$1])) best[$1] = s }
-    END { n = 0; for (l in best) { sum += log(best[l]); ++n; if (!lo || best[l] < lo) { lo = best[l]; ll = l } }
-          if (n) printf "geomean %.3f over %d layers (target 1.5), lowest %.3f (%s)", exp(sum / n), n, lo, ll }' \
-    "$out/bench.csv" 2>/dev/null)
-failed_layers=$(awk -F, '$4 == "layer-failed" { printf "%s ", $1 }' "$out/bench.csv" 2>/dev/null)
-detail="$measured of $(echo "$all_layers" | grep -c .) layers in $runs run(s); ${geo:-no speedup}"
-[ -n "$failed_layers" ] && detail="$detail; layers failed: $failed_layers"
-[ ${#skipped_layers[@]} -gt 0 ] && detail="$detail; skipped: ${skipped_layers[*]}"
-[ -n "$todo" ] && [ $rc -gt 1 ] && detail="$detail; not reached: $todo"
-record bench "$([ $rc -eq 0 ] && [ ${#skipped_layers[@]} -eq 0 ] && echo ok || echo FAILED)" \
-    $((SECONDS - t0)) "$detail"
 
 # ---- 5 sanitizer --------------------------------------------------------------------------
 t0=$SECONDS

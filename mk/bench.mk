@@ -7,6 +7,11 @@
 #   make bench-chart CSV=FILE [SVG=FILE]   draws the speedup chart from any tconv-bench CSV
 #                       (default SVG: $(BUILD)/bench/speedup-<CSV's name>.svg)
 #   BENCH_ARGS=...      more options for the run, e.g. BENCH_ARGS="--layer dcgan.up1 --reps 50"
+#   BENCH_DTYPE=float32|float16|bfloat16, BENCH_LAYOUT=nchw|nhwc, BENCH_MATH=strict|tf32
+#                       the storage both sides run in (tconv-bench --dtype/--layout/--math;
+#                       default float32 nchw strict: cuDNN in CUDNN_FMA_MATH; any other:
+#                       cuDNN in its default math, tensor cores allowed), e.g.
+#                       make bench BENCH_DTYPE=float16 BENCH_LAYOUT=nhwc
 #
 # cuDNN is looked for, first found wins: $(CUDNN_DIR) (a prefix holding include/cudnn.h and
 # lib/ or lib64/), beside the CUDA toolkit ($(CUDA_HOME)), the system's /usr, then the
@@ -25,6 +30,10 @@ BENCH_CSV := $(BENCH_DIR)/results.csv
 BENCH_TXT := $(BENCH_DIR)/results.txt
 BENCH_SVG := $(BENCH_DIR)/speedup.svg
 BENCH_ARGS ?=
+BENCH_DTYPE ?= float32
+BENCH_LAYOUT ?= nchw
+BENCH_MATH ?= strict
+BENCH_STORAGE_ARGS = --dtype $(BENCH_DTYPE) --layout $(BENCH_LAYOUT) --math $(BENCH_MATH)
 CUDNN_DIR ?=
 
 # $(call cudnn_incdir,<prefix>), $(call cudnn_libdir,<prefix>): where cudnn.h and
@@ -87,14 +96,16 @@ $(BENCH_BIN): $(BENCH_OBJ) $(LIB_A)
 # The run's status is the target's; the chart is drawn from whatever rows were written.
 bench: $(BENCH_BIN)
 	@mkdir -p $(BENCH_DIR); rm -f $(BENCH_CSV) $(BENCH_TXT) $(BENCH_SVG)
-	@set -o pipefail; $(BENCH_BIN) --csv $(BENCH_CSV) $(BENCH_ARGS) | tee $(BENCH_TXT); \
+	@set -o pipefail; $(BENCH_BIN) --csv $(BENCH_CSV) $(BENCH_STORAGE_ARGS) $(BENCH_ARGS) | \
+	   tee $(BENCH_TXT); \
 	 rc=$$?; \
 	 if [ -s $(BENCH_CSV) ] && command -v gnuplot >/dev/null; then \
 	   gpu=$$(sed -n 's/^gpu: *\([^(]*[^( ]\).*/\1/p' $(BENCH_TXT)); \
+	   storage=$$(sed -n 's/^storage: *\([^:]*\):.*/\1/p' $(BENCH_TXT)); \
 	   run=$$(sed -n 's/^tconv-bench: tconv [^,]*, \(commit [^,]*\), \([0-9-]*\)T.*/\1, \2/p' \
 	     $(BENCH_TXT)); \
 	   $(MAKE) --no-print-directory bench-chart CSV=$(BENCH_CSV) SVG=$(BENCH_SVG) \
-	     CHART_TITLE="tconv vs cuDNN, strict FP32, $${gpu:-unknown GPU} ($$run)" || \
+	     CHART_TITLE="tconv vs cuDNN, $$storage, $${gpu:-unknown GPU} ($$run)" || \
 	     echo "bench: chart not drawn (make bench-chart CSV=$(BENCH_CSV) draws it later)"; \
 	 elif [ -s $(BENCH_CSV) ]; then \
 	   echo "bench: chart not drawn: gnuplot not found (make bench-chart CSV=$(BENCH_CSV)" \
