@@ -62,9 +62,9 @@ typedef tconv_status (*tconv_run_fn)(tconv_context *ctx, const tconv_problem *pr
                                      void *workspace, size_t workspace_bytes);
 
 #define TCONV_CUDA_RUN_DECLARE(name)                                                               \
-  tconv_status tconv_cuda_##name(tconv_context *ctx, const tconv_problem *problem,               \
-                                 const float *x, const float *w, const float *bias, float *y,    \
-                                 void *workspace, size_t workspace_bytes);
+  tconv_status tconv_cuda_##name(tconv_context *ctx, const tconv_problem *problem, const float *x, \
+                                 const float *w, const float *bias, float *y, void *workspace,     \
+                                 size_t workspace_bytes);
 TCONV_CUDA_ALGOS(TCONV_CUDA_RUN_DECLARE)
 #undef TCONV_CUDA_RUN_DECLARE
 

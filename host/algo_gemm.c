@@ -45,8 +45,7 @@ tconv_status tconv_gemm_plan(const tconv_problem *p, tconv_launch_plan *plan) {
   int64_t images = tconv_gemm_chunk_images(p, tconv_gemm_workspace(p));
   if (images < 1)
     images = 1;
-  const int64_t elements =
-      images * (conv ? tconv_gemm_image_columns(p) : p->cout * p->out_spatial);
+  const int64_t elements = images * (conv ? tconv_gemm_image_columns(p) : p->cout * p->out_spatial);
   const int64_t positions = conv ? p->out_spatial : p->in_spatial;
   static const char *const names[3][TCONV_DTYPE_COUNT] = {
       TCONV_TYPED_KERNEL_NAMES("gemm_im2col"), TCONV_TYPED_KERNEL_NAMES("gemm_col2im_circular"),

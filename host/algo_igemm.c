@@ -422,8 +422,8 @@ int tconv_igemm_phases_fit(const tconv_problem *p, char *why, size_t why_size) {
   return 1;
 }
 
-int tconv_igemm_grid_fits(const tconv_problem *p, int64_t rows, int64_t x_blocks, int bn,
-                          char *why, size_t why_size) {
+int tconv_igemm_grid_fits(const tconv_problem *p, int64_t rows, int64_t x_blocks, int bn, char *why,
+                          size_t why_size) {
   if (x_blocks > GRID_X_MAX) {
     snprintf(why, why_size, "%lld output positions per phase exceed the grid (%lld tiles)",
              (long long)rows, (long long)GRID_X_MAX);

@@ -58,8 +58,8 @@ typedef struct tconv_launch_plan {
    * rest at their most trips). 0 runs: the blocks are alike (main_loop_trips each). */
   int runs;
   int64_t run_blocks[TCONV_PLAN_RUNS], run_trips[TCONV_PLAN_RUNS];
-  int smem_bytes;          /* dynamic shared memory per block (0: static only) */
-  int tensor_cores;        /* 1: the main loop is mma.sync (macs on tensor cores), else FFMA */
+  int smem_bytes;   /* dynamic shared memory per block (0: static only) */
+  int tensor_cores; /* 1: the main loop is mma.sync (macs on tensor cores), else FFMA */
 } tconv_launch_plan;
 
 /* Fills *plan for how `algo` (not AUTO) would launch `problem` on CUDA; UNSUPPORTED when it

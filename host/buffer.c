@@ -101,8 +101,8 @@ static tconv_status check_copy(tconv_context *ctx, const tconv_buffer *buffer, s
   if (buffer == NULL)
     return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: buffer is NULL", what);
   if (buffer->ctx != ctx)
-    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT,
-                      "%s: buffer belongs to another context", what);
+    return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: buffer belongs to another context",
+                      what);
   if (host == NULL && bytes > 0)
     return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: %s is NULL", what, host_name);
   if (offset > buffer->bytes || bytes > buffer->bytes - offset)
@@ -127,8 +127,8 @@ tconv_status tconv_buffer_upload(tconv_context *ctx, tconv_buffer *buffer, size_
   return TCONV_STATUS_OK;
 }
 
-tconv_status tconv_buffer_download(tconv_context *ctx, const tconv_buffer *buffer,
-                                   size_t offset, void *dst, size_t bytes) {
+tconv_status tconv_buffer_download(tconv_context *ctx, const tconv_buffer *buffer, size_t offset,
+                                   void *dst, size_t bytes) {
   if (ctx == NULL)
     return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "buffer download: ctx is NULL");
   tconv_clear_error(ctx);
@@ -142,10 +142,6 @@ tconv_status tconv_buffer_download(tconv_context *ctx, const tconv_buffer *buffe
   return TCONV_STATUS_OK;
 }
 
-void *tconv_buffer_data(const tconv_buffer *buffer) {
-  return buffer != NULL ? buffer->data : NULL;
-}
+void *tconv_buffer_data(const tconv_buffer *buffer) { return buffer != NULL ? buffer->data : NULL; }
 
-size_t tconv_buffer_size(const tconv_buffer *buffer) {
-  return buffer != NULL ? buffer->bytes : 0;
-}
+size_t tconv_buffer_size(const tconv_buffer *buffer) { return buffer != NULL ? buffer->bytes : 0; }

@@ -28,8 +28,8 @@ tconv_status tconv_context_create(tconv_backend backend, int device, tconv_conte
   if (valid != TCONV_STATUS_OK)
     return valid;
   if (device < 0)
-    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT,
-                      "context create: device %d is negative", device);
+    return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "context create: device %d is negative",
+                      device);
   if (backend == TCONV_BACKEND_CPU && device != 0)
     return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT,
                       "context create: device %d given for the CPU backend, which has only "

@@ -26,7 +26,7 @@
 #define LAZY_MAX_BLOCKS 2   /* column blocks up to which A is packed per tile (lazy mode) */
 #define LAZY_MC_MAX 128     /* rows per tile in lazy mode */
 #define PREFETCH_BYTES 2048 /* how far ahead in w the weights packing prefetches */
-#define PANEL_RUN_MIN 64     /* w values per channel and panel from which A is packed by panels */
+#define PANEL_RUN_MIN 64    /* w values per channel and panel from which A is packed by panels */
 #define PACK_A_AHEAD 4      /* channels ahead that the global packing prefetches (transposed) */
 #define LAZY_PREFETCH 2     /* input channels ahead that a lazy tile prefetches its rows of */
 #define CPU_LAZY_PHASES 16  /* phases a lazy tile holds at most */
@@ -76,8 +76,7 @@ static int64_t phase_k(const igemm_job *j, const cpu_phase *ph) { return j->pl->
  * channel apart a few lines at a time, so w is read in order instead. Measured: dcgan.up2
  * (k 4x4) gains about 10 % by panels, unet.up1 (k 2x2) loses about 5 %. */
 static int pack_by_panels(const igemm_job *j) {
-  return j->pl->pr->op != TCONV_OP_TRANSPOSE ||
-         j->kern->mr * j->pl->pr->k_spatial >= PANEL_RUN_MIN;
+  return j->pl->pr->op != TCONV_OP_TRANSPOSE || j->kern->mr * j->pl->pr->k_spatial >= PANEL_RUN_MIN;
 }
 
 /* Writes A's entries of (group g, input channel ci, rows of panel pi) for every phase: w's

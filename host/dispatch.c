@@ -30,9 +30,9 @@ static tconv_status run_reference(tconv_context *ctx, const tconv_problem *pr, c
 
 /* The name of each algorithm is tconv_algo_name()'s, from TCONV_ALGO_LIST. */
 typedef struct algo_desc {
-  tconv_backend backend; /* AUTO: any */
+  tconv_backend backend;                                                /* AUTO: any */
   int (*supports)(const tconv_problem *pr, char *why, size_t why_size); /* NULL: every problem */
-  size_t (*workspace)(const tconv_problem *pr);                           /* NULL: none */
+  size_t (*workspace)(const tconv_problem *pr);                         /* NULL: none */
   tconv_run_fn run;
   tconv_status (*plan)(const tconv_problem *pr, tconv_launch_plan *plan); /* NULL: not CUDA */
 } algo_desc;
@@ -52,8 +52,8 @@ static const algo_desc algos[TCONV_ALGO_COUNT] = {
                               tconv_cpu_igemm_run, NULL},
     [TCONV_ALGO_CPU_DIRECT] = {TCONV_BACKEND_CPU, tconv_cpu_direct_supports, NULL,
                                tconv_cpu_direct_run, NULL},
-    [TCONV_ALGO_IGEMM_TC] = {TCONV_BACKEND_CUDA, tconv_igemm_tc_supports, NULL,
-                             tconv_cuda_igemm_tc, tconv_igemm_tc_plan},
+    [TCONV_ALGO_IGEMM_TC] = {TCONV_BACKEND_CUDA, tconv_igemm_tc_supports, NULL, tconv_cuda_igemm_tc,
+                             tconv_igemm_tc_plan},
 };
 
 static const char *backend_name(tconv_backend backend) {
@@ -111,7 +111,8 @@ tconv_status tconv_launch_plan_of(const tconv_problem *pr, tconv_algo algo,
   char why[TCONV_ERROR_CAPACITY / 2];
   if (!algo_takes(pr, algo, why, sizeof why))
     return tconv_fail(NULL, TCONV_STATUS_UNSUPPORTED,
-                      "%s: algorithm %s does not take this problem: %s", label, tconv_algo_name(algo), why);
+                      "%s: algorithm %s does not take this problem: %s", label,
+                      tconv_algo_name(algo), why);
   memset(plan, 0, sizeof *plan);
   return a->plan(pr, plan);
 }
@@ -121,12 +122,11 @@ tconv_status tconv_launch_plan_of(const tconv_problem *pr, tconv_algo algo,
 #define SAME_ARRAY(a, b) (memcmp((a), (b), sizeof(a)) == 0)
 
 static int same_problem(const tconv_problem *a, const tconv_problem *b) {
-  return a->op == b->op && a->spatial_rank == b->spatial_rank && a->n == b->n &&
-         a->cin == b->cin && a->cout == b->cout && a->groups == b->groups &&
-         SAME_ARRAY(a->in, b->in) && SAME_ARRAY(a->out, b->out) && SAME_ARRAY(a->k, b->k) &&
-         SAME_ARRAY(a->stride, b->stride) && SAME_ARRAY(a->dilation, b->dilation) &&
-         SAME_ARRAY(a->pad_begin, b->pad_begin) && SAME_ARRAY(a->pad_end, b->pad_end) &&
-         SAME_ARRAY(a->output_padding, b->output_padding) &&
+  return a->op == b->op && a->spatial_rank == b->spatial_rank && a->n == b->n && a->cin == b->cin &&
+         a->cout == b->cout && a->groups == b->groups && SAME_ARRAY(a->in, b->in) &&
+         SAME_ARRAY(a->out, b->out) && SAME_ARRAY(a->k, b->k) && SAME_ARRAY(a->stride, b->stride) &&
+         SAME_ARRAY(a->dilation, b->dilation) && SAME_ARRAY(a->pad_begin, b->pad_begin) &&
+         SAME_ARRAY(a->pad_end, b->pad_end) && SAME_ARRAY(a->output_padding, b->output_padding) &&
          a->padding_mode == b->padding_mode && a->activation == b->activation &&
          memcmp(&a->activation_alpha, &b->activation_alpha, sizeof(float)) == 0 &&
          memcmp(&a->activation_beta, &b->activation_beta, sizeof(float)) == 0 &&
@@ -134,8 +134,7 @@ static int same_problem(const tconv_problem *a, const tconv_problem *b) {
          a->y_layout == b->y_layout && a->math == b->math;
 }
 
-static const tconv_algo_cache_entry *cache_find(const tconv_context *ctx,
-                                                const tconv_problem *pr) {
+static const tconv_algo_cache_entry *cache_find(const tconv_context *ctx, const tconv_problem *pr) {
   for (int i = 0; i < ctx->cache_count; ++i)
     if (same_problem(&ctx->cache[i].problem, pr))
       return &ctx->cache[i];
@@ -371,10 +370,9 @@ static tconv_status time_algo(tconv_context *ctx, const forward_args *a, tconv_a
 }
 
 tconv_status tconv_find_algo(tconv_context *ctx, tconv_op op, const tconv_params *params,
-                             const tconv_tensor *x, const tconv_tensor *w,
-                             const tconv_tensor *bias, const tconv_tensor *y,
-                             tconv_buffer *workspace, tconv_algo_perf *results, int capacity,
-                             int *count) {
+                             const tconv_tensor *x, const tconv_tensor *w, const tconv_tensor *bias,
+                             const tconv_tensor *y, tconv_buffer *workspace,
+                             tconv_algo_perf *results, int capacity, int *count) {
   const char *label = "find algo";
   if (ctx == NULL)
     return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: ctx is NULL", label);
@@ -386,8 +384,7 @@ tconv_status tconv_find_algo(tconv_context *ctx, tconv_op op, const tconv_params
     return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT, "%s: count is NULL", label);
   if (capacity < 0 || (capacity > 0 && results == NULL))
     return tconv_fail(ctx, TCONV_STATUS_INVALID_ARGUMENT,
-                      capacity < 0 ? "%s: capacity is negative" : "%s: results is NULL",
-                      label);
+                      capacity < 0 ? "%s: capacity is negative" : "%s: results is NULL", label);
   forward_args a;
   tconv_status status = prepare(ctx, &a, op, params, x, w, bias, y, workspace);
   if (status != TCONV_STATUS_OK)
@@ -410,8 +407,8 @@ tconv_status tconv_find_algo(tconv_context *ctx, tconv_op op, const tconv_params
         return status;
       /* Timed rows first, fastest first; the rest keep the table's order after them. */
       int j = n;
-      for (; j > 0 && (rows[j - 1].status != TCONV_STATUS_OK ||
-                       rows[j - 1].milliseconds > row.milliseconds);
+      for (; j > 0 &&
+             (rows[j - 1].status != TCONV_STATUS_OK || rows[j - 1].milliseconds > row.milliseconds);
            --j)
         rows[j] = rows[j - 1];
       rows[j] = row;

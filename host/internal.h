@@ -30,19 +30,19 @@ typedef struct tconv_algo_cache_entry {
 typedef struct tconv_cpu_state tconv_cpu_state;
 
 struct tconv_context {
-  tconv_backend backend; /* CPU or CUDA, never AUTO */
-  int device;            /* CUDA device index; 0 on the CPU backend */
-  void *stream;          /* cudaStream_t; NULL = default stream */
-  int stream_ordered;    /* CUDA memory is allocated and freed in the order of `stream` */
-  void *cublas;          /* cublasHandle_t, made with the context */
-  void *cublas_workspace; /* the handle's own device memory (cublasSetWorkspace), of */
+  tconv_backend backend;         /* CPU or CUDA, never AUTO */
+  int device;                    /* CUDA device index; 0 on the CPU backend */
+  void *stream;                  /* cudaStream_t; NULL = default stream */
+  int stream_ordered;            /* CUDA memory is allocated and freed in the order of `stream` */
+  void *cublas;                  /* cublasHandle_t, made with the context */
+  void *cublas_workspace;        /* the handle's own device memory (cublasSetWorkspace), of */
   size_t cublas_workspace_bytes; /* this many bytes */
-  int threads;           /* threads of the CPU algorithms (tconv_context_set_threads) */
-  tconv_cpu_state *cpu;  /* their thread team and scratch memory, made on first use */
-  int verify;            /* verify mode on */
+  int threads;                   /* threads of the CPU algorithms (tconv_context_set_threads) */
+  tconv_cpu_state *cpu;          /* their thread team and scratch memory, made on first use */
+  int verify;                    /* verify mode on */
   double verify_tolerance;
-  struct {               /* test hook (tconv_test_plant): the next forward call's y[index]
-                            becomes value before verification */
+  struct { /* test hook (tconv_test_plant): the next forward call's y[index]
+              becomes value before verification */
     int armed;
     int64_t index;
     float value;
@@ -66,8 +66,7 @@ tconv_status tconv_fail(tconv_context *ctx, tconv_status status, const char *for
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-tconv_status tconv_failv(tconv_context *ctx, tconv_status status, const char *format,
-                         va_list args);
+tconv_status tconv_failv(tconv_context *ctx, tconv_status status, const char *format, va_list args);
 /* Clears ctx's last error (at the start of every call that takes a context). */
 void tconv_clear_error(tconv_context *ctx);
 

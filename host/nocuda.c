@@ -67,11 +67,11 @@ tconv_status tconv_cuda_set_stream(tconv_context *ctx, void *stream) {
 
 /* Every algorithm's launcher (launch.h's list). */
 #define NOCUDA_RUN(name)                                                                           \
-  tconv_status tconv_cuda_##name(tconv_context *ctx, const tconv_problem *problem,               \
-                                 const float *x, const float *w, const float *bias, float *y,    \
-                                 void *workspace, size_t workspace_bytes) {                      \
-    (void)problem, (void)x, (void)w, (void)bias, (void)y, (void)workspace, (void)workspace_bytes; \
-    return nocuda_fail(ctx);                                                                     \
+  tconv_status tconv_cuda_##name(tconv_context *ctx, const tconv_problem *problem, const float *x, \
+                                 const float *w, const float *bias, float *y, void *workspace,     \
+                                 size_t workspace_bytes) {                                         \
+    (void)problem, (void)x, (void)w, (void)bias, (void)y, (void)workspace, (void)workspace_bytes;  \
+    return nocuda_fail(ctx);                                                                       \
   }
 TCONV_CUDA_ALGOS(NOCUDA_RUN)
 

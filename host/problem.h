@@ -66,19 +66,18 @@ tconv_status tconv_problem_resolve(struct tconv_context *ctx, tconv_problem *pro
  * this context, alignment, size, dims against the problem, no overlap with y), the workspace
  * (its context, no overlap with a tensor); fills *problem. Same failure contract as
  * tconv_problem_init. Which algorithm may run is dispatch.c's question. */
-tconv_status tconv_validate_forward(struct tconv_context *ctx, tconv_problem *problem,
-                                    tconv_op op, const tconv_params *params,
-                                    const tconv_tensor *x, const tconv_tensor *w,
-                                    const tconv_tensor *bias, const tconv_tensor *y,
-                                    const tconv_buffer *workspace);
+tconv_status tconv_validate_forward(struct tconv_context *ctx, tconv_problem *problem, tconv_op op,
+                                    const tconv_params *params, const tconv_tensor *x,
+                                    const tconv_tensor *w, const tconv_tensor *bias,
+                                    const tconv_tensor *y, const tconv_buffer *workspace);
 
 /* host/storage.c. A tensor descriptor's rank, dtype and layout values (dtype equal to x's,
  * unless t is x); the sentence names the tensor `name`, prefixed with label. */
 tconv_status tconv_check_storage(struct tconv_context *ctx, const char *label, const char *name,
                                  const tconv_tensor *t, int rank, const tconv_tensor *x);
 /* The problem's dtype (x's) and layouts (y NULL: x's layout). */
-void tconv_problem_set_storage(tconv_problem *problem, const tconv_tensor *x,
-                               const tconv_tensor *w, const tconv_tensor *y);
+void tconv_problem_set_storage(tconv_problem *problem, const tconv_tensor *x, const tconv_tensor *w,
+                               const tconv_tensor *y);
 /* tconv_problem_init from tensor descriptors (rank, dims, dtype, layout; buffers not read):
  * the dtypes must agree and be valid, the layouts valid. y may be NULL: then it is taken to
  * have x's dtype and layout. For the queries that take tensors. */

@@ -163,8 +163,8 @@ static int transposed_reaches(const tconv_problem *pr, int a, int64_t o, int64_t
 
 /* Circular transposed conv as a gather: every (input, tap) pair is tested, since with
  * wrap-around one output can receive one tap from several inputs. */
-static void ref_transpose_gather_circular(const tconv_problem *pr, const void *x,
-                                          const void *w, const void *bias, const ref_out *out) {
+static void ref_transpose_gather_circular(const tconv_problem *pr, const void *x, const void *w,
+                                          const void *bias, const ref_out *out) {
   const int64_t cin_g = pr->cin / pr->groups, cout_g = pr->cout / pr->groups;
   for (int64_t n = 0; n < pr->n; ++n) {
     for (int64_t co = 0; co < pr->cout; ++co) {
@@ -193,8 +193,8 @@ static void ref_transpose_gather_circular(const tconv_problem *pr, const void *x
   }
 }
 
-static void gather_loops(const tconv_problem *pr, const void *x, const void *w,
-                         const void *bias, const ref_out *out) {
+static void gather_loops(const tconv_problem *pr, const void *x, const void *w, const void *bias,
+                         const ref_out *out) {
   if (pr->padding_mode == TCONV_PADDING_CIRCULAR) {
     ref_transpose_gather_circular(pr, x, w, bias, out);
     return;
@@ -266,15 +266,14 @@ static void *scratch_alloc(tconv_context *ctx, int64_t count, size_t elem, const
   if (count >= 0 && (uint64_t)count <= SIZE_MAX / elem)
     p = calloc(count > 0 ? (size_t)count : 1, elem);
   if (p == NULL)
-    *status = tconv_fail(ctx, TCONV_STATUS_OUT_OF_MEMORY,
-                         "reference %s: cannot allocate %lld scratch elements", what,
-                         (long long)count);
+    *status =
+        tconv_fail(ctx, TCONV_STATUS_OUT_OF_MEMORY,
+                   "reference %s: cannot allocate %lld scratch elements", what, (long long)count);
   return p;
 }
 
-tconv_status tconv_ref_transpose_scatter(tconv_context *ctx, const tconv_problem *pr,
-                                         const void *x, const void *w, const void *bias,
-                                         void *y) {
+tconv_status tconv_ref_transpose_scatter(tconv_context *ctx, const tconv_problem *pr, const void *x,
+                                         const void *w, const void *bias, void *y) {
   const int64_t cin_g = pr->cin / pr->groups, cout_g = pr->cout / pr->groups;
   /* The full (uncropped) output: (i-1)*s + ke, plus output_padding at the end. */
   int64_t full[3];
@@ -349,8 +348,8 @@ tconv_status tconv_ref_transpose_scatter(tconv_context *ctx, const tconv_problem
 }
 
 tconv_status tconv_ref_transpose_zero_insertion(tconv_context *ctx, const tconv_problem *pr,
-                                                const void *x, const void *w,
-                                                const void *bias, void *y) {
+                                                const void *x, const void *w, const void *bias,
+                                                void *y) {
   if (pr->padding_mode != TCONV_PADDING_ZEROS)
     return tconv_fail(ctx, TCONV_STATUS_UNSUPPORTED,
                       "reference transposed conv: the zero-insertion formulation is defined for "
@@ -368,8 +367,8 @@ tconv_status tconv_ref_transpose_zero_insertion(tconv_context *ctx, const tconv_
    * first; calloc's zero bytes are +0.0 in every dtype. */
   tconv_status status = TCONV_STATUS_OK;
   const size_t esize = tconv_element_size(pr->dtype);
-  char *u = scratch_alloc(ctx, checked_product(pr->n, pr->cin, upsampled), esize,
-                          "zero insertion", &status);
+  char *u = scratch_alloc(ctx, checked_product(pr->n, pr->cin, upsampled), esize, "zero insertion",
+                          &status);
   char *flipped = scratch_alloc(ctx, pr->w_count, esize, "zero insertion", &status);
   if (u == NULL || flipped == NULL) {
     free(u);
@@ -407,8 +406,8 @@ tconv_status tconv_ref_transpose_zero_insertion(tconv_context *ctx, const tconv_
           jr[a] = pr->k[a] - 1 - j[a];
         const int64_t from = tconv_layout_offset(pr->w_layout, ci, col, cout_g,
                                                  spatial_offset(pr->k, jr), pr->k_spatial);
-        memcpy(flipped + (size_t)((co * cin_g + cl) * pr->k_spatial + spatial_offset(pr->k, j)) *
-                             esize,
+        memcpy(flipped +
+                   (size_t)((co * cin_g + cl) * pr->k_spatial + spatial_offset(pr->k, j)) * esize,
                (const char *)w + (size_t)from * esize, esize);
       } while (next_position(pr->k, j));
     }
@@ -463,7 +462,10 @@ static tconv_status check_reference_call(tconv_problem *pr, tconv_op op, const t
     }
   if (x == NULL || w == NULL || y == NULL || y_dims == NULL)
     return tconv_fail(NULL, TCONV_STATUS_INVALID_ARGUMENT, "%s: %s is NULL", label,
-                      x == NULL ? "x" : w == NULL ? "w" : y == NULL ? "y" : "y_dims");
+                      x == NULL   ? "x"
+                      : w == NULL ? "w"
+                      : y == NULL ? "y"
+                                  : "y_dims");
   pr->dtype = st->dtype;
   pr->x_layout = st->x_layout;
   pr->w_layout = st->w_layout;
@@ -509,25 +511,25 @@ static tconv_status reference_transpose(const tconv_params *params, tconv_formul
                     (int)formulation);
 }
 
-tconv_status tconv_reference_conv(const tconv_params *params, const int64_t *x_dims,
-                                  const float *x, const int64_t *w_dims, const float *w,
-                                  const float *bias, const int64_t *y_dims, float *y) {
+tconv_status tconv_reference_conv(const tconv_params *params, const int64_t *x_dims, const float *x,
+                                  const int64_t *w_dims, const float *w, const float *bias,
+                                  const int64_t *y_dims, float *y) {
   return reference_conv(params, &float32_nchw, x_dims, x, w_dims, w, bias, y_dims, y);
 }
 
 tconv_status tconv_reference_transpose(const tconv_params *params, tconv_formulation formulation,
-                                       const int64_t *x_dims, const float *x,
-                                       const int64_t *w_dims, const float *w, const float *bias,
-                                       const int64_t *y_dims, float *y) {
-  return reference_transpose(params, formulation, &float32_nchw, x_dims, x, w_dims, w, bias,
-                             y_dims, y);
+                                       const int64_t *x_dims, const float *x, const int64_t *w_dims,
+                                       const float *w, const float *bias, const int64_t *y_dims,
+                                       float *y) {
+  return reference_transpose(params, formulation, &float32_nchw, x_dims, x, w_dims, w, bias, y_dims,
+                             y);
 }
 
 tconv_status tconv_reference_conv_typed(const tconv_params *params, tconv_dtype dtype,
-                                        tconv_layout x_layout, const int64_t *x_dims,
-                                        const void *x, tconv_layout w_layout,
-                                        const int64_t *w_dims, const void *w, const void *bias,
-                                        tconv_layout y_layout, const int64_t *y_dims, void *y) {
+                                        tconv_layout x_layout, const int64_t *x_dims, const void *x,
+                                        tconv_layout w_layout, const int64_t *w_dims, const void *w,
+                                        const void *bias, tconv_layout y_layout,
+                                        const int64_t *y_dims, void *y) {
   const reference_storage st = {dtype, x_layout, w_layout, y_layout};
   return reference_conv(params, &st, x_dims, x, w_dims, w, bias, y_dims, y);
 }
@@ -536,9 +538,9 @@ tconv_status tconv_reference_transpose_typed(const tconv_params *params,
                                              tconv_formulation formulation, tconv_dtype dtype,
                                              tconv_layout x_layout, const int64_t *x_dims,
                                              const void *x, tconv_layout w_layout,
-                                             const int64_t *w_dims, const void *w,
-                                             const void *bias, tconv_layout y_layout,
-                                             const int64_t *y_dims, void *y) {
+                                             const int64_t *w_dims, const void *w, const void *bias,
+                                             tconv_layout y_layout, const int64_t *y_dims,
+                                             void *y) {
   const reference_storage st = {dtype, x_layout, w_layout, y_layout};
   return reference_transpose(params, formulation, &st, x_dims, x, w_dims, w, bias, y_dims, y);
 }

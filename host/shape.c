@@ -60,8 +60,8 @@ static tconv_status check_conventions(tconv_context *ctx, tconv_op op, const tco
   status = tconv_check_enum(ctx, &tconv_padding_mode_names, label, (int)p->padding_mode);
   if (status != TCONV_STATUS_OK)
     return status;
-  if (op == TCONV_OP_TRANSPOSE && (p->padding_mode == TCONV_PADDING_REFLECT ||
-                                   p->padding_mode == TCONV_PADDING_REPLICATE))
+  if (op == TCONV_OP_TRANSPOSE &&
+      (p->padding_mode == TCONV_PADDING_REFLECT || p->padding_mode == TCONV_PADDING_REPLICATE))
     return FAIL(TCONV_STATUS_UNSUPPORTED,
                 "transposed conv: padding_mode %s is not defined for transposed convolution "
                 "(zeros and circular are)",
@@ -94,8 +94,8 @@ static tconv_status check_epilogue(tconv_context *ctx, tconv_op op, const tconv_
   case TCONV_ACTIVATION_CLAMP:
     if (isnan(alpha) || isnan(beta) || alpha > beta)
       return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                  "%s: clamp needs activation_alpha %g <= activation_beta %g", label,
-                  (double)alpha, (double)beta);
+                  "%s: clamp needs activation_alpha %g <= activation_beta %g", label, (double)alpha,
+                  (double)beta);
     return TCONV_STATUS_OK;
   }
   return tconv_check_enum(ctx, &tconv_activation_names, label, (int)p->activation);
@@ -112,16 +112,14 @@ tconv_status tconv_check_params(tconv_context *ctx, tconv_op op, const tconv_par
       return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: stride %lld must be >= 1 (dimension %d)",
                   label, (long long)s, i);
     if (d < 1)
-      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                  "%s: dilation %lld must be >= 1 (dimension %d)", label, (long long)d, i);
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: dilation %lld must be >= 1 (dimension %d)",
+                  label, (long long)d, i);
     if (p->pad_begin[i] < 0)
-      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                  "%s: pad_begin %lld must be >= 0 (dimension %d)", label,
-                  (long long)p->pad_begin[i], i);
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: pad_begin %lld must be >= 0 (dimension %d)",
+                  label, (long long)p->pad_begin[i], i);
     if (p->pad_end[i] < 0)
-      return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                  "%s: pad_end %lld must be >= 0 (dimension %d)", label,
-                  (long long)p->pad_end[i], i);
+      return FAIL(TCONV_STATUS_INVALID_ARGUMENT, "%s: pad_end %lld must be >= 0 (dimension %d)",
+                  label, (long long)p->pad_end[i], i);
     if (op == TCONV_OP_CONV && op_pad != 0)
       return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
                   "conv: output_padding %lld must be 0: it applies to transposed conv only "
@@ -129,8 +127,8 @@ tconv_status tconv_check_params(tconv_context *ctx, tconv_op op, const tconv_par
                   (long long)op_pad, i);
     if (op_pad < 0)
       return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
-                  "%s: output_padding %lld must be >= 0 (dimension %d)", label,
-                  (long long)op_pad, i);
+                  "%s: output_padding %lld must be >= 0 (dimension %d)", label, (long long)op_pad,
+                  i);
     if (op_pad >= (s > d ? s : d))
       return FAIL(TCONV_STATUS_INVALID_ARGUMENT,
                   "%s: output_padding %lld must be smaller than stride %lld or dilation %lld "
@@ -400,9 +398,8 @@ tconv_status tconv_problem_check_y_dims(tconv_context *ctx, const tconv_problem 
   tconv_problem_y_dims(pr, expect);
   for (int i = 0; i < pr->spatial_rank + 2; ++i)
     if (y_dims[i] != expect[i])
-      return FAIL(TCONV_STATUS_SHAPE_MISMATCH,
-                  "%s: y dimension %d is %lld but the output has %lld", label, i,
-                  (long long)y_dims[i], (long long)expect[i]);
+      return FAIL(TCONV_STATUS_SHAPE_MISMATCH, "%s: y dimension %d is %lld but the output has %lld",
+                  label, i, (long long)y_dims[i], (long long)expect[i]);
   return TCONV_STATUS_OK;
 }
 

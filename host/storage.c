@@ -51,8 +51,7 @@ tconv_status tconv_problem_init_tensors(tconv_context *ctx, tconv_problem *pr, t
   const int rank = params->spatial_rank + 2;
   if ((status = tconv_check_storage(ctx, label, "x", x, rank, x)) != TCONV_STATUS_OK ||
       (status = tconv_check_storage(ctx, label, "w", w, rank, x)) != TCONV_STATUS_OK ||
-      (y != NULL &&
-       (status = tconv_check_storage(ctx, label, "y", y, rank, x)) != TCONV_STATUS_OK))
+      (y != NULL && (status = tconv_check_storage(ctx, label, "y", y, rank, x)) != TCONV_STATUS_OK))
     return status;
   tconv_problem_set_storage(pr, x, w, y);
   return y != NULL ? tconv_problem_check_y_dims(ctx, pr, label, y->dims) : TCONV_STATUS_OK;

@@ -94,12 +94,12 @@ extern "C" {
 #define TCONV_VERSION_MAJOR 0
 #define TCONV_VERSION_MINOR 1
 #define TCONV_VERSION_PATCH 0
-#define TCONV_VERSION_NUMBER \
+#define TCONV_VERSION_NUMBER                                                                       \
   (TCONV_VERSION_MAJOR * 10000 + TCONV_VERSION_MINOR * 100 + TCONV_VERSION_PATCH)
 #define TCONV_STRINGIFY_(x) #x
 #define TCONV_STRINGIFY(x) TCONV_STRINGIFY_(x)
-#define TCONV_VERSION_STRING                                                             \
-  TCONV_STRINGIFY(TCONV_VERSION_MAJOR)                                                   \
+#define TCONV_VERSION_STRING                                                                       \
+  TCONV_STRINGIFY(TCONV_VERSION_MAJOR)                                                             \
   "." TCONV_STRINGIFY(TCONV_VERSION_MINOR) "." TCONV_STRINGIFY(TCONV_VERSION_PATCH)
 
 /* Returns TCONV_VERSION_NUMBER of the library actually linked. */
@@ -113,25 +113,25 @@ TCONV_API const char *tconv_version_string(void);
 /* ---- status codes ------------------------------------------------------------------- */
 
 /* X(name, message). Append only: the numeric values are part of the ABI. */
-#define TCONV_STATUS_LIST(X)                                                             \
-  X(OK, "success")                                                                       \
-  X(INVALID_ARGUMENT, "invalid argument")                                                \
-  X(SHAPE_MISMATCH, "tensor shapes do not match")                                        \
-  X(UNSUPPORTED, "unsupported combination of parameters, algorithm or backend")          \
-  X(OUT_OF_MEMORY, "out of memory")                                                      \
-  X(NO_DEVICE, "no usable CUDA device")                                                  \
-  X(CUDA_ERROR, "CUDA runtime error")                                                    \
-  X(CUBLAS_ERROR, "cuBLAS error")                                                        \
-  X(SIZE_OVERFLOW, "size does not fit in 64-bit arithmetic")                             \
-  X(INTERNAL, "internal error")                                                          \
-  X(VERIFY_MISMATCH, "result differs from the CPU reference (verify mode)")              \
+#define TCONV_STATUS_LIST(X)                                                                       \
+  X(OK, "success")                                                                                 \
+  X(INVALID_ARGUMENT, "invalid argument")                                                          \
+  X(SHAPE_MISMATCH, "tensor shapes do not match")                                                  \
+  X(UNSUPPORTED, "unsupported combination of parameters, algorithm or backend")                    \
+  X(OUT_OF_MEMORY, "out of memory")                                                                \
+  X(NO_DEVICE, "no usable CUDA device")                                                            \
+  X(CUDA_ERROR, "CUDA runtime error")                                                              \
+  X(CUBLAS_ERROR, "cuBLAS error")                                                                  \
+  X(SIZE_OVERFLOW, "size does not fit in 64-bit arithmetic")                                       \
+  X(INTERNAL, "internal error")                                                                    \
+  X(VERIFY_MISMATCH, "result differs from the CPU reference (verify mode)")                        \
   X(DEVICE_LOST, "CUDA device lost to this process (a device fault); restart the process")
 
 typedef enum tconv_status {
 #define TCONV_STATUS_ENUM_(name, message) TCONV_STATUS_##name,
   TCONV_STATUS_LIST(TCONV_STATUS_ENUM_)
 #undef TCONV_STATUS_ENUM_
-  TCONV_STATUS_COUNT_ /* not a status; one past the last */
+      TCONV_STATUS_COUNT_ /* not a status; one past the last */
 } tconv_status;
 
 /* "TCONV_STATUS_INVALID_ARGUMENT" etc.; "TCONV_STATUS_UNKNOWN" for values out of range. */
@@ -212,20 +212,19 @@ TCONV_API const char *tconv_context_last_error(const tconv_context *ctx);
 /* Verify mode, for CI on GPU runners: after every forward call the context synchronizes,
  * recomputes the result on the host with the CPU reference (on the CPU backend, whose
  * REFERENCE algorithm is that reference: with a second formulation - scatter for the
- * transposed convolution, a second run for the convolution) and compares. float32 tensors with STRICT math: when max|y - ref| >
- * tolerance * max(max|ref|, 1e-30) over the elements finite in both, or when they differ
- * in an element that is not finite in one of them (a NaN matches a NaN, an infinity only the
- * same infinity), the call returns VERIFY_MISMATCH. float16, bfloat16 and TF32 calls: every element is held to
- * the per-element rule of the reference section (TCONV_TOLERANCE_*), whatever `tolerance`
- * says. The last error names the worst element: its flat (memory) index, its N/C/spatial
- * coordinates, the value and the reference value. y keeps the computed (wrong) result.
- * `enabled` is 0 or 1 and `tolerance` not NaN (else INVALID_ARGUMENT); `tolerance` <= 0
- * selects the documented default 1e-5 (the float32 tolerance against the double reference).
- * Costs a host copy of x, w, bias and y and a reference computation per
- * call: for tests, not production. Also enabled for every new context by the environment
- * variable TCONV_VERIFY=1. */
-TCONV_API tconv_status tconv_context_set_verify(tconv_context *ctx, int enabled,
-                                                double tolerance);
+ * transposed convolution, a second run for the convolution) and compares. float32 tensors with
+ * STRICT math: when max|y - ref| > tolerance * max(max|ref|, 1e-30) over the elements finite in
+ * both, or when they differ in an element that is not finite in one of them (a NaN matches a NaN,
+ * an infinity only the same infinity), the call returns VERIFY_MISMATCH. float16, bfloat16 and TF32
+ * calls: every element is held to the per-element rule of the reference section
+ * (TCONV_TOLERANCE_*), whatever `tolerance` says. The last error names the worst element: its flat
+ * (memory) index, its N/C/spatial coordinates, the value and the reference value. y keeps the
+ * computed (wrong) result. `enabled` is 0 or 1 and `tolerance` not NaN (else INVALID_ARGUMENT);
+ * `tolerance` <= 0 selects the documented default 1e-5 (the float32 tolerance against the double
+ * reference). Costs a host copy of x, w, bias and y and a reference computation per call: for
+ * tests, not production. Also enabled for every new context by the environment variable
+ * TCONV_VERIFY=1. */
+TCONV_API tconv_status tconv_context_set_verify(tconv_context *ctx, int enabled, double tolerance);
 /* Whether verify mode is on (0 or 1); 0 for NULL. */
 TCONV_API int tconv_context_verify(const tconv_context *ctx);
 #define TCONV_VERIFY_DEFAULT_TOLERANCE 1e-5
@@ -263,8 +262,7 @@ typedef struct tconv_buffer tconv_buffer;
  * or an event recorded on it; an upload or download has waited for it already). Such memory
  * comes from the device's default memory pool, which legacy IPC (cudaIpcGetMemHandle) cannot
  * share: wrap memory of your own for that. */
-TCONV_API tconv_status tconv_buffer_create(tconv_context *ctx, size_t bytes,
-                                           tconv_buffer **buffer);
+TCONV_API tconv_status tconv_buffer_create(tconv_context *ctx, size_t bytes, tconv_buffer **buffer);
 /* Wraps memory the caller owns (a device pointer on CUDA, a host pointer on CPU) of
  * `bytes` bytes and writes the handle to *buffer (NULL on failure); tconv_buffer_destroy()
  * will not free the memory. On CUDA every byte of the range is
@@ -283,8 +281,8 @@ TCONV_API tconv_status tconv_buffer_wrap(tconv_context *ctx, void *data, size_t 
 TCONV_API void tconv_buffer_destroy(tconv_buffer *buffer);
 /* Copies `bytes` from host memory `src` into the buffer at byte `offset`. Returns when the
  * copy is complete, after all work queued earlier on the context's stream. */
-TCONV_API tconv_status tconv_buffer_upload(tconv_context *ctx, tconv_buffer *buffer,
-                                           size_t offset, const void *src, size_t bytes);
+TCONV_API tconv_status tconv_buffer_upload(tconv_context *ctx, tconv_buffer *buffer, size_t offset,
+                                           const void *src, size_t bytes);
 /* Copies `bytes` from the buffer at byte `offset` into host memory `dst`. Returns when the
  * copy is complete, after all work queued earlier on the context's stream. */
 TCONV_API tconv_status tconv_buffer_download(tconv_context *ctx, const tconv_buffer *buffer,
@@ -295,7 +293,7 @@ TCONV_API size_t tconv_buffer_size(const tconv_buffer *buffer);
 
 /* ---- tensors ------------------------------------------------------------------------ */
 
-#define TCONV_MAX_RANK 5    /* N, C and up to three spatial dimensions */
+#define TCONV_MAX_RANK 5 /* N, C and up to three spatial dimensions */
 #define TCONV_MAX_SPATIAL 3
 
 /* Element types. x, w, bias and y of one call share one dtype (INVALID_ARGUMENT otherwise).
@@ -533,12 +531,11 @@ TCONV_API void tconv_params_set_uniform(tconv_params *params, int64_t stride, in
 
 /* Given x's and w's dims (each of rank spatial_rank + 2), validates the parameters and
  * writes y's dims (rank spatial_rank + 2) to y_dims. */
-TCONV_API tconv_status tconv_conv_output_shape(const tconv_params *params,
-                                               const int64_t *x_dims, const int64_t *w_dims,
-                                               int64_t *y_dims);
+TCONV_API tconv_status tconv_conv_output_shape(const tconv_params *params, const int64_t *x_dims,
+                                               const int64_t *w_dims, int64_t *y_dims);
 TCONV_API tconv_status tconv_transpose_output_shape(const tconv_params *params,
-                                                    const int64_t *x_dims,
-                                                    const int64_t *w_dims, int64_t *y_dims);
+                                                    const int64_t *x_dims, const int64_t *w_dims,
+                                                    int64_t *y_dims);
 
 /* ---- forward computations ----------------------------------------------------------- */
 
@@ -665,11 +662,11 @@ typedef struct tconv_algo_perf {
  * algorithm whose workspace fits `workspace` (NULL: none) is cached in the context for this
  * (op, shapes, parameters, device); later AUTO calls on the same problem use it when they
  * are passed a workspace at least that large. Synchronizes the context's stream. */
-TCONV_API tconv_status tconv_find_algo(tconv_context *ctx, tconv_op op,
-                                       const tconv_params *params, const tconv_tensor *x,
-                                       const tconv_tensor *w, const tconv_tensor *bias,
-                                       const tconv_tensor *y, tconv_buffer *workspace,
-                                       tconv_algo_perf *results, int capacity, int *count);
+TCONV_API tconv_status tconv_find_algo(tconv_context *ctx, tconv_op op, const tconv_params *params,
+                                       const tconv_tensor *x, const tconv_tensor *w,
+                                       const tconv_tensor *bias, const tconv_tensor *y,
+                                       tconv_buffer *workspace, tconv_algo_perf *results,
+                                       int capacity, int *count);
 
 /* ---- weight initialisers ------------------------------------------------------------ */
 
@@ -696,9 +693,8 @@ typedef enum tconv_formulation {
 /* Convolution on float32 channels-first host arrays, accumulated in double. y_dims must equal
  * what tconv_conv_output_shape() gives; bias may be NULL. Single-threaded, no allocation. */
 TCONV_API tconv_status tconv_reference_conv(const tconv_params *params, const int64_t *x_dims,
-                                            const float *x, const int64_t *w_dims,
-                                            const float *w, const float *bias,
-                                            const int64_t *y_dims, float *y);
+                                            const float *x, const int64_t *w_dims, const float *w,
+                                            const float *bias, const int64_t *y_dims, float *y);
 /* Transposed convolution on float32 channels-first host arrays by `formulation`, accumulated
  * in double. The scatter and zero-insertion formulations allocate scratch arrays and may
  * return OUT_OF_MEMORY. */
@@ -744,8 +740,8 @@ TCONV_API tconv_status tconv_reference_transpose_typed(
  *
  * NaN and infinities must match exactly. float32 with STRICT math keeps the float32 rule:
  * max|y - ref| <= 1e-5 * max|ref| over the tensor (exactly equal on small-integer data). */
-#define TCONV_TOLERANCE_FP32 (1.0 / 1048576.0)                  /* 2^-20 */
-#define TCONV_TOLERANCE_TF32 (1.0 / 512.0 + 1.0 / 524288.0)    /* 2^-9 + 2^-19 */
+#define TCONV_TOLERANCE_FP32 (1.0 / 1048576.0)              /* 2^-20 */
+#define TCONV_TOLERANCE_TF32 (1.0 / 512.0 + 1.0 / 524288.0) /* 2^-9 + 2^-19 */
 
 #ifdef __cplusplus
 }

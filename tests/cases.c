@@ -228,8 +228,8 @@ int case_problem(const test_case *c, tconv_problem *p) {
   return 0;
 }
 
-tconv_problem case_problem_of(tconv_op op, int rank, const int64_t *x_dims,
-                              const int64_t *w_dims, int64_t groups) {
+tconv_problem case_problem_of(tconv_op op, int rank, const int64_t *x_dims, const int64_t *w_dims,
+                              int64_t groups) {
   tconv_params params = tconv_params_default(rank);
   params.groups = groups;
   tconv_problem p;

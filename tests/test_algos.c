@@ -35,9 +35,9 @@ static int algos_cleanup(void) {
 }
 
 static void test_names(void) {
-  static const char *const names[TCONV_ALGO_COUNT] = {
-      "auto",      "direct",    "reference", "igemm",   "gemm",
-      "depthwise", "cpu_igemm", "cpu_direct", "igemm_tc"};
+  static const char *const names[TCONV_ALGO_COUNT] = {"auto",      "direct",     "reference",
+                                                      "igemm",     "gemm",       "depthwise",
+                                                      "cpu_igemm", "cpu_direct", "igemm_tc"};
   for (int i = 0; i < TCONV_ALGO_COUNT; ++i) {
     CU_ASSERT_STRING_EQUAL(tconv_algo_name((tconv_algo)i), names[i]);
     tconv_algo algo = TCONV_ALGO_AUTO;
@@ -185,9 +185,9 @@ static void test_igemm_choice(void) {
   static const struct {
     int64_t cout, groups;
     int config;
-  } table[] = {{128, 1, 0}, {512, 1, 0}, {256, 2, 0}, {127, 1, 0}, {64, 1, 1},
-               {126, 2, 1}, {32, 1, 2},  {31, 1, 2},  {16, 1, 3},  {9, 1, 3}, {8, 1, 4},
-               {3, 1, 4},   {256, 256, 4}};
+  } table[] = {{128, 1, 0}, {512, 1, 0}, {256, 2, 0},  {127, 1, 0}, {64, 1, 1},
+               {126, 2, 1}, {32, 1, 2},  {31, 1, 2},   {16, 1, 3},  {9, 1, 3},
+               {8, 1, 4},   {3, 1, 4},   {256, 256, 4}};
   for (size_t i = 0; i < sizeof table / sizeof table[0]; ++i) {
     tconv_params params = tconv_params_default(2);
     params.groups = table[i].groups;
@@ -264,15 +264,11 @@ static void test_launch_plans(void) {
   CU_ASSERT_EQUAL(plan.macs_computed, pr.n * pr.cout * pr.cin * 9 * pr.in_spatial);
   CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_DEPTHWISE, &plan), TCONV_STATUS_UNSUPPORTED);
   CU_ASSERT_PTR_NOT_NULL(strstr(tconv_last_error(), "does not take this problem"));
-  CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_REFERENCE, &plan),
-                  TCONV_STATUS_UNSUPPORTED);
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_REFERENCE, &plan), TCONV_STATUS_UNSUPPORTED);
   CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_AUTO, &plan), TCONV_STATUS_UNSUPPORTED);
-  CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_CPU_IGEMM, &plan),
-                  TCONV_STATUS_UNSUPPORTED);
-  CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, (tconv_algo)42, &plan),
-                  TCONV_STATUS_INVALID_ARGUMENT);
-  CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_IGEMM, NULL),
-                  TCONV_STATUS_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_CPU_IGEMM, &plan), TCONV_STATUS_UNSUPPORTED);
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, (tconv_algo)42, &plan), TCONV_STATUS_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_IGEMM, NULL), TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT_EQUAL(tconv_auto_algo(&pr, TCONV_BACKEND_CUDA), TCONV_ALGO_IGEMM);
   /* 3 output channels: the CPU's direct algorithm. */
   CU_ASSERT_EQUAL(tconv_auto_algo(&pr, TCONV_BACKEND_CPU), TCONV_ALGO_CPU_DIRECT);
@@ -345,10 +341,10 @@ static void test_bench_plans(void) {
     if (algo == TCONV_ALGO_IGEMM)
       CU_ASSERT(plan.active_blocks >= TCONV_IGEMM_PLAN_SMS * per_sm);
     char grid[40];
-    snprintf(grid, sizeof grid, "%lldx%lldx%lld", (long long)plan.grid[0],
-             (long long)plan.grid[1], (long long)plan.grid[2]);
-    printf("\n  %-12s %-24s %5d %16s %6lld %8.2f %6lld", l->name, plan.kernel, plan.split_k,
-           grid, (long long)plan.active_blocks,
+    snprintf(grid, sizeof grid, "%lldx%lldx%lld", (long long)plan.grid[0], (long long)plan.grid[1],
+             (long long)plan.grid[2]);
+    printf("\n  %-12s %-24s %5d %16s %6lld %8.2f %6lld", l->name, plan.kernel, plan.split_k, grid,
+           (long long)plan.active_blocks,
            (double)plan.active_blocks / (double)(TCONV_IGEMM_PLAN_SMS * per_sm),
            (long long)plan.main_loop_trips);
   }
@@ -384,8 +380,7 @@ static void test_workspace_sizes(void) {
 static void test_find_cpu(void) {
   const tconv_params p = params_2d();
   int64_t y_dims[4];
-  CU_ASSERT_EQUAL_FATAL(tconv_transpose_output_shape(&p, x_dims, w_dims, y_dims),
-                        TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_transpose_output_shape(&p, x_dims, w_dims, y_dims), TCONV_STATUS_OK);
   const int64_t xn = test_count(4, x_dims), wn = test_count(4, w_dims), yn = test_count(4, y_dims);
   float *host = malloc(bytes_of(xn + wn + 3 * yn));
   tconv_buffer *bx = NULL, *bw = NULL, *by = NULL;
@@ -393,8 +388,8 @@ static void test_find_cpu(void) {
   float *hx = host, *hw = hx + xn, *ref = hw + wn, *got = ref + yn, *again = got + yn;
   test_fill_uniform(hx, xn);
   test_fill_uniform(hw, wn);
-  CU_ASSERT_EQUAL_FATAL(tconv_reference_transpose(&p, TCONV_FORMULATION_GATHER, x_dims, hx,
-                                                  w_dims, hw, NULL, y_dims, ref),
+  CU_ASSERT_EQUAL_FATAL(tconv_reference_transpose(&p, TCONV_FORMULATION_GATHER, x_dims, hx, w_dims,
+                                                  hw, NULL, y_dims, ref),
                         TCONV_STATUS_OK);
   CU_ASSERT_EQUAL_FATAL(tconv_buffer_wrap(cpu, hx, bytes_of(xn), &bx), TCONV_STATUS_OK);
   CU_ASSERT_EQUAL_FATAL(tconv_buffer_wrap(cpu, hw, bytes_of(wn), &bw), TCONV_STATUS_OK);
@@ -425,9 +420,9 @@ static void test_find_cpu(void) {
   /* Capacity 0: nothing written, count 0. */
   memset(rows, 0xA5, sizeof rows);
   const tconv_algo_perf untouched = rows[0];
-  CU_ASSERT_EQUAL(tconv_find_algo(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, &y, NULL, rows, 0,
-                                  &count),
-                  TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL(
+      tconv_find_algo(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, &y, NULL, rows, 0, &count),
+      TCONV_STATUS_OK);
   CU_ASSERT_EQUAL(count, 0);
   CU_ASSERT_EQUAL(memcmp(&rows[0], &untouched, sizeof untouched), 0);
   /* AUTO after find: the winner's bits. */
@@ -444,13 +439,13 @@ static void test_find_cpu(void) {
                                   TCONV_ALGO_COUNT, NULL),
                   TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT_PTR_NOT_NULL(strstr(tconv_context_last_error(cpu), "count is NULL"));
-  CU_ASSERT_EQUAL(tconv_find_algo(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, &y, NULL, NULL, 2,
-                                  &count),
-                  TCONV_STATUS_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(
+      tconv_find_algo(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, &y, NULL, NULL, 2, &count),
+      TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT_PTR_NOT_NULL(strstr(tconv_context_last_error(cpu), "results is NULL"));
-  CU_ASSERT_EQUAL(tconv_find_algo(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, &y, NULL, rows, -1,
-                                  &count),
-                  TCONV_STATUS_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(
+      tconv_find_algo(cpu, TCONV_OP_TRANSPOSE, &p, &x, &w, NULL, &y, NULL, rows, -1, &count),
+      TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT_EQUAL(tconv_find_algo(cpu, TCONV_OP_CONV, &p, &x, &w, NULL, &y, NULL, rows,
                                   TCONV_ALGO_COUNT, &count),
                   TCONV_STATUS_SHAPE_MISMATCH);
@@ -464,9 +459,9 @@ static void test_find_cpu(void) {
         test_count(4, qy) > yn)
       continue;
     const tconv_tensor ty = tconv_tensor_make(by, 0, 4, qy);
-    CU_ASSERT_EQUAL(tconv_find_algo(cpu, TCONV_OP_TRANSPOSE, &q, &x, &w, NULL, &ty, NULL, rows,
-                                    1, &count),
-                    TCONV_STATUS_OK);
+    CU_ASSERT_EQUAL(
+        tconv_find_algo(cpu, TCONV_OP_TRANSPOSE, &q, &x, &w, NULL, &ty, NULL, rows, 1, &count),
+        TCONV_STATUS_OK);
   }
   tconv_buffer_destroy(bx);
   tconv_buffer_destroy(bw);
@@ -478,8 +473,7 @@ static void test_find_cpu(void) {
 static void test_forward_refusals(void) {
   const tconv_params p = params_2d();
   int64_t y_dims[4];
-  CU_ASSERT_EQUAL_FATAL(tconv_transpose_output_shape(&p, x_dims, w_dims, y_dims),
-                        TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(tconv_transpose_output_shape(&p, x_dims, w_dims, y_dims), TCONV_STATUS_OK);
   tconv_buffer *buf = NULL;
   CU_ASSERT_EQUAL_FATAL(tconv_buffer_create(cpu, 1 << 16, &buf), TCONV_STATUS_OK);
   const tconv_tensor x = tconv_tensor_make(buf, 0, 4, x_dims);
@@ -503,9 +497,9 @@ static void test_forward_refusals(void) {
   tconv_buffer_destroy(ws);
   /* A wrapped pointer that is not 4-byte aligned (the offset alone would pass). */
   tconv_buffer *odd = NULL;
-  CU_ASSERT_EQUAL_FATAL(tconv_buffer_wrap(cpu, (char *)tconv_buffer_data(buf) + 16384 + 2, 4096,
-                                          &odd),
-                        TCONV_STATUS_OK);
+  CU_ASSERT_EQUAL_FATAL(
+      tconv_buffer_wrap(cpu, (char *)tconv_buffer_data(buf) + 16384 + 2, 4096, &odd),
+      TCONV_STATUS_OK);
   const tconv_tensor x_odd = tconv_tensor_make(odd, 0, 4, x_dims);
   CU_ASSERT_EQUAL(tconv_transpose_forward(cpu, &p, &x_odd, &w, NULL, &y, TCONV_ALGO_AUTO, NULL),
                   TCONV_STATUS_INVALID_ARGUMENT);

@@ -236,7 +236,7 @@ typedef struct {
   const char *needle; /* the parameter the last error must name */
 } invalid_case;
 
-#define BEND(fn, body) \
+#define BEND(fn, body)                                                                             \
   static void fn(fixture *f) { body; }
 BEND(stride_zero, f->p.stride[1] = 0)
 BEND(stride_negative, f->p.stride[0] = -2)
@@ -292,8 +292,8 @@ static const invalid_case invalid_cases[] = {
      "output_padding 2 must be smaller than stride 2 or dilation 1 (dimension 0)"},
     {"output_padding -1", TCONV_OP_TRANSPOSE, output_padding_negative,
      TCONV_STATUS_INVALID_ARGUMENT, "output_padding"},
-    {"output_padding on conv", TCONV_OP_CONV, output_padding_on_conv,
-     TCONV_STATUS_INVALID_ARGUMENT, "output_padding"},
+    {"output_padding on conv", TCONV_OP_CONV, output_padding_on_conv, TCONV_STATUS_INVALID_ARGUMENT,
+     "output_padding"},
     {"groups 0", TCONV_OP_TRANSPOSE, groups_zero, TCONV_STATUS_INVALID_ARGUMENT, "groups"},
     {"groups not dividing Cin", TCONV_OP_TRANSPOSE, groups_not_dividing_cin,
      TCONV_STATUS_INVALID_ARGUMENT, "groups"},
@@ -408,10 +408,9 @@ static void test_null_arguments(void) {
   CU_ASSERT_EQUAL(tconv_conv_output_shape(&f.p, f.x.dims, f.w.dims, NULL),
                   TCONV_STATUS_INVALID_ARGUMENT);
   float y[1];
-  CU_ASSERT_EQUAL(tconv_reference_transpose(&f.p, (tconv_formulation)9, f.x.dims,
-                                            tconv_buffer_data(f.bx), f.w.dims,
-                                            tconv_buffer_data(f.bw), NULL, f.y.dims,
-                                            tconv_buffer_data(f.by)),
+  CU_ASSERT_EQUAL(tconv_reference_transpose(
+                      &f.p, (tconv_formulation)9, f.x.dims, tconv_buffer_data(f.bx), f.w.dims,
+                      tconv_buffer_data(f.bw), NULL, f.y.dims, tconv_buffer_data(f.by)),
                   TCONV_STATUS_INVALID_ARGUMENT);
   CU_ASSERT_PTR_NOT_NULL(strstr(tconv_last_error(), "formulation"));
   CU_ASSERT_EQUAL(tconv_reference_conv(&f.p, f.x.dims, NULL, f.w.dims, y, NULL, f.y.dims, y),
@@ -458,9 +457,9 @@ static tconv_status arena_reference(const float *arena, const arena_call *a, flo
   memcpy(x, arena + a->x_at, sizeof x);
   memcpy(w, arena + a->w_at, sizeof w);
   memcpy(b, arena + a->b_at, sizeof b);
-  return a->op == TCONV_OP_CONV ? tconv_reference_conv(&p, xd, x, wd, w, b, yd, want)
-                                : tconv_reference_transpose(&p, TCONV_FORMULATION_SCATTER, xd, x,
-                                                            wd, w, b, yd, want);
+  return a->op == TCONV_OP_CONV
+             ? tconv_reference_conv(&p, xd, x, wd, w, b, yd, want)
+             : tconv_reference_transpose(&p, TCONV_FORMULATION_SCATTER, xd, x, wd, w, b, yd, want);
 }
 
 static tconv_status arena_run(tconv_context *ctx, float *arena, const arena_call *a) {

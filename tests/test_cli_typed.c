@@ -85,8 +85,7 @@ static void check_run(tconv_op op, tconv_dtype dtype, tconv_layout layout, const
       CLI("run", op == TCONV_OP_CONV ? "conv" : "transpose", "--x", xp, "--w", wp, "--bias", bp,
           "--out", yp, "--stride", "2", "--padding", "1", "--groups", "2", "--output-padding",
           op == TCONV_OP_CONV ? "0" : "1,0", "--dtype", tconv_dtype_name(dtype), "--layout",
-          tconv_layout_name(layout), "--math", math, "--device", "cpu", "--algo",
-          "reference");
+          tconv_layout_name(layout), "--math", math, "--device", "cpu", "--algo", "reference");
   EXPECT_EXIT(r, 0, "typed run");
   EXPECT_HAS(r->out, dtype == TCONV_DTYPE_FLOAT16 ? ": float16 " : ": float32 ");
   if (layout == TCONV_LAYOUT_NHWC)

@@ -29,8 +29,8 @@ static void case_init(case1d *c, int transposed, int64_t i, int64_t k) {
 static tconv_status run_transpose(case1d *c, const tconv_params *p, float *y) {
   tconv_status st = tconv_transpose_output_shape(p, c->xd, c->wd, c->yd);
   return st ? st
-            : tconv_reference_transpose(p, TCONV_FORMULATION_GATHER, c->xd, c->x, c->wd, c->w,
-                                        c->b, c->yd, y);
+            : tconv_reference_transpose(p, TCONV_FORMULATION_GATHER, c->xd, c->x, c->wd, c->w, c->b,
+                                        c->yd, y);
 }
 
 static tconv_status run_conv(case1d *c, const tconv_params *p, float *y) {
@@ -65,8 +65,8 @@ static void test_conv_auto_pad(void) {
           const tconv_status got = run_conv(&c, &p, c.y);
           failures += got != want;
           if (got == TCONV_STATUS_OK && want == TCONV_STATUS_OK) {
-            failures += c.yd[2] != want_o ||
-                        test_first_difference(c.y, c.want, test_count(3, c.yd)) != -1;
+            failures +=
+                c.yd[2] != want_o || test_first_difference(c.y, c.want, test_count(3, c.yd)) != -1;
             if (mode != TCONV_AUTO_PAD_VALID)
               failures += c.yd[2] != (i + s - 1) / s;
           }
@@ -176,7 +176,7 @@ static void test_conv_padding_modes(void) {
             tconv_params p = tconv_params_default(1);
             p.padding_mode = (tconv_padding_mode)mode;
             p.pad_begin[0] = pb, p.pad_end[0] = pe, p.dilation[0] = d, p.stride[0] = 1 + pb % 2;
-            const int legal = mode == TCONV_PADDING_REFLECT ? pb < i && pe < i
+            const int legal = mode == TCONV_PADDING_REFLECT    ? pb < i && pe < i
                               : mode == TCONV_PADDING_CIRCULAR ? pb <= i && pe <= i
                                                                : 1;
             const int fits = i + pb + pe >= 2 * d + 1;
@@ -218,11 +218,11 @@ static void test_transpose_circular(void) {
       continue;
     const int64_t ny = test_count(3, c.yd);
     failures += run_transpose(&c, &p, c.y) != TCONV_STATUS_OK;
-    failures += tconv_reference_transpose(&p, TCONV_FORMULATION_SCATTER, c.xd, c.x, c.wd, c.w,
-                                          c.b, c.yd, c.want) != TCONV_STATUS_OK;
+    failures += tconv_reference_transpose(&p, TCONV_FORMULATION_SCATTER, c.xd, c.x, c.wd, c.w, c.b,
+                                          c.yd, c.want) != TCONV_STATUS_OK;
     failures += test_first_difference(c.y, c.want, ny) != -1;
-    CU_ASSERT_EQUAL(tconv_reference_transpose(&p, TCONV_FORMULATION_ZERO_INSERTION, c.xd, c.x,
-                                              c.wd, c.w, c.b, c.yd, c.want),
+    CU_ASSERT_EQUAL(tconv_reference_transpose(&p, TCONV_FORMULATION_ZERO_INSERTION, c.xd, c.x, c.wd,
+                                              c.w, c.b, c.yd, c.want),
                     TCONV_STATUS_UNSUPPORTED);
 
     /* Adjoint: circular conv of z (size o) has size i when the pads stay within o. */
@@ -237,8 +237,8 @@ static void test_transpose_circular(void) {
     test_fill_int(z, 3 * o, -3, 3);
     CU_ASSERT_EQUAL_FATAL(tconv_reference_conv(&q, zd, z, c.wd, c.w, NULL, cd, cz),
                           TCONV_STATUS_OK);
-    CU_ASSERT_EQUAL_FATAL(tconv_reference_transpose(&p, TCONV_FORMULATION_GATHER, c.xd, c.x,
-                                                    c.wd, c.w, NULL, c.yd, ty),
+    CU_ASSERT_EQUAL_FATAL(tconv_reference_transpose(&p, TCONV_FORMULATION_GATHER, c.xd, c.x, c.wd,
+                                                    c.w, NULL, c.yd, ty),
                           TCONV_STATUS_OK);
     double lhs = 0, rhs = 0;
     for (int64_t t = 0; t < 2 * i; ++t)
@@ -257,8 +257,10 @@ static void test_activations(void) {
   static const struct {
     tconv_activation act;
     float alpha, beta;
-  } acts[] = {{TCONV_ACTIVATION_RELU, 0, 0},     {TCONV_ACTIVATION_LEAKY_RELU, 0.25f, 0},
-              {TCONV_ACTIVATION_SIGMOID, 0, 0},  {TCONV_ACTIVATION_TANH, 0, 0},
+  } acts[] = {{TCONV_ACTIVATION_RELU, 0, 0},
+              {TCONV_ACTIVATION_LEAKY_RELU, 0.25f, 0},
+              {TCONV_ACTIVATION_SIGMOID, 0, 0},
+              {TCONV_ACTIVATION_TANH, 0, 0},
               {TCONV_ACTIVATION_CLAMP, -3, 2.5f}};
   for (size_t a = 0; a < sizeof acts / sizeof acts[0]; ++a)
     for (int transposed = 0; transposed <= 1; ++transposed) {
@@ -280,11 +282,21 @@ static void test_activations(void) {
         negatives += v < 0;
         double e = v;
         switch (acts[a].act) {
-        case TCONV_ACTIVATION_RELU: e = v > 0 ? v : 0; break;
-        case TCONV_ACTIVATION_LEAKY_RELU: e = v >= 0 ? v : 0.25 * v; break;
-        case TCONV_ACTIVATION_SIGMOID: e = 1 / (1 + exp(-v)); break;
-        case TCONV_ACTIVATION_TANH: e = tanh(v); break;
-        default: e = v < -3 ? -3 : v > 2.5 ? 2.5 : v; break;
+        case TCONV_ACTIVATION_RELU:
+          e = v > 0 ? v : 0;
+          break;
+        case TCONV_ACTIVATION_LEAKY_RELU:
+          e = v >= 0 ? v : 0.25 * v;
+          break;
+        case TCONV_ACTIVATION_SIGMOID:
+          e = 1 / (1 + exp(-v));
+          break;
+        case TCONV_ACTIVATION_TANH:
+          e = tanh(v);
+          break;
+        default:
+          e = v < -3 ? -3 : v > 2.5 ? 2.5 : v;
+          break;
         }
         CU_ASSERT_DOUBLE_EQUAL(c.y[t], e, 1e-7 * fabs(e) + 1e-30);
       }
@@ -300,7 +312,7 @@ typedef struct {
   const char *needle;
 } invalid_convention;
 
-#define BEND(fn, body) \
+#define BEND(fn, body)                                                                             \
   static void fn(tconv_params *p) { body; }
 BEND(pads_with_auto_pad, p->auto_pad = TCONV_AUTO_PAD_SAME_UPPER; p->pad_begin[0] = 1)
 BEND(auto_pad_range, p->auto_pad = (tconv_auto_pad)9)
@@ -367,9 +379,8 @@ static void test_invalid_conventions(void) {
       c.y[t] = NAN;
     int64_t xd2[4] = {1, 2, 6, 6}, wd2[4] = {c.wd[0], c.wd[1], 3, 3}, yd2[4];
     const tconv_status st =
-        p.spatial_rank == 2
-            ? tconv_transpose_output_shape(&p, xd2, wd2, yd2)
-            : (v->transposed ? run_transpose(&c, &p, c.y) : run_conv(&c, &p, c.y));
+        p.spatial_rank == 2 ? tconv_transpose_output_shape(&p, xd2, wd2, yd2)
+                            : (v->transposed ? run_transpose(&c, &p, c.y) : run_conv(&c, &p, c.y));
     const int ok = st == v->status && strstr(tconv_last_error(), v->needle) != NULL &&
                    isnan(c.y[0]) && isnan(c.y[511]);
     if (!ok) {

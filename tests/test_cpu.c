@@ -75,8 +75,7 @@ static int check_case(test_case *c, int isas) {
     goto done;
   for (int a = 0; a < CPU_ALGO_COUNT; ++a) {
     const tconv_algo algo = cpu_algos[a];
-    if (case_supported(cpu_ctx, c, algo) !=
-        TCONV_STATUS_OK) {
+    if (case_supported(cpu_ctx, c, algo) != TCONV_STATUS_OK) {
       CASE_FAIL(c, "%s refuses the case: %s", tconv_algo_name(algo),
                 tconv_context_last_error(cpu_ctx));
       goto release;

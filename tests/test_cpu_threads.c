@@ -310,8 +310,7 @@ static void test_refusal_falls_back(void) {
     return;
   CU_ASSERT_EQUAL(c.y_dims[2], 21);
   for (int a = 0; a < CPU_ALGO_COUNT - 1; ++a) {
-    CU_ASSERT_EQUAL(case_supported(ctx, &c, cpu_algos[a]),
-                    TCONV_STATUS_UNSUPPORTED);
+    CU_ASSERT_EQUAL(case_supported(ctx, &c, cpu_algos[a]), TCONV_STATUS_UNSUPPORTED);
     CU_ASSERT_PTR_NOT_NULL(strstr(tconv_context_last_error(ctx), "more than 16 times y"));
   }
   float x[12], w[2], ref[84], y[84];

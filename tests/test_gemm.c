@@ -37,7 +37,6 @@ static struct {
   int64_t gemm_runs, chunks, multi_chunk_runs, calls_over_images, calls_over_groups;
 } seen;
 
-
 /* ---- one case ------------------------------------------------------------------------- */
 
 /* The algorithm's runs of one input set: the launcher's plan with exactly the workspace it

@@ -67,15 +67,16 @@ enum {
 };
 
 static const char *const golden_keys[KEY_COUNT] = {
-    "name",    "op",             "rank",   "stride", "dilation", "pad_begin",
-    "pad_end", "output_padding", "groups", "bias", "dtype", "layout"};
+    "name",           "op",     "rank", "stride", "dilation", "pad_begin", "pad_end",
+    "output_padding", "groups", "bias", "dtype",  "layout"};
 
 /* Records one CUnit assertion whose failure text is formatted (CUnit copies the text), so
  * every failure names the case it comes from. */
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static int golden_check(int ok, int line, const char *fmt, ...) {
+static int
+golden_check(int ok, int line, const char *fmt, ...) {
   char msg[GOLDEN_MSG_MAX] = "golden";
   if (!ok) {
     va_list ap;
@@ -83,8 +84,7 @@ static int golden_check(int ok, int line, const char *fmt, ...) {
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
   }
-  CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, (unsigned)line, msg, __FILE__, "",
-                          CU_FALSE);
+  CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, (unsigned)line, msg, __FILE__, "", CU_FALSE);
   return ok;
 }
 
@@ -165,8 +165,8 @@ static int golden_parse_line(char *text, golden_case *c, char *err, size_t err_s
   }
 
   if (!golden_valid_name(values[KEY_NAME])) {
-    snprintf(err, err_size, "bad name '%s' (need 1-%d characters of [a-z0-9_])",
-             values[KEY_NAME], GOLDEN_NAME_MAX - 1);
+    snprintf(err, err_size, "bad name '%s' (need 1-%d characters of [a-z0-9_])", values[KEY_NAME],
+             GOLDEN_NAME_MAX - 1);
     return -1;
   }
   strcpy(c->name, values[KEY_NAME]);
@@ -191,8 +191,8 @@ static int golden_parse_line(char *text, golden_case *c, char *err, size_t err_s
   lists[KEY_OUTPUT_PADDING] = c->params.output_padding;
   for (int k = 0; k < KEY_COUNT; k++) {
     if (lists[k] != NULL && golden_parse_list(values[k], rank, lists[k]) != 0) {
-      snprintf(err, err_size, "bad %s '%s' (need %d comma-separated integers)",
-               golden_keys[k], values[k], rank);
+      snprintf(err, err_size, "bad %s '%s' (need %d comma-separated integers)", golden_keys[k],
+               values[k], rank);
       return -1;
     }
   }
@@ -263,8 +263,8 @@ static void golden_load_manifest(golden_set *set, const char *dir) {
     if (*p == '#' || *p == '\n' || *p == '\r' || *p == '\0')
       continue;
     set->case_lines++;
-    if (!GOLDEN_CHECK(set->count < GOLDEN_MAX_CASES, "golden: %s has more than %d cases",
-                      path, GOLDEN_MAX_CASES))
+    if (!GOLDEN_CHECK(set->count < GOLDEN_MAX_CASES, "golden: %s has more than %d cases", path,
+                      GOLDEN_MAX_CASES))
       break;
     if (GOLDEN_CHECK(golden_parse_line(text, &set->cases[set->count], err, sizeof err) == 0,
                      "golden: %s line %d: %s", path, line, err)) {
@@ -282,8 +282,7 @@ static int golden_read(const golden_case *c, const char *tag, npy_array *array) 
   char err[512];
   int n = snprintf(path, sizeof path, "%s/golden/%s_%s.npy", test_data_dir(), c->name, tag);
   memset(array, 0, sizeof *array);
-  if (!GOLDEN_CHECK(n > 0 && (size_t)n < sizeof path, "golden case %s: path too long",
-                    c->name))
+  if (!GOLDEN_CHECK(n > 0 && (size_t)n < sizeof path, "golden case %s: path too long", c->name))
     return -1;
   err[0] = '\0';
   if (!GOLDEN_CHECK(npy_read(path, array, err, sizeof err) == 0,
@@ -307,8 +306,7 @@ static const char *golden_formulation_name(tconv_formulation f) {
 /* Runs one case through the reference (formulation only matters for transpose) and compares
  * with PyTorch's y. */
 static void golden_run(const golden_case *c, tconv_formulation formulation) {
-  const char *what =
-      c->op == TCONV_OP_CONV ? "conv" : golden_formulation_name(formulation);
+  const char *what = c->op == TCONV_OP_CONV ? "conv" : golden_formulation_name(formulation);
   const int rank = c->params.spatial_rank + 2;
   npy_array x, w, b, y;
   int64_t y_dims[TCONV_MAX_RANK] = {0};
@@ -331,14 +329,13 @@ static void golden_run(const golden_case *c, tconv_formulation formulation) {
                            x.rank, w.rank, y.rank, rank);
   if (shapes_ok && c->bias)
     shapes_ok = GOLDEN_CHECK(b.rank == 1 && b.dims[0] == y.dims[1],
-                             "golden case %s: bias has %d dims, %lld elements (need %lld)",
-                             c->name, b.rank, (long long)b.count, (long long)y.dims[1]);
+                             "golden case %s: bias has %d dims, %lld elements (need %lld)", c->name,
+                             b.rank, (long long)b.count, (long long)y.dims[1]);
   if (!shapes_ok)
     goto free_b;
 
-  st = c->op == TCONV_OP_CONV
-           ? tconv_conv_output_shape(&c->params, x.dims, w.dims, y_dims)
-           : tconv_transpose_output_shape(&c->params, x.dims, w.dims, y_dims);
+  st = c->op == TCONV_OP_CONV ? tconv_conv_output_shape(&c->params, x.dims, w.dims, y_dims)
+                              : tconv_transpose_output_shape(&c->params, x.dims, w.dims, y_dims);
   if (!GOLDEN_CHECK(st == TCONV_STATUS_OK, "golden case %s: output shape query failed: %s (%s)",
                     c->name, tconv_status_name(st), tconv_last_error()))
     goto free_b;
@@ -358,10 +355,10 @@ static void golden_run(const golden_case *c, tconv_formulation formulation) {
   st = c->op == TCONV_OP_CONV
            ? tconv_reference_conv(&c->params, x.dims, x.data, w.dims, w.data,
                                   c->bias ? b.data : NULL, y.dims, out)
-           : tconv_reference_transpose(&c->params, formulation, x.dims, x.data, w.dims,
-                                       w.data, c->bias ? b.data : NULL, y.dims, out);
-  if (GOLDEN_CHECK(st == TCONV_STATUS_OK, "golden case %s (%s): reference failed: %s (%s)",
-                   c->name, what, tconv_status_name(st), tconv_last_error())) {
+           : tconv_reference_transpose(&c->params, formulation, x.dims, x.data, w.dims, w.data,
+                                       c->bias ? b.data : NULL, y.dims, out);
+  if (GOLDEN_CHECK(st == TCONV_STATUS_OK, "golden case %s (%s): reference failed: %s (%s)", c->name,
+                   what, tconv_status_name(st), tconv_last_error())) {
     double err = test_rel_error(out, y.data, y.count);
     GOLDEN_CHECK(err <= TEST_F32_TOLERANCE,
                  "golden case %s (MANIFEST line %d, %s): relative error %.3g > %.0e", c->name,
@@ -419,8 +416,8 @@ static void test_golden_manifest(void) {
   for (int i = 0; i < set->count; i++)
     for (int j = 0; j < i; j++)
       GOLDEN_CHECK(strcmp(set->cases[i].name, set->cases[j].name) != 0,
-                   "golden: case name %s repeated (MANIFEST lines %d and %d)",
-                   set->cases[i].name, set->cases[j].line, set->cases[i].line);
+                   "golden: case name %s repeated (MANIFEST lines %d and %d)", set->cases[i].name,
+                   set->cases[j].line, set->cases[i].line);
   free(set);
 }
 

@@ -128,10 +128,10 @@ static int run_forward(const test_case *c, gpu_run *r, tconv_algo algo, float *y
     const tconv_tensor out = tconv_tensor_make(r->output, r->y_offset, rank, c->y_dims);
     step = "forward";
     status = c->op == TCONV_OP_CONV
-                 ? tconv_conv_forward(gpu_ctx, &c->params, &x, &w, c->bias ? &b : NULL, &out,
-                                      algo, r->workspace)
-                 : tconv_transpose_forward(gpu_ctx, &c->params, &x, &w, c->bias ? &b : NULL,
-                                           &out, algo, r->workspace);
+                 ? tconv_conv_forward(gpu_ctx, &c->params, &x, &w, c->bias ? &b : NULL, &out, algo,
+                                      r->workspace)
+                 : tconv_transpose_forward(gpu_ctx, &c->params, &x, &w, c->bias ? &b : NULL, &out,
+                                           algo, r->workspace);
   }
   if (status == TCONV_STATUS_OK) {
     step = "synchronize";

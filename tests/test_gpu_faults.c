@@ -82,8 +82,8 @@ int device_case_make(device_case *d, tconv_context *on, const case_spec *spec, u
   const tconv_status status =
       c->op == TCONV_OP_CONV
           ? tconv_reference_conv(&c->params, c->x_dims, x, c->w_dims, w, b, c->y_dims, d->ref)
-          : tconv_reference_transpose(&c->params, TCONV_FORMULATION_GATHER, c->x_dims, x,
-                                      c->w_dims, w, b, c->y_dims, d->ref);
+          : tconv_reference_transpose(&c->params, TCONV_FORMULATION_GATHER, c->x_dims, x, c->w_dims,
+                                      w, b, c->y_dims, d->ref);
   failed = status != TCONV_STATUS_OK;
 done:
   free(x);
@@ -393,9 +393,9 @@ static void large_case(tconv_op op, int64_t in, int64_t k, int64_t s, int64_t p)
       continue;
     }
     CU_ASSERT_EQUAL_FATAL(large_fill(by, out, 1, chunk), 0);
-    status = op == TCONV_OP_CONV ? tconv_conv_forward(ctx, &params, &tx, &tw, NULL, &ty, algo, ws)
-                                 : tconv_transpose_forward(ctx, &params, &tx, &tw, NULL, &ty,
-                                                           algo, ws);
+    status = op == TCONV_OP_CONV
+                 ? tconv_conv_forward(ctx, &params, &tx, &tw, NULL, &ty, algo, ws)
+                 : tconv_transpose_forward(ctx, &params, &tx, &tw, NULL, &ty, algo, ws);
     if (status == TCONV_STATUS_OK)
       status = tconv_context_synchronize(ctx);
     if (status != TCONV_STATUS_OK)

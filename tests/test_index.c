@@ -46,8 +46,7 @@ static int64_t check_positions(const case_1d *c, int64_t o_size, int64_t want[][
       bad |= got != want[o][j];
       expected_taps += want[o][j] >= 0;
     }
-    const tconv_taps taps =
-        transposed ? tconv_transpose_taps(&dim, o) : tconv_conv_taps(&dim, o);
+    const tconv_taps taps = transposed ? tconv_transpose_taps(&dim, o) : tconv_conv_taps(&dim, o);
     bad |= taps.count != expected_taps;
     int64_t j = taps.j_first, q = taps.in_first, previous = -1;
     for (int64_t n = 0; n < taps.count && !bad; ++n, j += taps.j_step, q += taps.in_step) {
@@ -230,17 +229,16 @@ static void test_modular_helpers(void) {
     const int64_t as[5] = {2, 3, m - 1, m / 3 + 1, ((int64_t)1 << 31) - 1};
     for (int j = 0; j < 5; ++j) {
       const int64_t a = as[j];
-      const int64_t want = (int64_t)((unsigned __int128)a * (unsigned __int128)(m - 1) %
-                                     (unsigned __int128)m);
+      const int64_t want =
+          (int64_t)((unsigned __int128)a * (unsigned __int128)(m - 1) % (unsigned __int128)m);
       CU_ASSERT_EQUAL(tconv_mulmod(a, m - 1, m), want);
       CU_ASSERT_EQUAL(tconv_mulmod_by(dm, a, m - 1), want);
       if (tconv_gcd(a, m) != 1)
         continue;
       const int64_t inv = tconv_mod_inverse(a, m);
       CU_ASSERT(inv >= 0 && inv < m);
-      CU_ASSERT_EQUAL((int64_t)((unsigned __int128)a * (unsigned __int128)inv %
-                                (unsigned __int128)m),
-                      1);
+      CU_ASSERT_EQUAL(
+          (int64_t)((unsigned __int128)a * (unsigned __int128)inv % (unsigned __int128)m), 1);
     }
   }
   const tconv_dim dim = tconv_dim_make(1, 5, 3, ((int64_t)1 << 62) + 1, 2, 0);
@@ -275,7 +273,8 @@ static void test_dividers(void) {
       wrong += tconv_div(v, n) != n / d || tconv_rem(v, n) != n % d;
     for (int64_t n = -300; n <= 300; ++n)
       wrong += tconv_div_floor(v, n) != tconv_floor_div(n, d) ||
-               tconv_div_ceil(v, n) != tconv_ceil_div(n, d) || tconv_mod_by(v, n) != tconv_mod(n, d);
+               tconv_div_ceil(v, n) != tconv_ceil_div(n, d) ||
+               tconv_mod_by(v, n) != tconv_mod(n, d);
   }
   int64_t edges[200];
   int count = 0;

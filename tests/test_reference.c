@@ -27,9 +27,9 @@ static void test_seed_transposed_example(void) {
   const tconv_params p = tconv_params_default(2);
   for (int f = TCONV_FORMULATION_GATHER; f <= TCONV_FORMULATION_ZERO_INSERTION; ++f) {
     float y[9] = {0};
-    CU_ASSERT_EQUAL_FATAL(tconv_reference_transpose(&p, (tconv_formulation)f, xd, x, wd, w, NULL,
-                                                    yd, y),
-                          TCONV_STATUS_OK);
+    CU_ASSERT_EQUAL_FATAL(
+        tconv_reference_transpose(&p, (tconv_formulation)f, xd, x, wd, w, NULL, yd, y),
+        TCONV_STATUS_OK);
     CU_ASSERT_EQUAL(test_first_difference(y, want, 9), -1);
   }
 }
@@ -95,7 +95,8 @@ static void test_three_formulations_agree(void) {
       draw_case(&c, r, max_size[r - 1]);
       const int64_t nx = test_count(c.rank, c.x), nw = test_count(c.rank, c.w),
                     ny = test_count(c.rank, c.y);
-      float *x = malloc((size_t)nx * 4), *w = malloc((size_t)nw * 4), *b = malloc((size_t)c.y[1] * 4);
+      float *x = malloc((size_t)nx * 4), *w = malloc((size_t)nw * 4),
+            *b = malloc((size_t)c.y[1] * 4);
       float *y[3] = {malloc((size_t)ny * 4), malloc((size_t)ny * 4), malloc((size_t)ny * 4)};
       test_fill_int(x, nx, -3, 3);
       test_fill_int(w, nw, -3, 3);
@@ -109,8 +110,7 @@ static void test_three_formulations_agree(void) {
                                         y[f]) == TCONV_STATUS_OK;
       }
       ok = ok && test_first_difference(y[0], y[1], ny) == -1 &&
-           test_first_difference(y[0], y[2], ny) == -1 && !isnan(y[0][0]) &&
-           !isnan(y[0][ny - 1]);
+           test_first_difference(y[0], y[2], ny) == -1 && !isnan(y[0][0]) && !isnan(y[0][ny - 1]);
       if (!ok && failures++ < 5) {
         char text[512];
         describe_case(&c, text, sizeof text);
@@ -138,8 +138,8 @@ static void test_formulations_agree_on_float_data(void) {
     test_fill_uniform(w, nw);
     int ok = tconv_reference_transpose(&c.p, TCONV_FORMULATION_GATHER, c.x, x, c.w, w, NULL, c.y,
                                        g) == TCONV_STATUS_OK &&
-             tconv_reference_transpose(&c.p, TCONV_FORMULATION_ZERO_INSERTION, c.x, x, c.w, w,
-                                       NULL, c.y, z) == TCONV_STATUS_OK;
+             tconv_reference_transpose(&c.p, TCONV_FORMULATION_ZERO_INSERTION, c.x, x, c.w, w, NULL,
+                                       c.y, z) == TCONV_STATUS_OK;
     failures += !ok || test_rel_error(z, g, ny) > 1e-6;
     free(x), free(w), free(g), free(z);
   }
@@ -179,7 +179,8 @@ static void test_adjoint_identity(void) {
     for (int a = 0; a < r + 2; ++a)
       CU_ASSERT_EQUAL_FATAL(back[a], xd[a]);
 
-    const int64_t nx = test_count(r + 2, xd), nw = test_count(r + 2, wd), ny = test_count(r + 2, yd);
+    const int64_t nx = test_count(r + 2, xd), nw = test_count(r + 2, wd),
+                  ny = test_count(r + 2, yd);
     float *x = malloc((size_t)nx * 4), *w = malloc((size_t)nw * 4), *y = malloc((size_t)ny * 4);
     float *cx = malloc((size_t)ny * 4), *ty = malloc((size_t)nx * 4);
     if (integer_data) {

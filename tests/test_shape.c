@@ -9,8 +9,7 @@
 #include <string.h>
 
 /* Number of kernel windows a convolution fits into the padded input: counts positions. */
-static int64_t brute_conv_size(int64_t i, int64_t k, int64_t s, int64_t d, int64_t pb,
-                               int64_t pe) {
+static int64_t brute_conv_size(int64_t i, int64_t k, int64_t s, int64_t d, int64_t pb, int64_t pe) {
   int64_t count = 0;
   for (int64_t start = -pb;; start += s) {
     const int64_t last_tap = start + d * (k - 1);
@@ -114,8 +113,8 @@ static void test_per_dimension_parameters(void) {
   CU_ASSERT_EQUAL(y[0], 1);
   CU_ASSERT_EQUAL(y[1], 6); /* Cout = (Cout/g) * g */
   for (int a = 0; a < 3; ++a)
-    CU_ASSERT_EQUAL(y[2 + a], brute_transpose_size(x[2 + a], w[2 + a], s[a], d[a], pb[a], pe[a],
-                                                   op[a]));
+    CU_ASSERT_EQUAL(y[2 + a],
+                    brute_transpose_size(x[2 + a], w[2 + a], s[a], d[a], pb[a], pe[a], op[a]));
 
   tconv_params c = p;
   for (int a = 0; a < 3; ++a)

@@ -122,8 +122,7 @@ static void poison(float *y, int64_t n) { memset(y, 0xff, (size_t)n * sizeof *y)
 
 /* One forward call on ctx's CPU backend: buffers created, uploaded, computed (into a
  * NaN-poisoned y), downloaded into y, destroyed. */
-static tconv_status forward_algo(tconv_context *ctx, const problem *p, tconv_algo algo,
-                                 float *y) {
+static tconv_status forward_algo(tconv_context *ctx, const problem *p, tconv_algo algo, float *y) {
   const size_t xb = (size_t)p->x_count * sizeof(float), wb = (size_t)p->w_count * sizeof(float);
   const size_t yb = (size_t)p->y_count * sizeof(float);
   const int64_t bias_dims[1] = {p->y_dims[1]};

@@ -59,8 +59,8 @@ static int vcase_init(vcase *c, tconv_op op, const tconv_params *p, const int64_
 static tconv_status vcase_reference(vcase *c) {
   return c->op == TCONV_OP_CONV
              ? tconv_reference_conv(&c->p, c->xd, c->x, c->wd, c->w, c->bias, c->yd, c->ref)
-             : tconv_reference_transpose(&c->p, TCONV_FORMULATION_GATHER, c->xd, c->x, c->wd,
-                                         c->w, c->bias, c->yd, c->ref);
+             : tconv_reference_transpose(&c->p, TCONV_FORMULATION_GATHER, c->xd, c->x, c->wd, c->w,
+                                         c->bias, c->yd, c->ref);
 }
 
 /* The forward call on ctx (CPU backend), with the host arrays wrapped as buffers. */
@@ -246,11 +246,10 @@ static void test_correct_results_pass_over_a_sweep(void) {
   tconv_context *ctx = cpu_context(1, 0.0);
   CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
   static const tconv_padding_mode conv_modes[] = {TCONV_PADDING_ZEROS, TCONV_PADDING_REFLECT,
-                                                  TCONV_PADDING_REPLICATE,
-                                                  TCONV_PADDING_CIRCULAR};
-  static const tconv_activation acts[] = {TCONV_ACTIVATION_NONE, TCONV_ACTIVATION_RELU,
+                                                  TCONV_PADDING_REPLICATE, TCONV_PADDING_CIRCULAR};
+  static const tconv_activation acts[] = {TCONV_ACTIVATION_NONE,       TCONV_ACTIVATION_RELU,
                                           TCONV_ACTIVATION_LEAKY_RELU, TCONV_ACTIVATION_SIGMOID,
-                                          TCONV_ACTIVATION_TANH, TCONV_ACTIVATION_CLAMP};
+                                          TCONV_ACTIVATION_TANH,       TCONV_ACTIVATION_CLAMP};
   int ran = 0;
   for (int op = 0; op < 2; ++op)
     for (int srank = 1; srank <= 3; ++srank)

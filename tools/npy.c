@@ -499,8 +499,7 @@ static int slurp(int fd, const struct stat *st, unsigned char **bytes, size_t *s
 
 /* The whole file is read and handed to the same parser as npy_parse(), so the fuzzing of that
  * parser covers this path too; parse_named() checks the size before allocating the array. */
-int npy_read_typed(const char *path, tconv_dtype dtype, npy_typed *t, char *err,
-                   size_t err_size) {
+int npy_read_typed(const char *path, tconv_dtype dtype, npy_typed *t, char *err, size_t err_size) {
   reset_typed(t);
   if (path == NULL || t == NULL || tconv_dtype_size(dtype) == 0) {
     fileio_set_err(err, err_size, "npy", "NULL argument");
@@ -553,4 +552,3 @@ void npy_typed_free(npy_typed *t) {
   free(t->data);
   memset(t, 0, sizeof *t);
 }
-
