@@ -21,8 +21,6 @@
 #define GRID_YZ_MAX 65535
 #define GRID_X_MAX 2147483647
 
-static const char *const mode_names[] = {"zeros", "reflect", "replicate", "circular"};
-
 _Static_assert(TCONV_IGEMM_WORK_RUNS == TCONV_PLAN_RUNS, "the plan holds the work's runs");
 
 /* The configurations, as igemm.cuh instantiates them. */
@@ -402,7 +400,7 @@ int tconv_igemm_supports(const tconv_problem *p, char *why, size_t why_size) {
 int tconv_igemm_phases_fit(const tconv_problem *p, char *why, size_t why_size) {
   if (p->padding_mode != TCONV_PADDING_ZEROS) {
     snprintf(why, why_size, "padding mode %s is not supported (zeros only); use direct",
-             mode_names[p->padding_mode]);
+             tconv_padding_mode_name(p->padding_mode));
     return 0;
   }
   int64_t phases = 1, residues = 0;
