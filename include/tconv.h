@@ -451,9 +451,8 @@ TCONV_API tconv_status tconv_padding_mode_from_name(const char *name, tconv_padd
  *           Hopper. The results are held to the TF32 tolerance (see the reference section).
  * float16 and bfloat16 tensors use tensor cores wherever the algorithm has them in either
  * mode: their products are exact in FP32, so STRICT and TF32 promise the same for them.
- * Algorithms without tensor cores (the CPU ones, and today every CUDA one but those that say
- * otherwise) compute TF32 calls as STRICT or refuse them through the supports query; the
- * reference is exact in both. */
+ * Algorithms without tensor cores (the CPU ones, DIRECT, DEPTHWISE, IGEMM) compute TF32
+ * calls as STRICT or refuse them through the supports query; the reference is exact in both. */
 #define TCONV_MATH_LIST(X)                                                                         \
   X(STRICT, "strict", 0)                                                                           \
   X(TF32, "tf32", 1)
@@ -544,21 +543,24 @@ TCONV_API tconv_status tconv_transpose_output_shape(const tconv_params *params,
  * inherits cuBLAS's own guarantee (same toolkit, GPU model and SM count), which holds because
  * the context's cuBLAS handle has its own workspace and runs on one stream at a time (a
  * stream change waits for the old stream), and because its calls depend on the problem
- * alone, not on the size of the workspace passed. Every CUDA algorithm but IGEMM_TC takes
- * float32 channels-first tensors under STRICT math only (the supports query says so for the
- * rest).
+ * alone, not on the size of the workspace passed. DIRECT, DEPTHWISE and GEMM take every
+ * dtype, layout and math; IGEMM float32 channels-first tensors under STRICT math only;
+ * IGEMM_TC float16 and bfloat16, and float32 under TF32 math (the supports query says why
+ * for the rest).
  *   AUTO       the backend's best choice by a heuristic; needs no workspace (or the winner
  *              tconv_find_algo() cached for this problem, when the workspace passed is large
  *              enough for it)
- *   DIRECT     CUDA: one thread per output element, gather; takes every problem of that
- *              storage
+ *   DIRECT     CUDA: one thread per output element, gather, FP32 arithmetic; takes every
+ *              problem
  *   REFERENCE  CPU: the reference loop nest (gather formulation); every dtype and layout
  *   IGEMM      CUDA: implicit GEMM in shared-memory tiles, FP32 FFMA, zero padding only. The
  *              transposed convolution runs it once per output phase: the s^rank phases are
  *              dense stride-1 convolutions with about ceil(k/s) taps per axis, so no
  *              inserted zero is multiplied
- *   GEMM       CUDA: cuBLAS SGEMM, strict FP32 (cuBLAS's pedantic math, which no
- *              environment variable turns into TF32). Convolution = im2col + GEMM;
+ *   GEMM       CUDA: cuBLAS GEMM. float32 STRICT: SGEMM in strict FP32 (cuBLAS's pedantic
+ *              math, which no environment variable turns into TF32); float32 TF32:
+ *              COMPUTE_32F_FAST_TF32; float16 and bfloat16: 16-bit operands, FP32 results
+ *              (COMPUTE_32F). Convolution = im2col + GEMM;
  *              transposed = GEMM (w^T x into columns) + a gather col2im. Needs workspace;
  *              chunks the batch to bound it (512 MiB of columns per chunk, at least one
  *              image) and cuts batches of more than 64512 matrices into several cuBLAS calls
