@@ -87,14 +87,15 @@ static void run_task(void *shared, int worker, int64_t task) {
   const int64_t co_first = g * pl->cout_g + share * per_share;
   const int64_t co_end =
       co_first + per_share < (g + 1) * pl->cout_g ? co_first + per_share : (g + 1) * pl->cout_g;
-  const float *xg = pl->x + n * pl->n_stride + g * pl->cin_g * pl->c_stride;
   if (co_first >= co_end)
     return;
-  if (pl->copied) {
+  /* The group's input: x itself, or (pl->x is NULL then) its planes prepared here. */
+  const float *xg = s->planes;
+  if (pl->copied)
     for (int64_t ci = 0; ci < pl->cin_g; ++ci)
       tconv_cpu_prepare(pl, n, g * pl->cin_g + ci, s->planes + ci * pl->c_stride);
-    xg = s->planes;
-  }
+  else
+    xg = pl->x + n * pl->n_stride + g * pl->cin_g * pl->c_stride;
   for (int64_t co = co_first; co < co_end; ++co)
     for (int64_t p = 0; p < pl->phase_count; ++p)
       run_phase(j, s, co, p, n, xg);

@@ -16,13 +16,15 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The CPU algorithms refuse a circular transposed convolution whose uncropped output is
- * both more than this factor times y and more than this many elements. */
+/* The CPU algorithms refuse a circular transposed convolution whose uncropped output, or a
+ * padded copy of the input, is both more than this factor times the tensors and more than
+ * this many elements. */
 #define CIRCULAR_FULL_RATIO 16
 #define CIRCULAR_FULL_FLOOR ((int64_t)1 << 20)
 /* cpu_direct below this many output channels per group: igemm's micro-tile rows would go
  * mostly unused. */
 #define DIRECT_MAX_COUT_G 4
+#define CPU_MAX_TAPS 65536 /* kernel extent per dimension the CPU algorithms plan */
 
 /* The uncropped spatial size of a circular transposed problem, or -1 on overflow. */
 static int64_t full_extent(const tconv_problem *p, int a) {
@@ -58,6 +60,15 @@ static int uncropped(const tconv_problem *p, tconv_problem *full) {
 static int cpu_supports(const tconv_problem *p, char *why, size_t why_size) {
   if (!tconv_fp32_nchw_only(p, why, why_size))
     return 0;
+  /* Planning visits every tap of each dimension; a kernel this long is the reference's. */
+  for (int a = 0; a < CPU_DIMS; ++a)
+    if (p->k[a] > CPU_MAX_TAPS) {
+      snprintf(why, why_size,
+               "a kernel of %lld taps along one dimension is more than the CPU algorithms' %d; "
+               "use reference",
+               (long long)p->k[a], CPU_MAX_TAPS);
+      return 0;
+    }
   tconv_problem full;
   const tconv_problem *planned = p;
   if (circular_transposed(p)) {
@@ -71,8 +82,17 @@ static int cpu_supports(const tconv_problem *p, char *why, size_t why_size) {
     }
     planned = &full;
   }
-  if (tconv_cpu_prepared_count(planned) < 0) {
+  const int64_t prepared = tconv_cpu_prepared_count(planned);
+  if (prepared < 0) {
     snprintf(why, why_size, "the padded copy of the input does not fit in 64 bits; use reference");
+    return 0;
+  }
+  /* Padding far larger than the tensors (allowed, and the reference's to compute). */
+  if (prepared / CIRCULAR_FULL_RATIO > p->x_count + p->y_count && prepared > CIRCULAR_FULL_FLOOR) {
+    snprintf(why, why_size,
+             "the padded copy of the input (%lld elements) is more than %d times x and y; use "
+             "reference",
+             (long long)prepared, CIRCULAR_FULL_RATIO);
     return 0;
   }
   return 1;
