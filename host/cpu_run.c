@@ -25,6 +25,10 @@
  * mostly unused. */
 #define DIRECT_MAX_COUT_G 4
 #define CPU_MAX_TAPS 65536 /* kernel extent per dimension the CPU algorithms plan */
+/* Sizes, strides, dilations and paddings the CPU algorithms plan: sums and products of a few
+ * of them (with a tap index) then stay far inside 64 bits. A tensor dimension this long is
+ * 4 TiB of float32. */
+#define CPU_MAX_EXTENT ((int64_t)1 << 40)
 
 /* The uncropped spatial size of a circular transposed problem, or -1 on overflow. */
 static int64_t full_extent(const tconv_problem *p, int a) {
@@ -33,6 +37,24 @@ static int64_t full_extent(const tconv_problem *p, int a) {
       tconv_add_i64(e, p->dilation[a] * (p->k[a] - 1) + 1, &e))
     return -1;
   return e;
+}
+
+/* The parameter of dimension a beyond CPU_MAX_EXTENT, or NULL. */
+static const char *unbounded(const tconv_problem *p, int a) {
+  const struct {
+    const char *name;
+    int64_t value;
+  } v[] = {{"input size", p->in[a]},
+           {"output size", p->out[a]},
+           {"stride", p->stride[a]},
+           {"dilation", p->dilation[a]},
+           {"begin padding", p->pad_begin[a]},
+           {"end padding", p->pad_end[a]},
+           {"output_padding", p->output_padding[a]}};
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; ++i)
+    if (v[i].value > CPU_MAX_EXTENT)
+      return v[i].name;
+  return NULL;
 }
 
 static int circular_transposed(const tconv_problem *p) {
@@ -69,6 +91,16 @@ static int cpu_supports(const tconv_problem *p, char *why, size_t why_size) {
                (long long)p->k[a], CPU_MAX_TAPS);
       return 0;
     }
+  for (int a = 0; a < CPU_DIMS; ++a) {
+    const char *name = unbounded(p, a);
+    if (name != NULL) {
+      snprintf(why, why_size,
+               "a %s of more than 2^40 along spatial dimension %d is beyond the CPU algorithms; "
+               "use reference",
+               name, a);
+      return 0;
+    }
+  }
   tconv_problem full;
   const tconv_problem *planned = p;
   if (circular_transposed(p)) {

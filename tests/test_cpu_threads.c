@@ -328,6 +328,42 @@ static void test_refusal_falls_back(void) {
   CU_ASSERT_EQUAL(case_reported(), 0);
 }
 
+/* A convolution whose stride (2^41) is beyond the CPU algorithms' plan arithmetic, on tensors
+ * of a few elements: both refuse it naming the stride (planning would overflow 64 bits), and
+ * AUTO runs the reference, bit for bit. */
+static void test_extent_refused(void) {
+  begin_test();
+  test_case c;
+  memset(&c, 0, sizeof c);
+  case_dims_neutral(&c);
+  c.op = TCONV_OP_CONV;
+  c.rank = 1;
+  c.n = c.cin = c.cout = c.groups = 1;
+  c.in[0] = 5;
+  c.s[0] = (int64_t)1 << 41;
+  c.pb[0] = 2;
+  if (case_finish(&c) != 0)
+    return;
+  CU_ASSERT_EQUAL(c.y_dims[2], 1);
+  for (int a = 0; a < CPU_ALGO_COUNT - 1; ++a) {
+    CU_ASSERT_EQUAL(case_supported(ctx, &c, cpu_algos[a]), TCONV_STATUS_UNSUPPORTED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(tconv_context_last_error(ctx), "stride of more than 2^40"));
+  }
+  float x[5], w[1], ref[1], y[1];
+  test_fill_uniform(x, c.x_count);
+  test_fill_uniform(w, c.w_count);
+  CU_ASSERT_EQUAL_FATAL(
+      tconv_reference_conv(&c.params, c.x_dims, x, c.w_dims, w, NULL, c.y_dims, ref),
+      TCONV_STATUS_OK);
+  cpu_harness h;
+  if (cpu_harness_make(&h, ctx, &c) == 0) {
+    if (cpu_harness_run(&h, &c, TCONV_ALGO_AUTO, x, w, NULL, y) == 0)
+      case_compare_exact(&c, "AUTO = the reference", y, ref);
+    cpu_harness_free(&h);
+  }
+  CU_ASSERT_EQUAL(case_reported(), 0);
+}
+
 /* A process forked after a context's threads started has none of them: a call in the child
  * must make new ones, not wait for the parent's (it would hang). The child's result must be
  * the parent's bits. Not under ThreadSanitizer, which does not support a multithreaded
@@ -408,6 +444,7 @@ static CU_TestInfo cpu_threads_tests[] = {
     {"set_threads / threads", test_thread_api},
     {"TCONV_NUM_THREADS", test_environment},
     {"refused problem: AUTO runs the reference", test_refusal_falls_back},
+    {"stride beyond 2^40: refused, AUTO runs the reference", test_extent_refused},
     {"a forked child makes its own threads", test_fork},
     {"AUTO's choice", test_auto_choice},
     CU_TEST_INFO_NULL,
