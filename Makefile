@@ -61,8 +61,11 @@ ALL_NVCCFLAGS := -std=c++17 $(NVCCFLAGS) -Iinclude -Ihost \
                  -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90 \
                  -MMD -MP
 LDLIBS_LIB := -lm -lpthread
+# cuBLAS is not linked: cuda/cublas_api.cu loads it when the first CUDA context is made, from
+# the soname and then from this toolkit's lib64 (cuda/cublas_api.h says why).
 ifeq ($(HAVE_CUDA),1)
-LDLIBS_LIB += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart -lstdc++
+LDLIBS_LIB += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart -ldl -lstdc++
+ALL_NVCCFLAGS += -DTCONV_CUDA_LIBDIR='"$(CUDA_HOME)/lib64"'
 endif
 
 # ---- sources -------------------------------------------------------------------------------

@@ -21,6 +21,7 @@
  * than TCONV_GEMM_MAX_BATCH is cut into several calls) through the 64-bit cuBLAS API, so no
  * dimension, leading dimension or stride is ever narrowed to int.
  *
+ * cuBLAS is loaded when the first CUDA context is made, not linked (cublas_api.h says why).
  * The cuBLAS handle belongs to the context and is made with it (tconv_cuda_gemm_init):
  * PEDANTIC_MATH, so that neither TF32 tensor cores nor BF16x9 emulation - whatever the
  * environment says (NVIDIA_TF32_OVERRIDE, cuBLAS's emulation variables) - touch strict FP32
@@ -45,10 +46,12 @@
  */
 #include "launch.h"
 
+#include "cublas_api.h"
 #include "gemm.cuh"
 #include "grid.cuh"
 
-#include <cublas_v2.h>
+/* The loaded entry points: only called once tconv_cuda_gemm_init has loaded them. */
+static const tconv_cublas_api *cublas(void) { return tconv_cublas_load(NULL, 0); }
 
 /* Records the failure of a cuBLAS call and returns its status: OUT_OF_MEMORY for an
  * allocation failure (the caller can handle it like any other), DEVICE_LOST when the device
@@ -63,8 +66,8 @@ static tconv_status gemm_cublas_fail(tconv_context *ctx, cublasStatus_t status,
   return tconv_fail(ctx,
                     status == CUBLAS_STATUS_ALLOC_FAILED ? TCONV_STATUS_OUT_OF_MEMORY
                                                          : TCONV_STATUS_CUBLAS_ERROR,
-                    "%s failed: %s (%s) at %s:%d", statement, cublasGetStatusString(status),
-                    cublasGetStatusName(status), file, line);
+                    "%s failed: %s (%s) at %s:%d", statement, cublas()->status_string(status),
+                    cublas()->status_name(status), file, line);
 }
 
 /* Runs a cuBLAS call; on failure records "<call> failed: <status string> (<status name>) at
@@ -140,14 +143,17 @@ static __global__ void __launch_bounds__(TCONV_GEMM_THREADS, 1)
  * cores or BF16x9 emulation, either of which would break the 1e-5 contract. Atomics are
  * disallowed: routines that may use them are then not reproducible. */
 static tconv_status gemm_configure(tconv_context *ctx, cublasHandle_t h) {
-  TCONV_CUBLAS_TRY(ctx, cublasSetMathMode(h, CUBLAS_PEDANTIC_MATH));
-  TCONV_CUBLAS_TRY(ctx, cublasSetAtomicsMode(h, CUBLAS_ATOMICS_NOT_ALLOWED));
+  TCONV_CUBLAS_TRY(ctx, cublas()->set_math_mode(h, CUBLAS_PEDANTIC_MATH));
+  TCONV_CUBLAS_TRY(ctx, cublas()->set_atomics_mode(h, CUBLAS_ATOMICS_NOT_ALLOWED));
   return TCONV_STATUS_OK;
 }
 
 /* Called by tconv_cuda_context_init with ctx's device current; on failure the caller runs
  * tconv_cuda_gemm_release, which frees what was made. */
 extern "C" tconv_status tconv_cuda_gemm_init(tconv_context *ctx) {
+  char why[512];
+  if (tconv_cublas_load(why, sizeof why) == NULL)
+    return tconv_fail(ctx, TCONV_STATUS_CUBLAS_ERROR, "%s", why);
   int major = 0;
   TCONV_CUDA_TRY(ctx,
                  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, ctx->device));
@@ -157,7 +163,7 @@ extern "C" tconv_status tconv_cuda_gemm_init(tconv_context *ctx) {
     return status;
   ctx->cublas_workspace_bytes = bytes;
   cublasHandle_t h = NULL;
-  TCONV_CUBLAS_TRY(ctx, cublasCreate(&h));
+  TCONV_CUBLAS_TRY(ctx, cublas()->create(&h));
   ctx->cublas = h;
   return gemm_configure(ctx, h);
 }
@@ -168,9 +174,9 @@ extern "C" tconv_status tconv_cuda_gemm_init(tconv_context *ctx) {
 static tconv_status gemm_handle(tconv_context *ctx, cublasHandle_t *handle) {
   TCONV_CUDA_TRY(ctx, cudaSetDevice(ctx->device));
   *handle = (cublasHandle_t)ctx->cublas;
-  TCONV_CUBLAS_TRY(ctx, cublasSetStream(*handle, (cudaStream_t)ctx->stream));
-  TCONV_CUBLAS_TRY(ctx,
-                   cublasSetWorkspace(*handle, ctx->cublas_workspace, ctx->cublas_workspace_bytes));
+  TCONV_CUBLAS_TRY(ctx, cublas()->set_stream(*handle, (cudaStream_t)ctx->stream));
+  TCONV_CUBLAS_TRY(
+      ctx, cublas()->set_workspace(*handle, ctx->cublas_workspace, ctx->cublas_workspace_bytes));
   return TCONV_STATUS_OK;
 }
 
@@ -182,7 +188,7 @@ extern "C" void tconv_cuda_gemm_release(tconv_context *ctx) {
     return;
   (void)cudaSetDevice(ctx->device);
   if (ctx->cublas != NULL)
-    (void)cublasDestroy((cublasHandle_t)ctx->cublas);
+    (void)cublas()->destroy((cublasHandle_t)ctx->cublas);
   ctx->cublas = NULL;
   tconv_cuda_free(ctx, ctx->cublas_workspace);
   ctx->cublas_workspace = NULL;
@@ -215,14 +221,14 @@ static tconv_status gemm_products(tconv_context *ctx, cublasHandle_t handle,
     void *b = tconv_gemm_operand_at(problem, bufs, c.role_b, c.offset_b);
     void *out = tconv_gemm_operand_at(problem, bufs, c.role_c, c.offset_c);
     if (strict) {
-      TCONV_CUBLAS_TRY(ctx, cublasSgemmStridedBatched_64(handle, ta, tb, c.m, c.n, c.k, &one,
-                                                         (const float *)a, c.lda, c.stride_a,
-                                                         (const float *)b, c.ldb, c.stride_b, &zero,
-                                                         (float *)out, c.ldc, c.stride_c, c.batch));
+      TCONV_CUBLAS_TRY(ctx, cublas()->sgemm_strided_batched(
+                                handle, ta, tb, c.m, c.n, c.k, &one, (const float *)a, c.lda,
+                                c.stride_a, (const float *)b, c.ldb, c.stride_b, &zero,
+                                (float *)out, c.ldc, c.stride_c, c.batch));
       continue;
     }
     TCONV_CUBLAS_TRY(
-        ctx, cublasGemmStridedBatchedEx_64(
+        ctx, cublas()->gemm_strided_batched_ex(
                  handle, ta, tb, c.m, c.n, c.k, &one, a,
                  gemm_data_type(tconv_gemm_role_dtype(problem, c.role_a)), c.lda, c.stride_a, b,
                  gemm_data_type(tconv_gemm_role_dtype(problem, c.role_b)), c.ldb, c.stride_b, &zero,

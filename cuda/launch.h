@@ -72,6 +72,9 @@ TCONV_CUDA_ALGOS(TCONV_CUDA_RUN_DECLARE)
  * workspace (ctx->cublas_workspace); release destroys what was made. */
 tconv_status tconv_cuda_gemm_init(tconv_context *ctx);
 void tconv_cuda_gemm_release(tconv_context *ctx);
+/* 1 when cuBLAS can be loaded (cuda/cublas_api.h: on the first call), else 0 with the reason
+ * in why. */
+int tconv_cuda_cublas_loadable(char *why, size_t why_size);
 
 /* Timing on ctx's stream (for tconv_find_algo): begin records a start event, end records a
  * stop event, waits for it and writes the milliseconds between them. */

@@ -25,6 +25,12 @@ tconv_status tconv_cuda_probe_device(int device, char *reason, size_t reason_siz
 
 tconv_status tconv_cuda_context_init(tconv_context *ctx) { return nocuda_fail(ctx); }
 
+int tconv_cuda_cublas_loadable(char *why, size_t why_size) {
+  if (why != NULL && why_size > 0)
+    snprintf(why, why_size, "%s", NOCUDA_REASON);
+  return 0;
+}
+
 void tconv_cuda_context_release(tconv_context *ctx) { (void)ctx; }
 
 tconv_status tconv_cuda_malloc(tconv_context *ctx, size_t bytes, void **data) {

@@ -181,7 +181,9 @@ typedef struct tconv_context tconv_context;
  * device faulted earlier in this process. With AUTO, a CUDA failure falls back to the CPU
  * (device 0), and the reason stays readable via tconv_context_last_error(). A CUDA context
  * owns a cuBLAS handle, made here (not in the first forward call), with a workspace of its
- * own on the device (32 MiB from Hopper on, 4 MiB before). */
+ * own on the device (32 MiB from Hopper on, 4 MiB before). cuBLAS is not linked: the first
+ * CUDA context of the process loads it (libcublas.so of the toolkit's major version), and
+ * CUBLAS_ERROR, with the loader's sentence, says it could not be. */
 TCONV_API tconv_status tconv_context_create(tconv_backend backend, int device, tconv_context **ctx);
 /* Releases the context, with the threads and the scratch memory its CPU calls keep for reuse.
  * Buffers created in it must be destroyed first. NULL is fine. On the CUDA backend this

@@ -57,7 +57,7 @@ CUDNN_LIB = $(if $(wildcard $(CUDNN_LIBDIR)/libcudnn.so),-lcudnn,-l:$(notdir $(f
 
 BENCH_COMMIT = $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 BENCH_CFLAGS = $(addprefix -isystem ,$(sort $(CUDA_HOME)/include $(CUDNN_INCDIR)))
-BENCH_LDLIBS = -L$(CUDNN_LIBDIR) -Wl,-rpath,$(CUDNN_LIBDIR) $(CUDNN_LIB) $(LDLIBS_LIB)
+BENCH_LDLIBS = -L$(CUDNN_LIBDIR) -Wl,-rpath,$(CUDNN_LIBDIR) $(CUDNN_LIB) -lcublas $(LDLIBS_LIB)
 
 .PHONY: bench bench-build bench-chart probe-bench FORCE
 

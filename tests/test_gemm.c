@@ -26,6 +26,7 @@
 #include "problem.h"
 
 #include "gemm.cuh"
+#include "launch.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -261,7 +262,21 @@ static CU_TestInfo gemm_emulated_tests[] = {
     CU_TEST_INFO_NULL,
 };
 
+/* cuBLAS is loaded, not linked (cuda/cublas_api.h): the loader finds the library and every
+ * entry point the gemm algorithm calls, without a GPU. A build without nvcc has no loader and
+ * says so. */
+static void test_cublas_loads(void) {
+  char why[512] = "";
+  const int loaded = tconv_cuda_cublas_loadable(why, sizeof why);
+  if (!loaded && strstr(why, "built without nvcc") == NULL)
+    fprintf(stderr, "\n  %s\n", why);
+  CU_ASSERT(loaded || strstr(why, "built without nvcc") != NULL);
+  /* The table is kept: a second call answers the same. */
+  CU_ASSERT_EQUAL(tconv_cuda_cublas_loadable(why, sizeof why), loaded);
+}
+
 static CU_TestInfo gemm_rules_tests[] = {
+    {"cuBLAS loaded on demand", test_cublas_loads},
     {"gemm workspace, chunking, overflow", test_gemm_workspace},
     {"gemm call layout", test_gemm_call_layout},
     CU_TEST_INFO_NULL,
