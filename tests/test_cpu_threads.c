@@ -291,9 +291,34 @@ static void test_environment(void) {
   free(keep);
 }
 
+/* Both CPU algorithms refuse c with a reason containing `reason`, and AUTO runs the
+ * reference (the gather for a transposed convolution): the same bits. x, w, y and ref hold the
+ * case's tensors. */
+static void expect_refused(const test_case *c, const char *reason, float *x, float *w, float *y,
+                           float *ref) {
+  for (int a = 0; a < CPU_ALGO_COUNT - 1; ++a) {
+    CU_ASSERT_EQUAL(case_supported(ctx, c, cpu_algos[a]), TCONV_STATUS_UNSUPPORTED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(tconv_context_last_error(ctx), reason));
+  }
+  test_fill_uniform(x, c->x_count);
+  test_fill_uniform(w, c->w_count);
+  const tconv_status st =
+      c->op == TCONV_OP_CONV
+          ? tconv_reference_conv(&c->params, c->x_dims, x, c->w_dims, w, NULL, c->y_dims, ref)
+          : tconv_reference_transpose(&c->params, TCONV_FORMULATION_GATHER, c->x_dims, x, c->w_dims,
+                                      w, NULL, c->y_dims, ref);
+  CU_ASSERT_EQUAL_FATAL(st, TCONV_STATUS_OK);
+  cpu_harness h;
+  if (cpu_harness_make(&h, ctx, c) == 0) {
+    if (cpu_harness_run(&h, c, TCONV_ALGO_AUTO, x, w, NULL, y) == 0)
+      case_compare_exact(c, "AUTO = the reference", y, ref);
+    cpu_harness_free(&h);
+  }
+  CU_ASSERT_EQUAL(case_reported(), 0);
+}
+
 /* A circular transposed convolution whose uncropped output (2^21 + 1 per channel) is 10^5
- * times its output (21): both CPU algorithms refuse it with the reason, and AUTO runs the
- * reference (its gather, bit for bit). */
+ * times its output (21). */
 static void test_refusal_falls_back(void) {
   begin_test();
   test_case c;
@@ -309,28 +334,12 @@ static void test_refusal_falls_back(void) {
   if (case_finish(&c) != 0)
     return;
   CU_ASSERT_EQUAL(c.y_dims[2], 21);
-  for (int a = 0; a < CPU_ALGO_COUNT - 1; ++a) {
-    CU_ASSERT_EQUAL(case_supported(ctx, &c, cpu_algos[a]), TCONV_STATUS_UNSUPPORTED);
-    CU_ASSERT_PTR_NOT_NULL(strstr(tconv_context_last_error(ctx), "more than 16 times y"));
-  }
   float x[12], w[2], ref[84], y[84];
-  test_fill_uniform(x, c.x_count);
-  test_fill_uniform(w, c.w_count);
-  CU_ASSERT_EQUAL_FATAL(tconv_reference_transpose(&c.params, TCONV_FORMULATION_GATHER, c.x_dims, x,
-                                                  c.w_dims, w, NULL, c.y_dims, ref),
-                        TCONV_STATUS_OK);
-  cpu_harness h;
-  if (cpu_harness_make(&h, ctx, &c) == 0) {
-    if (cpu_harness_run(&h, &c, TCONV_ALGO_AUTO, x, w, NULL, y) == 0)
-      case_compare_exact(&c, "AUTO = the reference gather", y, ref);
-    cpu_harness_free(&h);
-  }
-  CU_ASSERT_EQUAL(case_reported(), 0);
+  expect_refused(&c, "more than 16 times y", x, w, y, ref);
 }
 
-/* A convolution whose stride (2^41) is beyond the CPU algorithms' plan arithmetic, on tensors
- * of a few elements: both refuse it naming the stride (planning would overflow 64 bits), and
- * AUTO runs the reference, bit for bit. */
+/* A convolution whose stride (2^41) is beyond the CPU algorithms' plan arithmetic (planning
+ * would overflow 64 bits), on tensors of a few elements. */
 static void test_extent_refused(void) {
   begin_test();
   test_case c;
@@ -345,23 +354,8 @@ static void test_extent_refused(void) {
   if (case_finish(&c) != 0)
     return;
   CU_ASSERT_EQUAL(c.y_dims[2], 1);
-  for (int a = 0; a < CPU_ALGO_COUNT - 1; ++a) {
-    CU_ASSERT_EQUAL(case_supported(ctx, &c, cpu_algos[a]), TCONV_STATUS_UNSUPPORTED);
-    CU_ASSERT_PTR_NOT_NULL(strstr(tconv_context_last_error(ctx), "stride of more than 2^40"));
-  }
   float x[5], w[1], ref[1], y[1];
-  test_fill_uniform(x, c.x_count);
-  test_fill_uniform(w, c.w_count);
-  CU_ASSERT_EQUAL_FATAL(
-      tconv_reference_conv(&c.params, c.x_dims, x, c.w_dims, w, NULL, c.y_dims, ref),
-      TCONV_STATUS_OK);
-  cpu_harness h;
-  if (cpu_harness_make(&h, ctx, &c) == 0) {
-    if (cpu_harness_run(&h, &c, TCONV_ALGO_AUTO, x, w, NULL, y) == 0)
-      case_compare_exact(&c, "AUTO = the reference", y, ref);
-    cpu_harness_free(&h);
-  }
-  CU_ASSERT_EQUAL(case_reported(), 0);
+  expect_refused(&c, "stride of more than 2^40", x, w, y, ref);
 }
 
 /* A process forked after a context's threads started has none of them: a call in the child
