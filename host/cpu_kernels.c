@@ -30,20 +30,21 @@ static void gemm_generic(int64_t kc, const float *a, const float *b, float *c, i
 }
 
 static void direct_generic(int64_t kc, const float *w, const int64_t *off, const float *const *src,
-                           float *const *out, int rows, int64_t len) {
+                           float *const *out, int chans, int rows, int64_t len) {
   float acc[GENERIC_CHUNK];
-  for (int r = 0; r < rows; ++r)
-    for (int64_t i0 = 0; i0 < len; i0 += GENERIC_CHUNK) {
-      const int64_t n = len - i0 < GENERIC_CHUNK ? len - i0 : GENERIC_CHUNK;
-      for (int64_t i = 0; i < n; ++i)
-        acc[i] = 0.0f;
-      for (int64_t k = 0; k < kc; ++k) {
-        const float *s = src[r] + off[k] + i0;
+  for (int c = 0; c < chans; ++c, w += kc, out += CPU_DIRECT_ROWS)
+    for (int r = 0; r < rows; ++r)
+      for (int64_t i0 = 0; i0 < len; i0 += GENERIC_CHUNK) {
+        const int64_t n = len - i0 < GENERIC_CHUNK ? len - i0 : GENERIC_CHUNK;
         for (int64_t i = 0; i < n; ++i)
-          acc[i] = fmaf(w[k], s[i], acc[i]);
+          acc[i] = 0.0f;
+        for (int64_t k = 0; k < kc; ++k) {
+          const float *s = src[r] + off[k] + i0;
+          for (int64_t i = 0; i < n; ++i)
+            acc[i] = fmaf(w[k], s[i], acc[i]);
+        }
+        memcpy(out[r] + i0, acc, (size_t)n * sizeof(float));
       }
-      memcpy(out[r] + i0, acc, (size_t)n * sizeof(float));
-    }
 }
 
 void tconv_cpu_gather_generic(float *dst, const float *src, int64_t n, int64_t step) {
