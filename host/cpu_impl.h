@@ -139,6 +139,10 @@ typedef struct cpu_kernels {
    * set computes them in whole vectors). */
   void (*gemm)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int first,
                int cols);
+  /* As gemm, with A read where it lies: the value of row i at step k is arow[i][aoff[k]]
+   * (i < mr; a row past the problem's points at a real one, its C row is left unused). */
+  void (*gemm_rows)(int64_t kc, const float *const *arow, const int64_t *aoff, const float *b,
+                    float *c, int64_t ldc, int first, int cols);
   /* For c < chans (<= CPU_DIRECT_CHANNELS) and r < rows: out[c * CPU_DIRECT_ROWS + r][i] =
    * sum over k < kc, in increasing k from 0, of w[c * kc + k] * src[r][off[k] + i], for
    * i < len (one FMA per term). The channels share every load of src. */

@@ -27,21 +27,26 @@
 #define PACK_AHEAD 8 /* packed rows between a prefetch and its use */
 #define A512_NR 48
 /* The first V of the micro-tile's 3 vectors of columns: V = 3 is the whole tile, fewer serve
- * a last panel with at most 16 V columns (its other lanes are not computed). Every index is
- * a constant once unrolled, so the accumulators live in registers. */
+ * a last panel with at most 16 V columns (its other lanes are not computed). A is packed
+ * (a, mr values per step) or, with arow, read in place (arow[i][aoff[k]]). Every index is a
+ * constant once unrolled, so the accumulators live in registers. */
 TARGET_AVX512 static inline __attribute__((always_inline)) void
-gemm512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int first, const int V) {
+gemm512(int64_t kc, const float *a, const float *const *arow, const int64_t *aoff, const float *b,
+        float *c, int64_t ldc, int first, const int V) {
   __m512 acc[A512_MR][3];
+  const float *r[A512_MR];
   _Pragma("GCC unroll 8") for (int i = 0; i < A512_MR; ++i) {
+    r[i] = arow != NULL ? arow[i] : a + i;
     _Pragma("GCC unroll 3") for (int v = 0; v < V; ++v) {
       acc[i][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(c + i * ldc + 16 * v);
     }
   }
-  for (int64_t k = 0; k < kc; ++k, a += A512_MR, b += A512_NR) {
+  for (int64_t k = 0; k < kc; ++k, b += A512_NR) {
+    const int64_t o = arow != NULL ? aoff[k] : k * A512_MR;
     __m512 bv[3];
     _Pragma("GCC unroll 3") for (int v = 0; v < V; ++v) { bv[v] = _mm512_load_ps(b + 16 * v); }
     _Pragma("GCC unroll 8") for (int i = 0; i < A512_MR; ++i) {
-      const __m512 ai = _mm512_set1_ps(a[i]);
+      const __m512 ai = _mm512_set1_ps(r[i][o]);
       _Pragma("GCC unroll 3") for (int v = 0; v < V; ++v) {
         acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
       }
@@ -54,18 +59,19 @@ gemm512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int f
   }
 }
 
-TARGET_AVX512 static void gemm512_1(int64_t kc, const float *a, const float *b, float *c,
-                                    int64_t ldc, int first) {
-  gemm512(kc, a, b, c, ldc, first, 1);
-}
-TARGET_AVX512 static void gemm512_2(int64_t kc, const float *a, const float *b, float *c,
-                                    int64_t ldc, int first) {
-  gemm512(kc, a, b, c, ldc, first, 2);
-}
-TARGET_AVX512 static void gemm512_3(int64_t kc, const float *a, const float *b, float *c,
-                                    int64_t ldc, int first) {
-  gemm512(kc, a, b, c, ldc, first, 3);
-}
+#define A512_GEMM(V)                                                                               \
+  TARGET_AVX512 static void gemm512_##V(int64_t kc, const float *a, const float *b, float *c,      \
+                                        int64_t ldc, int first) {                                  \
+    gemm512(kc, a, NULL, NULL, b, c, ldc, first, V);                                               \
+  }                                                                                                \
+  TARGET_AVX512 static void gemm512_rows_##V(int64_t kc, const float *const *arow,                 \
+                                             const int64_t *aoff, const float *b, float *c,        \
+                                             int64_t ldc, int first) {                             \
+    gemm512(kc, NULL, arow, aoff, b, c, ldc, first, V);                                            \
+  }
+A512_GEMM(1)
+A512_GEMM(2)
+A512_GEMM(3)
 
 static void gemm_avx512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                         int first, int cols) {
@@ -75,6 +81,16 @@ static void gemm_avx512(int64_t kc, const float *a, const float *b, float *c, in
     gemm512_2(kc, a, b, c, ldc, first);
   else
     gemm512_1(kc, a, b, c, ldc, first);
+}
+
+static void gemm_rows_avx512(int64_t kc, const float *const *arow, const int64_t *aoff,
+                             const float *b, float *c, int64_t ldc, int first, int cols) {
+  if (cols > 32)
+    gemm512_rows_3(kc, arow, aoff, b, c, ldc, first);
+  else if (cols > 16)
+    gemm512_rows_2(kc, arow, aoff, b, c, ldc, first);
+  else
+    gemm512_rows_1(kc, arow, aoff, b, c, ldc, first);
 }
 
 /* Lanes [0, n) of a 16-lane vector, n clamped to 0..16. */
@@ -205,28 +221,32 @@ TARGET_AVX512 static void gather_avx512(float *dst, const float *src, int64_t n,
   }
 }
 
-const cpu_kernels tconv_cpu_avx512 = {"avx512",      A512_MR,       A512_NR,    gemm_avx512,
-                                      direct_avx512, gather_avx512, pack_avx512};
+const cpu_kernels tconv_cpu_avx512 = {"avx512",         A512_MR,       A512_NR,       gemm_avx512,
+                                      gemm_rows_avx512, direct_avx512, gather_avx512, pack_avx512};
 
 /* ---- AVX2 + FMA ---------------------------------------------------------------------- */
 
 #define A2_MR 6
 #define A2_NR 16
 
-/* The first V of the micro-tile's 2 vectors of columns (as gemm512). */
+/* The first V of the micro-tile's 2 vectors of columns, A packed or in place (as gemm512). */
 TARGET_AVX2 static inline __attribute__((always_inline)) void
-gemm2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int first, const int V) {
+gemm2(int64_t kc, const float *a, const float *const *arow, const int64_t *aoff, const float *b,
+      float *c, int64_t ldc, int first, const int V) {
   __m256 acc[A2_MR][2];
+  const float *r[A2_MR];
   _Pragma("GCC unroll 6") for (int i = 0; i < A2_MR; ++i) {
+    r[i] = arow != NULL ? arow[i] : a + i;
     _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) {
       acc[i][v] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(c + i * ldc + 8 * v);
     }
   }
-  for (int64_t k = 0; k < kc; ++k, a += A2_MR, b += A2_NR) {
+  for (int64_t k = 0; k < kc; ++k, b += A2_NR) {
+    const int64_t o = arow != NULL ? aoff[k] : k * A2_MR;
     __m256 bv[2];
     _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) { bv[v] = _mm256_load_ps(b + 8 * v); }
     _Pragma("GCC unroll 6") for (int i = 0; i < A2_MR; ++i) {
-      const __m256 ai = _mm256_broadcast_ss(a + i);
+      const __m256 ai = _mm256_broadcast_ss(r[i] + o);
       _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) {
         acc[i][v] = _mm256_fmadd_ps(ai, bv[v], acc[i][v]);
       }
@@ -239,14 +259,18 @@ gemm2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int fir
   }
 }
 
-TARGET_AVX2 static void gemm2_1(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                                int first) {
-  gemm2(kc, a, b, c, ldc, first, 1);
-}
-TARGET_AVX2 static void gemm2_2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                                int first) {
-  gemm2(kc, a, b, c, ldc, first, 2);
-}
+#define A2_GEMM(V)                                                                                 \
+  TARGET_AVX2 static void gemm2_##V(int64_t kc, const float *a, const float *b, float *c,          \
+                                    int64_t ldc, int first) {                                      \
+    gemm2(kc, a, NULL, NULL, b, c, ldc, first, V);                                                 \
+  }                                                                                                \
+  TARGET_AVX2 static void gemm2_rows_##V(int64_t kc, const float *const *arow,                     \
+                                         const int64_t *aoff, const float *b, float *c,            \
+                                         int64_t ldc, int first) {                                 \
+    gemm2(kc, NULL, arow, aoff, b, c, ldc, first, V);                                              \
+  }
+A2_GEMM(1)
+A2_GEMM(2)
 
 static void gemm_avx2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int first,
                       int cols) {
@@ -254,6 +278,14 @@ static void gemm_avx2(int64_t kc, const float *a, const float *b, float *c, int6
     gemm2_2(kc, a, b, c, ldc, first);
   else
     gemm2_1(kc, a, b, c, ldc, first);
+}
+
+static void gemm_rows_avx2(int64_t kc, const float *const *arow, const int64_t *aoff,
+                           const float *b, float *c, int64_t ldc, int first, int cols) {
+  if (cols > 8)
+    gemm2_rows_2(kc, arow, aoff, b, c, ldc, first);
+  else
+    gemm2_rows_1(kc, arow, aoff, b, c, ldc, first);
 }
 
 /* Lanes [0, n) of an 8-lane vector as maskload's sign mask. */
@@ -334,6 +366,7 @@ static void pack_avx2(int64_t kc, const float *const *src, const cpu_piece *piec
 }
 
 const cpu_kernels tconv_cpu_avx2 = {
-    "avx2", A2_MR, A2_NR, gemm_avx2, direct_avx2, tconv_cpu_gather_generic, pack_avx2};
+    "avx2",   A2_MR, A2_NR, gemm_avx2, gemm_rows_avx2, direct_avx2, tconv_cpu_gather_generic,
+    pack_avx2};
 
 #endif /* TCONV_CPU_X86 */
