@@ -43,7 +43,7 @@ typedef struct igemm_scratch {
   float *b, *c;
   int64_t *tap_off, *tap_k, *aoff;
   const float **arow; /* lazy mode: mc rows of w (input channel 0, kernel index 0) */
-  const float **src;  /* IGEMM_KC row sources */
+  const float **src;  /* kc_max row sources */
   cpu_piece *pieces;
   segment *segments;
 } igemm_scratch;
@@ -63,6 +63,8 @@ typedef struct igemm_job {
   int64_t m_pad, mc, mblocks, nc;
   int64_t nblocks;        /* column blocks of the phase with the most positions */
   int64_t cb;             /* input channels per K block: cb x (most taps of a phase) <= IGEMM_KC */
+  int64_t kc_max;         /* steps of a block of every phase of the set together: IGEMM_KC, or
+                             more where one channel's taps are more (cb = 1) */
   int64_t set;            /* phases a tile runs at once: 1, or every phase in lazy mode */
   int64_t piece_cap;      /* pieces per phase */
   igemm_scratch *scratch; /* one per worker */
@@ -203,7 +205,7 @@ static int64_t tile_segments(const igemm_job *j, const cpu_phase *ph, int64_t co
     for (int64_t done = 0; done < len;) {
       const int64_t col = c + done, lane = col % nr;
       const int64_t take = nr - lane < len - done ? nr - lane : len - done;
-      pieces[(*npieces)++] = (cpu_piece){col / nr * IGEMM_KC * nr + lane, g->in + done, take};
+      pieces[(*npieces)++] = (cpu_piece){col / nr * j->kc_max * nr + lane, g->in + done, take};
       done += take;
     }
     c += len;
@@ -215,12 +217,30 @@ static int64_t tile_segments(const igemm_job *j, const cpu_phase *ph, int64_t co
 typedef struct tile_phase {
   cpu_phase ph;
   int64_t ncols, nseg, npieces, K;
+  int64_t k_at; /* its first step in the block buffers */
   float *c;
   int64_t *tap_off;
   segment *segments;
   cpu_piece *pieces;
   const float *a; /* global mode: its rows' packed A */
 } tile_phase;
+
+/* The micro-kernel on row panel pi and column panel pj of a phase's block of K (input
+ * channels c0 .. c0 + cb), into its C. */
+static inline void product(const igemm_job *j, igemm_scratch *s, const tile_phase *t, int64_t c0,
+                           int64_t cb, int64_t pi, int64_t pj, next_rows *next) {
+  const int mr = j->kern->mr, nr = j->kern->nr;
+  const int64_t kc = cb * t->ph.ntaps, tail = t->ncols % nr;
+  const int cols = pj == (t->ncols - 1) / nr && tail != 0 ? (int)tail : nr;
+  const float *b = s->b + pj * j->kc_max * nr + t->k_at * nr;
+  float *c = t->c + pi * mr * j->nc + pj * nr;
+  if (next->at != NULL)
+    prefetch_next(next);
+  if (j->lazy)
+    j->kern->gemm_rows(kc, s->arow + pi * mr, s->aoff + t->k_at, b, c, j->nc, c0 == 0, cols);
+  else
+    j->kern->gemm(kc, t->a + (pi * t->K + c0 * t->ph.ntaps) * mr, b, c, j->nc, c0 == 0, cols);
+}
 
 /* One tile: group g, row block mb, column block nb, of the phases [p0, p0 + j->set) that have
  * columns there. K is walked in blocks of j->cb input channels (the same k order as one
@@ -269,36 +289,34 @@ static void run_tile(const igemm_job *j, igemm_scratch *s, int64_t p0, int64_t g
     next_rows next = {0};
     if (j->lazy)
       next = next_block_rows(j, g, row0, rows, c0 + cb, calls);
+    /* Every phase's B block, and in lazy mode its steps' offsets in w, at its own steps of
+     * the block buffers (their steps add up to at most kc_max). */
+    int64_t k_at = 0;
     for (int64_t i = 0; i < j->set; ++i) {
-      const tile_phase *t = &tp[i];
+      tile_phase *t = &tp[i];
       const int64_t nt = t->ph.ntaps, kc = cb * nt, npanels = (t->ncols + nr - 1) / nr;
+      t->k_at = k_at;
       if (t->ncols == 0 || kc == 0)
         continue;
       for (int64_t kk = 0; kk < kc; ++kk)
         s->src[kk] = xg + (c0 + kk / nt) * pl->c_stride + t->tap_off[kk % nt];
-      kern->pack(kc, s->src, t->pieces, t->npieces, s->b);
+      float *b = s->b + k_at * nr;
+      kern->pack(kc, s->src, t->pieces, t->npieces, b);
       const int64_t tail = t->ncols % nr; /* lanes past the last column must hold zeros */
       for (int64_t kk = 0; tail != 0 && kk < kc; ++kk)
-        memset(s->b + (npanels - 1) * IGEMM_KC * nr + kk * nr + tail, 0,
+        memset(b + (npanels - 1) * j->kc_max * nr + kk * nr + tail, 0,
                (size_t)(nr - tail) * sizeof(float));
       const int64_t first = j->phase_taps[p0 + i];
       for (int64_t kk = 0; j->lazy && kk < kc; ++kk)
-        s->aoff[kk] = (c0 + kk / nt) * j->a_ci_stride + j->taps_k[first + kk % nt];
-      /* One column panel of B stays in L1 while every row panel of A streams past it. */
-      for (int64_t pj = 0; pj < npanels; ++pj) {
-        const int cols = pj == npanels - 1 && tail != 0 ? (int)tail : nr;
-        for (int64_t pi = 0; pi < rows / mr; ++pi) {
-          const float *b = s->b + pj * IGEMM_KC * nr;
-          float *c = t->c + pi * mr * j->nc + pj * nr;
-          if (next.at != NULL)
-            prefetch_next(&next);
-          if (j->lazy)
-            kern->gemm_rows(kc, s->arow + pi * mr, s->aoff, b, c, j->nc, c0 == 0, cols);
-          else
-            kern->gemm(kc, t->a + (pi * t->K + c0 * nt) * mr, b, c, j->nc, c0 == 0, cols);
-        }
-      }
+        s->aoff[k_at + kk] = (c0 + kk / nt) * j->a_ci_stride + j->taps_k[first + kk % nt];
+      k_at += kc;
     }
+    /* One column panel of B stays in L1 while every row panel of A streams past it (in lazy
+     * mode, measured: faster than a row panel's rows of w kept for every phase). */
+    for (int64_t i = 0; i < j->set; ++i)
+      for (int64_t pj = 0; tp[i].K > 0 && pj < (tp[i].ncols + nr - 1) / nr; ++pj)
+        for (int64_t pi = 0; pi < rows / mr; ++pi)
+          product(j, s, &tp[i], c0, cb, pi, pj, &next);
   }
 
   for (int64_t i = 0; i < j->set; ++i)
@@ -327,13 +345,13 @@ static void run_task(void *shared, int worker, int64_t task) {
 
 /* A worker's arrays, laid out in one block (see cpu_carve). */
 static void lay_out(const igemm_job *j, igemm_scratch *s, cpu_carve *c) {
-  s->b = tconv_cpu_take(c, IGEMM_KC * j->nc, sizeof(float));
+  s->b = tconv_cpu_take(c, j->kc_max * j->nc, sizeof(float));
   s->c = tconv_cpu_take(c, j->set * j->mc * j->nc, sizeof(float));
-  s->aoff = tconv_cpu_take(c, j->lazy ? IGEMM_KC : 0, sizeof(int64_t));
+  s->aoff = tconv_cpu_take(c, j->lazy ? j->kc_max : 0, sizeof(int64_t));
   s->arow = tconv_cpu_take(c, j->lazy ? j->mc : 0, sizeof(float *));
   s->tap_off = tconv_cpu_take(c, j->set * j->pl->max_taps, sizeof(int64_t));
   s->tap_k = tconv_cpu_take(c, j->pl->max_taps, sizeof(int64_t));
-  s->src = tconv_cpu_take(c, IGEMM_KC, sizeof(float *));
+  s->src = tconv_cpu_take(c, j->kc_max, sizeof(float *));
   s->pieces = tconv_cpu_take(c, j->set * j->piece_cap, sizeof(cpu_piece));
   s->segments = tconv_cpu_take(c, j->set * j->nc, sizeof(segment));
 }
@@ -435,6 +453,9 @@ tconv_status tconv_cpu_igemm_core(tconv_context *ctx, const cpu_plan *pl, const 
     j.cb = taps > 0 && IGEMM_KC / taps > 0 ? IGEMM_KC / taps : 1;
     j.set = pl->phase_count;
   }
+  j.kc_max = j.cb * (j.lazy ? taps : pl->max_taps);
+  if (j.kc_max < IGEMM_KC)
+    j.kc_max = IGEMM_KC;
   j.piece_cap = j.nc + j.nc / nr + 1;
   const int64_t tiles = pr->groups * j.mblocks * j.nblocks;
   const int64_t pack_tasks = pr->groups * (pack_by_panels(&j) ? j.m_pad / mr : pl->cin_g);
