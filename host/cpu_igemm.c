@@ -58,6 +58,7 @@ typedef struct igemm_job {
   int64_t *a_at;        /* where the A of (phase, group) starts */
   int64_t *phase_taps;  /* each phase's taps: taps_k[phase_taps[p] .. phase_taps[p + 1]) */
   int64_t *taps_k;      /* their flat kernel indices */
+  int64_t *same_b;      /* per phase: 1 when it reads what the phase before it reads */
   int64_t a_row_stride; /* between the w rows of consecutive output channels */
   int64_t a_ci_stride;  /* between the w rows of consecutive input channels */
   int64_t m_pad, mc, mblocks, nc;
@@ -217,13 +218,31 @@ static int64_t tile_segments(const igemm_job *j, const cpu_phase *ph, int64_t co
 typedef struct tile_phase {
   cpu_phase ph;
   int64_t ncols, nseg, npieces, K;
-  int64_t k_at; /* its first step in the block buffers */
+  int64_t k_at; /* its first step in the offsets in w (lazy mode) */
+  int64_t b_at; /* its first step in the B block (a phase before it, reading the same) */
   float *c;
   int64_t *tap_off;
   segment *segments;
   cpu_piece *pieces;
   const float *a; /* global mode: its rows' packed A */
 } tile_phase;
+
+/* Whether phases p and q read the same input: in every dimension as many positions and the
+ * same tap offsets (k = s, say, where each phase reads every input element once with weights
+ * of its own), so that their B blocks are the same. */
+static int same_reads(const cpu_plan *pl, int64_t p, int64_t q) {
+  cpu_phase a, b;
+  tconv_cpu_phase_of(pl, p, &a);
+  tconv_cpu_phase_of(pl, q, &b);
+  for (int d = 0; d < CPU_DIMS; ++d) {
+    if (a.dim[d]->count != b.dim[d]->count || a.dim[d]->ntaps != b.dim[d]->ntaps)
+      return 0;
+    for (int64_t t = 0; t < a.dim[d]->ntaps; ++t)
+      if (pl->tap_off[d][a.dim[d]->tap_first + t] != pl->tap_off[d][b.dim[d]->tap_first + t])
+        return 0;
+  }
+  return 1;
+}
 
 /* The micro-kernel on row panel pi and column panel pj of a phase's block of K (input
  * channels c0 .. c0 + cb), into its C. */
@@ -232,7 +251,7 @@ static inline void product(const igemm_job *j, igemm_scratch *s, const tile_phas
   const int mr = j->kern->mr, nr = j->kern->nr;
   const int64_t kc = cb * t->ph.ntaps, tail = t->ncols % nr;
   const int cols = pj == (t->ncols - 1) / nr && tail != 0 ? (int)tail : nr;
-  const float *b = s->b + pj * j->kc_max * nr + t->k_at * nr;
+  const float *b = s->b + pj * j->kc_max * nr + t->b_at * nr;
   float *c = t->c + pi * mr * j->nc + pj * nr;
   if (next->at != NULL)
     prefetch_next(next);
@@ -249,7 +268,7 @@ static inline void product(const igemm_job *j, igemm_scratch *s, const tile_phas
  * packed copy or, in lazy mode, from w itself (each step's offset in w, per row panel the
  * panel's rows of w), so that every phase's A comes from one pass over the rows of w. */
 static void run_tile(const igemm_job *j, igemm_scratch *s, int64_t p0, int64_t g, int64_t mb,
-                     int64_t nb) {
+                     int64_t nb, int b_ready) {
   const cpu_plan *pl = j->pl;
   const tconv_problem *pr = pl->pr;
   const cpu_kernels *kern = j->kern;
@@ -291,25 +310,33 @@ static void run_tile(const igemm_job *j, igemm_scratch *s, int64_t p0, int64_t g
       next = next_block_rows(j, g, row0, rows, c0 + cb, calls);
     /* Every phase's B block, and in lazy mode its steps' offsets in w, at its own steps of
      * the block buffers (their steps add up to at most kc_max). */
-    int64_t k_at = 0;
+    int64_t k_at = 0, b_at = 0;
     for (int64_t i = 0; i < j->set; ++i) {
       tile_phase *t = &tp[i];
       const int64_t nt = t->ph.ntaps, kc = cb * nt, npanels = (t->ncols + nr - 1) / nr;
       t->k_at = k_at;
+      t->b_at = b_at;
       if (t->ncols == 0 || kc == 0)
+        continue;
+      const int64_t first = j->phase_taps[p0 + i];
+      for (int64_t kk = 0; j->lazy && kk < kc; ++kk)
+        s->aoff[k_at + kk] = (c0 + kk / nt) * j->a_ci_stride + j->taps_k[first + kk % nt];
+      k_at += kc;
+      if (i > 0 && j->same_b[p0 + i]) {
+        t->b_at = tp[i - 1].b_at;
+        continue;
+      }
+      if (b_ready) /* one block of K, this tile's, packed by the phase before */
         continue;
       for (int64_t kk = 0; kk < kc; ++kk)
         s->src[kk] = xg + (c0 + kk / nt) * pl->c_stride + t->tap_off[kk % nt];
-      float *b = s->b + k_at * nr;
+      float *b = s->b + b_at * nr;
       kern->pack(kc, s->src, t->pieces, t->npieces, b);
       const int64_t tail = t->ncols % nr; /* lanes past the last column must hold zeros */
       for (int64_t kk = 0; tail != 0 && kk < kc; ++kk)
         memset(b + (npanels - 1) * j->kc_max * nr + kk * nr + tail, 0,
                (size_t)(nr - tail) * sizeof(float));
-      const int64_t first = j->phase_taps[p0 + i];
-      for (int64_t kk = 0; j->lazy && kk < kc; ++kk)
-        s->aoff[k_at + kk] = (c0 + kk / nt) * j->a_ci_stride + j->taps_k[first + kk % nt];
-      k_at += kc;
+      b_at += kc;
     }
     /* One column panel of B stays in L1 while every row panel of A streams past it (in lazy
      * mode, measured: faster than a row panel's rows of w kept for every phase). */
@@ -337,8 +364,10 @@ static void run_task(void *shared, int worker, int64_t task) {
   const igemm_job *j = shared;
   const int64_t nb = task % j->nblocks, mb = task / j->nblocks % j->mblocks,
                 g = task / j->nblocks / j->mblocks;
+  /* A phase reading what the one before read finds its B block packed when K is one block. */
   for (int64_t p0 = 0; p0 < j->pl->phase_count; p0 += j->set)
-    run_tile(j, &j->scratch[worker], p0, g, mb, nb);
+    run_tile(j, &j->scratch[worker], p0, g, mb, nb,
+             j->set == 1 && p0 > 0 && j->same_b[p0] && j->cb >= j->pl->cin_g);
 }
 
 /* ---- the core ----------------------------------------------------------------------------- */
@@ -397,12 +426,14 @@ tconv_status tconv_cpu_igemm_core(tconv_context *ctx, const cpu_plan *pl, const 
 
   /* Tables: a_at, phase_taps, taps_k, and room for one phase's tap offsets. */
   const int64_t units = pl->phase_count * pr->groups, phases1 = pl->phase_count + 1;
-  j.a_at = tconv_cpu_alloc(ctx, units + phases1 + pr->k_spatial + pl->max_taps, sizeof(int64_t));
+  j.a_at = tconv_cpu_alloc(ctx, units + phases1 + pr->k_spatial + pl->max_taps + pl->phase_count,
+                           sizeof(int64_t));
   if (j.a_at == NULL)
     return tconv_cpu_out_of_memory(ctx, pl, "its tile tables");
   j.phase_taps = j.a_at + units;
   j.taps_k = j.phase_taps + phases1;
   int64_t *offsets = j.taps_k + pr->k_spatial;
+  j.same_b = offsets + pl->max_taps;
   int64_t a_size = 0, taps = 0;
   double work = 0.0;
   for (int64_t p = 0; p < pl->phase_count; ++p) {
@@ -421,6 +452,8 @@ tconv_status tconv_cpu_igemm_core(tconv_context *ctx, const cpu_plan *pl, const 
     work += (double)pr->cout * (double)K * (double)cols;
   }
   j.phase_taps[pl->phase_count] = taps;
+  for (int64_t p = 0; p < pl->phase_count; ++p)
+    j.same_b[p] = p > 0 && same_reads(pl, p - 1, p);
   j.a_row_stride = pr->op == TCONV_OP_TRANSPOSE ? pr->k_spatial : pl->cin_g * pr->k_spatial;
   j.a_ci_stride = pr->op == TCONV_OP_TRANSPOSE ? pl->cout_g * pr->k_spatial : pr->k_spatial;
   /* Few columns: packing A would cost about as much as the products it serves (each weight
