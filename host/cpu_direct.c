@@ -1,12 +1,13 @@
 /*
- * cpu_direct.c - cpu_direct: one group of one image per task, its output channels and their
- * phases in turn. A
- * phase's reduction (Cin/g x taps of the phase, in the same k order as cpu_igemm) becomes two short
- * arrays, the weights and the input offsets; then rows of the phase's positions - along the
- * innermost dimension, for every image and outer position - go through the direct kernel
- * CPU_DIRECT_ROWS at a time, their outputs held in vector registers for the whole reduction,
- * and the epilogue writes them to y. Without packing, it suits depthwise convolutions and problems
- * with few output channels per group, where a GEMM tile would be mostly padding.
+ * cpu_direct.c - cpu_direct: one group of one image per task, its output channels (up to
+ * CPU_DIRECT_CHANNELS at once) and their phases in turn. A phase's reduction (Cin/g x taps of
+ * the phase, in the same k order as cpu_igemm) becomes short arrays, the channels' weights
+ * and the input offsets; then rows of the phase's positions - along the innermost dimension,
+ * for every image and outer position - go through the direct kernel CPU_DIRECT_ROWS at a
+ * time, the outputs of every channel held in vector registers for the whole reduction (each
+ * input load serves all of them), and the epilogue writes them to y. Without packing, it
+ * suits depthwise convolutions and problems with few output channels per group, where a GEMM
+ * tile would be mostly padding.
  */
 #include "cpu_impl.h"
 
@@ -27,10 +28,10 @@ typedef struct direct_job {
   int64_t shares; /* tasks per (image, group): its output channels split this many ways */
 } direct_job;
 
-/* One phase of output channel co (group g, col within it) for image n, whose group's input
- * channels start at xg (prepared or x's). */
-static void run_phase(const direct_job *j, direct_scratch *s, int64_t co, int64_t p, int64_t n,
-                      const float *xg) {
+/* One phase of output channels [co, co + chans) (one group g, chans <= CPU_DIRECT_CHANNELS)
+ * for image n, whose group's input channels start at xg (prepared or x's). */
+static void run_phase(const direct_job *j, direct_scratch *s, int64_t co, int chans, int64_t p,
+                      int64_t n, const float *xg) {
   const cpu_plan *pl = j->pl;
   const tconv_problem *pr = pl->pr;
   const int64_t g = co / pl->cout_g, col = co % pl->cout_g;
@@ -38,35 +39,42 @@ static void run_phase(const direct_job *j, direct_scratch *s, int64_t co, int64_
   tconv_cpu_phase_of(pl, p, &ph);
   tconv_cpu_phase_taps(pl, &ph, s->tap_off, s->tap_k);
   const int64_t nt = ph.ntaps, K = pl->cin_g * nt;
-  for (int64_t ci = 0; ci < pl->cin_g; ++ci) {
-    const float *wrow = j->w + tconv_cpu_weight_offset(pl, g, col, ci);
-    for (int64_t t = 0; t < nt; ++t) {
-      s->kw[ci * nt + t] = wrow[s->tap_k[t]];
-      s->koff[ci * nt + t] = ci * pl->c_stride + s->tap_off[t];
+  for (int c = 0; c < chans; ++c)
+    for (int64_t ci = 0; ci < pl->cin_g; ++ci) {
+      const float *wrow = j->w + tconv_cpu_weight_offset(pl, g, col + c, ci);
+      for (int64_t t = 0; t < nt; ++t)
+        s->kw[c * K + ci * nt + t] = wrow[s->tap_k[t]];
     }
-  }
-  const float bias = j->bias != NULL ? j->bias[co] : 0.0f;
+  for (int64_t ci = 0; ci < pl->cin_g; ++ci)
+    for (int64_t t = 0; t < nt; ++t)
+      s->koff[ci * nt + t] = ci * pl->c_stride + s->tap_off[t];
+  float bias[CPU_DIRECT_CHANNELS];
+  for (int c = 0; c < chans; ++c)
+    bias[c] = j->bias != NULL ? j->bias[co + c] : 0.0f;
   const cpu_phase_dim *d0 = ph.dim[0], *d1 = ph.dim[1], *d2 = ph.dim[2];
   const int64_t len = d2->count;
   if (K == 0)
-    memset(s->acc, 0, (size_t)(CPU_DIRECT_ROWS * len) * sizeof(float));
+    memset(s->acc, 0, (size_t)(CPU_DIRECT_CHANNELS * CPU_DIRECT_ROWS * len) * sizeof(float));
   float *yn = j->y + (n * pr->cout + co) * pr->out_spatial + d2->out_first;
   const float *src[CPU_DIRECT_ROWS];
-  float *out[CPU_DIRECT_ROWS], *dst[CPU_DIRECT_ROWS];
+  float *out[CPU_DIRECT_CHANNELS * CPU_DIRECT_ROWS], *dst[CPU_DIRECT_ROWS];
+  for (int i = 0; i < CPU_DIRECT_CHANNELS * CPU_DIRECT_ROWS; ++i)
+    out[i] = s->acc + i * len;
   int rows = 0;
   /* Rows (m0, m1) in order, CPU_DIRECT_ROWS at a time. */
   for (int64_t m0 = 0; m0 < d0->count; ++m0)
     for (int64_t m1 = 0; m1 < d1->count; ++m1) {
       src[rows] = xg + m0 * pl->in_stride[0] + m1 * pl->in_stride[1];
-      out[rows] = s->acc + rows * len;
       dst[rows] = yn + (d0->out_first + pl->out_step[0] * m0) * pl->out_stride[0] +
                   (d1->out_first + pl->out_step[1] * m1) * pl->out_stride[1];
       if (++rows < CPU_DIRECT_ROWS && !(m0 == d0->count - 1 && m1 == d1->count - 1))
         continue;
       if (K > 0)
-        j->kern->direct(K, s->kw, s->koff, src, out, rows, len);
-      for (int r = 0; r < rows; ++r)
-        tconv_cpu_store(pr, dst[r], pl->out_step[2], out[r], len, bias);
+        j->kern->direct(K, s->kw, s->koff, src, out, chans, rows, len);
+      for (int c = 0; c < chans; ++c)
+        for (int r = 0; r < rows; ++r)
+          tconv_cpu_store(pr, dst[r] + c * pr->out_spatial, pl->out_step[2],
+                          out[c * CPU_DIRECT_ROWS + r], len, bias[c]);
       rows = 0;
     }
 }
@@ -96,15 +104,18 @@ static void run_task(void *shared, int worker, int64_t task) {
       tconv_cpu_prepare(pl, n, g * pl->cin_g + ci, s->planes + ci * pl->c_stride);
   else
     xg = pl->x + n * pl->n_stride + g * pl->cin_g * pl->c_stride;
-  for (int64_t co = co_first; co < co_end; ++co)
+  for (int64_t co = co_first; co < co_end; co += CPU_DIRECT_CHANNELS) {
+    const int chans = co_end - co < CPU_DIRECT_CHANNELS ? (int)(co_end - co) : CPU_DIRECT_CHANNELS;
     for (int64_t p = 0; p < pl->phase_count; ++p)
-      run_phase(j, s, co, p, n, xg);
+      run_phase(j, s, co, chans, p, n, xg);
+  }
 }
 
 static void lay_out(const cpu_plan *pl, direct_scratch *s, cpu_carve *c) {
   const int64_t reduction = pl->cin_g * pl->max_taps;
-  s->acc = tconv_cpu_take(c, CPU_DIRECT_ROWS * pl->max_count[2], sizeof(float));
-  s->kw = tconv_cpu_take(c, reduction, sizeof(float));
+  s->acc =
+      tconv_cpu_take(c, CPU_DIRECT_CHANNELS * CPU_DIRECT_ROWS * pl->max_count[2], sizeof(float));
+  s->kw = tconv_cpu_take(c, CPU_DIRECT_CHANNELS * reduction, sizeof(float));
   s->koff = tconv_cpu_take(c, reduction, sizeof(int64_t));
   s->tap_off = tconv_cpu_take(c, pl->max_taps, sizeof(int64_t));
   s->tap_k = tconv_cpu_take(c, pl->max_taps, sizeof(int64_t));

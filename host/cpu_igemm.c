@@ -6,7 +6,8 @@
  *   offset + the tap's + the channel's.
  *
  * A is packed once per call into panels of mr rows (k-major, rows zero-padded), in parallel
- * over row panels or input channels (see pack_by_panels). The work is cut
+ * over row panels or input channels (see pack_by_panels); or, when there are few columns
+ * (lazy mode), not packed at all: the micro-kernel broadcasts it from w. The work is cut
  * into tasks of (group, mc rows, nc columns) that threads take in any order, each running
  * that tile of every phase in turn (the phases' outputs interleave in y: one thread writes
  * a region's cache lines whole); a tile walks K in blocks of IGEMM_KC: it packs the block of B
@@ -24,11 +25,11 @@
 #define IGEMM_NC 192        /* columns per tile (rounded to the micro-tile's nr) */
 #define IGEMM_MC_MAX 256    /* rows per tile at most */
 #define LAZY_MAX_BLOCKS 2   /* column blocks up to which A is packed per tile (lazy mode) */
-#define LAZY_MC_MAX 128     /* rows per tile in lazy mode */
+#define LAZY_MC_MAX 256     /* rows per tile in lazy mode */
+#define LAZY_C_BYTES 524288 /* the C tiles of every phase of a lazy tile at most (L2) */
 #define PREFETCH_BYTES 2048 /* how far ahead in w the weights packing prefetches */
 #define PANEL_RUN_MIN 64    /* w values per channel and panel from which A is packed by panels */
 #define PACK_A_AHEAD 4      /* channels ahead that the global packing prefetches (transposed) */
-#define LAZY_PREFETCH 2     /* input channels ahead that a lazy tile prefetches its rows of */
 #define CPU_LAZY_PHASES 16  /* phases a lazy tile holds at most */
 
 typedef struct segment {
@@ -37,11 +38,12 @@ typedef struct segment {
 
 /* A worker's buffers. Per phase of its tile set (one phase, or every phase in lazy mode):
  * C, tap offsets, segments and pieces; shared: the B block, the row sources, and in lazy mode
- * the A blocks of every phase for one block of input channels. */
+ * the offsets in w of one block's steps and the w rows of the tile. */
 typedef struct igemm_scratch {
-  float *b, *c, *a;
-  int64_t *tap_off, *tap_k;
-  const float **src; /* IGEMM_KC row sources */
+  float *b, *c;
+  int64_t *tap_off, *tap_k, *aoff;
+  const float **arow; /* lazy mode: mc rows of w (input channel 0, kernel index 0) */
+  const float **src;  /* kc_max row sources */
   cpu_piece *pieces;
   segment *segments;
 } igemm_scratch;
@@ -51,15 +53,19 @@ typedef struct igemm_job {
   const cpu_kernels *kern;
   const float *w, *bias;
   float *y;
-  int lazy;             /* A packed per tile and channel block (few column blocks) */
+  int lazy;             /* A read in place from w (few column blocks) */
   float *a;             /* else every packed A: per (phase, group), panels of mr rows */
   int64_t *a_at;        /* where the A of (phase, group) starts */
   int64_t *phase_taps;  /* each phase's taps: taps_k[phase_taps[p] .. phase_taps[p + 1]) */
   int64_t *taps_k;      /* their flat kernel indices */
+  int64_t *same_b;      /* per phase: 1 when it reads what the phase before it reads */
   int64_t a_row_stride; /* between the w rows of consecutive output channels */
+  int64_t a_ci_stride;  /* between the w rows of consecutive input channels */
   int64_t m_pad, mc, mblocks, nc;
   int64_t nblocks;        /* column blocks of the phase with the most positions */
   int64_t cb;             /* input channels per K block: cb x (most taps of a phase) <= IGEMM_KC */
+  int64_t kc_max;         /* steps of a block of every phase of the set together: IGEMM_KC, or
+                             more where one channel's taps are more (cb = 1) */
   int64_t set;            /* phases a tile runs at once: 1, or every phase in lazy mode */
   int64_t piece_cap;      /* pieces per phase */
   igemm_scratch *scratch; /* one per worker */
@@ -79,16 +85,14 @@ static int pack_by_panels(const igemm_job *j) {
   return j->pl->pr->op != TCONV_OP_TRANSPOSE || j->kern->mr * j->pl->pr->k_spatial >= PANEL_RUN_MIN;
 }
 
-/* Writes A's entries of (group g, input channel ci, rows of panel pi) for every phase: w's
- * rows for (ci, co) hold every tap, each going to its phase. Destination: the global packed A,
- * or with `lazy` (channel block from c0, cb channels) the worker's A blocks. */
-static void pack_a_block(const igemm_job *j, int64_t g, int64_t pi, int64_t ci,
-                         const igemm_scratch *lazy, int64_t row0, int64_t c0, int64_t cb) {
+/* Writes A's entries of (group g, input channel ci, rows of panel pi) for every phase into
+ * the packed A: w's rows for (ci, co) hold every tap, each going to its phase. */
+static void pack_a_block(const igemm_job *j, int64_t g, int64_t pi, int64_t ci) {
   const cpu_plan *pl = j->pl;
   const int mr = j->kern->mr;
-  const int64_t co0 = row0 + pi * mr;
+  const int64_t co0 = pi * mr;
   const float *w0 = j->w + tconv_cpu_weight_offset(pl, g, co0, ci); /* the panel's first row */
-  if (lazy == NULL && (pl->pr->op != TCONV_OP_TRANSPOSE || !pack_by_panels(j))) {
+  if (pl->pr->op != TCONV_OP_TRANSPOSE || !pack_by_panels(j)) {
     /* The rows of w about PREFETCH_BYTES on (transposed: further lines of one input channel,
      * read by later panels), which the hardware does not fetch early enough on its own. */
     const int64_t ahead =
@@ -96,17 +100,10 @@ static void pack_a_block(const igemm_job *j, int64_t g, int64_t pi, int64_t ci,
     for (int r = 0; r < mr && co0 + ahead + r < pl->cout_g; ++r)
       __builtin_prefetch(w0 + (ahead + r) * j->a_row_stride);
   }
-  float *lazy_a = lazy != NULL ? lazy->a : NULL;
   const int valid = pl->cout_g - co0 < mr ? (int)(pl->cout_g - co0) : mr; /* rows, rest 0 */
   for (int64_t p = 0; p < pl->phase_count; ++p) {
     const int64_t first = j->phase_taps[p], nt = j->phase_taps[p + 1] - first;
-    float *block;
-    if (lazy_a != NULL) { /* phase regions of j->mc x j->cb * nt, one after the other */
-      block = lazy_a + (pi * cb + ci - c0) * nt * mr;
-      lazy_a += j->mc * j->cb * nt;
-    } else {
-      block = j->a + j->a_at[p * pl->pr->groups + g] + (pi * pl->cin_g + ci) * nt * mr;
-    }
+    float *block = j->a + j->a_at[p * pl->pr->groups + g] + (pi * pl->cin_g + ci) * nt * mr;
     for (int64_t t = 0; t < nt; ++t) {
       const float *src = w0 + j->taps_k[first + t];
       float *dst = block + t * mr;
@@ -119,27 +116,14 @@ static void pack_a_block(const igemm_job *j, int64_t g, int64_t pi, int64_t ci,
   }
 }
 
-/* Lazy mode, transposed: a tile reads its rows of w (contiguous) channel after channel, a
- * whole channel apart, where the hardware's prefetch (which stays within a page) does not
- * follow; so the rows of a channel some way ahead are fetched early. (Convolution weights
- * hold a row's channels side by side, which it does follow.) */
-static void prefetch_rows(const igemm_job *j, int64_t g, int64_t row0, int64_t rows, int64_t ci) {
-  const cpu_plan *pl = j->pl;
-  if (pl->pr->op != TCONV_OP_TRANSPOSE || ci >= pl->cin_g)
-    return;
-  const float *at = j->w + tconv_cpu_weight_offset(pl, g, row0, ci);
-  const int64_t n = (pl->cout_g - row0 < rows ? pl->cout_g - row0 : rows) * pl->pr->k_spatial;
-  for (int64_t e = 0; e < n; e += 64 / (int64_t)sizeof(float))
-    __builtin_prefetch(at + e);
-}
-
 /* Lazy mode, transposed: the rows of w of the next channel block, fetched into L2 a few lines
- * per micro-kernel call while this block's products run, so that packing it does not wait on
- * memory (the weights are read once, for little arithmetic each). `line` counts the lines of
- * the block in order; `quota` lines are asked for per call. */
+ * per micro-kernel call while this block's products run, so that reading it does not wait on
+ * memory (the weights are read once, for little arithmetic each): a channel's rows lie a
+ * channel apart, beyond a page, where the hardware does not follow. (line, channel) walks
+ * the block's lines in order; `quota` lines are asked for per call. */
 typedef struct next_rows {
   const float *at; /* the block's first row, first channel; NULL: nothing to fetch */
-  int64_t channel_stride, per_channel, lines, line, quota;
+  int64_t channel_stride, per_channel, channels, line, channel, quota;
 } next_rows;
 
 static next_rows next_block_rows(const igemm_job *j, int64_t g, int64_t row0, int64_t rows,
@@ -154,16 +138,18 @@ static next_rows next_block_rows(const igemm_job *j, int64_t g, int64_t row0, in
   n.at = j->w + tconv_cpu_weight_offset(pl, g, row0, c_first);
   n.channel_stride = pl->cout_g * pl->pr->k_spatial;
   n.per_channel = (elems + per_line - 1) / per_line;
-  n.lines = channels * n.per_channel;
-  n.quota = (n.lines + calls - 1) / calls;
+  n.channels = channels;
+  n.quota = (channels * n.per_channel + calls - 1) / calls;
   return n;
 }
 
 static void prefetch_next(next_rows *n) {
-  for (int64_t q = 0; q < n->quota && n->line < n->lines; ++q, ++n->line)
-    __builtin_prefetch(n->at + n->line / n->per_channel * n->channel_stride +
-                           n->line % n->per_channel * (64 / (int64_t)sizeof(float)),
-                       0, 2);
+  for (int64_t q = 0; q < n->quota && n->channel < n->channels; ++q) {
+    __builtin_prefetch(
+        n->at + n->channel * n->channel_stride + n->line * (64 / (int64_t)sizeof(float)), 0, 2);
+    if (++n->line == n->per_channel)
+      n->line = 0, ++n->channel;
+  }
 }
 
 /* Task: by panels, one row panel of a group, channel after channel (transposed, the run
@@ -178,7 +164,7 @@ static void pack_a(void *shared, int worker, int64_t task) {
   if (!pack_by_panels(j)) {
     const int64_t g = task / pl->cin_g, ci = task % pl->cin_g;
     for (int64_t pi = 0; pi < panels; ++pi)
-      pack_a_block(j, g, pi, ci, NULL, 0, 0, 0);
+      pack_a_block(j, g, pi, ci);
     return;
   }
   const int64_t g = task / panels, pi = task % panels;
@@ -189,7 +175,7 @@ static void pack_a(void *shared, int worker, int64_t task) {
       for (int64_t e = 0; e < rows * pl->pr->k_spatial; e += 64 / (int64_t)sizeof(float))
         __builtin_prefetch(at + e);
     }
-    pack_a_block(j, g, pi, ci, NULL, 0, 0, 0);
+    pack_a_block(j, g, pi, ci);
   }
 }
 
@@ -220,7 +206,7 @@ static int64_t tile_segments(const igemm_job *j, const cpu_phase *ph, int64_t co
     for (int64_t done = 0; done < len;) {
       const int64_t col = c + done, lane = col % nr;
       const int64_t take = nr - lane < len - done ? nr - lane : len - done;
-      pieces[(*npieces)++] = (cpu_piece){col / nr * IGEMM_KC * nr + lane, g->in + done, take};
+      pieces[(*npieces)++] = (cpu_piece){col / nr * j->kc_max * nr + lane, g->in + done, take};
       done += take;
     }
     c += len;
@@ -232,27 +218,63 @@ static int64_t tile_segments(const igemm_job *j, const cpu_phase *ph, int64_t co
 typedef struct tile_phase {
   cpu_phase ph;
   int64_t ncols, nseg, npieces, K;
+  int64_t k_at; /* its first step in the offsets in w (lazy mode) */
+  int64_t b_at; /* its first step in the B block (a phase before it, reading the same) */
   float *c;
   int64_t *tap_off;
   segment *segments;
   cpu_piece *pieces;
-  const float *a; /* global mode: its rows' A; lazy mode: its block in the worker's A */
+  const float *a; /* global mode: its rows' packed A */
 } tile_phase;
+
+/* Whether phases p and q read the same input: in every dimension as many positions and the
+ * same tap offsets (k = s, say, where each phase reads every input element once with weights
+ * of its own), so that their B blocks are the same. */
+static int same_reads(const cpu_plan *pl, int64_t p, int64_t q) {
+  cpu_phase a, b;
+  tconv_cpu_phase_of(pl, p, &a);
+  tconv_cpu_phase_of(pl, q, &b);
+  for (int d = 0; d < CPU_DIMS; ++d) {
+    if (a.dim[d]->count != b.dim[d]->count || a.dim[d]->ntaps != b.dim[d]->ntaps)
+      return 0;
+    for (int64_t t = 0; t < a.dim[d]->ntaps; ++t)
+      if (pl->tap_off[d][a.dim[d]->tap_first + t] != pl->tap_off[d][b.dim[d]->tap_first + t])
+        return 0;
+  }
+  return 1;
+}
+
+/* The micro-kernel on row panel pi and column panel pj of a phase's block of K (input
+ * channels c0 .. c0 + cb), into its C. */
+static inline void product(const igemm_job *j, igemm_scratch *s, const tile_phase *t, int64_t c0,
+                           int64_t cb, int64_t pi, int64_t pj, next_rows *next) {
+  const int mr = j->kern->mr, nr = j->kern->nr;
+  const int64_t kc = cb * t->ph.ntaps, tail = t->ncols % nr;
+  const int cols = pj == (t->ncols - 1) / nr && tail != 0 ? (int)tail : nr;
+  const float *b = s->b + pj * j->kc_max * nr + t->b_at * nr;
+  float *c = t->c + pi * mr * j->nc + pj * nr;
+  if (next->at != NULL)
+    prefetch_next(next);
+  if (j->lazy)
+    j->kern->gemm_rows(kc, s->arow + pi * mr, s->aoff + t->k_at, b, c, j->nc, c0 == 0, cols);
+  else
+    j->kern->gemm(kc, t->a + (pi * t->K + c0 * t->ph.ntaps) * mr, b, c, j->nc, c0 == 0, cols);
+}
 
 /* One tile: group g, row block mb, column block nb, of the phases [p0, p0 + j->set) that have
  * columns there. K is walked in blocks of j->cb input channels (the same k order as one
- * pass: channels ascending, taps inside): per block, in lazy mode the A blocks of every
- * phase are packed from w at once (its rows read once), then each phase packs its B block
- * and runs the micro-kernel over every (row panel, column panel) pair into its C. */
+ * pass: channels ascending, taps inside): per block, each phase packs its B block and runs
+ * the micro-kernel over every (row panel, column panel) pair into its C, reading A from the
+ * packed copy or, in lazy mode, from w itself (each step's offset in w, per row panel the
+ * panel's rows of w), so that every phase's A comes from one pass over the rows of w. */
 static void run_tile(const igemm_job *j, igemm_scratch *s, int64_t p0, int64_t g, int64_t mb,
-                     int64_t nb) {
+                     int64_t nb, int b_ready) {
   const cpu_plan *pl = j->pl;
   const tconv_problem *pr = pl->pr;
   const cpu_kernels *kern = j->kern;
   const int mr = kern->mr, nr = kern->nr;
   const int64_t row0 = mb * j->mc, rows = j->m_pad - row0 < j->mc ? j->m_pad - row0 : j->mc;
   tile_phase tp[CPU_LAZY_PHASES];
-  int64_t lazy_at = 0;
   for (int64_t i = 0; i < j->set; ++i) {
     tile_phase *t = &tp[i];
     tconv_cpu_phase_of(pl, p0 + i, &t->ph);
@@ -263,8 +285,7 @@ static void run_tile(const igemm_job *j, igemm_scratch *s, int64_t p0, int64_t g
     t->tap_off = s->tap_off + i * pl->max_taps;
     t->segments = s->segments + i * j->nc;
     t->pieces = s->pieces + i * j->piece_cap;
-    t->a = j->lazy ? s->a + lazy_at : j->a + j->a_at[(p0 + i) * pr->groups + g] + row0 * t->K;
-    lazy_at += j->mc * j->cb * t->ph.ntaps;
+    t->a = j->lazy ? NULL : j->a + j->a_at[(p0 + i) * pr->groups + g] + row0 * t->K;
     if (t->ncols == 0)
       continue;
     t->nseg = tile_segments(j, &t->ph, col0, t->ncols, t->segments, t->pieces, &t->npieces);
@@ -273,46 +294,56 @@ static void run_tile(const igemm_job *j, igemm_scratch *s, int64_t p0, int64_t g
       memset(t->c, 0, (size_t)(rows * j->nc) * sizeof(float));
   }
 
+  /* Lazy mode: the tile's rows of w; a padding row reads the last real one. */
+  for (int64_t r = 0; j->lazy && r < rows; ++r) {
+    const int64_t co = row0 + r < pl->cout_g ? row0 + r : pl->cout_g - 1;
+    s->arow[r] = j->w + tconv_cpu_weight_offset(pl, g, co, 0);
+  }
   const float *xg = pl->x + g * pl->cin_g * pl->c_stride;
   for (int64_t c0 = 0; c0 < pl->cin_g; c0 += j->cb) {
     const int64_t cb = pl->cin_g - c0 < j->cb ? pl->cin_g - c0 : j->cb;
-    if (j->lazy)
-      for (int64_t ci = c0; ci < c0 + cb; ++ci) {
-        prefetch_rows(j, g, row0, rows, ci + LAZY_PREFETCH);
-        for (int64_t pi = 0; pi < rows / mr; ++pi)
-          pack_a_block(j, g, pi, ci, s, row0, c0, cb);
-      }
     int64_t calls = 0; /* micro-kernel calls of this block */
     for (int64_t i = 0; i < j->set; ++i)
       calls += tp[i].K > 0 ? (tp[i].ncols + nr - 1) / nr * (rows / mr) : 0;
     next_rows next = {0};
     if (j->lazy)
       next = next_block_rows(j, g, row0, rows, c0 + cb, calls);
+    /* Every phase's B block, and in lazy mode its steps' offsets in w, at its own steps of
+     * the block buffers (their steps add up to at most kc_max). */
+    int64_t k_at = 0, b_at = 0;
     for (int64_t i = 0; i < j->set; ++i) {
-      const tile_phase *t = &tp[i];
+      tile_phase *t = &tp[i];
       const int64_t nt = t->ph.ntaps, kc = cb * nt, npanels = (t->ncols + nr - 1) / nr;
+      t->k_at = k_at;
+      t->b_at = b_at;
       if (t->ncols == 0 || kc == 0)
+        continue;
+      const int64_t first = j->phase_taps[p0 + i];
+      for (int64_t kk = 0; j->lazy && kk < kc; ++kk)
+        s->aoff[k_at + kk] = (c0 + kk / nt) * j->a_ci_stride + j->taps_k[first + kk % nt];
+      k_at += kc;
+      if (i > 0 && j->same_b[p0 + i]) {
+        t->b_at = tp[i - 1].b_at;
+        continue;
+      }
+      if (b_ready) /* one block of K, this tile's, packed by the phase before */
         continue;
       for (int64_t kk = 0; kk < kc; ++kk)
         s->src[kk] = xg + (c0 + kk / nt) * pl->c_stride + t->tap_off[kk % nt];
-      kern->pack(kc, s->src, t->pieces, t->npieces, s->b);
+      float *b = s->b + b_at * nr;
+      kern->pack(kc, s->src, t->pieces, t->npieces, b);
       const int64_t tail = t->ncols % nr; /* lanes past the last column must hold zeros */
       for (int64_t kk = 0; tail != 0 && kk < kc; ++kk)
-        memset(s->b + (npanels - 1) * IGEMM_KC * nr + kk * nr + tail, 0,
+        memset(b + (npanels - 1) * j->kc_max * nr + kk * nr + tail, 0,
                (size_t)(nr - tail) * sizeof(float));
-      /* A panel pi of this block: lazy blocks hold kc columns, global A K of them. */
-      const int64_t a_row = j->lazy ? kc : t->K, a_k0 = j->lazy ? 0 : c0 * nt;
-      /* One column panel of B stays in L1 while every row panel of A streams past it. */
-      for (int64_t pj = 0; pj < npanels; ++pj) {
-        const int cols = pj == npanels - 1 && tail != 0 ? (int)tail : nr;
-        for (int64_t pi = 0; pi < rows / mr; ++pi) {
-          if (next.at != NULL)
-            prefetch_next(&next);
-          kern->gemm(kc, t->a + (pi * a_row + a_k0) * mr, s->b + pj * IGEMM_KC * nr,
-                     t->c + pi * mr * j->nc + pj * nr, j->nc, c0 == 0, cols);
-        }
-      }
+      b_at += kc;
     }
+    /* One column panel of B stays in L1 while every row panel of A streams past it (in lazy
+     * mode, measured: faster than a row panel's rows of w kept for every phase). */
+    for (int64_t i = 0; i < j->set; ++i)
+      for (int64_t pj = 0; tp[i].K > 0 && pj < (tp[i].ncols + nr - 1) / nr; ++pj)
+        for (int64_t pi = 0; pi < rows / mr; ++pi)
+          product(j, s, &tp[i], c0, cb, pi, pj, &next);
   }
 
   for (int64_t i = 0; i < j->set; ++i)
@@ -333,21 +364,23 @@ static void run_task(void *shared, int worker, int64_t task) {
   const igemm_job *j = shared;
   const int64_t nb = task % j->nblocks, mb = task / j->nblocks % j->mblocks,
                 g = task / j->nblocks / j->mblocks;
+  /* A phase reading what the one before read finds its B block packed when K is one block. */
   for (int64_t p0 = 0; p0 < j->pl->phase_count; p0 += j->set)
-    run_tile(j, &j->scratch[worker], p0, g, mb, nb);
+    run_tile(j, &j->scratch[worker], p0, g, mb, nb,
+             j->set == 1 && p0 > 0 && j->same_b[p0] && j->cb >= j->pl->cin_g);
 }
 
 /* ---- the core ----------------------------------------------------------------------------- */
 
 /* A worker's arrays, laid out in one block (see cpu_carve). */
 static void lay_out(const igemm_job *j, igemm_scratch *s, cpu_carve *c) {
-  const int64_t total_taps = j->phase_taps[j->pl->phase_count];
-  s->b = tconv_cpu_take(c, IGEMM_KC * j->nc, sizeof(float));
+  s->b = tconv_cpu_take(c, j->kc_max * j->nc, sizeof(float));
   s->c = tconv_cpu_take(c, j->set * j->mc * j->nc, sizeof(float));
-  s->a = tconv_cpu_take(c, j->lazy ? j->mc * j->cb * total_taps : 0, sizeof(float));
+  s->aoff = tconv_cpu_take(c, j->lazy ? j->kc_max : 0, sizeof(int64_t));
+  s->arow = tconv_cpu_take(c, j->lazy ? j->mc : 0, sizeof(float *));
   s->tap_off = tconv_cpu_take(c, j->set * j->pl->max_taps, sizeof(int64_t));
   s->tap_k = tconv_cpu_take(c, j->pl->max_taps, sizeof(int64_t));
-  s->src = tconv_cpu_take(c, IGEMM_KC, sizeof(float *));
+  s->src = tconv_cpu_take(c, j->kc_max, sizeof(float *));
   s->pieces = tconv_cpu_take(c, j->set * j->piece_cap, sizeof(cpu_piece));
   s->segments = tconv_cpu_take(c, j->set * j->nc, sizeof(segment));
 }
@@ -393,12 +426,14 @@ tconv_status tconv_cpu_igemm_core(tconv_context *ctx, const cpu_plan *pl, const 
 
   /* Tables: a_at, phase_taps, taps_k, and room for one phase's tap offsets. */
   const int64_t units = pl->phase_count * pr->groups, phases1 = pl->phase_count + 1;
-  j.a_at = tconv_cpu_alloc(ctx, units + phases1 + pr->k_spatial + pl->max_taps, sizeof(int64_t));
+  j.a_at = tconv_cpu_alloc(ctx, units + phases1 + pr->k_spatial + pl->max_taps + pl->phase_count,
+                           sizeof(int64_t));
   if (j.a_at == NULL)
     return tconv_cpu_out_of_memory(ctx, pl, "its tile tables");
   j.phase_taps = j.a_at + units;
   j.taps_k = j.phase_taps + phases1;
   int64_t *offsets = j.taps_k + pr->k_spatial;
+  j.same_b = offsets + pl->max_taps;
   int64_t a_size = 0, taps = 0;
   double work = 0.0;
   for (int64_t p = 0; p < pl->phase_count; ++p) {
@@ -417,11 +452,15 @@ tconv_status tconv_cpu_igemm_core(tconv_context *ctx, const cpu_plan *pl, const 
     work += (double)pr->cout * (double)K * (double)cols;
   }
   j.phase_taps[pl->phase_count] = taps;
+  for (int64_t p = 0; p < pl->phase_count; ++p)
+    j.same_b[p] = p > 0 && same_reads(pl, p - 1, p);
   j.a_row_stride = pr->op == TCONV_OP_TRANSPOSE ? pr->k_spatial : pl->cin_g * pr->k_spatial;
-  /* Few columns: every column block would reread the packed A from memory for little work,
-   * so one block takes every column and each tile packs its rows' A per block of input
-   * channels instead, all phases from one read of w. Rows and channels per block are fewer,
-   * so that the A blocks of every phase and their C tiles stay in cache. */
+  j.a_ci_stride = pr->op == TCONV_OP_TRANSPOSE ? pl->cout_g * pr->k_spatial : pr->k_spatial;
+  /* Few columns: packing A would cost about as much as the products it serves (each weight
+   * meets only the few columns), so one block takes every column and the micro-kernel reads
+   * A from w, every phase of a tile one block of input channels after another, so that the
+   * block's rows of w stay in cache for all of them. Rows and channels per block are fewer,
+   * so that those rows and the C tiles of every phase stay in cache. */
   j.lazy = j.nblocks <= LAZY_MAX_BLOCKS && pl->phase_count <= CPU_LAZY_PHASES;
   if (j.lazy) {
     int64_t most = 0;
@@ -432,11 +471,24 @@ tconv_status tconv_cpu_igemm_core(tconv_context *ctx, const cpu_plan *pl, const 
     }
     j.nc = (most + nr - 1) / nr * nr;
     j.nblocks = 1;
+    /* The (group, row block) pairs are the only tasks: at least one per thread where there
+     * are rows enough. */
     j.mblocks = (j.m_pad + LAZY_MC_MAX - 1) / LAZY_MC_MAX;
+    const double c_bytes = (double)pl->phase_count * (double)j.m_pad * (double)j.nc * 4.0;
+    if (c_bytes / LAZY_C_BYTES > (double)j.mblocks)
+      j.mblocks = (int64_t)(c_bytes / LAZY_C_BYTES) + 1;
+    if (pr->groups * j.mblocks < ctx->threads) {
+      const int64_t want = (ctx->threads + pr->groups - 1) / pr->groups;
+      j.mblocks = want < j.m_pad / mr ? want : j.m_pad / mr;
+    }
     j.mc = (j.m_pad / mr + j.mblocks - 1) / j.mblocks * mr;
+    j.mblocks = (j.m_pad + j.mc - 1) / j.mc;
     j.cb = taps > 0 && IGEMM_KC / taps > 0 ? IGEMM_KC / taps : 1;
     j.set = pl->phase_count;
   }
+  j.kc_max = j.cb * (j.lazy ? taps : pl->max_taps);
+  if (j.kc_max < IGEMM_KC)
+    j.kc_max = IGEMM_KC;
   j.piece_cap = j.nc + j.nc / nr + 1;
   const int64_t tiles = pr->groups * j.mblocks * j.nblocks;
   const int64_t pack_tasks = pr->groups * (pack_by_panels(&j) ? j.m_pad / mr : pl->cin_g);

@@ -121,7 +121,8 @@ tconv_status tconv_cpu_direct_core(tconv_context *ctx, const cpu_plan *plan, con
 
 /* ---- kernels per instruction set (host/cpu_kernels.c, host/cpu_kernels_x86.c) ----------- */
 
-#define CPU_DIRECT_ROWS 4 /* rows one direct-kernel call computes */
+#define CPU_DIRECT_ROWS 4     /* rows one direct-kernel call computes */
+#define CPU_DIRECT_CHANNELS 3 /* output channels one direct-kernel call computes at most */
 
 /* A run of consecutive columns of a B block that reads consecutive input elements: where it
  * goes in a packed row (panel * panel_stride + lane) and where it comes from. */
@@ -138,10 +139,15 @@ typedef struct cpu_kernels {
    * set computes them in whole vectors). */
   void (*gemm)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int first,
                int cols);
-  /* For r < rows: out[r][i] = sum over k < kc, in increasing k from 0, of
-   * w[k] * src[r][off[k] + i], for i < len (one FMA per term). */
+  /* As gemm, with A read where it lies: the value of row i at step k is arow[i][aoff[k]]
+   * (i < mr; a row past the problem's points at a real one, its C row is left unused). */
+  void (*gemm_rows)(int64_t kc, const float *const *arow, const int64_t *aoff, const float *b,
+                    float *c, int64_t ldc, int first, int cols);
+  /* For c < chans (<= CPU_DIRECT_CHANNELS) and r < rows: out[c * CPU_DIRECT_ROWS + r][i] =
+   * sum over k < kc, in increasing k from 0, of w[c * kc + k] * src[r][off[k] + i], for
+   * i < len (one FMA per term). The channels share every load of src. */
   void (*direct)(int64_t kc, const float *w, const int64_t *off, const float *const *src,
-                 float *const *out, int rows, int64_t len);
+                 float *const *out, int chans, int rows, int64_t len);
   /* dst[i] = src[i * step], i < n (step >= 1). */
   void (*gather)(float *dst, const float *src, int64_t n, int64_t step);
   /* Packs kc rows of a B block: for kk < kc and every piece,

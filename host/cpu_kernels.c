@@ -29,21 +29,37 @@ static void gemm_generic(int64_t kc, const float *a, const float *b, float *c, i
       c[i * ldc + j] = acc[i][j];
 }
 
+static void gemm_rows_generic(int64_t kc, const float *const *arow, const int64_t *aoff,
+                              const float *b, float *c, int64_t ldc, int first, int cols) {
+  float acc[GENERIC_MR][GENERIC_NR];
+  for (int i = 0; i < GENERIC_MR; ++i)
+    for (int j = 0; j < cols; ++j)
+      acc[i][j] = first ? 0.0f : c[i * ldc + j];
+  for (int64_t k = 0; k < kc; ++k, b += GENERIC_NR)
+    for (int i = 0; i < GENERIC_MR; ++i)
+      for (int j = 0; j < cols; ++j)
+        acc[i][j] = fmaf(arow[i][aoff[k]], b[j], acc[i][j]);
+  for (int i = 0; i < GENERIC_MR; ++i)
+    for (int j = 0; j < cols; ++j)
+      c[i * ldc + j] = acc[i][j];
+}
+
 static void direct_generic(int64_t kc, const float *w, const int64_t *off, const float *const *src,
-                           float *const *out, int rows, int64_t len) {
+                           float *const *out, int chans, int rows, int64_t len) {
   float acc[GENERIC_CHUNK];
-  for (int r = 0; r < rows; ++r)
-    for (int64_t i0 = 0; i0 < len; i0 += GENERIC_CHUNK) {
-      const int64_t n = len - i0 < GENERIC_CHUNK ? len - i0 : GENERIC_CHUNK;
-      for (int64_t i = 0; i < n; ++i)
-        acc[i] = 0.0f;
-      for (int64_t k = 0; k < kc; ++k) {
-        const float *s = src[r] + off[k] + i0;
+  for (int c = 0; c < chans; ++c, w += kc, out += CPU_DIRECT_ROWS)
+    for (int r = 0; r < rows; ++r)
+      for (int64_t i0 = 0; i0 < len; i0 += GENERIC_CHUNK) {
+        const int64_t n = len - i0 < GENERIC_CHUNK ? len - i0 : GENERIC_CHUNK;
         for (int64_t i = 0; i < n; ++i)
-          acc[i] = fmaf(w[k], s[i], acc[i]);
+          acc[i] = 0.0f;
+        for (int64_t k = 0; k < kc; ++k) {
+          const float *s = src[r] + off[k] + i0;
+          for (int64_t i = 0; i < n; ++i)
+            acc[i] = fmaf(w[k], s[i], acc[i]);
+        }
+        memcpy(out[r] + i0, acc, (size_t)n * sizeof(float));
       }
-      memcpy(out[r] + i0, acc, (size_t)n * sizeof(float));
-    }
 }
 
 void tconv_cpu_gather_generic(float *dst, const float *src, int64_t n, int64_t step) {
@@ -67,8 +83,13 @@ static void pack_generic(int64_t kc, const float *const *src, const cpu_piece *p
   tconv_cpu_pack_rows(kc, src, pieces, npieces, b, GENERIC_NR);
 }
 
-const cpu_kernels tconv_cpu_generic = {"generic",    GENERIC_MR,     GENERIC_NR,
-                                       gemm_generic, direct_generic, tconv_cpu_gather_generic,
+const cpu_kernels tconv_cpu_generic = {"generic",
+                                       GENERIC_MR,
+                                       GENERIC_NR,
+                                       gemm_generic,
+                                       gemm_rows_generic,
+                                       direct_generic,
+                                       tconv_cpu_gather_generic,
                                        pack_generic};
 
 static _Atomic(const cpu_kernels *) forced = NULL; /* test hook */

@@ -27,21 +27,26 @@
 #define PACK_AHEAD 8 /* packed rows between a prefetch and its use */
 #define A512_NR 48
 /* The first V of the micro-tile's 3 vectors of columns: V = 3 is the whole tile, fewer serve
- * a last panel with at most 16 V columns (its other lanes are not computed). Every index is
- * a constant once unrolled, so the accumulators live in registers. */
+ * a last panel with at most 16 V columns (its other lanes are not computed). A is packed
+ * (a, mr values per step) or, with arow, read in place (arow[i][aoff[k]]). Every index is a
+ * constant once unrolled, so the accumulators live in registers. */
 TARGET_AVX512 static inline __attribute__((always_inline)) void
-gemm512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int first, const int V) {
+gemm512(int64_t kc, const float *a, const float *const *arow, const int64_t *aoff, const float *b,
+        float *c, int64_t ldc, int first, const int V) {
   __m512 acc[A512_MR][3];
+  const float *r[A512_MR];
   _Pragma("GCC unroll 8") for (int i = 0; i < A512_MR; ++i) {
+    r[i] = arow != NULL ? arow[i] : a + i;
     _Pragma("GCC unroll 3") for (int v = 0; v < V; ++v) {
       acc[i][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(c + i * ldc + 16 * v);
     }
   }
-  for (int64_t k = 0; k < kc; ++k, a += A512_MR, b += A512_NR) {
+  for (int64_t k = 0; k < kc; ++k, b += A512_NR) {
+    const int64_t o = arow != NULL ? aoff[k] : k * A512_MR;
     __m512 bv[3];
     _Pragma("GCC unroll 3") for (int v = 0; v < V; ++v) { bv[v] = _mm512_load_ps(b + 16 * v); }
     _Pragma("GCC unroll 8") for (int i = 0; i < A512_MR; ++i) {
-      const __m512 ai = _mm512_set1_ps(a[i]);
+      const __m512 ai = _mm512_set1_ps(r[i][o]);
       _Pragma("GCC unroll 3") for (int v = 0; v < V; ++v) {
         acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
       }
@@ -54,18 +59,19 @@ gemm512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int f
   }
 }
 
-TARGET_AVX512 static void gemm512_1(int64_t kc, const float *a, const float *b, float *c,
-                                    int64_t ldc, int first) {
-  gemm512(kc, a, b, c, ldc, first, 1);
-}
-TARGET_AVX512 static void gemm512_2(int64_t kc, const float *a, const float *b, float *c,
-                                    int64_t ldc, int first) {
-  gemm512(kc, a, b, c, ldc, first, 2);
-}
-TARGET_AVX512 static void gemm512_3(int64_t kc, const float *a, const float *b, float *c,
-                                    int64_t ldc, int first) {
-  gemm512(kc, a, b, c, ldc, first, 3);
-}
+#define A512_GEMM(V)                                                                               \
+  TARGET_AVX512 static void gemm512_##V(int64_t kc, const float *a, const float *b, float *c,      \
+                                        int64_t ldc, int first) {                                  \
+    gemm512(kc, a, NULL, NULL, b, c, ldc, first, V);                                               \
+  }                                                                                                \
+  TARGET_AVX512 static void gemm512_rows_##V(int64_t kc, const float *const *arow,                 \
+                                             const int64_t *aoff, const float *b, float *c,        \
+                                             int64_t ldc, int first) {                             \
+    gemm512(kc, NULL, arow, aoff, b, c, ldc, first, V);                                            \
+  }
+A512_GEMM(1)
+A512_GEMM(2)
+A512_GEMM(3)
 
 static void gemm_avx512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                         int first, int cols) {
@@ -77,61 +83,98 @@ static void gemm_avx512(int64_t kc, const float *a, const float *b, float *c, in
     gemm512_1(kc, a, b, c, ldc, first);
 }
 
+static void gemm_rows_avx512(int64_t kc, const float *const *arow, const int64_t *aoff,
+                             const float *b, float *c, int64_t ldc, int first, int cols) {
+  if (cols > 32)
+    gemm512_rows_3(kc, arow, aoff, b, c, ldc, first);
+  else if (cols > 16)
+    gemm512_rows_2(kc, arow, aoff, b, c, ldc, first);
+  else
+    gemm512_rows_1(kc, arow, aoff, b, c, ldc, first);
+}
+
 /* Lanes [0, n) of a 16-lane vector, n clamped to 0..16. */
 TARGET_AVX512 static inline __mmask16 lanes16(int64_t n) {
   return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1u);
 }
 
-/* R rows x V vectors of 16 columns, every accumulator in a register. */
-#define A512_DIRECT(R, V)                                                                          \
-  TARGET_AVX512 static void direct512_##R##_##V(int64_t kc, const float *w, const int64_t *off,    \
-                                                const float *const *src, float *const *out,        \
-                                                int64_t i0, int64_t n) {                           \
+/* R rows x C output channels x V vectors of 16 columns, every accumulator in a register:
+ * each load of the input serves the C channels. */
+#define A512_DIRECT(R, C, V)                                                                       \
+  TARGET_AVX512 static void direct512_##R##_##C##_##V(int64_t kc, const float *w,                  \
+                                                      const int64_t *off, const float *const *src, \
+                                                      float *const *out, int64_t i0, int64_t n) {  \
     __mmask16 m[V];                                                                                \
-    __m512 acc[R][V];                                                                              \
+    __m512 acc[C][R][V];                                                                           \
     _Pragma("GCC unroll 4") for (int v = 0; v < V; ++v) {                                          \
       m[v] = lanes16(n - 16 * v);                                                                  \
-      _Pragma("GCC unroll 4") for (int r = 0; r < R; ++r) { acc[r][v] = _mm512_setzero_ps(); }     \
-    }                                                                                              \
-    for (int64_t k = 0; k < kc; ++k) {                                                             \
-      const __m512 wk = _mm512_set1_ps(w[k]);                                                      \
-      const int64_t o = off[k] + i0;                                                               \
-      _Pragma("GCC unroll 4") for (int r = 0; r < R; ++r) {                                        \
-        _Pragma("GCC unroll 4") for (int v = 0; v < V; ++v) {                                      \
-          acc[r][v] =                                                                              \
-              _mm512_fmadd_ps(wk, _mm512_maskz_loadu_ps(m[v], src[r] + o + 16 * v), acc[r][v]);    \
+      _Pragma("GCC unroll 3") for (int c = 0; c < C; ++c) {                                        \
+        _Pragma("GCC unroll 4") for (int r = 0; r < R; ++r) {                                      \
+          acc[c][r][v] = _mm512_setzero_ps();                                                      \
         }                                                                                          \
       }                                                                                            \
     }                                                                                              \
-    _Pragma("GCC unroll 4") for (int r = 0; r < R; ++r) {                                          \
-      _Pragma("GCC unroll 4") for (int v = 0; v < V; ++v) {                                        \
-        _mm512_mask_storeu_ps(out[r] + i0 + 16 * v, m[v], acc[r][v]);                              \
+    for (int64_t k = 0; k < kc; ++k) {                                                             \
+      __m512 wk[C];                                                                                \
+      _Pragma("GCC unroll 3") for (int c = 0; c < C; ++c) {                                        \
+        wk[c] = _mm512_set1_ps(w[c * kc + k]);                                                     \
+      }                                                                                            \
+      const int64_t o = off[k] + i0;                                                               \
+      _Pragma("GCC unroll 4") for (int r = 0; r < R; ++r) {                                        \
+        _Pragma("GCC unroll 4") for (int v = 0; v < V; ++v) {                                      \
+          const __m512 x = _mm512_maskz_loadu_ps(m[v], src[r] + o + 16 * v);                       \
+          _Pragma("GCC unroll 3") for (int c = 0; c < C; ++c) {                                    \
+            acc[c][r][v] = _mm512_fmadd_ps(wk[c], x, acc[c][r][v]);                                \
+          }                                                                                        \
+        }                                                                                          \
+      }                                                                                            \
+    }                                                                                              \
+    _Pragma("GCC unroll 3") for (int c = 0; c < C; ++c) {                                          \
+      _Pragma("GCC unroll 4") for (int r = 0; r < R; ++r) {                                        \
+        _Pragma("GCC unroll 4") for (int v = 0; v < V; ++v) {                                      \
+          _mm512_mask_storeu_ps(out[c * CPU_DIRECT_ROWS + r] + i0 + 16 * v, m[v], acc[c][r][v]);   \
+        }                                                                                          \
       }                                                                                            \
     }                                                                                              \
   }
 
-#define A512_DIRECT_V(R) A512_DIRECT(R, 1) A512_DIRECT(R, 2) A512_DIRECT(R, 3) A512_DIRECT(R, 4)
-A512_DIRECT_V(1)
-A512_DIRECT_V(2)
-A512_DIRECT_V(3)
-A512_DIRECT_V(4)
+/* Vectors per channel count, so that R x C x V stays within 24 accumulators: C = 1 up to 4
+ * vectors (64 columns), C = 2 up to 3, C = 3 up to 2. */
+#define A512_DIRECT_R(R)                                                                           \
+  A512_DIRECT(R, 1, 1)                                                                             \
+  A512_DIRECT(R, 1, 2)                                                                             \
+  A512_DIRECT(R, 1, 3)                                                                             \
+  A512_DIRECT(R, 1, 4)                                                                             \
+  A512_DIRECT(R, 2, 1)                                                                             \
+  A512_DIRECT(R, 2, 2)                                                                             \
+  A512_DIRECT(R, 2, 3)                                                                             \
+  A512_DIRECT(R, 3, 1)                                                                             \
+  A512_DIRECT(R, 3, 2)
+A512_DIRECT_R(1)
+A512_DIRECT_R(2)
+A512_DIRECT_R(3)
+A512_DIRECT_R(4)
 
 typedef void (*direct_block_fn)(int64_t kc, const float *w, const int64_t *off,
                                 const float *const *src, float *const *out, int64_t i0, int64_t n);
 
 #define A512_ROW(R)                                                                                \
-  { direct512_##R##_1, direct512_##R##_2, direct512_##R##_3, direct512_##R##_4 }
-static const direct_block_fn direct512[CPU_DIRECT_ROWS][4] = {A512_ROW(1), A512_ROW(2), A512_ROW(3),
-                                                              A512_ROW(4)};
-
-#define A512_CHUNK 64
+  {                                                                                                \
+    {direct512_##R##_1_1, direct512_##R##_1_2, direct512_##R##_1_3, direct512_##R##_1_4},          \
+        {direct512_##R##_2_1, direct512_##R##_2_2, direct512_##R##_2_3, NULL},                     \
+        {direct512_##R##_3_1, direct512_##R##_3_2, NULL, NULL},                                    \
+  }
+static const direct_block_fn direct512[CPU_DIRECT_ROWS][CPU_DIRECT_CHANNELS][4] = {
+    A512_ROW(1), A512_ROW(2), A512_ROW(3), A512_ROW(4)};
+static const int direct512_vectors[CPU_DIRECT_CHANNELS] = {4, 3, 2};
 
 TARGET_AVX512 static void direct_avx512(int64_t kc, const float *w, const int64_t *off,
-                                        const float *const *src, float *const *out, int rows,
-                                        int64_t len) {
-  for (int64_t i0 = 0; i0 < len; i0 += A512_CHUNK) {
-    const int64_t n = len - i0 < A512_CHUNK ? len - i0 : A512_CHUNK;
-    direct512[rows - 1][(n + 15) / 16 - 1](kc, w, off, src, out, i0, n);
+                                        const float *const *src, float *const *out, int chans,
+                                        int rows, int64_t len) {
+  const int64_t chunk = 16 * direct512_vectors[chans - 1];
+  for (int64_t i0 = 0; i0 < len; i0 += chunk) {
+    const int64_t n = len - i0 < chunk ? len - i0 : chunk;
+    direct512[rows - 1][chans - 1][(n + 15) / 16 - 1](kc, w, off, src, out, i0, n);
   }
 }
 
@@ -178,28 +221,32 @@ TARGET_AVX512 static void gather_avx512(float *dst, const float *src, int64_t n,
   }
 }
 
-const cpu_kernels tconv_cpu_avx512 = {"avx512",      A512_MR,       A512_NR,    gemm_avx512,
-                                      direct_avx512, gather_avx512, pack_avx512};
+const cpu_kernels tconv_cpu_avx512 = {"avx512",         A512_MR,       A512_NR,       gemm_avx512,
+                                      gemm_rows_avx512, direct_avx512, gather_avx512, pack_avx512};
 
 /* ---- AVX2 + FMA ---------------------------------------------------------------------- */
 
 #define A2_MR 6
 #define A2_NR 16
 
-/* The first V of the micro-tile's 2 vectors of columns (as gemm512). */
+/* The first V of the micro-tile's 2 vectors of columns, A packed or in place (as gemm512). */
 TARGET_AVX2 static inline __attribute__((always_inline)) void
-gemm2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int first, const int V) {
+gemm2(int64_t kc, const float *a, const float *const *arow, const int64_t *aoff, const float *b,
+      float *c, int64_t ldc, int first, const int V) {
   __m256 acc[A2_MR][2];
+  const float *r[A2_MR];
   _Pragma("GCC unroll 6") for (int i = 0; i < A2_MR; ++i) {
+    r[i] = arow != NULL ? arow[i] : a + i;
     _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) {
       acc[i][v] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(c + i * ldc + 8 * v);
     }
   }
-  for (int64_t k = 0; k < kc; ++k, a += A2_MR, b += A2_NR) {
+  for (int64_t k = 0; k < kc; ++k, b += A2_NR) {
+    const int64_t o = arow != NULL ? aoff[k] : k * A2_MR;
     __m256 bv[2];
     _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) { bv[v] = _mm256_load_ps(b + 8 * v); }
     _Pragma("GCC unroll 6") for (int i = 0; i < A2_MR; ++i) {
-      const __m256 ai = _mm256_broadcast_ss(a + i);
+      const __m256 ai = _mm256_broadcast_ss(r[i] + o);
       _Pragma("GCC unroll 2") for (int v = 0; v < V; ++v) {
         acc[i][v] = _mm256_fmadd_ps(ai, bv[v], acc[i][v]);
       }
@@ -212,14 +259,18 @@ gemm2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int fir
   }
 }
 
-TARGET_AVX2 static void gemm2_1(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                                int first) {
-  gemm2(kc, a, b, c, ldc, first, 1);
-}
-TARGET_AVX2 static void gemm2_2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                                int first) {
-  gemm2(kc, a, b, c, ldc, first, 2);
-}
+#define A2_GEMM(V)                                                                                 \
+  TARGET_AVX2 static void gemm2_##V(int64_t kc, const float *a, const float *b, float *c,          \
+                                    int64_t ldc, int first) {                                      \
+    gemm2(kc, a, NULL, NULL, b, c, ldc, first, V);                                                 \
+  }                                                                                                \
+  TARGET_AVX2 static void gemm2_rows_##V(int64_t kc, const float *const *arow,                     \
+                                         const int64_t *aoff, const float *b, float *c,            \
+                                         int64_t ldc, int first) {                                 \
+    gemm2(kc, NULL, arow, aoff, b, c, ldc, first, V);                                              \
+  }
+A2_GEMM(1)
+A2_GEMM(2)
 
 static void gemm_avx2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int first,
                       int cols) {
@@ -229,6 +280,14 @@ static void gemm_avx2(int64_t kc, const float *a, const float *b, float *c, int6
     gemm2_1(kc, a, b, c, ldc, first);
 }
 
+static void gemm_rows_avx2(int64_t kc, const float *const *arow, const int64_t *aoff,
+                           const float *b, float *c, int64_t ldc, int first, int cols) {
+  if (cols > 8)
+    gemm2_rows_2(kc, arow, aoff, b, c, ldc, first);
+  else
+    gemm2_rows_1(kc, arow, aoff, b, c, ldc, first);
+}
+
 /* Lanes [0, n) of an 8-lane vector as maskload's sign mask. */
 TARGET_AVX2 static inline __m256i lanes8(int64_t n) {
   const __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -236,52 +295,68 @@ TARGET_AVX2 static inline __m256i lanes8(int64_t n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(clamped), index);
 }
 
-#define A2_DIRECT(R, V)                                                                            \
-  TARGET_AVX2 static void direct2_##R##_##V(int64_t kc, const float *w, const int64_t *off,        \
-                                            const float *const *src, float *const *out,            \
-                                            int64_t i0, int64_t n) {                               \
+#define A2_DIRECT(R, C, V)                                                                         \
+  TARGET_AVX2 static void direct2_##R##_##C##_##V(int64_t kc, const float *w, const int64_t *off,  \
+                                                  const float *const *src, float *const *out,      \
+                                                  int64_t i0, int64_t n) {                         \
     __m256i m[V];                                                                                  \
-    __m256 acc[R][V];                                                                              \
+    __m256 acc[C][R][V];                                                                           \
     _Pragma("GCC unroll 4") for (int v = 0; v < V; ++v) {                                          \
       m[v] = lanes8(n - 8 * v);                                                                    \
-      _Pragma("GCC unroll 4") for (int r = 0; r < R; ++r) { acc[r][v] = _mm256_setzero_ps(); }     \
-    }                                                                                              \
-    for (int64_t k = 0; k < kc; ++k) {                                                             \
-      const __m256 wk = _mm256_broadcast_ss(w + k);                                                \
-      const int64_t o = off[k] + i0;                                                               \
-      _Pragma("GCC unroll 4") for (int r = 0; r < R; ++r) {                                        \
-        _Pragma("GCC unroll 4") for (int v = 0; v < V; ++v) {                                      \
-          acc[r][v] =                                                                              \
-              _mm256_fmadd_ps(wk, _mm256_maskload_ps(src[r] + o + 8 * v, m[v]), acc[r][v]);        \
+      _Pragma("GCC unroll 2") for (int c = 0; c < C; ++c) {                                        \
+        _Pragma("GCC unroll 4") for (int r = 0; r < R; ++r) {                                      \
+          acc[c][r][v] = _mm256_setzero_ps();                                                      \
         }                                                                                          \
       }                                                                                            \
     }                                                                                              \
-    _Pragma("GCC unroll 4") for (int r = 0; r < R; ++r) {                                          \
-      _Pragma("GCC unroll 4") for (int v = 0; v < V; ++v) {                                        \
-        _mm256_maskstore_ps(out[r] + i0 + 8 * v, m[v], acc[r][v]);                                 \
+    for (int64_t k = 0; k < kc; ++k) {                                                             \
+      __m256 wk[C];                                                                                \
+      _Pragma("GCC unroll 2") for (int c = 0; c < C; ++c) {                                        \
+        wk[c] = _mm256_broadcast_ss(w + c * kc + k);                                               \
+      }                                                                                            \
+      const int64_t o = off[k] + i0;                                                               \
+      _Pragma("GCC unroll 4") for (int r = 0; r < R; ++r) {                                        \
+        _Pragma("GCC unroll 4") for (int v = 0; v < V; ++v) {                                      \
+          const __m256 x = _mm256_maskload_ps(src[r] + o + 8 * v, m[v]);                           \
+          _Pragma("GCC unroll 2") for (int c = 0; c < C; ++c) {                                    \
+            acc[c][r][v] = _mm256_fmadd_ps(wk[c], x, acc[c][r][v]);                                \
+          }                                                                                        \
+        }                                                                                          \
+      }                                                                                            \
+    }                                                                                              \
+    _Pragma("GCC unroll 2") for (int c = 0; c < C; ++c) {                                          \
+      _Pragma("GCC unroll 4") for (int r = 0; r < R; ++r) {                                        \
+        _Pragma("GCC unroll 4") for (int v = 0; v < V; ++v) {                                      \
+          _mm256_maskstore_ps(out[c * CPU_DIRECT_ROWS + r] + i0 + 8 * v, m[v], acc[c][r][v]);      \
+        }                                                                                          \
       }                                                                                            \
     }                                                                                              \
   }
 
-#define A2_DIRECT_V(R) A2_DIRECT(R, 1) A2_DIRECT(R, 2) A2_DIRECT(R, 3)
-A2_DIRECT_V(1)
-A2_DIRECT_V(2)
-A2_DIRECT_V(3)
-A2_DIRECT_V(4)
+/* 16 ymm registers: one channel with up to 3 vectors (24 columns), or two with one. */
+#define A2_DIRECT_R(R) A2_DIRECT(R, 1, 1) A2_DIRECT(R, 1, 2) A2_DIRECT(R, 1, 3) A2_DIRECT(R, 2, 1)
+A2_DIRECT_R(1)
+A2_DIRECT_R(2)
+A2_DIRECT_R(3)
+A2_DIRECT_R(4)
 
 #define A2_ROW(R)                                                                                  \
-  { direct2_##R##_1, direct2_##R##_2, direct2_##R##_3 }
-static const direct_block_fn direct2[CPU_DIRECT_ROWS][3] = {A2_ROW(1), A2_ROW(2), A2_ROW(3),
-                                                            A2_ROW(4)};
+  { {direct2_##R##_1_1, direct2_##R##_1_2, direct2_##R##_1_3}, {direct2_##R##_2_1, NULL, NULL}, }
+static const direct_block_fn direct2[CPU_DIRECT_ROWS][2][3] = {A2_ROW(1), A2_ROW(2), A2_ROW(3),
+                                                               A2_ROW(4)};
 
-#define A2_CHUNK 24
-
+/* Channels two at a time (8 columns), a last single one up to 24 columns at a time. */
 TARGET_AVX2 static void direct_avx2(int64_t kc, const float *w, const int64_t *off,
-                                    const float *const *src, float *const *out, int rows,
+                                    const float *const *src, float *const *out, int chans, int rows,
                                     int64_t len) {
-  for (int64_t i0 = 0; i0 < len; i0 += A2_CHUNK) {
-    const int64_t n = len - i0 < A2_CHUNK ? len - i0 : A2_CHUNK;
-    direct2[rows - 1][(n + 7) / 8 - 1](kc, w, off, src, out, i0, n);
+  for (int c = 0; c < chans;) {
+    const int pair = chans - c >= 2, chunk = pair ? 8 : 24;
+    for (int64_t i0 = 0; i0 < len; i0 += chunk) {
+      const int64_t n = len - i0 < chunk ? len - i0 : chunk;
+      direct2[rows - 1][pair][(n + 7) / 8 - 1](kc, w + c * kc, off, src, out + c * CPU_DIRECT_ROWS,
+                                               i0, n);
+    }
+    c += pair ? 2 : 1;
   }
 }
 
@@ -291,6 +366,7 @@ static void pack_avx2(int64_t kc, const float *const *src, const cpu_piece *piec
 }
 
 const cpu_kernels tconv_cpu_avx2 = {
-    "avx2", A2_MR, A2_NR, gemm_avx2, direct_avx2, tconv_cpu_gather_generic, pack_avx2};
+    "avx2",   A2_MR, A2_NR, gemm_avx2, gemm_rows_avx2, direct_avx2, tconv_cpu_gather_generic,
+    pack_avx2};
 
 #endif /* TCONV_CPU_X86 */

@@ -209,6 +209,17 @@ static const case_spec wide_table[] = {
    {2, 0, 1}, {1, 1, 2}, {0, 0, 0}},
   {TCONV_OP_TRANSPOSE, 1, 5, 24, 10, 2, 0, {300, 1, 1}, {5, 1, 1}, {3, 1, 1}, {2, 1, 1},
    {4, 0, 0}, {1, 0, 0}, {1, 0, 0}},
+  /* k = s: every phase reads the same input, B packed once for all of them */
+  {TCONV_OP_TRANSPOSE, 2, 2, 12, 20, 1, 1, {40, 33, 1}, {2, 3, 1}, {2, 3, 1}, {1, 1, 1},
+   {0, 0, 0}, {0, 1, 0}, {0, 0, 0}},
+  /* more taps in a phase than a block of K holds: blocks of one input channel (few columns
+   * and many) */
+  {TCONV_OP_CONV, 2, 1, 3, 10, 1, 1, {20, 21, 1}, {17, 17, 1}, {1, 1, 1}, {1, 1, 1},
+   {0, 1, 0}, {0, 0, 0}, {0, 0, 0}},
+  {TCONV_OP_CONV, 1, 2, 2, 9, 1, 0, {1200, 1, 1}, {300, 1, 1}, {1, 1, 1}, {1, 1, 1},
+   {0, 0, 0}, {0, 0, 0}, {0, 0, 0}},
+  {TCONV_OP_TRANSPOSE, 1, 1, 2, 7, 1, 1, {40, 1, 1}, {270, 1, 1}, {1, 1, 1}, {1, 1, 1},
+   {3, 0, 0}, {2, 0, 0}, {0, 0, 0}},
 };
 /* clang-format on */
 
