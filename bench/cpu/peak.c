@@ -25,6 +25,7 @@ typedef struct peak_thread {
   int64_t iterations;
   int isa; /* 2 AVX-512, 1 AVX2, 0 scalar */
   float sink;
+  double cpu_seconds; /* the thread's own CPU time in its loop */
 } peak_thread;
 
 #ifdef PEAK_X86
@@ -87,8 +88,15 @@ static int widest(void) {
 
 static int lanes(int isa) { return isa == 2 ? 16 : isa == 1 ? 8 : 1; }
 
+static double thread_cpu_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static void *run(void *p) {
   peak_thread *t = p;
+  const double start = thread_cpu_now();
 #ifdef PEAK_X86
   if (t->isa == 2)
     t->sink = loop_avx512(t->iterations);
@@ -97,24 +105,25 @@ static void *run(void *p) {
   else
 #endif
     t->sink = loop_scalar(t->iterations);
+  t->cpu_seconds = thread_cpu_now() - start;
   return NULL;
 }
 
-/* Wall-clock seconds, or with `cpu` the process's CPU seconds (all its threads). */
-static double now(int cpu) {
+static double wall_now(void) {
   struct timespec ts;
-  clock_gettime(cpu ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
+  clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* FLOP/s of `threads` loops of `iterations` iterations each, run at once; with `cpu`, per
- * second of CPU time given to each thread (what the loops reach while they run, whatever
- * else shares the cores). */
+ * second of CPU time given to each loop (what the loops reach while they run, whatever
+ * else shares the cores), each loop timed by its own thread's clock so that the CPU time of
+ * the process's other threads (the caller's, a library's pool) is not counted. */
 static double measure(int threads, int isa, int64_t iterations, int cpu) {
   peak_thread t[64];
   if (threads > 64)
     threads = 64;
-  const double start = now(cpu);
+  const double start = wall_now();
   int started = 0;
   for (int i = 0; i < threads; ++i) {
     t[i].iterations = iterations;
@@ -125,7 +134,12 @@ static double measure(int threads, int isa, int64_t iterations, int cpu) {
   }
   for (int i = 0; i < started; ++i)
     pthread_join(t[i].thread, NULL);
-  const double seconds = (now(cpu) - start) / (cpu ? started : 1);
+  double seconds = wall_now() - start;
+  if (cpu && started > 0) {
+    seconds = 0.0;
+    for (int i = 0; i < started; ++i)
+      seconds += t[i].cpu_seconds / started;
+  }
   return 2.0 * ACCUMULATORS * lanes(isa) * (double)iterations * started / seconds;
 }
 
