@@ -67,13 +67,15 @@ template <int BM_, int BN_, int BK_, int TM_, int TN_, int THREADS_> struct Tile
   static constexpr int A_R = THREADS / BK; /* threads loading one kk (A rows, B columns) */
   static constexpr int A_RPT = BM / A_R;   /* A rows per thread */
   static constexpr int B_CPT = BN / A_R;   /* B columns per thread */
+  static constexpr int A_SPT = A_RPT / TCONV_IGEMM_STRIP_ROWS; /* strip gather: strips */
   static constexpr int HALF = BM / 2;      /* rows per epilogue pass */
   static constexpr int CHUNKS = BN / 4;    /* 16-byte chunks per row of C */
   static constexpr int SWIZZLE = (CHUNKS < 8 ? CHUNKS : 8) - 1;
   static constexpr int MIN_BLOCKS = TCONV_IGEMM_WARPS_PER_SM * 32 / THREADS;
   static_assert(TX * TY == THREADS, "the thread grid covers the tile");
-  static_assert(THREADS % BK == 0 && BM % A_R == 0 && BN % A_R == 0 && A_RPT % 4 == 0,
-                "loads divide");
+  static_assert(THREADS % BK == 0 && BM % A_R == 0 && BN % A_R == 0 && A_RPT % 4 == 0 &&
+                    TCONV_IGEMM_STRIP_ROWS == 4,
+                "loads divide; a strip is one row of the 128-bit mask vectors");
   static_assert(TM % 8 == 0 && (TN == 8 || TN == 4 || TN == 2), "128-bit fragments");
   static_assert(THREADS % HALF == 0, "one epilogue row per thread and pass");
 };
@@ -108,23 +110,25 @@ template <int GATHER, class Off> struct TapEntry {
   int32_t dt[3];
 };
 template <class Off> struct TapEntry<TCONV_IGEMM_MASK, Off> { Off xoff, woff; };
+template <class Off> struct TapEntry<TCONV_IGEMM_STRIP, Off> { Off xoff, woff; };
 
 template <class K, int GATHER, bool WIDE> struct Smem {
   typedef typename Offset<WIDE>::T Off;
+  static constexpr bool MASK = GATHER != TCONV_IGEMM_GENERIC;
+  static constexpr bool STRIP = GATHER == TCONV_IGEMM_STRIP;
   /* Everything the K loop reads: the two stages of A and B; the tap table; each thread's A
-   * rows (x offset; MASK: the taps inside the input; GENERIC: the input position at tap 0)
-   * and B columns (w offset), four per 16-byte load, kept here rather than in registers,
-   * which the accumulators need. */
+   * rows (x offset, one a strip for STRIP; MASK, STRIP: the taps inside the input; GENERIC:
+   * the input position at tap 0) and B columns (w offset), four per 16-byte load, kept here
+   * rather than in registers, which the accumulators need. */
   struct alignas(16) Main {
     float a[K::STAGES][K::BK][K::BM];
     float b[K::STAGES][K::BK][K::BN];
-    Off row_off[K::A_RPT / 4][K::THREADS][4];
-    uint32_t row_mask[GATHER == TCONV_IGEMM_MASK ? K::A_RPT / 4 : 0][TCONV_IGEMM_MASK_WORDS]
-                     [K::THREADS][4];
-    int32_t row_t[GATHER == TCONV_IGEMM_MASK ? 0 : K::A_RPT / 4][3][K::THREADS][4];
+    Off row_off[STRIP ? (K::A_SPT + 3) / 4 : K::A_RPT / 4][K::THREADS][4];
+    uint32_t row_mask[MASK ? K::A_RPT / 4 : 0][TCONV_IGEMM_MASK_WORDS][K::THREADS][4];
+    int32_t row_t[MASK ? 0 : K::A_RPT / 4][3][K::THREADS][4];
     Off cols[(K::B_CPT + 3) / 4][K::THREADS][4];
     TapEntry<GATHER, Off>
-        tap[GATHER == TCONV_IGEMM_MASK ? TCONV_IGEMM_MASK_TAPS : TCONV_IGEMM_MAX_TAPS];
+        tap[MASK ? TCONV_IGEMM_MASK_TAPS : TCONV_IGEMM_MAX_TAPS];
   };
   /* After it, the same bytes hold one epilogue pass of the C tile, swizzled. */
   union alignas(16) Bytes {
@@ -261,11 +265,20 @@ template <class K> IGEMM_HD int c_index(int row, int chunk) {
 template <class K, int GATHER, bool WIDE> struct Thread {
   typedef typename Offset<WIDE>::T Off;
   typedef Smem<K, GATHER, WIDE> S;
-  static constexpr bool MASK = GATHER == TCONV_IGEMM_MASK;
+  static constexpr bool MASK = S::MASK, STRIP = S::STRIP;
   int tid;
   int32_t k_c, k_tap, k_left; /* the thread's kk as (channel, tap); K left from it */
   int32_t T, dc, dtap;        /* taps of the phase; the steps of a chunk */
   float acc[K::TM][K::TN];
+
+  /* The tile row of the thread's A row i (0 <= i < A_RPT): the threads of a kk on
+   * consecutive rows (rows i*A_R + tid % A_R), or (STRIP) on consecutive strips of 4 rows,
+   * row i % 4 of strip i / 4. */
+  IGEMM_HD int load_row(int i) const {
+    if constexpr (STRIP)
+      return 4 * (tid % K::A_R + i / 4 * K::A_R) + i % 4;
+    return tid % K::A_R + i * K::A_R;
+  }
 
   /* Row and column of micro-tile element (i, j) in the block tile. */
   IGEMM_HD int row(int i) const {
@@ -320,7 +333,7 @@ template <class K, int GATHER, bool WIDE> struct Thread {
     const int64_t group_x = b.group * a.g.cin_g * a.g.x_c;
     TCONV_UNROLL
     for (int i = 0; i < K::A_RPT; ++i) {
-      int64_t m = b.m0 + tid % K::A_R + i * K::A_R, q[3];
+      int64_t m = b.m0 + load_row(i), q[3];
       const bool valid = m < b.M;
       const int64_t image = split_row(a, b, valid ? m : 0, q);
       int64_t off = image * a.g.x_n + group_x;
@@ -339,7 +352,10 @@ template <class K, int GATHER, bool WIDE> struct Thread {
           s.u.m.row_t[i / 4][d][tid][i % 4] = valid ? (int32_t)t0 : -(1 << 30); /* never in */
         }
       }
-      s.u.m.row_off[i / 4][tid][i % 4] = Offset<WIDE>::of(off);
+      if (!STRIP) /* a strip's rows are its first one's offset plus 1, 2, 3 */
+        s.u.m.row_off[i / 4][tid][i % 4] = Offset<WIDE>::of(off);
+      else if (i % 4 == 0)
+        s.u.m.row_off[i / 16][tid][i / 4 % 4] = Offset<WIDE>::of(off);
       if constexpr (MASK) {
         uint64_t mask = 0; /* tap (e0, e1, e2) is bit (e0 * taps1 + e1) * taps2 + e2 */
         for (int32_t e0 = 0; e0 < b.taps[0]; ++e0)
@@ -377,13 +393,29 @@ template <class K, int GATHER, bool WIDE> struct Thread {
     const bool ok = k_left > 0;
     const float *xk = at(x, (Off)k_c * Offset<WIDE>::of(a.g.x_c) + e.xoff);
     const float *wk = at(w, (Off)k_c * Offset<WIDE>::of(a.g.w_cin) + e.woff);
-    float *da = &s.u.m.a[stage][tid / K::A_R][tid % K::A_R];
+    float *da = &s.u.m.a[stage][tid / K::A_R][load_row(0)];
     float *db = &s.u.m.b[stage][tid / K::A_R][tid % K::A_R];
     /* MASK: tap k_tap < 64 is bit k_tap % 32 of mask word k_tap / 32 */
     const uint32_t bit = MASK && ok ? 1u << (k_tap & 31) : 0u;
     [[maybe_unused]] const int word = k_tap >> 5;
+    if constexpr (STRIP) {
+      /* strip q: rows 4q .. 4q+3 of the thread, x elements xs[0..3] (one address) */
+      Off off[(K::A_SPT + 3) / 4 * 4];
+      TCONV_UNROLL
+      for (int j = 0; j < K::A_SPT; j += (int)(16 / sizeof(Off)))
+        vload<(int)(16 / sizeof(Off))>(s.u.m.row_off[j / 4][tid] + j % 4, off + j);
+      TCONV_UNROLL
+      for (int q = 0; q < K::A_SPT; ++q) {
+        uint32_t mask[4];
+        vload<4>(s.u.m.row_mask[q][word][tid], mask);
+        const float *xs = at(xk, off[q]);
+        TCONV_UNROLL
+        for (int j = 0; j < 4; ++j)
+          ex.copy(*this, da + 4 * K::A_R * q + j, xs + j, (mask[j] & bit) != 0);
+      }
+    }
     TCONV_UNROLL
-    for (int q = 0; q < K::A_RPT / 4; ++q) {
+    for (int q = 0; q < (STRIP ? 0 : K::A_RPT / 4); ++q) {
       Off off[4];
       TCONV_UNROLL
       for (int j = 0; j < 4; j += (int)(16 / sizeof(Off)))

@@ -199,6 +199,13 @@ int emulate_config(const tconv_igemm_args &a, test_igemm_run *run, const float *
                    const float *w, int64_t wn, const float *bias, float *y) {
   typedef typename TileOf<ID>::T K;
   const int gather = a.choice.gather, wide = a.choice.wide;
+  if (gather == TCONV_IGEMM_STRIP) {
+    if (wide || !tconv_igemm_strips_fit(&a)) {
+      snprintf(run->error, sizeof run->error, "the strip gather does not take this launch");
+      return 1;
+    }
+    return emulate<K, TCONV_IGEMM_STRIP, false>(a, run, x, xn, w, wn, bias, y);
+  }
   if (gather == TCONV_IGEMM_MASK)
     return wide ? emulate<K, TCONV_IGEMM_MASK, true>(a, run, x, xn, w, wn, bias, y)
                 : emulate<K, TCONV_IGEMM_MASK, false>(a, run, x, xn, w, wn, bias, y);
