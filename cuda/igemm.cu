@@ -110,7 +110,7 @@ using IgemmTile =
 
 /* The kernels tconv_igemm_available() lists: every configuration with the mask gather and
  * 32-bit offsets, 64-bit offsets for the two widest tiles, the generic gather with 32-bit
- * offsets for the widest, the strip gather with 32-bit offsets for the two narrowest. */
+ * offsets for the widest, the strip gather with 32-bit offsets for the three narrowest. */
 IGEMM_KERNEL(0, 128, 128, mask, TCONV_IGEMM_MASK, i32, false)
 IGEMM_KERNEL(0, 128, 128, mask, TCONV_IGEMM_MASK, i64, true)
 IGEMM_KERNEL(0, 128, 128, generic, TCONV_IGEMM_GENERIC, i32, false)
@@ -121,6 +121,8 @@ IGEMM_KERNEL(3, 128, 16, mask, TCONV_IGEMM_MASK, i32, false)
 IGEMM_KERNEL(3, 128, 16, strip, TCONV_IGEMM_STRIP, i32, false)
 IGEMM_KERNEL(4, 128, 8, mask, TCONV_IGEMM_MASK, i32, false)
 IGEMM_KERNEL(4, 128, 8, strip, TCONV_IGEMM_STRIP, i32, false)
+IGEMM_KERNEL(5, 128, 4, mask, TCONV_IGEMM_MASK, i32, false)
+IGEMM_KERNEL(5, 128, 4, strip, TCONV_IGEMM_STRIP, i32, false)
 
 typedef void (*igemm_kernel)(const tconv_igemm_args, const float *, const float *, const float *,
                              float *);
@@ -134,6 +136,7 @@ static const igemm_kernel kernels[TCONV_IGEMM_CONFIG_COUNT][TCONV_IGEMM_GATHERS]
     {{igemm_128x32_mask_i32, nullptr}, {nullptr, nullptr}, {nullptr, nullptr}},
     {{igemm_128x16_mask_i32, nullptr}, {nullptr, nullptr}, {igemm_128x16_strip_i32, nullptr}},
     {{igemm_128x8_mask_i32, nullptr}, {nullptr, nullptr}, {igemm_128x8_strip_i32, nullptr}},
+    {{igemm_128x4_mask_i32, nullptr}, {nullptr, nullptr}, {igemm_128x4_strip_i32, nullptr}},
 };
 
 extern "C" tconv_status tconv_cuda_igemm(tconv_context *ctx, const tconv_problem *problem,

@@ -77,7 +77,6 @@ template <int BM_, int BN_, int BK_, int TM_, int TN_, int THREADS_> struct Tile
                     TCONV_IGEMM_STRIP_ROWS == 4,
                 "loads divide; a strip is one row of the 128-bit mask vectors");
   static_assert(TM % 8 == 0 && (TN == 8 || TN == 4 || TN == 2), "128-bit fragments");
-  static_assert(THREADS % HALF == 0, "one epilogue row per thread and pass");
 };
 
 /* Offsets: 32-bit when every partial offset the kernel forms (a row's, a tap's, a channel's)
@@ -117,14 +116,16 @@ template <class K, int GATHER, bool WIDE> struct Smem {
   static constexpr bool MASK = GATHER != TCONV_IGEMM_GENERIC;
   static constexpr bool STRIP = GATHER == TCONV_IGEMM_STRIP;
   /* Everything the K loop reads: the two stages of A and B; the tap table; each thread's A
-   * rows (x offset, one a strip for STRIP; MASK, STRIP: the taps inside the input; GENERIC:
-   * the input position at tap 0) and B columns (w offset), four per 16-byte load, kept here
-   * rather than in registers, which the accumulators need. */
+   * rows (x offset, one a strip for STRIP; MASK: the taps inside the input; STRIP: the same
+   * for a strip, bit 4 tap + row of the strip; GENERIC: the input position at tap 0) and B
+   * columns (w offset), four per 16-byte load, kept here rather than in registers, which the
+   * accumulators need. */
   struct alignas(16) Main {
     float a[K::STAGES][K::BK][K::BM];
     float b[K::STAGES][K::BK][K::BN];
     Off row_off[STRIP ? (K::A_SPT + 3) / 4 : K::A_RPT / 4][K::THREADS][4];
-    uint32_t row_mask[MASK ? K::A_RPT / 4 : 0][TCONV_IGEMM_MASK_WORDS][K::THREADS][4];
+    uint32_t row_mask[MASK && !STRIP ? K::A_RPT / 4 : 0][TCONV_IGEMM_MASK_WORDS][K::THREADS][4];
+    uint32_t strip_mask[STRIP ? (K::A_SPT + 3) / 4 : 0][TCONV_IGEMM_STRIP_WORDS][K::THREADS][4];
     int32_t row_t[MASK ? 0 : K::A_RPT / 4][3][K::THREADS][4];
     Off cols[(K::B_CPT + 3) / 4][K::THREADS][4];
     TapEntry<GATHER, Off>
@@ -331,6 +332,7 @@ template <class K, int GATHER, bool WIDE> struct Thread {
     dc = T > 0 ? K::BK / T : 0;
     dtap = K::BK - dc * T;
     const int64_t group_x = b.group * a.g.cin_g * a.g.x_c;
+    [[maybe_unused]] uint64_t strip_bits = 0; /* STRIP: tap e of row j is bit 4 e + j */
     TCONV_UNROLL
     for (int i = 0; i < K::A_RPT; ++i) {
       int64_t m = b.m0 + load_row(i), q[3];
@@ -364,9 +366,18 @@ template <class K, int GATHER, bool WIDE> struct Thread {
               mask |= dim_mask[2] << ((e0 * b.taps[1] + e1) * b.taps[2]);
         if (!valid)
           mask = 0;
-        TCONV_UNROLL
-        for (int word = 0; word < TCONV_IGEMM_MASK_WORDS; ++word)
-          s.u.m.row_mask[i / 4][word][tid][i % 4] = (uint32_t)(mask >> (32 * word));
+        if constexpr (STRIP) {
+          strip_bits = i % 4 == 0 ? 0 : strip_bits;
+          for (int32_t e = 0; e < b.T; ++e) /* T <= STRIP_TAPS (tconv_igemm_strips_fit) */
+            strip_bits |= (mask >> e & 1) << (4 * e + i % 4);
+          TCONV_UNROLL
+          for (int word = 0; word < TCONV_IGEMM_STRIP_WORDS && i % 4 == 3; ++word)
+            s.u.m.strip_mask[i / 16][word][tid][i / 4 % 4] = (uint32_t)(strip_bits >> (32 * word));
+        } else {
+          TCONV_UNROLL
+          for (int word = 0; word < TCONV_IGEMM_MASK_WORDS; ++word)
+            s.u.m.row_mask[i / 4][word][tid][i % 4] = (uint32_t)(mask >> (32 * word));
+        }
       }
     }
     TCONV_UNROLL
@@ -399,19 +410,24 @@ template <class K, int GATHER, bool WIDE> struct Thread {
     const uint32_t bit = MASK && ok ? 1u << (k_tap & 31) : 0u;
     [[maybe_unused]] const int word = k_tap >> 5;
     if constexpr (STRIP) {
-      /* strip q: rows 4q .. 4q+3 of the thread, x elements xs[0..3] (one address) */
+      /* strip q: rows 4q .. 4q+3 of the thread, x elements xs[0..3] (one address); tap
+       * k_tap < 16 of row j is bit 4 (k_tap % 8) + j of the strip's mask word k_tap / 8 */
       Off off[(K::A_SPT + 3) / 4 * 4];
+      uint32_t mask[(K::A_SPT + 3) / 4 * 4], bits[4];
       TCONV_UNROLL
-      for (int j = 0; j < K::A_SPT; j += (int)(16 / sizeof(Off)))
-        vload<(int)(16 / sizeof(Off))>(s.u.m.row_off[j / 4][tid] + j % 4, off + j);
+      for (int j = 0; j < K::A_SPT; j += 4) {
+        vload<4>(s.u.m.row_off[j / 4][tid], off + j);
+        vload<4>(s.u.m.strip_mask[j / 4][k_tap >> 3][tid], mask + j);
+      }
+      TCONV_UNROLL
+      for (int j = 0; j < 4; ++j)
+        bits[j] = ok ? 1u << (4 * (k_tap & 7) + j) : 0u;
       TCONV_UNROLL
       for (int q = 0; q < K::A_SPT; ++q) {
-        uint32_t mask[4];
-        vload<4>(s.u.m.row_mask[q][word][tid], mask);
         const float *xs = at(xk, off[q]);
         TCONV_UNROLL
         for (int j = 0; j < 4; ++j)
-          ex.copy(*this, da + 4 * K::A_R * q + j, xs + j, (mask[j] & bit) != 0);
+          ex.copy(*this, da + 4 * K::A_R * q + j, xs + j, (mask[q] & bits[j]) != 0);
       }
     }
     TCONV_UNROLL
@@ -508,29 +524,43 @@ template <class K, int GATHER, bool WIDE> struct Thread {
     /* rank's share of the tile's HALF * CHUNKS chunks: [first, last), as even as it gets */
     const int first = b.rank * (K::HALF * K::CHUNKS) / b.split;
     const int last = (b.rank + 1) * (K::HALF * K::CHUNKS) / b.split;
-    const int r = (first + tid) % K::HALF; /* the same row for every element below */
-    const int64_t m = b.m0 + half * K::HALF + r;
-    if (m >= b.M)
-      return;
-    const int64_t row_off = y_row_offset(a, b, m);
     const float *bias_g = bias != nullptr ? bias + b.group * a.g.cout_g : nullptr;
-    for (int e = first + tid; e < last; e += K::THREADS) {
-      const int chunk = e / K::HALF;
-      float v[4], p[4];
-      vload<4>(ex.peer(0).u.c + c_index<K>(r, chunk), v);
-      for (int rank = 1; rank < b.split; ++rank) {
-        vload<4>(ex.peer(rank).u.c + c_index<K>(r, chunk), p);
-        TCONV_UNROLL
-        for (int j = 0; j < 4; ++j)
-          v[j] += p[j];
+    if constexpr (K::THREADS % K::HALF == 0) {
+      const int r = (first + tid) % K::HALF; /* the same row for every element below */
+      const int64_t m = b.m0 + half * K::HALF + r;
+      if (m >= b.M)
+        return;
+      const int64_t row_off = y_row_offset(a, b, m);
+      for (int e = first + tid; e < last; e += K::THREADS)
+        drain_chunk<ACT>(ex, a, b, r, e / K::HALF, row_off, bias_g, y);
+    } else { /* fewer threads than rows: a row per element */
+      for (int e = first + tid; e < last; e += K::THREADS) {
+        const int r = e % K::HALF;
+        const int64_t m = b.m0 + half * K::HALF + r;
+        if (m < b.M)
+          drain_chunk<ACT>(ex, a, b, r, e / K::HALF, y_row_offset(a, b, m), bias_g, y);
       }
+    }
+  }
+
+  /* Chunk `chunk` of row r of the pass, whose outputs start at y + row_off. */
+  template <int ACT, class Ex>
+  IGEMM_HD void drain_chunk(Ex &ex, const tconv_igemm_args &a, const BlockInfo &b, int r,
+                            int chunk, int64_t row_off, const float *bias_g, float *y) const {
+    float v[4], p[4];
+    vload<4>(ex.peer(0).u.c + c_index<K>(r, chunk), v);
+    for (int rank = 1; rank < b.split; ++rank) {
+      vload<4>(ex.peer(rank).u.c + c_index<K>(r, chunk), p);
       TCONV_UNROLL
-      for (int j = 0; j < 4; ++j) {
-        const int64_t n = b.n0 + chunk * 4 + j;
-        if (n < a.g.cout_g) {
-          const float sum = bias_g != nullptr ? v[j] + TCONV_LOAD(bias_g + n) : v[j];
-          y[row_off + n * a.g.y_c] = tconv_activation_apply(ACT, a.g.alpha, a.g.beta, sum);
-        }
+      for (int j = 0; j < 4; ++j)
+        v[j] += p[j];
+    }
+    TCONV_UNROLL
+    for (int j = 0; j < 4; ++j) {
+      const int64_t n = b.n0 + chunk * 4 + j;
+      if (n < a.g.cout_g) {
+        const float sum = bias_g != nullptr ? v[j] + TCONV_LOAD(bias_g + n) : v[j];
+        y[row_off + n * a.g.y_c] = tconv_activation_apply(ACT, a.g.alpha, a.g.beta, sum);
       }
     }
   }

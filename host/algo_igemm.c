@@ -41,9 +41,9 @@ typedef struct kernel_figures {
   int resident;
 } kernel_figures;
 static const kernel_figures mask_figures[TCONV_IGEMM_CONFIG_COUNT] = {
-    {0.84, 2}, {0.81, 4}, {0.76, 8}, {0.64, 9}, {0.46, 9}};
+    {0.84, 2}, {0.81, 4}, {0.76, 8}, {0.64, 9}, {0.46, 9}, {0.35, 10}};
 static const kernel_figures strip_figures[TCONV_IGEMM_CONFIG_COUNT] = {
-    {0, 0}, {0, 0}, {0, 0}, {0.67, 10}, {0.51, 11}};
+    {0, 0}, {0, 0}, {0, 0}, {0.68, 10}, {0.51, 12}, {0.44, 17}};
 
 tconv_igemm_config tconv_igemm_config_of(int id) { return configs[id]; }
 
@@ -128,9 +128,17 @@ static int positions_fit(const tconv_problem *p) {
 }
 
 int tconv_igemm_strips_fit(const tconv_igemm_args *a) {
+  int64_t taps = 1; /* the most of any phase */
+  for (int d = 0; d < TCONV_GEOM_DIMS; ++d) {
+    int32_t most = 0;
+    for (int32_t r = 0; r < a->residues[d]; ++r)
+      most = a->res[a->res_first[d] + r].taps > most ? a->res[a->res_first[d] + r].taps : most;
+    taps *= most;
+  }
   const int d = TCONV_GEOM_DIMS - 1;
   const int both = a->q_split[d] < a->residues[d]; /* residues with q_count[d][1] exist */
-  return a->t_qstep[d] * a->g.x_s[d] == 1 && a->q_count[d][0] % TCONV_IGEMM_STRIP_ROWS == 0 &&
+  return taps <= TCONV_IGEMM_STRIP_TAPS && a->t_qstep[d] * a->g.x_s[d] == 1 &&
+         a->q_count[d][0] % TCONV_IGEMM_STRIP_ROWS == 0 &&
          (!both || a->q_count[d][1] % TCONV_IGEMM_STRIP_ROWS == 0);
 }
 

@@ -246,7 +246,9 @@ extern "C" int test_igemm_emulate(const tconv_problem *p, test_igemm_run *run, c
     return emulate_config<2>(*a, run, x, p->x_count, w, p->w_count, bias, y);
   case 3:
     return emulate_config<3>(*a, run, x, p->x_count, w, p->w_count, bias, y);
-  default:
+  case 4:
     return emulate_config<4>(*a, run, x, p->x_count, w, p->w_count, bias, y);
+  default:
+    return emulate_config<5>(*a, run, x, p->x_count, w, p->w_count, bias, y);
   }
 }
