@@ -32,6 +32,17 @@
  * So a chunk costs each thread a table load, an address and a predicate per element besides
  * the FFMAs. Offsets are 32-bit unless a tensor is too large for that (WIDE).
  *
+ * The STRIP gather (the narrow tiles, whose loads rather than their FFMAs fill the loop:
+ * an element of A feeds only BN FFMAs) is the mask gather with a thread's rows in strips of
+ * 4 consecutive rows, when those are 4 consecutive elements of x (tconv_igemm_strips_fit):
+ * one offset a strip, the 4 copies at immediate displacements from one address, and one
+ * mask word a strip with 4 bits a tap, so an element costs its copy and its predicate. The
+ * bound of these tiles: copies cannot be wider than 4 bytes (a tap's elements have any
+ * alignment), so each element of A, which feeds BN FFMAs, takes a copy and a predicate, and
+ * the compute step's shared loads add 1.5 (128x8) or 0.75 (128x4) per element: the FFMA share
+ * stays below 8 / 11.5 = 70 % (128x8) and 4 / 6.75 = 59 % (128x4) however little the
+ * addressing costs.
+ *
  * Epilogue, in two passes (the halves of the tile's rows): each thread stores its half of
  * the accumulators into shared memory, a row-major BM/2 x BN tile whose 16-byte chunks are
  * XOR-swizzled by row (both the threads' 128-bit stores and the row-wise 128-bit reads below
@@ -39,23 +50,18 @@
  * row by row, consecutive threads on consecutive rows m, sum the split's partial tiles in
  * rank order through distributed shared memory (a fixed order: the same bits every run),
  * add the bias, apply the activation (a template parameter, chosen once per block) and
- * store to y, a warp's stores contiguous along the output positions.
+ * store to y, a warp's stores contiguous along the output positions (a block with fewer
+ * threads than the pass's rows takes a row per element).
  *
  * Accumulation is fmaf in a fixed order: deterministic.
  */
 #ifndef TCONV_CUDA_IGEMM_CUH
 #define TCONV_CUDA_IGEMM_CUH
 
-#include "igemm_args.h"
+#include "igemm_block.cuh"
 
 #include <stdint.h>
 #include <string.h>
-
-#ifdef __CUDACC__
-#define IGEMM_HD __host__ __device__ __forceinline__
-#else
-#define IGEMM_HD inline
-#endif
 
 namespace igemm {
 
@@ -68,8 +74,8 @@ template <int BM_, int BN_, int BK_, int TM_, int TN_, int THREADS_> struct Tile
   static constexpr int A_RPT = BM / A_R;   /* A rows per thread */
   static constexpr int B_CPT = BN / A_R;   /* B columns per thread */
   static constexpr int A_SPT = A_RPT / TCONV_IGEMM_STRIP_ROWS; /* strip gather: strips */
-  static constexpr int HALF = BM / 2;      /* rows per epilogue pass */
-  static constexpr int CHUNKS = BN / 4;    /* 16-byte chunks per row of C */
+  static constexpr int HALF = BM / 2;                          /* rows per epilogue pass */
+  static constexpr int CHUNKS = BN / 4;                        /* 16-byte chunks per row of C */
   static constexpr int SWIZZLE = (CHUNKS < 8 ? CHUNKS : 8) - 1;
   static constexpr int MIN_BLOCKS = TCONV_IGEMM_WARPS_PER_SM * 32 / THREADS;
   static_assert(TX * TY == THREADS, "the thread grid covers the tile");
@@ -128,8 +134,7 @@ template <class K, int GATHER, bool WIDE> struct Smem {
     uint32_t strip_mask[STRIP ? (K::A_SPT + 3) / 4 : 0][TCONV_IGEMM_STRIP_WORDS][K::THREADS][4];
     int32_t row_t[MASK ? 0 : K::A_RPT / 4][3][K::THREADS][4];
     Off cols[(K::B_CPT + 3) / 4][K::THREADS][4];
-    TapEntry<GATHER, Off>
-        tap[MASK ? TCONV_IGEMM_MASK_TAPS : TCONV_IGEMM_MAX_TAPS];
+    TapEntry<GATHER, Off> tap[MASK ? TCONV_IGEMM_MASK_TAPS : TCONV_IGEMM_MAX_TAPS];
   };
   /* After it, the same bytes hold one epilogue pass of the C tile, swizzled. */
   union alignas(16) Bytes {
@@ -137,89 +142,6 @@ template <class K, int GATHER, bool WIDE> struct Smem {
     float c[K::HALF * K::BN];
   } u;
 };
-
-/* What a block computes (the same for all its threads). */
-struct BlockInfo {
-  int32_t r[3];    /* residue (phase) per dimension: output positions r + q * stride */
-  int32_t taps[3]; /* taps per dimension */
-  int32_t T;       /* taps of the phase */
-  int32_t split, rank;
-  int32_t k_begin, k_end, chunks; /* this block's share of K */
-  int64_t M, m0, n0, group;
-};
-
-template <class K>
-IGEMM_HD BlockInfo block_info(const tconv_igemm_args &a, int64_t bx, int64_t by, int64_t bz) {
-  BlockInfo b;
-  int32_t phase = (int32_t)bz;
-  b.T = 1;
-  b.M = a.g.n;
-  TCONV_UNROLL
-  for (int d = 2; d >= 0; --d) {
-    b.r[d] = a.order[a.res_first[d] + phase % a.residues[d]];
-    phase /= a.residues[d];
-    b.taps[d] = a.res[a.res_first[d] + b.r[d]].taps;
-    b.T *= b.taps[d];
-    b.M *= a.q_count[d][b.r[d] < a.q_split[d] ? 0 : 1];
-  }
-  b.split = a.choice.split;
-  const int64_t tile = bx / b.split;
-  b.rank = (int32_t)(bx - tile * b.split);
-  b.m0 = tile * K::BM;
-  const int32_t n_tiles = (int32_t)a.n_tiles;
-  b.group = (int32_t)by / n_tiles;
-  b.n0 = ((int32_t)by - b.group * n_tiles) * (int64_t)K::BN;
-  const int32_t k_total = (int32_t)a.g.cin_g * b.T;
-  const int32_t per_split = ((k_total + K::BK - 1) / K::BK + b.split - 1) / b.split;
-  b.k_begin = b.rank * per_split * K::BK;
-  b.k_end = (b.rank + 1) * per_split * K::BK;
-  if (b.k_end > k_total)
-    b.k_end = k_total;
-  b.chunks = b.k_end > b.k_begin ? (b.k_end - b.k_begin + K::BK - 1) / K::BK : 0;
-  return b;
-}
-
-/* Row m of the phase: its image and q per dimension. */
-IGEMM_HD int64_t split_row(const tconv_igemm_args &a, const BlockInfo &b, int64_t m, int64_t *q) {
-  TCONV_UNROLL
-  for (int d = 2; d >= 0; --d) {
-    const int i = b.r[d] < a.q_split[d] ? 0 : 1;
-    const int64_t rest = tconv_div(a.q_div[d][i], m);
-    q[d] = m - rest * a.q_count[d][i];
-    m = rest;
-  }
-  return m;
-}
-
-/* Offset of y[image, group*Cout/g + 0, o(q)] for row m < M. */
-IGEMM_HD int64_t y_row_offset(const tconv_igemm_args &a, const BlockInfo &b, int64_t m) {
-  int64_t q[3];
-  const int64_t image = split_row(a, b, m, q);
-  int64_t off = image * a.g.y_n + b.group * a.g.cout_g * a.g.y_c;
-  TCONV_UNROLL
-  for (int d = 0; d < 3; ++d) {
-    const int64_t o_first = a.g.transposed ? b.r[d] : 0;
-    off += (o_first + q[d] * a.o_step[d]) * a.g.y_s[d];
-  }
-  return off;
-}
-
-/* Tap e of the block's phase (e = (e0 taps1 + e1) taps2 + e2): its input step per dimension
- * (dt) and its x and w offsets from tap 0, the tap tables' entries. */
-IGEMM_HD void tap_entry(const tconv_igemm_args &a, const BlockInfo &b, int32_t e, int64_t *dt,
-                        int64_t *xoff, int64_t *woff) {
-  int32_t tap[3];
-  tap[2] = e % b.taps[2];
-  tap[1] = e / b.taps[2] % b.taps[1];
-  tap[0] = e / (b.taps[2] * b.taps[1]);
-  *xoff = *woff = 0;
-  TCONV_UNROLL
-  for (int d = 0; d < 3; ++d) {
-    dt[d] = tap[d] * a.t_cstep[d];
-    *xoff += dt[d] * a.g.x_s[d];
-    *woff += (a.res[a.res_first[d] + b.r[d]].j_first + tap[d] * a.j_step[d]) * a.g.w_s[d];
-  }
-}
 
 /* N elements of T in one 128- or 64-bit access (a vector instruction on the device; p is
  * aligned to the access). */
@@ -545,8 +467,8 @@ template <class K, int GATHER, bool WIDE> struct Thread {
 
   /* Chunk `chunk` of row r of the pass, whose outputs start at y + row_off. */
   template <int ACT, class Ex>
-  IGEMM_HD void drain_chunk(Ex &ex, const tconv_igemm_args &a, const BlockInfo &b, int r,
-                            int chunk, int64_t row_off, const float *bias_g, float *y) const {
+  IGEMM_HD void drain_chunk(Ex &ex, const tconv_igemm_args &a, const BlockInfo &b, int r, int chunk,
+                            int64_t row_off, const float *bias_g, float *y) const {
     float v[4], p[4];
     vload<4>(ex.peer(0).u.c + c_index<K>(r, chunk), v);
     for (int rank = 1; rank < b.split; ++rank) {

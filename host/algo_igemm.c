@@ -311,10 +311,10 @@ static double schedule_makespan(int runs, const int64_t *run_blocks, const doubl
 }
 
 /* The cost model of the choice, in FFMA issue slots of one SM: the makespan of the blocks
- * on the reference GPU's slots (the kernel's resident blocks on every SM), a block lasting its K chunks plus an epilogue of two chunks' worth (a split
- * adds the exchange through distributed shared memory, half a chunk per block), a chunk of
- * a slot costing its multiply-adds over the configuration's FFMA share, times the blocks an
- * SM holds at once (they share its issue). */
+ * on the reference GPU's slots (the kernel's resident blocks on every SM), a block lasting its K
+ * chunks plus an epilogue of two chunks' worth (a split adds the exchange through distributed
+ * shared memory, half a chunk per block), a chunk of a slot costing its multiply-adds over the
+ * configuration's FFMA share, times the blocks an SM holds at once (they share its issue). */
 static double launch_cost(const tconv_igemm_config *c, const kernel_figures *k,
                           const tconv_igemm_work *work, int split) {
   double time[TCONV_IGEMM_WORK_RUNS];

@@ -185,9 +185,9 @@ static void test_igemm_choice(void) {
   static const struct {
     int64_t cout, groups;
     int config;
-  } table[] = {{128, 1, 0}, {512, 1, 0}, {256, 2, 0},  {127, 1, 0}, {64, 1, 1},
-               {126, 2, 1}, {32, 1, 2},  {31, 1, 2},   {16, 1, 3},  {9, 1, 3},
-               {8, 1, 4},   {5, 1, 4},   {4, 1, 5},   {3, 1, 5},  {256, 256, 5}};
+  } table[] = {{128, 1, 0}, {512, 1, 0}, {256, 2, 0}, {127, 1, 0}, {64, 1, 1},
+               {126, 2, 1}, {32, 1, 2},  {31, 1, 2},  {16, 1, 3},  {9, 1, 3},
+               {8, 1, 4},   {5, 1, 4},   {4, 1, 5},   {3, 1, 5},   {256, 256, 5}};
   for (size_t i = 0; i < sizeof table / sizeof table[0]; ++i) {
     tconv_params params = tconv_params_default(2);
     params.groups = table[i].groups;

@@ -387,8 +387,8 @@ static void test_igemm_strips_agree(void) {
 }
 
 /* Phases with more than 32 taps: up to 64 the mask gather (or its strips) with two mask
- * words, in the tile that follows Cout; past 64 the generic gather. The launcher's choice in both orders, a
- * split of 3, and for the mask gather the generic one forced (the same products). */
+ * words, in the tile that follows Cout; past 64 the generic gather. The launcher's choice in both
+ * orders, a split of 3, and for the mask gather the generic one forced (the same products). */
 static void test_igemm_many_taps(void) {
   /* clang-format off */
   static const case_spec rows[] = {
