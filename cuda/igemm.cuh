@@ -83,6 +83,12 @@ template <int BM_, int BN_, int BK_, int TM_, int TN_, int THREADS_> struct Tile
                     TCONV_IGEMM_STRIP_ROWS == 4,
                 "loads divide; a strip is one row of the 128-bit mask vectors");
   static_assert(TM % 8 == 0 && (TN == 8 || TN == 4 || TN == 2), "128-bit fragments");
+  /* TN = 2: B stored column-major, k fastest, so that a thread's two columns of a chunk come
+   * in BK/2 128-bit loads rather than BK 64-bit ones; rows padded by 4 (16 bytes) so that
+   * the threads' columns fall on distinct banks. */
+  static constexpr bool B_T = TN == 2;
+  static constexpr int B_ROWS = B_T ? BN : BK, B_COLS = B_T ? BK + 4 : BN;
+  static_assert(!B_T || BK % 4 == 0, "B columns in 128-bit loads");
 };
 
 /* Offsets: 32-bit when every partial offset the kernel forms (a row's, a tap's, a channel's)
@@ -125,10 +131,10 @@ template <class K, int GATHER, bool WIDE> struct Smem {
    * rows (x offset, one a strip for STRIP; MASK: the taps inside the input; STRIP: the same
    * for a strip, bit 4 tap + row of the strip; GENERIC: the input position at tap 0) and B
    * columns (w offset), four per 16-byte load, kept here rather than in registers, which the
-   * accumulators need. */
+   * accumulators need. B is [kk][n], or [n][kk] (B_T). */
   struct alignas(16) Main {
     float a[K::STAGES][K::BK][K::BM];
-    float b[K::STAGES][K::BK][K::BN];
+    float b[K::STAGES][K::B_ROWS][K::B_COLS];
     Off row_off[STRIP ? (K::A_SPT + 3) / 4 : K::A_RPT / 4][K::THREADS][4];
     uint32_t row_mask[MASK && !STRIP ? K::A_RPT / 4 : 0][TCONV_IGEMM_MASK_WORDS][K::THREADS][4];
     uint32_t strip_mask[STRIP ? (K::A_SPT + 3) / 4 : 0][TCONV_IGEMM_STRIP_WORDS][K::THREADS][4];
@@ -327,7 +333,9 @@ template <class K, int GATHER, bool WIDE> struct Thread {
     const float *xk = at(x, (Off)k_c * Offset<WIDE>::of(a.g.x_c) + e.xoff);
     const float *wk = at(w, (Off)k_c * Offset<WIDE>::of(a.g.w_cin) + e.woff);
     float *da = &s.u.m.a[stage][tid / K::A_R][load_row(0)];
-    float *db = &s.u.m.b[stage][tid / K::A_R][tid % K::A_R];
+    float *db = K::B_T ? &s.u.m.b[stage][tid % K::A_R][tid / K::A_R]
+                       : &s.u.m.b[stage][tid / K::A_R][tid % K::A_R];
+    constexpr int db_step = K::B_T ? K::B_COLS : 1; /* to the next column */
     /* MASK: tap k_tap < 64 is bit k_tap % 32 of mask word k_tap / 32 */
     const uint32_t bit = MASK && ok ? 1u << (k_tap & 31) : 0u;
     [[maybe_unused]] const int word = k_tap >> 5;
@@ -341,9 +349,10 @@ template <class K, int GATHER, bool WIDE> struct Thread {
         vload<4>(s.u.m.row_off[j / 4][tid], off + j);
         vload<4>(s.u.m.strip_mask[j / 4][k_tap >> 3][tid], mask + j);
       }
+      bits[0] = (uint32_t)ok << 4 * (k_tap & 7);
       TCONV_UNROLL
-      for (int j = 0; j < 4; ++j)
-        bits[j] = ok ? 1u << (4 * (k_tap & 7) + j) : 0u;
+      for (int j = 1; j < 4; ++j)
+        bits[j] = bits[0] << j;
       TCONV_UNROLL
       for (int q = 0; q < K::A_SPT; ++q) {
         const float *xs = at(xk, off[q]);
@@ -387,7 +396,7 @@ template <class K, int GATHER, bool WIDE> struct Thread {
         vload<(int)(16 / sizeof(Off))>(s.u.m.cols[q][tid] + j, off + j);
       TCONV_UNROLL
       for (int j = 0; j < 4 && 4 * q + j < K::B_CPT; ++j)
-        ex.copy(*this, db + (4 * q + j) * K::A_R, at(wk, off[j]), ok);
+        ex.copy(*this, db + (4 * q + j) * K::A_R * db_step, at(wk, off[j]), ok);
     }
     k_advance();
   }
@@ -395,9 +404,17 @@ template <class K, int GATHER, bool WIDE> struct Thread {
   /* acc += the chunk in `stage`. */
   IGEMM_HD void compute(const S &s, int stage) {
     const int ty = tid / K::TX, tx = tid % K::TX;
+    [[maybe_unused]] float bt[2][K::BK]; /* B_T: the thread's two columns of the chunk */
+    if constexpr (K::B_T) {
+      TCONV_UNROLL
+      for (int k = 0; k < K::BK; k += 4) {
+        vload<4>(&s.u.m.b[stage][tx * 2][k], &bt[0][k]);
+        vload<4>(&s.u.m.b[stage][tx * 2 + 1][k], &bt[1][k]);
+      }
+    }
     TCONV_UNROLL
     for (int k = 0; k < K::BK; ++k) {
-      const float *as = s.u.m.a[stage][k], *bs = s.u.m.b[stage][k];
+      const float *as = s.u.m.a[stage][k], *bs = s.u.m.b[stage][K::B_T ? 0 : k];
       float af[K::TM], bf[K::TN];
       TCONV_UNROLL
       for (int i = 0; i < K::TM / 2; i += 4) {
@@ -410,7 +427,8 @@ template <class K, int GATHER, bool WIDE> struct Thread {
       } else if constexpr (K::TN == 4) {
         vload<4>(bs + tx * 4, bf);
       } else {
-        vload<2>(bs + tx * 2, bf);
+        bf[0] = bt[0][k];
+        bf[1] = bt[1][k];
       }
       TCONV_UNROLL
       for (int i = 0; i < K::TM; ++i)

@@ -43,7 +43,7 @@ typedef struct kernel_figures {
 static const kernel_figures mask_figures[TCONV_IGEMM_CONFIG_COUNT] = {
     {0.84, 2}, {0.81, 4}, {0.76, 8}, {0.64, 9}, {0.46, 9}, {0.35, 10}};
 static const kernel_figures strip_figures[TCONV_IGEMM_CONFIG_COUNT] = {
-    {0, 0}, {0, 0}, {0, 0}, {0.68, 10}, {0.51, 12}, {0.44, 17}};
+    {0, 0}, {0, 0}, {0, 0}, {0.69, 10}, {0.53, 12}, {0.45, 17}};
 
 tconv_igemm_config tconv_igemm_config_of(int id) { return configs[id]; }
 
