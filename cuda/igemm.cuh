@@ -14,14 +14,15 @@
  * take a 1/split share of K (the split, 1 to 8, is a launch parameter; 1: a plain block). Threads
  * form a TY x TX grid, each a TM x TN micro-tile: rows ty*TM/2 + [0, TM/2) in each half of
  * the tile, columns tx*4 + [0, 4) in each half (TN = 8) or tx*TN + [0, TN) (TN = 4, 2), so
- * every operand comes from shared memory in 128-bit loads (64-bit for TN = 2) and a warp's
- * loads are contiguous.
+ * every operand comes from shared memory in 128-bit loads (for TN = 2, B is stored with k
+ * fastest and a thread reads its two columns of a chunk at once) and a warp's loads are
+ * contiguous.
  *
  * The K loop: two shared-memory stages of BK of K, filled by cp.async (4 bytes each, zero
  * filled when the element is outside the input or past K) one chunk ahead, one barrier per
- * chunk. A is stored k-major (As[kk][m]), B row-major (Bs[kk][n]); a thread loads A rows and
- * B columns of one kk, the threads of a kk on consecutive rows and columns (coalesced, and
- * distinct banks). The loaders keep no per-element index math:
+ * chunk. A is stored k-major (As[kk][m]), B row-major (Bs[kk][n], TN = 2: Bs[n][kk]); a thread
+ * loads A rows and B columns of one kk, the threads of a kk on consecutive rows and columns
+ * (coalesced, and distinct banks). The loaders keep no per-element index math:
  *   - per block, a tap table in shared memory gives each tap's x offset and w offset (and
  *     for the generic gather its t displacement per dimension);
  *   - per thread, each of its A rows has its x offset, and either a mask of the taps that
