@@ -21,6 +21,8 @@
  *       loads and FFMAs; 32-bit offsets unless a tensor needs 64; cp.async with two
  *       stages; 128-bit shared loads on both operands; swizzled C tile; activation as a
  *       template parameter; K split across a cluster.
+ *   v3  the strip gather for the narrow tiles: a thread loads strips of 4 consecutive
+ *       output positions, 4 consecutive x elements from one address and one offset load.
  */
 #include "launch.h"
 
@@ -108,7 +110,7 @@ using IgemmTile =
 
 /* The kernels tconv_igemm_available() lists: every configuration with the mask gather and
  * 32-bit offsets, 64-bit offsets for the two widest tiles, the generic gather with 32-bit
- * offsets for the widest. */
+ * offsets for the widest, the strip gather with 32-bit offsets for the three narrowest. */
 IGEMM_KERNEL(0, 128, 128, mask, TCONV_IGEMM_MASK, i32, false)
 IGEMM_KERNEL(0, 128, 128, mask, TCONV_IGEMM_MASK, i64, true)
 IGEMM_KERNEL(0, 128, 128, generic, TCONV_IGEMM_GENERIC, i32, false)
@@ -116,18 +118,25 @@ IGEMM_KERNEL(1, 128, 64, mask, TCONV_IGEMM_MASK, i32, false)
 IGEMM_KERNEL(1, 128, 64, mask, TCONV_IGEMM_MASK, i64, true)
 IGEMM_KERNEL(2, 128, 32, mask, TCONV_IGEMM_MASK, i32, false)
 IGEMM_KERNEL(3, 128, 16, mask, TCONV_IGEMM_MASK, i32, false)
+IGEMM_KERNEL(3, 128, 16, strip, TCONV_IGEMM_STRIP, i32, false)
 IGEMM_KERNEL(4, 128, 8, mask, TCONV_IGEMM_MASK, i32, false)
+IGEMM_KERNEL(4, 128, 8, strip, TCONV_IGEMM_STRIP, i32, false)
+IGEMM_KERNEL(5, 128, 4, mask, TCONV_IGEMM_MASK, i32, false)
+IGEMM_KERNEL(5, 128, 4, strip, TCONV_IGEMM_STRIP, i32, false)
 
 typedef void (*igemm_kernel)(const tconv_igemm_args, const float *, const float *, const float *,
                              float *);
 
 /* [configuration][gather][wide]; NULL where tconv_igemm_available() says no. */
-static const igemm_kernel kernels[TCONV_IGEMM_CONFIG_COUNT][2][2] = {
-    {{igemm_128x128_mask_i32, igemm_128x128_mask_i64}, {igemm_128x128_generic_i32, nullptr}},
-    {{igemm_128x64_mask_i32, igemm_128x64_mask_i64}, {nullptr, nullptr}},
-    {{igemm_128x32_mask_i32, nullptr}, {nullptr, nullptr}},
-    {{igemm_128x16_mask_i32, nullptr}, {nullptr, nullptr}},
-    {{igemm_128x8_mask_i32, nullptr}, {nullptr, nullptr}},
+static const igemm_kernel kernels[TCONV_IGEMM_CONFIG_COUNT][TCONV_IGEMM_GATHERS][2] = {
+    {{igemm_128x128_mask_i32, igemm_128x128_mask_i64},
+     {igemm_128x128_generic_i32, nullptr},
+     {nullptr, nullptr}},
+    {{igemm_128x64_mask_i32, igemm_128x64_mask_i64}, {nullptr, nullptr}, {nullptr, nullptr}},
+    {{igemm_128x32_mask_i32, nullptr}, {nullptr, nullptr}, {nullptr, nullptr}},
+    {{igemm_128x16_mask_i32, nullptr}, {nullptr, nullptr}, {igemm_128x16_strip_i32, nullptr}},
+    {{igemm_128x8_mask_i32, nullptr}, {nullptr, nullptr}, {igemm_128x8_strip_i32, nullptr}},
+    {{igemm_128x4_mask_i32, nullptr}, {nullptr, nullptr}, {igemm_128x4_strip_i32, nullptr}},
 };
 
 extern "C" tconv_status tconv_cuda_igemm(tconv_context *ctx, const tconv_problem *problem,

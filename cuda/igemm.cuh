@@ -14,14 +14,15 @@
  * take a 1/split share of K (the split, 1 to 8, is a launch parameter; 1: a plain block). Threads
  * form a TY x TX grid, each a TM x TN micro-tile: rows ty*TM/2 + [0, TM/2) in each half of
  * the tile, columns tx*4 + [0, 4) in each half (TN = 8) or tx*TN + [0, TN) (TN = 4, 2), so
- * every operand comes from shared memory in 128-bit loads (64-bit for TN = 2) and a warp's
- * loads are contiguous.
+ * every operand comes from shared memory in 128-bit loads (for TN = 2, B is stored with k
+ * fastest and a thread reads its two columns of a chunk at once) and a warp's loads are
+ * contiguous.
  *
  * The K loop: two shared-memory stages of BK of K, filled by cp.async (4 bytes each, zero
  * filled when the element is outside the input or past K) one chunk ahead, one barrier per
- * chunk. A is stored k-major (As[kk][m]), B row-major (Bs[kk][n]); a thread loads A rows and
- * B columns of one kk, the threads of a kk on consecutive rows and columns (coalesced, and
- * distinct banks). The loaders keep no per-element index math:
+ * chunk. A is stored k-major (As[kk][m]), B row-major (Bs[kk][n], TN = 2: Bs[n][kk]); a thread
+ * loads A rows and B columns of one kk, the threads of a kk on consecutive rows and columns
+ * (coalesced, and distinct banks). The loaders keep no per-element index math:
  *   - per block, a tap table in shared memory gives each tap's x offset and w offset (and
  *     for the generic gather its t displacement per dimension);
  *   - per thread, each of its A rows has its x offset, and either a mask of the taps that
@@ -32,6 +33,17 @@
  * So a chunk costs each thread a table load, an address and a predicate per element besides
  * the FFMAs. Offsets are 32-bit unless a tensor is too large for that (WIDE).
  *
+ * The STRIP gather (the narrow tiles, whose loads rather than their FFMAs fill the loop:
+ * an element of A feeds only BN FFMAs) is the mask gather with a thread's rows in strips of
+ * 4 consecutive rows, when those are 4 consecutive elements of x (tconv_igemm_strips_fit):
+ * one offset a strip, the 4 copies at immediate displacements from one address, and one
+ * mask word a strip with 4 bits a tap, so an element costs its copy and its predicate. The
+ * bound of these tiles: copies cannot be wider than 4 bytes (a tap's elements have any
+ * alignment), so each element of A, which feeds BN FFMAs, takes a copy and a predicate, and
+ * the compute step's shared loads add 1.5 (128x8) or 0.75 (128x4) per element: the FFMA share
+ * stays below 8 / 11.5 = 70 % (128x8) and 4 / 6.75 = 59 % (128x4) however little the
+ * addressing costs.
+ *
  * Epilogue, in two passes (the halves of the tile's rows): each thread stores its half of
  * the accumulators into shared memory, a row-major BM/2 x BN tile whose 16-byte chunks are
  * XOR-swizzled by row (both the threads' 128-bit stores and the row-wise 128-bit reads below
@@ -39,23 +51,18 @@
  * row by row, consecutive threads on consecutive rows m, sum the split's partial tiles in
  * rank order through distributed shared memory (a fixed order: the same bits every run),
  * add the bias, apply the activation (a template parameter, chosen once per block) and
- * store to y, a warp's stores contiguous along the output positions.
+ * store to y, a warp's stores contiguous along the output positions (a block with fewer
+ * threads than the pass's rows takes a row per element).
  *
  * Accumulation is fmaf in a fixed order: deterministic.
  */
 #ifndef TCONV_CUDA_IGEMM_CUH
 #define TCONV_CUDA_IGEMM_CUH
 
-#include "igemm_args.h"
+#include "igemm_block.cuh"
 
 #include <stdint.h>
 #include <string.h>
-
-#ifdef __CUDACC__
-#define IGEMM_HD __host__ __device__ __forceinline__
-#else
-#define IGEMM_HD inline
-#endif
 
 namespace igemm {
 
@@ -67,15 +74,22 @@ template <int BM_, int BN_, int BK_, int TM_, int TN_, int THREADS_> struct Tile
   static constexpr int A_R = THREADS / BK; /* threads loading one kk (A rows, B columns) */
   static constexpr int A_RPT = BM / A_R;   /* A rows per thread */
   static constexpr int B_CPT = BN / A_R;   /* B columns per thread */
-  static constexpr int HALF = BM / 2;      /* rows per epilogue pass */
-  static constexpr int CHUNKS = BN / 4;    /* 16-byte chunks per row of C */
+  static constexpr int A_SPT = A_RPT / TCONV_IGEMM_STRIP_ROWS; /* strip gather: strips */
+  static constexpr int HALF = BM / 2;                          /* rows per epilogue pass */
+  static constexpr int CHUNKS = BN / 4;                        /* 16-byte chunks per row of C */
   static constexpr int SWIZZLE = (CHUNKS < 8 ? CHUNKS : 8) - 1;
   static constexpr int MIN_BLOCKS = TCONV_IGEMM_WARPS_PER_SM * 32 / THREADS;
   static_assert(TX * TY == THREADS, "the thread grid covers the tile");
-  static_assert(THREADS % BK == 0 && BM % A_R == 0 && BN % A_R == 0 && A_RPT % 4 == 0,
-                "loads divide");
+  static_assert(THREADS % BK == 0 && BM % A_R == 0 && BN % A_R == 0 && A_RPT % 4 == 0 &&
+                    TCONV_IGEMM_STRIP_ROWS == 4,
+                "loads divide; a strip is one row of the 128-bit mask vectors");
   static_assert(TM % 8 == 0 && (TN == 8 || TN == 4 || TN == 2), "128-bit fragments");
-  static_assert(THREADS % HALF == 0, "one epilogue row per thread and pass");
+  /* TN = 2: B stored column-major, k fastest, so that a thread's two columns of a chunk come
+   * in BK/2 128-bit loads rather than BK 64-bit ones; rows padded by 4 (16 bytes) so that
+   * the threads' columns fall on distinct banks. */
+  static constexpr bool B_T = TN == 2;
+  static constexpr int B_ROWS = B_T ? BN : BK, B_COLS = B_T ? BK + 4 : BN;
+  static_assert(!B_T || BK % 4 == 0, "B columns in 128-bit loads");
 };
 
 /* Offsets: 32-bit when every partial offset the kernel forms (a row's, a tap's, a channel's)
@@ -108,23 +122,26 @@ template <int GATHER, class Off> struct TapEntry {
   int32_t dt[3];
 };
 template <class Off> struct TapEntry<TCONV_IGEMM_MASK, Off> { Off xoff, woff; };
+template <class Off> struct TapEntry<TCONV_IGEMM_STRIP, Off> { Off xoff, woff; };
 
 template <class K, int GATHER, bool WIDE> struct Smem {
   typedef typename Offset<WIDE>::T Off;
+  static constexpr bool MASK = GATHER != TCONV_IGEMM_GENERIC;
+  static constexpr bool STRIP = GATHER == TCONV_IGEMM_STRIP;
   /* Everything the K loop reads: the two stages of A and B; the tap table; each thread's A
-   * rows (x offset; MASK: the taps inside the input; GENERIC: the input position at tap 0)
-   * and B columns (w offset), four per 16-byte load, kept here rather than in registers,
-   * which the accumulators need. */
+   * rows (x offset, one a strip for STRIP; MASK: the taps inside the input; STRIP: the same
+   * for a strip, bit 4 tap + row of the strip; GENERIC: the input position at tap 0) and B
+   * columns (w offset), four per 16-byte load, kept here rather than in registers, which the
+   * accumulators need. B is [kk][n], or [n][kk] (B_T). */
   struct alignas(16) Main {
     float a[K::STAGES][K::BK][K::BM];
-    float b[K::STAGES][K::BK][K::BN];
-    Off row_off[K::A_RPT / 4][K::THREADS][4];
-    uint32_t row_mask[GATHER == TCONV_IGEMM_MASK ? K::A_RPT / 4 : 0][TCONV_IGEMM_MASK_WORDS]
-                     [K::THREADS][4];
-    int32_t row_t[GATHER == TCONV_IGEMM_MASK ? 0 : K::A_RPT / 4][3][K::THREADS][4];
+    float b[K::STAGES][K::B_ROWS][K::B_COLS];
+    Off row_off[STRIP ? (K::A_SPT + 3) / 4 : K::A_RPT / 4][K::THREADS][4];
+    uint32_t row_mask[MASK && !STRIP ? K::A_RPT / 4 : 0][TCONV_IGEMM_MASK_WORDS][K::THREADS][4];
+    uint32_t strip_mask[STRIP ? (K::A_SPT + 3) / 4 : 0][TCONV_IGEMM_STRIP_WORDS][K::THREADS][4];
+    int32_t row_t[MASK ? 0 : K::A_RPT / 4][3][K::THREADS][4];
     Off cols[(K::B_CPT + 3) / 4][K::THREADS][4];
-    TapEntry<GATHER, Off>
-        tap[GATHER == TCONV_IGEMM_MASK ? TCONV_IGEMM_MASK_TAPS : TCONV_IGEMM_MAX_TAPS];
+    TapEntry<GATHER, Off> tap[MASK ? TCONV_IGEMM_MASK_TAPS : TCONV_IGEMM_MAX_TAPS];
   };
   /* After it, the same bytes hold one epilogue pass of the C tile, swizzled. */
   union alignas(16) Bytes {
@@ -132,89 +149,6 @@ template <class K, int GATHER, bool WIDE> struct Smem {
     float c[K::HALF * K::BN];
   } u;
 };
-
-/* What a block computes (the same for all its threads). */
-struct BlockInfo {
-  int32_t r[3];    /* residue (phase) per dimension: output positions r + q * stride */
-  int32_t taps[3]; /* taps per dimension */
-  int32_t T;       /* taps of the phase */
-  int32_t split, rank;
-  int32_t k_begin, k_end, chunks; /* this block's share of K */
-  int64_t M, m0, n0, group;
-};
-
-template <class K>
-IGEMM_HD BlockInfo block_info(const tconv_igemm_args &a, int64_t bx, int64_t by, int64_t bz) {
-  BlockInfo b;
-  int32_t phase = (int32_t)bz;
-  b.T = 1;
-  b.M = a.g.n;
-  TCONV_UNROLL
-  for (int d = 2; d >= 0; --d) {
-    b.r[d] = a.order[a.res_first[d] + phase % a.residues[d]];
-    phase /= a.residues[d];
-    b.taps[d] = a.res[a.res_first[d] + b.r[d]].taps;
-    b.T *= b.taps[d];
-    b.M *= a.q_count[d][b.r[d] < a.q_split[d] ? 0 : 1];
-  }
-  b.split = a.choice.split;
-  const int64_t tile = bx / b.split;
-  b.rank = (int32_t)(bx - tile * b.split);
-  b.m0 = tile * K::BM;
-  const int32_t n_tiles = (int32_t)a.n_tiles;
-  b.group = (int32_t)by / n_tiles;
-  b.n0 = ((int32_t)by - b.group * n_tiles) * (int64_t)K::BN;
-  const int32_t k_total = (int32_t)a.g.cin_g * b.T;
-  const int32_t per_split = ((k_total + K::BK - 1) / K::BK + b.split - 1) / b.split;
-  b.k_begin = b.rank * per_split * K::BK;
-  b.k_end = (b.rank + 1) * per_split * K::BK;
-  if (b.k_end > k_total)
-    b.k_end = k_total;
-  b.chunks = b.k_end > b.k_begin ? (b.k_end - b.k_begin + K::BK - 1) / K::BK : 0;
-  return b;
-}
-
-/* Row m of the phase: its image and q per dimension. */
-IGEMM_HD int64_t split_row(const tconv_igemm_args &a, const BlockInfo &b, int64_t m, int64_t *q) {
-  TCONV_UNROLL
-  for (int d = 2; d >= 0; --d) {
-    const int i = b.r[d] < a.q_split[d] ? 0 : 1;
-    const int64_t rest = tconv_div(a.q_div[d][i], m);
-    q[d] = m - rest * a.q_count[d][i];
-    m = rest;
-  }
-  return m;
-}
-
-/* Offset of y[image, group*Cout/g + 0, o(q)] for row m < M. */
-IGEMM_HD int64_t y_row_offset(const tconv_igemm_args &a, const BlockInfo &b, int64_t m) {
-  int64_t q[3];
-  const int64_t image = split_row(a, b, m, q);
-  int64_t off = image * a.g.y_n + b.group * a.g.cout_g * a.g.y_c;
-  TCONV_UNROLL
-  for (int d = 0; d < 3; ++d) {
-    const int64_t o_first = a.g.transposed ? b.r[d] : 0;
-    off += (o_first + q[d] * a.o_step[d]) * a.g.y_s[d];
-  }
-  return off;
-}
-
-/* Tap e of the block's phase (e = (e0 taps1 + e1) taps2 + e2): its input step per dimension
- * (dt) and its x and w offsets from tap 0, the tap tables' entries. */
-IGEMM_HD void tap_entry(const tconv_igemm_args &a, const BlockInfo &b, int32_t e, int64_t *dt,
-                        int64_t *xoff, int64_t *woff) {
-  int32_t tap[3];
-  tap[2] = e % b.taps[2];
-  tap[1] = e / b.taps[2] % b.taps[1];
-  tap[0] = e / (b.taps[2] * b.taps[1]);
-  *xoff = *woff = 0;
-  TCONV_UNROLL
-  for (int d = 0; d < 3; ++d) {
-    dt[d] = tap[d] * a.t_cstep[d];
-    *xoff += dt[d] * a.g.x_s[d];
-    *woff += (a.res[a.res_first[d] + b.r[d]].j_first + tap[d] * a.j_step[d]) * a.g.w_s[d];
-  }
-}
 
 /* N elements of T in one 128- or 64-bit access (a vector instruction on the device; p is
  * aligned to the access). */
@@ -261,11 +195,20 @@ template <class K> IGEMM_HD int c_index(int row, int chunk) {
 template <class K, int GATHER, bool WIDE> struct Thread {
   typedef typename Offset<WIDE>::T Off;
   typedef Smem<K, GATHER, WIDE> S;
-  static constexpr bool MASK = GATHER == TCONV_IGEMM_MASK;
+  static constexpr bool MASK = S::MASK, STRIP = S::STRIP;
   int tid;
   int32_t k_c, k_tap, k_left; /* the thread's kk as (channel, tap); K left from it */
   int32_t T, dc, dtap;        /* taps of the phase; the steps of a chunk */
   float acc[K::TM][K::TN];
+
+  /* The tile row of the thread's A row i (0 <= i < A_RPT): the threads of a kk on
+   * consecutive rows (rows i*A_R + tid % A_R), or (STRIP) on consecutive strips of 4 rows,
+   * row i % 4 of strip i / 4. */
+  IGEMM_HD int load_row(int i) const {
+    if constexpr (STRIP)
+      return 4 * (tid % K::A_R + i / 4 * K::A_R) + i % 4;
+    return tid % K::A_R + i * K::A_R;
+  }
 
   /* Row and column of micro-tile element (i, j) in the block tile. */
   IGEMM_HD int row(int i) const {
@@ -318,9 +261,10 @@ template <class K, int GATHER, bool WIDE> struct Thread {
     dc = T > 0 ? K::BK / T : 0;
     dtap = K::BK - dc * T;
     const int64_t group_x = b.group * a.g.cin_g * a.g.x_c;
+    [[maybe_unused]] uint64_t strip_bits = 0; /* STRIP: tap e of row j is bit 4 e + j */
     TCONV_UNROLL
     for (int i = 0; i < K::A_RPT; ++i) {
-      int64_t m = b.m0 + tid % K::A_R + i * K::A_R, q[3];
+      int64_t m = b.m0 + load_row(i), q[3];
       const bool valid = m < b.M;
       const int64_t image = split_row(a, b, valid ? m : 0, q);
       int64_t off = image * a.g.x_n + group_x;
@@ -339,7 +283,10 @@ template <class K, int GATHER, bool WIDE> struct Thread {
           s.u.m.row_t[i / 4][d][tid][i % 4] = valid ? (int32_t)t0 : -(1 << 30); /* never in */
         }
       }
-      s.u.m.row_off[i / 4][tid][i % 4] = Offset<WIDE>::of(off);
+      if (!STRIP) /* a strip's rows are its first one's offset plus 1, 2, 3 */
+        s.u.m.row_off[i / 4][tid][i % 4] = Offset<WIDE>::of(off);
+      else if (i % 4 == 0)
+        s.u.m.row_off[i / 16][tid][i / 4 % 4] = Offset<WIDE>::of(off);
       if constexpr (MASK) {
         uint64_t mask = 0; /* tap (e0, e1, e2) is bit (e0 * taps1 + e1) * taps2 + e2 */
         for (int32_t e0 = 0; e0 < b.taps[0]; ++e0)
@@ -348,9 +295,18 @@ template <class K, int GATHER, bool WIDE> struct Thread {
               mask |= dim_mask[2] << ((e0 * b.taps[1] + e1) * b.taps[2]);
         if (!valid)
           mask = 0;
-        TCONV_UNROLL
-        for (int word = 0; word < TCONV_IGEMM_MASK_WORDS; ++word)
-          s.u.m.row_mask[i / 4][word][tid][i % 4] = (uint32_t)(mask >> (32 * word));
+        if constexpr (STRIP) {
+          strip_bits = i % 4 == 0 ? 0 : strip_bits;
+          for (int32_t e = 0; e < b.T; ++e) /* T <= STRIP_TAPS (tconv_igemm_strips_fit) */
+            strip_bits |= (mask >> e & 1) << (4 * e + i % 4);
+          TCONV_UNROLL
+          for (int word = 0; word < TCONV_IGEMM_STRIP_WORDS && i % 4 == 3; ++word)
+            s.u.m.strip_mask[i / 16][word][tid][i / 4 % 4] = (uint32_t)(strip_bits >> (32 * word));
+        } else {
+          TCONV_UNROLL
+          for (int word = 0; word < TCONV_IGEMM_MASK_WORDS; ++word)
+            s.u.m.row_mask[i / 4][word][tid][i % 4] = (uint32_t)(mask >> (32 * word));
+        }
       }
     }
     TCONV_UNROLL
@@ -377,13 +333,37 @@ template <class K, int GATHER, bool WIDE> struct Thread {
     const bool ok = k_left > 0;
     const float *xk = at(x, (Off)k_c * Offset<WIDE>::of(a.g.x_c) + e.xoff);
     const float *wk = at(w, (Off)k_c * Offset<WIDE>::of(a.g.w_cin) + e.woff);
-    float *da = &s.u.m.a[stage][tid / K::A_R][tid % K::A_R];
-    float *db = &s.u.m.b[stage][tid / K::A_R][tid % K::A_R];
+    float *da = &s.u.m.a[stage][tid / K::A_R][load_row(0)];
+    float *db = K::B_T ? &s.u.m.b[stage][tid % K::A_R][tid / K::A_R]
+                       : &s.u.m.b[stage][tid / K::A_R][tid % K::A_R];
+    constexpr int db_step = K::B_T ? K::B_COLS : 1; /* to the next column */
     /* MASK: tap k_tap < 64 is bit k_tap % 32 of mask word k_tap / 32 */
     const uint32_t bit = MASK && ok ? 1u << (k_tap & 31) : 0u;
     [[maybe_unused]] const int word = k_tap >> 5;
+    if constexpr (STRIP) {
+      /* strip q: rows 4q .. 4q+3 of the thread, x elements xs[0..3] (one address); tap
+       * k_tap < 16 of row j is bit 4 (k_tap % 8) + j of the strip's mask word k_tap / 8 */
+      Off off[(K::A_SPT + 3) / 4 * 4];
+      uint32_t mask[(K::A_SPT + 3) / 4 * 4], bits[4];
+      TCONV_UNROLL
+      for (int j = 0; j < K::A_SPT; j += 4) {
+        vload<4>(s.u.m.row_off[j / 4][tid], off + j);
+        vload<4>(s.u.m.strip_mask[j / 4][k_tap >> 3][tid], mask + j);
+      }
+      bits[0] = (uint32_t)ok << 4 * (k_tap & 7);
+      TCONV_UNROLL
+      for (int j = 1; j < 4; ++j)
+        bits[j] = bits[0] << j;
+      TCONV_UNROLL
+      for (int q = 0; q < K::A_SPT; ++q) {
+        const float *xs = at(xk, off[q]);
+        TCONV_UNROLL
+        for (int j = 0; j < 4; ++j)
+          ex.copy(*this, da + 4 * K::A_R * q + j, xs + j, (mask[q] & bits[j]) != 0);
+      }
+    }
     TCONV_UNROLL
-    for (int q = 0; q < K::A_RPT / 4; ++q) {
+    for (int q = 0; q < (STRIP ? 0 : K::A_RPT / 4); ++q) {
       Off off[4];
       TCONV_UNROLL
       for (int j = 0; j < 4; j += (int)(16 / sizeof(Off)))
@@ -417,7 +397,7 @@ template <class K, int GATHER, bool WIDE> struct Thread {
         vload<(int)(16 / sizeof(Off))>(s.u.m.cols[q][tid] + j, off + j);
       TCONV_UNROLL
       for (int j = 0; j < 4 && 4 * q + j < K::B_CPT; ++j)
-        ex.copy(*this, db + (4 * q + j) * K::A_R, at(wk, off[j]), ok);
+        ex.copy(*this, db + (4 * q + j) * K::A_R * db_step, at(wk, off[j]), ok);
     }
     k_advance();
   }
@@ -425,9 +405,17 @@ template <class K, int GATHER, bool WIDE> struct Thread {
   /* acc += the chunk in `stage`. */
   IGEMM_HD void compute(const S &s, int stage) {
     const int ty = tid / K::TX, tx = tid % K::TX;
+    [[maybe_unused]] float bt[2][K::BK]; /* B_T: the thread's two columns of the chunk */
+    if constexpr (K::B_T) {
+      TCONV_UNROLL
+      for (int k = 0; k < K::BK; k += 4) {
+        vload<4>(&s.u.m.b[stage][tx * 2][k], &bt[0][k]);
+        vload<4>(&s.u.m.b[stage][tx * 2 + 1][k], &bt[1][k]);
+      }
+    }
     TCONV_UNROLL
     for (int k = 0; k < K::BK; ++k) {
-      const float *as = s.u.m.a[stage][k], *bs = s.u.m.b[stage][k];
+      const float *as = s.u.m.a[stage][k], *bs = s.u.m.b[stage][K::B_T ? 0 : k];
       float af[K::TM], bf[K::TN];
       TCONV_UNROLL
       for (int i = 0; i < K::TM / 2; i += 4) {
@@ -440,7 +428,8 @@ template <class K, int GATHER, bool WIDE> struct Thread {
       } else if constexpr (K::TN == 4) {
         vload<4>(bs + tx * 4, bf);
       } else {
-        vload<2>(bs + tx * 2, bf);
+        bf[0] = bt[0][k];
+        bf[1] = bt[1][k];
       }
       TCONV_UNROLL
       for (int i = 0; i < K::TM; ++i)
@@ -476,29 +465,43 @@ template <class K, int GATHER, bool WIDE> struct Thread {
     /* rank's share of the tile's HALF * CHUNKS chunks: [first, last), as even as it gets */
     const int first = b.rank * (K::HALF * K::CHUNKS) / b.split;
     const int last = (b.rank + 1) * (K::HALF * K::CHUNKS) / b.split;
-    const int r = (first + tid) % K::HALF; /* the same row for every element below */
-    const int64_t m = b.m0 + half * K::HALF + r;
-    if (m >= b.M)
-      return;
-    const int64_t row_off = y_row_offset(a, b, m);
     const float *bias_g = bias != nullptr ? bias + b.group * a.g.cout_g : nullptr;
-    for (int e = first + tid; e < last; e += K::THREADS) {
-      const int chunk = e / K::HALF;
-      float v[4], p[4];
-      vload<4>(ex.peer(0).u.c + c_index<K>(r, chunk), v);
-      for (int rank = 1; rank < b.split; ++rank) {
-        vload<4>(ex.peer(rank).u.c + c_index<K>(r, chunk), p);
-        TCONV_UNROLL
-        for (int j = 0; j < 4; ++j)
-          v[j] += p[j];
+    if constexpr (K::THREADS % K::HALF == 0) {
+      const int r = (first + tid) % K::HALF; /* the same row for every element below */
+      const int64_t m = b.m0 + half * K::HALF + r;
+      if (m >= b.M)
+        return;
+      const int64_t row_off = y_row_offset(a, b, m);
+      for (int e = first + tid; e < last; e += K::THREADS)
+        drain_chunk<ACT>(ex, a, b, r, e / K::HALF, row_off, bias_g, y);
+    } else { /* fewer threads than rows: a row per element */
+      for (int e = first + tid; e < last; e += K::THREADS) {
+        const int r = e % K::HALF;
+        const int64_t m = b.m0 + half * K::HALF + r;
+        if (m < b.M)
+          drain_chunk<ACT>(ex, a, b, r, e / K::HALF, y_row_offset(a, b, m), bias_g, y);
       }
+    }
+  }
+
+  /* Chunk `chunk` of row r of the pass, whose outputs start at y + row_off. */
+  template <int ACT, class Ex>
+  IGEMM_HD void drain_chunk(Ex &ex, const tconv_igemm_args &a, const BlockInfo &b, int r, int chunk,
+                            int64_t row_off, const float *bias_g, float *y) const {
+    float v[4], p[4];
+    vload<4>(ex.peer(0).u.c + c_index<K>(r, chunk), v);
+    for (int rank = 1; rank < b.split; ++rank) {
+      vload<4>(ex.peer(rank).u.c + c_index<K>(r, chunk), p);
       TCONV_UNROLL
-      for (int j = 0; j < 4; ++j) {
-        const int64_t n = b.n0 + chunk * 4 + j;
-        if (n < a.g.cout_g) {
-          const float sum = bias_g != nullptr ? v[j] + TCONV_LOAD(bias_g + n) : v[j];
-          y[row_off + n * a.g.y_c] = tconv_activation_apply(ACT, a.g.alpha, a.g.beta, sum);
-        }
+      for (int j = 0; j < 4; ++j)
+        v[j] += p[j];
+    }
+    TCONV_UNROLL
+    for (int j = 0; j < 4; ++j) {
+      const int64_t n = b.n0 + chunk * 4 + j;
+      if (n < a.g.cout_g) {
+        const float sum = bias_g != nullptr ? v[j] + TCONV_LOAD(bias_g + n) : v[j];
+        y[row_off + n * a.g.y_c] = tconv_activation_apply(ACT, a.g.alpha, a.g.beta, sum);
       }
     }
   }

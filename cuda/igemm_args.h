@@ -42,10 +42,20 @@ extern "C" {
   X(1, 128, 64, 8, 8, 8, 128)                                                                      \
   X(2, 128, 32, 8, 8, 8, 64)                                                                       \
   X(3, 128, 16, 8, 8, 4, 64)                                                                       \
-  X(4, 128, 8, 8, 8, 2, 64)
-#define TCONV_IGEMM_CONFIG_COUNT 5
+  X(4, 128, 8, 8, 8, 2, 64)                                                                        \
+  X(5, 128, 4, 8, 8, 2, 32)
+#define TCONV_IGEMM_CONFIG_COUNT 6
 
-enum { TCONV_IGEMM_MASK, TCONV_IGEMM_GENERIC }; /* gathers */
+/* Gathers: MASK, per-row tap masks (phases of at most MASK_TAPS taps); GENERIC, bounds
+ * checked per element; STRIP, the mask gather with each thread's rows in strips of 4
+ * consecutive output positions, whose inputs are 4 consecutive elements of x (one address a
+ * strip) and whose masks are one per strip, 4 bits a tap (phases of at most STRIP_TAPS taps:
+ * tconv_igemm_strips_fit). */
+enum { TCONV_IGEMM_MASK, TCONV_IGEMM_GENERIC, TCONV_IGEMM_STRIP };
+#define TCONV_IGEMM_GATHERS 3
+#define TCONV_IGEMM_STRIP_ROWS 4
+#define TCONV_IGEMM_STRIP_TAPS 16
+#define TCONV_IGEMM_STRIP_WORDS (TCONV_IGEMM_STRIP_TAPS * TCONV_IGEMM_STRIP_ROWS / 32)
 
 typedef struct tconv_igemm_config {
   int bm, bn, bk, tm, tn, threads;
@@ -57,8 +67,8 @@ tconv_igemm_config tconv_igemm_config_of(int id);
 /* How one problem is launched. */
 typedef struct tconv_igemm_choice {
   int config; /* 0 .. TCONV_IGEMM_CONFIG_COUNT - 1 */
-  int gather; /* MASK: every phase has <= MASK_TAPS taps; GENERIC: bounds checked per
-                 element */
+  int gather; /* MASK or STRIP: every phase has <= MASK_TAPS taps; GENERIC: bounds checked
+                 per element */
   int wide;   /* 64-bit offsets (tconv_igemm_needs_wide) */
   int split;  /* K split: 1 to TCONV_IGEMM_MAX_SPLIT blocks (a cluster) per output tile */
 } tconv_igemm_choice;
@@ -105,16 +115,27 @@ tconv_igemm_choice tconv_igemm_choose(const tconv_problem *problem);
  * gather in every configuration, with 64-bit offsets in configurations 0 and 1 (the narrower
  * tiles' 64-bit address math would not stay in registers); the generic gather in
  * configuration 0 with 32-bit offsets (with 64 its tables would not fit in the 48 KB of
- * static shared memory; tconv_igemm_supports refuses those problems). */
+ * static shared memory; tconv_igemm_supports refuses those problems); the strip gather in
+ * the three narrowest configurations with 32-bit offsets (the tiles whose loads, not their
+ * FFMAs, fill the K loop). */
 static inline int tconv_igemm_available(int config, int gather, int wide) {
   if (gather == TCONV_IGEMM_GENERIC)
     return config == 0 && !wide;
+  if (gather == TCONV_IGEMM_STRIP)
+    return config >= 3 && config < TCONV_IGEMM_CONFIG_COUNT && !wide;
   return !wide || config <= 1;
 }
 
 /* The gather and width a problem needs (whatever the configuration). */
 int tconv_igemm_needs_generic(const tconv_problem *problem);
 int tconv_igemm_needs_wide(const tconv_problem *problem);
+
+/* Whether the strip gather computes a launch with these arguments: the rows of every phase
+ * come in whole strips (rows per image and line of output positions along the innermost
+ * dimension a multiple of TCONV_IGEMM_STRIP_ROWS), a step of q along that dimension is a
+ * step of one element of x (transposed convolution: every phase; convolution: stride 1),
+ * and no phase has more than TCONV_IGEMM_STRIP_TAPS taps. */
+int tconv_igemm_strips_fit(const tconv_igemm_args *args);
 
 /* The arguments of a launch with `choice` (any valid choice: the emulation tests others). */
 void tconv_igemm_args_make(const tconv_problem *problem, const tconv_igemm_choice *choice,

@@ -30,10 +30,20 @@ static const tconv_igemm_config configs[TCONV_IGEMM_CONFIG_COUNT] = {
 #undef IGEMM_CONFIG_ROW
 };
 
-/* The share of the FP32 issue rate each configuration's main loop keeps busy, as read from
- * its SASS (FFMA / all instructions of the K loop, rounded down): the choice weighs a
- * configuration's fit to Cout/g with it. */
-static const double config_efficiency[TCONV_IGEMM_CONFIG_COUNT] = {0.84, 0.81, 0.76, 0.64, 0.46};
+/* What `make kernel-report` reads from each configuration's kernel, with the mask gather and
+ * with the strip gather (zeros: no such kernel): the share of the FP32 issue rate its main
+ * loop keeps busy (FFMA / all instructions of the K loop, rounded down) and the blocks an SM
+ * holds at once (registers and shared memory; at least the TCONV_IGEMM_WARPS_PER_SM warps
+ * every configuration is built for). The choice weighs a configuration's fit to Cout/g and
+ * its waves with them. */
+typedef struct kernel_figures {
+  double efficiency;
+  int resident;
+} kernel_figures;
+static const kernel_figures mask_figures[TCONV_IGEMM_CONFIG_COUNT] = {
+    {0.84, 2}, {0.81, 4}, {0.76, 8}, {0.64, 9}, {0.46, 9}, {0.35, 10}};
+static const kernel_figures strip_figures[TCONV_IGEMM_CONFIG_COUNT] = {
+    {0, 0}, {0, 0}, {0, 0}, {0.69, 10}, {0.53, 12}, {0.45, 17}};
 
 tconv_igemm_config tconv_igemm_config_of(int id) { return configs[id]; }
 
@@ -115,6 +125,21 @@ static int positions_fit(const tconv_problem *p) {
       return 0;
   }
   return 1;
+}
+
+int tconv_igemm_strips_fit(const tconv_igemm_args *a) {
+  int64_t taps = 1; /* the most of any phase */
+  for (int d = 0; d < TCONV_GEOM_DIMS; ++d) {
+    int32_t most = 0;
+    for (int32_t r = 0; r < a->residues[d]; ++r)
+      most = a->res[a->res_first[d] + r].taps > most ? a->res[a->res_first[d] + r].taps : most;
+    taps *= most;
+  }
+  const int d = TCONV_GEOM_DIMS - 1;
+  const int both = a->q_split[d] < a->residues[d]; /* residues with q_count[d][1] exist */
+  return taps <= TCONV_IGEMM_STRIP_TAPS && a->t_qstep[d] * a->g.x_s[d] == 1 &&
+         a->q_count[d][0] % TCONV_IGEMM_STRIP_ROWS == 0 &&
+         (!both || a->q_count[d][1] % TCONV_IGEMM_STRIP_ROWS == 0);
 }
 
 void tconv_igemm_args_make(const tconv_problem *p, const tconv_igemm_choice *choice,
@@ -286,20 +311,19 @@ static double schedule_makespan(int runs, const int64_t *run_blocks, const doubl
 }
 
 /* The cost model of the choice, in FFMA issue slots of one SM: the makespan of the blocks
- * on the reference GPU's slots (resident blocks at the occupancy every configuration is
- * built for), a block lasting its K chunks plus an epilogue of two chunks' worth (a split
- * adds the exchange through distributed shared memory, half a chunk per block), a chunk of
- * a slot costing its multiply-adds over the configuration's FFMA share, times the blocks an
- * SM holds at once (they share its issue). */
-static double launch_cost(const tconv_igemm_config *c, int id, const tconv_igemm_work *work,
-                          int split) {
+ * on the reference GPU's slots (the kernel's resident blocks on every SM), a block lasting its K
+ * chunks plus an epilogue of two chunks' worth (a split adds the exchange through distributed
+ * shared memory, half a chunk per block), a chunk of a slot costing its multiply-adds over the
+ * configuration's FFMA share, times the blocks an SM holds at once (they share its issue). */
+static double launch_cost(const tconv_igemm_config *c, const kernel_figures *k,
+                          const tconv_igemm_work *work, int split) {
   double time[TCONV_IGEMM_WORK_RUNS];
   const double epilogue = split == 1 ? 2.0 : 2.0 + split / 2.0;
   for (int i = 0; i < work->runs; ++i)
     time[i] = (double)work->run_chunks[i] + epilogue;
-  const int64_t per_sm = TCONV_IGEMM_WARPS_PER_SM * 32 / c->threads;
-  const double chunk = (double)per_sm * c->bm * c->bn * c->bk / config_efficiency[id];
-  return schedule_makespan(work->runs, work->run_blocks, time, TCONV_IGEMM_PLAN_SMS * per_sm) *
+  const double chunk = (double)k->resident * c->bm * c->bn * c->bk / k->efficiency;
+  return schedule_makespan(work->runs, work->run_blocks, time,
+                           (int64_t)TCONV_IGEMM_PLAN_SMS * k->resident) *
          chunk;
 }
 
@@ -321,16 +345,21 @@ tconv_igemm_choice tconv_igemm_choose(const tconv_problem *p) {
     choice.config = id;
     tconv_igemm_args a;
     tconv_igemm_args_make(p, &choice, &a);
+    const kernel_figures *k = &mask_figures[id];
+    if (choice.gather == TCONV_IGEMM_MASK && tconv_igemm_available(id, TCONV_IGEMM_STRIP, 0) &&
+        !choice.wide && tconv_igemm_strips_fit(&a)) {
+      choice.gather = TCONV_IGEMM_STRIP;
+      k = &strip_figures[id];
+    }
     const tconv_igemm_work one = tconv_igemm_work_of(&a); /* split 1; runs hold for any */
-    const int64_t slots =
-        (int64_t)TCONV_IGEMM_PLAN_SMS * TCONV_IGEMM_WARPS_PER_SM * 32 / configs[id].threads;
+    const int64_t slots = (int64_t)TCONV_IGEMM_PLAN_SMS * k->resident;
     for (int split = 1; split <= TCONV_IGEMM_MAX_SPLIT; ++split) {
       tconv_igemm_work w = one;
       for (int i = 0; i < w.runs; ++i) {
         w.run_blocks[i] *= split;
         w.run_chunks[i] = ceil_div(w.run_chunks[i], split);
       }
-      const double cost = launch_cost(&configs[id], id, &w, split);
+      const double cost = launch_cost(&configs[id], k, &w, split);
       choice.split = split;
       if (best_cost < 0.0 || cost < best_cost) { /* ties keep the wider tile, the smaller split */
         best_cost = cost;
@@ -346,10 +375,11 @@ tconv_igemm_choice tconv_igemm_choose(const tconv_problem *p) {
 }
 
 const char *tconv_igemm_kernel_name(const tconv_igemm_choice *c) {
-  static const char *const names[TCONV_IGEMM_CONFIG_COUNT][2][2] = {
+  static const char *const names[TCONV_IGEMM_CONFIG_COUNT][TCONV_IGEMM_GATHERS][2] = {
 #define IGEMM_NAME_ROW(id, bm, bn, bk, tm, tn, threads)                                            \
   {{"igemm_" #bm "x" #bn "_mask_i32", "igemm_" #bm "x" #bn "_mask_i64"},                           \
-   {"igemm_" #bm "x" #bn "_generic_i32", "igemm_" #bm "x" #bn "_generic_i64"}},
+   {"igemm_" #bm "x" #bn "_generic_i32", "igemm_" #bm "x" #bn "_generic_i64"},                     \
+   {"igemm_" #bm "x" #bn "_strip_i32", "igemm_" #bm "x" #bn "_strip_i64"}},
       TCONV_IGEMM_CONFIGS(IGEMM_NAME_ROW)
 #undef IGEMM_NAME_ROW
   };

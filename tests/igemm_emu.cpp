@@ -199,6 +199,13 @@ int emulate_config(const tconv_igemm_args &a, test_igemm_run *run, const float *
                    const float *w, int64_t wn, const float *bias, float *y) {
   typedef typename TileOf<ID>::T K;
   const int gather = a.choice.gather, wide = a.choice.wide;
+  if (gather == TCONV_IGEMM_STRIP) {
+    if (wide || !tconv_igemm_strips_fit(&a)) {
+      snprintf(run->error, sizeof run->error, "the strip gather does not take this launch");
+      return 1;
+    }
+    return emulate<K, TCONV_IGEMM_STRIP, false>(a, run, x, xn, w, wn, bias, y);
+  }
   if (gather == TCONV_IGEMM_MASK)
     return wide ? emulate<K, TCONV_IGEMM_MASK, true>(a, run, x, xn, w, wn, bias, y)
                 : emulate<K, TCONV_IGEMM_MASK, false>(a, run, x, xn, w, wn, bias, y);
@@ -239,7 +246,9 @@ extern "C" int test_igemm_emulate(const tconv_problem *p, test_igemm_run *run, c
     return emulate_config<2>(*a, run, x, p->x_count, w, p->w_count, bias, y);
   case 3:
     return emulate_config<3>(*a, run, x, p->x_count, w, p->w_count, bias, y);
-  default:
+  case 4:
     return emulate_config<4>(*a, run, x, p->x_count, w, p->w_count, bias, y);
+  default:
+    return emulate_config<5>(*a, run, x, p->x_count, w, p->w_count, bias, y);
   }
 }

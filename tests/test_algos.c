@@ -185,9 +185,9 @@ static void test_igemm_choice(void) {
   static const struct {
     int64_t cout, groups;
     int config;
-  } table[] = {{128, 1, 0}, {512, 1, 0}, {256, 2, 0},  {127, 1, 0}, {64, 1, 1},
-               {126, 2, 1}, {32, 1, 2},  {31, 1, 2},   {16, 1, 3},  {9, 1, 3},
-               {8, 1, 4},   {3, 1, 4},   {256, 256, 4}};
+  } table[] = {{128, 1, 0}, {512, 1, 0}, {256, 2, 0}, {127, 1, 0}, {64, 1, 1},
+               {126, 2, 1}, {32, 1, 2},  {31, 1, 2},  {16, 1, 3},  {9, 1, 3},
+               {8, 1, 4},   {5, 1, 4},   {4, 1, 5},   {3, 1, 5},   {256, 256, 5}};
   for (size_t i = 0; i < sizeof table / sizeof table[0]; ++i) {
     tconv_params params = tconv_params_default(2);
     params.groups = table[i].groups;
@@ -256,8 +256,8 @@ static void test_launch_plans(void) {
                    tconv_transpose_input_index(o1, j1, pr.in[1], 2, 1, 1) >= 0;
   CU_ASSERT_EQUAL(plan.macs_computed, pr.n * pr.cout * pr.cin * pairs);
   CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_IGEMM, &plan), TCONV_STATUS_OK);
-  CU_ASSERT_PTR_NOT_NULL(strstr(plan.kernel, "igemm_128x8_mask_i32"));
-  CU_ASSERT(plan.bm == 128 && plan.bn == 8 && plan.bk == 8 && plan.cluster == plan.split_k);
+  CU_ASSERT_PTR_NOT_NULL(strstr(plan.kernel, "igemm_128x4_mask_i32"));
+  CU_ASSERT(plan.bm == 128 && plan.bn == 4 && plan.bk == 8 && plan.cluster == plan.split_k);
   CU_ASSERT(plan.macs_computed >= pr.n * pr.cout * pr.cin * pairs);
   CU_ASSERT_EQUAL(tconv_launch_plan_of(&pr, TCONV_ALGO_GEMM, &plan), TCONV_STATUS_OK);
   CU_ASSERT_STRING_EQUAL(plan.kernel, "gemm_col2im<float>");

@@ -4,7 +4,7 @@
  * of host/algo_igemm.c) against the CPU reference, on the case generators of the GPU suites:
  * the 1-D sweep, random rank 1-3 cases, activations, the edge table and layer-like sizes, in
  * the choice the launcher makes and in forced ones (every tile configuration, K splits of
- * 1 to 8, the generic gather, 64-bit offsets). Shared memory and registers are NaN
+ * 1 to 8, the generic and strip gathers, 64-bit offsets). Shared memory and registers are NaN
  * before each block, y before each run; threads, blocks and clusters run forward with
  * copies landing at the wait, and in reverse with copies landing at once (bitwise equal).
  *
@@ -27,8 +27,8 @@
 
 /* What the sweeps reached, so that a test can insist every variant ran. */
 static struct {
-  int64_t config[TCONV_IGEMM_CONFIG_COUNT], split[TCONV_IGEMM_MAX_SPLIT], generic, wide, reversed,
-      planned;
+  int64_t config[TCONV_IGEMM_CONFIG_COUNT], split[TCONV_IGEMM_MAX_SPLIT], generic, strip, wide,
+      reversed, planned;
 } seen;
 
 typedef struct forced {
@@ -56,6 +56,7 @@ static int run_once(const test_case *c, const tconv_problem *p, forced f, int re
   ++seen.config[run->config];
   ++seen.split[run->split - 1];
   seen.generic += run->gather == TCONV_IGEMM_GENERIC;
+  seen.strip += run->gather == TCONV_IGEMM_STRIP;
   seen.wide += run->wide;
   seen.reversed += reverse;
   return 0;
@@ -153,6 +154,14 @@ done:
   return failed;
 }
 
+/* Whether the strip gather takes problem p in configuration `config` (32-bit offsets). */
+static int strips_fit(const tconv_problem *p, int config) {
+  const tconv_igemm_choice choice = {config, TCONV_IGEMM_STRIP, 0, 1};
+  tconv_igemm_args a;
+  tconv_igemm_args_make(p, &choice, &a);
+  return tconv_igemm_strips_fit(&a);
+}
+
 /* A random choice the build has a kernel for. */
 static forced random_forced(void) {
   forced f;
@@ -219,8 +228,9 @@ static void test_igemm_conventions(void) {
   end_test(failed, cases);
 }
 
-/* A table in every configuration, splits cycling through 1 to 8; the first configuration in
- * both orders. */
+/* A table in every configuration, splits cycling through 1 to 8, every other row with the
+ * strip gather where the configuration has it and the row's strips fit; the first
+ * configuration in both orders. */
 static int64_t table_every_config(const case_spec *rows, size_t count, int64_t *cases) {
   int64_t failed = 0;
   for (size_t i = 0; i < count; ++i)
@@ -235,6 +245,9 @@ static int64_t table_every_config(const case_spec *rows, size_t count, int64_t *
       }
       if (tconv_igemm_needs_generic(&p))
         f.gather = TCONV_IGEMM_GENERIC, f.config = 0;
+      else if (i % 2 == 1 && tconv_igemm_available(config, TCONV_IGEMM_STRIP, 0) &&
+               !tconv_igemm_needs_wide(&p) && strips_fit(&p, config))
+        f.gather = TCONV_IGEMM_STRIP;
       failed += emulate_case(&c, f, config == 0);
       ++*cases;
     }
@@ -317,9 +330,65 @@ static void test_igemm_variants_agree(void) {
   end_test(failed, cases);
 }
 
-/* Phases with more than 32 taps: up to 64 the mask gather with two mask words, in the tile
- * that follows Cout; past 64 the generic gather. The launcher's choice in both orders, a
- * split of 3, and for the mask gather the generic one forced (the same products). */
+/* The strip gather loads the same A tile as the mask gather: the same bits in both narrow
+ * configurations, on random problems whose strips fit, in random splits, forward and (strip)
+ * in reverse with early copies; problems whose strips do not fit are refused by the
+ * emulation and never chosen by the launcher. */
+static void test_igemm_strips_agree(void) {
+  begin_test();
+  int64_t cases = 0, failed = 0, refused = 0;
+  while (cases < 40) {
+    test_case c;
+    case_random(&c, test_rng_int(0, 1) ? TCONV_OP_TRANSPOSE : TCONV_OP_CONV,
+                (int)test_rng_int(1, 3));
+    tconv_problem p;
+    char why[256];
+    if (case_finish(&c) != 0 || c.work > CASE_WORK_LIMIT / 4 || case_problem(&c, &p) != 0 ||
+        !tconv_igemm_supports(&p, why, sizeof why) || tconv_igemm_needs_generic(&p) ||
+        tconv_igemm_needs_wide(&p))
+      continue;
+    const int config = (int)test_rng_int(3, TCONV_IGEMM_CONFIG_COUNT - 1);
+    const int split = (int)test_rng_int(1, TCONV_IGEMM_MAX_SPLIT);
+    const forced mask = {config, TCONV_IGEMM_MASK, 0, split};
+    const forced strip = {config, TCONV_IGEMM_STRIP, 0, split};
+    const tconv_igemm_choice chosen = tconv_igemm_choose(&p);
+    case_buffers bu;
+    if (case_buffers_alloc(&c, &bu) != 0) {
+      ++failed, ++cases;
+      continue;
+    }
+    case_fill_inputs(&c, 0, bu.x, bu.w, bu.bias);
+    const float *b = c.bias ? bu.bias : NULL;
+    test_igemm_run run;
+    int bad = 0;
+    if (!strips_fit(&p, config)) {
+      /* refused, with a reason, and not the launcher's choice */
+      memset(&run, 0, sizeof run);
+      run.config = strip.config, run.gather = strip.gather, run.wide = 0, run.split = split;
+      bad = test_igemm_emulate(&p, &run, bu.x, bu.w, b, bu.y) == 0 ||
+            chosen.gather == TCONV_IGEMM_STRIP;
+      if (bad)
+        CASE_FAIL(&c, "the strip gather ran where its strips do not fit");
+      refused += !bad;
+    } else {
+      bad = case_reference(&c, bu.x, bu.w, b, bu.ref) != 0 ||
+            run_once(&c, &p, mask, 0, bu.x, bu.w, b, bu.y, &run) != 0 ||
+            case_compare_close(&c, "mask gather", bu.y, bu.ref) != 0 ||
+            run_once(&c, &p, strip, 1, bu.x, bu.w, b, bu.y2, &run) != 0 ||
+            case_compare_exact(&c, "strip vs mask gather", bu.y2, bu.y) != 0;
+      ++cases;
+    }
+    case_buffers_free(&bu);
+    failed += bad;
+  }
+  printf("\n  %lld problems whose strips do not fit refused", (long long)refused);
+  CU_ASSERT(refused >= 5);
+  end_test(failed, cases);
+}
+
+/* Phases with more than 32 taps: up to 64 the mask gather (or its strips) with two mask
+ * words, in the tile that follows Cout; past 64 the generic gather. The launcher's choice in both
+ * orders, a split of 3, and for the mask gather the generic one forced (the same products). */
 static void test_igemm_many_taps(void) {
   /* clang-format off */
   static const case_spec rows[] = {
@@ -374,7 +443,9 @@ static void test_igemm_many_taps(void) {
         }
     const tconv_igemm_choice choice = tconv_igemm_choose(&p);
     const int generic = most > TCONV_IGEMM_MASK_TAPS;
-    if (choice.gather != (generic ? TCONV_IGEMM_GENERIC : TCONV_IGEMM_MASK) ||
+    const int mask_family = choice.gather == TCONV_IGEMM_MASK ||
+                            (choice.gather == TCONV_IGEMM_STRIP && strips_fit(&p, choice.config));
+    if ((generic ? choice.gather != TCONV_IGEMM_GENERIC : !mask_family) ||
         tconv_igemm_needs_generic(&p) != generic) {
       CASE_FAIL(&c, "%lld taps: the launcher picks gather %d", (long long)most, choice.gather);
       ++failed;
@@ -440,9 +511,10 @@ static void test_igemm_variants_ran(void) {
     printf(" %lld", (long long)seen.split[i]);
     CU_ASSERT(seen.split[i] >= 20);
   }
-  printf("; generic %lld, 64-bit %lld, reversed %lld, plans checked %lld", (long long)seen.generic,
-         (long long)seen.wide, (long long)seen.reversed, (long long)seen.planned);
-  CU_ASSERT(seen.generic >= 20 && seen.wide >= 20 && seen.reversed >= 20);
+  printf("; generic %lld, strip %lld, 64-bit %lld, reversed %lld, plans checked %lld",
+         (long long)seen.generic, (long long)seen.strip, (long long)seen.wide,
+         (long long)seen.reversed, (long long)seen.planned);
+  CU_ASSERT(seen.generic >= 20 && seen.strip >= 20 && seen.wide >= 20 && seen.reversed >= 20);
   CU_ASSERT(seen.planned >= 500);
 }
 
@@ -454,6 +526,7 @@ static CU_TestInfo igemm_emulated_tests[] = {
     {"layer-like sizes, every configuration", test_igemm_tiled_sizes},
     {"K split: exact on integers, bitwise in both orders", test_igemm_split_reduction},
     {"gathers and offset widths agree bitwise", test_igemm_variants_agree},
+    {"strip gather: the mask gather's bits where its strips fit", test_igemm_strips_agree},
     {"more than 32 taps per phase: two mask words, then the generic gather", test_igemm_many_taps},
     {"offsets at the edge of 32 bits", test_igemm_offset_extremes},
     {"every variant ran, plans agree", test_igemm_variants_ran},
