@@ -26,6 +26,7 @@
  */
 #include "launch.h"
 
+#include "async_copy.cuh"
 #include "grid.cuh"
 #include "igemm.cuh"
 
@@ -60,17 +61,10 @@ template <class K, int GATHER, bool WIDE> struct DeviceExec {
   __device__ __forceinline__ int thread_index(const Th &) const { return (int)threadIdx.x; }
   /* 4 bytes global -> shared, zero-filled when !valid (src is not read then). */
   __device__ __forceinline__ void copy(const Th &, float *dst, const float *src, bool valid) {
-    const unsigned to = (unsigned)__cvta_generic_to_shared(dst);
-    asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(to), "l"(src),
-                 "r"(valid ? 4 : 0)
-                 : "memory");
+    tconv_cp_async<4>((uint32_t)__cvta_generic_to_shared(dst), src, valid);
   }
-  __device__ __forceinline__ void commit(const Th &) {
-    asm volatile("cp.async.commit_group;\n" ::: "memory");
-  }
-  template <int N> __device__ __forceinline__ void wait(const Th &) {
-    asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
-  }
+  __device__ __forceinline__ void commit(const Th &) { tconv_cp_async_commit(); }
+  template <int N> __device__ __forceinline__ void wait(const Th &) { tconv_cp_async_wait<N>(); }
 };
 
 template <class K, int GATHER, bool WIDE>

@@ -19,6 +19,7 @@
  */
 #include "launch.h"
 
+#include "async_copy.cuh"
 #include "check.cuh"
 #include "igemm_tc.cuh"
 #include "mma_frag.cuh"
@@ -77,16 +78,10 @@ template <class K> struct DeviceExec {
   /* 16 bytes global -> shared, zero-filled when !valid (src is not read then). */
   template <class T>
   __device__ __forceinline__ void cp16(const W &, int, uint32_t dst, const T *src, bool valid) {
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(base_s + dst), "l"(src),
-                 "r"(valid ? 16 : 0)
-                 : "memory");
+    tconv_cp_async<16>(base_s + dst, src, valid);
   }
-  __device__ __forceinline__ void commit(const W &) {
-    asm volatile("cp.async.commit_group;\n" ::: "memory");
-  }
-  template <int N> __device__ __forceinline__ void wait(const W &) {
-    asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
-  }
+  __device__ __forceinline__ void commit(const W &) { tconv_cp_async_commit(); }
+  template <int N> __device__ __forceinline__ void wait(const W &) { tconv_cp_async_wait<N>(); }
   template <class T> __device__ __forceinline__ T load(const T *p, int64_t off, bool ok) const {
     return ok ? __ldg(p + off) : T(0);
   }
