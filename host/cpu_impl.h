@@ -143,6 +143,12 @@ typedef struct cpu_kernels {
    * (i < mr; a row past the problem's points at a real one, its C row is left unused). */
   void (*gemm_rows)(int64_t kc, const float *const *arow, const int64_t *aoff, const float *b,
                     float *c, int64_t ldc, int first, int cols);
+  /* As gemm_rows, on a wide_mr x wide_nr micro-tile (b's rows wide_nr values apart): fewer
+   * broadcasts of A per product where the columns fill it (a set without one repeats mr, nr
+   * and gemm_rows). */
+  int wide_mr, wide_nr;
+  void (*gemm_wide)(int64_t kc, const float *const *arow, const int64_t *aoff, const float *b,
+                    float *c, int64_t ldc, int first, int cols);
   /* For c < chans (<= CPU_DIRECT_CHANNELS) and r < rows: out[c * CPU_DIRECT_ROWS + r][i] =
    * sum over k < kc, in increasing k from 0, of w[c * kc + k] * src[r][off[k] + i], for
    * i < len (one FMA per term). The channels share every load of src. */
@@ -150,10 +156,10 @@ typedef struct cpu_kernels {
                  float *const *out, int chans, int rows, int64_t len);
   /* dst[i] = src[i * step], i < n (step >= 1). */
   void (*gather)(float *dst, const float *src, int64_t n, int64_t step);
-  /* Packs kc rows of a B block: for kk < kc and every piece,
+  /* Packs kc rows of a B block of nr columns (nr or wide_nr): for kk < kc and every piece,
    * b[kk * nr + dst + i] = src[kk][piece src + i] for i < piece len (len <= nr). */
   void (*pack)(int64_t kc, const float *const *src, const cpu_piece *pieces, int64_t npieces,
-               float *b);
+               float *b, int nr);
 } cpu_kernels;
 
 /* The portable gather (memcpy for step 1). */

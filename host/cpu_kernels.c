@@ -78,19 +78,17 @@ void tconv_cpu_pack_rows(int64_t kc, const float *const *src, const cpu_piece *p
       memcpy(b + pieces[p].dst, src[kk] + pieces[p].src, (size_t)pieces[p].len * sizeof(float));
 }
 
-static void pack_generic(int64_t kc, const float *const *src, const cpu_piece *pieces,
-                         int64_t npieces, float *b) {
-  tconv_cpu_pack_rows(kc, src, pieces, npieces, b, GENERIC_NR);
-}
-
 const cpu_kernels tconv_cpu_generic = {"generic",
                                        GENERIC_MR,
                                        GENERIC_NR,
                                        gemm_generic,
                                        gemm_rows_generic,
+                                       GENERIC_MR,
+                                       GENERIC_NR,
+                                       gemm_rows_generic,
                                        direct_generic,
                                        tconv_cpu_gather_generic,
-                                       pack_generic};
+                                       tconv_cpu_pack_rows};
 
 static _Atomic(const cpu_kernels *) forced = NULL; /* test hook */
 

@@ -7,6 +7,8 @@
  *           A per 24 FMAs. AVX2: 6 x 16, 12 ymm accumulators, 2 loads and 6 broadcasts per
  *           12 FMAs. Accumulators start at 0 (first) or at C, and are stored back once. A
  *           narrower last panel runs a variant with only the vectors its columns need.
+ *           With A read in place, AVX-512 has a 6 x 64 tile too: 6 broadcasts and 4 loads
+ *           per 24 FMAs, and 64 columns in one panel where 8 x 48 needs a second, 16 wide.
  *   direct  up to 4 rows x 64 (AVX-512) or 24 (AVX2) columns held in registers across the
  *           whole reduction: one load per FMA, no store in the loop. Variants per row count
  *           and vector count are generated, so no accumulator goes unused.
@@ -26,34 +28,37 @@
 #define A512_MR 8
 #define PACK_AHEAD 8 /* packed rows between a prefetch and its use */
 #define A512_NR 48
-/* The first V of the micro-tile's 3 vectors of columns: V = 3 is the whole tile, fewer serve
- * a last panel with at most 16 V columns (its other lanes are not computed). A is packed
- * (a, mr values per step) or, with arow, read in place (arow[i][aoff[k]]). Every index is a
- * constant once unrolled, so the accumulators live in registers. */
+#define A512_WIDE_MR 6 /* the tile for A read in place: 6 x 64, 24 zmm accumulators */
+#define A512_WIDE_NR 64
+/* An MR x NR micro-tile (NR = 16 x its vectors), of which the first V vectors of columns are
+ * computed: V = NR / 16 is the whole tile, fewer serve a last panel with at most 16 V columns
+ * (its other lanes are not computed). A is packed (a, MR values per step) or, with arow, read
+ * in place (arow[i][aoff[k]]). Every index is a constant once unrolled, so the accumulators
+ * live in registers. */
 TARGET_AVX512 static inline __attribute__((always_inline)) void
 gemm512(int64_t kc, const float *a, const float *const *arow, const int64_t *aoff, const float *b,
-        float *c, int64_t ldc, int first, const int V) {
-  __m512 acc[A512_MR][3];
+        float *c, int64_t ldc, int first, const int MR, const int NR, const int V) {
+  __m512 acc[A512_MR][4];
   const float *r[A512_MR];
-  _Pragma("GCC unroll 8") for (int i = 0; i < A512_MR; ++i) {
+  _Pragma("GCC unroll 8") for (int i = 0; i < MR; ++i) {
     r[i] = arow != NULL ? arow[i] : a + i;
-    _Pragma("GCC unroll 3") for (int v = 0; v < V; ++v) {
+    _Pragma("GCC unroll 4") for (int v = 0; v < V; ++v) {
       acc[i][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(c + i * ldc + 16 * v);
     }
   }
-  for (int64_t k = 0; k < kc; ++k, b += A512_NR) {
-    const int64_t o = arow != NULL ? aoff[k] : k * A512_MR;
-    __m512 bv[3];
-    _Pragma("GCC unroll 3") for (int v = 0; v < V; ++v) { bv[v] = _mm512_load_ps(b + 16 * v); }
-    _Pragma("GCC unroll 8") for (int i = 0; i < A512_MR; ++i) {
+  for (int64_t k = 0; k < kc; ++k, b += NR) {
+    const int64_t o = arow != NULL ? aoff[k] : k * MR;
+    __m512 bv[4];
+    _Pragma("GCC unroll 4") for (int v = 0; v < V; ++v) { bv[v] = _mm512_load_ps(b + 16 * v); }
+    _Pragma("GCC unroll 8") for (int i = 0; i < MR; ++i) {
       const __m512 ai = _mm512_set1_ps(r[i][o]);
-      _Pragma("GCC unroll 3") for (int v = 0; v < V; ++v) {
+      _Pragma("GCC unroll 4") for (int v = 0; v < V; ++v) {
         acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
       }
     }
   }
-  _Pragma("GCC unroll 8") for (int i = 0; i < A512_MR; ++i) {
-    _Pragma("GCC unroll 3") for (int v = 0; v < V; ++v) {
+  _Pragma("GCC unroll 8") for (int i = 0; i < MR; ++i) {
+    _Pragma("GCC unroll 4") for (int v = 0; v < V; ++v) {
       _mm512_storeu_ps(c + i * ldc + 16 * v, acc[i][v]);
     }
   }
@@ -62,16 +67,27 @@ gemm512(int64_t kc, const float *a, const float *const *arow, const int64_t *aof
 #define A512_GEMM(V)                                                                               \
   TARGET_AVX512 static void gemm512_##V(int64_t kc, const float *a, const float *b, float *c,      \
                                         int64_t ldc, int first) {                                  \
-    gemm512(kc, a, NULL, NULL, b, c, ldc, first, V);                                               \
+    gemm512(kc, a, NULL, NULL, b, c, ldc, first, A512_MR, A512_NR, V);                             \
   }                                                                                                \
   TARGET_AVX512 static void gemm512_rows_##V(int64_t kc, const float *const *arow,                 \
                                              const int64_t *aoff, const float *b, float *c,        \
                                              int64_t ldc, int first) {                             \
-    gemm512(kc, NULL, arow, aoff, b, c, ldc, first, V);                                            \
+    gemm512(kc, NULL, arow, aoff, b, c, ldc, first, A512_MR, A512_NR, V);                          \
   }
 A512_GEMM(1)
 A512_GEMM(2)
 A512_GEMM(3)
+
+#define A512_WIDE(V)                                                                               \
+  TARGET_AVX512 static void gemm512_wide_##V(int64_t kc, const float *const *arow,                 \
+                                             const int64_t *aoff, const float *b, float *c,        \
+                                             int64_t ldc, int first) {                             \
+    gemm512(kc, NULL, arow, aoff, b, c, ldc, first, A512_WIDE_MR, A512_WIDE_NR, V);                \
+  }
+A512_WIDE(1)
+A512_WIDE(2)
+A512_WIDE(3)
+A512_WIDE(4)
 
 static void gemm_avx512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                         int first, int cols) {
@@ -91,6 +107,18 @@ static void gemm_rows_avx512(int64_t kc, const float *const *arow, const int64_t
     gemm512_rows_2(kc, arow, aoff, b, c, ldc, first);
   else
     gemm512_rows_1(kc, arow, aoff, b, c, ldc, first);
+}
+
+static void gemm_wide_avx512(int64_t kc, const float *const *arow, const int64_t *aoff,
+                             const float *b, float *c, int64_t ldc, int first, int cols) {
+  if (cols > 48)
+    gemm512_wide_4(kc, arow, aoff, b, c, ldc, first);
+  else if (cols > 32)
+    gemm512_wide_3(kc, arow, aoff, b, c, ldc, first);
+  else if (cols > 16)
+    gemm512_wide_2(kc, arow, aoff, b, c, ldc, first);
+  else
+    gemm512_wide_1(kc, arow, aoff, b, c, ldc, first);
 }
 
 /* Lanes [0, n) of a 16-lane vector, n clamped to 0..16. */
@@ -179,8 +207,8 @@ TARGET_AVX512 static void direct_avx512(int64_t kc, const float *w, const int64_
 }
 
 TARGET_AVX512 static void pack_avx512(int64_t kc, const float *const *src, const cpu_piece *pieces,
-                                      int64_t npieces, float *b) {
-  for (int64_t kk = 0; kk < kc; ++kk, b += A512_NR) {
+                                      int64_t npieces, float *b, int nr) {
+  for (int64_t kk = 0; kk < kc; ++kk, b += nr) {
     const float *s = src[kk];
     /* The rows PACK_AHEAD steps on usually start a new channel, far from this one: ask for
      * their lines now, or the loads below wait on memory. */
@@ -221,8 +249,10 @@ TARGET_AVX512 static void gather_avx512(float *dst, const float *src, int64_t n,
   }
 }
 
-const cpu_kernels tconv_cpu_avx512 = {"avx512",         A512_MR,       A512_NR,       gemm_avx512,
-                                      gemm_rows_avx512, direct_avx512, gather_avx512, pack_avx512};
+const cpu_kernels tconv_cpu_avx512 = {
+    "avx512",         A512_MR,       A512_NR,      gemm_avx512,      gemm_rows_avx512,
+    A512_WIDE_MR,     A512_WIDE_NR,  gemm_wide_avx512, direct_avx512, gather_avx512,
+    pack_avx512};
 
 /* ---- AVX2 + FMA ---------------------------------------------------------------------- */
 
@@ -360,13 +390,11 @@ TARGET_AVX2 static void direct_avx2(int64_t kc, const float *w, const int64_t *o
   }
 }
 
-static void pack_avx2(int64_t kc, const float *const *src, const cpu_piece *pieces, int64_t npieces,
-                      float *b) {
-  tconv_cpu_pack_rows(kc, src, pieces, npieces, b, A2_NR);
-}
-
-const cpu_kernels tconv_cpu_avx2 = {
-    "avx2",   A2_MR, A2_NR, gemm_avx2, gemm_rows_avx2, direct_avx2, tconv_cpu_gather_generic,
-    pack_avx2};
+const cpu_kernels tconv_cpu_avx2 = {"avx2",         A2_MR,
+                                    A2_NR,          gemm_avx2,
+                                    gemm_rows_avx2, A2_MR,
+                                    A2_NR,          gemm_rows_avx2,
+                                    direct_avx2,    tconv_cpu_gather_generic,
+                                    tconv_cpu_pack_rows};
 
 #endif /* TCONV_CPU_X86 */
