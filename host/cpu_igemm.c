@@ -53,10 +53,10 @@ typedef struct igemm_job {
   const cpu_kernels *kern;
   const float *w, *bias;
   float *y;
-  int lazy;             /* A read in place from w (few column blocks) */
-  int mr, nr;           /* the micro-tile: the set's, or its wide one in lazy mode */
-  void (*gemm_rows)(int64_t, const float *const *, const int64_t *, const float *, float *,
-                    int64_t, int, int); /* lazy mode's micro-kernel, of that tile */
+  int lazy;   /* A read in place from w (few column blocks) */
+  int mr, nr; /* the micro-tile: the set's, or its wide one in lazy mode */
+  void (*gemm_rows)(int64_t, const float *const *, const int64_t *, const float *, float *, int64_t,
+                    int, int, const char *, int64_t); /* lazy mode's micro-kernel, of that tile */
   float *a;             /* else every packed A: per (phase, group), panels of mr rows */
   int64_t *a_at;        /* where the A of (phase, group) starts */
   int64_t *phase_taps;  /* each phase's taps: taps_k[phase_taps[p] .. phase_taps[p + 1]) */
@@ -146,13 +146,27 @@ static next_rows next_block_rows(const igemm_job *j, int64_t g, int64_t row0, in
   return n;
 }
 
-static void prefetch_next(next_rows *n) {
-  for (int64_t q = 0; q < n->quota && n->channel < n->channels; ++q) {
-    __builtin_prefetch(
-        n->at + n->channel * n->channel_stride + n->line * (64 / (int64_t)sizeof(float)), 0, 2);
-    if (++n->line == n->per_channel)
+/* The call's quota of lines: the part within the current channel's rows (consecutive lines)
+ * as (*pf, returned count) for the micro-kernel to fetch one per step, the rest here. */
+static int64_t prefetch_next(next_rows *n, const char **pf) {
+  *pf = NULL;
+  if (n->channel >= n->channels)
+    return 0;
+  const int64_t line = 64 / (int64_t)sizeof(float);
+  const float *at = n->at + n->channel * n->channel_stride + n->line * line;
+  int64_t run = n->per_channel - n->line < n->quota ? n->per_channel - n->line : n->quota;
+  *pf = (const char *)at;
+  n->line += run;
+  for (int64_t q = run; q < n->quota && n->channel < n->channels; ++q) {
+    if (n->line == n->per_channel)
       n->line = 0, ++n->channel;
+    if (n->channel < n->channels)
+      __builtin_prefetch(n->at + n->channel * n->channel_stride + n->line * line, 0, 2);
+    ++n->line;
   }
+  if (n->line == n->per_channel)
+    n->line = 0, ++n->channel;
+  return run;
 }
 
 /* Task: by panels, one row panel of a group, channel after channel (transposed, the run
@@ -256,10 +270,11 @@ static inline void product(const igemm_job *j, igemm_scratch *s, const tile_phas
   const int cols = pj == (t->ncols - 1) / nr && tail != 0 ? (int)tail : nr;
   const float *b = s->b + pj * j->kc_max * nr + t->b_at * nr;
   float *c = t->c + pi * mr * j->nc + pj * nr;
-  if (next->at != NULL)
-    prefetch_next(next);
+  const char *pf = NULL;
+  const int64_t pf_lines = next->at != NULL ? prefetch_next(next, &pf) : 0;
   if (j->lazy)
-    j->gemm_rows(kc, s->arow + pi * mr, s->aoff + t->k_at, b, c, j->nc, c0 == 0, cols);
+    j->gemm_rows(kc, s->arow + pi * mr, s->aoff + t->k_at, b, c, j->nc, c0 == 0, cols, pf,
+                 pf_lines);
   else
     j->kern->gemm(kc, t->a + (pi * t->K + c0 * t->ph.ntaps) * mr, b, c, j->nc, c0 == 0, cols);
 }
