@@ -231,8 +231,11 @@ static int zero_padded(const cpu_plan *plan) {
   if (plan->planes[0] != 1 || plan->planes[1] != 1 || plan->planes[2] != 1 || run[2] != 1 ||
       run[1] <= run[0])
     return 0;
-  for (int64_t w = 0; w < plan->extent[2]; ++w)
-    if ((w < run[0] || w >= run[1]) && m2[w] >= 0)
+  for (int64_t w = 0; w < run[0]; ++w)
+    if (m2[w] >= 0)
+      return 0;
+  for (int64_t w = run[1]; w < plan->extent[2]; ++w)
+    if (m2[w] >= 0)
       return 0;
   return 1;
 }
