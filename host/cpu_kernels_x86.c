@@ -67,30 +67,27 @@ gemm512(int64_t kc, const float *a, const float *const *arow, const int64_t *aof
   }
 }
 
+/* gemm512_<NAME>_<V>: A read in place, on the MR x NR tile. */
+#define A512_ROWS(NAME, MR, NR, V)                                                                 \
+  TARGET_AVX512 static void gemm512_##NAME##_##V(                                                  \
+      int64_t kc, const float *const *arow, const int64_t *aoff, const float *b, float *c,         \
+      int64_t ldc, int first, const char *pf, int64_t pf_lines) {                                  \
+    gemm512(kc, NULL, arow, aoff, b, c, ldc, first, pf, pf_lines, MR, NR, V);                      \
+  }
+
 #define A512_GEMM(V)                                                                               \
   TARGET_AVX512 static void gemm512_##V(int64_t kc, const float *a, const float *b, float *c,      \
                                         int64_t ldc, int first) {                                  \
     gemm512(kc, a, NULL, NULL, b, c, ldc, first, NULL, 0, A512_MR, A512_NR, V);                    \
   }                                                                                                \
-  TARGET_AVX512 static void gemm512_rows_##V(                                                      \
-      int64_t kc, const float *const *arow, const int64_t *aoff, const float *b, float *c,         \
-      int64_t ldc, int first, const char *pf, int64_t pf_lines) {                                  \
-    gemm512(kc, NULL, arow, aoff, b, c, ldc, first, pf, pf_lines, A512_MR, A512_NR, V);            \
-  }
+  A512_ROWS(rows, A512_MR, A512_NR, V)
 A512_GEMM(1)
 A512_GEMM(2)
 A512_GEMM(3)
-
-#define A512_WIDE(V)                                                                               \
-  TARGET_AVX512 static void gemm512_wide_##V(                                                      \
-      int64_t kc, const float *const *arow, const int64_t *aoff, const float *b, float *c,         \
-      int64_t ldc, int first, const char *pf, int64_t pf_lines) {                                  \
-    gemm512(kc, NULL, arow, aoff, b, c, ldc, first, pf, pf_lines, A512_WIDE_MR, A512_WIDE_NR, V);  \
-  }
-A512_WIDE(1)
-A512_WIDE(2)
-A512_WIDE(3)
-A512_WIDE(4)
+A512_ROWS(wide, A512_WIDE_MR, A512_WIDE_NR, 1)
+A512_ROWS(wide, A512_WIDE_MR, A512_WIDE_NR, 2)
+A512_ROWS(wide, A512_WIDE_MR, A512_WIDE_NR, 3)
+A512_ROWS(wide, A512_WIDE_MR, A512_WIDE_NR, 4)
 
 static void gemm_avx512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                         int first, int cols) {
