@@ -53,7 +53,10 @@ typedef struct igemm_job {
   const cpu_kernels *kern;
   const float *w, *bias;
   float *y;
-  int lazy;             /* A read in place from w (few column blocks) */
+  int lazy;   /* A read in place from w (few column blocks) */
+  int mr, nr; /* the micro-tile: the set's, or its wide one in lazy mode */
+  void (*gemm_rows)(int64_t, const float *const *, const int64_t *, const float *, float *, int64_t,
+                    int, int, const char *, int64_t); /* lazy mode's micro-kernel, of that tile */
   float *a;             /* else every packed A: per (phase, group), panels of mr rows */
   int64_t *a_at;        /* where the A of (phase, group) starts */
   int64_t *phase_taps;  /* each phase's taps: taps_k[phase_taps[p] .. phase_taps[p + 1]) */
@@ -82,14 +85,14 @@ static int64_t phase_k(const igemm_job *j, const cpu_phase *ph) { return j->pl->
  * channel apart a few lines at a time, so w is read in order instead. Measured: dcgan.up2
  * (k 4x4) gains about 10 % by panels, unet.up1 (k 2x2) loses about 5 %. */
 static int pack_by_panels(const igemm_job *j) {
-  return j->pl->pr->op != TCONV_OP_TRANSPOSE || j->kern->mr * j->pl->pr->k_spatial >= PANEL_RUN_MIN;
+  return j->pl->pr->op != TCONV_OP_TRANSPOSE || j->mr * j->pl->pr->k_spatial >= PANEL_RUN_MIN;
 }
 
 /* Writes A's entries of (group g, input channel ci, rows of panel pi) for every phase into
  * the packed A: w's rows for (ci, co) hold every tap, each going to its phase. */
 static void pack_a_block(const igemm_job *j, int64_t g, int64_t pi, int64_t ci) {
   const cpu_plan *pl = j->pl;
-  const int mr = j->kern->mr;
+  const int mr = j->mr;
   const int64_t co0 = pi * mr;
   const float *w0 = j->w + tconv_cpu_weight_offset(pl, g, co0, ci); /* the panel's first row */
   if (pl->pr->op != TCONV_OP_TRANSPOSE || !pack_by_panels(j)) {
@@ -143,13 +146,27 @@ static next_rows next_block_rows(const igemm_job *j, int64_t g, int64_t row0, in
   return n;
 }
 
-static void prefetch_next(next_rows *n) {
-  for (int64_t q = 0; q < n->quota && n->channel < n->channels; ++q) {
-    __builtin_prefetch(
-        n->at + n->channel * n->channel_stride + n->line * (64 / (int64_t)sizeof(float)), 0, 2);
-    if (++n->line == n->per_channel)
+/* The call's quota of lines: the part within the current channel's rows (consecutive lines)
+ * as (*pf, returned count) for the micro-kernel to fetch one per step, the rest here. */
+static int64_t prefetch_next(next_rows *n, const char **pf) {
+  *pf = NULL;
+  if (n->channel >= n->channels)
+    return 0;
+  const int64_t line = 64 / (int64_t)sizeof(float);
+  const float *at = n->at + n->channel * n->channel_stride + n->line * line;
+  int64_t run = n->per_channel - n->line < n->quota ? n->per_channel - n->line : n->quota;
+  *pf = (const char *)at;
+  n->line += run;
+  for (int64_t q = run; q < n->quota && n->channel < n->channels; ++q) {
+    if (n->line == n->per_channel)
       n->line = 0, ++n->channel;
+    if (n->channel < n->channels)
+      __builtin_prefetch(n->at + n->channel * n->channel_stride + n->line * line, 0, 2);
+    ++n->line;
   }
+  if (n->line == n->per_channel)
+    n->line = 0, ++n->channel;
+  return run;
 }
 
 /* Task: by panels, one row panel of a group, channel after channel (transposed, the run
@@ -159,7 +176,7 @@ static void pack_a(void *shared, int worker, int64_t task) {
   (void)worker;
   const igemm_job *j = shared;
   const cpu_plan *pl = j->pl;
-  const int mr = j->kern->mr;
+  const int mr = j->mr;
   const int64_t panels = j->m_pad / mr;
   if (!pack_by_panels(j)) {
     const int64_t g = task / pl->cin_g, ci = task % pl->cin_g;
@@ -188,7 +205,7 @@ static int64_t tile_segments(const igemm_job *j, const cpu_phase *ph, int64_t co
   const cpu_plan *pl = j->pl;
   const tconv_problem *pr = pl->pr;
   const int64_t q1 = ph->dim[1]->count, q2 = ph->dim[2]->count;
-  const int nr = j->kern->nr;
+  const int nr = j->nr;
   int64_t nseg = 0;
   *npieces = 0;
   for (int64_t c = 0; c < ncols;) {
@@ -248,15 +265,16 @@ static int same_reads(const cpu_plan *pl, int64_t p, int64_t q) {
  * channels c0 .. c0 + cb), into its C. */
 static inline void product(const igemm_job *j, igemm_scratch *s, const tile_phase *t, int64_t c0,
                            int64_t cb, int64_t pi, int64_t pj, next_rows *next) {
-  const int mr = j->kern->mr, nr = j->kern->nr;
+  const int mr = j->mr, nr = j->nr;
   const int64_t kc = cb * t->ph.ntaps, tail = t->ncols % nr;
   const int cols = pj == (t->ncols - 1) / nr && tail != 0 ? (int)tail : nr;
   const float *b = s->b + pj * j->kc_max * nr + t->b_at * nr;
   float *c = t->c + pi * mr * j->nc + pj * nr;
-  if (next->at != NULL)
-    prefetch_next(next);
+  const char *pf = NULL;
+  const int64_t pf_lines = next->at != NULL ? prefetch_next(next, &pf) : 0;
   if (j->lazy)
-    j->kern->gemm_rows(kc, s->arow + pi * mr, s->aoff + t->k_at, b, c, j->nc, c0 == 0, cols);
+    j->gemm_rows(kc, s->arow + pi * mr, s->aoff + t->k_at, b, c, j->nc, c0 == 0, cols, pf,
+                 pf_lines);
   else
     j->kern->gemm(kc, t->a + (pi * t->K + c0 * t->ph.ntaps) * mr, b, c, j->nc, c0 == 0, cols);
 }
@@ -272,7 +290,7 @@ static void run_tile(const igemm_job *j, igemm_scratch *s, int64_t p0, int64_t g
   const cpu_plan *pl = j->pl;
   const tconv_problem *pr = pl->pr;
   const cpu_kernels *kern = j->kern;
-  const int mr = kern->mr, nr = kern->nr;
+  const int mr = j->mr, nr = j->nr;
   const int64_t row0 = mb * j->mc, rows = j->m_pad - row0 < j->mc ? j->m_pad - row0 : j->mc;
   tile_phase tp[CPU_LAZY_PHASES];
   for (int64_t i = 0; i < j->set; ++i) {
@@ -331,7 +349,7 @@ static void run_tile(const igemm_job *j, igemm_scratch *s, int64_t p0, int64_t g
       for (int64_t kk = 0; kk < kc; ++kk)
         s->src[kk] = xg + (c0 + kk / nt) * pl->c_stride + t->tap_off[kk % nt];
       float *b = s->b + b_at * nr;
-      kern->pack(kc, s->src, t->pieces, t->npieces, b);
+      kern->pack(kc, s->src, t->pieces, t->npieces, b, nr);
       const int64_t tail = t->ncols % nr; /* lanes past the last column must hold zeros */
       for (int64_t kk = 0; tail != 0 && kk < kc; ++kk)
         memset(b + (npanels - 1) * j->kc_max * nr + kk * nr + tail, 0,
@@ -416,11 +434,13 @@ tconv_status tconv_cpu_igemm_core(tconv_context *ctx, const cpu_plan *pl, const 
                                   const float *bias, float *y) {
   const tconv_problem *pr = pl->pr;
   igemm_job j = {.pl = pl, .kern = tconv_cpu_kernels(), .w = w, .bias = bias, .y = y};
-  const int mr = j.kern->mr, nr = j.kern->nr;
-  j.m_pad = (pl->cout_g + mr - 1) / mr * mr;
+  j.mr = j.kern->mr;
+  j.nr = j.kern->nr;
+  j.gemm_rows = j.kern->gemm_rows;
+  j.m_pad = (pl->cout_g + j.mr - 1) / j.mr * j.mr;
   j.mblocks = (j.m_pad + IGEMM_MC_MAX - 1) / IGEMM_MC_MAX;
-  j.mc = (j.m_pad / mr + j.mblocks - 1) / j.mblocks * mr;
-  j.nc = IGEMM_NC / nr * nr;
+  j.mc = (j.m_pad / j.mr + j.mblocks - 1) / j.mblocks * j.mr;
+  j.nc = IGEMM_NC / j.nr * j.nr;
   j.cb = pl->max_taps == 0 ? pl->cin_g : IGEMM_KC / pl->max_taps > 0 ? IGEMM_KC / pl->max_taps : 1;
   j.set = 1;
 
@@ -469,7 +489,16 @@ tconv_status tconv_cpu_igemm_core(tconv_context *ctx, const cpu_plan *pl, const 
       tconv_cpu_phase_of(pl, p, &ph);
       most = pr->n * ph.positions > most ? pr->n * ph.positions : most;
     }
-    j.nc = (most + nr - 1) / nr * nr;
+    /* The set's wide tile where its panels pad the columns no more (64 columns: one panel,
+     * not 48 + 16): it broadcasts each weight for more columns. */
+    const int wr = j.kern->wide_nr;
+    if ((most + wr - 1) / wr * wr <= (most + j.nr - 1) / j.nr * j.nr) {
+      j.mr = j.kern->wide_mr;
+      j.nr = wr;
+      j.gemm_rows = j.kern->gemm_wide;
+      j.m_pad = (pl->cout_g + j.mr - 1) / j.mr * j.mr;
+    }
+    j.nc = (most + j.nr - 1) / j.nr * j.nr;
     j.nblocks = 1;
     /* The (group, row block) pairs are the only tasks: at least one per thread where there
      * are rows enough. */
@@ -479,9 +508,9 @@ tconv_status tconv_cpu_igemm_core(tconv_context *ctx, const cpu_plan *pl, const 
       j.mblocks = (int64_t)(c_bytes / LAZY_C_BYTES) + 1;
     if (pr->groups * j.mblocks < ctx->threads) {
       const int64_t want = (ctx->threads + pr->groups - 1) / pr->groups;
-      j.mblocks = want < j.m_pad / mr ? want : j.m_pad / mr;
+      j.mblocks = want < j.m_pad / j.mr ? want : j.m_pad / j.mr;
     }
-    j.mc = (j.m_pad / mr + j.mblocks - 1) / j.mblocks * mr;
+    j.mc = (j.m_pad / j.mr + j.mblocks - 1) / j.mblocks * j.mr;
     j.mblocks = (j.m_pad + j.mc - 1) / j.mc;
     j.cb = taps > 0 && IGEMM_KC / taps > 0 ? IGEMM_KC / taps : 1;
     j.set = pl->phase_count;
@@ -489,9 +518,9 @@ tconv_status tconv_cpu_igemm_core(tconv_context *ctx, const cpu_plan *pl, const 
   j.kc_max = j.cb * (j.lazy ? taps : pl->max_taps);
   if (j.kc_max < IGEMM_KC)
     j.kc_max = IGEMM_KC;
-  j.piece_cap = j.nc + j.nc / nr + 1;
+  j.piece_cap = j.nc + j.nc / j.nr + 1;
   const int64_t tiles = pr->groups * j.mblocks * j.nblocks;
-  const int64_t pack_tasks = pr->groups * (pack_by_panels(&j) ? j.m_pad / mr : pl->cin_g);
+  const int64_t pack_tasks = pr->groups * (pack_by_panels(&j) ? j.m_pad / j.mr : pl->cin_g);
 
   tconv_status status = TCONV_STATUS_OK;
   const int want = tconv_cpu_workers(ctx, tiles, work);

@@ -140,22 +140,41 @@ typedef struct cpu_kernels {
   void (*gemm)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int first,
                int cols);
   /* As gemm, with A read where it lies: the value of row i at step k is arow[i][aoff[k]]
-   * (i < mr; a row past the problem's points at a real one, its C row is left unused). */
+   * (i < mr; a row past the problem's points at a real one, its C row is left unused). The
+   * pf_lines 64-byte lines from pf are fetched into cache along the way, one per step (the
+   * rows of w the next block reads), or at the start where kc is shorter. */
   void (*gemm_rows)(int64_t kc, const float *const *arow, const int64_t *aoff, const float *b,
-                    float *c, int64_t ldc, int first, int cols);
+                    float *c, int64_t ldc, int first, int cols, const char *pf, int64_t pf_lines);
+  /* As gemm_rows, on a wide_mr x wide_nr micro-tile (b's rows wide_nr values apart): fewer
+   * broadcasts of A per product where the columns fill it (a set without one repeats mr, nr
+   * and gemm_rows). */
+  int wide_mr, wide_nr;
+  void (*gemm_wide)(int64_t kc, const float *const *arow, const int64_t *aoff, const float *b,
+                    float *c, int64_t ldc, int first, int cols, const char *pf, int64_t pf_lines);
   /* For c < chans (<= CPU_DIRECT_CHANNELS) and r < rows: out[c * CPU_DIRECT_ROWS + r][i] =
-   * sum over k < kc, in increasing k from 0, of w[c * kc + k] * src[r][off[k] + i], for
-   * i < len (one FMA per term). The channels share every load of src. */
+   * (first ? 0 : its value) + the sum over k < kc, in increasing k, of w[c * kc + k] *
+   * src[r][off[k] + i], for i < len (one FMA per term). The channels share every load of
+   * src. The pf_lines 64-byte lines from pf are fetched into cache along the way (one per
+   * step of the reduction, while the products run), or at the start where kc is shorter. */
   void (*direct)(int64_t kc, const float *w, const int64_t *off, const float *const *src,
-                 float *const *out, int chans, int rows, int64_t len);
+                 float *const *out, int chans, int rows, int64_t len, int first, const char *pf,
+                 int64_t pf_lines);
+  /* For r < rows: lead zeros, then len values from src + r * src_stride, then trail zeros,
+   * written from dst + r * dst_stride. */
+  void (*pad_rows)(float *dst, int64_t dst_stride, const float *src, int64_t src_stride,
+                   int64_t rows, int64_t lead, int64_t len, int64_t trail);
   /* dst[i] = src[i * step], i < n (step >= 1). */
   void (*gather)(float *dst, const float *src, int64_t n, int64_t step);
-  /* Packs kc rows of a B block: for kk < kc and every piece,
+  /* Packs kc rows of a B block of nr columns (nr or wide_nr): for kk < kc and every piece,
    * b[kk * nr + dst + i] = src[kk][piece src + i] for i < piece len (len <= nr). */
   void (*pack)(int64_t kc, const float *const *src, const cpu_piece *pieces, int64_t npieces,
-               float *b);
+               float *b, int nr);
 } cpu_kernels;
 
+/* The portable pad_rows (memset, memcpy). */
+void tconv_cpu_pad_rows_generic(float *dst, int64_t dst_stride, const float *src,
+                                int64_t src_stride, int64_t rows, int64_t lead, int64_t len,
+                                int64_t trail);
 /* The portable gather (memcpy for step 1). */
 void tconv_cpu_gather_generic(float *dst, const float *src, int64_t n, int64_t step);
 /* The portable packing loop (memcpy per piece), for sets with nr columns per row. */

@@ -30,7 +30,10 @@ static void gemm_generic(int64_t kc, const float *a, const float *b, float *c, i
 }
 
 static void gemm_rows_generic(int64_t kc, const float *const *arow, const int64_t *aoff,
-                              const float *b, float *c, int64_t ldc, int first, int cols) {
+                              const float *b, float *c, int64_t ldc, int first, int cols,
+                              const char *pf, int64_t pf_lines) {
+  for (int64_t k = 0; k < pf_lines; ++k)
+    __builtin_prefetch(pf + 64 * k, 0, 2);
   float acc[GENERIC_MR][GENERIC_NR];
   for (int i = 0; i < GENERIC_MR; ++i)
     for (int j = 0; j < cols; ++j)
@@ -45,14 +48,17 @@ static void gemm_rows_generic(int64_t kc, const float *const *arow, const int64_
 }
 
 static void direct_generic(int64_t kc, const float *w, const int64_t *off, const float *const *src,
-                           float *const *out, int chans, int rows, int64_t len) {
+                           float *const *out, int chans, int rows, int64_t len, int first,
+                           const char *pf, int64_t pf_lines) {
+  for (int64_t k = 0; k < pf_lines; ++k)
+    __builtin_prefetch(pf + 64 * k, 0, 2);
   float acc[GENERIC_CHUNK];
   for (int c = 0; c < chans; ++c, w += kc, out += CPU_DIRECT_ROWS)
     for (int r = 0; r < rows; ++r)
       for (int64_t i0 = 0; i0 < len; i0 += GENERIC_CHUNK) {
         const int64_t n = len - i0 < GENERIC_CHUNK ? len - i0 : GENERIC_CHUNK;
         for (int64_t i = 0; i < n; ++i)
-          acc[i] = 0.0f;
+          acc[i] = first ? 0.0f : out[r][i0 + i];
         for (int64_t k = 0; k < kc; ++k) {
           const float *s = src[r] + off[k] + i0;
           for (int64_t i = 0; i < n; ++i)
@@ -60,6 +66,16 @@ static void direct_generic(int64_t kc, const float *w, const int64_t *off, const
         }
         memcpy(out[r] + i0, acc, (size_t)n * sizeof(float));
       }
+}
+
+void tconv_cpu_pad_rows_generic(float *dst, int64_t dst_stride, const float *src,
+                                int64_t src_stride, int64_t rows, int64_t lead, int64_t len,
+                                int64_t trail) {
+  for (int64_t r = 0; r < rows; ++r, dst += dst_stride, src += src_stride) {
+    memset(dst, 0, (size_t)lead * sizeof(float));
+    memcpy(dst + lead, src, (size_t)len * sizeof(float));
+    memset(dst + lead + len, 0, (size_t)trail * sizeof(float));
+  }
 }
 
 void tconv_cpu_gather_generic(float *dst, const float *src, int64_t n, int64_t step) {
@@ -78,19 +94,18 @@ void tconv_cpu_pack_rows(int64_t kc, const float *const *src, const cpu_piece *p
       memcpy(b + pieces[p].dst, src[kk] + pieces[p].src, (size_t)pieces[p].len * sizeof(float));
 }
 
-static void pack_generic(int64_t kc, const float *const *src, const cpu_piece *pieces,
-                         int64_t npieces, float *b) {
-  tconv_cpu_pack_rows(kc, src, pieces, npieces, b, GENERIC_NR);
-}
-
 const cpu_kernels tconv_cpu_generic = {"generic",
                                        GENERIC_MR,
                                        GENERIC_NR,
                                        gemm_generic,
                                        gemm_rows_generic,
+                                       GENERIC_MR,
+                                       GENERIC_NR,
+                                       gemm_rows_generic,
                                        direct_generic,
+                                       tconv_cpu_pad_rows_generic,
                                        tconv_cpu_gather_generic,
-                                       pack_generic};
+                                       tconv_cpu_pack_rows};
 
 static _Atomic(const cpu_kernels *) forced = NULL; /* test hook */
 

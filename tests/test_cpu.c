@@ -220,6 +220,12 @@ static const case_spec wide_table[] = {
    {0, 0, 0}, {0, 0, 0}, {0, 0, 0}},
   {TCONV_OP_TRANSPOSE, 1, 1, 2, 7, 1, 1, {40, 1, 1}, {270, 1, 1}, {1, 1, 1}, {1, 1, 1},
    {3, 0, 0}, {2, 0, 0}, {0, 0, 0}},
+  /* few output channels and a prepared input beyond cpu_direct's block: its input channels
+   * in blocks (2 and 3 of them, the last one shorter), the sums carried between blocks */
+  {TCONV_OP_TRANSPOSE, 2, 2, 45, 3, 1, 1, {30, 27, 1}, {4, 3, 1}, {2, 2, 1}, {1, 1, 1},
+   {1, 1, 0}, {1, 0, 0}, {1, 0, 0}},
+  {TCONV_OP_CONV, 2, 1, 50, 2, 1, 1, {40, 37, 1}, {3, 3, 1}, {2, 2, 1}, {1, 1, 1},
+   {1, 1, 0}, {1, 1, 0}, {0, 0, 0}},
 };
 /* clang-format on */
 
