@@ -41,9 +41,9 @@ typedef struct kernel_figures {
   int resident;
 } kernel_figures;
 static const kernel_figures mask_figures[TCONV_IGEMM_CONFIG_COUNT] = {
-    {0.84, 2}, {0.81, 4}, {0.76, 8}, {0.64, 9}, {0.46, 9}, {0.35, 10}};
+    {0.84, 2}, {0.81, 4}, {0.76, 8}, {0.63, 9}, {0.47, 9}, {0.36, 10}};
 static const kernel_figures strip_figures[TCONV_IGEMM_CONFIG_COUNT] = {
-    {0, 0}, {0, 0}, {0, 0}, {0.69, 10}, {0.53, 12}, {0.45, 17}};
+    {0, 0}, {0, 0}, {0, 0}, {0.69, 10}, {0.54, 12}, {0.46, 17}};
 
 tconv_igemm_config tconv_igemm_config_of(int id) { return configs[id]; }
 
