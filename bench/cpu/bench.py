@@ -6,9 +6,8 @@ One process, one run: tconv (libtconv.so through ctypes, a CPU context) and PyTo
 thread count, and the machine's FMA ceiling (bench/cpu/peak.c: one register-only FMA loop per
 thread on the widest vector unit) measured in the same process. Per layer: the outputs are
 compared first (max |tconv - torch| / max |torch|; that call is each side's warm-up; a
-non-finite value fails the layer), then `--reps` timed calls of each, alternating, each after
-a 20 ms pause (PyTorch's OpenMP threads keep spinning for a while after a call), and the
-medians are reported with the useful GFLOP/s (BENCH.md: products that reach an output from a real input
+non-finite value fails the layer), then `--reps` timed calls of each, alternating with no pause
+between them, and the medians are reported with the useful GFLOP/s (BENCH.md: products that reach an output from a real input
 element) and their share of the FMA ceiling.
 
 The ceiling is probed again before every pair of timed calls (a few milliseconds of the same
@@ -19,7 +18,16 @@ With --clock cpu every side and every probe is timed by its own thread's CPU tim
 process's CPU time also counted other threads of the process (the numerical libraries' worker
 pools) and doubled some layers' figures in whole-suite runs. Those pools are sized to
 --threads before numpy and torch are imported (OMP_NUM_THREADS, OPENBLAS_NUM_THREADS,
-MKL_NUM_THREADS, unless already set), so that PyTorch's work stays on the threads it is given.
+MKL_NUM_THREADS, unless already set), so that PyTorch's work stays on the threads it is given,
+and told to sleep as soon as they are idle (OMP_WAIT_POLICY=PASSIVE, OPENBLAS_THREAD_TIMEOUT=4,
+unless already set). Left to spin, they took a core from whatever ran next: OpenMP's threads
+and OpenBLAS's (which PyTorch's transposed convolution calls) keep polling for new work, the
+latter for about 2^28 cycles (0.1 s), and on this 2-core machine tconv's second thread then
+shared a core with them (dcgan.up3 at 2 threads: 7.3 ms, the 1-thread time, against 3.5 ms
+alone). There is no pause between calls either: on a virtual machine a core left idle is
+given back to the host, and the next call's threads wait for it (dcgan.up3 at 2 threads after
+a 0.1 s pause: 8 ms, back to back: 4 ms); both sides now find the cores as the call before
+left them, busy.
 
 The suite: BENCH.md's 24 layers at CPU sizes - the nine of the CPU issue as they were measured
 there, the others scaled (batch, and spatial size for the largest) so that PyTorch takes a
@@ -44,8 +52,9 @@ import time
 
 
 def pin_pools(argv):
-    """Sizes OpenMP's and the BLAS libraries' pools to --threads (default 2): they are read when
-    numpy and torch are imported, so this runs before those imports."""
+    """Sizes OpenMP's and the BLAS libraries' pools to --threads (default 2), and has their
+    threads sleep when idle: these are read when numpy and torch are imported, so this runs
+    before those imports."""
     threads = "2"
     for i, arg in enumerate(argv):
         if arg == "--threads" and i + 1 < len(argv):
@@ -54,6 +63,8 @@ def pin_pools(argv):
             threads = arg.split("=", 1)[1]
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, threads)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")  # 2^4 cycles of polling, then sleep
 
 
 pin_pools(sys.argv[1:])
@@ -92,7 +103,6 @@ SUITE = [
 ]
 
 ALGOS = {"auto": 0, "reference": 2, "cpu_igemm": 6, "cpu_direct": 7}
-PAUSE = 0.02  # seconds before each timed call
 PROBE_SECONDS = 0.004  # one ceiling probe (grown to about this long)
 
 
@@ -237,14 +247,11 @@ def run_layer(lib, layer, reps, algo, seed, probe):
             scale = float(np.abs(expected).max())
             error = float(np.abs(y - expected).max()) / scale if finite and scale > 0 else math.inf
             # The sides alternate, so that both see the same share of a machine other jobs
-            # use, with a pause before every call: PyTorch's OpenMP threads spin for about a
-            # millisecond after a call, which would take the cores from the next one.
+            # use, back to back (no pool spins after a call: pin_pools).
             ours, theirs, ceilings = [], [], []
             for _ in range(reps):
-                time.sleep(PAUSE)
                 ceilings.append(probe())
                 for fn, times in ((run, ours), (reference, theirs)):
-                    time.sleep(PAUSE)
                     times.append(seconds_of(fn)[0])
         finally:
             lib.release(buffers)
@@ -371,7 +378,7 @@ def main():
     print(f"FMA ceiling ({isa}, {args.threads} threads, register-only loop): "
           f"{peak / 1e9:.1f} GFLOP/s; times by the {args.clock} clock")
     print(f"tconv algorithm: {args.algo}; median of {args.reps} calls after one warm-up, the "
-          f"sides alternating, {PAUSE * 1e3:.0f} ms pause before each call; the ceiling "
+          f"sides alternating back to back, idle pool threads asleep; the ceiling "
           f"probed before each pair (ceil: their median, % of the ceiling above; a layer below "
           f"{100 * args.steady:.0f}% is measured again, up to {args.tries} times)\n")
     header = (f"{'layer':12s} {'op':10s} {'N':>4s}  {'shape':34s} {'tconv ms':>9s} "
