@@ -209,7 +209,9 @@ static void lay_out(const direct_job *j, direct_scratch *s, cpu_carve *c) {
   s->koff = tconv_cpu_take(c, reduction, sizeof(int64_t));
   s->tap_off = tconv_cpu_take(c, pl->max_taps, sizeof(int64_t));
   s->tap_k = tconv_cpu_take(c, pl->max_taps, sizeof(int64_t));
-  s->planes = tconv_cpu_take(c, pl->copied ? j->cb * pl->c_stride : 0, sizeof(float));
+  s->planes = tconv_cpu_take(c, pl->copied ? j->cb * pl->c_stride + pl->lead : 0, sizeof(float));
+  if (s->planes != NULL)
+    s->planes += pl->lead;
 }
 
 tconv_status tconv_cpu_direct_core(tconv_context *ctx, const cpu_plan *pl, const float *w,
@@ -245,7 +247,8 @@ tconv_status tconv_cpu_direct_core(tconv_context *ctx, const cpu_plan *pl, const
   /* Blocks of input channels where the group's prepared input outgrows DIRECT_BLOCK_BYTES and
    * a task computes at most CPU_DIRECT_CHANNELS output channels (else each would prepare
    * every block again), as many channels in each as the blocks allow. */
-  const double group_bytes = (double)pl->cin_g * (double)pl->c_stride * sizeof(float);
+  const double group_bytes = (double)pl->cin_g * (double)pl->c_stride * sizeof(float) *
+                             (double)pl->extent[2] / (double)pl->pitch;
   const int64_t per_task = (pl->cout_g + j.shares - 1) / j.shares;
   j.blocks = 1;
   if (pl->copied && per_task <= CPU_DIRECT_CHANNELS && group_bytes > DIRECT_BLOCK_BYTES)

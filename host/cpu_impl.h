@@ -59,6 +59,8 @@ typedef struct cpu_plan {
   int64_t *tap_off[CPU_DIMS];            /* input offset of each tap */
   int64_t max_count[CPU_DIMS], max_taps; /* largest phase count per dim; most taps of a phase */
   int64_t planes[CPU_DIMS], extent[CPU_DIMS]; /* the prepared input's shape per dimension */
+  int64_t pitch; /* elements from one prepared row (extent[2] used) to the next */
+  int64_t lead;  /* where a buffer of prepared planes should start past an aligned address */
   const int64_t *map[CPU_DIMS]; /* x index of each prepared coordinate (plane-major), -1: 0 */
   int64_t *run;                 /* per plane of the last dimension: the longest run of
                                    sources a fixed step apart, (first, end, step) */
@@ -74,10 +76,11 @@ typedef struct cpu_phase {
 } cpu_phase;
 
 /* Builds the plan of a problem without wrap-around (anything but a circular transposed
- * convolution), with `copy` the prepared copy of the whole input too (on ctx's threads).
- * Returns OK or OUT_OF_MEMORY (no sentence recorded: the caller words it). */
+ * convolution), with `copy` the prepared copy of the whole input too (on ctx's threads), its
+ * rows row_align elements apart or a multiple of that (1: packed). Returns OK or
+ * OUT_OF_MEMORY (no sentence recorded: the caller words it). */
 tconv_status tconv_cpu_plan_build(tconv_context *ctx, cpu_plan *plan, const tconv_problem *pr,
-                                  const float *x, int copy);
+                                  const float *x, int copy, int64_t row_align);
 /* Writes the prepared plane of input channel ci of image n (c_stride elements) to dst. */
 void tconv_cpu_prepare(const cpu_plan *plan, int64_t n, int64_t ci, float *dst);
 void tconv_cpu_plan_free(cpu_plan *plan);
@@ -107,11 +110,11 @@ typedef tconv_status (*cpu_core_fn)(tconv_context *ctx, const cpu_plan *plan, co
                                     const float *bias, float *y);
 
 /* Plans (with the prepared copy of the whole input when `copy`; without, the core prepares
- * what it reads), runs `core`, and for a circular transposed convolution folds the uncropped
- * result into y. */
+ * what it reads; prepared rows row_align apart, see tconv_cpu_plan_build), runs `core`, and
+ * for a circular transposed convolution folds the uncropped result into y. */
 tconv_status tconv_cpu_run(tconv_context *ctx, const char *algo_name, const tconv_problem *pr,
                            const float *x, const float *w, const float *bias, float *y,
-                           cpu_core_fn core, int copy);
+                           cpu_core_fn core, int copy, int64_t row_align);
 
 /* host/cpu_igemm.c, host/cpu_direct.c */
 tconv_status tconv_cpu_igemm_core(tconv_context *ctx, const cpu_plan *plan, const float *w,

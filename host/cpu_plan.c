@@ -247,11 +247,12 @@ static void prepare_zero_padded(const cpu_plan *plan, const cpu_kernels *kern, c
                                 int64_t ahead, float *dst) {
   const tconv_problem *pr = plan->pr;
   const int64_t e0 = plan->extent[0], e1 = plan->extent[1], e2 = plan->extent[2];
+  const int64_t pitch = plan->pitch;
   const int64_t *m1 = plan->map[1], *run = plan->run;
   for (int64_t w0 = 0; w0 < e0; ++w0) {
     const int64_t i0 = plan->map[0][w0];
     for (int64_t w1 = 0; w1 < e1;) {
-      float *out = dst + (w0 * e1 + w1) * e2;
+      float *out = dst + (w0 * e1 + w1) * pitch;
       if (i0 < 0 || m1[w1] < 0) {
         memset(out, 0, (size_t)e2 * sizeof *out);
         ++w1;
@@ -263,7 +264,7 @@ static void prepare_zero_padded(const cpu_plan *plan, const cpu_kernels *kern, c
       const float *row = src + (i0 * pr->in[1] + m1[w1]) * pr->in[2];
       for (int64_t e = 0; ahead != 0 && e < (end - w1) * pr->in[2]; e += 16)
         __builtin_prefetch(row + ahead + e);
-      kern->pad_rows(out, e2, row + plan->map[2][run[0]], pr->in[2], end - w1, run[0],
+      kern->pad_rows(out, pitch, row + plan->map[2][run[0]], pr->in[2], end - w1, run[0],
                      run[1] - run[0], e2 - run[1]);
       w1 = end;
     }
@@ -280,7 +281,7 @@ void tconv_cpu_prepare(const cpu_plan *plan, int64_t n, int64_t ci, float *dst) 
   const float *src = plan->source + (n * pr->cin + ci) * pr->in_spatial;
   const cpu_kernels *kern = tconv_cpu_kernels();
   const int64_t e0 = plan->extent[0], e1 = plan->extent[1], e2 = plan->extent[2];
-  const int64_t p1 = plan->planes[1], p2 = plan->planes[2], plane = e0 * e1 * e2;
+  const int64_t p1 = plan->planes[1], p2 = plan->planes[2], plane = e0 * e1 * plan->pitch;
   /* x's next channel plane, which the caller most likely prepares next: each row read here
    * fetches the same row of that one early (the hardware does not run ahead of a plane this
    * short by itself). */
@@ -298,7 +299,7 @@ void tconv_cpu_prepare(const cpu_plan *plan, int64_t n, int64_t ci, float *dst) 
           for (int64_t e = 0; ahead != 0 && i0 >= 0 && i1 >= 0 && e < pr->in[2]; e += 16)
             __builtin_prefetch(row + ahead + e);
           for (int64_t v2 = 0; v2 < p2; ++v2) {
-            float *out = dst + ((v0 * p1 + v1) * p2 + v2) * plane + (w0 * e1 + w1) * e2;
+            float *out = dst + ((v0 * p1 + v1) * p2 + v2) * plane + (w0 * e1 + w1) * plan->pitch;
             if (i0 < 0 || i1 < 0) {
               memset(out, 0, (size_t)e2 * sizeof *out);
               continue;
@@ -351,7 +352,7 @@ void tconv_cpu_plan_free(cpu_plan *plan) {
 }
 
 tconv_status tconv_cpu_plan_build(tconv_context *ctx, cpu_plan *plan, const tconv_problem *pr,
-                                  const float *x, int copy) {
+                                  const float *x, int copy, int64_t row_align) {
   memset(plan, 0, sizeof *plan);
   plan->ctx = ctx;
   plan->pr = pr;
@@ -384,9 +385,17 @@ tconv_status tconv_cpu_plan_build(tconv_context *ctx, cpu_plan *plan, const tcon
     plan->map[a] = map[a];
   }
   plan->run = arrays;
-  /* Strides of the prepared layout (planes outer, then the extents), or of x itself. */
-  int64_t extent_product = g[0].extent * g[1].extent * g[2].extent;
-  int64_t in_stride[CPU_DIMS] = {g[1].extent * g[2].extent, g[2].extent, 1};
+  /* Strides of the prepared layout (planes outer, then the extents, each row of the last
+   * dimension `pitch` elements apart: its extent rounded up to row_align when that is at
+   * most doubling it and the layout cannot be x's own), or of x itself. */
+  int64_t pitch = g[2].extent;
+  int maybe_x = 1;
+  for (int a = 0; a < CPU_DIMS; ++a)
+    maybe_x = maybe_x && g[a].planes == 1 && g[a].extent == pr->in[a];
+  if (!maybe_x && row_align > 1 && pitch >= row_align)
+    pitch = (pitch + row_align - 1) / row_align * row_align;
+  int64_t extent_product = g[0].extent * g[1].extent * pitch;
+  int64_t in_stride[CPU_DIMS] = {g[1].extent * pitch, pitch, 1};
   int64_t plane_stride[CPU_DIMS] = {g[1].planes * g[2].planes * extent_product,
                                     g[2].planes * extent_product, extent_product};
   plan->c_stride = g[0].planes * plane_stride[0];
@@ -407,6 +416,20 @@ tconv_status tconv_cpu_plan_build(tconv_context *ctx, cpu_plan *plan, const tcon
     plan->planes[a] = g[a].planes;
     plan->extent[a] = g[a].extent;
   }
+  plan->pitch = pitch;
+  /* With aligned rows (row_align at most 64), the lead that puts the most taps' loads at a
+   * line's start: minus the most frequent of the last dimension's tap offsets modulo
+   * row_align. */
+  plan->lead = 0;
+  if (row_align > 1 && row_align <= 64 && pitch % row_align == 0 && !maybe_x) {
+    int64_t count[64] = {0};
+    for (int64_t t = 0; t < g[2].ntaps; ++t)
+      ++count[plan->tap_off[2][t] % row_align];
+    int64_t best = 0;
+    for (int64_t r = 1; r < row_align; ++r)
+      best = count[r] > count[best] ? r : best;
+    plan->lead = (row_align - best) % row_align;
+  }
   for (int64_t v = 0; v < g[2].planes; ++v)
     find_run(map[2] + v * g[2].extent, g[2].extent, pr->op == TCONV_OP_CONV ? pr->stride[2] : 1,
              plan->run + 3 * v);
@@ -419,7 +442,7 @@ tconv_status tconv_cpu_plan_build(tconv_context *ctx, cpu_plan *plan, const tcon
    * identity over the whole input. */
   int identity = 1;
   for (int a = 0; a < CPU_DIMS && identity; ++a) {
-    identity = g[a].planes == 1 && g[a].extent == pr->in[a];
+    identity = maybe_x && g[a].planes == 1 && g[a].extent == pr->in[a];
     for (int64_t u = 0; u < g[a].extent && identity; ++u)
       identity = map[a][u] == u;
   }

@@ -224,9 +224,9 @@ static void fold_plane(void *shared, int worker, int64_t task) {
 
 static tconv_status run_plan(tconv_context *ctx, const char *algo, const tconv_problem *pr,
                              const float *x, const float *w, const float *bias, float *y,
-                             cpu_core_fn core, int copy) {
+                             cpu_core_fn core, int copy, int64_t row_align) {
   cpu_plan plan;
-  tconv_status status = tconv_cpu_plan_build(ctx, &plan, pr, x, copy);
+  tconv_status status = tconv_cpu_plan_build(ctx, &plan, pr, x, copy, row_align);
   if (status != TCONV_STATUS_OK) {
     const cpu_plan named = {.algo = algo, .pr = pr};
     return tconv_cpu_out_of_memory(ctx, &named, "the plan and the padded copy of the input");
@@ -260,12 +260,12 @@ static tconv_problem right_aligned(const tconv_problem *p) {
 
 tconv_status tconv_cpu_run(tconv_context *ctx, const char *algo, const tconv_problem *problem,
                            const float *x, const float *w, const float *bias, float *y,
-                           cpu_core_fn core, int copy) {
+                           cpu_core_fn core, int copy, int64_t row_align) {
   tconv_cpu_reset_workers();
   const tconv_problem aligned = right_aligned(problem);
   const tconv_problem *pr = &aligned;
   if (!circular_transposed(pr))
-    return run_plan(ctx, algo, pr, x, w, bias, y, core, copy);
+    return run_plan(ctx, algo, pr, x, w, bias, y, core, copy, row_align);
   tconv_problem full;
   if (uncropped(pr, &full) != 0) /* supports() refused it already */
     return tconv_fail(ctx, TCONV_STATUS_INTERNAL, "%s: %s: the uncropped output overflows",
@@ -275,7 +275,7 @@ tconv_status tconv_cpu_run(tconv_context *ctx, const char *algo, const tconv_pro
     const cpu_plan named = {.algo = algo, .pr = pr};
     return tconv_cpu_out_of_memory(ctx, &named, "the uncropped output");
   }
-  tconv_status status = run_plan(ctx, algo, &full, x, w, NULL, scratch, core, copy);
+  tconv_status status = run_plan(ctx, algo, &full, x, w, NULL, scratch, core, copy, row_align);
   if (status == TCONV_STATUS_OK) {
     fold_job job = {pr, &full, scratch, bias, y};
     const int64_t planes = pr->n * pr->cout;
@@ -290,12 +290,14 @@ tconv_status tconv_cpu_igemm_run(tconv_context *ctx, const tconv_problem *pr, co
                                  const float *w, const float *bias, float *y, void *workspace,
                                  size_t workspace_bytes) {
   (void)workspace, (void)workspace_bytes;
-  return tconv_cpu_run(ctx, "cpu_igemm", pr, x, w, bias, y, tconv_cpu_igemm_core, 1);
+  return tconv_cpu_run(ctx, "cpu_igemm", pr, x, w, bias, y, tconv_cpu_igemm_core, 1, 1);
 }
 
 tconv_status tconv_cpu_direct_run(tconv_context *ctx, const tconv_problem *pr, const float *x,
                                   const float *w, const float *bias, float *y, void *workspace,
                                   size_t workspace_bytes) {
   (void)workspace, (void)workspace_bytes;
-  return tconv_cpu_run(ctx, "cpu_direct", pr, x, w, bias, y, tconv_cpu_direct_core, 0);
+  /* Rows a cache line apart: the direct kernel's 16-float loads at a row's start do not
+   * straddle two lines. */
+  return tconv_cpu_run(ctx, "cpu_direct", pr, x, w, bias, y, tconv_cpu_direct_core, 0, 16);
 }
