@@ -4,12 +4,16 @@
  * and the layer's useful FLOPs and bytes (suite.c), one JSON object per line.
  * Then one line per tensor-core kernel (cuda/igemm_tc_args.h): its block, dynamic shared
  * memory and the resident blocks its launch bounds ask for, which the SASS does not hold.
+ * Then one line per FFMA implicit-GEMM kernel with the mask or strip gather and 32-bit offsets
+ * (cuda/igemm_args.h), in configuration order: the figures AUTO's choice weighs are read from
+ * them (host/igemm_figures.h).
  * The kernel report (bench/kernel_report.py) reads it to model each layer; nothing here
  * needs a GPU or cuDNN.
  *
  * Exit status 0, or 1 when a layer does not resolve or has no plan.
  */
 #include "algos.h"
+#include "igemm_args.h"
 #include "igemm_tc_args.h"
 #include "suite.h"
 
@@ -45,6 +49,18 @@ static void print_tc_kernels(void) {
       }
 }
 
+static void print_igemm_kernels(void) {
+  static const int gathers[] = {TCONV_IGEMM_MASK, TCONV_IGEMM_STRIP};
+  for (int config = 0; config < TCONV_IGEMM_CONFIG_COUNT; ++config)
+    for (int i = 0; i < 2; ++i) {
+      const tconv_igemm_choice choice = {config, gathers[i], 0, 1};
+      if (tconv_igemm_available(config, choice.gather, 0))
+        printf("{\"igemm_kernel\": \"%s\", \"config\": %d, \"gather\": \"%s\"}\n",
+               tconv_igemm_kernel_name(&choice), config,
+               choice.gather == TCONV_IGEMM_MASK ? "mask" : "strip");
+    }
+}
+
 int main(void) {
   int failures = 0;
   for (int i = 0; i < bench_suite_size; ++i) {
@@ -72,5 +88,6 @@ int main(void) {
     print_plan(l, &sh, algo, &plan);
   }
   print_tc_kernels();
+  print_igemm_kernels();
   return failures != 0;
 }

@@ -54,9 +54,6 @@ extern "C" tconv_status tconv_cuda_depthwise(tconv_context *ctx, const tconv_pro
                                              float *y, void *workspace, size_t workspace_bytes) {
   if (!tconv_dw_tiled(problem))
     return tconv_cuda_direct(ctx, problem, x, w, bias, y, workspace, workspace_bytes);
-  if (problem->y_count <= 0)
-    return TCONV_STATUS_OK;
-  TCONV_CUDA_TRY(ctx, cudaSetDevice(ctx->device));
   const tconv_dw_args a = tconv_dw_args_make(problem);
   switch (problem->dtype) {
   case TCONV_DTYPE_FLOAT16:

@@ -101,9 +101,6 @@ extern "C" tconv_status tconv_cuda_direct(tconv_context *ctx, const tconv_proble
                                           const float *x, const float *w, const float *bias,
                                           float *y, void *workspace, size_t workspace_bytes) {
   (void)workspace, (void)workspace_bytes;
-  if (problem->y_count <= 0)
-    return TCONV_STATUS_OK;
-  TCONV_CUDA_TRY(ctx, cudaSetDevice(ctx->device));
   const tconv_geom g = tconv_geom_make(problem);
   switch (problem->dtype) {
   case TCONV_DTYPE_FLOAT16:

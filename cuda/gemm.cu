@@ -168,11 +168,10 @@ extern "C" tconv_status tconv_cuda_gemm_init(tconv_context *ctx) {
   return gemm_configure(ctx, h);
 }
 
-/* The context's handle bound for this call: ctx's device current, ctx's stream (it may have
- * changed since the last call), then the handle's own workspace, which cublasSetStream has
- * just reset to cuBLAS's pool. */
+/* The context's handle bound for this call (ctx's device is current: launch.h): ctx's stream
+ * (it may have changed since the last call), then the handle's own workspace, which
+ * cublasSetStream has just reset to cuBLAS's pool. */
 static tconv_status gemm_handle(tconv_context *ctx, cublasHandle_t *handle) {
-  TCONV_CUDA_TRY(ctx, cudaSetDevice(ctx->device));
   *handle = (cublasHandle_t)ctx->cublas;
   TCONV_CUBLAS_TRY(ctx, cublas()->set_stream(*handle, (cudaStream_t)ctx->stream));
   TCONV_CUBLAS_TRY(
@@ -313,8 +312,6 @@ static tconv_status gemm_run(tconv_context *ctx, const tconv_problem *problem, c
 extern "C" tconv_status tconv_cuda_gemm(tconv_context *ctx, const tconv_problem *problem,
                                         const float *x, const float *w, const float *bias, float *y,
                                         void *workspace, size_t workspace_bytes) {
-  if (problem->y_count <= 0)
-    return TCONV_STATUS_OK;
   const int64_t chunk = tconv_gemm_chunk_for_cap(problem, TCONV_GEMM_WORKSPACE_CAP);
   const size_t need = tconv_gemm_workspace_for_cap(problem, TCONV_GEMM_WORKSPACE_CAP);
   if (chunk < 1 || workspace_bytes < need)

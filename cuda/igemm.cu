@@ -137,9 +137,6 @@ extern "C" tconv_status tconv_cuda_igemm(tconv_context *ctx, const tconv_problem
                                          const float *x, const float *w, const float *bias,
                                          float *y, void *workspace, size_t workspace_bytes) {
   (void)workspace, (void)workspace_bytes;
-  if (problem->y_count <= 0)
-    return TCONV_STATUS_OK;
-  TCONV_CUDA_TRY(ctx, cudaSetDevice(ctx->device));
   const tconv_igemm_choice choice = tconv_igemm_choose(problem);
   tconv_igemm_args a;
   tconv_igemm_args_make(problem, &choice, &a);

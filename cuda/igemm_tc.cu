@@ -193,9 +193,6 @@ extern "C" tconv_status tconv_cuda_igemm_tc(tconv_context *ctx, const tconv_prob
                                             const float *x, const float *w, const float *bias,
                                             float *y, void *workspace, size_t workspace_bytes) {
   (void)workspace, (void)workspace_bytes;
-  if (problem->y_count <= 0)
-    return TCONV_STATUS_OK;
-  TCONV_CUDA_TRY(ctx, cudaSetDevice(ctx->device));
   /* The 16-byte loaders need x and w on 16-byte boundaries; other tensors take the element
    * loader (y is stored in vectors only where it is aligned). */
   const tconv_tc_choice choice = tconv_tc_choose(problem, ((uintptr_t)x | (uintptr_t)w) % 16 == 0);

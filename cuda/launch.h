@@ -41,6 +41,8 @@ tconv_status tconv_cuda_check_wrap(tconv_context *ctx, const void *data, size_t 
 /* Makes `stream` (NULL: the default stream) ctx's stream once it is checked to be a stream
  * of ctx's device; the new stream waits for the work queued on the old one. */
 tconv_status tconv_cuda_set_stream(tconv_context *ctx, void *stream);
+/* Makes ctx's device the calling thread's current device (cudaSetDevice). */
+tconv_status tconv_cuda_use_device(tconv_context *ctx);
 
 /* The algorithms' launchers, one per algorithm and of the dispatch table's run signature:
  * both ops (the problem says which), x, w, bias (may be NULL) and y device pointers to the
@@ -48,6 +50,8 @@ tconv_status tconv_cuda_set_stream(tconv_context *ctx, void *stream);
  * says), workspace of workspace_bytes >= the algorithm's workspace size (host/
  * algos.h; NULL and 0 for those that need none). Asynchronous on ctx's stream; launch
  * errors are reported. host/algos.h says which problems each one takes; none re-checks.
+ * Their caller (host/dispatch.c) runs them only for a problem with output elements, with
+ * ctx's device made current (tconv_cuda_use_device).
  *   direct     cuda/direct.cu      one thread per output element; every problem
  *   igemm      cuda/igemm.cu       implicit GEMM, the transposed conv per output phase
  *   igemm_tc   cuda/igemm_tc.cu    the same on tensor cores (float16, bfloat16, TF32)

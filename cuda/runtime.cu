@@ -265,6 +265,11 @@ extern "C" tconv_status tconv_cuda_download(tconv_context *ctx, void *dst, const
   return TCONV_STATUS_OK;
 }
 
+extern "C" tconv_status tconv_cuda_use_device(tconv_context *ctx) {
+  TCONV_CUDA_TRY(ctx, cudaSetDevice(ctx->device));
+  return TCONV_STATUS_OK;
+}
+
 extern "C" tconv_status tconv_cuda_synchronize(tconv_context *ctx) {
   TCONV_CUDA_TRY(ctx, cudaSetDevice(ctx->device));
   TCONV_CUDA_TRY(ctx, cudaStreamSynchronize(stream_of(ctx)));

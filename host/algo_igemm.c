@@ -13,6 +13,7 @@
 #include "algos.h"
 
 #include "igemm_args.h"
+#include "igemm_figures.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -30,20 +31,15 @@ static const tconv_igemm_config configs[TCONV_IGEMM_CONFIG_COUNT] = {
 #undef IGEMM_CONFIG_ROW
 };
 
-/* What `make kernel-report` reads from each configuration's kernel, with the mask gather and
- * with the strip gather (zeros: no such kernel): the share of the FP32 issue rate its main
- * loop keeps busy (FFMA / all instructions of the K loop, rounded down) and the blocks an SM
- * holds at once (registers and shared memory; at least the TCONV_IGEMM_WARPS_PER_SM warps
- * every configuration is built for). The choice weighs a configuration's fit to Cout/g and
- * its waves with them. */
-typedef struct kernel_figures {
-  double efficiency;
-  int resident;
-} kernel_figures;
-static const kernel_figures mask_figures[TCONV_IGEMM_CONFIG_COUNT] = {
-    {0.84, 2}, {0.81, 4}, {0.76, 8}, {0.63, 9}, {0.47, 9}, {0.36, 10}};
-static const kernel_figures strip_figures[TCONV_IGEMM_CONFIG_COUNT] = {
-    {0, 0}, {0, 0}, {0, 0}, {0.69, 10}, {0.54, 12}, {0.46, 17}};
+/* The figures each configuration's kernel has, with the mask gather and with the strip gather
+ * (igemm_figures.h, which `make kernel-report` writes from the kernels' SASS): the share of
+ * the FP32 issue rate its main loop keeps busy and the blocks an SM holds at once (registers
+ * and shared memory; at least the TCONV_IGEMM_WARPS_PER_SM warps every configuration is built
+ * for). The choice weighs a configuration's fit to Cout/g and its waves with them. */
+#define FIGURES_OF(table) (sizeof(table) / sizeof *(table))
+_Static_assert(FIGURES_OF(tconv_igemm_mask_figures) == TCONV_IGEMM_CONFIG_COUNT &&
+                   FIGURES_OF(tconv_igemm_strip_figures) == TCONV_IGEMM_CONFIG_COUNT,
+               "igemm_figures.h has a row per configuration: run make kernel-report");
 
 tconv_igemm_config tconv_igemm_config_of(int id) { return configs[id]; }
 
@@ -315,13 +311,13 @@ static double schedule_makespan(int runs, const int64_t *run_blocks, const doubl
  * chunks plus an epilogue of two chunks' worth (a split adds the exchange through distributed
  * shared memory, half a chunk per block), a chunk of a slot costing its multiply-adds over the
  * configuration's FFMA share, times the blocks an SM holds at once (they share its issue). */
-static double launch_cost(const tconv_igemm_config *c, const kernel_figures *k,
+static double launch_cost(const tconv_igemm_config *c, const tconv_igemm_figures *k,
                           const tconv_igemm_work *work, int split) {
   double time[TCONV_IGEMM_WORK_RUNS];
   const double epilogue = split == 1 ? 2.0 : 2.0 + split / 2.0;
   for (int i = 0; i < work->runs; ++i)
     time[i] = (double)work->run_chunks[i] + epilogue;
-  const double chunk = (double)k->resident * c->bm * c->bn * c->bk / k->efficiency;
+  const double chunk = (double)k->resident * c->bm * c->bn * c->bk / k->ffma_share;
   return schedule_makespan(work->runs, work->run_blocks, time,
                            (int64_t)TCONV_IGEMM_PLAN_SMS * k->resident) *
          chunk;
@@ -345,11 +341,11 @@ tconv_igemm_choice tconv_igemm_choose(const tconv_problem *p) {
     choice.config = id;
     tconv_igemm_args a;
     tconv_igemm_args_make(p, &choice, &a);
-    const kernel_figures *k = &mask_figures[id];
+    const tconv_igemm_figures *k = &tconv_igemm_mask_figures[id];
     if (choice.gather == TCONV_IGEMM_MASK && tconv_igemm_available(id, TCONV_IGEMM_STRIP, 0) &&
         !choice.wide && tconv_igemm_strips_fit(&a)) {
       choice.gather = TCONV_IGEMM_STRIP;
-      k = &strip_figures[id];
+      k = &tconv_igemm_strip_figures[id];
     }
     const tconv_igemm_work one = tconv_igemm_work_of(&a); /* split 1; runs hold for any */
     const int64_t slots = (int64_t)TCONV_IGEMM_PLAN_SMS * k->resident;

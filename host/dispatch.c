@@ -207,6 +207,20 @@ typedef struct forward_args {
   size_t workspace_bytes;
 } forward_args;
 
+/* Runs `algo` (it takes the problem on ctx's backend). The CUDA launchers' common opening is
+ * here, the one place that calls them: nothing to launch for an empty output, else ctx's
+ * device made current for this thread (launch.h). */
+static tconv_status run_algo(tconv_context *ctx, tconv_algo algo, const forward_args *a) {
+  if (algos[algo].backend == TCONV_BACKEND_CUDA) {
+    if (a->pr.y_count <= 0)
+      return TCONV_STATUS_OK;
+    const tconv_status status = tconv_cuda_use_device(ctx);
+    if (status != TCONV_STATUS_OK)
+      return status;
+  }
+  return algos[algo].run(ctx, &a->pr, a->x, a->w, a->bias, a->y, a->workspace, a->workspace_bytes);
+}
+
 /* Validates a forward call and resolves its pointers. */
 static tconv_status prepare(tconv_context *ctx, forward_args *a, tconv_op op,
                             const tconv_params *params, const tconv_tensor *x,
@@ -251,7 +265,7 @@ static tconv_status forward(tconv_context *ctx, tconv_op op, const tconv_params 
                       workspace == NULL ? "none was given, see tconv_workspace_size():"
                                         : "the one given has",
                       a.workspace_bytes);
-  status = algos[algo].run(ctx, &a.pr, a.x, a.w, a.bias, a.y, a.workspace, a.workspace_bytes);
+  status = run_algo(ctx, algo, &a);
   if (status != TCONV_STATUS_OK)
     return status;
   return tconv_verify_forward(ctx, &a.pr, a.x, a.w, a.bias, a.y);
@@ -336,23 +350,19 @@ static double now_ms(void) {
  * run on the CPU, where the reference is slow and there is nothing to warm). */
 static tconv_status time_algo(tconv_context *ctx, const forward_args *a, tconv_algo algo,
                               double *milliseconds) {
-  const tconv_run_fn run = algos[algo].run;
   if (ctx->backend == TCONV_BACKEND_CPU) {
     const double start = now_ms();
-    tconv_status status =
-        run(ctx, &a->pr, a->x, a->w, a->bias, a->y, a->workspace, a->workspace_bytes);
+    tconv_status status = run_algo(ctx, algo, a);
     *milliseconds = now_ms() - start;
     return status;
   }
   double times[FIND_CUDA_RUNS];
-  tconv_status status =
-      run(ctx, &a->pr, a->x, a->w, a->bias, a->y, a->workspace, a->workspace_bytes);
+  tconv_status status = run_algo(ctx, algo, a);
   for (int r = 0; r < FIND_CUDA_RUNS && status == TCONV_STATUS_OK; ++r) {
     void *timer = NULL;
     if ((status = tconv_cuda_timer_begin(ctx, &timer)) != TCONV_STATUS_OK)
       break;
-    tconv_status run_status =
-        run(ctx, &a->pr, a->x, a->w, a->bias, a->y, a->workspace, a->workspace_bytes);
+    tconv_status run_status = run_algo(ctx, algo, a);
     status = tconv_cuda_timer_end(ctx, timer, &times[r]);
     if (run_status != TCONV_STATUS_OK)
       status = run_status;

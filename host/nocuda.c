@@ -61,6 +61,8 @@ tconv_status tconv_cuda_download(tconv_context *ctx, void *dst, const void *src,
 
 tconv_status tconv_cuda_synchronize(tconv_context *ctx) { return nocuda_fail(ctx); }
 
+tconv_status tconv_cuda_use_device(tconv_context *ctx) { return nocuda_fail(ctx); }
+
 tconv_status tconv_cuda_check_wrap(tconv_context *ctx, const void *data, size_t bytes) {
   (void)data, (void)bytes;
   return nocuda_fail(ctx);

@@ -6,7 +6,10 @@
 #                                  dynamic shared memory), then prints the report and writes it
 #                                  to $(MODEL_MD): per kernel registers, spills, stack, shared
 #                                  memory, occupancy on an H100 SXM; the main loops' instruction
-#                                  mix (FFMA, HMMA); the suite's static targets; the MODEL
+#                                  mix (FFMA, HMMA); the suite's static targets; the MODEL.
+#                                  Also writes $(IGEMM_FIGURES) (committed; the library
+#                                  builds without these tools): the FFMA implicit-GEMM kernels'
+#                                  main-loop FFMA share and blocks/SM, which AUTO's choice weighs
 #   make kernel-report MEASURED=F  sets a tconv-bench CSV's measured TFLOP/s beside the model
 #
 # Needs nvcc, python3, c++filt, and cuobjdump + nvdisasm: from the toolkit's bin/ when it has
@@ -20,6 +23,7 @@ SASS_WHEEL_BIN := $(SASS_DEPS)/nvidia/cu13/bin
 SASS_BIN = $(if $(wildcard $(CUDA_HOME)/bin/nvdisasm),$(if $(wildcard \
   $(CUDA_HOME)/bin/cuobjdump),$(CUDA_HOME)/bin,$(SASS_WHEEL_BIN)),$(SASS_WHEEL_BIN))
 MODEL_MD ?= bench/MODEL.md
+IGEMM_FIGURES := host/igemm_figures.h
 MEASURED ?=
 PLANS_BIN := $(BUILD)/bin/tconv-plans
 PLANS_OBJ := $(BUILD)/obj/bench/plans.o $(BUILD)/obj/bench/suite.o
@@ -45,7 +49,9 @@ deps-sass:
 	fi
 	@command -v c++filt >/dev/null || { echo "  ✗ c++filt (binutils) not found"; exit 1; }
 
-$(REPORT_DIR)/%.cubin: cuda/%.cu $(wildcard cuda/*.cuh cuda/*.h host/*.h include/*.h) | deps-sass
+# The kernels do not include the header the report writes.
+$(REPORT_DIR)/%.cubin: cuda/%.cu $(filter-out $(IGEMM_FIGURES),$(wildcard cuda/*.cuh cuda/*.h \
+  host/*.h include/*.h)) | deps-sass
 	@mkdir -p $(@D)
 	$(NVCC) $(REPORT_NVCCFLAGS) -Xptxas -v -cubin -o $@ $< 2> $(@:.cubin=.ptxas) || \
 	  { cat $(@:.cubin=.ptxas); rm -f $@; exit 1; }
@@ -59,6 +65,7 @@ $(PLANS_BIN): $(PLANS_OBJ) $(LIB_A)
 kernel-report: $(REPORT_CUBINS) $(PLANS_BIN) | deps-sass
 	@$(PLANS_BIN) > $(REPORT_DIR)/plans.jsonl
 	@python3 bench/kernel_report.py --cubins $(REPORT_DIR) --plans $(REPORT_DIR)/plans.jsonl \
-	  --tools $(SASS_BIN) --markdown $(MODEL_MD) $(if $(MEASURED),--measured $(MEASURED)) \
+	  --tools $(SASS_BIN) --markdown $(MODEL_MD) --figures $(IGEMM_FIGURES) \
+	  $(if $(MEASURED),--measured $(MEASURED)) \
 	  --about "Built with nvcc $$($(NVCC) --version | sed -n 's/.*, V\([0-9.]*\).*/\1/p'); disassembled with nvdisasm $$($(SASS_BIN)/nvdisasm --version | sed -n 's/.*, V\([0-9.]*\).*/\1/p')."
-	@echo "kernel-report: written to $(MODEL_MD)"
+	@echo "kernel-report: written to $(MODEL_MD) and $(IGEMM_FIGURES)"
