@@ -134,6 +134,13 @@ for name in ("nvidia.cudnn", "nvidia.cu13", "nvidia.cublas", "nvidia.cuda_runtim
 echo "python wheels' libraries: ${wheel_libs:-none}"
 export LD_LIBRARY_PATH="$PWD/$carried/lib:${wheel_libs}$CUDA_HOME/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
+# The binaries and the report's cubins travel packed (ci/gpu-prepare.sh): the working tree
+# that goes to the device, carried folders included, is at most 64 MiB.
+if [ -f "$carried/packed.tar.gz" ] && [ ! -d "$carried/bin" ]; then
+    tar -xzf "$carried/packed.tar.gz" -C "$carried" && echo "unpacked $carried/packed.tar.gz" ||
+        echo "could not unpack $carried/packed.tar.gz: the build step makes what is missing"
+fi
+
 declare -A bin
 bin[tests]=$carried/bin/tconv-tests
 bin[cli]=$carried/bin/tconv

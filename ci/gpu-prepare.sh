@@ -4,6 +4,8 @@
 # compute-sanitizer and PyTorch's cuDNN/cuBLAS wheels but no network, no CUnit and no Debian
 # dev packages, gathered in one git-ignored folder to carry there:
 #
+#   .deps/gpu-check/packed.tar.gz  bin/ and report/ below, packed (a device call carries at
+#                            most 64 MiB; ci/gpu-check.sh unpacks them there)
 #   .deps/gpu-check/bin/     tconv-tests, tconv, tconv-bench (sm_90 + PTX)
 #   .deps/gpu-check/lib/     shared libraries they need that such a machine lacks:
 #                            libcunit.so.1, libpng16.so.16
@@ -115,10 +117,22 @@ done
         "$(dirname "$cudnn_h")/cudnn_version.h" 2>/dev/null | paste -sd.) ($cudnn_h)"
     (cd "$dest" && find . -type f ! -name MANIFEST -exec sha256sum {} + | sort -k 2)
 } > "$dest/MANIFEST"
-du -sh "$dest"
+# The binaries and cubins packed (gzip, which every machine has): what travels to the device,
+# the repository's tracked files and this folder, is at most 64 MiB (72 MB unpacked here).
+tar -czf "$dest/packed.tar.gz" -C "$dest" bin report
+rm -rf "$dest/bin" "$dest/report"
+limit=$((64 * 1024 * 1024))
+tree=$(git ls-files -z | xargs -0 stat -c %s 2>/dev/null | awk '{s += $1} END {print s + 0}')
+carry=$(find "$dest" -type f -exec stat -c %s {} + | awk '{s += $1} END {print s + 0}')
+echo "  $dest: $((carry / 1048576)) MiB, tracked files $((tree / 1048576)) MiB (limit 64 MiB)"
+if [ $((tree + carry)) -gt $limit ]; then
+    echo "  over the 64 MiB a device call carries" >&2
+    exit 1
+fi
 
 step "rehearsal here, up to the first CUDA call"
 OUT="$build/rehearsal" GPU_CHECK_CARRIED="$dest" ci/gpu-check.sh --rehearse
+rm -rf "$dest/bin" "$dest/report" # unpacked by the rehearsal; they travel packed
 
 step "on the GPU machine"
 cat << EOF
