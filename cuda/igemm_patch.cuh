@@ -58,18 +58,29 @@ template <int BN_, int TW_, bool VEC_> struct Tile {
   static constexpr int COLS = BOX_X + WIN - TW;  /* the last window's end */
   static constexpr int ROWS = BOX_Y + 2;
   static constexpr int PATCH = ROWS * COLS; /* floats per channel and stage */
-  static constexpr int SLOTS = (PATCH / V + THREADS - 1) / THREADS; /* x copies per channel */
-  static constexpr bool SLOTS_EXACT = PATCH / V % THREADS == 0;
+  /* A thread's x slots: runs of 4 consecutive patch elements, one 16-byte copy or four 4-byte
+   * copies at immediate displacements from one address; run k of thread t is run
+   * t + k THREADS of the patch. */
+  static constexpr int RUNS = PATCH / 4, SLOTS = (RUNS + THREADS - 1) / THREADS;
+  static constexpr bool SLOTS_EXACT = RUNS % THREADS == 0;
   static constexpr int TAP_ROWS = TCONV_PATCH_TAP_ROWS, TAPS_X = TCONV_PATCH_TAPS_X;
-  static constexpr int W_SLOTS = CK * TAP_ROWS * TAPS_X * BN / THREADS; /* w copies per chunk */
-  static constexpr int W_CHANNEL = TAP_ROWS * TAPS_X * BN;              /* w slots per channel */
+  /* A thread's weight slots: W_SLOTS per channel, slot k being slot tid + k THREADS of the
+   * channel's [tap row][tap][BN] (offsets in registers, the same for every channel) */
+  static constexpr int W_CHANNEL = TAP_ROWS * TAPS_X * BN; /* weights per channel */
+  static constexpr int W_SLOTS = W_CHANNEL / THREADS;
+  /* Weight slot f = (rr TAPS_X + e) BN + n of a channel lands at (rr E + e') BN + n in the
+   * stage, e' = e_lo + e: at f + f / (TAPS_X BN) (E - TAPS_X) BN + e_lo BN, so a thread's slot
+   * k + 1 lies W_DST_STEP after its slot k (THREADS a multiple of TAPS_X BN). */
+  static constexpr int W_DST_STEP = THREADS + THREADS / (TAPS_X * BN) * (E - TAPS_X) * BN;
   /* block_info's view: one column tile of BN */
   static constexpr int BM = 1, BK = 1;
   static_assert(STAGES == 2, "the K loop alternates two stages");
   static_assert(BOX_X % TW == 0 && THREADS % TX == 0 && TW % 4 == 0 && BN % 4 == 0,
                 "the box splits into 128-bit windows");
   static_assert(COLS % 4 == 0 && PATCH % V == 0, "patch rows start on 16 bytes");
-  static_assert(W_SLOTS * THREADS == CK * W_CHANNEL && SLOTS <= 32, "copies divide");
+  static_assert(W_SLOTS * THREADS == W_CHANNEL && SLOTS * (VEC ? 1 : 4) <= 32 &&
+                    THREADS % (TAPS_X * BN) == 0,
+                "copies divide");
 };
 
 /* What a block computes. */
@@ -132,8 +143,6 @@ template <class K> struct Smem {
   float x[K::STAGES][K::CK][K::PATCH];
   float w[K::STAGES][K::CK][K::TAP_ROWS][K::E][K::BN];
   int32_t x_off[(K::SLOTS + 3) / 4][K::THREADS][4]; /* each thread's patch slots in x */
-  int32_t w_off[K::W_SLOTS / 4][K::THREADS][4];     /* its weight slots in w (chunk channel 0) */
-  int32_t w_dst[K::W_SLOTS / 4][K::THREADS][4];     /* and in a stage's weights */
   int32_t row[K::TAP_ROWS];                         /* tap row -> its patch row's offset */
 };
 
@@ -142,7 +151,10 @@ template <class K> struct Thread {
   int tid;
   int32_t c;                 /* the next chunk's first input channel */
   int32_t base;              /* the thread's window in a channel's patch */
-  uint32_t x_valid, w_valid; /* bit k: slot k reads x (w); else zeros */
+  int32_t w_dst;             /* where its weight slot 0 lands in a stage (slot k: + k W_DST_STEP) */
+  uint32_t x_valid;          /* bit k (VEC) or 4 k + j: run k (its element j) reads x; else zeros */
+  uint32_t w_valid;          /* bit k: weight slot k reads w; else zeros */
+  int32_t w_off[K::W_SLOTS]; /* its weight slots in w (channel 0 of the group) */
   float acc[K::TW][K::BN];
 
   /* The thread's copy slots, the tap rows' offsets, zero accumulators. */
@@ -157,34 +169,37 @@ template <class K> struct Thread {
     x_valid = 0;
     TCONV_UNROLL
     for (int k = 0; k < K::SLOTS; ++k) {
-      const int32_t f = tid + k * K::THREADS; /* in copies of V elements */
-      const int32_t pr = f / (K::COLS / K::V), col = f % (K::COLS / K::V) * K::V;
+      const int32_t f = tid + k * K::THREADS; /* the run */
+      const int32_t pr = f / (K::COLS / 4), col = f % (K::COLS / 4) * 4;
       const int32_t plane = pr / b.plane_rows, row = pr - plane * b.plane_rows;
       const int64_t xp = t0 + plane * a.t_cstep[0], xr = b.row_lo + row, xc = b.col_lo + col;
+      const bool row_ok = f < K::RUNS && plane < b.p.taps[0] && xp >= 0 && xp < g.dim[0].in &&
+                          xr >= 0 && xr < g.dim[1].in;
       /* 16-byte copies: xc is a multiple of 4 and so is the row length: all 4 or none */
-      const bool ok = plane < b.p.taps[0] && xp >= 0 && xp < g.dim[0].in && xr >= 0 &&
-                      xr < g.dim[1].in && xc >= 0 && xc < g.dim[2].in;
-      x_valid |= (uint32_t)ok << k;
-      s.x_off[k / 4][tid][k % 4] = ok ? (int32_t)(x_block + xp * g.x_s[0] + xr * g.x_s[1] + xc) : 0;
+      TCONV_UNROLL
+      for (int j = 0; j < (K::VEC ? 1 : 4); ++j)
+        x_valid |= (uint32_t)(row_ok && xc + j >= 0 && xc + j < g.dim[2].in)
+                   << (K::VEC ? k : 4 * k + j);
+      s.x_off[k / 4][tid][k % 4] =
+          row_ok ? (int32_t)(x_block + xp * g.x_s[0] + xr * g.x_s[1] + xc) : 0;
     }
     w_valid = 0;
     TCONV_UNROLL
     for (int k = 0; k < K::W_SLOTS; ++k) {
       const int32_t f = tid + k * K::THREADS;
-      const int32_t n = f % K::BN, e = f / K::BN % K::TAPS_X;
-      const int32_t rr = f / (K::BN * K::TAPS_X) % K::TAP_ROWS, ci = f / K::W_CHANNEL;
+      const int32_t n = f % K::BN, e = f / K::BN % K::TAPS_X, rr = f / (K::BN * K::TAPS_X);
       const bool ok = rr < b.tap_rows && e < b.p.taps[2] && n < g.cout_g;
       int64_t off = 0;
       if (ok) {
         int64_t dt[3], xoff, woff;
         const int32_t c2 = g.transposed ? b.p.taps[2] - 1 - e : e;
         igemm::tap_entry(a, b.p, rr * b.p.taps[2] + c2, dt, &xoff, &woff);
-        off = b.p.group * g.w_group + ci * g.w_cin + woff + n * g.w_cout;
+        off = b.p.group * g.w_group + woff + n * g.w_cout;
       }
       w_valid |= (uint32_t)ok << k;
-      s.w_off[k / 4][tid][k % 4] = (int32_t)off;
-      s.w_dst[k / 4][tid][k % 4] = ((ci * K::TAP_ROWS + rr) * K::E + b.e_lo + e) * K::BN + n;
+      w_off[k] = (int32_t)off;
     }
+    w_dst = tid + tid / (K::TAPS_X * K::BN) * (K::E - K::TAPS_X) * K::BN + b.e_lo * K::BN;
     for (int32_t rr = tid; rr < b.tap_rows; rr += K::THREADS) {
       const int32_t c0 = rr / b.p.taps[1], c1 = rr - c0 * b.p.taps[1];
       const int64_t row =
@@ -203,11 +218,13 @@ template <class K> struct Thread {
   IGEMM_HD void issue(Ex &ex, const tconv_patch_args &pa, S &s, int stage, const float *x,
                       const float *w) {
     const tconv_geom &g = pa.a.g;
+    const int32_t cin_g = (int32_t)g.cin_g;
     TCONV_UNROLL
     for (int ci = 0; ci < K::CK; ++ci) {
-      const bool ok = c + ci < g.cin_g;
+      /* channels past Cin/g copy zeros */
+      const uint32_t mask = c + ci < cin_g ? x_valid : 0u, w_mask = c + ci < cin_g ? w_valid : 0u;
       const float *xc = igemm::at(x, (int32_t)((c + ci) * g.x_c));
-      float *dst = &s.x[stage][ci][tid * K::V];
+      float *dst = &s.x[stage][ci][tid * 4];
       TCONV_UNROLL
       for (int q = 0; q < (K::SLOTS + 3) / 4; ++q) {
         int32_t off[4];
@@ -215,25 +232,25 @@ template <class K> struct Thread {
         TCONV_UNROLL
         for (int j = 0; j < 4 && 4 * q + j < K::SLOTS; ++j) {
           const int k = 4 * q + j;
-          if (K::SLOTS_EXACT || k + 1 < K::SLOTS || tid + k * K::THREADS < K::PATCH / K::V)
-            ex.template copy_v<K::V>(*this, dst + k * K::THREADS * K::V, igemm::at(xc, off[j]),
-                                     ok && (x_valid >> k & 1));
+          if (!K::SLOTS_EXACT && k + 1 == K::SLOTS && tid + k * K::THREADS >= K::RUNS)
+            continue; /* past the patch */
+          const float *src = igemm::at(xc, off[j]);
+          float *d = dst + k * K::THREADS * 4;
+          if constexpr (K::VEC) {
+            ex.template copy_v<4>(*this, d, src, (mask >> k & 1) != 0);
+          } else {
+            TCONV_UNROLL
+            for (int e = 0; e < 4; ++e)
+              ex.template copy_v<1>(*this, d + e, src + e, (mask >> (4 * k + e) & 1) != 0);
+          }
         }
       }
-    }
-    const float *wc = igemm::at(w, (int32_t)(c * g.w_cin));
-    float *wd = &s.w[stage][0][0][0][0];
-    TCONV_UNROLL
-    for (int q = 0; q < K::W_SLOTS / 4; ++q) {
-      int32_t off[4], dst[4];
-      igemm::vload<4>(s.w_off[q][tid], off);
-      igemm::vload<4>(s.w_dst[q][tid], dst);
+      const float *wc = igemm::at(w, (int32_t)((c + ci) * g.w_cin));
+      float *wd = &s.w[stage][ci][0][0][0] + w_dst;
       TCONV_UNROLL
-      for (int j = 0; j < 4; ++j) {
-        const int k = 4 * q + j;
-        const bool ok = c + (tid + k * K::THREADS) / K::W_CHANNEL < g.cin_g;
-        ex.template copy_v<1>(*this, wd + dst[j], igemm::at(wc, off[j]), ok && (w_valid >> k & 1));
-      }
+      for (int k = 0; k < K::W_SLOTS; ++k)
+        ex.template copy_v<1>(*this, wd + k * K::W_DST_STEP, igemm::at(wc, w_off[k]),
+                              (w_mask >> k & 1) != 0);
     }
     c += K::CK;
   }

@@ -97,6 +97,12 @@ int tconv_patch_fits(const tconv_problem *problem, const tconv_patch_args *args,
 /* The kernel's name: "igemm_patch_<BN>_<x1|x4>" (x4: 16-byte copies). */
 const char *tconv_patch_kernel_name(int config, int vec);
 
+/* Launches the patch kernel of (config, vec) on ctx's stream (cuda/igemm_patch.cu), for a
+ * problem it fits; vec only with x on 16 bytes. */
+tconv_status tconv_cuda_igemm_patch(tconv_context *ctx, const tconv_problem *problem, int config,
+                                    int vec, const float *x, const float *w, const float *bias,
+                                    float *y);
+
 #ifdef __cplusplus
 }
 #endif
