@@ -16,6 +16,7 @@
 #include "suite.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static struct { int64_t config[TCONV_PATCH_CONFIG_COUNT], vec, reversed, refused; } seen;
@@ -49,8 +50,9 @@ static int run_once(const test_case *c, const tconv_problem *p, int config, int 
 }
 
 /* Case c in every configuration and copy width the kernel takes it in, on floats and small
- * integers against the reference; with both_orders also in reverse, bitwise equal. Returns 1
- * on a failure; *ran counts the launches. */
+ * integers against the reference, every one bitwise equal to the first (the same products in
+ * the same order); with both_orders also in reverse, bitwise equal. Returns 1 on a failure;
+ * *ran counts the launches. */
 static int emulate_case(test_case *c, int both_orders, int64_t *ran) {
   tconv_problem p;
   if (case_problem(c, &p) != 0)
@@ -59,7 +61,11 @@ static int emulate_case(test_case *c, int both_orders, int64_t *ran) {
   if (case_buffers_alloc(c, &bu) != 0)
     return 1;
   int failed = 1;
+  float *first = malloc((size_t)c->y_count * sizeof(float));
+  if (first == NULL)
+    goto done;
   for (int integers = 0; integers < 2; ++integers) {
+    int runs = 0;
     case_fill_inputs(c, integers, bu.x, bu.w, bu.bias);
     const float *b = c->bias ? bu.bias : NULL;
     if (case_reference(c, bu.x, bu.w, b, bu.ref) != 0)
@@ -74,6 +80,11 @@ static int emulate_case(test_case *c, int both_orders, int64_t *ran) {
         if (run_once(c, &p, config, vec, 0, bu.x, bu.w, b, bu.y) != 0 ||
             case_compare(c, what, integers, bu.y, bu.ref) != 0)
           goto done;
+        if (runs++ == 0)
+          memcpy(first, bu.y, (size_t)c->y_count * sizeof(float));
+        else if (case_compare_exact(c, "patch configurations and copy widths agree", bu.y, first) !=
+                 0)
+          goto done;
         ++*ran;
         if (both_orders) {
           snprintf(what, sizeof what, "patch config %d vec %d, reversed vs forward", config, vec);
@@ -85,6 +96,7 @@ static int emulate_case(test_case *c, int both_orders, int64_t *ran) {
   }
   failed = 0;
 done:
+  free(first);
   case_buffers_free(&bu);
   return failed;
 }
