@@ -214,6 +214,7 @@ static void test_patch_refusals(void) {
       CASE_FAIL(&c, "the patch kernel ran a problem outside its rule (%s)", run.error);
       ++failed;
     }
+    case_buffers_free(&bu);
     ++seen.refused;
     ++cases;
   }
