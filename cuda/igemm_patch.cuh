@@ -319,7 +319,8 @@ template <class K> struct Thread {
 };
 
 /* What one block does, written once for both executors (the tiled kernel's executor
- * contract, cuda/igemm.cuh's main_loop, with copy_v<V> for copies of V floats). */
+ * contract, cuda/igemm.cuh's main_loop, with copy_v<V> for copies of V floats), the
+ * activation a template parameter. */
 template <class K, int ACT, class Ex>
 IGEMM_HD void block_act(Ex &ex, const tconv_patch_args &pa, const Block &b, const float *x,
                         const float *w, const float *bias, float *y) {
@@ -327,31 +328,9 @@ IGEMM_HD void block_act(Ex &ex, const tconv_patch_args &pa, const Block &b, cons
   typedef Smem<K> S;
   ex.each([&](Th &t, S &s) { t.init(pa, b, ex.thread_index(t), s); });
   ex.sync(); /* the tap rows' table is complete */
-  const int nk = b.chunks;
-  ex.each([&](Th &t, S &s) {
-    if (nk > 0)
-      t.issue(ex, pa, s, 0, x, w);
-    ex.commit(t);
-    ex.template wait<0>(t);
-  });
-  ex.sync(); /* chunk 0 has landed */
-  auto chunk = [&](int kc, int stage) {
-    ex.each([&](Th &t, S &s) {
-      if (kc + 1 < nk)
-        t.issue(ex, pa, s, stage ^ 1, x, w);
-      ex.commit(t);
-      t.compute(b, s, stage);
-      ex.template wait<0>(t);
-    });
-    ex.sync(); /* chunk kc + 1 has landed; chunk kc is free */
-  };
-  int kc = 0;
-  for (; kc + 1 < nk; kc += 2) {
-    chunk(kc, 0);
-    chunk(kc + 1, 1);
-  }
-  if (kc < nk)
-    chunk(kc, 0);
+  igemm::k_loop<Th, S>(
+      ex, b.chunks, [&](Th &t, S &s, int stage) { t.issue(ex, pa, s, stage, x, w); },
+      [&](Th &t, const S &s, int stage) { t.compute(b, s, stage); });
   ex.each([&](Th &t, S &) { t.template store<ACT>(pa, b, bias, y); });
   ex.sync();
 }
@@ -359,25 +338,9 @@ IGEMM_HD void block_act(Ex &ex, const tconv_patch_args &pa, const Block &b, cons
 template <class K, class Ex>
 IGEMM_HD void block(Ex &ex, const tconv_patch_args &pa, const Block &b, const float *x,
                     const float *w, const float *bias, float *y) {
-  switch (pa.a.g.activation) {
-  case 1:
-    block_act<K, 1>(ex, pa, b, x, w, bias, y);
-    break;
-  case 2:
-    block_act<K, 2>(ex, pa, b, x, w, bias, y);
-    break;
-  case 3:
-    block_act<K, 3>(ex, pa, b, x, w, bias, y);
-    break;
-  case 4:
-    block_act<K, 4>(ex, pa, b, x, w, bias, y);
-    break;
-  case 5:
-    block_act<K, 5>(ex, pa, b, x, w, bias, y);
-    break;
-  default:
-    block_act<K, 0>(ex, pa, b, x, w, bias, y);
-  }
+  igemm::with_activation(pa.a.g.activation, [&](auto act) {
+    block_act<K, decltype(act)::value>(ex, pa, b, x, w, bias, y);
+  });
 }
 
 } /* namespace igemm_patch */

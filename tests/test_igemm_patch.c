@@ -156,7 +156,8 @@ static void test_patch_random(void) {
 }
 
 /* The DCGAN output layer's geometry (k4 s2 p1, 32x32 -> 64x64, Cout 3) with fewer input
- * channels, two images, and a wider one (Cout 8) and a 3-D one. */
+ * channels, two images; a wider one (Cout 8), a 3x3 convolution of stride 1 (an RGB output
+ * layer of a super-resolution network) and a 3-D one. */
 static void test_patch_layers(void) {
   /* clang-format off */
   static const case_spec rows[] = {
