@@ -145,10 +145,8 @@ def disassembly(sass_text):
 ENDS_BLOCK = ("BRA", "BRX", "JMP", "JMX", "EXIT", "RET", "CALL")
 
 
-def main_loop(instructions, labels):
-    """The main loop's instruction mix (see the module's comment), or None without one."""
-    if not instructions:
-        return None
+def basic_blocks(instructions, labels):
+    """The instructions cut into basic blocks (lists of (offset, opcode, text))."""
     leaders = set(labels.values()) | {instructions[0][0]}
     for i, (_, opcode, _) in enumerate(instructions[:-1]):
         if opcode.split(".")[0] in ENDS_BLOCK:
@@ -160,19 +158,35 @@ def main_loop(instructions, labels):
             block = []
         block.append(ins)
     blocks.append(block)
-    ffmas = lambda body: sum(1 for _, op, _ in body if op.split(".")[0] == "FFMA")
+    return blocks
+
+
+def loops_of(instructions, labels):
+    """Every loop as (start, end): a backward branch's target and the branch."""
+    loops = []
+    for offset, opcode, text in instructions:
+        m = re.search(r"`\(([.$][^)]+)\)", text)
+        if opcode.startswith("BRA") and m and m.group(1) in labels and labels[m.group(1)] <= offset:
+            loops.append((labels[m.group(1)], offset))
+    return loops
+
+
+def ffmas(body):
+    return sum(1 for _, op, _ in body if op.split(".")[0] == "FFMA")
+
+
+def main_loop(instructions, labels):
+    """The main loop's instruction mix (see the module's comment), or None without one."""
+    if not instructions:
+        return None
+    blocks = basic_blocks(instructions, labels)
     hmmas = lambda body: sum(1 for _, op, _ in body if op.split(".")[0] == "HMMA")
     hottest = max(blocks, key=lambda body: ffmas(body) + hmmas(body))
     if ffmas(hottest) + hmmas(hottest) == 0:
         return None
     lo, hi = hottest[0][0], hottest[-1][0]
-    loops = []
-    for offset, opcode, text in instructions:
-        m = re.search(r"`\(([.$][^)]+)\)", text)
-        if opcode.startswith("BRA") and m and m.group(1) in labels:
-            target = labels[m.group(1)]
-            if target <= lo and offset >= hi:
-                loops.append((offset - target, target, offset))
+    loops = [(end - start, start, end) for start, end in loops_of(instructions, labels)
+             if start <= lo and end >= hi]
     if not loops:
         return None
     _, start, end = min(loops)
@@ -194,6 +208,35 @@ def main_loop(instructions, labels):
         ldg=count(lambda op, t: base(op) == "LDG"),
         local=count(lambda op, t: base(op) in ("LDL", "STL")),
         barriers=count(lambda op, t: base(op) == "BAR"),
+    )
+
+
+def k_trip(instructions, labels, loop):
+    """Where the main loop holds no barrier (it is an inner loop of the K loop: the patch
+    kernel's tap rows), the smallest loop around it that holds one, the K loop's trip: its
+    instructions and FFMAs, each counted once, and the inner loops with FFMAs it holds, each
+    as (instructions, [(instructions, FFMAs) of each basic block with FFMAs]). None otherwise."""
+    if loop is None or loop["barriers"] > 0:
+        return None
+    loops = loops_of(instructions, labels)
+    body_of = lambda start, end: [ins for ins in instructions if start <= ins[0] <= end]
+    around = [(end - start, start, end) for start, end in loops
+              if start <= loop["start"] and end >= loop["end"]
+              and any(op.startswith("BAR") for _, op, _ in body_of(start, end))]
+    if not around:
+        return None
+    _, start, end = min(around)
+    body = body_of(start, end)
+    inner = [(s, e) for s, e in loops if start <= s and e <= end and (s, e) != (start, end)
+             and ffmas(body_of(s, e)) > 0]
+    inner = [l for l in inner if not any(m != l and l[0] <= m[0] and m[1] <= l[1] for m in inner)]
+    blocks = basic_blocks(instructions, labels)
+    return dict(
+        instructions=len(body),
+        ffma=ffmas(body),
+        ldgsts=sum(1 for _, op, _ in body if op.startswith("LDGSTS")),
+        inner=[(len(body_of(s, e)), [(len(b), ffmas(b)) for b in blocks
+                                     if s <= b[0][0] <= e and ffmas(b) > 0]) for s, e in inner],
     )
 
 
@@ -225,6 +268,7 @@ def kernels_of(cubin, ptxas_log, cuobjdump, nvdisasm, cxxfilt="c++filt"):
         threads = bounds.get(mangled, 1024)
         blocks, limiter = occupancy(fig["registers"], threads, fig["smem"])
         instructions, labels = code.get(mangled, ([], {}))
+        loop = main_loop(instructions, labels)
         kernels.append(
             dict(
                 name=names[mangled],
@@ -234,7 +278,8 @@ def kernels_of(cubin, ptxas_log, cuobjdump, nvdisasm, cxxfilt="c++filt"):
                 blocks=blocks,
                 limiter=limiter,
                 occupancy=blocks * -(-threads // 32) / MAX_WARPS,
-                loop=main_loop(instructions, labels),
+                loop=loop,
+                trip=k_trip(instructions, labels, loop),
                 **fig,
             )
         )

@@ -527,34 +527,9 @@ IGEMM_HD void main_loop(Ex &ex, const tconv_igemm_args &a, const BlockInfo &b, c
     t.fill_taps(a, b, s);
   });
   ex.sync(); /* the tables are complete */
-  const int nk = b.chunks;
-  ex.each([&](Th &t, S &s) {
-    if (nk > 0)
-      t.issue(ex, a, s, 0, x, w);
-    ex.commit(t);
-    ex.template wait<0>(t);
-  });
-  ex.sync(); /* chunk 0 has landed */
-  /* Chunk kc is in `stage`: issue chunk kc + 1 into the other one (every thread is done
-   * with the chunk that was there), multiply, wait for this thread's copies. Two chunks per
-   * trip, so each one's stage is a constant. */
-  auto chunk = [&](int kc, int stage) {
-    ex.each([&](Th &t, S &s) {
-      if (kc + 1 < nk)
-        t.issue(ex, a, s, stage ^ 1, x, w);
-      ex.commit(t);
-      t.compute(s, stage);
-      ex.template wait<0>(t);
-    });
-    ex.sync(); /* chunk kc + 1 has landed; chunk kc is free */
-  };
-  int kc = 0;
-  for (; kc + 1 < nk; kc += 2) {
-    chunk(kc, 0);
-    chunk(kc + 1, 1);
-  }
-  if (kc < nk)
-    chunk(kc, 0);
+  k_loop<Th, S>(
+      ex, b.chunks, [&](Th &t, S &s, int stage) { t.issue(ex, a, s, stage, x, w); },
+      [&](Th &t, const S &s, int stage) { t.compute(s, stage); });
 }
 
 template <class K, int GATHER, bool WIDE, int ACT, class Ex>
@@ -576,25 +551,9 @@ IGEMM_HD void epilogue_act(Ex &ex, const tconv_igemm_args &a, const float *bias,
 
 template <class K, int GATHER, bool WIDE, class Ex>
 IGEMM_HD void epilogue(Ex &ex, const tconv_igemm_args &a, const float *bias, float *y) {
-  switch (a.g.activation) {
-  case 1:
-    epilogue_act<K, GATHER, WIDE, 1>(ex, a, bias, y);
-    break;
-  case 2:
-    epilogue_act<K, GATHER, WIDE, 2>(ex, a, bias, y);
-    break;
-  case 3:
-    epilogue_act<K, GATHER, WIDE, 3>(ex, a, bias, y);
-    break;
-  case 4:
-    epilogue_act<K, GATHER, WIDE, 4>(ex, a, bias, y);
-    break;
-  case 5:
-    epilogue_act<K, GATHER, WIDE, 5>(ex, a, bias, y);
-    break;
-  default:
-    epilogue_act<K, GATHER, WIDE, 0>(ex, a, bias, y);
-  }
+  with_activation(a.g.activation, [&](auto act) {
+    epilogue_act<K, GATHER, WIDE, decltype(act)::value>(ex, a, bias, y);
+  });
 }
 
 } /* namespace igemm */

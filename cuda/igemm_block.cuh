@@ -1,8 +1,10 @@
 /*
  * igemm_block.cuh - what one block of the implicit-GEMM kernel (cuda/igemm.cuh) computes, from
  * the launch's arguments (cuda/igemm_args.h): its output phase, tile, group and share of K;
- * a row's image and position, its offset in y; a tap's offsets in x and w. __host__
- * __device__ under nvcc, plain inline functions for the host emulation (tests/igemm_emu.cpp).
+ * a row's image and position, its offset in y; a tap's offsets in x and w; the K loop's
+ * pipeline and the activation's dispatch, shared with the patch kernel (cuda/igemm_patch.cuh).
+ * __host__ __device__ under nvcc, plain inline functions for the host emulations
+ * (tests/igemm_emu.cpp, tests/igemm_patch_emu.cpp).
  */
 #ifndef TCONV_CUDA_IGEMM_BLOCK_CUH
 #define TCONV_CUDA_IGEMM_BLOCK_CUH
@@ -10,6 +12,8 @@
 #include "igemm_args.h"
 
 #include <stdint.h>
+
+#include <type_traits>
 
 #ifdef __CUDACC__
 #define IGEMM_HD __host__ __device__ __forceinline__
@@ -99,6 +103,64 @@ IGEMM_HD void tap_entry(const tconv_igemm_args &a, const BlockInfo &b, int32_t e
     dt[d] = tap[d] * a.t_cstep[d];
     *xoff += dt[d] * a.g.x_s[d];
     *woff += (a.res[a.res_first[d] + b.r[d]].j_first + tap[d] * a.j_step[d]) * a.g.w_s[d];
+  }
+}
+
+/* The K loop of a block, the tiled kernel's and the patch kernel's (cuda/igemm_patch.cuh):
+ * chunk 0 issued and landed, then for chunk kc, in stage kc % 2: issue chunk kc + 1 into the
+ * other stage (every thread is done with the chunk that was there), compute, wait for this
+ * thread's copies, a barrier. issue(t, s, stage) makes a thread's copies of the next chunk,
+ * compute(t, s, stage) multiplies the chunk in `stage`. Two chunks per trip, so each one's
+ * stage is a constant. */
+template <class Th, class S, class Ex, class Issue, class Compute>
+IGEMM_HD void k_loop(Ex &ex, int nk, Issue issue, Compute compute) {
+  ex.each([&](Th &t, S &s) {
+    if (nk > 0)
+      issue(t, s, 0);
+    ex.commit(t);
+    ex.template wait<0>(t);
+  });
+  ex.sync(); /* chunk 0 has landed */
+  auto chunk = [&](int kc, int stage) {
+    ex.each([&](Th &t, S &s) {
+      if (kc + 1 < nk)
+        issue(t, s, stage ^ 1);
+      ex.commit(t);
+      compute(t, s, stage);
+      ex.template wait<0>(t);
+    });
+    ex.sync(); /* chunk kc + 1 has landed; chunk kc is free */
+  };
+  int kc = 0;
+  for (; kc + 1 < nk; kc += 2) {
+    chunk(kc, 0);
+    chunk(kc + 1, 1);
+  }
+  if (kc < nk)
+    chunk(kc, 0);
+}
+
+/* Calls f(std::integral_constant<int, ACT>()) for the activation `act` (tconv_activation):
+ * the activation a template parameter, chosen once per block. */
+template <class F> IGEMM_HD void with_activation(int act, F f) {
+  switch (act) {
+  case 1:
+    f(std::integral_constant<int, 1>());
+    break;
+  case 2:
+    f(std::integral_constant<int, 2>());
+    break;
+  case 3:
+    f(std::integral_constant<int, 3>());
+    break;
+  case 4:
+    f(std::integral_constant<int, 4>());
+    break;
+  case 5:
+    f(std::integral_constant<int, 5>());
+    break;
+  default:
+    f(std::integral_constant<int, 0>());
   }
 }
 

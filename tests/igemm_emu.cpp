@@ -1,23 +1,17 @@
 /*
  * igemm_emu.cpp - runs the implicit-GEMM kernel's thread blocks on the CPU with the code the
  * GPU runs (cuda/igemm.cuh) and the arguments the launcher makes (host/algo_igemm.c): every
- * thread's step between two barriers, thread after thread (a step not followed by a barrier
- * is an error); each block's K loop alone, then
- * its cluster's epilogue with every block of the split in step (their partial tiles read
- * through the peers' shared memory). Shared memory and every thread's registers are NaN
- * before each block.
- *
- * The orders are parameters: threads and blocks forward or in reverse (a step whose threads
- * read what others write in the same step gives different results), and asynchronous copies
- * landing at the issuing thread's wait (late: a read before the wait and the barrier sees
- * NaN) or at once (early: a copy into a stage other threads still read overwrites it). Every
- * copy that is not zero-filled must read inside x or w.
+ * thread's step between two barriers, thread after thread, with tests/emu_exec.h's executor;
+ * each block's K loop alone, then its cluster's epilogue with every block of the split in step
+ * (their partial tiles read through the peers' shared memory). Shared memory and every
+ * thread's registers are NaN before each block. The orders (threads and blocks forward or in
+ * reverse, copies landing late or early) are the run's parameters.
  */
+#include "emu_exec.h"
 #include "igemm.cuh"
 
 #include <algorithm>
 #include <cstring>
-#include <deque>
 #include <memory>
 #include <vector>
 
@@ -29,107 +23,15 @@ extern "C" {
 
 namespace {
 
-const uint32_t POISON = 0x7fc00000u; /* a quiet NaN as float, a huge offset as integer */
-
-template <class T> void poison(T *object) {
-  uint32_t *words = reinterpret_cast<uint32_t *>(object);
-  for (size_t i = 0; i < sizeof(T) / sizeof(uint32_t); ++i)
-    words[i] = POISON;
-}
-
-struct Copy {
-  float *dst;
-  float value;
-};
-
-/* The executor of igemm.cuh's main_loop (one block: `active`) and epilogue (the cluster). */
-template <class K, int GATHER, bool WIDE> struct HostCluster {
-  typedef igemm::Thread<K, GATHER, WIDE> Th;
-  typedef igemm::Smem<K, GATHER, WIDE> S;
-  const test_igemm_run &run;
-  const float *x, *w;
-  int64_t x_count, w_count;
-  int split;
-  std::vector<std::unique_ptr<S>> smem;
-  std::vector<Th> threads;
-  std::vector<igemm::BlockInfo> infos;
-  std::vector<std::vector<Copy>> open;
-  std::vector<std::deque<std::vector<Copy>>> committed;
-  int active = -1;      /* the block running its K loop alone, or -1: all of them */
-  bool stepped = false; /* a step ran since the last barrier */
-  bool failed = false;
-  char error[sizeof(((test_igemm_run *)nullptr)->error)] = "";
-
-  HostCluster(const test_igemm_run &r, int blocks, const float *x_, int64_t xn, const float *w_,
-              int64_t wn)
-      : run(r), x(x_), w(w_), x_count(xn), w_count(wn), split(blocks),
-        threads((size_t)blocks * K::THREADS), infos((size_t)blocks),
-        open((size_t)blocks * K::THREADS), committed((size_t)blocks * K::THREADS) {
-    for (int i = 0; i < blocks; ++i)
-      smem.emplace_back(new S);
-  }
-
-  int index(const Th &t) const { return (int)(&t - threads.data()); }
-
-  /* A step is what every thread does between two barriers: two steps with no barrier
-   * between them would hide a race between them. */
-  template <class Step> void each(Step step) {
-    if (stepped && !failed) {
-      snprintf(error, sizeof error, "two steps without a barrier between them");
-      failed = true;
-    }
-    stepped = true;
-    const int first = active >= 0 ? active : 0, blocks = active >= 0 ? 1 : split;
-    for (int b = 0; b < blocks; ++b) {
-      const int rank = first + (run.reverse ? blocks - 1 - b : b);
-      for (int i = 0; i < K::THREADS; ++i) {
-        const int t = run.reverse ? K::THREADS - 1 - i : i;
-        step(threads[(size_t)rank * K::THREADS + t], *smem[rank]);
-      }
-    }
-  }
-  void sync() { stepped = false; }
-  void cluster_sync() { stepped = false; }
-  const S &peer(int rank) const { return *smem[rank]; }
-  int thread_index(const Th &t) const { return index(t) % K::THREADS; }
-  igemm::BlockInfo info(const Th &t) const { return infos[index(t) / K::THREADS]; }
-
-  void copy(const Th &t, float *dst, const float *src, bool valid) {
-    float value = 0.0f;
-    if (valid) {
-      const bool in_x = src >= x && src < x + x_count, in_w = src >= w && src < w + w_count;
-      if (!in_x && !in_w) {
-        if (!failed)
-          snprintf(error, sizeof error, "thread %d copies from outside x and w", index(t));
-        failed = true;
-        return;
-      }
-      value = *src;
-    }
-    if (run.late)
-      open[index(t)].push_back({dst, value});
-    else
-      *dst = value;
-  }
-  void commit(const Th &t) {
-    committed[index(t)].push_back(open[index(t)]);
-    open[index(t)].clear();
-  }
-  template <int N> void wait(const Th &t) {
-    std::deque<std::vector<Copy>> &groups = committed[index(t)];
-    while (groups.size() > (size_t)N) {
-      for (const Copy &c : groups.front())
-        *c.dst = c.value;
-      groups.pop_front();
-    }
-  }
-};
+template <class K, int GATHER, bool WIDE>
+using HostCluster = emu::HostCluster<igemm::Thread<K, GATHER, WIDE>, igemm::Smem<K, GATHER, WIDE>,
+                                     igemm::BlockInfo, K::THREADS>;
 
 template <class K, int GATHER, bool WIDE>
 int emulate(const tconv_igemm_args &a, test_igemm_run *run, const float *x, int64_t x_count,
             const float *w, int64_t w_count, const float *bias, float *y) {
   const int split = a.choice.split;
-  HostCluster<K, GATHER, WIDE> ex(*run, split, x, x_count, w, w_count);
+  HostCluster<K, GATHER, WIDE> ex(split, run->reverse != 0, run->late != 0, x, x_count, w, w_count);
   const int64_t tiles_y = a.g.groups * a.n_tiles;
   const int64_t clusters = a.phases * tiles_y * a.m_tiles;
   std::vector<int32_t> busiest((size_t)clusters, -1); /* per cluster in launch order; -1: exits */
@@ -142,10 +44,7 @@ int emulate(const tconv_igemm_args &a, test_igemm_run *run, const float *x, int6
       continue; /* the whole cluster returns */
     for (int r = 0; r < split; ++r)
       busiest[(size_t)c] = std::max(busiest[(size_t)c], ex.infos[r].chunks);
-    for (int r = 0; r < split; ++r)
-      poison(ex.smem[r].get());
-    for (auto &t : ex.threads)
-      poison(&t);
+    ex.poison_all();
     for (int b = 0; b < split; ++b) {
       ex.active = run->reverse ? split - 1 - b : b;
       const igemm::BlockInfo &info = ex.infos[ex.active];
@@ -157,17 +56,7 @@ int emulate(const tconv_igemm_args &a, test_igemm_run *run, const float *x, int6
     }
     ex.active = -1;
     igemm::epilogue<K, GATHER, WIDE>(ex, a, bias, y);
-    for (size_t t = 0; t < ex.threads.size() && !ex.failed; ++t) {
-      bool in_flight = !ex.open[t].empty(); /* empty groups committed last are harmless */
-      for (const std::vector<Copy> &group : ex.committed[t])
-        in_flight = in_flight || !group.empty();
-      if (in_flight) {
-        snprintf(ex.error, sizeof ex.error, "thread %zu ends with copies in flight", t);
-        ex.failed = true;
-      }
-      ex.open[t].clear();
-      ex.committed[t].clear();
-    }
+    ex.check_drained();
   }
   const int capacity = TCONV_PLAN_RUNS;
   run->runs = 0;
