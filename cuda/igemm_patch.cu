@@ -74,15 +74,12 @@ static_assert(TCONV_PATCH_CONFIG_COUNT == 2, "a kernel per configuration");
 extern "C" tconv_status tconv_cuda_igemm_patch(tconv_context *ctx, const tconv_problem *problem,
                                                int config, int vec, const float *x, const float *w,
                                                const float *bias, float *y) {
-  if (problem->y_count <= 0)
-    return TCONV_STATUS_OK;
   tconv_patch_args pa;
   tconv_patch_args_make(problem, config, vec, &pa);
   char why[160];
   if (!tconv_patch_fits(problem, &pa, why, sizeof why) || (vec && (uintptr_t)x % 16 != 0))
     return tconv_fail(ctx, TCONV_STATUS_INTERNAL, "%s: %s", tconv_patch_kernel_name(config, vec),
                       vec && (uintptr_t)x % 16 != 0 ? "x is not on 16 bytes" : why);
-  TCONV_CUDA_TRY(ctx, cudaSetDevice(ctx->device));
   const dim3 grid((unsigned)pa.blocks, (unsigned)pa.a.g.groups, (unsigned)pa.a.phases);
   TCONV_CUDA_BEFORE_LAUNCH();
   kernels[config][vec ? 1 : 0]<<<grid, TCONV_PATCH_THREADS, 0, (cudaStream_t)ctx->stream>>>(

@@ -98,7 +98,9 @@ int tconv_patch_fits(const tconv_problem *problem, const tconv_patch_args *args,
 const char *tconv_patch_kernel_name(int config, int vec);
 
 /* Launches the patch kernel of (config, vec) on ctx's stream (cuda/igemm_patch.cu), for a
- * problem it fits; vec only with x on 16 bytes. */
+ * problem it fits; vec only with x on 16 bytes. Like every launcher it runs after dispatch's
+ * opening (host/dispatch.c, run_algo: a non-empty output, ctx's device current). Not called
+ * yet: tconv_igemm_choose does not pick the patch kernel. */
 tconv_status tconv_cuda_igemm_patch(tconv_context *ctx, const tconv_problem *problem, int config,
                                     int vec, const float *x, const float *w, const float *bias,
                                     float *y);

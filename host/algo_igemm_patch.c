@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
 void tconv_patch_args_make(const tconv_problem *p, int config, int vec, tconv_patch_args *pa) {
   const tconv_patch_config c = tconv_patch_config_of(config);
   /* the tiled kernel's configuration of BN columns: n_tiles 1 for Cout/g <= BN */
@@ -25,8 +23,8 @@ void tconv_patch_args_make(const tconv_problem *p, int config, int vec, tconv_pa
   pa->vec = vec;
   const tconv_igemm_args *a = &pa->a;
   pa->boxes[0] = a->q_count[0][0];
-  pa->boxes[1] = ceil_div(a->q_count[1][0], c.box_y);
-  pa->boxes[2] = ceil_div(a->q_count[2][0], c.box_x);
+  pa->boxes[1] = tconv_ceil_div(a->q_count[1][0], c.box_y);
+  pa->boxes[2] = tconv_ceil_div(a->q_count[2][0], c.box_x);
   pa->blocks = a->g.n * pa->boxes[0] * pa->boxes[1] * pa->boxes[2];
 }
 
